@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Regenerates the committed Java bindings in bindings/src/main/java with jextract.
+# Never edit the generated files by hand: change native/include/rnnk.h (or the function lists
+# below) and run this script.
+#
+#   JEXTRACT=/path/to/jextract bindings/regen.sh
+#
+# jextract is not in Maven Central or Debian: build it from https://github.com/openjdk/jextract
+# (the committed output was made with master f9866df3a178baa2e4a3746a7a6e458d783ace92,
+# "jextract 23", JDK 25.0.3, libclang 13.0.1). No --library: the symbols resolve from what
+# dev.panamarnn.internal.loader has loaded with System.load (SymbolLookup.loaderLookup()).
+set -euo pipefail
+cd "$(dirname "$0")"                       # the fixed directory: bindings/
+JEXTRACT=${JEXTRACT:-jextract}
+OPENBLAS_VERSION=0.3.31-1.5.13
+OPENBLAS_JAR=${OPENBLAS_JAR:-$HOME/.m2/repository/org/bytedeco/openblas/$OPENBLAS_VERSION/openblas-$OPENBLAS_VERSION-linux-x86_64.jar}
+if [ ! -f "$OPENBLAS_JAR" ]; then
+  echo "regen.sh: $OPENBLAS_JAR not found; run ./mvnw -q -pl java dependency:resolve first" >&2
+  exit 1
+fi
+
+# cblas.h and openblas_config.h from the same org.bytedeco:openblas artifact the loader uses
+rm -rf target/openblas-include && mkdir -p target/openblas-include
+unzip -q -j -o "$OPENBLAS_JAR" \
+  org/bytedeco/openblas/linux-x86_64/include/cblas.h \
+  org/bytedeco/openblas/linux-x86_64/include/openblas_config.h \
+  -d target/openblas-include
+
+rm -rf src/main/java/dev/panamarnn/internal/bindings
+
+# librnnk: every function declared in rnnk.h
+"$JEXTRACT" \
+  --output src/main/java \
+  --target-package dev.panamarnn.internal.bindings.rnnk \
+  --header-class-name rnnk_h \
+  --include-function rnnk_abi_version \
+  --include-function rnnk_lstm_forward_step \
+  --include-function rnnk_lstm_backward_step \
+  ../native/include/rnnk.h
+
+# OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries
+"$JEXTRACT" \
+  --output src/main/java \
+  --target-package dev.panamarnn.internal.bindings.cblas \
+  --header-class-name cblas_h \
+  --include-function cblas_sgemm \
+  --include-function cblas_sgemv \
+  --include-function cblas_saxpy \
+  --include-function cblas_sscal \
+  --include-function cblas_sdot \
+  --include-function cblas_snrm2 \
+  --include-function openblas_get_config \
+  --include-function openblas_get_corename \
+  --include-function openblas_set_num_threads \
+  --include-function openblas_get_num_threads \
+  --include-constant CblasRowMajor \
+  --include-constant CblasColMajor \
+  --include-constant CblasNoTrans \
+  --include-constant CblasTrans \
+  target/openblas-include/cblas.h
+
+echo "regen.sh: bindings written to bindings/src/main/java"

@@ -1,0 +1,231 @@
+package dev.panamarnn.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Plain-Java kernels: the executable specification of every primitive, the fallback when the
+ * native libraries are missing, and the baseline the native path is measured against.
+ * The matrix multiply is cache-blocked with packed panels in heap arrays, so its inner loop is a
+ * unit-stride multiply-add over float[] that the JIT vectorises. Thread-safe; the packing buffers
+ * are per thread and reused, so a steady-state call allocates nothing.
+ */
+public final class JavaKernels implements Kernels {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Depth of a packed panel (rows of op(B) per block). */
+    private static final int KC = 256;
+    /** Width of a packed panel (columns of op(B) per block); KC*NC floats = 512 KiB fits L2. */
+    private static final int NC = 512;
+
+    /** Per-thread packing buffers: B panel (KC*NC), A row (KC), C row (NC). */
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[KC * NC], new float[KC], new float[NC]});
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+                      float beta, MemorySegment c, int ldc) {
+        scaleC(m, n, beta, c, ldc);
+        if (alpha == 0f || k == 0 || m == 0 || n == 0) {
+            return;
+        }
+        float[][] scratch = SCRATCH.get();
+        float[] bPanel = scratch[0];   // (kc, nc) block of op(B), row-major
+        float[] aRow = scratch[1];     // (kc) piece of row i of op(A), times alpha
+        float[] cRow = scratch[2];     // (nc) piece of row i of C
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kc = Math.min(KC, k - k0);
+            for (int j0 = 0; j0 < n; j0 += NC) {
+                int nc = Math.min(NC, n - j0);
+                packB(transB, b, ldb, k0, kc, j0, nc, bPanel);
+                for (int i = 0; i < m; i++) {
+                    packARow(transA, a, lda, i, k0, kc, alpha, aRow);
+                    long cOff = ((long) i * ldc + j0) * Float.BYTES;
+                    MemorySegment.copy(c, F, cOff, cRow, 0, nc);
+                    for (int p = 0; p < kc; p++) {
+                        float ap = aRow[p];
+                        int base = p * nc;
+                        for (int j = 0; j < nc; j++) {      // C[i, j0:j0+nc] += alpha A[i,p] B[p, j0:j0+nc]
+                            cRow[j] += ap * bPanel[base + j];
+                        }
+                    }
+                    MemorySegment.copy(cRow, 0, c, F, cOff, nc);
+                }
+            }
+        }
+    }
+
+    /** C = beta * C; beta == 0 writes zeros (C is not read), as BLAS specifies. */
+    private static void scaleC(int m, int n, float beta, MemorySegment c, int ldc) {
+        if (beta == 1f) {
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            long row = (long) i * ldc;
+            if (beta == 0f) {
+                c.asSlice(row * Float.BYTES, (long) n * Float.BYTES).fill((byte) 0);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    c.setAtIndex(F, row + j, beta * c.getAtIndex(F, row + j));
+                }
+            }
+        }
+    }
+
+    /** bPanel[p * nc + j] = op(B)[k0 + p, j0 + j]. */
+    private static void packB(boolean transB, MemorySegment b, int ldb, int k0, int kc, int j0, int nc, float[] bPanel) {
+        if (!transB) {   // B is (k, n): rows of the panel are contiguous
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(b, F, ((long) (k0 + p) * ldb + j0) * Float.BYTES, bPanel, p * nc, nc);
+            }
+        } else {         // B is (n, k): op(B)[p, j] = B[j, p]
+            for (int j = 0; j < nc; j++) {
+                long row = (long) (j0 + j) * ldb + k0;
+                for (int p = 0; p < kc; p++) {
+                    bPanel[p * nc + j] = b.getAtIndex(F, row + p);
+                }
+            }
+        }
+    }
+
+    /** aRow[p] = alpha * op(A)[i, k0 + p]. */
+    private static void packARow(boolean transA, MemorySegment a, int lda, int i, int k0, int kc, float alpha, float[] aRow) {
+        if (!transA) {   // A is (m, k)
+            MemorySegment.copy(a, F, ((long) i * lda + k0) * Float.BYTES, aRow, 0, kc);
+        } else {         // A is (k, m): op(A)[i, p] = A[p, i]
+            for (int p = 0; p < kc; p++) {
+                aRow[p] = a.getAtIndex(F, (long) (k0 + p) * lda + i);
+            }
+        }
+        if (alpha != 1f) {
+            for (int p = 0; p < kc; p++) {
+                aRow[p] *= alpha;
+            }
+        }
+    }
+
+    @Override
+    public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
+                      MemorySegment x, float beta, MemorySegment y) {
+        if (!transA) {   // y (m) = alpha A (m, n) x (n) + beta y
+            for (int i = 0; i < m; i++) {
+                float dot = 0f;
+                long row = (long) i * lda;
+                for (int j = 0; j < n; j++) {
+                    dot += a.getAtIndex(F, row + j) * x.getAtIndex(F, j);
+                }
+                float old = beta == 0f ? 0f : beta * y.getAtIndex(F, i);
+                y.setAtIndex(F, i, alpha * dot + old);
+            }
+        } else {         // y (n) = alpha A^T x (m) + beta y
+            for (int j = 0; j < n; j++) {
+                y.setAtIndex(F, j, beta == 0f ? 0f : beta * y.getAtIndex(F, j));
+            }
+            for (int i = 0; i < m; i++) {
+                float xi = alpha * x.getAtIndex(F, i);
+                long row = (long) i * lda;
+                for (int j = 0; j < n; j++) {
+                    y.setAtIndex(F, j, y.getAtIndex(F, j) + xi * a.getAtIndex(F, row + j));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void saxpy(int n, float alpha, MemorySegment x, MemorySegment y) {
+        for (long i = 0; i < n; i++) {
+            y.setAtIndex(F, i, y.getAtIndex(F, i) + alpha * x.getAtIndex(F, i));
+        }
+    }
+
+    @Override
+    public void sscal(int n, float alpha, MemorySegment x) {
+        for (long i = 0; i < n; i++) {
+            x.setAtIndex(F, i, alpha * x.getAtIndex(F, i));
+        }
+    }
+
+    @Override
+    public float sdot(int n, MemorySegment x, MemorySegment y) {
+        float sum = 0f;
+        for (long i = 0; i < n; i++) {
+            sum += x.getAtIndex(F, i) * y.getAtIndex(F, i);
+        }
+        return sum;
+    }
+
+    @Override
+    public float snrm2(int n, MemorySegment x) {
+        double sum = 0;   // double accumulation: no overflow for float inputs below ~1e154
+        for (long i = 0; i < n; i++) {
+            double v = x.getAtIndex(F, i);
+            sum += v * v;
+        }
+        return (float) Math.sqrt(sum);
+    }
+
+    static float sigmoid(float x) {
+        if (x >= 0f) {
+            return (float) (1.0 / (1.0 + Math.exp(-x)));
+        }
+        double e = Math.exp(x);
+        return (float) (e / (1.0 + e));
+    }
+
+    static float tanh(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    @Override
+    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
+                                int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 4 * hs;      // gates row b: i at g0, f at g0+H, g at g0+2H, o at g0+3H
+            long s0 = b * hs;          // state row b
+            for (long j = 0; j < hs; j++) {
+                float i = sigmoid(gates.getAtIndex(F, g0 + j));
+                float f = sigmoid(gates.getAtIndex(F, g0 + hs + j));
+                float g = tanh(gates.getAtIndex(F, g0 + 2 * hs + j));
+                float o = sigmoid(gates.getAtIndex(F, g0 + 3 * hs + j));
+                float ct = f * cPrev.getAtIndex(F, s0 + j) + i * g;   // c_t = f c_{t-1} + i g
+                gates.setAtIndex(F, g0 + j, i);
+                gates.setAtIndex(F, g0 + hs + j, f);
+                gates.setAtIndex(F, g0 + 2 * hs + j, g);
+                gates.setAtIndex(F, g0 + 3 * hs + j, o);
+                c.setAtIndex(F, s0 + j, ct);
+                h.setAtIndex(F, s0 + j, o * tanh(ct));                 // h_t = o tanh(c_t)
+            }
+        }
+    }
+
+    @Override
+    public void lstmBackwardStep(MemorySegment dgates, MemorySegment dc, MemorySegment dh,
+                                 MemorySegment gates, MemorySegment cPrev, MemorySegment c,
+                                 int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 4 * hs;
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float i = gates.getAtIndex(F, g0 + j);
+                float f = gates.getAtIndex(F, g0 + hs + j);
+                float g = gates.getAtIndex(F, g0 + 2 * hs + j);
+                float o = gates.getAtIndex(F, g0 + 3 * hs + j);
+                float tc = tanh(c.getAtIndex(F, s0 + j));
+                float dht = dh.getAtIndex(F, s0 + j);
+                float dct = dc.getAtIndex(F, s0 + j) + dht * o * (1f - tc * tc);   // total dL/dc_t
+                dgates.setAtIndex(F, g0 + j, dct * g * i * (1f - i));                 // d i_pre
+                dgates.setAtIndex(F, g0 + hs + j, dct * cPrev.getAtIndex(F, s0 + j) * f * (1f - f)); // d f_pre
+                dgates.setAtIndex(F, g0 + 2 * hs + j, dct * i * (1f - g * g));        // d g_pre
+                dgates.setAtIndex(F, g0 + 3 * hs + j, dht * tc * o * (1f - o));       // d o_pre
+                dc.setAtIndex(F, s0 + j, dct * f);                                     // dc_{t-1}
+            }
+        }
+    }
+}

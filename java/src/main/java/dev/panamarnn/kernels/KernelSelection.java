@@ -1,0 +1,61 @@
+package dev.panamarnn.kernels;
+
+import java.util.Locale;
+
+/**
+ * Chooses the kernels once per JVM and logs the choice once (DESIGN.md "Kernels"):
+ * {@code -Drnn.kernels=native} (default) loads OpenBLAS + librnnk and falls back to
+ * {@link JavaKernels} with one warning saying why and how to fix it; {@code -Drnn.kernels=java}
+ * selects the pure-Java kernels; {@code -Drnn.native.strict=true} turns the fallback into an error.
+ */
+final class KernelSelection {
+    static final String KERNELS_PROPERTY = "rnn.kernels";
+    static final String STRICT_PROPERTY = "rnn.native.strict";
+    private static final System.Logger LOG = System.getLogger("dev.panamarnn");
+
+    private KernelSelection() {}
+
+    private static final class Holder {
+        static final Kernels SELECTED = select(System.getProperty(KERNELS_PROPERTY, "native"),
+                Boolean.getBoolean(STRICT_PROPERTY), NativeKernels::load, LOG);
+        static final Kernels CHECKED = new CheckedKernels(SELECTED);
+    }
+
+    static Kernels selected() {
+        return Holder.SELECTED;
+    }
+
+    static Kernels checked() {
+        return Holder.CHECKED;
+    }
+
+    /** The selection rule, separate from the JVM-wide holder so tests can run it with a fake loader. */
+    static Kernels select(String requested, boolean strict, java.util.function.Supplier<NativeKernels> nativeLoader,
+                          System.Logger log) {
+        String choice = requested.trim().toLowerCase(Locale.ROOT);
+        switch (choice) {
+            case "java" -> {
+                log.log(System.Logger.Level.INFO, "panama-rnn kernels: java (-D" + KERNELS_PROPERTY + "=java)");
+                return new JavaKernels();
+            }
+            case "native" -> {
+                try {
+                    NativeKernels kernels = nativeLoader.get();
+                    log.log(System.Logger.Level.INFO, "panama-rnn kernels: native; " + kernels.status());
+                    return kernels;
+                } catch (RuntimeException | LinkageError e) {
+                    if (strict) {
+                        throw new IllegalStateException("-D" + STRICT_PROPERTY + "=true and the native kernels could not be loaded: "
+                                + e.getMessage(), e);
+                    }
+                    log.log(System.Logger.Level.WARNING, "panama-rnn kernels: java (fallback) because the native kernels "
+                            + "could not be loaded: " + e.getMessage() + "\nSet -D" + KERNELS_PROPERTY
+                            + "=java to choose them explicitly, or -D" + STRICT_PROPERTY + "=true to make this an error.");
+                    return new JavaKernels();
+                }
+            }
+            default -> throw new IllegalArgumentException("-D" + KERNELS_PROPERTY + " must be 'java' or 'native', got '"
+                    + requested + "'");
+        }
+    }
+}

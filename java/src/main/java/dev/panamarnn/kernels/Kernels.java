@@ -1,0 +1,76 @@
+package dev.panamarnn.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The numeric primitives of the library: the BLAS subset the unroller calls and the fused
+ * pointwise cell kernels of librnnk. Two implementations: {@link JavaKernels} (plain Java, the
+ * executable specification and the baseline) and {@link NativeKernels} (OpenBLAS + librnnk through
+ * FFM). Implementations trust their arguments; {@link CheckedKernels} is the validating front door.
+ *
+ * <p>Every matrix is row-major float32; every segment holds floats in native byte order; leading
+ * dimensions ({@code lda}...) are row strides in floats.
+ */
+public interface Kernels {
+
+    /** Short name for logs: "java" or "native". */
+    String name();
+
+    /**
+     * C = alpha * op(A) * op(B) + beta * C, with op(A) (m, k), op(B) (k, n), C (m, n).
+     * A is (m, k) row-major with row stride lda when {@code transA} is false, else (k, m).
+     * When beta is 0, C is not read (NaN in C does not propagate), as in BLAS.
+     */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k,
+               float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+               float beta, MemorySegment c, int ldc);
+
+    /** y = alpha * op(A) * x + beta * y with A (m, n) row-major, stride lda; op(A) is A or A^T. */
+    void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
+               MemorySegment x, float beta, MemorySegment y);
+
+    /** y += alpha * x over n contiguous floats. */
+    void saxpy(int n, float alpha, MemorySegment x, MemorySegment y);
+
+    /** x *= alpha over n contiguous floats. */
+    void sscal(int n, float alpha, MemorySegment x);
+
+    /** sum x_i * y_i over n contiguous floats. */
+    float sdot(int n, MemorySegment x, MemorySegment y);
+
+    /** sqrt(sum x_i^2) over n contiguous floats (scaled, no overflow for large values). */
+    float snrm2(int n, MemorySegment x);
+
+    /**
+     * LSTM step forward, gates i, f, g, o (see rnnk.h).
+     * @param h      (B, H) out: h_t = o * tanh(c_t)
+     * @param c      (B, H) out: c_t = f * c_{t-1} + i * g
+     * @param gates  (B, 4H) in: pre-activations; out: activations
+     * @param cPrev  (B, H) in: c_{t-1}
+     */
+    void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
+                         int batch, int hidden);
+
+    /**
+     * LSTM step backward (see rnnk.h).
+     * @param dgates (B, 4H) out: dL/d pre-activations (written)
+     * @param dc     (B, H) in: dL/dc_t carried from step t+1; out: dL/dc_{t-1}
+     * @param dh     (B, H) in: dL/dh_t
+     * @param gates  (B, 4H) activations saved by forward
+     * @param cPrev  (B, H) c_{t-1}
+     * @param c      (B, H) c_t
+     */
+    void lstmBackwardStep(MemorySegment dgates, MemorySegment dc, MemorySegment dh,
+                          MemorySegment gates, MemorySegment cPrev, MemorySegment c,
+                          int batch, int hidden);
+
+    /** The kernels chosen for this JVM (once, by {@code -Drnn.kernels}), wrapped in {@link CheckedKernels}. */
+    static Kernels checked() {
+        return KernelSelection.checked();
+    }
+
+    /** The kernels chosen for this JVM, unchecked: for the library's own hot loops, which validate up front. */
+    static Kernels selected() {
+        return KernelSelection.selected();
+    }
+}

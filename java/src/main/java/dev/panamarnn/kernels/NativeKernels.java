@@ -1,0 +1,84 @@
+package dev.panamarnn.kernels;
+
+import dev.panamarnn.internal.bindings.cblas.cblas_h;
+import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
+import dev.panamarnn.internal.loader.NativeLibraries;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Kernels through FFM: BLAS from OpenBLAS (cblas, row-major), cell steps from librnnk.
+ * Construct with {@link #load()}, which loads both libraries or throws saying why.
+ */
+public final class NativeKernels implements Kernels {
+    private static final int ROW_MAJOR = cblas_h.CblasRowMajor();
+    private static final int NO_TRANS = cblas_h.CblasNoTrans();
+    private static final int TRANS = cblas_h.CblasTrans();
+
+    private final NativeLibraries.Status status;
+
+    private NativeKernels(NativeLibraries.Status status) {
+        this.status = status;
+    }
+
+    /** Loads OpenBLAS and librnnk (once per JVM) and returns kernels over them. */
+    public static NativeKernels load() {
+        return new NativeKernels(NativeLibraries.load());
+    }
+
+    /** Which libraries were loaded, from where, OpenBLAS's configuration, core and threads. */
+    public NativeLibraries.Status status() {
+        return status;
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+                      float beta, MemorySegment c, int ldc) {
+        cblas_h.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
+                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    @Override
+    public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
+                      MemorySegment x, float beta, MemorySegment y) {
+        cblas_h.cblas_sgemv(ROW_MAJOR, transA ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);
+    }
+
+    @Override
+    public void saxpy(int n, float alpha, MemorySegment x, MemorySegment y) {
+        cblas_h.cblas_saxpy(n, alpha, x, 1, y, 1);
+    }
+
+    @Override
+    public void sscal(int n, float alpha, MemorySegment x) {
+        cblas_h.cblas_sscal(n, alpha, x, 1);
+    }
+
+    @Override
+    public float sdot(int n, MemorySegment x, MemorySegment y) {
+        return cblas_h.cblas_sdot(n, x, 1, y, 1);
+    }
+
+    @Override
+    public float snrm2(int n, MemorySegment x) {
+        return cblas_h.cblas_snrm2(n, x, 1);
+    }
+
+    @Override
+    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
+                                int batch, int hidden) {
+        rnnk_h.rnnk_lstm_forward_step(h, c, gates, cPrev, batch, hidden);
+    }
+
+    @Override
+    public void lstmBackwardStep(MemorySegment dgates, MemorySegment dc, MemorySegment dh,
+                                 MemorySegment gates, MemorySegment cPrev, MemorySegment c,
+                                 int batch, int hidden) {
+        rnnk_h.rnnk_lstm_backward_step(dgates, dc, dh, gates, cPrev, c, batch, hidden);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.panamarnn.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One off-heap allocation carved into named tensors from a sizes table (DESIGN.md "Memory").
+ * Parameters, gradients and optimizer moments each get a slab of the same layout, so an optimizer
+ * step is one flat loop over {@link #all()}. Every slice starts on a 64-byte boundary. The slab owns
+ * its Arena: {@link #close()} frees everything and later use throws {@link IllegalStateException}.
+ */
+public final class Slab implements AutoCloseable {
+    /** Alignment of every slice, in bytes (one cache line, one AVX-512 register). */
+    public static final long ALIGNMENT = 64;
+
+    private final String name;
+    private final Arena arena;
+    private final MemorySegment all;
+    private final Map<String, Tensor> tensors;
+    private final Layout layout;
+
+    private Slab(String name, Layout layout) {
+        this.name = name;
+        this.layout = layout;
+        this.arena = Arena.ofShared();
+        this.all = arena.allocate(Math.max(layout.byteSize, 1), ALIGNMENT).asSlice(0, layout.byteSize);
+        Map<String, Tensor> map = new LinkedHashMap<>();
+        for (Layout.Entry e : layout.entries) {
+            map.put(e.name(), Tensor.of(all.asSlice(e.offset(), e.elements() * Float.BYTES), e.shape()));
+        }
+        this.tensors = Collections.unmodifiableMap(map);
+    }
+
+    /** A new zero-filled slab with the given layout. */
+    public static Slab allocate(String name, Layout layout) {
+        return new Slab(name, layout);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    /** The named tensor; throws if the name is not in the layout or the slab is closed. */
+    public Tensor get(String tensorName) {
+        checkOpen();
+        Tensor t = tensors.get(tensorName);
+        if (t == null) {
+            throw new IllegalArgumentException("slab '" + name + "' has no tensor '" + tensorName + "'; it has " + tensors.keySet());
+        }
+        return t;
+    }
+
+    /** All tensors in layout order. */
+    public Map<String, Tensor> tensors() {
+        checkOpen();
+        return tensors;
+    }
+
+    /** The whole allocation (including alignment padding, which stays zero) as one segment. */
+    public MemorySegment all() {
+        checkOpen();
+        return all;
+    }
+
+    /** Sets every element (and the padding) to zero. */
+    public void zero() {
+        checkOpen();
+        all.fill((byte) 0);
+    }
+
+    public boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    private void checkOpen() {
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("slab '" + name + "' is closed");
+        }
+    }
+
+    /** Frees the memory; idempotent. Tensors handed out before become unusable. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    /** The sizes table: names, shapes, and the 64-byte-aligned offset of each tensor. */
+    public static final class Layout {
+        private final List<Entry> entries;
+        private final long byteSize;
+
+        /** One line of the sizes table. */
+        public record Entry(String name, int[] shape, long elements, long offset) {
+            @Override
+            public String toString() {
+                return name + Arrays.toString(shape) + "@" + offset;
+            }
+        }
+
+        private Layout(List<Entry> entries, long byteSize) {
+            this.entries = List.copyOf(entries);
+            this.byteSize = byteSize;
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public List<Entry> entries() {
+            return entries;
+        }
+
+        /** Bytes of one slab of this layout, padding included. */
+        public long byteSize() {
+            return byteSize;
+        }
+
+        /** Builds a layout line by line: {@code add("weight_hh_l0", 4 * H, H)}. */
+        public static final class Builder {
+            private final java.util.ArrayList<Entry> entries = new java.util.ArrayList<>();
+            private final java.util.HashSet<String> names = new java.util.HashSet<>();
+            private long offset;
+
+            public Builder add(String name, int... shape) {
+                if (!names.add(name)) {
+                    throw new IllegalArgumentException("duplicate tensor name '" + name + "' in a slab layout");
+                }
+                long elements = Tensor.elementCount(shape);
+                entries.add(new Entry(name, shape.clone(), elements, offset));
+                long bytes = elements * Float.BYTES;
+                offset = Math.addExact(offset, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+                return this;
+            }
+
+            public Layout build() {
+                return new Layout(entries, offset);
+            }
+        }
+    }
+}
