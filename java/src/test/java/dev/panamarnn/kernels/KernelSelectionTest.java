@@ -1,0 +1,66 @@
+package dev.panamarnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ResourceBundle;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** The selection rule with a faked native loader: which path ran, and what was said. */
+class KernelSelectionTest {
+    private static final Supplier<NativeKernels> BROKEN = () -> {
+        throw new IllegalStateException("librnnk: no such file /nowhere/librnnk.so");
+    };
+
+    @Test
+    void fallbackToJavaSaysWhyAndHowToFix() {
+        RecordingLogger log = new RecordingLogger();
+        Kernels kernels = KernelSelection.select("native", false, BROKEN, log);
+        assertInstanceOf(JavaKernels.class, kernels);
+        assertEquals(1, log.lines.size());
+        String line = log.lines.get(0);
+        assertTrue(line.startsWith("WARNING panama-rnn kernels: java (fallback)"), line);
+        assertTrue(line.contains("no such file /nowhere/librnnk.so"), line);
+        assertTrue(line.contains("-Drnn.kernels=java"), line);
+    }
+
+    @Test
+    void strictModeTurnsTheFallbackIntoAnError() {
+        var e = assertThrows(IllegalStateException.class,
+                () -> KernelSelection.select("native", true, BROKEN, new RecordingLogger()));
+        assertTrue(e.getMessage().contains("-Drnn.native.strict=true"), e.getMessage());
+        assertTrue(e.getMessage().contains("/nowhere/librnnk.so"), e.getMessage());
+    }
+
+    @Test
+    void javaOnRequestDoesNotTouchTheNativeLoader() {
+        RecordingLogger log = new RecordingLogger();
+        Kernels kernels = KernelSelection.select("JAVA", true, () -> {
+            throw new AssertionError("native loader must not run");
+        }, log);
+        assertInstanceOf(JavaKernels.class, kernels);
+        assertEquals(List.of("INFO panama-rnn kernels: java (-Drnn.kernels=java)"), log.lines);
+    }
+
+    @Test
+    void unknownChoiceIsRejected() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> KernelSelection.select("cuda", false, BROKEN, new RecordingLogger()));
+        assertEquals("-Drnn.kernels must be 'java' or 'native', got 'cuda'", e.getMessage());
+    }
+
+    /** Collects "LEVEL message" lines. */
+    static final class RecordingLogger implements System.Logger {
+        final List<String> lines = new ArrayList<>();
+
+        @Override public String getName() { return "test"; }
+        @Override public boolean isLoggable(Level level) { return true; }
+        @Override public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) { lines.add(level + " " + msg); }
+        @Override public void log(Level level, ResourceBundle bundle, String format, Object... params) { lines.add(level + " " + format); }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.panamarnn.kernels;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The two implementations for agreement tests. The native one is loaded directly (not through
+ * the JVM-wide selection); when it cannot be loaded the agreement tests are skipped, unless
+ * -Drnn.native.strict=true (CI), where that is a failure.
+ */
+final class KernelsUnderTest {
+    private static final Object NATIVE = loadNative();
+
+    private KernelsUnderTest() {}
+
+    static JavaKernels java() {
+        return new JavaKernels();
+    }
+
+    static NativeKernels nativeKernels() {
+        if (NATIVE instanceof RuntimeException e) {
+            if (Boolean.getBoolean("rnn.native.strict")) {
+                throw new AssertionError("native kernels must load with -Drnn.native.strict=true", e);
+            }
+            assumeTrue(false, "native kernels not available: " + e.getMessage());
+        }
+        return (NativeKernels) NATIVE;
+    }
+
+    private static Object loadNative() {
+        try {
+            return NativeKernels.load();
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+}
