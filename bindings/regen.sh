@@ -36,6 +36,12 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_abi_version \
   --include-function rnnk_lstm_forward_step \
   --include-function rnnk_lstm_backward_step \
+  --include-function rnnk_gru_forward_step \
+  --include-function rnnk_gru_backward_step \
+  --include-function rnnk_rnn_tanh_forward_step \
+  --include-function rnnk_rnn_tanh_backward_step \
+  --include-function rnnk_rnn_relu_forward_step \
+  --include-function rnnk_rnn_relu_backward_step \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries

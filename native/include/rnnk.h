@@ -11,6 +11,11 @@
  *     in backward the d-outputs first, then the upstream gradients, then the saved values;
  *   - buffers named d* that backward accumulates into are added to (+=) only where the comment says so.
  * The caller (dev.panamarnn.kernels.CheckedKernels) validates every size; kernels trust their inputs.
+ *
+ * SIMD: each kernel is compiled for AVX-512F, AVX2 and baseline x86-64 and the best is picked
+ * at load time (GCC target_clones, an IFUNC per symbol); all variants give bit-identical results.
+ * Activations use librnnk's own exp/sigmoid/tanh, within 2.5 ulp of the exact value and 1e-7
+ * absolute (native/src/activations.h states and native/tests/activations_test.c checks the bounds).
  */
 #ifndef RNNK_H
 #define RNNK_H
@@ -27,7 +32,8 @@ extern "C" {
 #define RNNK_API
 #endif
 
-/* The kernel ABI version; bumped when a signature changes. */
+/* The kernel ABI version; bumped when a signature changes or a kernel is added.
+ * 1: LSTM.  2: + GRU, RNN tanh/relu. */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -37,7 +43,8 @@ RNNK_API int32_t rnnk_abi_version(void);
  *   c_prev (B, H)  in:  c_{t-1}
  *   c      (B, H)  out: c_t = f * c_{t-1} + i * g
  *   h      (B, H)  out: h_t = o * tanh(c_t)
- * c may not alias c_prev. The activated gates, c_prev and c are what backward needs.
+ * No two buffers may overlap (c may not alias c_prev). The activated gates, c_prev and c are
+ * what backward needs.
  */
 RNNK_API void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev,
                                      int64_t B, int64_t H);
@@ -49,10 +56,83 @@ RNNK_API void rnnk_lstm_forward_step(float *h, float *c, float *gates, const flo
  *   dh     (B, H)  in:     dL/dh_t, all contributions (output and recurrence)
  *   gates  (B, 4H) in:     activations saved by forward
  *   c_prev (B, H)  in:     c_{t-1};  c (B, H) in: c_t
+ * No two buffers may overlap.
  */
 RNNK_API void rnnk_lstm_backward_step(float *dgates, float *dc, const float *dh,
                                       const float *gates, const float *c_prev, const float *c,
                                       int64_t B, int64_t H);
+
+/*
+ * GRU step, gates in PyTorch order r, z, n:
+ *   r = sigmoid(xr + hr + b_hr), z = sigmoid(xz + hz + b_hz), n = tanh(xn + r * (hn + b_hn)),
+ *   h_t = (1 - z) * n + z * h_{t-1}   (evaluated as n + z * (h_{t-1} - n), PyTorch's order)
+ *   h      (B, H)  out: h_t
+ *   xg     (B, 3H) in:  x W_ih^T + b_ih (r, z, n parts xr, xz, xn)
+ *                  out: activations r, z, n (saved for backward)
+ *   hg     (B, 3H) in:  h_{t-1} W_hh^T without bias (hr, hz, hn)
+ *                  out: hg + b_hh (its n part, W_hn h_{t-1} + b_hn, is saved for backward)
+ *   b_hh   (3H)    in:  recurrent bias b_hr, b_hz, b_hn
+ *   h_prev (B, H)  in:  h_{t-1}
+ * No two buffers may overlap (h may not alias h_prev). xg, hg and h_prev are what backward needs.
+ */
+RNNK_API void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh,
+                                    const float *h_prev, int64_t B, int64_t H);
+
+/*
+ * GRU step backward (mirror of rnnk_gru_forward_step). All outputs are written, not accumulated.
+ *   dxg     (B, 3H) out: dL/d(input pre-activations) r, z, n = (dr_pre, dz_pre, dn_pre)
+ *   dhg     (B, 3H) out: dL/d(hidden pre-activations incl. b_hh) = (dr_pre, dz_pre, dn_pre * r);
+ *                        dL/dh_{t-1} += dhg W_hh, dW_hh += dhg^T h_{t-1}, db_hh += sum_b dhg
+ *   dh_prev (B, H)  out: the direct part of dL/dh_{t-1}, dh_t * z (the caller then adds dhg W_hh)
+ *   dh      (B, H)  in:  dL/dh_t, all contributions (output and recurrence)
+ *   xg      (B, 3H) in:  activations r, z, n saved by forward
+ *   hg      (B, 3H) in:  hg + b_hh saved by forward (only the n part, W_hn h_{t-1} + b_hn, is read)
+ *   h_prev  (B, H)  in:  h_{t-1}
+ * dn = dh (1 - z), dz = dh (h_{t-1} - n), dn_pre = dn (1 - n^2), dr_pre = dn_pre (W_hn h + b_hn) r (1 - r),
+ * dz_pre = dz z (1 - z). No two buffers may overlap.
+ */
+RNNK_API void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh,
+                                     const float *xg, const float *hg, const float *h_prev,
+                                     int64_t B, int64_t H);
+
+/*
+ * Vanilla RNN step with tanh: h_t = tanh(pre).
+ *   h   (B, H) out: h_t (saved for backward)
+ *   pre (B, H) in:  x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+ * h may be pre itself (in place); no other overlap.
+ */
+RNNK_API void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H);
+
+/*
+ * Vanilla RNN tanh step backward: dpre = dh * (1 - h^2) (written, not accumulated).
+ *   dpre (B, H) out: dL/d pre;  the caller adds dpre W_hh to dL/dh_{t-1}
+ *   dh   (B, H) in:  dL/dh_t, all contributions
+ *   h    (B, H) in:  h_t saved by forward
+ * dpre may be dh itself (in place); no other overlap.
+ */
+RNNK_API void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const float *h,
+                                          int64_t B, int64_t H);
+
+/*
+ * Vanilla RNN step with relu: h_t = max(0, pre), evaluated as pre <= 0 ? +0 : pre, so a NaN
+ * pre-activation gives NaN out (never a silent 0) and -0 gives +0.
+ *   h   (B, H) out: h_t (saved for backward)
+ *   pre (B, H) in:  x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+ * h may be pre itself (in place); no other overlap.
+ */
+RNNK_API void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H);
+
+/*
+ * Vanilla RNN relu step backward: dpre = h > 0 ? dh : 0 (written, not accumulated), evaluated
+ * as h <= 0 ? 0 : dh, so where h is NaN the gradient passes through (as PyTorch's
+ * threshold_backward does) instead of being masked to 0.
+ *   dpre (B, H) out: dL/d pre;  the caller adds dpre W_hh to dL/dh_{t-1}
+ *   dh   (B, H) in:  dL/dh_t, all contributions
+ *   h    (B, H) in:  h_t saved by forward
+ * dpre may be dh itself (in place); no other overlap.
+ */
+RNNK_API void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const float *h,
+                                          int64_t B, int64_t H);
 
 #ifdef __cplusplus
 }

@@ -23,4 +23,14 @@
 #endif
 #endif
 
+/*
+ * A kernel's per-row helper. It must be inlined into every clone: a helper left out of line is
+ * compiled once, for the baseline ISA, and all clones would call that one copy.
+ */
+#if defined(__GNUC__)
+#define RNNK_ROW static inline __attribute__((always_inline))
+#else
+#define RNNK_ROW static inline
+#endif
+
 #endif

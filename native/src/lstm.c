@@ -1,37 +1,71 @@
 /*
  * lstm.c — fused pointwise LSTM step, forward and backward (PyTorch gate order i, f, g, o).
  * The GEMMs that make the pre-activations and that carry dh back are the caller's (OpenBLAS).
- * The inner loops are plain elementwise code that GCC vectorises per ISA (see dispatch.h); the
- * restrict-qualified row pointers tell it the gate slices and the state rows do not overlap.
+ * Each kernel is a loop over rows calling a row function whose restrict parameters tell GCC that
+ * the gate slices and the state rows do not overlap, so its elementwise loop vectorises for each
+ * ISA clone (see dispatch.h).
  */
 #include "rnnk.h"
 #include "activations.h"
 #include "dispatch.h"
 
+/* one row of rnnk_lstm_forward_step; every pointer is a row of H floats */
+RNNK_ROW void lstm_forward_row(float *restrict h,        /* h_t */
+                                    float *restrict c,        /* c_t */
+                                    float *restrict gi,       /* input gate  pre in, act out */
+                                    float *restrict gf,       /* forget gate pre in, act out */
+                                    float *restrict gg,       /* cell input  pre in, act out */
+                                    float *restrict go,       /* output gate pre in, act out */
+                                    const float *restrict c_prev, /* c_{t-1} */
+                                    int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        float i = rnnk_sigmoidf(gi[j]);
+        float f = rnnk_sigmoidf(gf[j]);
+        float g = rnnk_tanhf(gg[j]);
+        float o = rnnk_sigmoidf(go[j]);
+        float ct = f * c_prev[j] + i * g;   /* c_t = f * c_{t-1} + i * g */
+        gi[j] = i;
+        gf[j] = f;
+        gg[j] = g;
+        go[j] = o;
+        c[j] = ct;
+        h[j] = o * rnnk_tanhf(ct);          /* h_t = o * tanh(c_t) */
+    }
+}
+
 RNNK_CLONES
 void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev,
                             int64_t B, int64_t H) {
     for (int64_t b = 0; b < B; b++) {
-        float *restrict gi = gates + b * 4 * H;   /* input gate   (H) */
-        float *restrict gf = gi + H;              /* forget gate  (H) */
-        float *restrict gg = gi + 2 * H;          /* cell input   (H) */
-        float *restrict go = gi + 3 * H;          /* output gate  (H) */
-        const float *restrict cp = c_prev + b * H; /* c_{t-1}     (H) */
-        float *restrict cb = c + b * H;           /* c_t          (H) */
-        float *restrict hb = h + b * H;           /* h_t          (H) */
-        for (int64_t j = 0; j < H; j++) {
-            float i = rnnk_sigmoidf(gi[j]);
-            float f = rnnk_sigmoidf(gf[j]);
-            float g = rnnk_tanhf(gg[j]);
-            float o = rnnk_sigmoidf(go[j]);
-            float ct = f * cp[j] + i * g;   /* c_t = f * c_{t-1} + i * g */
-            gi[j] = i;
-            gf[j] = f;
-            gg[j] = g;
-            go[j] = o;
-            cb[j] = ct;
-            hb[j] = o * rnnk_tanhf(ct);     /* h_t = o * tanh(c_t) */
-        }
+        float *g = gates + b * 4 * H;       /* (4H) i, f, g, o */
+        lstm_forward_row(h + b * H, c + b * H, g, g + H, g + 2 * H, g + 3 * H, c_prev + b * H, H);
+    }
+}
+
+/* one row of rnnk_lstm_backward_step; every pointer is a row of H floats */
+RNNK_ROW void lstm_backward_row(float *restrict di,      /* d i_pre out */
+                                     float *restrict df,      /* d f_pre out */
+                                     float *restrict dg,      /* d g_pre out */
+                                     float *restrict dout,    /* d o_pre out */
+                                     float *restrict dc,      /* dL/dc_t in, dL/dc_{t-1} out */
+                                     const float *restrict dh,     /* dL/dh_t */
+                                     const float *restrict gi,     /* activations i, f, g, o */
+                                     const float *restrict gf,
+                                     const float *restrict gg,
+                                     const float *restrict go,
+                                     const float *restrict c_prev, /* c_{t-1} */
+                                     const float *restrict c,      /* c_t */
+                                     int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        float i = gi[j], f = gf[j], g = gg[j], o = go[j];
+        float tc = rnnk_tanhf(c[j]);
+        /* dc_t total = carried dc + dh * o * tanh'(c_t) */
+        float dct = dc[j] + dh[j] * o * (1.0f - tc * tc);
+        dout[j] = dh[j] * tc * o * (1.0f - o);     /* d o_pre */
+        di[j] = dct * g * i * (1.0f - i);          /* d i_pre */
+        df[j] = dct * c_prev[j] * f * (1.0f - f);  /* d f_pre */
+        dg[j] = dct * i * (1.0f - g * g);          /* d g_pre */
+        dc[j] = dct * f;                           /* dc_{t-1} */
     }
 }
 
@@ -40,28 +74,9 @@ void rnnk_lstm_backward_step(float *dgates, float *dc, const float *dh,
                              const float *gates, const float *c_prev, const float *c,
                              int64_t B, int64_t H) {
     for (int64_t b = 0; b < B; b++) {
-        const float *restrict gi = gates + b * 4 * H;   /* activations i, f, g, o (H each) */
-        const float *restrict gf = gi + H;
-        const float *restrict gg = gi + 2 * H;
-        const float *restrict go = gi + 3 * H;
-        float *restrict di = dgates + b * 4 * H;        /* d pre-activations i, f, g, o (H each) */
-        float *restrict df = di + H;
-        float *restrict dg = di + 2 * H;
-        float *restrict dout = di + 3 * H;
-        const float *restrict cp = c_prev + b * H;      /* c_{t-1} (H) */
-        const float *restrict cb = c + b * H;           /* c_t     (H) */
-        const float *restrict dhb = dh + b * H;         /* dL/dh_t (H) */
-        float *restrict dcb = dc + b * H;               /* dL/dc_t in, dL/dc_{t-1} out (H) */
-        for (int64_t j = 0; j < H; j++) {
-            float i = gi[j], f = gf[j], g = gg[j], o = go[j];
-            float tc = rnnk_tanhf(cb[j]);
-            /* dc_t total = carried dc + dh * o * tanh'(c_t) */
-            float dct = dcb[j] + dhb[j] * o * (1.0f - tc * tc);
-            dout[j] = dhb[j] * tc * o * (1.0f - o);    /* d o_pre */
-            di[j] = dct * g * i * (1.0f - i);          /* d i_pre */
-            df[j] = dct * cp[j] * f * (1.0f - f);      /* d f_pre */
-            dg[j] = dct * i * (1.0f - g * g);          /* d g_pre */
-            dcb[j] = dct * f;                          /* dc_{t-1} */
-        }
+        float *d = dgates + b * 4 * H;      /* (4H) d i, f, g, o pre-activations */
+        const float *g = gates + b * 4 * H; /* (4H) activations i, f, g, o */
+        lstm_backward_row(d, d + H, d + 2 * H, d + 3 * H, dc + b * H, dh + b * H,
+                          g, g + H, g + 2 * H, g + 3 * H, c_prev + b * H, c + b * H, H);
     }
 }

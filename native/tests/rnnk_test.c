@@ -1,67 +1,344 @@
 /*
- * rnnk_test.c — C-level checks of librnnk run by ctest: the LSTM step against a direct evaluation
- * of the equations in double precision, and its backward against central finite differences.
- * (The Java tests cover agreement with JavaKernels and PyTorch.)
+ * rnnk_test.c — C-level checks of every librnnk kernel, run by ctest.
+ *
+ * For each cell (LSTM, GRU, RNN tanh, RNN relu) and every B, H in {1, 3, 7, 17, 129}:
+ *   - forward against a direct evaluation of the equations in double precision;
+ *   - backward against central finite differences in double precision of the scalar loss
+ *     L = sum(wh * h_t) (+ sum(wc * c_t) for LSTM) with dh = wh (and the carried dc = wc);
+ *   - no write outside the (B, n) buffers (guard floats after each), on unaligned buffers too.
+ * Plus NaN/inf propagation, the in-place forms of the RNN kernels and the ABI version.
+ * It also prints a hash of every output bit; ctest builds this file against the dispatching
+ * shared library and against baseline-only and AVX2-only builds of the same kernel sources and
+ * checks that the hashes agree (the clones are bit-identical). The Java tests cover agreement with
+ * JavaKernels and PyTorch; this file is not a benchmark.
  */
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "rnnk.h"
+
+#define EXPECTED_ABI 2
+/* forward: |kernel - double| <= FWD_TOL (1 + |exact|); the float inputs are exact, the error is
+ * the float arithmetic plus the activations' <= 1e-7 absolute error */
+#define FWD_TOL 1e-6
+/* backward: |kernel - finite difference| <= BWD_TOL (1 + |fd|) */
+#define BWD_TOL 1e-6
+#define GUARD 8
+#define GUARD_VALUE 12345.0f
+
+static const int64_t SIZES[] = {1, 3, 7, 17, 129};
+enum { NSIZES = sizeof SIZES / sizeof SIZES[0] };
+
+static long failures;
+static uint64_t hash = 1469598103934665603ull;   /* FNV-1a over every output bit */
 
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
-static float uniform(unsigned *state) {
-    *state = *state * 1664525u + 1013904223u;
-    return (float)((*state >> 8) / 16777216.0) * 2.0f - 1.0f;
+static unsigned seed = 42;
+static float uniform(void) {          /* [-1, 1) */
+    seed = seed * 1664525u + 1013904223u;
+    return (float)((seed >> 8) / 16777216.0) * 2.0f - 1.0f;
 }
 
-/* loss = sum(wh * h_t) + sum(wc * c_t) for a single row, evaluated in double */
-static double lstm_loss(const double *pre, const double *cp, const double *wh, const double *wc, int H) {
-    double loss = 0;
-    for (int j = 0; j < H; j++) {
-        double i = sigmoid(pre[j]), f = sigmoid(pre[H + j]);
-        double g = tanh(pre[2 * H + j]), o = sigmoid(pre[3 * H + j]);
-        double c = f * cp[j] + i * g;
-        loss += wh[j] * o * tanh(c) + wc[j] * c;
+/* a pre-activation: mostly in [-4, 4], one in 16 saturating in +-[10, 30] */
+static float pre_value(void) {
+    float u = uniform();
+    seed = seed * 1664525u + 1013904223u;
+    if ((seed >> 28) == 0) return u < 0 ? -10.0f + 20.0f * u : 10.0f + 20.0f * u;
+    return 4.0f * u;
+}
+
+/* a buffer of n floats followed by GUARD guard floats; offset 1 makes it unaligned for SIMD */
+static float *buffer(int64_t n, int offset) {
+    float *raw = malloc(sizeof(float) * (size_t)(n + GUARD + 1));
+    if (!raw) { perror("malloc"); exit(2); }
+    float *p = raw + offset;
+    for (int k = 0; k < GUARD; k++) p[n + k] = GUARD_VALUE;
+    return p;
+}
+
+static void release(float *p, int offset) { free(p - offset); }
+
+static void check_guard(const char *what, const float *p, int64_t n) {
+    for (int k = 0; k < GUARD; k++) {
+        if (p[n + k] != GUARD_VALUE) {
+            if (failures++ < 30) printf("FAIL %s: write past the end of the buffer\n", what);
+            return;
+        }
     }
-    return loss;
+}
+
+static void hash_floats(const float *p, int64_t n) {
+    for (int64_t k = 0; k < n; k++) {
+        uint32_t u;
+        memcpy(&u, &p[k], 4);
+        if (p[k] != p[k]) u = 0x7fc00000u;   /* one NaN */
+        for (int b = 0; b < 4; b++) { hash ^= (u >> (8 * b)) & 0xffu; hash *= 1099511628211ull; }
+    }
+}
+
+/* records the largest scaled error of one check and fails it above tol */
+static void check(const char *what, int64_t B, int64_t H, int64_t idx, double got, double want,
+                  double tol, double *max_err) {
+    double err = fabs(got - want) / (1.0 + fabs(want));
+    if (err > *max_err) *max_err = err;
+    if (!(err <= tol)) {
+        if (failures++ < 30)
+            printf("FAIL %s B=%lld H=%lld at %lld: %.9g vs %.9g\n", what, (long long)B, (long long)H,
+                   (long long)idx, got, want);
+    }
+}
+
+/* central difference of f at x[k] */
+#define FD(f, x, k, out)                                                \
+    do {                                                                \
+        double saved_ = (x)[k], eps_ = 1e-5 * (1.0 + fabs(saved_));     \
+        (x)[k] = saved_ + eps_; double lp_ = (f);                       \
+        (x)[k] = saved_ - eps_; double lm_ = (f);                       \
+        (x)[k] = saved_;                                                \
+        (out) = (lp_ - lm_) / (2 * eps_);                               \
+    } while (0)
+
+struct maxima { double fwd, bwd; };
+
+/* ---------------------------------------------------------------- LSTM */
+
+/* the loss of one element: v = (i, f, g, o pre-activations, c_prev), w = (wh, wc) */
+static double lstm_loss(const double *v, const double *w) {
+    double i = sigmoid(v[0]), f = sigmoid(v[1]), g = tanh(v[2]), o = sigmoid(v[3]);
+    double c = f * v[4] + i * g;
+    return w[0] * o * tanh(c) + w[1] * c;
+}
+
+static void test_lstm(int64_t B, int64_t H, int off, struct maxima *m) {
+    int64_t G = 4 * H;
+    float *pre = buffer(B * G, off), *gates = buffer(B * G, off), *c_prev = buffer(B * H, off);
+    float *c = buffer(B * H, off), *h = buffer(B * H, off), *dh = buffer(B * H, off);
+    float *dc = buffer(B * H, off), *dgates = buffer(B * G, off), *wc = buffer(B * H, off);
+    for (int64_t k = 0; k < B * G; k++) gates[k] = pre[k] = pre_value();
+    for (int64_t k = 0; k < B * H; k++) {
+        c_prev[k] = 2.0f * uniform();
+        dh[k] = uniform();
+        dc[k] = wc[k] = uniform();
+    }
+    rnnk_lstm_forward_step(h, c, gates, c_prev, B, H);
+    rnnk_lstm_backward_step(dgates, dc, dh, gates, c_prev, c, B, H);
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t j = 0; j < H; j++) {
+            int64_t s = b * H + j, p = b * G + j;
+            double v[5] = {pre[p], pre[p + H], pre[p + 2 * H], pre[p + 3 * H], c_prev[s]};
+            double w[2] = {dh[s], wc[s]};
+            double act[4] = {sigmoid(v[0]), sigmoid(v[1]), tanh(v[2]), sigmoid(v[3])};
+            double cref = act[1] * v[4] + act[0] * act[2];
+            for (int q = 0; q < 4; q++) check("lstm forward gates", B, H, p + q * H, gates[p + q * H], act[q], FWD_TOL, &m->fwd);
+            check("lstm forward c", B, H, s, c[s], cref, FWD_TOL, &m->fwd);
+            check("lstm forward h", B, H, s, h[s], act[3] * tanh(cref), FWD_TOL, &m->fwd);
+            for (int q = 0; q < 5; q++) {
+                double fd;
+                FD(lstm_loss(v, w), v, q, fd);
+                if (q < 4) check("lstm backward dgates", B, H, p + q * H, dgates[p + q * H], fd, BWD_TOL, &m->bwd);
+                else check("lstm backward dc_prev", B, H, s, dc[s], fd, BWD_TOL, &m->bwd);
+            }
+        }
+    }
+    check_guard("lstm gates", gates, B * G); check_guard("lstm c", c, B * H);
+    check_guard("lstm h", h, B * H); check_guard("lstm dgates", dgates, B * G);
+    check_guard("lstm dc", dc, B * H);
+    hash_floats(gates, B * G); hash_floats(c, B * H); hash_floats(h, B * H);
+    hash_floats(dgates, B * G); hash_floats(dc, B * H);
+    release(pre, off); release(gates, off); release(c_prev, off); release(c, off); release(h, off);
+    release(dh, off); release(dc, off); release(dgates, off); release(wc, off);
+}
+
+/* ---------------------------------------------------------------- GRU */
+
+/* one element: v = (xr, xz, xn incl. b_ih, hr, hz, hn without bias, h_prev), bias b = (b_hr, b_hz, b_hn) */
+static double gru_h(const double *v, const double *bias) {
+    double r = sigmoid(v[0] + v[3] + bias[0]);
+    double z = sigmoid(v[1] + v[4] + bias[1]);
+    double n = tanh(v[2] + r * (v[5] + bias[2]));
+    return (1 - z) * n + z * v[6];
+}
+
+static void test_gru(int64_t B, int64_t H, int off, struct maxima *m) {
+    int64_t G = 3 * H;
+    float *xin = buffer(B * G, off), *hin = buffer(B * G, off), *xg = buffer(B * G, off);
+    float *hg = buffer(B * G, off), *b_hh = buffer(G, off), *h_prev = buffer(B * H, off);
+    float *h = buffer(B * H, off), *dh = buffer(B * H, off), *dxg = buffer(B * G, off);
+    float *dhg = buffer(B * G, off), *dh_prev = buffer(B * H, off);
+    for (int64_t k = 0; k < B * G; k++) { xg[k] = xin[k] = pre_value(); hg[k] = hin[k] = 2.0f * uniform(); }
+    for (int64_t k = 0; k < G; k++) b_hh[k] = uniform();
+    for (int64_t k = 0; k < B * H; k++) { h_prev[k] = uniform(); dh[k] = uniform(); }
+    rnnk_gru_forward_step(h, xg, hg, b_hh, h_prev, B, H);
+    rnnk_gru_backward_step(dxg, dhg, dh_prev, dh, xg, hg, h_prev, B, H);
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t j = 0; j < H; j++) {
+            int64_t s = b * H + j, p = b * G + j;
+            double v[7] = {xin[p], xin[p + H], xin[p + 2 * H], hin[p], hin[p + H], hin[p + 2 * H], h_prev[s]};
+            double bias[3] = {b_hh[j], b_hh[j + H], b_hh[j + 2 * H]};
+            double a[3] = {v[3] + bias[0], v[4] + bias[1], v[5] + bias[2]};
+            double r = sigmoid(v[0] + a[0]), z = sigmoid(v[1] + a[1]), n = tanh(v[2] + r * a[2]);
+            double act[3] = {r, z, n};
+            for (int q = 0; q < 3; q++) {
+                check("gru forward xg (r, z, n)", B, H, p + q * H, xg[p + q * H], act[q], FWD_TOL, &m->fwd);
+                check("gru forward hg (+ b_hh)", B, H, p + q * H, hg[p + q * H], a[q], FWD_TOL, &m->fwd);
+            }
+            check("gru forward h", B, H, s, h[s], gru_h(v, bias), FWD_TOL, &m->fwd);
+            double w = dh[s];
+            for (int q = 0; q < 7; q++) {
+                double fd;
+                FD(w * gru_h(v, bias), v, q, fd);
+                if (q < 3) check("gru backward dxg", B, H, p + q * H, dxg[p + q * H], fd, BWD_TOL, &m->bwd);
+                else if (q < 6) check("gru backward dhg", B, H, p + (q - 3) * H, dhg[p + (q - 3) * H], fd, BWD_TOL, &m->bwd);
+                else check("gru backward dh_prev", B, H, s, dh_prev[s], fd, BWD_TOL, &m->bwd);
+            }
+        }
+    }
+    check_guard("gru xg", xg, B * G); check_guard("gru hg", hg, B * G); check_guard("gru h", h, B * H);
+    check_guard("gru dxg", dxg, B * G); check_guard("gru dhg", dhg, B * G);
+    check_guard("gru dh_prev", dh_prev, B * H);
+    hash_floats(xg, B * G); hash_floats(hg, B * G); hash_floats(h, B * H);
+    hash_floats(dxg, B * G); hash_floats(dhg, B * G); hash_floats(dh_prev, B * H);
+    release(xin, off); release(hin, off); release(xg, off); release(hg, off); release(b_hh, off);
+    release(h_prev, off); release(h, off); release(dh, off); release(dxg, off); release(dhg, off);
+    release(dh_prev, off);
+}
+
+/* ---------------------------------------------------------------- RNN tanh / relu */
+
+static double relu(double x) { return x > 0 ? x : 0; }
+
+static void test_rnn(int relu_cell, int64_t B, int64_t H, int off, struct maxima *m) {
+    const char *fwd_name = relu_cell ? "rnn_relu forward" : "rnn_tanh forward";
+    const char *bwd_name = relu_cell ? "rnn_relu backward" : "rnn_tanh backward";
+    int64_t n = B * H;
+    float *pre = buffer(n, off), *h = buffer(n, off), *dh = buffer(n, off), *dpre = buffer(n, off);
+    float *inplace = buffer(n, off);
+    for (int64_t k = 0; k < n; k++) {
+        pre[k] = pre_value();
+        if (relu_cell && fabsf(pre[k]) < 1e-3f) pre[k] = 1e-3f;   /* keep FD away from the kink */
+        dh[k] = uniform();
+    }
+    if (relu_cell) {
+        rnnk_rnn_relu_forward_step(h, pre, B, H);
+        rnnk_rnn_relu_backward_step(dpre, dh, h, B, H);
+    } else {
+        rnnk_rnn_tanh_forward_step(h, pre, B, H);
+        rnnk_rnn_tanh_backward_step(dpre, dh, h, B, H);
+    }
+    for (int64_t k = 0; k < n; k++) {
+        double v[1] = {pre[k]}, fd;
+        check(fwd_name, B, H, k, h[k], relu_cell ? relu(v[0]) : tanh(v[0]), FWD_TOL, &m->fwd);
+        if (relu_cell) FD(dh[k] * relu(v[0]), v, 0, fd);
+        else FD(dh[k] * tanh(v[0]), v, 0, fd);
+        check(bwd_name, B, H, k, dpre[k], fd, BWD_TOL, &m->bwd);
+    }
+    /* in place (h == pre, dpre == dh) gives the same bits */
+    memcpy(inplace, pre, sizeof(float) * (size_t)n);
+    if (relu_cell) rnnk_rnn_relu_forward_step(inplace, inplace, B, H);
+    else rnnk_rnn_tanh_forward_step(inplace, inplace, B, H);
+    if (memcmp(inplace, h, sizeof(float) * (size_t)n) != 0 && failures++ < 30)
+        printf("FAIL %s in place differs B=%lld H=%lld\n", fwd_name, (long long)B, (long long)H);
+    memcpy(inplace, dh, sizeof(float) * (size_t)n);
+    if (relu_cell) rnnk_rnn_relu_backward_step(inplace, inplace, h, B, H);
+    else rnnk_rnn_tanh_backward_step(inplace, inplace, h, B, H);
+    if (memcmp(inplace, dpre, sizeof(float) * (size_t)n) != 0 && failures++ < 30)
+        printf("FAIL %s in place differs B=%lld H=%lld\n", bwd_name, (long long)B, (long long)H);
+    check_guard(fwd_name, h, n); check_guard(bwd_name, dpre, n); check_guard("in place", inplace, n);
+    hash_floats(h, n); hash_floats(dpre, n);
+    release(pre, off); release(h, off); release(dh, off); release(dpre, off); release(inplace, off);
+}
+
+/* ---------------------------------------------------------------- NaN and inf */
+
+static void expect(int ok, const char *what) {
+    if (!ok && failures++ < 30) printf("FAIL %s\n", what);
+}
+
+static void test_special_values(void) {
+    enum { H = 17, J = 5 };   /* the special value sits in column J of row 0 */
+    float gates[4 * H], c_prev[H], c[H], h[H], dh[H], dc[H], dgates[4 * H];
+    /* LSTM: NaN in the forget gate -> NaN in c_t and h_t of that column only */
+    for (int k = 0; k < 4 * H; k++) gates[k] = 0.5f;
+    for (int k = 0; k < H; k++) { c_prev[k] = 0.25f; dh[k] = 1.0f; dc[k] = 1.0f; }
+    gates[H + J] = NAN;
+    rnnk_lstm_forward_step(h, c, gates, c_prev, 1, H);
+    expect(isnan(c[J]) && isnan(h[J]) && isfinite(c[J + 1]) && isfinite(h[J - 1]), "lstm forward NaN propagates to its column only");
+    rnnk_lstm_backward_step(dgates, dc, dh, gates, c_prev, c, 1, H);
+    expect(isnan(dc[J]) && isfinite(dc[J + 1]), "lstm backward NaN propagates");
+    hash_floats(h, H); hash_floats(c, H); hash_floats(dgates, 4 * H); hash_floats(dc, H);
+    /* LSTM: +-inf pre-activations saturate to finite activations */
+    for (int k = 0; k < 4 * H; k++) gates[k] = (k % 2) ? INFINITY : -INFINITY;
+    rnnk_lstm_forward_step(h, c, gates, c_prev, 1, H);
+    int finite = 1;
+    for (int k = 0; k < 4 * H; k++) finite &= gates[k] == 0.0f || gates[k] == 1.0f || gates[k] == -1.0f;
+    for (int k = 0; k < H; k++) finite &= isfinite(c[k]) && isfinite(h[k]);
+    expect(finite, "lstm forward saturates +-inf to 0, +-1");
+    hash_floats(h, H); hash_floats(c, H); hash_floats(gates, 4 * H);
+
+    /* GRU: NaN in h_prev -> NaN in h_t of that column; inf pre-activations saturate */
+    float xg[3 * H], hg[3 * H], b_hh[3 * H], hp[H], hh[H], dxg[3 * H], dhg[3 * H], dhp[H];
+    for (int k = 0; k < 3 * H; k++) { xg[k] = 0.5f; hg[k] = -0.25f; b_hh[k] = 0.125f; }
+    for (int k = 0; k < H; k++) { hp[k] = 0.5f; dh[k] = 1.0f; }
+    hp[J] = NAN;
+    xg[2 * H + J + 1] = INFINITY;
+    rnnk_gru_forward_step(hh, xg, hg, b_hh, hp, 1, H);
+    expect(isnan(hh[J]) && isfinite(hh[J - 1]) && isfinite(hh[J + 1]) && xg[2 * H + J + 1] == 1.0f,
+           "gru forward NaN propagates to its column only, inf saturates");
+    rnnk_gru_backward_step(dxg, dhg, dhp, dh, xg, hg, hp, 1, H);
+    expect(isnan(dxg[H + J]) && isfinite(dxg[H + J + 1]), "gru backward NaN propagates");
+    hash_floats(hh, H); hash_floats(xg, 3 * H); hash_floats(hg, 3 * H);
+    hash_floats(dxg, 3 * H); hash_floats(dhg, 3 * H); hash_floats(dhp, H);
+
+    /* RNN: NaN in -> NaN out (relu never turns NaN into 0); relu(-0) = +0 and relu(0) has gradient 0 */
+    float pre[4] = {NAN, -0.0f, 0.0f, INFINITY}, out[4], g[4], d[4] = {1.0f, 1.0f, 1.0f, NAN};
+    rnnk_rnn_relu_forward_step(out, pre, 1, 4);
+    expect(isnan(out[0]) && out[1] == 0.0f && !signbit(out[1]) && out[2] == 0.0f && out[3] == INFINITY,
+           "rnn_relu forward: NaN -> NaN, -0 -> +0, inf -> inf");
+    rnnk_rnn_relu_backward_step(g, d, out, 1, 4);
+    expect(g[0] == 1.0f && g[1] == 0.0f && g[2] == 0.0f && isnan(g[3]),
+           "rnn_relu backward: passes dh where h is NaN or > 0, 0 where h <= 0");
+    hash_floats(out, 4); hash_floats(g, 4);
+    float tpre[4] = {NAN, -0.0f, INFINITY, -INFINITY};
+    rnnk_rnn_tanh_forward_step(out, tpre, 1, 4);
+    expect(isnan(out[0]) && out[1] == 0.0f && signbit(out[1]) && out[2] == 1.0f && out[3] == -1.0f,
+           "rnn_tanh forward: NaN -> NaN, -0 -> -0, +-inf -> +-1");
+    rnnk_rnn_tanh_backward_step(g, d, out, 1, 4);
+    expect(isnan(g[0]) && g[1] == 1.0f && g[2] == 0.0f && isnan(g[3]), "rnn_tanh backward NaN propagates");
+    hash_floats(out, 4); hash_floats(g, 4);
 }
 
 int main(void) {
-    enum { H = 7 };
-    unsigned seed = 42;
-    float pre[4 * H], gates[4 * H], cp[H], c[H], h[H], dh[H], dc[H], dgates[4 * H];
-    double pred[4 * H], cpd[H], wh[H], wc[H];
-    for (int j = 0; j < 4 * H; j++) { pre[j] = 2.0f * uniform(&seed); gates[j] = pre[j]; pred[j] = pre[j]; }
-    for (int j = 0; j < H; j++) {
-        cp[j] = uniform(&seed); cpd[j] = cp[j];
-        dh[j] = uniform(&seed); wh[j] = dh[j];
-        dc[j] = uniform(&seed); wc[j] = dc[j];
+#if defined(RNNK_TEST_NEEDS_ISA) && defined(__GNUC__)
+    /* this executable links a single-ISA build of the kernels (see CMakeLists.txt) */
+    if (!__builtin_cpu_supports(RNNK_TEST_NEEDS_ISA)) {
+        printf("rnnk_test: skipped, this build of the kernels needs %s\n", RNNK_TEST_NEEDS_ISA);
+        return 77;
     }
-    rnnk_lstm_forward_step(h, c, gates, cp, 1, H);
-    int failures = 0;
-    for (int j = 0; j < H; j++) {
-        double i = sigmoid(pred[j]), f = sigmoid(pred[H + j]);
-        double g = tanh(pred[2 * H + j]), o = sigmoid(pred[3 * H + j]);
-        double cref = f * cpd[j] + i * g, href = o * tanh(cref);
-        if (fabs(c[j] - cref) > 1e-6 || fabs(h[j] - href) > 1e-6) {
-            printf("forward mismatch at %d: c %g vs %g, h %g vs %g\n", j, c[j], cref, h[j], href);
-            failures++;
+#endif
+    struct maxima lstm = {0, 0}, gru = {0, 0}, rtanh = {0, 0}, rrelu = {0, 0};
+    int cases = 0;
+    for (int bi = 0; bi < NSIZES; bi++) {
+        for (int hi = 0; hi < NSIZES; hi++) {
+            int64_t B = SIZES[bi], H = SIZES[hi];
+            int off = (bi + hi) % 2;   /* half the cases on unaligned buffers */
+            test_lstm(B, H, off, &lstm);
+            test_gru(B, H, off, &gru);
+            test_rnn(0, B, H, off, &rtanh);
+            test_rnn(1, B, H, off, &rrelu);
+            cases++;
         }
     }
-    /* with dh = wh and carried dc = wc, dgates must equal d loss / d pre */
-    rnnk_lstm_backward_step(dgates, dc, dh, gates, cp, c, 1, H);
-    for (int k = 0; k < 4 * H; k++) {
-        double eps = 1e-5, saved = pred[k];
-        pred[k] = saved + eps; double lp = lstm_loss(pred, cpd, wh, wc, H);
-        pred[k] = saved - eps; double lm = lstm_loss(pred, cpd, wh, wc, H);
-        pred[k] = saved;
-        double fd = (lp - lm) / (2 * eps);
-        if (fabs(fd - dgates[k]) > 1e-4 * (1 + fabs(fd))) {
-            printf("backward mismatch at %d: %g vs finite difference %g\n", k, dgates[k], fd);
-            failures++;
-        }
-    }
-    printf("rnnk_test: abi %d, %d failures\n", rnnk_abi_version(), failures);
+    test_special_values();
+    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "2");
+    printf("rnnk_test: abi %d, %d (B, H) cases per kernel; max scaled error forward (tol %.0e) / "
+           "backward vs finite differences (tol %.0e):\n", rnnk_abi_version(), cases, FWD_TOL, BWD_TOL);
+    printf("  lstm     %.3g / %.3g\n  gru      %.3g / %.3g\n  rnn_tanh %.3g / %.3g\n  rnn_relu %.3g / %.3g\n",
+           lstm.fwd, lstm.bwd, gru.fwd, gru.bwd, rtanh.fwd, rtanh.bwd, rrelu.fwd, rrelu.bwd);
+    printf("  %ld failures\n", failures);
+    printf("hash %016llx\n", (unsigned long long)hash);
     return failures == 0 ? 0 : 1;
 }

@@ -211,5 +211,387 @@ public class rnnk_h extends rnnk_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class rnnk_gru_forward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_gru_forward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_gru_forward_step$descriptor() {
+        return rnnk_gru_forward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_gru_forward_step$handle() {
+        return rnnk_gru_forward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_gru_forward_step$address() {
+        return rnnk_gru_forward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_gru_forward_step(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment b_hh, MemorySegment h_prev, long B, long H) {
+        var mh$ = rnnk_gru_forward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_gru_forward_step", h, xg, hg, b_hh, h_prev, B, H);
+            }
+            mh$.invokeExact(h, xg, hg, b_hh, h_prev, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_gru_backward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_gru_backward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh, const float *xg, const float *hg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_gru_backward_step$descriptor() {
+        return rnnk_gru_backward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh, const float *xg, const float *hg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_gru_backward_step$handle() {
+        return rnnk_gru_backward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh, const float *xg, const float *hg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_gru_backward_step$address() {
+        return rnnk_gru_backward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh, const float *xg, const float *hg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_gru_backward_step(MemorySegment dxg, MemorySegment dhg, MemorySegment dh_prev, MemorySegment dh, MemorySegment xg, MemorySegment hg, MemorySegment h_prev, long B, long H) {
+        var mh$ = rnnk_gru_backward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_gru_backward_step", dxg, dhg, dh_prev, dh, xg, hg, h_prev, B, H);
+            }
+            mh$.invokeExact(dxg, dhg, dh_prev, dh, xg, hg, h_prev, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_rnn_tanh_forward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_rnn_tanh_forward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_rnn_tanh_forward_step$descriptor() {
+        return rnnk_rnn_tanh_forward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_rnn_tanh_forward_step$handle() {
+        return rnnk_rnn_tanh_forward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_rnn_tanh_forward_step$address() {
+        return rnnk_rnn_tanh_forward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_rnn_tanh_forward_step(MemorySegment h, MemorySegment pre, long B, long H) {
+        var mh$ = rnnk_rnn_tanh_forward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_rnn_tanh_forward_step", h, pre, B, H);
+            }
+            mh$.invokeExact(h, pre, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_rnn_tanh_backward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_rnn_tanh_backward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_rnn_tanh_backward_step$descriptor() {
+        return rnnk_rnn_tanh_backward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_rnn_tanh_backward_step$handle() {
+        return rnnk_rnn_tanh_backward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_rnn_tanh_backward_step$address() {
+        return rnnk_rnn_tanh_backward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_rnn_tanh_backward_step(MemorySegment dpre, MemorySegment dh, MemorySegment h, long B, long H) {
+        var mh$ = rnnk_rnn_tanh_backward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_rnn_tanh_backward_step", dpre, dh, h, B, H);
+            }
+            mh$.invokeExact(dpre, dh, h, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_rnn_relu_forward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_rnn_relu_forward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_rnn_relu_forward_step$descriptor() {
+        return rnnk_rnn_relu_forward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_rnn_relu_forward_step$handle() {
+        return rnnk_rnn_relu_forward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_rnn_relu_forward_step$address() {
+        return rnnk_rnn_relu_forward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_rnn_relu_forward_step(MemorySegment h, MemorySegment pre, long B, long H) {
+        var mh$ = rnnk_rnn_relu_forward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_rnn_relu_forward_step", h, pre, B, H);
+            }
+            mh$.invokeExact(h, pre, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_rnn_relu_backward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_rnn_relu_backward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_rnn_relu_backward_step$descriptor() {
+        return rnnk_rnn_relu_backward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_rnn_relu_backward_step$handle() {
+        return rnnk_rnn_relu_backward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_rnn_relu_backward_step$address() {
+        return rnnk_rnn_relu_backward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const float *h, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_rnn_relu_backward_step(MemorySegment dpre, MemorySegment dh, MemorySegment h, long B, long H) {
+        var mh$ = rnnk_rnn_relu_backward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_rnn_relu_backward_step", dpre, dh, h, B, H);
+            }
+            mh$.invokeExact(dpre, dh, h, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 

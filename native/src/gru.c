@@ -1,0 +1,101 @@
+/*
+ * gru.c — fused pointwise GRU step, forward and backward (PyTorch gate order r, z, n):
+ *   r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)
+ *   z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz)
+ *   n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))
+ *   h' = (1 - z) * n + z * h,  computed as n + z * (h - n) like PyTorch's CPU GRU cell.
+ * The recurrent GEMM result stays separate from the input projection (b_hn cannot be folded into
+ * the input bias), so the caller passes both and this kernel adds b_hh. The GEMMs are the caller's.
+ * Row functions with restrict parameters let GCC vectorise each ISA clone (see dispatch.h).
+ */
+#include "rnnk.h"
+#include "activations.h"
+#include "dispatch.h"
+
+/* one row of rnnk_gru_forward_step; every pointer is a row of H floats */
+RNNK_ROW void gru_forward_row(float *restrict h,         /* h_t */
+                                   float *restrict xr,        /* x W_ir^T + b_ir in, r out */
+                                   float *restrict xz,        /* x W_iz^T + b_iz in, z out */
+                                   float *restrict xn,        /* x W_in^T + b_in in, n out */
+                                   float *restrict hr,        /* h W_hr^T in, + b_hr out */
+                                   float *restrict hz,        /* h W_hz^T in, + b_hz out */
+                                   float *restrict hn,        /* h W_hn^T in, + b_hn out */
+                                   const float *restrict bhr, /* b_hr */
+                                   const float *restrict bhz, /* b_hz */
+                                   const float *restrict bhn, /* b_hn */
+                                   const float *restrict h_prev, /* h_{t-1} */
+                                   int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        float ar = hr[j] + bhr[j];
+        float az = hz[j] + bhz[j];
+        float an = hn[j] + bhn[j];                /* W_hn h + b_hn, saved for backward */
+        float r = rnnk_sigmoidf(xr[j] + ar);      /* reset gate */
+        float z = rnnk_sigmoidf(xz[j] + az);      /* update gate */
+        float n = rnnk_tanhf(xn[j] + r * an);     /* new gate */
+        hr[j] = ar;
+        hz[j] = az;
+        hn[j] = an;
+        xr[j] = r;
+        xz[j] = z;
+        xn[j] = n;
+        h[j] = n + z * (h_prev[j] - n);           /* h_t = (1 - z) n + z h_{t-1} */
+    }
+}
+
+RNNK_CLONES
+void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev,
+                           int64_t B, int64_t H) {
+    for (int64_t b = 0; b < B; b++) {
+        float *x = xg + b * 3 * H;            /* (3H) r, z, n */
+        float *g = hg + b * 3 * H;            /* (3H) r, z, n */
+        gru_forward_row(h + b * H, x, x + H, x + 2 * H, g, g + H, g + 2 * H,
+                        b_hh, b_hh + H, b_hh + 2 * H, h_prev + b * H, H);
+    }
+}
+
+/* one row of rnnk_gru_backward_step; every pointer is a row of H floats */
+RNNK_ROW void gru_backward_row(float *restrict dxr,      /* dr_pre */
+                                    float *restrict dxz,      /* dz_pre */
+                                    float *restrict dxn,      /* dn_pre */
+                                    float *restrict dhr,      /* dr_pre */
+                                    float *restrict dhz,      /* dz_pre */
+                                    float *restrict dhn,      /* dn_pre * r */
+                                    float *restrict dh_prev,  /* direct part of dL/dh_{t-1} */
+                                    const float *restrict dh, /* dL/dh_t */
+                                    const float *restrict gr, /* activations r, z, n */
+                                    const float *restrict gz,
+                                    const float *restrict gn,
+                                    const float *restrict an, /* W_hn h + b_hn */
+                                    const float *restrict h_prev, /* h_{t-1} */
+                                    int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        float r = gr[j], z = gz[j], n = gn[j], d = dh[j];
+        float dn = d * (1.0f - z);                 /* dh_t/dn = 1 - z */
+        float dz = d * (h_prev[j] - n);            /* dh_t/dz = h_{t-1} - n */
+        float dn_pre = dn * (1.0f - n * n);        /* tanh' */
+        float dr = dn_pre * an[j];                 /* n_pre = ... + r * (W_hn h + b_hn) */
+        float dr_pre = dr * r * (1.0f - r);        /* sigmoid' */
+        float dz_pre = dz * z * (1.0f - z);
+        dxr[j] = dr_pre;
+        dxz[j] = dz_pre;
+        dxn[j] = dn_pre;
+        dhr[j] = dr_pre;
+        dhz[j] = dz_pre;
+        dhn[j] = dn_pre * r;                       /* d(W_hn h + b_hn) */
+        dh_prev[j] = d * z;                        /* dh_t/dh_{t-1}, holding the GEMM fixed */
+    }
+}
+
+RNNK_CLONES
+void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh,
+                            const float *xg, const float *hg, const float *h_prev,
+                            int64_t B, int64_t H) {
+    for (int64_t b = 0; b < B; b++) {
+        float *dx = dxg + b * 3 * H;          /* (3H) d input pre-activations r, z, n */
+        float *dg = dhg + b * 3 * H;          /* (3H) d hidden pre-activations r, z, n */
+        const float *x = xg + b * 3 * H;      /* (3H) activations r, z, n */
+        const float *g = hg + b * 3 * H;      /* (3H) hidden pre-activations incl. b_hh */
+        gru_backward_row(dx, dx + H, dx + 2 * H, dg, dg + H, dg + 2 * H, dh_prev + b * H,
+                         dh + b * H, x, x + H, x + 2 * H, g + 2 * H, h_prev + b * H, H);
+    }
+}
