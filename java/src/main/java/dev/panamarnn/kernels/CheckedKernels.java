@@ -108,6 +108,57 @@ public final class CheckedKernels implements Kernels {
         inner.lstmBackwardStep(dgates, dc, dh, gates, cPrev, c, batch, hidden);
     }
 
+    @Override
+    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh,
+                               MemorySegment hPrev, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        vector("h (B, H)", h, bh);
+        vector("xg (B, 3H)", xg, 3 * bh);
+        vector("hg (B, 3H)", hg, 3 * bh);
+        vector("bHh (3H)", bHh, 3L * hidden);
+        vector("hPrev (B, H)", hPrev, bh);
+        inner.gruForwardStep(h, xg, hg, bHh, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruBackwardStep(MemorySegment dxg, MemorySegment dhg, MemorySegment dhPrev, MemorySegment dh,
+                                MemorySegment xg, MemorySegment hg, MemorySegment hPrev, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        vector("dxg (B, 3H)", dxg, 3 * bh);
+        vector("dhg (B, 3H)", dhg, 3 * bh);
+        vector("dhPrev (B, H)", dhPrev, bh);
+        vector("dh (B, H)", dh, bh);
+        vector("xg (B, 3H)", xg, 3 * bh);
+        vector("hg (B, 3H)", hg, 3 * bh);
+        vector("hPrev (B, H)", hPrev, bh);
+        inner.gruBackwardStep(dxg, dhg, dhPrev, dh, xg, hg, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        vector("h (B, H)", h, bh);
+        vector("pre (B, H)", pre, bh);
+        inner.rnnForwardStep(relu, h, pre, batch, hidden);
+    }
+
+    @Override
+    public void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        vector("dpre (B, H)", dpre, bh);
+        vector("dh (B, H)", dh, bh);
+        vector("h (B, H)", h, bh);
+        inner.rnnBackwardStep(relu, dpre, dh, h, batch, hidden);
+    }
+
     static void nonNegative(String name, int value) {
         if (value < 0) {
             throw new IllegalArgumentException(name + " must be >= 0, got " + value);

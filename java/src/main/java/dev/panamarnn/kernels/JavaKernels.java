@@ -228,4 +228,75 @@ public final class JavaKernels implements Kernels {
             }
         }
     }
+    @Override
+    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh,
+                               MemorySegment hPrev, int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 3 * hs;      // r at g0, z at g0+H, n at g0+2H
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float hr = hg.getAtIndex(F, g0 + j) + bHh.getAtIndex(F, j);
+                float hz = hg.getAtIndex(F, g0 + hs + j) + bHh.getAtIndex(F, hs + j);
+                float hn = hg.getAtIndex(F, g0 + 2 * hs + j) + bHh.getAtIndex(F, 2 * hs + j);
+                float r = sigmoid(xg.getAtIndex(F, g0 + j) + hr);
+                float z = sigmoid(xg.getAtIndex(F, g0 + hs + j) + hz);
+                float n = tanh(xg.getAtIndex(F, g0 + 2 * hs + j) + r * hn);   // n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+                float hp = hPrev.getAtIndex(F, s0 + j);
+                xg.setAtIndex(F, g0 + j, r);
+                xg.setAtIndex(F, g0 + hs + j, z);
+                xg.setAtIndex(F, g0 + 2 * hs + j, n);
+                hg.setAtIndex(F, g0 + j, hr);
+                hg.setAtIndex(F, g0 + hs + j, hz);
+                hg.setAtIndex(F, g0 + 2 * hs + j, hn);
+                h.setAtIndex(F, s0 + j, n + z * (hp - n));                     // h_t = (1 - z) n + z h_{t-1}
+            }
+        }
+    }
+
+    @Override
+    public void gruBackwardStep(MemorySegment dxg, MemorySegment dhg, MemorySegment dhPrev, MemorySegment dh,
+                                MemorySegment xg, MemorySegment hg, MemorySegment hPrev, int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 3 * hs;
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float r = xg.getAtIndex(F, g0 + j);
+                float z = xg.getAtIndex(F, g0 + hs + j);
+                float n = xg.getAtIndex(F, g0 + 2 * hs + j);
+                float hn = hg.getAtIndex(F, g0 + 2 * hs + j);
+                float dht = dh.getAtIndex(F, s0 + j);
+                float dnPre = dht * (1f - z) * (1f - n * n);                      // dn (1 - n^2)
+                float dzPre = dht * (hPrev.getAtIndex(F, s0 + j) - n) * z * (1f - z);
+                float drPre = dnPre * hn * r * (1f - r);
+                dxg.setAtIndex(F, g0 + j, drPre);
+                dxg.setAtIndex(F, g0 + hs + j, dzPre);
+                dxg.setAtIndex(F, g0 + 2 * hs + j, dnPre);
+                dhg.setAtIndex(F, g0 + j, drPre);
+                dhg.setAtIndex(F, g0 + hs + j, dzPre);
+                dhg.setAtIndex(F, g0 + 2 * hs + j, dnPre * r);
+                dhPrev.setAtIndex(F, s0 + j, dht * z);                             // direct path h_t <- z h_{t-1}
+            }
+        }
+    }
+
+    @Override
+    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden) {
+        long n = (long) batch * hidden;
+        for (long i = 0; i < n; i++) {
+            float p = pre.getAtIndex(F, i);
+            h.setAtIndex(F, i, relu ? (p <= 0f ? 0f : p) : tanh(p));   // relu keeps NaN as NaN
+        }
+    }
+
+    @Override
+    public void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden) {
+        long n = (long) batch * hidden;
+        for (long i = 0; i < n; i++) {
+            float hv = h.getAtIndex(F, i);
+            float d = dh.getAtIndex(F, i);
+            dpre.setAtIndex(F, i, relu ? (hv <= 0f ? 0f : d) : d * (1f - hv * hv));
+        }
+    }
 }

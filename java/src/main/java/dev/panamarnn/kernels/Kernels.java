@@ -64,6 +64,33 @@ public interface Kernels {
                           MemorySegment gates, MemorySegment cPrev, MemorySegment c,
                           int batch, int hidden);
 
+    /**
+     * GRU step forward, gates r, z, n (see rnnk.h): h_t = n + z * (h_{t-1} - n).
+     * @param h     (B, H) out: h_t
+     * @param xg    (B, 3H) in: x W_ih^T + b_ih; out: activations r, z, n
+     * @param hg    (B, 3H) in: h_{t-1} W_hh^T without bias; out: hg + b_hh
+     * @param bHh   (3H) recurrent bias
+     * @param hPrev (B, H) h_{t-1}
+     */
+    void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh, MemorySegment hPrev,
+                        int batch, int hidden);
+
+    /**
+     * GRU step backward (see rnnk.h); all outputs written.
+     * @param dxg    (B, 3H) out: d input pre-activations (dr, dz, dn)
+     * @param dhg    (B, 3H) out: d hidden pre-activations (dr, dz, dn * r)
+     * @param dhPrev (B, H) out: the direct part dh * z of dL/dh_{t-1}
+     * @param dh     (B, H) in: dL/dh_t
+     */
+    void gruBackwardStep(MemorySegment dxg, MemorySegment dhg, MemorySegment dhPrev, MemorySegment dh,
+                         MemorySegment xg, MemorySegment hg, MemorySegment hPrev, int batch, int hidden);
+
+    /** Vanilla RNN step forward: h (B, H) = tanh(pre (B, H)), or relu when {@code relu}. */
+    void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden);
+
+    /** Vanilla RNN step backward: dpre (B, H) = dh * tanh'(from h), or dh * [h > 0] when {@code relu}. */
+    void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden);
+
     /** The kernels chosen for this JVM (once, by {@code -Drnn.kernels}), wrapped in {@link CheckedKernels}. */
     static Kernels checked() {
         return KernelSelection.checked();

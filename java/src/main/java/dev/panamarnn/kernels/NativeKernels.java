@@ -81,4 +81,33 @@ public final class NativeKernels implements Kernels {
                                  int batch, int hidden) {
         rnnk_h.rnnk_lstm_backward_step(dgates, dc, dh, gates, cPrev, c, batch, hidden);
     }
+    @Override
+    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh,
+                               MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_forward_step(h, xg, hg, bHh, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruBackwardStep(MemorySegment dxg, MemorySegment dhg, MemorySegment dhPrev, MemorySegment dh,
+                                MemorySegment xg, MemorySegment hg, MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_backward_step(dxg, dhg, dhPrev, dh, xg, hg, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden) {
+        if (relu) {
+            rnnk_h.rnnk_rnn_relu_forward_step(h, pre, batch, hidden);
+        } else {
+            rnnk_h.rnnk_rnn_tanh_forward_step(h, pre, batch, hidden);
+        }
+    }
+
+    @Override
+    public void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden) {
+        if (relu) {
+            rnnk_h.rnnk_rnn_relu_backward_step(dpre, dh, h, batch, hidden);
+        } else {
+            rnnk_h.rnnk_rnn_tanh_backward_step(dpre, dh, h, batch, hidden);
+        }
+    }
 }

@@ -73,7 +73,7 @@ class BlasAgreementTest {
                     bound[i * ldc + j] = 2 * (k + 2) * EPS * (Math.abs(alpha) * abs + Math.abs(beta * c0[i * ldc + j])) + 1e-30;
                 }
             }
-            for (Kernels kernels : List.of(KernelsUnderTest.java(), KernelsUnderTest.nativeKernels())) {
+            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
                 MemorySegment c = segment(arena, c0);
                 kernels.sgemm(ta, tb, m, n, k, alpha, segment(arena, a), lda, segment(arena, b), ldb, beta, c, ldc);
                 float[] got = array(c);
@@ -97,7 +97,7 @@ class BlasAgreementTest {
         try (Arena arena = Arena.ofConfined()) {
             float[] nan = new float[6];
             java.util.Arrays.fill(nan, Float.NaN);
-            for (Kernels kernels : List.of(KernelsUnderTest.java(), KernelsUnderTest.nativeKernels())) {
+            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
                 MemorySegment c = segment(arena, nan);
                 kernels.sgemm(false, false, 2, 3, 1, 1f, segment(arena, new float[] {1, 2}), 1,
                         segment(arena, new float[] {1, 2, 3}), 3, 0f, c, 3);
@@ -116,7 +116,7 @@ class BlasAgreementTest {
             float[] y0 = uniform(7, trans ? n : m, 1);
             float alpha = 0.75f, beta = -0.5f;
             int rows = trans ? n : m, len = trans ? m : n;
-            for (Kernels kernels : List.of(KernelsUnderTest.java(), KernelsUnderTest.nativeKernels())) {
+            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
                 MemorySegment y = segment(arena, y0);
                 kernels.sgemv(trans, m, n, alpha, segment(arena, a), lda, segment(arena, x), beta, y);
                 for (int r = 0; r < rows; r++) {
@@ -159,7 +159,7 @@ class BlasAgreementTest {
                     absDot += Math.abs((double) x[i] * y[i]);
                     sq += (double) x[i] * x[i];
                 }
-                for (Kernels kernels : List.of(KernelsUnderTest.java(), KernelsUnderTest.nativeKernels())) {
+                for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
                     String what = kernels.name() + " n=" + n;
                     assertEquals(dot, kernels.sdot(n, segment(arena, x), segment(arena, y)), 2 * (n + 1) * EPS * absDot + 1e-30, what + " sdot");
                     assertEquals(Math.sqrt(sq), kernels.snrm2(n, segment(arena, x)), 4 * (n + 1) * EPS * Math.sqrt(sq), what + " snrm2");

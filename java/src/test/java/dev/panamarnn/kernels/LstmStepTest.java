@@ -49,7 +49,7 @@ class LstmStepTest {
         double[] preD = toDouble(pre), cPrevD = toDouble(cPrev), whD = toDouble(wh), wcD = toDouble(wc);
 
         float[][] results = new float[2][];
-        for (Kernels kernels : List.of(KernelsUnderTest.java(), KernelsUnderTest.nativeKernels())) {
+        for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment gates = segment(arena, pre), cp = segment(arena, cPrev);
                 MemorySegment h = arena.allocate(4L * bh), c = arena.allocate(4L * bh);

@@ -7,16 +7,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the JVM-wide selection); when it cannot be loaded the agreement tests are skipped, unless
  * -Drnn.native.strict=true (CI), where that is a failure.
  */
-final class KernelsUnderTest {
+public final class KernelsForTests {
     private static final Object NATIVE = loadNative();
 
-    private KernelsUnderTest() {}
+    private KernelsForTests() {}
 
-    static JavaKernels java() {
+    public static JavaKernels java() {
         return new JavaKernels();
     }
 
-    static NativeKernels nativeKernels() {
+    public static NativeKernels nativeKernels() {
         if (NATIVE instanceof RuntimeException e) {
             if (Boolean.getBoolean("rnn.native.strict")) {
                 throw new AssertionError("native kernels must load with -Drnn.native.strict=true", e);

@@ -1,0 +1,126 @@
+package dev.panamarnn;
+
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.unroll.Names;
+import java.util.SplittableRandom;
+
+/**
+ * A recurrent network — a stack of RNN, LSTM or GRU layers, optionally bidirectional — with its
+ * parameters and their gradients, each in one slab laid out with PyTorch's state_dict names and
+ * shapes (weight_ih_l0 (G*H, I), weight_hh_l0 (G*H, H), bias_ih_l0 (G*H), bias_hh_l0 (G*H),
+ * ..._reverse). Forward and backward run in a {@link Workspace} sized for (T, B):
+ * <pre>{@code
+ * try (Rnn rnn = Rnn.create(RnnConfig.builder(CellType.LSTM, 8, 32).layers(2).build());
+ *      Workspace ws = rnn.workspace(100, 16)) {
+ *     ws.forward(x, null, null, null, true);       // x (T, B, I)
+ *     ws.backward(dOutput, null, null);           // gradients accumulate into rnn.gradients()
+ * }
+ * }</pre>
+ * The parameters may be read by many threads; forward/backward of one workspace is single-threaded.
+ */
+public final class Rnn implements AutoCloseable {
+    private final RnnConfig config;
+    private final Kernels kernels;
+    private final Slab parameters;
+    private final Slab gradients;
+
+    private Rnn(RnnConfig config, Kernels kernels) {
+        this.config = config;
+        this.kernels = kernels;
+        Slab.Layout layout = parameterLayout(config);
+        this.parameters = Slab.allocate("parameters", layout);
+        this.gradients = Slab.allocate("gradients", layout);
+        initialise();
+    }
+
+    /** A network with PyTorch's initialisation from {@code config.seed()}, on the JVM's selected kernels. */
+    public static Rnn create(RnnConfig config) {
+        return new Rnn(config, Kernels.selected());
+    }
+
+    /** The same on explicitly chosen kernels (e.g. {@code new JavaKernels()} for a pure-Java run). */
+    public static Rnn create(RnnConfig config, Kernels kernels) {
+        return new Rnn(config, kernels instanceof dev.panamarnn.kernels.CheckedKernels c ? c.inner() : kernels);
+    }
+
+    /** The parameter sizes table: per layer and direction W_ih, W_hh, b_ih, b_hh, in state_dict order. */
+    public static Slab.Layout parameterLayout(RnnConfig c) {
+        Slab.Layout.Builder layout = Slab.Layout.builder();
+        int gw = c.cell().gates() * c.hiddenSize();
+        for (int l = 0; l < c.numLayers(); l++) {
+            for (int d = 0; d < c.directions(); d++) {
+                layout.add(Names.weightIh(l, d), gw, c.layerInputSize(l))   // (G*H, In_l)
+                      .add(Names.weightHh(l, d), gw, c.hiddenSize())        // (G*H, H)
+                      .add(Names.biasIh(l, d), gw)                          // (G*H)
+                      .add(Names.biasHh(l, d), gw);                         // (G*H)
+            }
+        }
+        return layout.build();
+    }
+
+    /** Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), drawn in layout order from the seed (PyTorch's rule). */
+    private void initialise() {
+        SplittableRandom random = new SplittableRandom(config.seed());
+        double bound = 1 / Math.sqrt(config.hiddenSize());
+        for (Tensor t : parameters.tensors().values()) {
+            for (long i = 0; i < t.size(); i++) {
+                t.set(i, (float) ((random.nextDouble() * 2 - 1) * bound));
+            }
+        }
+    }
+
+    public RnnConfig config() {
+        return config;
+    }
+
+    /** The kernels this network computes with. */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** The parameters, by state_dict name. */
+    public Slab parameters() {
+        checkOpen();
+        return parameters;
+    }
+
+    /** The gradients, same layout as the parameters; backward adds into them. */
+    public Slab gradients() {
+        checkOpen();
+        return gradients;
+    }
+
+    /** Sets every gradient to zero (one fill of the gradient slab). */
+    public void zeroGradients() {
+        gradients().zero();
+    }
+
+    /** Copies a parameter from row-major values (e.g. a PyTorch state_dict entry). */
+    public void setParameter(String name, float[] values) {
+        parameters().get(name).copyFrom(values);
+    }
+
+    /** A workspace for sequences of exactly T steps and batches of exactly B rows. */
+    public Workspace workspace(int steps, int batch) {
+        checkOpen();
+        return new Workspace(this, steps, batch);
+    }
+
+    public boolean isOpen() {
+        return parameters.isOpen();
+    }
+
+    void checkOpen() {
+        if (!parameters.isOpen()) {
+            throw new IllegalStateException("this Rnn is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        parameters.close();
+        gradients.close();
+    }
+}

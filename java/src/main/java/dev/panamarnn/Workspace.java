@@ -1,0 +1,314 @@
+package dev.panamarnn;
+
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.unroll.Layer;
+import dev.panamarnn.unroll.Stack;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Everything a forward and backward pass of one {@link Rnn} needs for sequences of T steps in
+ * batches of B rows: activations, saved values, gradients of activations, states — one slab,
+ * allocated once and reused by every call (nothing is allocated inside the time loop).
+ * Not thread-safe: one workspace per thread. Closing it frees the memory; later use throws
+ * {@link IllegalStateException}.
+ *
+ * <p>Shapes at this API (time-major; with {@code batchFirst} the first two axes of x, output,
+ * dOutput and the input gradient are swapped): x (T, B, I); output (T, B, D*H); h0, c0, h_n, c_n
+ * (L*D, B, H), index layer*D + direction, as PyTorch.
+ */
+public final class Workspace implements AutoCloseable {
+    private final Rnn rnn;
+    private final RnnConfig config;
+    private final int steps;
+    private final int batch;
+    private final Slab slab;
+    private final Stack stack;
+    private final Tensor output;          // user view of the output: (T, B, D*H) or (B, T, D*H)
+    private final Tensor inputGradient;   // (T, B, I) or (B, T, I)
+    private final Tensor finalHidden;     // (L*D, B, H)
+    private final Tensor finalCell;       // (L*D, B, H) LSTM, else null
+    private final Tensor hiddenGradient;  // (L*D, B, H) dL/dh0
+    private final Tensor cellGradient;    // (L*D, B, H) dL/dc0, LSTM
+    private final MemorySegment dOutputTimeMajor;   // (T, B, D*H) batch-first only
+    private final int[] lengths;          // copy of the current batch's lengths
+    private boolean hasLengths;
+    private boolean forwardDone;
+    private boolean lastForwardTraining;
+
+    Workspace(Rnn rnn, int steps, int batch) {
+        if (steps < 1 || batch < 1) {
+            throw new IllegalArgumentException("a workspace needs T >= 1 and B >= 1, got T=" + steps + ", B=" + batch);
+        }
+        this.rnn = rnn;
+        this.config = rnn.config();
+        this.steps = steps;
+        this.batch = batch;
+        int states = config.numLayers() * config.directions(), h = config.hiddenSize();
+        Slab.Layout.Builder layout = Slab.Layout.builder();
+        Stack.addBuffers(layout, config, steps, batch);
+        layout.add("h_n", states, batch, h).add("d_h0", states, batch, h);
+        if (config.cell().hasCellState()) {
+            layout.add("c_n", states, batch, h).add("d_c0", states, batch, h);
+        }
+        if (config.batchFirst()) {
+            layout.add("output_bf", batch, steps, config.outputSize())
+                  .add("d_input_bf", batch, steps, config.inputSize())
+                  .add("d_output_tm", steps, batch, config.outputSize());
+        }
+        this.slab = Slab.allocate("workspace", layout.build());
+        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients());
+        Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
+        Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
+        this.output = config.batchFirst() ? slab.get("output_bf") : topOutput;
+        this.inputGradient = config.batchFirst() ? slab.get("d_input_bf") : dInput;
+        this.dOutputTimeMajor = config.batchFirst() ? slab.get("d_output_tm").segment() : null;
+        this.finalHidden = slab.get("h_n");
+        this.hiddenGradient = slab.get("d_h0");
+        this.finalCell = config.cell().hasCellState() ? slab.get("c_n") : null;
+        this.cellGradient = config.cell().hasCellState() ? slab.get("d_c0") : null;
+        this.lengths = new int[batch];
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    /**
+     * Runs the network over x.
+     * @param x        (T, B, I) or (B, T, I) with batchFirst
+     * @param lengths  per-row sequence lengths in [1, T], any order; null: every row has T steps
+     * @param h0       (L*D, B, H) initial hidden state, or null for zeros
+     * @param c0       (L*D, B, H) initial cell state (LSTM only), or null for zeros
+     * @param training apply dropout between layers (when configured) and keep what backward needs
+     * @return the output tensor (a view into this workspace, valid until the next call)
+     */
+    public Tensor forward(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training) {
+        checkOpen();
+        int[] xShape = config.batchFirst() ? new int[] {batch, steps, config.inputSize()} : new int[] {steps, batch, config.inputSize()};
+        expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
+        setLengths(lengths);
+        int states = config.numLayers() * config.directions();
+        if (h0 != null) {
+            expectShape("h0", h0, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+        }
+        if (c0 != null) {
+            if (!config.cell().hasCellState()) {
+                throw new IllegalArgumentException("c0 is only for LSTM; this network is " + config.cell().id());
+            }
+            expectShape("c0", c0, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+        }
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(x.segment(), stack.input(), batch, steps, config.inputSize());
+        } else {
+            MemorySegment.copy(x.segment(), 0, stack.input(), 0, x.segment().byteSize());
+        }
+        long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int d = 0; d < config.directions(); d++) {
+                Layer layer = stack.layer(l, d);
+                long at = (long) (l * config.directions() + d) * stateBytes;
+                copyOrZero(h0, at, layer.buffers().h[layer.initialIndex()], stateBytes);
+                if (config.cell().hasCellState()) {
+                    copyOrZero(c0, at, layer.buffers().c[layer.initialIndex()], stateBytes);
+                }
+            }
+        }
+        stack.forward(rnn.kernels(), hasLengths ? this.lengths : null, training);
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int d = 0; d < config.directions(); d++) {
+                Layer layer = stack.layer(l, d);
+                long at = (long) (l * config.directions() + d) * stateBytes;
+                MemorySegment.copy(layer.buffers().h[layer.finalIndex()], 0, finalHidden.segment(), at, stateBytes);
+                if (finalCell != null) {
+                    MemorySegment.copy(layer.buffers().c[layer.finalIndex()], 0, finalCell.segment(), at, stateBytes);
+                }
+            }
+        }
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(stack.output(), output.segment(), steps, batch, config.outputSize());
+        }
+        forwardDone = true;
+        lastForwardTraining = training;
+        return output;
+    }
+
+    /**
+     * Backpropagation through time over the whole sequence of the last forward pass. Parameter
+     * gradients are added to {@link Rnn#gradients()}; the gradients w.r.t. x, h0 and c0 are in
+     * {@link #inputGradient()}, {@link #initialHiddenGradient()}, {@link #initialCellGradient()}.
+     * @param dOutput (T, B, D*H) (or (B, T, D*H)) dL/d output; values at padded steps are ignored
+     * @param dhN     (L*D, B, H) dL/dh_n, or null for zeros
+     * @param dcN     (L*D, B, H) dL/dc_n (LSTM), or null for zeros
+     */
+    public void backward(Tensor dOutput, Tensor dhN, Tensor dcN) {
+        backwardThroughLast(steps, dOutput, dhN, dcN);
+    }
+
+    /**
+     * Truncated backpropagation: gradient flows only through the last {@code depth} steps
+     * (1 <= depth <= T); earlier steps get no gradient, nor do h0 and c0 unless depth = T.
+     * Unidirectional networks only.
+     */
+    public void backwardThroughLast(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
+        checkOpen();
+        if (!forwardDone) {
+            throw new IllegalStateException("backward needs a forward pass on this workspace first");
+        }
+        if (depth < 1 || depth > steps) {
+            throw new IllegalArgumentException("backward depth must be in [1, T=" + steps + "], got " + depth);
+        }
+        if (depth < steps && config.bidirectional()) {
+            throw new IllegalArgumentException("truncated backpropagation (depth " + depth + " < T " + steps
+                    + ") is for unidirectional networks; this one is bidirectional");
+        }
+        int[] outShape = config.batchFirst() ? new int[] {batch, steps, config.outputSize()} : new int[] {steps, batch, config.outputSize()};
+        expectShape("dOutput", dOutput, outShape, config.batchFirst() ? "(B, T, D*H)" : "(T, B, D*H)");
+        int states = config.numLayers() * config.directions();
+        if (dhN != null) {
+            expectShape("dhN", dhN, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+        }
+        if (dcN != null) {
+            if (!config.cell().hasCellState()) {
+                throw new IllegalArgumentException("dcN is only for LSTM; this network is " + config.cell().id());
+            }
+            expectShape("dcN", dcN, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+        }
+        rnn.checkOpen();
+        long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int d = 0; d < config.directions(); d++) {
+                Layer layer = stack.layer(l, d);
+                long at = (long) (l * config.directions() + d) * stateBytes;
+                copyOrZero(dhN, at, layer.buffers().dhCarry, stateBytes);
+                if (config.cell().hasCellState()) {
+                    copyOrZero(dcN, at, layer.buffers().dcCarry, stateBytes);
+                }
+            }
+        }
+        MemorySegment dy = dOutput.segment();
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(dy, dOutputTimeMajor, batch, steps, config.outputSize());
+            dy = dOutputTimeMajor;
+        }
+        stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int d = 0; d < config.directions(); d++) {
+                Layer layer = stack.layer(l, d);
+                long at = (long) (l * config.directions() + d) * stateBytes;
+                copyOrZero(depth == steps ? Tensor.of(layer.buffers().dhCarry, batch, config.hiddenSize()) : null, 0,
+                        hiddenGradient.segment().asSlice(at, stateBytes), stateBytes);
+                if (cellGradient != null) {
+                    copyOrZero(depth == steps ? Tensor.of(layer.buffers().dcCarry, batch, config.hiddenSize()) : null, 0,
+                            cellGradient.segment().asSlice(at, stateBytes), stateBytes);
+                }
+            }
+        }
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(stack.inputGradient(), inputGradient.segment(), steps, batch, config.inputSize());
+        }
+    }
+
+    /** Output of the last forward pass: (T, B, D*H), or (B, T, D*H) with batchFirst; zeros at padded steps. */
+    public Tensor output() {
+        checkOpen();
+        return output;
+    }
+
+    /** h_n of the last forward pass: (L*D, B, H); for each row the state at its own last step. */
+    public Tensor finalHidden() {
+        checkOpen();
+        return finalHidden;
+    }
+
+    /** c_n of the last forward pass (LSTM): (L*D, B, H); null for other cells. */
+    public Tensor finalCell() {
+        checkOpen();
+        return finalCell;
+    }
+
+    /** dL/dx of the last backward pass, same shape as x. */
+    public Tensor inputGradient() {
+        checkOpen();
+        return inputGradient;
+    }
+
+    /** dL/dh0 of the last backward pass: (L*D, B, H). */
+    public Tensor initialHiddenGradient() {
+        checkOpen();
+        return hiddenGradient;
+    }
+
+    /** dL/dc0 of the last backward pass (LSTM): (L*D, B, H); null for other cells. */
+    public Tensor initialCellGradient() {
+        checkOpen();
+        return cellGradient;
+    }
+
+    private void setLengths(int[] given) {
+        if (given == null) {
+            hasLengths = false;
+            return;
+        }
+        if (given.length != batch) {
+            throw new IllegalArgumentException("lengths must have one entry per batch row: expected " + batch + ", got " + given.length);
+        }
+        boolean full = true;
+        for (int b = 0; b < batch; b++) {
+            if (given[b] < 1 || given[b] > steps) {
+                throw new IllegalArgumentException("lengths[" + b + "] must be in [1, T=" + steps + "], got " + given[b]);
+            }
+            full &= given[b] == steps;
+        }
+        System.arraycopy(given, 0, lengths, 0, batch);
+        hasLengths = !full;
+    }
+
+    private static void expectShape(String name, Tensor t, int[] expected, String meaning) {
+        if (t == null) {
+            throw new IllegalArgumentException(name + " is required, expected shape " + Arrays.toString(expected) + " " + meaning);
+        }
+        if (!Arrays.equals(t.shape(), expected)) {
+            throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected) + " " + meaning
+                    + ", got " + Arrays.toString(t.shape()));
+        }
+        if (!t.isAlive()) {
+            throw new IllegalStateException(name + " is a tensor whose memory was closed");
+        }
+    }
+
+    private static void copyOrZero(Tensor source, long offset, MemorySegment target, long bytes) {
+        if (source == null) {
+            target.asSlice(0, bytes).fill((byte) 0);
+        } else {
+            MemorySegment.copy(source.segment(), offset, target, 0, bytes);
+        }
+    }
+
+    /** dst (b, a, f) = src (a, b, f). */
+    private static void swapFirstTwoAxes(MemorySegment src, MemorySegment dst, int a, int b, int f) {
+        long rowBytes = (long) f * Float.BYTES;
+        for (int i = 0; i < a; i++) {
+            for (int j = 0; j < b; j++) {
+                MemorySegment.copy(src, ((long) i * b + j) * rowBytes, dst, ((long) j * a + i) * rowBytes, rowBytes);
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (!slab.isOpen()) {
+            throw new IllegalStateException("this workspace is closed");
+        }
+        rnn.checkOpen();
+    }
+
+    @Override
+    public void close() {
+        slab.close();
+    }
+}

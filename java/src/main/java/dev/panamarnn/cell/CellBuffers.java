@@ -1,0 +1,59 @@
+package dev.panamarnn.cell;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Everything one direction of one layer reads and writes during a scan over T steps of B rows,
+ * as per-step slices made once (so the time loop allocates nothing). State index i runs over
+ * 0..T: the forward scan keeps h_{t} at i = t+1 and h0 at i = 0; the reverse scan keeps h_t at
+ * i = t and h0 at i = T.
+ */
+public final class CellBuffers {
+    public final int batch;
+    public final int hidden;
+    /** G*H: the row length of the gate buffers. */
+    public final int gateWidth;
+
+    /** [t] (B, G*H): pre-activations x W_ih^T + b (+ h W_hh^T), then the saved activations. */
+    public final MemorySegment[] gates;
+    /** [t] (B, 3H), GRU only: h_{t-1} W_hh^T, then + b_hh (saved). Null for other cells. */
+    public final MemorySegment[] hiddenGates;
+    /** [i] (B, H), i in 0..T: hidden states. */
+    public final MemorySegment[] h;
+    /** [i] (B, H), LSTM only: cell states. Null for other cells. */
+    public final MemorySegment[] c;
+    /** [t] (B, G*H): dL/d(pre-activations) of the input projection. */
+    public final MemorySegment[] dGates;
+    /** [t] (B, 3H), GRU only: dL/d(hidden pre-activations). Null for other cells. */
+    public final MemorySegment[] dHiddenGates;
+    /** (B, H): dL/dh_t, all contributions, for the step being back-propagated. */
+    public final MemorySegment dhTotal;
+    /** (B, H): dL/dh carried to the previous step (the recurrent GEMM's output). */
+    public final MemorySegment dhCarry;
+    /** (B, H), LSTM only: dL/dc carried to the previous step (in place). */
+    public final MemorySegment dcCarry;
+    /** (G*H, H): recurrent weights W_hh of this direction. */
+    public final MemorySegment wHh;
+    /** (G*H): recurrent bias b_hh. */
+    public final MemorySegment bHh;
+
+    public CellBuffers(int batch, int hidden, int gateWidth, MemorySegment[] gates, MemorySegment[] hiddenGates,
+                       MemorySegment[] h, MemorySegment[] c, MemorySegment[] dGates, MemorySegment[] dHiddenGates,
+                       MemorySegment dhTotal, MemorySegment dhCarry, MemorySegment dcCarry,
+                       MemorySegment wHh, MemorySegment bHh) {
+        this.batch = batch;
+        this.hidden = hidden;
+        this.gateWidth = gateWidth;
+        this.gates = gates;
+        this.hiddenGates = hiddenGates;
+        this.h = h;
+        this.c = c;
+        this.dGates = dGates;
+        this.dHiddenGates = dHiddenGates;
+        this.dhTotal = dhTotal;
+        this.dhCarry = dhCarry;
+        this.dcCarry = dcCarry;
+        this.wHh = wHh;
+        this.bHh = bHh;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.panamarnn.cell;
+
+import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * GRU step: the recurrent GEMM goes to its own buffer hg (B, 3H), because the reset gate
+ * multiplies W_hn h + b_hn separately from the input part (b_hn cannot be folded).
+ */
+final class GruCell implements Cell {
+    @Override
+    public boolean foldsRecurrentBias() {
+        return false;
+    }
+
+    @Override
+    public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
+        // hg_t (B, 3H) = h_{t-1} (B, H) * W_hh^T (H, 3H)
+        k.sgemm(false, true, s.batch, s.gateWidth, s.hidden, 1f, s.h[prev], s.hidden, s.wHh, s.hidden, 0f, s.hiddenGates[t], s.gateWidth);
+        k.gruForwardStep(s.h[cur], s.gates[t], s.hiddenGates[t], s.bHh, s.h[prev], s.batch, s.hidden);
+    }
+
+    @Override
+    public void backwardKernel(Kernels k, CellBuffers s, int t, int prev, int cur) {
+        k.gruBackwardStep(s.dGates[t], s.dHiddenGates[t], s.dhCarry, s.dhTotal, s.gates[t], s.hiddenGates[t], s.h[prev],
+                s.batch, s.hidden);
+    }
+
+    @Override
+    public void backwardRecurrentGemm(Kernels k, CellBuffers s, int t) {
+        // dh_{t-1} (B, H) += dhg_t (B, 3H) * W_hh (3H, H), on top of the direct part dh_t * z
+        k.sgemm(false, false, s.batch, s.hidden, s.gateWidth, 1f, s.dHiddenGates[t], s.gateWidth, s.wHh, s.hidden, 1f, s.dhCarry, s.hidden);
+    }
+
+    @Override
+    public MemorySegment[] recurrentGateGradients(CellBuffers s) {
+        return s.dHiddenGates;
+    }
+}

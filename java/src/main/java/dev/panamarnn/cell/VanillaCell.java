@@ -1,0 +1,33 @@
+package dev.panamarnn.cell;
+
+import dev.panamarnn.kernels.Kernels;
+
+/** Vanilla RNN step: pre (B, H) += h_{t-1} W_hh^T, then h_t = tanh(pre) or relu(pre). */
+final class VanillaCell implements Cell {
+    private final boolean relu;
+
+    VanillaCell(boolean relu) {
+        this.relu = relu;
+    }
+
+    @Override
+    public boolean foldsRecurrentBias() {
+        return true;
+    }
+
+    @Override
+    public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
+        k.sgemm(false, true, s.batch, s.hidden, s.hidden, 1f, s.h[prev], s.hidden, s.wHh, s.hidden, 1f, s.gates[t], s.hidden);
+        k.rnnForwardStep(relu, s.h[cur], s.gates[t], s.batch, s.hidden);
+    }
+
+    @Override
+    public void backwardKernel(Kernels k, CellBuffers s, int t, int prev, int cur) {
+        k.rnnBackwardStep(relu, s.dGates[t], s.dhTotal, s.h[cur], s.batch, s.hidden);
+    }
+
+    @Override
+    public void backwardRecurrentGemm(Kernels k, CellBuffers s, int t) {
+        k.sgemm(false, false, s.batch, s.hidden, s.hidden, 1f, s.dGates[t], s.hidden, s.wHh, s.hidden, 0f, s.dhCarry, s.hidden);
+    }
+}

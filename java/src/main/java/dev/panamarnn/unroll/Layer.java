@@ -1,0 +1,267 @@
+package dev.panamarnn.unroll;
+
+import dev.panamarnn.cell.Cell;
+import dev.panamarnn.cell.CellBuffers;
+import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One direction of one recurrent layer: a scan over T steps (forward t = 0..T-1, or reverse) and
+ * its backward (DESIGN.md "The unroller").
+ * <ul>
+ * <li>Forward: one GEMM projects the whole input, gates (T*B, G*H) = X (T*B, In) W_ih^T + bias;
+ *     per step the cell's recurrent GEMM and fused kernel.</li>
+ * <li>Backward, in the exact reverse order: per step the fused backward kernel and one GEMM for
+ *     dh_{t-1}; then dW_ih, dW_hh, dX and the bias gradients as single GEMMs over all rows.</li>
+ * <li>Variable lengths: a row b is active at step t when t < length[b]. An inactive row keeps its
+ *     previous state (so the forward scan's final state is the state at the row's own last step
+ *     and the reverse scan starts at that step from h0) and passes its gradients through unchanged;
+ *     its d(pre-activations) are zero, so it contributes nothing to the weight gradients.</li>
+ * </ul>
+ * Nothing here allocates inside the time loop: every per-step slice was made by the workspace.
+ */
+public final class Layer {
+    private final Cell cell;
+    private final boolean reverse;
+    private final CellBuffers s;
+    private final int steps;
+    private final int inputSize;
+    private final int rows;                // T*B
+    // parameters (views into the parameter slab) and their gradients (views into the gradient slab)
+    private final MemorySegment wIh;       // (G*H, In)
+    private final MemorySegment bIh;       // (G*H)
+    private final MemorySegment dWIh;      // (G*H, In)
+    private final MemorySegment dWHh;      // (G*H, H)
+    private final MemorySegment dBIh;      // (G*H)
+    private final MemorySegment dBHh;      // (G*H)
+    // whole-sequence views of the workspace
+    private final MemorySegment gatesAll;          // (T*B, G*H)
+    private final MemorySegment dGatesAll;         // (T*B, G*H)
+    private final MemorySegment dRecurrentAll;     // (T*B, G*H): dGates, or GRU's dHiddenGates
+    private final MemorySegment hPrevAll;          // (T*B, H): h_{t-1} of every step, in step order
+    private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it)
+    private final MemorySegment rowScratch;        // (B, H): dc of inactive rows during backward
+    private final MemorySegment zeros;             // (G*H) zeros, copied over rows to clear them
+
+    Layer(Cell cell, boolean reverse, CellBuffers s, int steps, int inputSize,
+          MemorySegment wIh, MemorySegment bIh, MemorySegment dWIh, MemorySegment dWHh, MemorySegment dBIh,
+          MemorySegment dBHh, MemorySegment gatesAll, MemorySegment dGatesAll, MemorySegment dRecurrentAll,
+          MemorySegment hStatesAll, MemorySegment foldedBias, MemorySegment rowScratch, MemorySegment zeros) {
+        this.cell = cell;
+        this.reverse = reverse;
+        this.s = s;
+        this.steps = steps;
+        this.inputSize = inputSize;
+        this.rows = steps * s.batch;
+        this.wIh = wIh;
+        this.bIh = bIh;
+        this.dWIh = dWIh;
+        this.dWHh = dWHh;
+        this.dBIh = dBIh;
+        this.dBHh = dBHh;
+        this.gatesAll = gatesAll;
+        this.dGatesAll = dGatesAll;
+        this.dRecurrentAll = dRecurrentAll;
+        long stateBytes = (long) s.batch * s.hidden * Float.BYTES;
+        // forward: h_{t-1} lives at state index t (0..T-1); reverse: at t+1 (1..T)
+        this.hPrevAll = hStatesAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
+        this.foldedBias = foldedBias;
+        this.rowScratch = rowScratch;
+        this.zeros = zeros;
+    }
+
+    public CellBuffers buffers() {
+        return s;
+    }
+
+    public boolean reverse() {
+        return reverse;
+    }
+
+    /** State index of the initial state h0 (and c0). */
+    public int initialIndex() {
+        return reverse ? steps : 0;
+    }
+
+    /** State index of the final state h_n: the forward scan ends at T, the reverse scan at 0. */
+    public int finalIndex() {
+        return reverse ? 0 : steps;
+    }
+
+    private int stepAt(int i) {
+        return reverse ? steps - 1 - i : i;
+    }
+
+    private int prevIndex(int t) {
+        return reverse ? t + 1 : t;
+    }
+
+    private int curIndex(int t) {
+        return reverse ? t : t + 1;
+    }
+
+    /**
+     * Runs the scan. The caller has put h0 (and c0) at {@link #initialIndex()}.
+     * @param x       (T*B, In) the layer input, time-major
+     * @param ones    (T*B) all ones (for the bias GEMM and the bias-gradient reductions)
+     * @param lengths per-row lengths, or null when every row has T steps
+     */
+    void forward(Kernels k, MemorySegment x, MemorySegment ones, int[] lengths) {
+        int gw = s.gateWidth;
+        MemorySegment.copy(bIh, 0, foldedBias, 0, (long) gw * Float.BYTES);
+        if (cell.foldsRecurrentBias()) {
+            k.saxpy(gw, 1f, s.bHh, foldedBias);                  // b = b_ih + b_hh
+        }
+        // gates (T*B, G*H) = ones (T*B, 1) * b (1, G*H), then += X (T*B, In) * W_ih^T (In, G*H)
+        k.sgemm(false, false, rows, gw, 1, 1f, ones, 1, foldedBias, gw, 0f, gatesAll, gw);
+        k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, wIh, inputSize, 1f, gatesAll, gw);
+        for (int i = 0; i < steps; i++) {
+            int t = stepAt(i);
+            cell.forwardStep(k, s, t, prevIndex(t), curIndex(t));
+            if (lengths != null) {
+                keepStateOfInactiveRows(t, lengths);
+            }
+        }
+    }
+
+    /** Rows past their length keep the previous state: h_t[b] = h_{t-1}[b] (and c). */
+    private void keepStateOfInactiveRows(int t, int[] lengths) {
+        long rowBytes = (long) s.hidden * Float.BYTES;
+        for (int b = 0; b < s.batch; b++) {
+            if (t >= lengths[b]) {
+                long off = b * rowBytes;
+                MemorySegment.copy(s.h[prevIndex(t)], off, s.h[curIndex(t)], off, rowBytes);
+                if (s.c != null) {
+                    MemorySegment.copy(s.c[prevIndex(t)], off, s.c[curIndex(t)], off, rowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies the hidden states into the layer output y (T, B, outStride) at column {@code column};
+     * padded steps (t >= length) get zeros.
+     */
+    void writeOutput(MemorySegment y, int outStride, int column, int[] lengths) {
+        long rowBytes = (long) s.hidden * Float.BYTES;
+        for (int t = 0; t < steps; t++) {
+            MemorySegment h = s.h[curIndex(t)];
+            for (int b = 0; b < s.batch; b++) {
+                long dst = (((long) t * s.batch + b) * outStride + column) * Float.BYTES;
+                if (lengths != null && t >= lengths[b]) {
+                    MemorySegment.copy(zeros, 0, y, dst, rowBytes);
+                } else {
+                    MemorySegment.copy(h, b * rowBytes, y, dst, rowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * Back-propagates through the last {@code depth} steps of the scan (depth = T for full BPTT;
+     * fewer for truncated BPTT, forward scans only) and accumulates the parameter gradients.
+     * The caller has put dL/dh_n in s.dhCarry and dL/dc_n in s.dcCarry; afterwards they hold
+     * dL/dh0 and dL/dc0 (meaningful when depth = T).
+     * @param x         (T*B, In) the layer input of the forward pass
+     * @param dy        (T*B, outStride) dL/d(layer output); this direction's columns start at {@code column}
+     * @param dx        (T*B, In) dL/dx, written (accumulate = false) or added to (accumulate = true)
+     */
+    void backward(Kernels k, MemorySegment x, MemorySegment ones, MemorySegment dy, int outStride, int column,
+                  MemorySegment dx, boolean accumulate, int[] lengths, int depth) {
+        int first = reverse ? 0 : steps - depth;   // first step (in time) that receives gradient
+        for (int i = steps - 1; i >= steps - depth; i--) {   // the forward scan's order, reversed
+            int t = stepAt(i);
+            gatherOutputGradient(k, dy, outStride, column, t, lengths);
+            if (lengths != null) {
+                saveCellGradientOfInactiveRows(t, lengths);
+            }
+            cell.backwardKernel(k, s, t, prevIndex(t), curIndex(t));
+            if (lengths != null) {
+                zeroGateGradientsOfInactiveRows(t, lengths);
+            }
+            cell.backwardRecurrentGemm(k, s, t);
+            if (lengths != null) {
+                passThroughInactiveRows(t, lengths);
+            }
+        }
+        accumulateWeightGradients(k, x, ones, dx, accumulate, first, depth);
+    }
+
+    /** dhTotal (B, H) = dy[t] (this direction's columns; zero for padded rows) + dhCarry. */
+    private void gatherOutputGradient(Kernels k, MemorySegment dy, int outStride, int column, int t, int[] lengths) {
+        long rowBytes = (long) s.hidden * Float.BYTES;
+        for (int b = 0; b < s.batch; b++) {
+            long dst = b * rowBytes;
+            if (lengths != null && t >= lengths[b]) {
+                MemorySegment.copy(zeros, 0, s.dhTotal, dst, rowBytes);
+            } else {
+                MemorySegment.copy(dy, (((long) t * s.batch + b) * outStride + column) * Float.BYTES, s.dhTotal, dst, rowBytes);
+            }
+        }
+        k.saxpy(s.batch * s.hidden, 1f, s.dhCarry, s.dhTotal);
+    }
+
+    private void saveCellGradientOfInactiveRows(int t, int[] lengths) {
+        if (s.dcCarry == null) {
+            return;
+        }
+        long rowBytes = (long) s.hidden * Float.BYTES;
+        for (int b = 0; b < s.batch; b++) {
+            if (t >= lengths[b]) {
+                MemorySegment.copy(s.dcCarry, b * rowBytes, rowScratch, b * rowBytes, rowBytes);
+            }
+        }
+    }
+
+    private void zeroGateGradientsOfInactiveRows(int t, int[] lengths) {
+        long gateRowBytes = (long) s.gateWidth * Float.BYTES;
+        for (int b = 0; b < s.batch; b++) {
+            if (t >= lengths[b]) {
+                MemorySegment.copy(zeros, 0, s.dGates[t], b * gateRowBytes, gateRowBytes);
+                if (s.dHiddenGates != null) {
+                    MemorySegment.copy(zeros, 0, s.dHiddenGates[t], b * gateRowBytes, gateRowBytes);
+                }
+            }
+        }
+    }
+
+    /** An inactive row's state was copied forward, so its gradients flow back unchanged. */
+    private void passThroughInactiveRows(int t, int[] lengths) {
+        long rowBytes = (long) s.hidden * Float.BYTES;
+        for (int b = 0; b < s.batch; b++) {
+            if (t >= lengths[b]) {
+                long off = b * rowBytes;
+                MemorySegment.copy(s.dhTotal, off, s.dhCarry, off, rowBytes);
+                if (s.dcCarry != null) {
+                    MemorySegment.copy(rowScratch, off, s.dcCarry, off, rowBytes);
+                }
+            }
+        }
+    }
+
+    /** dW_ih += dG^T X, dW_hh += dR^T H_prev, db_ih += sum dG, db_hh += sum dR, dX (+)= dG W_ih over the rows of steps [first, first+depth). */
+    private void accumulateWeightGradients(Kernels k, MemorySegment x, MemorySegment ones, MemorySegment dx,
+                                           boolean accumulate, int first, int depth) {
+        int gw = s.gateWidth, h = s.hidden;
+        int n = depth * s.batch;                     // rows that carry gradient
+        long r0 = (long) first * s.batch;            // first such row
+        boolean all = n == rows;
+        MemorySegment dG = all ? dGatesAll : dGatesAll.asSlice(r0 * gw * Float.BYTES, (long) n * gw * Float.BYTES);
+        MemorySegment dR = all ? dRecurrentAll : dRecurrentAll.asSlice(r0 * gw * Float.BYTES, (long) n * gw * Float.BYTES);
+        MemorySegment xs = all ? x : x.asSlice(r0 * inputSize * Float.BYTES, (long) n * inputSize * Float.BYTES);
+        MemorySegment hp = all ? hPrevAll : hPrevAll.asSlice(r0 * h * Float.BYTES, (long) n * h * Float.BYTES);
+        // dW_ih (G*H, In) += dG^T (G*H, n) * X (n, In)
+        k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, dWIh, inputSize);
+        // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H)
+        k.sgemm(true, false, gw, h, n, 1f, dR, gw, hp, h, 1f, dWHh, h);
+        // db_ih += dG^T 1, db_hh += dR^T 1
+        k.sgemv(true, n, gw, 1f, dG, gw, ones, 1f, dBIh);
+        k.sgemv(true, n, gw, 1f, dR, gw, ones, 1f, dBHh);
+        // dX (n, In) (+)= dG (n, G*H) * W_ih (G*H, In); rows outside the window get no gradient
+        if (!all && !accumulate) {
+            dx.fill((byte) 0);
+        }
+        MemorySegment dxs = all ? dx : dx.asSlice(r0 * inputSize * Float.BYTES, (long) n * inputSize * Float.BYTES);
+        k.sgemm(false, false, n, inputSize, gw, 1f, dG, gw, wIh, inputSize, accumulate ? 1f : 0f, dxs, inputSize);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.panamarnn.unroll;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.panamarnn.CellType;
+import dev.panamarnn.Rnn;
+import dev.panamarnn.RnnConfig;
+import dev.panamarnn.Workspace;
+import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.tensor.Tensor;
+import java.lang.foreign.Arena;
+import org.junit.jupiter.api.Test;
+
+/** The public API's answers to wrong shapes, wrong lengths and closed objects. */
+class WorkspaceValidationTest {
+    private final RnnConfig lstm = RnnConfig.builder(CellType.LSTM, 3, 4).layers(2).build();
+
+    @Test
+    void wrongInputShapeNamesExpectedAndActual() {
+        try (Rnn rnn = Rnn.create(lstm, new JavaKernels()); Workspace ws = rnn.workspace(5, 2); Arena arena = Arena.ofConfined()) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> ws.forward(Tensor.allocate(arena, 5, 2, 4), null, null, null, false));
+            assertEquals("x must have shape [5, 2, 3] (T, B, I), got [5, 2, 4]", e.getMessage());
+            var h0 = assertThrows(IllegalArgumentException.class,
+                    () -> ws.forward(Tensor.allocate(arena, 5, 2, 3), null, Tensor.allocate(arena, 1, 2, 4), null, false));
+            assertEquals("h0 must have shape [2, 2, 4] (L*D, B, H), got [1, 2, 4]", h0.getMessage());
+        }
+    }
+
+    @Test
+    void wrongLengthsAreRejected() {
+        try (Rnn rnn = Rnn.create(lstm, new JavaKernels()); Workspace ws = rnn.workspace(5, 2); Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, 5, 2, 3);
+            assertEquals("lengths must have one entry per batch row: expected 2, got 3",
+                    assertThrows(IllegalArgumentException.class, () -> ws.forward(x, new int[] {5, 5, 5}, null, null, false)).getMessage());
+            assertEquals("lengths[1] must be in [1, T=5], got 6",
+                    assertThrows(IllegalArgumentException.class, () -> ws.forward(x, new int[] {5, 6}, null, null, false)).getMessage());
+            assertEquals("lengths[0] must be in [1, T=5], got 0",
+                    assertThrows(IllegalArgumentException.class, () -> ws.forward(x, new int[] {0, 5}, null, null, false)).getMessage());
+        }
+    }
+
+    @Test
+    void cellStateOnlyForLstmAndBackwardNeedsForward() {
+        RnnConfig gru = RnnConfig.builder(CellType.GRU, 3, 4).build();
+        try (Rnn rnn = Rnn.create(gru, new JavaKernels()); Workspace ws = rnn.workspace(2, 1); Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, 2, 1, 3);
+            assertEquals("c0 is only for LSTM; this network is gru", assertThrows(IllegalArgumentException.class,
+                    () -> ws.forward(x, null, null, Tensor.allocate(arena, 1, 1, 4), false)).getMessage());
+            assertEquals("backward needs a forward pass on this workspace first", assertThrows(IllegalStateException.class,
+                    () -> ws.backward(Tensor.allocate(arena, 2, 1, 4), null, null)).getMessage());
+        }
+    }
+
+    @Test
+    void useAfterCloseIsAnIllegalStateException() {
+        Rnn rnn = Rnn.create(lstm, new JavaKernels());
+        Workspace ws = rnn.workspace(2, 1);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, 2, 1, 3);
+            ws.forward(x, null, null, null, false);
+            ws.close();
+            assertEquals("this workspace is closed", assertThrows(IllegalStateException.class,
+                    () -> ws.forward(x, null, null, null, false)).getMessage());
+            Workspace other = rnn.workspace(2, 1);
+            rnn.close();
+            assertEquals("this Rnn is closed", assertThrows(IllegalStateException.class,
+                    () -> other.forward(x, null, null, null, false)).getMessage());
+            assertThrows(IllegalStateException.class, () -> rnn.workspace(2, 1));
+            other.close();
+        }
+    }
+
+    @Test
+    void configValidation() {
+        assertEquals("hiddenSize must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> RnnConfig.builder(CellType.GRU, 3, 0).build()).getMessage());
+        assertEquals("dropout must be in [0, 1), got 1.0", assertThrows(IllegalArgumentException.class,
+                () -> RnnConfig.builder(CellType.GRU, 3, 2).dropout(1).build()).getMessage());
+        assertEquals("unknown cell type 'lstn'; expected one of lstm, gru, rnn_tanh, rnn_relu",
+                assertThrows(IllegalArgumentException.class, () -> CellType.fromId("lstn")).getMessage());
+    }
+
+    @Test
+    void parametersHavePyTorchNamesShapesAndInitBounds() {
+        RnnConfig c = RnnConfig.builder(CellType.GRU, 3, 16).layers(2).bidirectional(true).seed(3).build();
+        try (Rnn rnn = Rnn.create(c, new JavaKernels())) {
+            assertEquals(16, rnn.parameters().tensors().size());
+            assertArrayEquals(new int[] {48, 3}, rnn.parameters().get("weight_ih_l0").shape());
+            assertArrayEquals(new int[] {48, 32}, rnn.parameters().get("weight_ih_l1_reverse").shape());
+            assertArrayEquals(new int[] {48, 16}, rnn.parameters().get("weight_hh_l1").shape());
+            assertArrayEquals(new int[] {48}, rnn.parameters().get("bias_hh_l0_reverse").shape());
+            double bound = 1 / Math.sqrt(16), max = 0;
+            for (Tensor t : rnn.parameters().tensors().values()) {
+                for (float v : t.toArray()) {
+                    max = Math.max(max, Math.abs(v));
+                }
+            }
+            // U(-1/sqrt(H), 1/sqrt(H)): inside the bound, and close to it with ~2900 draws
+            assertEquals(bound, max, 0.01 * bound);
+            try (Rnn same = Rnn.create(c, new JavaKernels())) {
+                assertArrayEquals(rnn.parameters().get("weight_hh_l1").toArray(), same.parameters().get("weight_hh_l1").toArray());
+            }
+        }
+    }
+}
