@@ -20,8 +20,9 @@
  *   rnnk_tanhf    max error <= 1.5 ulp relative and <= 1e-7 absolute; odd (tanh(-x) = -tanh(x),
  *                 signed zeros kept), tanh(+-inf) = +-1.
  *   NaN in gives NaN out for all three.
- * Measured in the ctest sweep: exp 0.954 ulp (subnormal 0.75 x 2^-149), sigmoid 2.25 ulp /
- * 8.9e-8 abs, tanh 1.33 ulp / 7.9e-8 abs.
+ * Measured over all 2^32 inputs (activations_test --step 1, GCC 12, x86-64): exp 0.990 ulp
+ * (subnormal results 0.75 x 2^-149), sigmoid 2.40 ulp / 8.93e-8 abs, tanh 1.33 ulp / 7.93e-8
+ * abs, and the baseline, AVX2 and AVX-512 builds bit-identical on every input.
  */
 #ifndef RNNK_ACTIVATIONS_H
 #define RNNK_ACTIVATIONS_H
