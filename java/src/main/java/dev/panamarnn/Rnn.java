@@ -25,6 +25,8 @@ public final class Rnn implements AutoCloseable {
     private final Kernels kernels;
     private final Slab parameters;
     private final Slab gradients;
+    private final String prefix;      // name prefix inside the slabs ("" when the Rnn owns them)
+    private final boolean ownsSlabs;
 
     private Rnn(RnnConfig config, Kernels kernels) {
         this.config = config;
@@ -32,7 +34,48 @@ public final class Rnn implements AutoCloseable {
         Slab.Layout layout = parameterLayout(config);
         this.parameters = Slab.allocate("parameters", layout);
         this.gradients = Slab.allocate("gradients", layout);
+        this.prefix = "";
+        this.ownsSlabs = true;
         initialise();
+    }
+
+    private Rnn(RnnConfig config, Kernels kernels, Slab parameters, Slab gradients, String prefix) {
+        this.config = config;
+        this.kernels = kernels;
+        this.parameters = parameters;
+        this.gradients = gradients;
+        this.prefix = prefix;
+        this.ownsSlabs = false;
+        for (Slab.Layout.Entry e : parameterLayout(config).entries()) {
+            int[] shape = parameters.get(prefix + e.name()).shape();
+            if (!java.util.Arrays.equals(shape, e.shape()) || !java.util.Arrays.equals(gradients.get(prefix + e.name()).shape(), shape)) {
+                throw new IllegalArgumentException(prefix + e.name() + " must have shape " + java.util.Arrays.toString(e.shape())
+                        + ", got " + java.util.Arrays.toString(shape));
+            }
+        }
+        initialise();
+    }
+
+    /**
+     * An Rnn whose parameters live in slabs owned by a larger model (embedding + Rnn + head in one
+     * slab, so one optimizer loop covers all). The slabs must contain {@link #addParameters} entries
+     * under {@code prefix}; the Rnn initialises them and does not close them.
+     */
+    public static Rnn inSlabs(RnnConfig config, Kernels kernels, Slab parameters, Slab gradients, String prefix) {
+        return new Rnn(config, kernels instanceof dev.panamarnn.kernels.CheckedKernels c ? c.inner() : kernels,
+                parameters, gradients, prefix);
+    }
+
+    /** Adds this network's parameter entries to a layout, named {@code prefix + state_dict name}. */
+    public static void addParameters(Slab.Layout.Builder layout, RnnConfig config, String prefix) {
+        for (Slab.Layout.Entry e : parameterLayout(config).entries()) {
+            layout.add(prefix + e.name(), e.shape());
+        }
+    }
+
+    /** The prefix of this network's names in its slabs ("" for a standalone Rnn). */
+    public String prefix() {
+        return prefix;
     }
 
     /** A network with PyTorch's initialisation from {@code config.seed()}, on the JVM's selected kernels. */
@@ -64,7 +107,8 @@ public final class Rnn implements AutoCloseable {
     private void initialise() {
         SplittableRandom random = new SplittableRandom(config.seed());
         double bound = 1 / Math.sqrt(config.hiddenSize());
-        for (Tensor t : parameters.tensors().values()) {
+        for (Slab.Layout.Entry e : parameterLayout(config).entries()) {
+            Tensor t = parameters.get(prefix + e.name());
             for (long i = 0; i < t.size(); i++) {
                 t.set(i, (float) ((random.nextDouble() * 2 - 1) * bound));
             }
@@ -92,14 +136,24 @@ public final class Rnn implements AutoCloseable {
         return gradients;
     }
 
-    /** Sets every gradient to zero (one fill of the gradient slab). */
+    /** Sets every gradient to zero (one fill of the gradient slab; in shared slabs, of the whole model). */
     public void zeroGradients() {
         gradients().zero();
     }
 
-    /** Copies a parameter from row-major values (e.g. a PyTorch state_dict entry). */
+    /** Copies a parameter from row-major values (e.g. a PyTorch state_dict entry), by state_dict name. */
     public void setParameter(String name, float[] values) {
-        parameters().get(name).copyFrom(values);
+        parameters().get(prefix + name).copyFrom(values);
+    }
+
+    /** A parameter by its state_dict name (without the prefix). */
+    public Tensor parameter(String name) {
+        return parameters().get(prefix + name);
+    }
+
+    /** The gradient of a parameter by its state_dict name (without the prefix). */
+    public Tensor gradient(String name) {
+        return gradients().get(prefix + name);
     }
 
     /** A workspace for sequences of exactly T steps and batches of exactly B rows. */
@@ -120,7 +174,9 @@ public final class Rnn implements AutoCloseable {
 
     @Override
     public void close() {
-        parameters.close();
-        gradients.close();
+        if (ownsSlabs) {
+            parameters.close();
+            gradients.close();
+        }
     }
 }

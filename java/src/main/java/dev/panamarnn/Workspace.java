@@ -58,7 +58,7 @@ public final class Workspace implements AutoCloseable {
                   .add("d_output_tm", steps, batch, config.outputSize());
         }
         this.slab = Slab.allocate("workspace", layout.build());
-        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients());
+        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix());
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.output = config.batchFirst() ? slab.get("output_bf") : topOutput;

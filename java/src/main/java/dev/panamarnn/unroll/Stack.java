@@ -65,7 +65,7 @@ public final class Stack {
         }
     }
 
-    public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads) {
+    public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix) {
         this.config = config;
         this.steps = steps;
         this.batch = batch;
@@ -101,11 +101,11 @@ public final class Stack {
                         stepSlices(dGates, steps, (long) batch * gw), gru ? stepSlices(dHiddenGates, steps, (long) batch * gw) : null,
                         seg(work, p + "dh_total"), seg(work, p + "dh_carry"),
                         cs == null ? null : seg(work, p + "dc_carry"),
-                        seg(params, Names.weightHh(l, d)), seg(params, Names.biasHh(l, d)));
+                        seg(params, prefix + Names.weightHh(l, d)), seg(params, prefix + Names.biasHh(l, d)));
                 layers[l][d] = new Layer(cell, d == 1, buffers, steps, config.layerInputSize(l),
-                        seg(params, Names.weightIh(l, d)), seg(params, Names.biasIh(l, d)),
-                        seg(grads, Names.weightIh(l, d)), seg(grads, Names.weightHh(l, d)),
-                        seg(grads, Names.biasIh(l, d)), seg(grads, Names.biasHh(l, d)),
+                        seg(params, prefix + Names.weightIh(l, d)), seg(params, prefix + Names.biasIh(l, d)),
+                        seg(grads, prefix + Names.weightIh(l, d)), seg(grads, prefix + Names.weightHh(l, d)),
+                        seg(grads, prefix + Names.biasIh(l, d)), seg(grads, prefix + Names.biasHh(l, d)),
                         gates, dGates, gru ? dHiddenGates : dGates, hs, seg(work, p + "bias"),
                         seg(work, p + "row_scratch"), zeros);
             }
