@@ -1,0 +1,88 @@
+package dev.panamarnn.bench.runner;
+
+import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The GEMM-bound limit of a step: exactly the GEMMs the unroller performs for a shape (the
+ * input projection, T recurrent GEMMs per layer and direction; in backward T dh GEMMs and the
+ * dW_ih, dW_hh, dX GEMMs), each distinct shape timed alone on the same kernels, summed with its
+ * count. Bias broadcasts and reductions (K=1 GEMMs, GEMVs) are left out: they are not useful FLOPs.
+ */
+final class GemmLimit {
+    /** One GEMM shape op(A) (m, k) * op(B) (k, n) and how often the step runs it. */
+    record Gemm(boolean transA, boolean transB, int m, int n, int k, int count) {}
+
+    private GemmLimit() {}
+
+    static List<Gemm> forwardGemms(Shape s) {
+        Map<String, Gemm> gemms = new LinkedHashMap<>();
+        int gw = s.cell().gates() * s.hidden(), rows = s.steps() * s.batch();
+        for (int l = 0; l < s.layers(); l++) {
+            int in = l == 0 ? s.input() : s.directions() * s.hidden();
+            for (int d = 0; d < s.directions(); d++) {
+                add(gemms, new Gemm(false, true, rows, gw, in, 1));                   // gates = X W_ih^T
+                add(gemms, new Gemm(false, true, s.batch(), gw, s.hidden(), s.steps())); // gates_t += h W_hh^T
+            }
+        }
+        return new ArrayList<>(gemms.values());
+    }
+
+    static List<Gemm> backwardGemms(Shape s) {
+        Map<String, Gemm> gemms = new LinkedHashMap<>();
+        int gw = s.cell().gates() * s.hidden(), rows = s.steps() * s.batch();
+        for (int l = 0; l < s.layers(); l++) {
+            int in = l == 0 ? s.input() : s.directions() * s.hidden();
+            for (int d = 0; d < s.directions(); d++) {
+                add(gemms, new Gemm(false, false, s.batch(), s.hidden(), gw, s.steps())); // dh_{t-1} = dG_t W_hh
+                add(gemms, new Gemm(true, false, gw, in, rows, 1));                      // dW_ih += dG^T X
+                add(gemms, new Gemm(true, false, gw, s.hidden(), rows, 1));              // dW_hh += dG^T H
+                add(gemms, new Gemm(false, false, rows, in, gw, 1));                     // dX = dG W_ih
+            }
+        }
+        return new ArrayList<>(gemms.values());
+    }
+
+    private static void add(Map<String, Gemm> gemms, Gemm g) {
+        String key = g.transA() + "," + g.transB() + "," + g.m() + "," + g.n() + "," + g.k();
+        Gemm old = gemms.get(key);
+        gemms.put(key, old == null ? g : new Gemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), old.count() + g.count()));
+    }
+
+    /** Sum over the GEMMs of (median time of one call) * count, in ms. */
+    static double timeMs(Kernels k, List<Gemm> gemms, double warmupSeconds, double measureSeconds) {
+        double total = 0;
+        for (Gemm g : gemms) {
+            try (Arena arena = Arena.ofConfined()) {
+                int rowsA = g.transA() ? g.k() : g.m(), colsA = g.transA() ? g.m() : g.k();
+                int rowsB = g.transB() ? g.n() : g.k(), colsB = g.transB() ? g.k() : g.n();
+                MemorySegment a = filled(arena, (long) rowsA * colsA);
+                MemorySegment b = filled(arena, (long) rowsB * colsB);
+                MemorySegment c = filled(arena, (long) g.m() * g.n());
+                // calls of 1 ms or less are batched so the timer's resolution does not matter
+                int inner = Math.max(1, Math.min(g.count(), 64));
+                Timer.Result r = Timer.time(() -> {
+                    for (int i = 0; i < inner; i++) {
+                        k.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, colsA, b, colsB, 1f, c, g.n());
+                    }
+                }, warmupSeconds, measureSeconds, 5, 1000);
+                total += r.medianMs() / inner * g.count();
+            }
+        }
+        return total;
+    }
+
+    private static MemorySegment filled(Arena arena, long floats) {
+        MemorySegment s = arena.allocate(Math.max(1, floats) * Float.BYTES, 64);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(floats);
+        for (long i = 0; i < floats; i++) {
+            s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) (random.nextDouble() - 0.5) * 0.1f);
+        }
+        return s;
+    }
+}

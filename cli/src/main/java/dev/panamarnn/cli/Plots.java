@@ -1,0 +1,51 @@
+package dev.panamarnn.cli;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** PNG charts (XChart) written atomically: loss curves and forecasts. */
+final class Plots {
+    private Plots() {}
+
+    /** One named line of a chart. */
+    record Line(String name, double[] x, double[] y, Color color) {}
+
+    /** Writes a line chart to {@code file} (PNG). */
+    static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(1000).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        for (Line line : lines) {
+            if (line.x().length == 0) {
+                continue;
+            }
+            XYSeries series = chart.addSeries(line.name(), line.x(), line.y());
+            series.setMarker(SeriesMarkers.NONE);
+            if (line.color() != null) {
+                series.setLineColor(line.color());
+            }
+        }
+        Path absolute = file.toAbsolutePath();
+        if (absolute.getParent() != null) {
+            Files.createDirectories(absolute.getParent());
+        }
+        Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".part.png");
+        try {
+            BitmapEncoder.saveBitmap(chart, temp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}
