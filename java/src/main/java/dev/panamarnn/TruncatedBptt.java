@@ -45,9 +45,14 @@ public final class TruncatedBptt implements AutoCloseable {
         this.workspace = rnn.workspace(k1, batch);
     }
 
-    /** Runs the next window (k1, B, I) from the carried state, then carries its final state on. */
+    /** Runs the next window (k1, B, I) from the carried state in training mode, then carries its final state on. */
     public Tensor forward(Tensor window) {
-        Tensor out = workspace.forward(window, null, hidden, cell, true);
+        return forward(window, true);
+    }
+
+    /** The same, with dropout and gradient bookkeeping only when {@code training}. */
+    public Tensor forward(Tensor window, boolean training) {
+        Tensor out = workspace.forward(window, null, hidden, cell, training);
         MemorySegment.copy(workspace.finalHidden().segment(), 0, hidden.segment(), 0, hidden.segment().byteSize());
         if (cell != null) {
             MemorySegment.copy(workspace.finalCell().segment(), 0, cell.segment(), 0, cell.segment().byteSize());

@@ -1,0 +1,87 @@
+package dev.panamarnn.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A univariate time series read from CSV (a header line, then one row per observation), with the
+ * normalisation (mean, standard deviation of the training part) a model is trained on.
+ */
+public record TimeSeries(String name, double[] time, double[] values) {
+
+    /** Reads column {@code valueColumn} (and {@code time} if present) from a CSV file. */
+    public static TimeSeries readCsv(Path file, String valueColumn) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("CSV file " + file + " does not exist or is not a file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return readCsv(in, file.toString(), valueColumn);
+        }
+    }
+
+    public static TimeSeries readCsv(InputStream in, String name, String valueColumn) throws IOException {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        String header = reader.readLine();
+        if (header == null) {
+            throw new IOException(name + " is empty: expected a header line with a '" + valueColumn + "' column");
+        }
+        String[] columns = header.split(",", -1);
+        int valueAt = -1, timeAt = -1;
+        for (int i = 0; i < columns.length; i++) {
+            String c = columns[i].trim().replace("\"", "");
+            if (c.equals(valueColumn)) valueAt = i;
+            if (c.equals("time")) timeAt = i;
+        }
+        if (valueAt < 0) {
+            throw new IOException(name + " has no column '" + valueColumn + "'; columns are " + String.join(", ", columns));
+        }
+        List<double[]> rows = new ArrayList<>();
+        String line;
+        int lineNumber = 1;
+        while ((line = reader.readLine()) != null) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            if (cells.length != columns.length) {
+                throw new IOException(name + " line " + lineNumber + ": expected " + columns.length + " fields, got " + cells.length);
+            }
+            double value = number(cells[valueAt], name, lineNumber, valueColumn);
+            double time = timeAt >= 0 ? number(cells[timeAt], name, lineNumber, "time") : rows.size();
+            rows.add(new double[] {time, value});
+        }
+        if (rows.size() < 2) {
+            throw new IOException(name + " has " + rows.size() + " data rows; a series needs at least 2");
+        }
+        double[] t = new double[rows.size()], v = new double[rows.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = rows.get(i)[0];
+            v[i] = rows.get(i)[1];
+        }
+        return new TimeSeries(name, t, v);
+    }
+
+    private static double number(String cell, String name, int line, String column) throws IOException {
+        try {
+            double v = Double.parseDouble(cell.trim().replace("\"", ""));
+            if (!Double.isFinite(v)) {
+                throw new NumberFormatException("not finite");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IOException(name + " line " + line + ": column '" + column + "' is not a finite number: '" + cell + "'");
+        }
+    }
+
+    public int length() {
+        return values.length;
+    }
+}

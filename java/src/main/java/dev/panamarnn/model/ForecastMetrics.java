@@ -1,0 +1,65 @@
+package dev.panamarnn.model;
+
+/**
+ * Forecast errors on a held-out tail: MAE, RMSE and MASE (mean absolute scaled error: MAE divided
+ * by the in-sample MAE of the seasonal-naive forecast with period m on the training part, Hyndman
+ * and Koehler 2006), and the naive baselines they are compared with.
+ */
+public final class ForecastMetrics {
+    private ForecastMetrics() {}
+
+    /** Errors of one forecast. */
+    public record Errors(double mae, double rmse, double mase) {
+        @Override
+        public String toString() {
+            return String.format("MAE %.3f  RMSE %.3f  MASE %.3f", mae, rmse, mase);
+        }
+    }
+
+    /** MAE, RMSE, MASE of {@code forecast} against {@code truth}; {@code training} scales MASE with period m. */
+    public static Errors errors(double[] truth, double[] forecast, double[] training, int period) {
+        if (truth.length != forecast.length || truth.length == 0) {
+            throw new IllegalArgumentException("truth and forecast must have the same non-zero length, got "
+                    + truth.length + " and " + forecast.length);
+        }
+        double abs = 0, sq = 0;
+        for (int i = 0; i < truth.length; i++) {
+            double e = truth[i] - forecast[i];
+            abs += Math.abs(e);
+            sq += e * e;
+        }
+        double mae = abs / truth.length;
+        return new Errors(mae, Math.sqrt(sq / truth.length), mae / naiveScale(training, period));
+    }
+
+    /** In-sample MAE of the seasonal-naive forecast y_t = y_{t-m} on the training part. */
+    static double naiveScale(double[] training, int period) {
+        if (training.length <= period) {
+            throw new IllegalArgumentException("need more than " + period + " training points for MASE, got " + training.length);
+        }
+        double sum = 0;
+        for (int t = period; t < training.length; t++) {
+            sum += Math.abs(training[t] - training[t - period]);
+        }
+        return sum / (training.length - period);
+    }
+
+    /** The last observed value, repeated {@code horizon} times. */
+    public static double[] naive(double[] history, int horizon) {
+        double[] f = new double[horizon];
+        java.util.Arrays.fill(f, history[history.length - 1]);
+        return f;
+    }
+
+    /** The value one season earlier: f_h = y_{n - m + ((h - 1) mod m)}. */
+    public static double[] seasonalNaive(double[] history, int horizon, int period) {
+        if (history.length < period) {
+            throw new IllegalArgumentException("seasonal naive with period " + period + " needs that much history, got " + history.length);
+        }
+        double[] f = new double[horizon];
+        for (int h = 0; h < horizon; h++) {
+            f[h] = history[history.length - period + (h % period)];
+        }
+        return f;
+    }
+}
