@@ -108,6 +108,9 @@ public final class Workspace implements AutoCloseable {
         } else {
             MemorySegment.copy(x.segment(), 0, stack.input(), 0, x.segment().byteSize());
         }
+        if (hasLengths) {
+            zeroPaddedInputs();
+        }
         long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
@@ -248,6 +251,25 @@ public final class Workspace implements AutoCloseable {
     public Tensor initialCellGradient() {
         checkOpen();
         return cellGradient;
+    }
+
+    /**
+     * Padded steps (t >= length) of the input copy become zeros, so whatever the caller left there
+     * (even NaN) reaches neither the input projection nor dW_ih = dG^T X.
+     */
+    private void zeroPaddedInputs() {
+        MemorySegment input = stack.input();
+        int features = config.inputSize();
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batch; b++) {
+                if (t >= lengths[b]) {
+                    long row = ((long) t * batch + b) * features;
+                    for (int i = 0; i < features; i++) {
+                        input.setAtIndex(Tensor.FLOAT, row + i, 0f);
+                    }
+                }
+            }
+        }
     }
 
     private void setLengths(int[] given) {

@@ -74,6 +74,34 @@ class WorkspaceValidationTest {
     }
 
     @Test
+    void paddedStepsOfTheInputDoNotMatterEvenWhenNaN() {
+        RnnConfig gru = RnnConfig.builder(CellType.GRU, 3, 4).layers(2).bidirectional(true).build();
+        try (Rnn rnn = Rnn.create(gru, new JavaKernels()); Workspace ws = rnn.workspace(3, 2); Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, 3, 2, 3);
+            for (long i = 0; i < x.size(); i++) {
+                x.set(i, (float) Math.sin(i));
+            }
+            Tensor dOut = Tensor.allocate(arena, 3, 2, 8);
+            dOut.fill(1f);
+            int[] lengths = {3, 1};
+            ws.forward(x, lengths, null, null, true);
+            float[] out = ws.output().toArray();
+            ws.backward(dOut, null, null);
+            float[] dW = rnn.gradients().get("weight_ih_l0").toArray();
+            for (int t = 1; t < 3; t++) {
+                for (int i = 0; i < 3; i++) {
+                    x.set(((long) t * 2 + 1) * 3 + i, Float.NaN);   // row 1 is padded after step 0
+                }
+            }
+            rnn.zeroGradients();
+            ws.forward(x, lengths, null, null, true);
+            assertArrayEquals(out, ws.output().toArray());
+            ws.backward(dOut, null, null);
+            assertArrayEquals(dW, rnn.gradients().get("weight_ih_l0").toArray());
+        }
+    }
+
+    @Test
     void configValidation() {
         assertEquals("hiddenSize must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
                 () -> RnnConfig.builder(CellType.GRU, 3, 0).build()).getMessage());
