@@ -1,0 +1,171 @@
+package dev.panamarnn.infer;
+
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The buffers and the step of a {@link StreamBatcher}: B streams' next steps computed together.
+ * Each stream's state is gathered into one row of a (B, I + L*H) matrix V laid out like a stream's
+ * state vector [x | h_0 | ... | h_{L-1}] (see {@link ModelLayer}), so per layer the products of all
+ * rows are one GEMM, gates (B, G*H) += V[:, window] (B, In+H) * [W_ih | W_hh]^T, followed by the
+ * fused kernel over B rows; then every row is scattered back to its stream. One row is a GEMV
+ * (DESIGN.md: M=1 GEMMs are much slower). Used by one worker thread; allocates nothing per batch.
+ */
+final class BatchWorkspace implements AutoCloseable {
+    private final Kernels kernels;
+    private final ModelLayer[] layers;
+    private final int inputSize;
+    private final int hidden;
+    private final int width;                  // I + L*H: row stride of V
+    private final int maxRows;
+    private final boolean lstm;
+    private final boolean gru;
+    private final boolean relu;
+    private final Slab slab;
+
+    private final MemorySegment vectors;          // (Bmax, I + L*H) V: row b = [x | h_0 | ... | h_{L-1}] of row b's stream
+    private final MemorySegment[] windows;        // [l] V from the column of layer l's window on, row stride I + L*H
+    private final MemorySegment gates;            // (Bmax, G*H) pre-activations, then activations
+    private final MemorySegment hiddenGates;      // (Bmax, 3H) GRU: h_{t-1} W_hh^T, then + b_hh
+    private final MemorySegment hiddenPrevious;   // (Bmax, H) GRU: h_{t-1} of the layer, contiguous for the kernel
+    private final MemorySegment hiddenNext;       // (Bmax, H) h_t of the layer, before it goes into V
+    private final MemorySegment[] cellPrevious;   // [l] (Bmax, H) LSTM: c_{t-1} gathered
+    private final MemorySegment[] cellNext;       // [l] (Bmax, H) LSTM: c_t, scattered back
+
+    BatchWorkspace(InferenceModel model, int maxRows) {
+        this.kernels = model.kernels();
+        this.layers = model.layers();
+        this.inputSize = model.inputSize();
+        this.hidden = model.hiddenSize();
+        this.width = inputSize + layers.length * hidden;
+        this.maxRows = maxRows;
+        this.lstm = model.cell().hasCellState();
+        this.gru = model.cell() == dev.panamarnn.CellType.GRU;
+        this.relu = model.cell() == dev.panamarnn.CellType.RNN_RELU;
+        int gw = model.cell().gates() * hidden, count = layers.length;
+        Slab.Layout.Builder layout = Slab.Layout.builder()
+                .add("vectors", maxRows, width)               // (Bmax, I + L*H)
+                .add("gates", maxRows, gw)                    // (Bmax, G*H)
+                .add("h_next", maxRows, hidden);              // (Bmax, H)
+        if (gru) {
+            layout.add("hidden_gates", maxRows, gw)           // (Bmax, 3H)
+                  .add("h_prev", maxRows, hidden);            // (Bmax, H)
+        }
+        if (lstm) {
+            layout.add("c_prev", count, maxRows, hidden)      // (L, Bmax, H)
+                  .add("c_next", count, maxRows, hidden);     // (L, Bmax, H)
+        }
+        this.slab = Slab.allocate("stream batch", layout.build());
+        this.vectors = slab.get("vectors").segment();
+        this.gates = slab.get("gates").segment();
+        this.hiddenNext = slab.get("h_next").segment();
+        this.hiddenGates = gru ? slab.get("hidden_gates").segment() : null;
+        this.hiddenPrevious = gru ? slab.get("h_prev").segment() : null;
+        this.windows = new MemorySegment[count];
+        this.cellPrevious = new MemorySegment[count];
+        this.cellNext = new MemorySegment[count];
+        long block = (long) maxRows * hidden * Float.BYTES;
+        for (int l = 0; l < count; l++) {
+            windows[l] = vectors.asSlice(layers[l].windowOffset * Float.BYTES);
+            if (lstm) {
+                cellPrevious[l] = slab.get("c_prev").segment().asSlice(l * block, block);
+                cellNext[l] = slab.get("c_next").segment().asSlice(l * block, block);
+            }
+        }
+    }
+
+    int maxRows() {
+        return maxRows;
+    }
+
+    /** Row b of V = [x | h of the stream] (zeros instead of the state when {@code reset}); c likewise. */
+    void gather(int b, StreamState stream, float[] x, boolean reset) {
+        long row = (long) b * width * Float.BYTES, hBytes = (long) hidden * Float.BYTES;
+        long stateBytes = layers.length * hBytes;
+        MemorySegment.copy(x, 0, vectors, Tensor.FLOAT, row, inputSize);
+        long at = row + (long) inputSize * Float.BYTES;
+        if (reset) {
+            vectors.asSlice(at, stateBytes).fill((byte) 0);
+        } else {
+            MemorySegment.copy(stream.hiddenState(), 0, vectors, at, stateBytes);
+        }
+        if (lstm) {
+            for (int l = 0; l < layers.length; l++) {
+                if (reset) {
+                    cellPrevious[l].asSlice(b * hBytes, hBytes).fill((byte) 0);
+                } else {
+                    MemorySegment.copy(stream.cellState(), l * hBytes, cellPrevious[l], b * hBytes, hBytes);
+                }
+            }
+        }
+    }
+
+    /** One step of every layer for rows 0..rows-1 of V. */
+    void run(int rows) {
+        Kernels k = kernels;
+        int h = hidden;
+        long hBytes = (long) h * Float.BYTES;
+        for (int l = 0; l < layers.length; l++) {
+            ModelLayer p = layers[l];
+            int gw = p.gateWidth;
+            long gateRowBytes = (long) gw * Float.BYTES, hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
+            for (int b = 0; b < rows; b++) {
+                MemorySegment.copy(p.bias, 0, gates, b * gateRowBytes, gateRowBytes);        // gates[b] (G*H) = b
+            }
+            if (gru) {
+                // xg (B, 3H) += X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; b_hh added by the kernel
+                product(rows, gw, p.inputSize, p.weights, p.rowLength, windows[l], width, 1f, gates);
+                for (int b = 0; b < rows; b++) {
+                    MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
+                }
+                product(rows, gw, h, p.recurrentWeights, p.rowLength, hiddenPrevious, h, 0f, hiddenGates);
+                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddenPrevious, rows, h);
+            } else {
+                // pre (B, G*H) += [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T
+                product(rows, gw, p.rowLength, p.weights, p.rowLength, windows[l], width, 1f, gates);
+                if (lstm) {
+                    k.lstmForwardStep(hiddenNext, cellNext[l], gates, cellPrevious[l], rows, h);
+                } else {
+                    k.rnnForwardStep(relu, hiddenNext, gates, rows, h);
+                }
+            }
+            for (int b = 0; b < rows; b++) {                                                  // V[b, h_l] = h_t[b]
+                MemorySegment.copy(hiddenNext, b * hBytes, vectors, b * rowBytes + hAt, hBytes);
+            }
+        }
+    }
+
+    /** y (B, n) = beta y + x (B, k; row stride ldx) * W^T, W (n, k; row stride ldw): a GEMV for one row. */
+    private void product(int rows, int n, int k, MemorySegment w, int ldw, MemorySegment x, int ldx, float beta, MemorySegment y) {
+        if (rows == 1) {
+            kernels.sgemv(false, n, k, 1f, w, ldw, x, beta, y);
+        } else {
+            kernels.sgemm(false, true, rows, n, k, 1f, x, ldx, w, ldw, beta, y, n);
+        }
+    }
+
+    /** The stream of row b takes the row's new state. */
+    void scatter(int b, StreamState stream) {
+        long hBytes = (long) hidden * Float.BYTES;
+        long row = (long) b * width * Float.BYTES + (long) inputSize * Float.BYTES;
+        MemorySegment.copy(vectors, row, stream.hiddenState(), 0, layers.length * hBytes);
+        if (lstm) {
+            for (int l = 0; l < layers.length; l++) {
+                MemorySegment.copy(cellNext[l], b * hBytes, stream.cellState(), l * hBytes, hBytes);
+            }
+        }
+    }
+
+    /** Row b's output, the top layer's h_t, into {@code out} (H floats). */
+    void output(int b, float[] out) {
+        long at = ((long) b * width + layers[layers.length - 1].hiddenOffset) * Float.BYTES;
+        MemorySegment.copy(vectors, Tensor.FLOAT, at, out, 0, hidden);
+    }
+
+    @Override
+    public void close() {
+        slab.close();
+    }
+}

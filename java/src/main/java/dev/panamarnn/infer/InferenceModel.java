@@ -1,0 +1,259 @@
+package dev.panamarnn.infer;
+
+import dev.panamarnn.CellType;
+import dev.panamarnn.Rnn;
+import dev.panamarnn.RnnConfig;
+import dev.panamarnn.kernels.CheckedKernels;
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.unroll.Names;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A recurrent network ready for streaming inference: immutable, thread-safe, shared by any number
+ * of {@link StreamState}s and {@link StreamBatcher}s on any threads (DESIGN.md "Streaming
+ * inference"). It owns its own copy of the parameters in one off-heap slab, laid out for one
+ * matrix-vector product per layer and step (see {@link ModelLayer}), so the network it was built
+ * from may change or close afterwards.
+ * <pre>{@code
+ * try (InferenceModel model = InferenceModel.of(rnn);      // once per process
+ *      StreamState stream = model.newStream()) {           // once per session / sensor / user
+ *     stream.step(event, output);                          // per event: no allocation
+ * }
+ * }</pre>
+ * Unidirectional networks only: a bidirectional layer's reverse direction reads the future.
+ *
+ * <p>Closing: {@link #close()} returns at once. Steps already running finish normally; every later
+ * step of every stream throws {@link IllegalStateException}; the memory is freed when the last
+ * running step has left (never while a kernel may read it).
+ */
+public final class InferenceModel implements AutoCloseable {
+    private final RnnConfig config;
+    private final Kernels kernels;
+    private final Slab slab;
+    private final ModelLayer[] layers;
+    private final byte[] fingerprint;
+    private final SharedLifetime lifetime;
+
+    private InferenceModel(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels) {
+        if (config.bidirectional()) {
+            throw new IllegalArgumentException("streaming inference needs a unidirectional network: the reverse direction "
+                    + "of a bidirectional layer reads the whole future sequence; this network is bidirectional ("
+                    + config.numLayers() + " layers x 2 directions)");
+        }
+        this.config = config;
+        this.kernels = kernels instanceof CheckedKernels c ? c.inner() : kernels;
+        List<String> names = stateDictNames(config);
+        checkParameters(config, names, parameters);
+        this.fingerprint = Fingerprint.of(config, names, parameters);
+        this.slab = Slab.allocate("inference model", layout(config));
+        this.layers = new ModelLayer[config.numLayers()];
+        try {
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = copyLayer(l, parameters);
+            }
+        } catch (RuntimeException e) {
+            slab.close();
+            throw e;
+        }
+        this.lifetime = new SharedLifetime(slab::close);
+    }
+
+    /** A model with a copy of the network's parameters, computing with the network's kernels. */
+    public static InferenceModel of(Rnn rnn) {
+        return of(rnn, rnn.kernels());
+    }
+
+    /** A model with a copy of the network's parameters, computing with the given kernels. */
+    public static InferenceModel of(Rnn rnn, Kernels kernels) {
+        return of(rnn.config(), rnn.parameters().tensors(), kernels);
+    }
+
+    /**
+     * A model from PyTorch state_dict tensors (e.g. read from a model file), copied:
+     * weight_ih_l{k} (G*H, In_k), weight_hh_l{k} (G*H, H), bias_ih_l{k} (G*H), bias_hh_l{k} (G*H).
+     * Every name must be present with exactly that shape; other entries are ignored.
+     */
+    public static InferenceModel of(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels) {
+        if (config == null || parameters == null || kernels == null) {
+            throw new IllegalArgumentException("config, parameters and kernels are required");
+        }
+        return new InferenceModel(config, parameters, kernels);
+    }
+
+    /** The model's slab: per layer the joined weights [W_ih | W_hh], the folded bias and GRU's b_hh. */
+    private static Slab.Layout layout(RnnConfig c) {
+        Slab.Layout.Builder layout = Slab.Layout.builder();
+        int gw = c.cell().gates() * c.hiddenSize();
+        for (int l = 0; l < c.numLayers(); l++) {
+            layout.add("l" + l + ".weights", gw, c.layerInputSize(l) + c.hiddenSize())   // (G*H, In+H)
+                  .add("l" + l + ".bias", gw);                                            // (G*H)
+            if (c.cell() == CellType.GRU) {
+                layout.add("l" + l + ".b_hh", gw);                                        // (3H)
+            }
+        }
+        return layout.build();
+    }
+
+    private static List<String> stateDictNames(RnnConfig c) {
+        List<String> names = new ArrayList<>();
+        for (int l = 0; l < c.numLayers(); l++) {
+            names.add(Names.weightIh(l, 0));
+            names.add(Names.weightHh(l, 0));
+            names.add(Names.biasIh(l, 0));
+            names.add(Names.biasHh(l, 0));
+        }
+        return names;
+    }
+
+    private static void checkParameters(RnnConfig c, List<String> names, Map<String, Tensor> parameters) {
+        int gw = c.cell().gates() * c.hiddenSize();
+        for (int l = 0; l < c.numLayers(); l++) {
+            int[][] shapes = {{gw, c.layerInputSize(l)}, {gw, c.hiddenSize()}, {gw}, {gw}};
+            for (int p = 0; p < 4; p++) {
+                String name = names.get(4 * l + p);
+                Tensor t = parameters.get(name);
+                if (t == null) {
+                    throw new IllegalArgumentException("parameter '" + name + "' is missing; a " + c.cell().id() + " network with I="
+                            + c.inputSize() + ", H=" + c.hiddenSize() + ", " + c.numLayers() + " layer(s) needs " + names);
+                }
+                if (!Arrays.equals(t.shape(), shapes[p])) {
+                    throw new IllegalArgumentException("parameter '" + name + "' must have shape " + Arrays.toString(shapes[p])
+                            + ", got " + Arrays.toString(t.shape()));
+                }
+                if (!t.isAlive()) {
+                    throw new IllegalStateException("parameter '" + name + "' is a tensor whose memory was closed");
+                }
+            }
+        }
+    }
+
+    /** Copies layer l: weights[r] = [W_ih[r] | W_hh[r]]; bias = b_ih + b_hh (folded) or b_ih and b_hh (GRU). */
+    private ModelLayer copyLayer(int l, Map<String, Tensor> parameters) {
+        int h = config.hiddenSize(), in = config.layerInputSize(l), gw = config.cell().gates() * h;
+        MemorySegment wIh = parameters.get(Names.weightIh(l, 0)).segment();   // (G*H, In)
+        MemorySegment wHh = parameters.get(Names.weightHh(l, 0)).segment();   // (G*H, H)
+        MemorySegment bIh = parameters.get(Names.biasIh(l, 0)).segment();     // (G*H)
+        MemorySegment bHh = parameters.get(Names.biasHh(l, 0)).segment();     // (G*H)
+        MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H)
+        long rowBytes = (long) (in + h) * Float.BYTES;
+        for (int r = 0; r < gw; r++) {
+            MemorySegment.copy(wIh, (long) r * in * Float.BYTES, weights, r * rowBytes, (long) in * Float.BYTES);
+            MemorySegment.copy(wHh, (long) r * h * Float.BYTES, weights, r * rowBytes + (long) in * Float.BYTES, (long) h * Float.BYTES);
+        }
+        MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
+        MemorySegment recurrentBias = null;
+        if (config.cell() == CellType.GRU) {
+            MemorySegment.copy(bIh, 0, bias, 0, (long) gw * Float.BYTES);
+            recurrentBias = slab.get("l" + l + ".b_hh").segment();
+            MemorySegment.copy(bHh, 0, recurrentBias, 0, (long) gw * Float.BYTES);
+        } else {
+            for (long j = 0; j < gw; j++) {                                     // b = b_ih + b_hh, as the unroller folds it
+                bias.setAtIndex(Tensor.FLOAT, j, bIh.getAtIndex(Tensor.FLOAT, j) + bHh.getAtIndex(Tensor.FLOAT, j));
+            }
+        }
+        return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, bias, recurrentBias);
+    }
+
+    /** A new stream with zero state, owned by the caller (close it when the sequence ends). */
+    public StreamState newStream() {
+        enter();
+        try {
+            return new StreamState(this);
+        } finally {
+            exit();
+        }
+    }
+
+    public RnnConfig config() {
+        return config;
+    }
+
+    public CellType cell() {
+        return config.cell();
+    }
+
+    /** I: floats per input event. */
+    public int inputSize() {
+        return config.inputSize();
+    }
+
+    /** H: floats per output (the top layer's h_t) and per layer of state. */
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    public int numLayers() {
+        return config.numLayers();
+    }
+
+    /** The kernels every step of this model runs on. */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** SHA-256 over cell, sizes and parameters (a copy); snapshots carry it. */
+    public byte[] fingerprint() {
+        return fingerprint.clone();
+    }
+
+    /** The fingerprint in hex. */
+    public String fingerprintHex() {
+        return Fingerprint.hex(fingerprint);
+    }
+
+    public boolean isOpen() {
+        return lifetime.isOpen();
+    }
+
+    /** Refuses every later step; frees the parameters once the steps in progress have finished. Idempotent. */
+    @Override
+    public void close() {
+        lifetime.close();
+    }
+
+    @Override
+    public String toString() {
+        return "InferenceModel[" + config.cell().id() + " I=" + inputSize() + " H=" + hiddenSize() + " L=" + numLayers()
+                + " kernels=" + kernels.name() + " fingerprint=" + Fingerprint.shortHex(fingerprint) + (isOpen() ? "" : " closed") + "]";
+    }
+
+    // ---- for this package: layers, the raw fingerprint, the lifetime ----
+
+    ModelLayer layer(int l) {
+        return layers[l];
+    }
+
+    ModelLayer[] layers() {
+        return layers;
+    }
+
+    byte[] rawFingerprint() {
+        return fingerprint;
+    }
+
+    /** Enters a step; throws when closed. Pair with {@link #exit()} in a finally block. */
+    void enter() {
+        if (!lifetime.tryEnter()) {
+            throw new IllegalStateException("this InferenceModel is closed");
+        }
+    }
+
+    boolean tryEnter() {
+        return lifetime.tryEnter();
+    }
+
+    void exit() {
+        lifetime.exit();
+    }
+
+    /** True once the parameters have been freed (for tests of the close race). */
+    boolean isFreed() {
+        return lifetime.isFreed();
+    }
+}

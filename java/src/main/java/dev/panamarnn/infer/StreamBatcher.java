@@ -1,0 +1,504 @@
+package dev.panamarnn.infer;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Serves many concurrent streams of one {@link InferenceModel} by batching their pending steps
+ * (DESIGN.md "Streaming inference"): any thread submits a stream's next event; one worker thread
+ * gathers up to {@code maxBatch} pending steps of distinct streams, computes them together — per
+ * layer one GEMM over all rows and one fused kernel (see {@link BatchWorkspace}) — scatters the new
+ * states back to the streams and completes each step's future or callback. Throughput grows with
+ * the number of concurrent streams instead of collapsing; every result equals stepping that stream
+ * alone (to float rounding), whichever streams shared its batch.
+ * <pre>{@code
+ * try (StreamBatcher batcher = StreamBatcher.builder(model).maxBatch(256).build()) {
+ *     CompletableFuture<float[]> next = batcher.submit(stream, event);   // any thread
+ * }
+ * }</pre>
+ * <ul>
+ * <li>Order: the steps of one stream run in the order they were submitted (a later one waits for
+ *     the next batch); steps of different streams have no order.</li>
+ * <li>Micro-batching: the worker takes whatever is pending when it becomes free; with
+ *     {@code maxWait} &gt; 0 it waits up to that long after the first pending step for more
+ *     (larger batches at low load, at the price of that much latency).</li>
+ * <li>Backpressure: at most {@code queueCapacity} steps wait; beyond that, and after close, submit
+ *     throws {@link RejectedExecutionException} at once (nothing is queued).</li>
+ * <li>A stream is owned by the batcher while its batch runs: a direct {@link StreamState#step} at
+ *     that moment is an {@link IllegalStateException}, as is a step whose stream was closed.</li>
+ * <li>Close: {@link #close()} stops accepting steps, runs every step already accepted (completing
+ *     it, or failing it if its stream or the model is closed), then stops the worker — no step is lost
+ *     or completed twice. Interrupting the thread that closes does not cut this short (its interrupt
+ *     status is kept), and interrupts of the worker are ignored.</li>
+ * </ul>
+ * Results are delivered on the worker thread: keep callbacks and dependent stages short, or use
+ * the {@code ...Async} stages of {@link CompletableFuture}.
+ */
+public final class StreamBatcher implements AutoCloseable {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final InferenceModel model;
+    private final int maxBatch;
+    private final long maxWaitNanos;
+    private final int queueCapacity;
+    private final int inputSize;
+    private final int hidden;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition pending = lock.newCondition();
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();   // guarded by lock
+    private boolean closed;                                         // guarded by lock
+    private final Thread worker;
+
+    // the worker's own
+    private final BatchWorkspace workspace;
+    private final ArrayDeque<Request> deferred = new ArrayDeque<>(); // later steps of streams already in the batch
+    private final Request[] batch;
+    private final Request[] rows;
+    private int batchSize;
+    private long mark;
+    private volatile long batches;
+    private volatile long steps;
+
+    /** One submitted step. */
+    private static final class Request {
+        final StreamState stream;
+        final float[] input;            // (I) a copy of the event
+        final boolean reset;            // zero the state before this step
+        final CompletableFuture<float[]> future;
+        final float[] output;           // (H) the caller's, for a callback
+        final StepCallback callback;
+
+        Request(StreamState stream, float[] input, boolean reset, CompletableFuture<float[]> future, float[] output,
+                StepCallback callback) {
+            this.stream = stream;
+            this.input = input;
+            this.reset = reset;
+            this.future = future;
+            this.output = output;
+            this.callback = callback;
+        }
+    }
+
+    private StreamBatcher(Builder b) {
+        this.model = b.model;
+        this.maxBatch = b.maxBatch;
+        this.maxWaitNanos = b.maxWait.toNanos();
+        this.queueCapacity = b.queueCapacity;
+        this.inputSize = model.inputSize();
+        this.hidden = model.hiddenSize();
+        this.batch = new Request[maxBatch];
+        this.rows = new Request[maxBatch];
+        this.workspace = new BatchWorkspace(model, maxBatch);
+        ThreadFactory factory = b.threadFactory != null ? b.threadFactory : r -> {
+            Thread t = new Thread(r, "panama-rnn-batcher-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.worker = factory.newThread(this::work);
+        if (worker == null) {
+            workspace.close();
+            throw new IllegalArgumentException("the thread factory returned null");
+        }
+        worker.start();
+    }
+
+    /** A builder for a batcher over {@code model}. */
+    public static Builder builder(InferenceModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is required");
+        }
+        return new Builder(model);
+    }
+
+    /** Settings; defaults: maxBatch 64, maxWait 0, queueCapacity 4096, a daemon worker thread. */
+    public static final class Builder {
+        private final InferenceModel model;
+        private int maxBatch = 64;
+        private Duration maxWait = Duration.ZERO;
+        private int queueCapacity = 4096;
+        private ThreadFactory threadFactory;
+
+        private Builder(InferenceModel model) {
+            this.model = model;
+        }
+
+        /** Most rows per batch (>= 1); sizes the batch buffers, (I + (2 + G + 2L) H) floats per row. */
+        public Builder maxBatch(int rows) {
+            if (rows < 1) {
+                throw new IllegalArgumentException("maxBatch must be >= 1, got " + rows);
+            }
+            this.maxBatch = rows;
+            return this;
+        }
+
+        /** How long the worker may wait for more steps after the first pending one (>= 0; 0: no waiting). */
+        public Builder maxWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("maxWait must be >= 0, got " + wait);
+            }
+            this.maxWait = wait;
+            return this;
+        }
+
+        /** Most steps waiting to be batched (>= 1); submit beyond it is rejected. */
+        public Builder queueCapacity(int steps) {
+            if (steps < 1) {
+                throw new IllegalArgumentException("queueCapacity must be >= 1, got " + steps);
+            }
+            this.queueCapacity = steps;
+            return this;
+        }
+
+        /** Makes the worker thread (default: a daemon platform thread "panama-rnn-batcher-N"). */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = factory;
+            return this;
+        }
+
+        public StreamBatcher build() {
+            model.enter();   // refuses a closed model
+            try {
+                return new StreamBatcher(this);
+            } finally {
+                model.exit();
+            }
+        }
+    }
+
+    // ---- submitting ----
+
+    /** The stream's next step; the future gets the top layer's h_t (a new array of H floats). */
+    public CompletableFuture<float[]> submit(StreamState stream, float[] input) {
+        return submitFuture(stream, input, false);
+    }
+
+    /** Like {@link #submit(StreamState, float[])}, but the stream first resets to zero state (a new sequence). */
+    public CompletableFuture<float[]> submitAfterReset(StreamState stream, float[] input) {
+        return submitFuture(stream, input, true);
+    }
+
+    /** The stream's next step; h_t is written into {@code output} (H floats) before {@code callback} runs. */
+    public void submit(StreamState stream, float[] input, float[] output, StepCallback callback) {
+        submitCallback(stream, input, output, callback, false);
+    }
+
+    /** Like {@link #submit(StreamState, float[], float[], StepCallback)} after a reset of the stream. */
+    public void submitAfterReset(StreamState stream, float[] input, float[] output, StepCallback callback) {
+        submitCallback(stream, input, output, callback, true);
+    }
+
+    private CompletableFuture<float[]> submitFuture(StreamState stream, float[] input, boolean reset) {
+        check(stream, input);
+        CompletableFuture<float[]> future = new CompletableFuture<>();
+        enqueue(new Request(stream, input.clone(), reset, future, null, null));
+        return future;
+    }
+
+    private void submitCallback(StreamState stream, float[] input, float[] output, StepCallback callback, boolean reset) {
+        check(stream, input);
+        if (output == null || output.length != hidden) {
+            throw new IllegalArgumentException("output must have " + hidden + " floats, got "
+                    + (output == null ? "null" : output.length + ""));
+        }
+        if (callback == null) {
+            throw new IllegalArgumentException("callback is required");
+        }
+        enqueue(new Request(stream, input.clone(), reset, null, output, callback));
+    }
+
+    private void check(StreamState stream, float[] input) {
+        if (stream == null) {
+            throw new IllegalArgumentException("stream is required");
+        }
+        if (stream.model() != model) {
+            throw new IllegalArgumentException("the stream belongs to another InferenceModel (" + stream.model()
+                    + ") than this batcher (" + model + ")");
+        }
+        if (input == null || input.length != inputSize) {
+            throw new IllegalArgumentException("input must have " + inputSize + " floats, got "
+                    + (input == null ? "null" : input.length + ""));
+        }
+        if (!stream.isOpen()) {
+            throw new IllegalStateException("cannot submit a step: this StreamState is closed");
+        }
+        if (!model.isOpen()) {
+            throw new IllegalStateException("cannot submit a step: the InferenceModel is closed");
+        }
+    }
+
+    private void enqueue(Request r) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new RejectedExecutionException("this StreamBatcher is closed");
+            }
+            if (queue.size() >= queueCapacity) {
+                throw new RejectedExecutionException("the StreamBatcher's queue is full: " + queueCapacity
+                        + " steps are waiting (queueCapacity " + queueCapacity + "); retry later, shed load or raise queueCapacity");
+            }
+            queue.add(r);
+            pending.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the worker ----
+
+    private void work() {
+        Throwable failure = null;
+        try {
+            while (collect()) {
+                runBatch();
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            failRemaining(failure);
+            workspace.close();
+        }
+    }
+
+    /** Fills batch[0..batchSize) with steps of distinct streams, oldest first; false when closed and drained. */
+    private boolean collect() {
+        batchSize = 0;
+        mark++;
+        for (int i = 0, n = deferred.size(); i < n; i++) {      // earlier-deferred steps first, order kept
+            Request r = deferred.poll();
+            if (!take(r)) {
+                deferred.add(r);
+            }
+        }
+        lock.lock();
+        try {
+            while (batchSize == 0 && queue.isEmpty()) {
+                if (closed) {
+                    return false;
+                }
+                pending.awaitUninterruptibly();
+            }
+            long deadline = System.nanoTime() + maxWaitNanos;
+            for (;;) {
+                Request r;
+                while (batchSize < maxBatch && deferred.size() < maxBatch && (r = queue.poll()) != null) {
+                    if (!take(r)) {
+                        deferred.add(r);
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (batchSize >= maxBatch || deferred.size() >= maxBatch || closed || left <= 0) {
+                    return true;
+                }
+                try {
+                    pending.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    // the worker ignores interrupts: it stops when closed, after running every accepted step
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts r in the batch unless the batch is full or already has a step of r's stream. */
+    private boolean take(Request r) {
+        StreamState s = r.stream;
+        if (batchSize >= maxBatch || (s.batchOwner == this && s.batchMark == mark)) {
+            return false;
+        }
+        s.batchOwner = this;
+        s.batchMark = mark;
+        batch[batchSize++] = r;
+        return true;
+    }
+
+    /** Gather, step, scatter, deliver. A refused stream fails only its own step. */
+    private void runBatch() {
+        int n = batchSize, count = 0;
+        if (!model.tryEnter()) {
+            IllegalStateException closedModel = new IllegalStateException("cannot step: the InferenceModel is closed");
+            for (int i = 0; i < n; i++) {
+                fail(batch[i], closedModel);
+                batch[i] = null;
+            }
+            return;
+        }
+        Throwable failure = null;
+        try {
+            for (int i = 0; i < n; i++) {
+                Request r = batch[i];
+                batch[i] = null;
+                int state = r.stream.tryClaim();
+                if (state != ExclusiveLifetime.IDLE) {
+                    fail(r, ExclusiveLifetime.refusal(state, "step"));
+                    continue;
+                }
+                rows[count] = r;
+                workspace.gather(count++, r.stream, r.input, r.reset);
+            }
+            if (count > 0) {
+                try {
+                    workspace.run(count);
+                    for (int b = 0; b < count; b++) {
+                        workspace.scatter(b, rows[b].stream);
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure = e;   // the streams keep their old state: nothing was scattered, or all of it
+                }
+                for (int b = 0; b < count; b++) {
+                    rows[b].stream.release();
+                }
+            }
+        } finally {
+            model.exit();
+        }
+        batches++;
+        for (int b = 0; b < count; b++) {   // deliver outside every claim: callbacks may step, submit or close
+            Request r = rows[b];
+            rows[b] = null;
+            if (failure != null) {
+                fail(r, failure);
+            } else {
+                deliver(r, b);
+            }
+        }
+        steps += failure == null ? count : 0;
+    }
+
+    private void deliver(Request r, int row) {
+        if (r.future != null) {
+            float[] out = new float[hidden];
+            workspace.output(row, out);
+            r.future.complete(out);
+        } else {
+            workspace.output(row, r.output);
+            try {
+                r.callback.completed(r.output, null);
+            } catch (RuntimeException e) {
+                // documented: a callback's exception is ignored
+            }
+        }
+    }
+
+    private static void fail(Request r, Throwable failure) {
+        if (r.future != null) {
+            r.future.completeExceptionally(failure);
+        } else {
+            try {
+                r.callback.completed(null, failure);
+            } catch (RuntimeException e) {
+                // documented: a callback's exception is ignored
+            }
+        }
+    }
+
+    /** After the loop: nothing is left on a normal stop; after an unexpected error everything left fails. */
+    private void failRemaining(Throwable failure) {
+        List<Request> left = new ArrayList<>();
+        lock.lock();
+        try {
+            closed = true;
+            left.addAll(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < batch.length; i++) {
+            if (batch[i] != null) {
+                left.add(batch[i]);
+                batch[i] = null;
+            }
+            if (rows[i] != null) {
+                left.add(rows[i]);
+                rows[i] = null;
+            }
+        }
+        left.addAll(deferred);
+        deferred.clear();
+        IllegalStateException reason = new IllegalStateException("the StreamBatcher's worker stopped"
+                + (failure == null ? "" : " after an unexpected error: " + failure), failure);
+        for (Request r : left) {
+            fail(r, reason);
+        }
+    }
+
+    // ---- state and shutdown ----
+
+    public InferenceModel model() {
+        return model;
+    }
+
+    /** Steps accepted but not yet batched. */
+    public int pending() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Batches run so far. */
+    public long batchCount() {
+        return batches;
+    }
+
+    /** Steps completed successfully so far; stepCount() / batchCount() is the mean batch size. */
+    public long stepCount() {
+        return steps;
+    }
+
+    public boolean isOpen() {
+        lock.lock();
+        try {
+            return !closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops accepting steps, runs every accepted step, and waits for the worker to stop (unless
+     * called from the worker itself, e.g. in a callback: then it returns at once and the worker
+     * stops after the current batch and everything still pending). Idempotent.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            pending.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (Thread.currentThread() == worker) {
+            return;
+        }
+        boolean interrupted = false;
+        while (worker.isAlive()) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                interrupted = true;   // keep waiting: returning early would leave steps running
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamBatcher[maxBatch=" + maxBatch + ", maxWait=" + maxWaitNanos + "ns, queueCapacity=" + queueCapacity
+                + ", " + model + "]";
+    }
+}

@@ -1,0 +1,403 @@
+package dev.panamarnn.infer;
+
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The state of one stream (one session, sensor, user...) of an {@link InferenceModel}: h of every
+ * layer, and c for LSTM, off-heap, plus the scratch buffers of a step — all allocated here, once.
+ * {@link #step(float[], float[])} consumes one input event x_t (I floats) and gives the top layer's
+ * h_t (H floats). A step allocates nothing on the Java heap and makes, per layer, one matrix-vector
+ * product (two for GRU) and one fused cell kernel (see {@link ModelLayer} for the layout that makes
+ * this possible).
+ *
+ * <p>One thread at a time: a second thread stepping, resetting, saving or restoring the same stream
+ * while a call is in progress gets an {@link IllegalStateException} (never a corrupted state).
+ * Streams of one model are independent and may run in parallel on any threads.
+ *
+ * <p>NaN and infinity are not checked: a NaN in an input propagates to the output and into the
+ * state (every later output of the stream is NaN), exactly as the full-sequence forward does;
+ * {@link #reset()} (or {@link #restore(byte[])}) recovers.
+ *
+ * <p>Closing frees the memory (at the end of the step in progress, if any); later calls throw
+ * {@link IllegalStateException}, as do calls after the model was closed.
+ */
+public final class StreamState implements AutoCloseable {
+    private static final ValueLayout.OfFloat F = Tensor.FLOAT;
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final InferenceModel model;
+    private final Kernels kernels;
+    private final ModelLayer[] layers;
+    private final int inputSize;
+    private final int hidden;
+    private final boolean lstm;
+    private final boolean gru;
+    private final boolean relu;
+    private final Slab slab;
+    private final ExclusiveLifetime lifetime;
+
+    private final MemorySegment vector;       // (I + L*H) v = [x | h_0 | ... | h_{L-1}]
+    private final MemorySegment input;        // (I) x_t, the head of v
+    private final MemorySegment hiddenState;  // (L, H) h, the tail of v
+    private final MemorySegment cellState;    // (L, H) c, LSTM only; null otherwise
+    private final MemorySegment[] windows;    // [l] (In_l + H) [input of layer l | h_l], views of v
+    private final MemorySegment[] inputs;     // [l] (In_l) input of layer l, views of v
+    private final MemorySegment[] hiddens;    // [l] (H) h_l, views of v
+    private final MemorySegment[] cells;      // [l] (H) c_l, LSTM
+    private final MemorySegment gates;        // (G*H) pre-activations, then activations
+    private final MemorySegment hiddenGates;  // (3H) GRU: h_{t-1} W_hh^T, then + b_hh
+    private final MemorySegment cellPrevious; // (H) LSTM: c_{t-1} (the kernel may not update c in place)
+    private final MemorySegment hiddenNext;   // (H) GRU: h_t before it replaces h_{t-1}
+    private final MemorySegment outputView;   // (H) read-only view of h_{L-1}
+
+    /** Used by one {@link StreamBatcher} worker only: the batch this stream was last put in. */
+    Object batchOwner;
+    long batchMark;
+
+    StreamState(InferenceModel model) {
+        this.model = model;
+        this.kernels = model.kernels();
+        this.layers = model.layers();
+        this.inputSize = model.inputSize();
+        this.hidden = model.hiddenSize();
+        this.lstm = model.cell().hasCellState();
+        this.gru = model.cell() == dev.panamarnn.CellType.GRU;
+        this.relu = model.cell() == dev.panamarnn.CellType.RNN_RELU;
+        int count = layers.length, gw = model.cell().gates() * hidden;
+        Slab.Layout.Builder layout = Slab.Layout.builder()
+                .add("v", inputSize + count * hidden)     // (I + L*H)
+                .add("gates", gw);                        // (G*H)
+        if (lstm) {
+            layout.add("c", count, hidden)                // (L, H)
+                  .add("c_prev", hidden);                 // (H)
+        }
+        if (gru) {
+            layout.add("hidden_gates", gw)                // (3H)
+                  .add("h_next", hidden);                 // (H)
+        }
+        this.slab = Slab.allocate("stream state", layout.build());
+        this.vector = slab.get("v").segment();
+        this.input = vector.asSlice(0, (long) inputSize * Float.BYTES);
+        this.hiddenState = vector.asSlice((long) inputSize * Float.BYTES);
+        this.cellState = lstm ? slab.get("c").segment() : null;
+        this.gates = slab.get("gates").segment();
+        this.cellPrevious = lstm ? slab.get("c_prev").segment() : null;
+        this.hiddenGates = gru ? slab.get("hidden_gates").segment() : null;
+        this.hiddenNext = gru ? slab.get("h_next").segment() : null;
+        this.windows = new MemorySegment[count];
+        this.inputs = new MemorySegment[count];
+        this.hiddens = new MemorySegment[count];
+        this.cells = new MemorySegment[count];
+        long hBytes = (long) hidden * Float.BYTES;
+        for (int l = 0; l < count; l++) {
+            ModelLayer p = layers[l];
+            windows[l] = vector.asSlice(p.windowOffset * Float.BYTES, (long) p.rowLength * Float.BYTES);
+            inputs[l] = vector.asSlice(p.windowOffset * Float.BYTES, (long) p.inputSize * Float.BYTES);
+            hiddens[l] = vector.asSlice(p.hiddenOffset * Float.BYTES, hBytes);
+            cells[l] = lstm ? cellState.asSlice(l * hBytes, hBytes) : null;
+        }
+        this.outputView = hiddens[count - 1].asReadOnly();
+        this.lifetime = new ExclusiveLifetime(slab::close);
+    }
+
+    public InferenceModel model() {
+        return model;
+    }
+
+    /** I: floats per input event. */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** H: floats per output. */
+    public int outputSize() {
+        return hidden;
+    }
+
+    /**
+     * One event: x_t (I floats) in, the top layer's h_t (H floats) written to {@code output}.
+     * Allocates nothing. {@code output} may be {@code input} when I = H.
+     */
+    public void step(float[] input, float[] output) {
+        checkLength("input", input, inputSize);
+        checkLength("output", output, hidden);
+        enter("step");
+        try {
+            MemorySegment.copy(input, 0, this.input, F, 0, inputSize);
+            advance();
+            MemorySegment.copy(hiddens[layers.length - 1], F, 0, output, 0, hidden);
+        } finally {
+            exit();
+        }
+    }
+
+    /** One event, returning a new array of H floats (allocates it; use {@link #step(float[], float[])} in hot loops). */
+    public float[] step(float[] input) {
+        float[] output = new float[hidden];
+        step(input, output);
+        return output;
+    }
+
+    /**
+     * One event from and to memory segments (heap or off-heap, native byte order):
+     * {@code input} exactly I floats, {@code output} exactly H floats. Allocates nothing.
+     */
+    public void step(MemorySegment input, MemorySegment output) {
+        checkSize("input", input, inputSize);
+        checkSize("output", output, hidden);
+        enter("step");
+        try {
+            MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
+            advance();
+            MemorySegment.copy(hiddens[layers.length - 1], 0, output, 0, (long) hidden * Float.BYTES);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * One event; returns a read-only view of this stream's output h_t (H floats), valid until its
+     * next step, reset or close. Allocates nothing and copies nothing out.
+     */
+    public MemorySegment step(MemorySegment input) {
+        checkSize("input", input, inputSize);
+        enter("step");
+        try {
+            MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
+            advance();
+            return outputView;
+        } finally {
+            exit();
+        }
+    }
+
+    /** The step itself, on x_t already in the head of v; the caller holds both lifetimes. */
+    private void advance() {
+        Kernels k = kernels;
+        int h = hidden;
+        for (int l = 0; l < layers.length; l++) {
+            ModelLayer p = layers[l];
+            int gw = p.gateWidth;
+            MemorySegment.copy(p.bias, 0, gates, 0, (long) gw * Float.BYTES);                 // gates (G*H) = b
+            if (gru) {
+                // xg (3H) += W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H), bias added by the kernel
+                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.rowLength, inputs[l], 1f, gates);
+                k.sgemv(false, gw, h, 1f, p.recurrentWeights, p.rowLength, hiddens[l], 0f, hiddenGates);
+                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddens[l], 1, h);
+                MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
+            } else {
+                // pre (G*H) += [W_ih | W_hh] (G*H, In+H) [x_t | h_{t-1}] (In+H)
+                k.sgemv(false, gw, p.rowLength, 1f, p.weights, p.rowLength, windows[l], 1f, gates);
+                if (lstm) {
+                    MemorySegment.copy(cells[l], 0, cellPrevious, 0, (long) h * Float.BYTES); // c_{t-1}
+                    k.lstmForwardStep(hiddens[l], cells[l], gates, cellPrevious, 1, h);      // h_l = h_t, c_l = c_t
+                } else {
+                    k.rnnForwardStep(relu, hiddens[l], gates, 1, h);                          // h_l = act(pre)
+                }
+            }
+        }
+    }
+
+    /** Zero state (h, and c for LSTM): the stream starts a new sequence. */
+    public void reset() {
+        enterStreamOnly("reset");
+        try {
+            vector.fill((byte) 0);
+            if (cellState != null) {
+                cellState.fill((byte) 0);
+            }
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    /**
+     * Sets the state, as PyTorch's h_0 and c_0 for a batch of one.
+     * @param hidden (L, H) layer-major, L*H floats
+     * @param cell   (L, H) for LSTM; must be null for GRU and RNN; null for LSTM means zeros
+     */
+    public void setState(float[] hidden, float[] cell) {
+        int n = layers.length * this.hidden;
+        checkLength("hidden state (L, H)", hidden, n);
+        if (cell != null) {
+            if (!lstm) {
+                throw new IllegalArgumentException("a cell state is only for LSTM; this model is " + model.cell().id());
+            }
+            checkLength("cell state (L, H)", cell, n);
+        }
+        enterStreamOnly("set the state of");
+        try {
+            MemorySegment.copy(hidden, 0, hiddenState, F, 0, n);
+            if (cellState != null) {
+                if (cell == null) {
+                    cellState.fill((byte) 0);
+                } else {
+                    MemorySegment.copy(cell, 0, cellState, F, 0, n);
+                }
+            }
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    /**
+     * Copies the state out.
+     * @param hidden receives h (L, H), L*H floats
+     * @param cell   receives c (L, H) for LSTM, or null to skip; must be null for other cells
+     */
+    public void getState(float[] hidden, float[] cell) {
+        int n = layers.length * this.hidden;
+        checkLength("hidden state (L, H)", hidden, n);
+        if (cell != null) {
+            if (!lstm) {
+                throw new IllegalArgumentException("a cell state is only for LSTM; this model is " + model.cell().id());
+            }
+            checkLength("cell state (L, H)", cell, n);
+        }
+        enterStreamOnly("read the state of");
+        try {
+            MemorySegment.copy(hiddenState, F, 0, hidden, 0, n);
+            if (cell != null) {
+                MemorySegment.copy(cellState, F, 0, cell, 0, n);
+            }
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    /** Bytes of {@link #snapshot()}: 56 + 4*L*H (x2 for LSTM). */
+    public int snapshotSize() {
+        return Snapshot.size(layers.length, hidden, lstm ? 2 : 1);
+    }
+
+    /**
+     * The state as bytes (format in docs/streaming.md), tied to the model's fingerprint: restore it
+     * into a stream of the same model, in this process or another.
+     */
+    public byte[] snapshot() {
+        enterStreamOnly("snapshot");
+        try {
+            int n = layers.length * hidden;
+            ByteBuffer b = Snapshot.begin(model.rawFingerprint(), layers.length, hidden, lstm ? 2 : 1);
+            MemorySegment out = MemorySegment.ofArray(b.array());
+            MemorySegment.copy(hiddenState, F, 0, out, LE_FLOAT, b.position(), n);
+            b.position(b.position() + n * Float.BYTES);
+            if (lstm) {
+                MemorySegment.copy(cellState, F, 0, out, LE_FLOAT, b.position(), n);
+                b.position(b.position() + n * Float.BYTES);
+            }
+            return Snapshot.seal(b);
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    /**
+     * Replaces the state with a snapshot of a stream of the same model. A snapshot of another model
+     * (other fingerprint), a truncated or corrupted one is an {@link IllegalArgumentException}
+     * naming the problem, and leaves the state unchanged.
+     */
+    public void restore(byte[] snapshot) {
+        ByteBuffer b = Snapshot.open(snapshot, model.rawFingerprint(), layers.length, hidden, lstm ? 2 : 1);
+        enterStreamOnly("restore");
+        try {
+            int n = layers.length * hidden;
+            MemorySegment in = MemorySegment.ofArray(snapshot);
+            MemorySegment.copy(in, LE_FLOAT, b.position(), hiddenState, F, 0, n);
+            if (lstm) {
+                MemorySegment.copy(in, LE_FLOAT, b.position() + (long) n * Float.BYTES, cellState, F, 0, n);
+            }
+            input.fill((byte) 0);
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    public boolean isOpen() {
+        return lifetime.isOpen();
+    }
+
+    /** Frees the state (at the end of the call in progress, if any). Idempotent. */
+    @Override
+    public void close() {
+        lifetime.close();
+    }
+
+    // ---- lifetimes ----
+
+    /** Claims this stream and enters the model (a step needs both). */
+    private void enter(String what) {
+        int s = lifetime.tryEnter();
+        if (s != ExclusiveLifetime.IDLE) {
+            throw ExclusiveLifetime.refusal(s, what);
+        }
+        if (!model.tryEnter()) {
+            lifetime.exit();
+            throw new IllegalStateException("cannot " + what + ": the InferenceModel of this stream is closed");
+        }
+    }
+
+    private void exit() {
+        model.exit();
+        lifetime.exit();
+    }
+
+    /** Claims this stream for a call that does not read the model. */
+    private void enterStreamOnly(String what) {
+        int s = lifetime.tryEnter();
+        if (s != ExclusiveLifetime.IDLE) {
+            throw ExclusiveLifetime.refusal(s, what);
+        }
+    }
+
+    // ---- for StreamBatcher (same package) ----
+
+    /** Claims this stream for a batch; IDLE on success, else the refusing state. */
+    int tryClaim() {
+        return lifetime.tryEnter();
+    }
+
+    void release() {
+        lifetime.exit();
+    }
+
+    /** (L, H) h, the tail of v. Only while claimed. */
+    MemorySegment hiddenState() {
+        return hiddenState;
+    }
+
+    /** (L, H) c for LSTM, else null. Only while claimed. */
+    MemorySegment cellState() {
+        return cellState;
+    }
+
+    // ---- argument checks ----
+
+    private static void checkLength(String name, float[] a, int expected) {
+        if (a == null) {
+            throw new IllegalArgumentException(name + " is null; expected " + expected + " floats");
+        }
+        if (a.length != expected) {
+            throw new IllegalArgumentException(name + " must have " + expected + " floats, got " + a.length);
+        }
+    }
+
+    private static void checkSize(String name, MemorySegment s, int expectedFloats) {
+        if (s == null) {
+            throw new IllegalArgumentException(name + " is null; expected a segment of " + expectedFloats + " floats");
+        }
+        if (s.byteSize() != (long) expectedFloats * Float.BYTES) {
+            throw new IllegalArgumentException(name + " must be " + expectedFloats + " floats (" + (long) expectedFloats * Float.BYTES
+                    + " bytes), got a segment of " + s.byteSize() + " bytes");
+        }
+        if (s.isReadOnly() && name.equals("output")) {
+            throw new IllegalArgumentException("output is a read-only segment");
+        }
+    }
+}
