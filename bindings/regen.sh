@@ -42,6 +42,9 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_rnn_tanh_backward_step \
   --include-function rnnk_rnn_relu_forward_step \
   --include-function rnnk_rnn_relu_backward_step \
+  --include-function rnnk_softmax_xent_forward_backward \
+  --include-function rnnk_adam_step \
+  --include-function rnnk_sgd_step \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries

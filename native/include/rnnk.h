@@ -3,7 +3,9 @@
  *
  * What this is: one forward/backward pair per cell step. Each pair applies the gate activations,
  * the state update and its derivative, for B rows of hidden size H, after the caller (Java, through
- * OpenBLAS) has done the GEMMs. What this is not: no GEMM, no allocation, no globals, no I/O.
+ * OpenBLAS) has done the GEMMs. Plus what training needs around the cells (ABI 3): the fused
+ * softmax cross-entropy forward + backward and the Adam/AdamW and SGD updates over a flat slab.
+ * What this is not: no GEMM, no allocation, no globals, no I/O.
  *
  * Conventions (the same in every kernel):
  *   - row-major float32, every (B, n) buffer contiguous with row stride n;
@@ -33,7 +35,7 @@ extern "C" {
 #endif
 
 /* The kernel ABI version; bumped when a signature changes or a kernel is added.
- * 1: LSTM.  2: + GRU, RNN tanh/relu. */
+ * 1: LSTM.  2: + GRU, RNN tanh/relu.  3: + softmax cross-entropy, Adam/AdamW, SGD. */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -133,6 +135,60 @@ RNNK_API void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, 
  */
 RNNK_API void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const float *h,
                                           int64_t B, int64_t H);
+
+/*
+ * Softmax cross-entropy over a vocabulary of V classes for N rows, forward and backward in one
+ * pass over each row (native/src/loss.c):
+ *   loss_n    = -log softmax(logits_n)[targets_n] = log sum_j e^{x_nj - m_n} - (x_{n,t_n} - m_n),
+ *               m_n = max_j x_nj (numerically stable: no exp overflows; the sum is kept in double)
+ *   dlogits_n = mask_n * grad_scale * (softmax(logits_n) - onehot(targets_n))
+ *   returns     sum_n mask_n * loss_n (double)
+ *   dlogits    (N, V) out: written, not accumulated; NULL: forward only (logits are not touched).
+ *                          May be logits itself (in place); no other overlap.
+ *   losses     (N)    out: loss_n per row (0 for masked rows), or NULL
+ *   logits     (N, V) in
+ *   targets    (N)    in:  class ids in [0, V) (read only for rows with mask != 0)
+ *   mask       (N)    in:  row weights, 0 for padded rows (no loss, zero gradient, logits and
+ *                          target not read), 1 otherwise; NULL: every row has weight 1
+ *   grad_scale        the gradient's factor, usually 1 / sum_n mask_n (the mean's divisor)
+ * NaN in a row's logits gives NaN loss and gradient for that row; +inf too (inf - inf).
+ */
+RNNK_API double rnnk_softmax_xent_forward_backward(float *dlogits, float *losses, const float *logits,
+                                                   const int32_t *targets, const float *mask,
+                                                   float grad_scale, int64_t N, int64_t V);
+
+/*
+ * One Adam (decoupled = 0) or AdamW (decoupled = 1) step over n floats, torch.optim semantics and
+ * order (PyTorch 1.13 single-tensor path, amsgrad off), with t the 1-based step number:
+ *   AdamW: theta = theta * (1 - lr * weight_decay)
+ *   Adam:  g = g + weight_decay * theta          (only when weight_decay != 0)
+ *   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
+ *   theta = theta - lr / bias_correction1 * m / (sqrt(v) / sqrt(bias_correction2) + eps)
+ *   param      (n) in/out: theta;   exp_avg (n) in/out: m;   exp_avg_sq (n) in/out: v
+ *   grad       (n) in:     dL/dtheta
+ *   bias_correction1 = 1 - beta1^t, bias_correction2 = 1 - beta2^t (the caller's pow)
+ * Hyperparameters are doubles (Python floats) rounded to float where PyTorch rounds them.
+ * No two buffers may overlap.
+ */
+RNNK_API void rnnk_adam_step(float *param, float *exp_avg, float *exp_avg_sq, const float *grad,
+                             double lr, double beta1, double beta2, double eps, double weight_decay,
+                             int32_t decoupled, double bias_correction1, double bias_correction2,
+                             int64_t n);
+
+/*
+ * One SGD step over n floats, torch.optim.SGD semantics and order (PyTorch 1.13):
+ *   d = g + weight_decay * theta                 (only when weight_decay != 0)
+ *   momentum != 0: buf = first_step ? d : momentum * buf + (1 - dampening) * d
+ *                  d = nesterov ? d + momentum * buf : buf
+ *   theta = theta - lr * d
+ *   param           (n) in/out: theta
+ *   momentum_buffer (n) in/out: buf (not read on the first step); may be NULL when momentum == 0
+ *   grad            (n) in:     dL/dtheta
+ * No two buffers may overlap.
+ */
+RNNK_API void rnnk_sgd_step(float *param, float *momentum_buffer, const float *grad,
+                            double lr, double momentum, double dampening, double weight_decay,
+                            int32_t nesterov, int32_t first_step, int64_t n);
 
 #ifdef __cplusplus
 }

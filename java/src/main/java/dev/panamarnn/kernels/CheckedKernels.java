@@ -198,4 +198,131 @@ public final class CheckedKernels implements Kernels {
                     + segment.byteSize() + " bytes (" + segment.byteSize() / Float.BYTES + " floats)");
         }
     }
+
+    /**
+     * Also checks the values that index memory or would poison every row: each target of an
+     * unmasked row in [0, V), each mask value finite and >= 0, gradScale finite; dlogits either
+     * logits itself or not overlapping it. {@code null} optional buffers mean {@link MemorySegment#NULL}.
+     */
+    @Override
+    public double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+                                                     MemorySegment targets, MemorySegment mask, float gradScale,
+                                                     int rows, int vocab) {
+        nonNegative("rows", rows);
+        if (vocab < 1) {
+            throw new IllegalArgumentException("vocab must be >= 1, got " + vocab);
+        }
+        long nv = (long) rows * vocab;
+        vector("logits (N, V)", logits, nv);
+        dlogits = orNull(dlogits);
+        losses = orNull(losses);
+        mask = orNull(mask);
+        if (dlogits.address() != 0) {
+            vector("dlogits (N, V)", dlogits, nv);
+            if (dlogits.address() != logits.address()) {
+                disjoint("dlogits (N, V)", dlogits, "logits (N, V)", logits, nv);
+            }
+        }
+        if (losses.address() != 0) {
+            vector("losses (N)", losses, rows);
+        }
+        if (mask.address() != 0) {
+            vector("mask (N)", mask, rows);
+        }
+        segment("targets (N) int32", targets, rows);
+        if (!Float.isFinite(gradScale)) {
+            throw new IllegalArgumentException("gradScale must be finite, got " + gradScale);
+        }
+        for (long n = 0; n < rows; n++) {
+            float w = mask.address() != 0 ? mask.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, n) : 1f;
+            if (!(w >= 0 && w < Float.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("mask[" + n + "] must be finite and >= 0, got " + w);
+            }
+            int t = targets.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, n);
+            if (w != 0 && (t < 0 || t >= vocab)) {
+                throw new IllegalArgumentException("targets[" + n + "] must be a class id in [0, " + vocab + "), got " + t);
+            }
+        }
+        return inner.softmaxCrossEntropyForwardBackward(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
+    }
+
+    @Override
+    public void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+                         double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                         double biasCorrection1, double biasCorrection2, long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0, got " + n);
+        }
+        vector("param (n)", param, n);
+        vector("expAvg (n)", expAvg, n);
+        vector("expAvgSq (n)", expAvgSq, n);
+        vector("grad (n)", grad, n);
+        disjoint("param (n)", param, "expAvg (n)", expAvg, n);
+        disjoint("param (n)", param, "expAvgSq (n)", expAvgSq, n);
+        disjoint("param (n)", param, "grad (n)", grad, n);
+        disjoint("expAvg (n)", expAvg, "expAvgSq (n)", expAvgSq, n);
+        disjoint("expAvg (n)", expAvg, "grad (n)", grad, n);
+        disjoint("expAvgSq (n)", expAvgSq, "grad (n)", grad, n);
+        finiteNonNegative("lr", lr);
+        finiteNonNegative("eps", eps);
+        finiteNonNegative("weightDecay", weightDecay);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("beta1 and beta2 must be in [0, 1), got " + beta1 + " and " + beta2);
+        }
+        if (!(biasCorrection1 > 0 && biasCorrection1 <= 1) || !(biasCorrection2 > 0 && biasCorrection2 <= 1)) {
+            throw new IllegalArgumentException("bias corrections 1 - beta^t must be in (0, 1], got " + biasCorrection1
+                    + " and " + biasCorrection2);
+        }
+        inner.adamStep(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, decoupled,
+                biasCorrection1, biasCorrection2, n);
+    }
+
+    @Override
+    public void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+                        double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                        boolean firstStep, long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0, got " + n);
+        }
+        vector("param (n)", param, n);
+        vector("grad (n)", grad, n);
+        disjoint("param (n)", param, "grad (n)", grad, n);
+        finiteNonNegative("lr", lr);
+        finiteNonNegative("momentum", momentum);
+        finiteNonNegative("dampening", dampening);
+        finiteNonNegative("weightDecay", weightDecay);
+        momentumBuffer = orNull(momentumBuffer);
+        if (momentum != 0) {
+            if (momentumBuffer.address() == 0) {
+                throw new IllegalArgumentException("momentum " + momentum + " needs a momentum buffer of " + n + " floats, got NULL");
+            }
+            vector("momentumBuffer (n)", momentumBuffer, n);
+            disjoint("param (n)", param, "momentumBuffer (n)", momentumBuffer, n);
+            disjoint("grad (n)", grad, "momentumBuffer (n)", momentumBuffer, n);
+        }
+        if (nesterov && (momentum == 0 || dampening != 0)) {
+            throw new IllegalArgumentException("Nesterov momentum needs momentum > 0 and dampening 0, got momentum "
+                    + momentum + ", dampening " + dampening);
+        }
+        inner.sgdStep(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov, firstStep, n);
+    }
+
+    private static MemorySegment orNull(MemorySegment s) {
+        return s == null ? MemorySegment.NULL : s;
+    }
+
+    /** The first {@code floats} floats of a and b must not share a byte. */
+    static void disjoint(String aName, MemorySegment a, String bName, MemorySegment b, long floats) {
+        long bytes = floats * Float.BYTES;
+        if (bytes > 0 && a.address() < b.address() + bytes && b.address() < a.address() + bytes) {
+            throw new IllegalArgumentException(aName + " and " + bName + " must not overlap, got addresses 0x"
+                    + Long.toHexString(a.address()) + " and 0x" + Long.toHexString(b.address()) + " (" + bytes + " bytes each)");
+        }
+    }
+
+    static void finiteNonNegative(String name, double value) {
+        if (!(value >= 0 && value < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
+        }
+    }
 }

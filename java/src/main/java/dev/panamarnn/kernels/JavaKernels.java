@@ -299,4 +299,114 @@ public final class JavaKernels implements Kernels {
             dpre.setAtIndex(F, i, relu ? (hv <= 0f ? 0f : d) : d * (1f - hv * hv));
         }
     }
+
+    /** True for {@link MemorySegment#NULL} (or null): an optional buffer that was left out. */
+    private static boolean absent(MemorySegment s) {
+        return s == null || s.address() == 0;
+    }
+
+    @Override
+    public double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+                                                     MemorySegment targets, MemorySegment mask, float gradScale,
+                                                     int rows, int vocab) {
+        boolean gradient = !absent(dlogits), perRow = !absent(losses), masked = !absent(mask);
+        long v = vocab;
+        double total = 0;
+        for (long n = 0; n < rows; n++) {
+            float w = masked ? mask.getAtIndex(F, n) : 1f;
+            long row = n * v;                          // logits_n, dlogits_n at [row, row + V)
+            if (w == 0f) {                             // padded row: no loss, no gradient
+                for (long j = 0; gradient && j < v; j++) {
+                    dlogits.setAtIndex(F, row + j, 0f);
+                }
+                if (perRow) {
+                    losses.setAtIndex(F, n, 0f);
+                }
+                continue;
+            }
+            float m = Float.NEGATIVE_INFINITY;         // row maximum (a NaN never wins; it makes the sum NaN)
+            for (long j = 0; j < v; j++) {
+                float x = logits.getAtIndex(F, row + j);
+                m = x > m ? x : m;
+            }
+            int t = targets.getAtIndex(ValueLayout.JAVA_INT, n);
+            float xt = logits.getAtIndex(F, row + t);  // read before an in-place gradient overwrites it
+            double s = 0;                              // sum_j e^{x_j - m} >= 1
+            for (long j = 0; j < v; j++) {
+                float e = (float) Math.exp(logits.getAtIndex(F, row + j) - m);
+                s += e;
+                if (gradient) {
+                    dlogits.setAtIndex(F, row + j, e);
+                }
+            }
+            double loss = Math.log(s) - ((double) xt - m);   // -log softmax_t = log s - (x_t - m)
+            if (gradient) {
+                double r = (double) w * gradScale / s;          // dlogits_j = w scale e_j / s
+                double et = dlogits.getAtIndex(F, row + t);
+                for (long j = 0; j < v; j++) {
+                    dlogits.setAtIndex(F, row + j, (float) (dlogits.getAtIndex(F, row + j) * r));
+                }
+                dlogits.setAtIndex(F, row + t, (float) ((et - s) * r));   // (p_t - 1) without cancellation
+            }
+            if (perRow) {
+                losses.setAtIndex(F, n, (float) loss);
+            }
+            total += w * loss;
+        }
+        return total;
+    }
+
+    @Override
+    public void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+                         double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                         double biasCorrection1, double biasCorrection2, long n) {
+        // the float constants exactly as rnnk_adam_step rounds them, so both give the same bits
+        boolean l2 = !decoupled && weightDecay != 0;
+        float wd = (float) weightDecay;
+        float decayFactor = (float) (1.0 - lr * weightDecay);
+        float b1 = (float) beta1, oneMinusB1 = (float) (1.0 - beta1);
+        float b2 = (float) beta2, oneMinusB2 = (float) (1.0 - beta2);
+        float negStepSize = (float) (-(lr / biasCorrection1));
+        float bc2Sqrt = (float) Math.sqrt(biasCorrection2);
+        float epsF = (float) eps;
+        for (long k = 0; k < n; k++) {
+            float theta = param.getAtIndex(F, k);
+            if (decoupled) {
+                theta = theta * decayFactor;                          // AdamW: theta (1 - lr wd)
+            }
+            float g = grad.getAtIndex(F, k);
+            if (l2) {
+                g = g + wd * theta;                                   // Adam: g + wd theta
+            }
+            float m = expAvg.getAtIndex(F, k) * b1 + oneMinusB1 * g;                // m = beta1 m + (1 - beta1) g
+            float v = expAvgSq.getAtIndex(F, k) * b2 + (oneMinusB2 * g) * g;        // v = beta2 v + (1 - beta2) g^2
+            float denom = (float) Math.sqrt(v) / bc2Sqrt + epsF;    // sqrt rounded once to float, as sqrtf
+            expAvg.setAtIndex(F, k, m);
+            expAvgSq.setAtIndex(F, k, v);
+            param.setAtIndex(F, k, theta + (negStepSize * m) / denom);
+        }
+    }
+
+    @Override
+    public void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+                        double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                        boolean firstStep, long n) {
+        boolean l2 = weightDecay != 0;
+        float wd = (float) weightDecay;
+        float negLr = (float) (-lr);
+        float mu = (float) momentum, oneMinusDampening = (float) (1.0 - dampening);
+        for (long k = 0; k < n; k++) {
+            float theta = param.getAtIndex(F, k);
+            float d = grad.getAtIndex(F, k);
+            if (l2) {
+                d = d + wd * theta;                                   // d = g + wd theta
+            }
+            if (momentum != 0) {
+                float b = firstStep ? d : momentumBuffer.getAtIndex(F, k) * mu + oneMinusDampening * d;
+                momentumBuffer.setAtIndex(F, k, b);
+                d = nesterov ? d + mu * b : b;
+            }
+            param.setAtIndex(F, k, theta + negLr * d);
+        }
+    }
 }

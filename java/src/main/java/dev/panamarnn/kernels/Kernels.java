@@ -91,6 +91,50 @@ public interface Kernels {
     /** Vanilla RNN step backward: dpre (B, H) = dh * tanh'(from h), or dh * [h > 0] when {@code relu}. */
     void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden);
 
+    /**
+     * Softmax cross-entropy over a vocabulary, forward and backward fused (see rnnk.h), for N rows:
+     * loss_n = -log softmax(logits_n)[targets_n], numerically stable (row maximum subtracted,
+     * exps summed in double); dlogits_n = mask_n * gradScale * (softmax(logits_n) - onehot(targets_n)).
+     * @param dlogits   (N, V) out, written; {@link MemorySegment#NULL} for the loss only. May be
+     *                  {@code logits} itself (in place)
+     * @param losses    (N) out: per-row loss (0 for masked rows), or {@link MemorySegment#NULL}
+     * @param logits    (N, V) in
+     * @param targets   (N) int32 class ids in [0, V); not read for masked rows
+     * @param mask      (N) row weights (0 = padded row: no loss, zero gradient), or
+     *                  {@link MemorySegment#NULL} for weight 1 everywhere
+     * @param gradScale the gradient's factor, usually 1 / sum(mask)
+     * @return sum_n mask_n * loss_n
+     */
+    double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+                                              MemorySegment targets, MemorySegment mask, float gradScale,
+                                              int rows, int vocab);
+
+    /**
+     * One Adam ({@code decoupled} false) or AdamW step over n floats, torch.optim's order (see
+     * rnnk.h): AdamW decays theta by 1 - lr wd; Adam adds wd theta to g; m = beta1 m + (1-beta1) g;
+     * v = beta2 v + (1-beta2) g^2; theta -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
+     * @param param  (n) in/out theta
+     * @param expAvg (n) in/out m;  expAvgSq (n) in/out v
+     * @param grad   (n) dL/dtheta
+     * @param biasCorrection1 1 - beta1^t for the 1-based step t; biasCorrection2 1 - beta2^t
+     */
+    void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+                  double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                  double biasCorrection1, double biasCorrection2, long n);
+
+    /**
+     * One SGD step over n floats, torch.optim.SGD's order (see rnnk.h): d = g + wd theta;
+     * with momentum buf = first ? d : mu buf + (1 - dampening) d and d = nesterov ? d + mu buf : buf;
+     * theta -= lr d.
+     * @param param          (n) in/out theta
+     * @param momentumBuffer (n) in/out buf (not read on the first step); {@link MemorySegment#NULL}
+     *                       when momentum is 0
+     * @param grad           (n) dL/dtheta
+     */
+    void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+                 double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                 boolean firstStep, long n);
+
     /** The kernels chosen for this JVM (once, by {@code -Drnn.kernels}), wrapped in {@link CheckedKernels}. */
     static Kernels checked() {
         return KernelSelection.checked();

@@ -110,4 +110,27 @@ public final class NativeKernels implements Kernels {
             rnnk_h.rnnk_rnn_tanh_backward_step(dpre, dh, h, batch, hidden);
         }
     }
+
+    @Override
+    public double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+                                                     MemorySegment targets, MemorySegment mask, float gradScale,
+                                                     int rows, int vocab) {
+        return rnnk_h.rnnk_softmax_xent_forward_backward(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
+    }
+
+    @Override
+    public void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+                         double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                         double biasCorrection1, double biasCorrection2, long n) {
+        rnnk_h.rnnk_adam_step(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0,
+                biasCorrection1, biasCorrection2, n);
+    }
+
+    @Override
+    public void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+                        double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                        boolean firstStep, long n) {
+        rnnk_h.rnnk_sgd_step(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov ? 1 : 0,
+                firstStep ? 1 : 0, n);
+    }
 }

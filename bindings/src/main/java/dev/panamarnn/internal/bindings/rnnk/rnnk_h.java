@@ -593,5 +593,211 @@ public class rnnk_h extends rnnk_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class rnnk_softmax_xent_forward_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_FLOAT,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_softmax_xent_forward_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * double rnnk_softmax_xent_forward_backward(float *dlogits, float *losses, const float *logits, const int32_t *targets, const float *mask, float grad_scale, int64_t N, int64_t V)
+     * }
+     */
+    public static FunctionDescriptor rnnk_softmax_xent_forward_backward$descriptor() {
+        return rnnk_softmax_xent_forward_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * double rnnk_softmax_xent_forward_backward(float *dlogits, float *losses, const float *logits, const int32_t *targets, const float *mask, float grad_scale, int64_t N, int64_t V)
+     * }
+     */
+    public static MethodHandle rnnk_softmax_xent_forward_backward$handle() {
+        return rnnk_softmax_xent_forward_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * double rnnk_softmax_xent_forward_backward(float *dlogits, float *losses, const float *logits, const int32_t *targets, const float *mask, float grad_scale, int64_t N, int64_t V)
+     * }
+     */
+    public static MemorySegment rnnk_softmax_xent_forward_backward$address() {
+        return rnnk_softmax_xent_forward_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * double rnnk_softmax_xent_forward_backward(float *dlogits, float *losses, const float *logits, const int32_t *targets, const float *mask, float grad_scale, int64_t N, int64_t V)
+     * }
+     */
+    public static double rnnk_softmax_xent_forward_backward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits, MemorySegment targets, MemorySegment mask, float grad_scale, long N, long V) {
+        var mh$ = rnnk_softmax_xent_forward_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_softmax_xent_forward_backward", dlogits, losses, logits, targets, mask, grad_scale, N, V);
+            }
+            return (double)mh$.invokeExact(dlogits, losses, logits, targets, mask, grad_scale, N, V);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_adam_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_INT,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_adam_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_adam_step(float *param, float *exp_avg, float *exp_avg_sq, const float *grad, double lr, double beta1, double beta2, double eps, double weight_decay, int32_t decoupled, double bias_correction1, double bias_correction2, int64_t n)
+     * }
+     */
+    public static FunctionDescriptor rnnk_adam_step$descriptor() {
+        return rnnk_adam_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_adam_step(float *param, float *exp_avg, float *exp_avg_sq, const float *grad, double lr, double beta1, double beta2, double eps, double weight_decay, int32_t decoupled, double bias_correction1, double bias_correction2, int64_t n)
+     * }
+     */
+    public static MethodHandle rnnk_adam_step$handle() {
+        return rnnk_adam_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_adam_step(float *param, float *exp_avg, float *exp_avg_sq, const float *grad, double lr, double beta1, double beta2, double eps, double weight_decay, int32_t decoupled, double bias_correction1, double bias_correction2, int64_t n)
+     * }
+     */
+    public static MemorySegment rnnk_adam_step$address() {
+        return rnnk_adam_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_adam_step(float *param, float *exp_avg, float *exp_avg_sq, const float *grad, double lr, double beta1, double beta2, double eps, double weight_decay, int32_t decoupled, double bias_correction1, double bias_correction2, int64_t n)
+     * }
+     */
+    public static void rnnk_adam_step(MemorySegment param, MemorySegment exp_avg, MemorySegment exp_avg_sq, MemorySegment grad, double lr, double beta1, double beta2, double eps, double weight_decay, int decoupled, double bias_correction1, double bias_correction2, long n) {
+        var mh$ = rnnk_adam_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_adam_step", param, exp_avg, exp_avg_sq, grad, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction1, bias_correction2, n);
+            }
+            mh$.invokeExact(param, exp_avg, exp_avg_sq, grad, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction1, bias_correction2, n);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_sgd_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_INT,
+            rnnk_h.C_INT,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgd_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgd_step(float *param, float *momentum_buffer, const float *grad, double lr, double momentum, double dampening, double weight_decay, int32_t nesterov, int32_t first_step, int64_t n)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgd_step$descriptor() {
+        return rnnk_sgd_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgd_step(float *param, float *momentum_buffer, const float *grad, double lr, double momentum, double dampening, double weight_decay, int32_t nesterov, int32_t first_step, int64_t n)
+     * }
+     */
+    public static MethodHandle rnnk_sgd_step$handle() {
+        return rnnk_sgd_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgd_step(float *param, float *momentum_buffer, const float *grad, double lr, double momentum, double dampening, double weight_decay, int32_t nesterov, int32_t first_step, int64_t n)
+     * }
+     */
+    public static MemorySegment rnnk_sgd_step$address() {
+        return rnnk_sgd_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgd_step(float *param, float *momentum_buffer, const float *grad, double lr, double momentum, double dampening, double weight_decay, int32_t nesterov, int32_t first_step, int64_t n)
+     * }
+     */
+    public static void rnnk_sgd_step(MemorySegment param, MemorySegment momentum_buffer, MemorySegment grad, double lr, double momentum, double dampening, double weight_decay, int nesterov, int first_step, long n) {
+        var mh$ = rnnk_sgd_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgd_step", param, momentum_buffer, grad, lr, momentum, dampening, weight_decay, nesterov, first_step, n);
+            }
+            mh$.invokeExact(param, momentum_buffer, grad, lr, momentum, dampening, weight_decay, nesterov, first_step, n);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
