@@ -197,7 +197,7 @@ class StreamBatcherTest {
     @Test
     void fullQueueRejectsAtOnceWithAClearMessage() throws Exception {
         BlockingKernels blocking = new BlockingKernels(InferTesting.kernels("native"));
-        try (InferenceModel model = model(CellType.RNN_TANH, 1, blocking);
+        try (InferenceModel model = model(CellType.RNN_TANH, 1, blocking.kernels());
              StreamState s = model.newStream()) {
             StreamBatcher batcher = StreamBatcher.builder(model).maxBatch(1).queueCapacity(3).build();
             float[] x = new float[I];
@@ -226,7 +226,7 @@ class StreamBatcherTest {
     @ValueSource(strings = {"java", "native"})
     void closeCompletesEveryAcceptedStepExactlyOnce(String kernels) throws Exception {
         BlockingKernels blocking = new BlockingKernels(InferTesting.kernels(kernels));
-        try (InferenceModel model = model(CellType.LSTM, 2, blocking)) {
+        try (InferenceModel model = model(CellType.LSTM, 2, blocking.kernels())) {
             int streams = 20, steps = 10;
             float[][] x = InferTesting.sequence(7, steps, I);
             float[][] expected;
@@ -273,7 +273,7 @@ class StreamBatcherTest {
     @Test
     void closedStreamsAndModelsFailOnlyTheirSteps() throws Exception {
         BlockingKernels blocking = new BlockingKernels(InferTesting.kernels("native"));
-        InferenceModel model = model(CellType.GRU, 1, blocking);
+        InferenceModel model = model(CellType.GRU, 1, blocking.kernels());
         StreamState a = model.newStream(), b = model.newStream(), c = model.newStream();
         try (StreamBatcher batcher = StreamBatcher.builder(model).maxBatch(4).build()) {
             float[] x = new float[I];
@@ -331,7 +331,7 @@ class StreamBatcherTest {
     @Test
     void directStepWhileTheBatcherHoldsTheStreamIsRefused() throws Exception {
         BlockingKernels blocking = new BlockingKernels(InferTesting.kernels("native"));
-        try (InferenceModel model = model(CellType.LSTM, 1, blocking);
+        try (InferenceModel model = model(CellType.LSTM, 1, blocking.kernels());
              StreamBatcher batcher = StreamBatcher.builder(model).build();
              StreamState s = model.newStream()) {
             blocking.arm();

@@ -231,7 +231,7 @@ class StreamStateTest {
     @ValueSource(strings = {"java", "native"})
     void closingTheModelDuringAStepWaitsForItBeforeFreeing(String kernels) throws Exception {
         BlockingKernels blocking = new BlockingKernels(InferTesting.kernels(kernels));
-        InferenceModel model = model(CellType.LSTM, 2, blocking);
+        InferenceModel model = model(CellType.LSTM, 2, blocking.kernels());
         float[] x = InferTesting.sequence(6, 1, I)[0];
         float[] expected;
         try (InferenceModel reference = model(CellType.LSTM, 2, InferTesting.kernels(kernels));
@@ -263,7 +263,7 @@ class StreamStateTest {
     @Test
     void resetOrStepDuringAStepIsRefusedAndCloseDuringAStepIsDeferred() throws Exception {
         BlockingKernels blocking = new BlockingKernels(InferTesting.kernels("native"));
-        try (InferenceModel model = model(CellType.GRU, 1, blocking)) {
+        try (InferenceModel model = model(CellType.GRU, 1, blocking.kernels())) {
             StreamState s = model.newStream();
             float[] x = InferTesting.sequence(7, 1, I)[0];
             blocking.arm();
