@@ -309,6 +309,11 @@ public final class JavaKernels implements Kernels {
     public double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
                                                      MemorySegment targets, MemorySegment mask, float gradScale,
                                                      int rows, int vocab) {
+        return softmaxCrossEntropy(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
+    }
+
+    static double softmaxCrossEntropy(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+                                      MemorySegment targets, MemorySegment mask, float gradScale, int rows, int vocab) {
         boolean gradient = !absent(dlogits), perRow = !absent(losses), masked = !absent(mask);
         long v = vocab;
         double total = 0;
@@ -360,6 +365,12 @@ public final class JavaKernels implements Kernels {
     public void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
                          double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
                          double biasCorrection1, double biasCorrection2, long n) {
+        adam(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2, n);
+    }
+
+    static void adam(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+                     double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                     double biasCorrection1, double biasCorrection2, long n) {
         // the float constants exactly as rnnk_adam_step rounds them, so both give the same bits
         boolean l2 = !decoupled && weightDecay != 0;
         float wd = (float) weightDecay;
@@ -391,6 +402,12 @@ public final class JavaKernels implements Kernels {
     public void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
                         double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                         boolean firstStep, long n) {
+        sgd(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov, firstStep, n);
+    }
+
+    static void sgd(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+                    double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                    boolean firstStep, long n) {
         boolean l2 = weightDecay != 0;
         float wd = (float) weightDecay;
         float negLr = (float) (-lr);
