@@ -19,7 +19,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * then the directory is synced so that the rename itself survives a power cut (best effort: not
  * every file system allows it). A reader sees the old file or the new one, never a mix; a failure
  * at any stage — including a full disk — deletes the temporary file and leaves the old file as it
- * was. Not a lock: two concurrent writers of one path each replace it whole, the last one wins.
+ * was. A process killed mid-write (SIGKILL, power cut) cannot clean up: it may leave a stray
+ * {@code .<name>.*.tmp} file, never a damaged target. Not a lock: two concurrent writers of one
+ * path each replace it whole, the last one wins. A symbolic link at the target path is replaced
+ * by the new file (the file it pointed to is left alone).
  */
 final class AtomicFile {
     /** The content of the file, written sequentially to {@code out}. */
@@ -112,7 +115,8 @@ final class AtomicFile {
 
     private static Path createTemp(Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            String base = name.length() > 100 ? name.substring(0, 100) : name;   // stay under NAME_MAX with the additions
+            Path temp = dir.resolve("." + base + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
                 // CREATE_NEW with the default permissions (umask), unlike Files.createTempFile's 0600
                 FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();

@@ -142,6 +142,39 @@ public final class SafeTensorsFile implements AutoCloseable {
         MemorySegment.copy(data, e.begin(), target.segment(), 0, e.bytes());
     }
 
+    /**
+     * Copies several tensors at once, all-or-nothing: every name must exist with the shape of its
+     * target (all problems are listed in one exception) before the first byte is copied.
+     * @param targets destination tensors by name in the file, e.g. {@code slab.tensors()}
+     * @throws ModelFileException naming every missing tensor and every shape mismatch; no target is changed
+     */
+    public void copyAllInto(Map<String, Tensor> targets) throws ModelFileException {
+        checkOpen();
+        List<String> missing = new java.util.ArrayList<>();
+        List<String> wrongShape = new java.util.ArrayList<>();
+        for (Map.Entry<String, Tensor> t : targets.entrySet()) {
+            SafeTensorsHeader.Entry e = header.entries().get(t.getKey());
+            if (e == null) {
+                missing.add(t.getKey());
+            } else if (!Arrays.equals(e.shape(), t.getValue().shape())) {
+                wrongShape.add(JsonReader.printable(t.getKey()) + " is " + Arrays.toString(e.shape()) + ", expected "
+                        + Arrays.toString(t.getValue().shape()));
+            } else if (!t.getValue().isAlive()) {
+                throw new IllegalStateException("target tensor " + t.getValue() + " for '" + t.getKey() + "' is closed");
+            }
+        }
+        if (!missing.isEmpty() || !wrongShape.isEmpty()) {
+            String problems = (missing.isEmpty() ? "" : "missing tensors " + abbreviate(missing))
+                    + (!missing.isEmpty() && !wrongShape.isEmpty() ? "; " : "")
+                    + (wrongShape.isEmpty() ? "" : "wrong shapes: " + String.join("; ", wrongShape.subList(0, Math.min(20, wrongShape.size()))));
+            throw new ModelFileException(file, problems);
+        }
+        for (Map.Entry<String, Tensor> t : targets.entrySet()) {
+            SafeTensorsHeader.Entry e = header.entries().get(t.getKey());
+            MemorySegment.copy(data, e.begin(), t.getValue().segment(), 0, e.bytes());
+        }
+    }
+
     public boolean isOpen() {
         return arena.scope().isAlive();
     }

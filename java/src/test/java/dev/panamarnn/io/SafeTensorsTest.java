@@ -229,4 +229,75 @@ class SafeTensorsTest {
             assertEquals(List.of(file), files.toList());
         }
     }
+
+    @Test
+    void copyAllIntoIsAllOrNothing() throws Exception {
+        Path file = dir.resolve("all.safetensors");
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> saved = new LinkedHashMap<>();
+            saved.put("a", Tensor.allocate(arena, 2).copyFrom(new float[] {1, 2}));
+            saved.put("b", Tensor.allocate(arena, 1, 2).copyFrom(new float[] {3, 4}));
+            SafeTensors.write(file, saved, Map.of());
+            try (SafeTensorsFile f = SafeTensors.read(file)) {
+                Map<String, Tensor> targets = new LinkedHashMap<>();
+                targets.put("a", Tensor.allocate(arena, 2));
+                targets.put("b", Tensor.allocate(arena, 2, 1));
+                targets.put("c", Tensor.allocate(arena, 1));
+                ModelFileException e = assertThrows(ModelFileException.class, () -> f.copyAllInto(targets));
+                assertEquals("model file " + file + ": missing tensors [c]; wrong shapes: b is [1, 2], expected [2, 1]", e.getMessage());
+                assertArrayEquals(new float[] {0, 0}, targets.get("a").toArray(), "nothing copied");
+                Map<String, Tensor> good = Map.of("a", targets.get("a"), "b", Tensor.allocate(arena, 1, 2));
+                f.copyAllInto(good);
+                assertArrayEquals(new float[] {1, 2}, good.get("a").toArray());
+                assertArrayEquals(new float[] {3, 4}, good.get("b").toArray());
+            }
+        }
+    }
+
+    /** The limits that keep a hostile header from holding the parser's memory hostage. */
+    @Test
+    void tooManyTensorsOrMetadataEntriesAreRejected() throws Exception {
+        Path file = dir.resolve("many.safetensors");
+        StringBuilder h = new StringBuilder("{");
+        for (int i = 0; i <= SafeTensorsHeader.MAX_TENSORS; i++) {
+            h.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+        }
+        Files.write(file, SafeTensorsBytes.file(h.append('}').toString(), new byte[0]));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> SafeTensors.read(file));
+        assertTrue(e.getMessage().contains("more than 100000 tensors"), e.getMessage());
+
+        StringBuilder m = new StringBuilder("{\"__metadata__\":{");
+        for (int i = 0; i <= SafeTensorsHeader.MAX_METADATA_ENTRIES; i++) {
+            m.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"\"");
+        }
+        Files.write(file, SafeTensorsBytes.file(m.append("}}").toString(), new byte[0]));
+        ModelFileException me = assertThrows(ModelFileException.class, () -> SafeTensors.read(file));
+        assertTrue(me.getMessage().contains("more than 100000 metadata entries"), me.getMessage());
+    }
+
+    /** Exactly at the limits and with a large metadata value (10 MB, e.g. a word vocabulary): accepted. */
+    @Test
+    void largeButValidHeadersAreAccepted() throws Exception {
+        Path file = dir.resolve("large.safetensors");
+        StringBuilder h = new StringBuilder("{");
+        for (int i = 0; i < SafeTensorsHeader.MAX_TENSORS; i++) {
+            h.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+        }
+        String big = "w\u00e9rd ".repeat(2_000_000);
+        h.append(",\"__metadata__\":{\"vocabulary\":\"").append(big).append("\"}}");
+        Files.write(file, SafeTensorsBytes.file(h.toString(), new byte[0]));
+        try (SafeTensorsFile f = SafeTensors.read(file)) {
+            assertEquals(SafeTensorsHeader.MAX_TENSORS, f.names().size());
+            assertEquals(big, f.metadata().get("vocabulary"));
+        }
+    }
+
+    @Test
+    void aVeryLongFileNameStillGetsATemporaryFile() throws Exception {
+        Path file = dir.resolve("m".repeat(240) + ".safetensors");   // 252 characters: the target fits NAME_MAX, an untruncated temp name would not
+        SafeTensors.write(file, Map.of(), Map.of("k", "v"));
+        try (SafeTensorsFile f = SafeTensors.read(file)) {
+            assertEquals("v", f.metadata().get("k"));
+        }
+    }
 }
