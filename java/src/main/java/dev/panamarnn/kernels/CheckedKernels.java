@@ -217,16 +217,16 @@ public final class CheckedKernels implements Kernels {
         dlogits = orNull(dlogits);
         losses = orNull(losses);
         mask = orNull(mask);
-        if (dlogits.address() != 0) {
+        if (!isNull(dlogits)) {
             vector("dlogits (N, V)", dlogits, nv);
             if (dlogits.address() != logits.address()) {
                 disjoint("dlogits (N, V)", dlogits, "logits (N, V)", logits, nv);
             }
         }
-        if (losses.address() != 0) {
+        if (!isNull(losses)) {
             vector("losses (N)", losses, rows);
         }
-        if (mask.address() != 0) {
+        if (!isNull(mask)) {
             vector("mask (N)", mask, rows);
         }
         segment("targets (N) int32", targets, rows);
@@ -234,7 +234,7 @@ public final class CheckedKernels implements Kernels {
             throw new IllegalArgumentException("gradScale must be finite, got " + gradScale);
         }
         for (long n = 0; n < rows; n++) {
-            float w = mask.address() != 0 ? mask.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, n) : 1f;
+            float w = !isNull(mask) ? mask.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, n) : 1f;
             if (!(w >= 0 && w < Float.POSITIVE_INFINITY)) {
                 throw new IllegalArgumentException("mask[" + n + "] must be finite and >= 0, got " + w);
             }
@@ -293,7 +293,7 @@ public final class CheckedKernels implements Kernels {
         finiteNonNegative("weightDecay", weightDecay);
         momentumBuffer = orNull(momentumBuffer);
         if (momentum != 0) {
-            if (momentumBuffer.address() == 0) {
+            if (isNull(momentumBuffer)) {
                 throw new IllegalArgumentException("momentum " + momentum + " needs a momentum buffer of " + n + " floats, got NULL");
             }
             vector("momentumBuffer (n)", momentumBuffer, n);
@@ -309,6 +309,11 @@ public final class CheckedKernels implements Kernels {
 
     private static MemorySegment orNull(MemorySegment s) {
         return s == null ? MemorySegment.NULL : s;
+    }
+
+    /** {@link MemorySegment#NULL} (a heap segment's address() is an offset and may be 0 too). */
+    private static boolean isNull(MemorySegment s) {
+        return MemorySegment.NULL.equals(s);
     }
 
     /** The first {@code floats} floats of a and b must not share a byte. */

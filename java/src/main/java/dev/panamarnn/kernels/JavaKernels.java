@@ -302,7 +302,7 @@ public final class JavaKernels implements Kernels {
 
     /** True for {@link MemorySegment#NULL} (or null): an optional buffer that was left out. */
     private static boolean absent(MemorySegment s) {
-        return s == null || s.address() == 0;
+        return s == null || MemorySegment.NULL.equals(s);
     }
 
     @Override
