@@ -75,6 +75,11 @@ public final class TruncatedBptt implements AutoCloseable {
         return hidden;
     }
 
+    /** The carried cell state (L, B, H) of an LSTM, else null. */
+    public Tensor cellState() {
+        return cell;
+    }
+
     /** The workspace of the windows (its input gradient, outputs, ...). */
     public Workspace workspace() {
         return workspace;

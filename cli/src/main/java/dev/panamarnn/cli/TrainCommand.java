@@ -1,0 +1,9 @@
+package dev.panamarnn.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code rnn train text|series}. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model.",
+        subcommands = {TrainTextCommand.class, TrainSeriesCommand.class})
+final class TrainCommand {
+}
