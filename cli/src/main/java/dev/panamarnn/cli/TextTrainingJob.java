@@ -81,7 +81,7 @@ final class TextTrainingJob {
                     bar.setExtraMessage(String.format(" loss %.3f  %.3f bpc  %,.0f chars/s", smoothed, smoothed / ln2, characters / elapsed));
                     curve.add(new double[] {r.step(), smoothed / ln2});
                     if (s.validateEvery() > 0 && r.step() % s.validateEvery() == 0) {
-                        validation.add(new double[] {r.step(), trainer.validationBitsPerCharacter(200_000)});
+                        validation.add(new double[] {r.step(), trainer.validationBitsPerCharacter(60_000)});
                     }
                     if (s.sampleEvery() > 0 && r.step() % s.sampleEvery() == 0) {
                         try (CharSampler sampler = new CharSampler(model)) {
@@ -92,7 +92,7 @@ final class TextTrainingJob {
                     }
                 }
             }
-            double validationBpc = trainer.validationBitsPerCharacter(400_000);
+            double validationBpc = trainer.validationBitsPerCharacter(200_000);
             validation.add(new double[] {trainer.step(), validationBpc});
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf("%n%d steps in %.0f s (%,.0f characters/s); validation %.3f bits per character%n",
