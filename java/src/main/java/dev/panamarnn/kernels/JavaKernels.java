@@ -17,9 +17,20 @@ public final class JavaKernels implements Kernels {
     /** Width of a packed panel (columns of op(B) per block); KC*NC floats = 512 KiB fits L2. */
     private static final int NC = 512;
 
-    /** Per-thread packing buffers: B panel (KC*NC), A row (KC), C row (NC). */
-    private static final ThreadLocal<float[][]> SCRATCH =
-            ThreadLocal.withInitial(() -> new float[][] {new float[KC * NC], new float[KC], new float[NC]});
+    /**
+     * Per-thread packing buffers: the op(B) panel as KC rows of NC floats, the A row (KC), the C row
+     * (NC) and a strip of one B row (KC). The panel is an array of rows, not one flat array, so the
+     * inner loop indexes C row and B row with the same j: C2 then sees no possible overlap at another
+     * offset and vectorises it (about 2.5x faster than panel[p * nc + j] on this JDK).
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        final float[][] bRows = new float[KC][NC];   // (kc, nc) block of op(B)
+        final float[] aRow = new float[KC];          // (kc) piece of row i of op(A), times alpha
+        final float[] cRow = new float[NC];          // (nc) piece of row i of C
+        final float[] bStrip = new float[KC];        // (kc) piece of one row of B when op(B) = B^T
+    }
 
     @Override
     public String name() {
@@ -34,29 +45,32 @@ public final class JavaKernels implements Kernels {
         if (alpha == 0f || k == 0 || m == 0 || n == 0) {
             return;
         }
-        float[][] scratch = SCRATCH.get();
-        float[] bPanel = scratch[0];   // (kc, nc) block of op(B), row-major
-        float[] aRow = scratch[1];     // (kc) piece of row i of op(A), times alpha
-        float[] cRow = scratch[2];     // (nc) piece of row i of C
+        Scratch scratch = SCRATCH.get();
+        float[][] bRows = scratch.bRows;
+        float[] aRow = scratch.aRow;
+        float[] cRow = scratch.cRow;
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
             for (int j0 = 0; j0 < n; j0 += NC) {
                 int nc = Math.min(NC, n - j0);
-                packB(transB, b, ldb, k0, kc, j0, nc, bPanel);
+                packB(transB, b, ldb, k0, kc, j0, nc, bRows, scratch.bStrip);
                 for (int i = 0; i < m; i++) {
                     packARow(transA, a, lda, i, k0, kc, alpha, aRow);
                     long cOff = ((long) i * ldc + j0) * Float.BYTES;
                     MemorySegment.copy(c, F, cOff, cRow, 0, nc);
                     for (int p = 0; p < kc; p++) {
-                        float ap = aRow[p];
-                        int base = p * nc;
-                        for (int j = 0; j < nc; j++) {      // C[i, j0:j0+nc] += alpha A[i,p] B[p, j0:j0+nc]
-                            cRow[j] += ap * bPanel[base + j];
-                        }
+                        axpyRow(cRow, aRow[p], bRows[p], nc);   // C[i, j0:j0+nc] += alpha A[i,p] B[p, j0:j0+nc]
                     }
                     MemorySegment.copy(cRow, 0, c, F, cOff, nc);
                 }
             }
+        }
+    }
+
+    /** c[0:n] += a * b[0:n]: the unit-stride loop the JIT vectorises. */
+    private static void axpyRow(float[] c, float a, float[] b, int n) {
+        for (int j = 0; j < n; j++) {
+            c[j] += a * b[j];
         }
     }
 
@@ -77,17 +91,17 @@ public final class JavaKernels implements Kernels {
         }
     }
 
-    /** bPanel[p * nc + j] = op(B)[k0 + p, j0 + j]. */
-    private static void packB(boolean transB, MemorySegment b, int ldb, int k0, int kc, int j0, int nc, float[] bPanel) {
+    /** bRows[p][j] = op(B)[k0 + p, j0 + j]. */
+    private static void packB(boolean transB, MemorySegment b, int ldb, int k0, int kc, int j0, int nc, float[][] bRows, float[] strip) {
         if (!transB) {   // B is (k, n): rows of the panel are contiguous
             for (int p = 0; p < kc; p++) {
-                MemorySegment.copy(b, F, ((long) (k0 + p) * ldb + j0) * Float.BYTES, bPanel, p * nc, nc);
+                MemorySegment.copy(b, F, ((long) (k0 + p) * ldb + j0) * Float.BYTES, bRows[p], 0, nc);
             }
-        } else {         // B is (n, k): op(B)[p, j] = B[j, p]
+        } else {         // B is (n, k): op(B)[p, j] = B[j, p]; read each B row once, contiguously
             for (int j = 0; j < nc; j++) {
-                long row = (long) (j0 + j) * ldb + k0;
+                MemorySegment.copy(b, F, ((long) (j0 + j) * ldb + k0) * Float.BYTES, strip, 0, kc);
                 for (int p = 0; p < kc; p++) {
-                    bPanel[p * nc + j] = b.getAtIndex(F, row + p);
+                    bRows[p][j] = strip[p];
                 }
             }
         }
