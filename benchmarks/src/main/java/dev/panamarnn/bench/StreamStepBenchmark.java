@@ -54,6 +54,9 @@ public class StreamStepBenchmark {
     public int size;
     @Param({"native", "java"})
     public String kernels;
+    /** OpenBLAS threads (native only); 1: the caller's thread does all the work. */
+    @Param({"1"})
+    public int blasThreads;
 
     private Rnn rnn;
     private InferenceModel model;
@@ -89,7 +92,7 @@ public class StreamStepBenchmark {
         }
         rnn = Rnn.create(RnnConfig.builder(cell, size, size).seed(1).build(), k);
         model = InferenceModel.of(rnn);
-        BlasThreads.set(model, 1);
+        BlasThreads.set(model, blasThreads);
         stream = model.newStream();
         x = new float[size];
         y = new float[size];

@@ -40,7 +40,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *     status is kept), and interrupts of the worker are ignored.</li>
  * </ul>
  * Results are delivered on the worker thread: keep callbacks and dependent stages short, or use
- * the {@code ...Async} stages of {@link CompletableFuture}.
+ * the {@code ...Async} stages of {@link CompletableFuture}; never wait there for another step of
+ * this batcher (the worker would wait for itself).
  */
 public final class StreamBatcher implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();

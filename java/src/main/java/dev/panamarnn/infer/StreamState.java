@@ -151,6 +151,9 @@ public final class StreamState implements AutoCloseable {
     public void step(MemorySegment input, MemorySegment output) {
         checkSize("input", input, inputSize);
         checkSize("output", output, hidden);
+        if (output.isReadOnly()) {
+            throw new IllegalArgumentException("output is a read-only segment");
+        }
         enter("step");
         try {
             MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
@@ -395,9 +398,6 @@ public final class StreamState implements AutoCloseable {
         if (s.byteSize() != (long) expectedFloats * Float.BYTES) {
             throw new IllegalArgumentException(name + " must be " + expectedFloats + " floats (" + (long) expectedFloats * Float.BYTES
                     + " bytes), got a segment of " + s.byteSize() + " bytes");
-        }
-        if (s.isReadOnly() && name.equals("output")) {
-            throw new IllegalArgumentException("output is a read-only segment");
         }
     }
 }
