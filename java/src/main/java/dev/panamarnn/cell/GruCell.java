@@ -16,7 +16,7 @@ final class GruCell implements Cell {
     @Override
     public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
         // hg_t (B, 3H) = h_{t-1} (B, H) * W_hh^T (H, 3H)
-        k.sgemm(false, true, s.batch, s.gateWidth, s.hidden, 1f, s.h[prev], s.hidden, s.wHh, s.hidden, 0f, s.hiddenGates[t], s.gateWidth);
+        Recurrent.forward(k, s, s.h[prev], s.hiddenGates[t], 0f);
         k.gruForwardStep(s.h[cur], s.gates[t], s.hiddenGates[t], s.bHh, s.h[prev], s.batch, s.hidden);
     }
 
@@ -29,7 +29,7 @@ final class GruCell implements Cell {
     @Override
     public void backwardRecurrentGemm(Kernels k, CellBuffers s, int t) {
         // dh_{t-1} (B, H) += dhg_t (B, 3H) * W_hh (3H, H), on top of the direct part dh_t * z
-        k.sgemm(false, false, s.batch, s.hidden, s.gateWidth, 1f, s.dHiddenGates[t], s.gateWidth, s.wHh, s.hidden, 1f, s.dhCarry, s.hidden);
+        Recurrent.backward(k, s, s.dHiddenGates[t], s.dhCarry, 1f);
     }
 
     @Override

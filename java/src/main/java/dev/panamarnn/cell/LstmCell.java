@@ -12,7 +12,7 @@ final class LstmCell implements Cell {
     @Override
     public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
         // gates_t (B, 4H) += h_{t-1} (B, H) * W_hh^T (H, 4H)
-        k.sgemm(false, true, s.batch, s.gateWidth, s.hidden, 1f, s.h[prev], s.hidden, s.wHh, s.hidden, 1f, s.gates[t], s.gateWidth);
+        Recurrent.forward(k, s, s.h[prev], s.gates[t], 1f);
         k.lstmForwardStep(s.h[cur], s.c[cur], s.gates[t], s.c[prev], s.batch, s.hidden);
     }
 
@@ -24,6 +24,6 @@ final class LstmCell implements Cell {
     @Override
     public void backwardRecurrentGemm(Kernels k, CellBuffers s, int t) {
         // dh_{t-1} (B, H) = dgates_t (B, 4H) * W_hh (4H, H)
-        k.sgemm(false, false, s.batch, s.hidden, s.gateWidth, 1f, s.dGates[t], s.gateWidth, s.wHh, s.hidden, 0f, s.dhCarry, s.hidden);
+        Recurrent.backward(k, s, s.dGates[t], s.dhCarry, 0f);
     }
 }

@@ -17,7 +17,7 @@ final class VanillaCell implements Cell {
 
     @Override
     public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
-        k.sgemm(false, true, s.batch, s.hidden, s.hidden, 1f, s.h[prev], s.hidden, s.wHh, s.hidden, 1f, s.gates[t], s.hidden);
+        Recurrent.forward(k, s, s.h[prev], s.gates[t], 1f);
         k.rnnForwardStep(relu, s.h[cur], s.gates[t], s.batch, s.hidden);
     }
 
@@ -28,6 +28,6 @@ final class VanillaCell implements Cell {
 
     @Override
     public void backwardRecurrentGemm(Kernels k, CellBuffers s, int t) {
-        k.sgemm(false, false, s.batch, s.hidden, s.hidden, 1f, s.dGates[t], s.hidden, s.wHh, s.hidden, 0f, s.dhCarry, s.hidden);
+        Recurrent.backward(k, s, s.dGates[t], s.dhCarry, 0f);
     }
 }

@@ -72,6 +72,51 @@ class UnrollerAgreementTest {
         }
     }
 
+    /**
+     * A batch of one row (recurrent products as GEMV) gives what the same row gives inside a batch
+     * of two identical rows (GEMM): outputs equal, parameter gradients half.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(CellType.class)
+    void oneRowBatchMatchesTheSameRowInALargerBatch(CellType cell) {
+        RnnConfig config = RnnConfig.builder(cell, 5, 7).layers(2).seed(3).build();
+        for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
+            try (Rnn rnn = Rnn.create(config, kernels);
+                 Workspace one = rnn.workspace(6, 1);
+                 Workspace two = rnn.workspace(6, 2);
+                 Arena arena = Arena.ofConfined()) {
+                float[] x1 = TestData.uniform(1, 6 * 5, 1), dy1 = TestData.uniform(2, 6 * 7, 1);
+                float[] x2 = new float[6 * 2 * 5], dy2 = new float[6 * 2 * 7];
+                for (int t = 0; t < 6; t++) {
+                    for (int r = 0; r < 2; r++) {
+                        System.arraycopy(x1, t * 5, x2, (t * 2 + r) * 5, 5);
+                        System.arraycopy(dy1, t * 7, dy2, (t * 2 + r) * 7, 7);
+                    }
+                }
+                rnn.zeroGradients();
+                float[] out1 = one.forward(Tensor.allocate(arena, 6, 1, 5).copyFrom(x1), null, null, null, true).toArray();
+                one.backward(Tensor.allocate(arena, 6, 1, 7).copyFrom(dy1), null, null);
+                Map<String, float[]> g1 = new java.util.LinkedHashMap<>();
+                rnn.gradients().tensors().forEach((n, t) -> g1.put(n, t.toArray()));
+                rnn.zeroGradients();
+                float[] out2 = two.forward(Tensor.allocate(arena, 6, 2, 5).copyFrom(x2), null, null, null, true).toArray();
+                two.backward(Tensor.allocate(arena, 6, 2, 7).copyFrom(dy2), null, null);
+                for (int t = 0; t < 6; t++) {
+                    for (int j = 0; j < 7; j++) {
+                        org.junit.jupiter.api.Assertions.assertEquals(out1[t * 7 + j], out2[(t * 2 + 1) * 7 + j], 1e-6, kernels.name() + " output");
+                    }
+                }
+                for (var e : g1.entrySet()) {
+                    float[] g2 = rnn.gradients().get(e.getKey()).toArray();
+                    for (int i = 0; i < g2.length; i++) {
+                        org.junit.jupiter.api.Assertions.assertEquals(2 * e.getValue()[i], g2[i], 1e-5 * (1 + Math.abs(g2[i])),
+                                kernels.name() + " " + e.getKey() + "[" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
     static Map<String, float[]> run(Kernels kernels, RnnConfig config, int steps, int batch, int[] lengths) {
         Map<String, float[]> results = new java.util.LinkedHashMap<>();
         int states = config.numLayers() * config.directions();
