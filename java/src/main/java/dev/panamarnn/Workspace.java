@@ -33,6 +33,9 @@ public final class Workspace implements AutoCloseable {
     private final Tensor cellGradient;    // (L*D, B, H) dL/dc0, LSTM
     private final MemorySegment dOutputTimeMajor;   // (T, B, D*H) batch-first only
     private final int[] lengths;          // copy of the current batch's lengths
+    private final int[] xShape;           // expected shapes at the API, made once
+    private final int[] outShape;
+    private final int[] stateShape;
     private boolean hasLengths;
     private boolean forwardDone;
     private boolean lastForwardTraining;
@@ -69,6 +72,9 @@ public final class Workspace implements AutoCloseable {
         this.finalCell = config.cell().hasCellState() ? slab.get("c_n") : null;
         this.cellGradient = config.cell().hasCellState() ? slab.get("d_c0") : null;
         this.lengths = new int[batch];
+        this.xShape = config.batchFirst() ? new int[] {batch, steps, config.inputSize()} : new int[] {steps, batch, config.inputSize()};
+        this.outShape = config.batchFirst() ? new int[] {batch, steps, config.outputSize()} : new int[] {steps, batch, config.outputSize()};
+        this.stateShape = new int[] {states, batch, h};
     }
 
     public int steps() {
@@ -90,18 +96,17 @@ public final class Workspace implements AutoCloseable {
      */
     public Tensor forward(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training) {
         checkOpen();
-        int[] xShape = config.batchFirst() ? new int[] {batch, steps, config.inputSize()} : new int[] {steps, batch, config.inputSize()};
         expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
         setLengths(lengths);
         int states = config.numLayers() * config.directions();
         if (h0 != null) {
-            expectShape("h0", h0, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+            expectShape("h0", h0, stateShape, "(L*D, B, H)");
         }
         if (c0 != null) {
             if (!config.cell().hasCellState()) {
                 throw new IllegalArgumentException("c0 is only for LSTM; this network is " + config.cell().id());
             }
-            expectShape("c0", c0, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+            expectShape("c0", c0, stateShape, "(L*D, B, H)");
         }
         if (config.batchFirst()) {
             swapFirstTwoAxes(x.segment(), stack.input(), batch, steps, config.inputSize());
@@ -170,17 +175,16 @@ public final class Workspace implements AutoCloseable {
             throw new IllegalArgumentException("truncated backpropagation (depth " + depth + " < T " + steps
                     + ") is for unidirectional networks; this one is bidirectional");
         }
-        int[] outShape = config.batchFirst() ? new int[] {batch, steps, config.outputSize()} : new int[] {steps, batch, config.outputSize()};
         expectShape("dOutput", dOutput, outShape, config.batchFirst() ? "(B, T, D*H)" : "(T, B, D*H)");
         int states = config.numLayers() * config.directions();
         if (dhN != null) {
-            expectShape("dhN", dhN, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+            expectShape("dhN", dhN, stateShape, "(L*D, B, H)");
         }
         if (dcN != null) {
             if (!config.cell().hasCellState()) {
                 throw new IllegalArgumentException("dcN is only for LSTM; this network is " + config.cell().id());
             }
-            expectShape("dcN", dcN, new int[] {states, batch, config.hiddenSize()}, "(L*D, B, H)");
+            expectShape("dcN", dcN, stateShape, "(L*D, B, H)");
         }
         rnn.checkOpen();
         long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
@@ -204,11 +208,10 @@ public final class Workspace implements AutoCloseable {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);
                 long at = (long) (l * config.directions() + d) * stateBytes;
-                copyOrZero(depth == steps ? Tensor.of(layer.buffers().dhCarry, batch, config.hiddenSize()) : null, 0,
-                        hiddenGradient.segment().asSlice(at, stateBytes), stateBytes);
+                // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
+                copyInitialStateGradient(depth == steps, layer.buffers().dhCarry, hiddenGradient.segment(), at, stateBytes);
                 if (cellGradient != null) {
-                    copyOrZero(depth == steps ? Tensor.of(layer.buffers().dcCarry, batch, config.hiddenSize()) : null, 0,
-                            cellGradient.segment().asSlice(at, stateBytes), stateBytes);
+                    copyInitialStateGradient(depth == steps, layer.buffers().dcCarry, cellGradient.segment(), at, stateBytes);
                 }
             }
         }
@@ -295,7 +298,7 @@ public final class Workspace implements AutoCloseable {
         if (t == null) {
             throw new IllegalArgumentException(name + " is required, expected shape " + Arrays.toString(expected) + " " + meaning);
         }
-        if (!Arrays.equals(t.shape(), expected)) {
+        if (!t.hasShape(expected)) {
             throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected) + " " + meaning
                     + ", got " + Arrays.toString(t.shape()));
         }
@@ -304,11 +307,22 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /** target (exactly {@code bytes} long) = the slice of source at offset, or zeros when source is null. */
     private static void copyOrZero(Tensor source, long offset, MemorySegment target, long bytes) {
         if (source == null) {
-            target.asSlice(0, bytes).fill((byte) 0);
+            target.fill((byte) 0);
         } else {
             MemorySegment.copy(source.segment(), offset, target, 0, bytes);
+        }
+    }
+
+    private static void copyInitialStateGradient(boolean reached, MemorySegment carry, MemorySegment target, long at, long bytes) {
+        if (reached) {
+            MemorySegment.copy(carry, 0, target, at, bytes);
+        } else {
+            for (long i = 0; i < bytes / Float.BYTES; i++) {
+                target.setAtIndex(Tensor.FLOAT, at / Float.BYTES + i, 0f);
+            }
         }
     }
 

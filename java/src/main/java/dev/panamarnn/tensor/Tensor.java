@@ -64,6 +64,11 @@ public final class Tensor {
         return shape.clone();
     }
 
+    /** True when the shape equals {@code expected} (no copy of the shape is made). */
+    public boolean hasShape(int[] expected) {
+        return Arrays.equals(shape, expected);
+    }
+
     public int rank() {
         return shape.length;
     }

@@ -46,7 +46,11 @@ public final class NativeLibraries {
             String blasPath = OpenBlasLoader.load();
             String threads = System.getProperty(THREADS_PROPERTY);
             if (threads != null && !threads.isBlank()) {
-                setBlasThreads(parseThreads(threads));
+                int n = parseThreads(threads);
+                if (n < 1) {
+                    throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " must be an integer >= 1, got '" + threads + "'");
+                }
+                cblas_h.openblas_set_num_threads(n);   // OpenBLAS is loaded by now
             }
             String config = cString(cblas_h.openblas_get_config());
             String core = cString(cblas_h.openblas_get_corename());
@@ -68,6 +72,9 @@ public final class NativeLibraries {
     public static void setBlasThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("OpenBLAS thread count must be >= 1, got " + n);
+        }
+        if (status == null) {
+            load();   // the symbol resolves only once OpenBLAS is loaded (else the binding's holder class fails for good)
         }
         cblas_h.openblas_set_num_threads(n);
     }
