@@ -26,6 +26,7 @@ final class Plots {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setXAxisDecimalPattern("0.##");   // years as 1963.75, not 1,963.75
         for (Line line : lines) {
             if (line.x().length == 0) {
                 continue;
