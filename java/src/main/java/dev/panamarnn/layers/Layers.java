@@ -2,6 +2,7 @@ package dev.panamarnn.layers;
 
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -10,9 +11,7 @@ final class Layers {
     private Layers() {}
 
     static void positive(String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + value);
-        }
+        SegmentChecks.positive(name, value);
     }
 
     /** The named tensor of a slab, which must have exactly this shape. */
@@ -30,33 +29,16 @@ final class Layers {
 
     /** An open, off-heap, 4-byte-aligned segment of at least {@code elements} 4-byte elements. */
     static void require(String name, MemorySegment segment, long elements) {
-        if (absent(segment)) {
-            throw new IllegalArgumentException(name + " is null");
-        }
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException(name + " is a segment whose arena is closed");
-        }
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
-        }
-        if (segment.address() % 4 != 0) {
-            throw new IllegalArgumentException(name + " must be 4-byte aligned, got address 0x" + Long.toHexString(segment.address()));
-        }
-        if (segment.byteSize() < elements * 4) {
-            throw new IllegalArgumentException(name + " needs " + elements + " elements (" + elements * 4 + " bytes), got a segment of "
-                    + segment.byteSize() + " bytes");
-        }
+        SegmentChecks.require(name, segment, elements);
     }
 
     /** null or {@link MemorySegment#NULL}: an optional buffer left out. */
     static boolean absent(MemorySegment s) {
-        return s == null || MemorySegment.NULL.equals(s);
+        return SegmentChecks.absent(s);
     }
 
     static void nonNegative(String name, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(name + " must be >= 0, got " + value);
-        }
+        SegmentChecks.nonNegative(name, value);
     }
 
     /** ids[offset .. offset + rows) lies inside the array. */

@@ -27,7 +27,7 @@ import java.util.Map;
  * them (the parameter and gradient slabs belong to the caller); later use throws
  * {@link IllegalStateException}.
  */
-public abstract sealed class Optimizer implements AutoCloseable permits Sgd, Adam, AdamW {
+public abstract sealed class Optimizer implements AutoCloseable permits Sgd, AdamFamily {
     private final String name;
     final Kernels kernels;
     private final Slab parameters;

@@ -2,6 +2,7 @@ package dev.panamarnn.train;
 
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 
 /** Argument checks shared by the losses and optimizers (the kernels below them trust their inputs). */
@@ -18,27 +19,12 @@ final class Segments {
 
     /** null or {@link MemorySegment#NULL}: an optional buffer left out. */
     static boolean absent(MemorySegment s) {
-        return s == null || MemorySegment.NULL.equals(s);
+        return SegmentChecks.absent(s);
     }
 
     /** An off-heap, open, 4-byte-aligned segment of at least {@code elements} 4-byte elements. */
     static void require(String name, MemorySegment segment, long elements) {
-        if (absent(segment)) {
-            throw new IllegalArgumentException(name + " is null");
-        }
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException(name + " is a segment whose arena is closed");
-        }
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
-        }
-        if (segment.address() % 4 != 0) {
-            throw new IllegalArgumentException(name + " must be 4-byte aligned, got address 0x" + Long.toHexString(segment.address()));
-        }
-        if (segment.byteSize() < elements * 4) {
-            throw new IllegalArgumentException(name + " needs " + elements + " elements (" + elements * 4 + " bytes), got a segment of "
-                    + segment.byteSize() + " bytes");
-        }
+        SegmentChecks.require(name, segment, elements);
     }
 
     /** The first {@code elements} elements of a and b are the same memory or share no byte. */
@@ -51,15 +37,11 @@ final class Segments {
     }
 
     static void positive(String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + value);
-        }
+        SegmentChecks.positive(name, value);
     }
 
     static void nonNegative(String name, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(name + " must be >= 0, got " + value);
-        }
+        SegmentChecks.nonNegative(name, value);
     }
 
     static void finiteNonNegative(String name, double value) {
