@@ -34,12 +34,16 @@ public enum CellType {
         return this == LSTM;
     }
 
+    /** By id or enum name, case-insensitive; "rnn" means the vanilla RNN with tanh (PyTorch's default). */
     public static CellType fromId(String id) {
+        if ("rnn".equalsIgnoreCase(id)) {
+            return RNN_TANH;
+        }
         for (CellType type : values()) {
             if (type.id.equalsIgnoreCase(id) || type.name().equalsIgnoreCase(id)) {
                 return type;
             }
         }
-        throw new IllegalArgumentException("unknown cell type '" + id + "'; expected one of lstm, gru, rnn_tanh, rnn_relu");
+        throw new IllegalArgumentException("unknown cell type '" + id + "'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu");
     }
 }

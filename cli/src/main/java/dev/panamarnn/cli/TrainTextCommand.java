@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 final class TrainTextCommand implements Callable<Integer> {
     @Option(names = "--corpus", description = "UTF-8 text file (.gz allowed); default: the embedded King James Bible.")
     Path corpus;
-    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn_tanh or rnn_relu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn (tanh), rnn_tanh or rnn_relu (default: ${DEFAULT-VALUE}).")
     String cell;
     @Option(names = "--embedding", defaultValue = "64")
     int embedding;

@@ -26,6 +26,20 @@ public final class KernelsForTests {
         return (NativeKernels) NATIVE;
     }
 
+    /**
+     * Java and native kernels; only Java when the native ones cannot load (a pure-Java build) and
+     * the run is not strict. For static fields, where an aborted assumption cannot skip a test.
+     */
+    public static java.util.List<Kernels> both() {
+        if (NATIVE instanceof RuntimeException e) {
+            if (Boolean.getBoolean("rnn.native.strict")) {
+                throw new AssertionError("native kernels must load with -Drnn.native.strict=true", e);
+            }
+            return java.util.List.of(java());
+        }
+        return java.util.List.of(java(), (NativeKernels) NATIVE);
+    }
+
     private static Object loadNative() {
         try {
             return NativeKernels.load();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * the PyTorch initialisation, zero allocation per call, and bad arguments.
  */
 class LinearTest {
-    static final List<Kernels> KERNELS = List.of(KernelsForTests.java(), KernelsForTests.nativeKernels());
+    static final List<Kernels> KERNELS = KernelsForTests.both();
 
     static void closeAll(String what, float[] expected, float[] actual, double tolerance) {
         assertEquals(expected.length, actual.length, what + " length");

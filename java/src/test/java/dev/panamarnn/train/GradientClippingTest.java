@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Clipping by global norm (hand values, torch.nn.utils.clip_grad_norm_ fixture) and by value. */
 class GradientClippingTest {
-    static final List<Kernels> KERNELS = List.of(KernelsForTests.java(), KernelsForTests.nativeKernels());
+    static final List<Kernels> KERNELS = KernelsForTests.both();
 
     @Test
     void normOverEveryTensorOfTheSlabByHand() {

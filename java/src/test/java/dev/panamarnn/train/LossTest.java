@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class LossTest {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    static final List<Kernels> KERNELS = List.of(KernelsForTests.java(), KernelsForTests.nativeKernels());
+    static final List<Kernels> KERNELS = KernelsForTests.both();
 
     static void close(String what, double expected, double actual, double tolerance) {
         if (!(Math.abs(expected - actual) <= tolerance)) {

@@ -107,7 +107,8 @@ class WorkspaceValidationTest {
                 () -> RnnConfig.builder(CellType.GRU, 3, 0).build()).getMessage());
         assertEquals("dropout must be in [0, 1), got 1.0", assertThrows(IllegalArgumentException.class,
                 () -> RnnConfig.builder(CellType.GRU, 3, 2).dropout(1).build()).getMessage());
-        assertEquals("unknown cell type 'lstn'; expected one of lstm, gru, rnn_tanh, rnn_relu",
+        assertEquals(CellType.RNN_TANH, CellType.fromId("rnn"));
+        assertEquals("unknown cell type 'lstn'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
                 assertThrows(IllegalArgumentException.class, () -> CellType.fromId("lstn")).getMessage());
     }
 
