@@ -4,6 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.Checkpoints;
+import dev.panamarnn.model.ForecastMetrics;
 import dev.panamarnn.model.SeriesModel;
 import dev.panamarnn.model.SeriesTrainer;
 import dev.panamarnn.train.AdamW;
@@ -61,22 +62,36 @@ final class TrainSeriesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the training part of " + series.name() + " is constant; nothing to learn");
         }
         SeriesModel.Config config = new SeriesModel.Config(CellType.fromId(cell), hidden, layers, seed, mean, std, period);
-        System.out.printf("series %s: %d values, training on the first %d, holding out %d%n", series.name(), series.length(),
-                training.length, holdout);
+        // the last tenth of the training part (at most --holdout values) validates during training
+        int validation = Math.min(holdout, training.length / 10);
+        double[] fit = Arrays.copyOf(training, training.length - validation);
+        double[] check = Arrays.copyOfRange(training, training.length - validation, training.length);
+        System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
+                series.name(), series.length(), fit.length, validation, holdout);
         try (SeriesModel model = new SeriesModel(config, Kernels.selected());
              AdamW optimizer = new AdamW(model.kernels(), model.parameters(), model.gradients(),
                      dev.panamarnn.train.LearningRateSchedule.constant(lr), 0.9, 0.999, 1e-8, 0.0);
-             SeriesTrainer trainer = new SeriesTrainer(model, training, window, batch, 1.0, optimizer, seed);
+             SeriesTrainer trainer = new SeriesTrainer(model, fit, window, batch, 1.0, optimizer, seed);
              ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
                      .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build()) {
             double smoothed = Double.NaN;
+            double lastValidation = Double.NaN;
             while (trainer.step() < steps) {
                 SeriesTrainer.StepResult r = trainer.trainStep();
                 smoothed = Double.isNaN(smoothed) ? r.loss() : 0.95 * smoothed + 0.05 * r.loss();
                 bar.stepTo(r.step());
                 bar.setExtraMessage(String.format(" mse %.4f (normalised)", smoothed));
+                if (validation > 0 && (r.step() % 250 == 0 || r.step() == steps)) {
+                    double mae = ForecastMetrics.errors(check, model.oneStepForecasts(fit, check), fit, period).mae();
+                    bar.setExtraMessage(String.format(" mse %.4f (normalised), validation 1-step MAE %.3f", smoothed, mae));
+                    lastValidation = mae;
+                }
             }
             bar.close();
+            if (validation > 0) {
+                double naive = ForecastMetrics.errors(check, naiveOneStep(fit, check), fit, period).mae();
+                System.out.printf("validation (last %d training values): rolling 1-step MAE %.3f, naive %.3f%n", validation, lastValidation, naive);
+            }
             java.nio.file.Files.createDirectories(out);
             Path file = out.resolve("series.safetensors");
             Checkpoints.saveSeriesModel(file, model, csv == null ? SeriesData.EMBEDDED : Path.of(csv).toAbsolutePath().toString(),
@@ -85,5 +100,13 @@ final class TrainSeriesCommand implements Callable<Integer> {
             System.out.println("forecast the held-out tail with:\n  ./rnn forecast --model " + file + " --horizon " + holdout);
         }
         return 0;
+    }
+
+    /** Each value predicted by the one before it. */
+    static double[] naiveOneStep(double[] history, double[] tail) {
+        double[] f = new double[tail.length];
+        f[0] = history[history.length - 1];
+        System.arraycopy(tail, 0, f, 1, tail.length - 1);
+        return f;
     }
 }
