@@ -226,14 +226,7 @@ public final class StreamState implements AutoCloseable {
      * @param cell   (L, H) for LSTM; must be null for GRU and RNN; null for LSTM means zeros
      */
     public void setState(float[] hidden, float[] cell) {
-        int n = layers.length * this.hidden;
-        checkLength("hidden state (L, H)", hidden, n);
-        if (cell != null) {
-            if (!lstm) {
-                throw new IllegalArgumentException("a cell state is only for LSTM; this model is " + model.cell().id());
-            }
-            checkLength("cell state (L, H)", cell, n);
-        }
+        int n = checkStateArrays(hidden, cell);
         enterStreamOnly("set the state of");
         try {
             MemorySegment.copy(hidden, 0, hiddenState, F, 0, n);
@@ -249,12 +242,8 @@ public final class StreamState implements AutoCloseable {
         }
     }
 
-    /**
-     * Copies the state out.
-     * @param hidden receives h (L, H), L*H floats
-     * @param cell   receives c (L, H) for LSTM, or null to skip; must be null for other cells
-     */
-    public void getState(float[] hidden, float[] cell) {
+    /** Checks h (L, H) and, for LSTM only, c (L, H) arrays; returns L*H. */
+    private int checkStateArrays(float[] hidden, float[] cell) {
         int n = layers.length * this.hidden;
         checkLength("hidden state (L, H)", hidden, n);
         if (cell != null) {
@@ -263,6 +252,16 @@ public final class StreamState implements AutoCloseable {
             }
             checkLength("cell state (L, H)", cell, n);
         }
+        return n;
+    }
+
+    /**
+     * Copies the state out.
+     * @param hidden receives h (L, H), L*H floats
+     * @param cell   receives c (L, H) for LSTM, or null to skip; must be null for other cells
+     */
+    public void getState(float[] hidden, float[] cell) {
+        int n = checkStateArrays(hidden, cell);
         enterStreamOnly("read the state of");
         try {
             MemorySegment.copy(hiddenState, F, 0, hidden, 0, n);
