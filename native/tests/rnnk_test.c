@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rnnk.h"
+#define TEST_SEED 42u
+#include "test_support.h"
 
 #define EXPECTED_ABI 3
 /* forward: |kernel - double| <= FWD_TOL (1 + |exact|); the float inputs are exact, the error is
@@ -26,22 +28,13 @@
 #define FWD_TOL 1e-6
 /* backward: |kernel - finite difference| <= BWD_TOL (1 + |fd|) */
 #define BWD_TOL 1e-6
-#define GUARD 8
-#define GUARD_VALUE 12345.0f
 
 static const int64_t SIZES[] = {1, 3, 7, 17, 129};
 enum { NSIZES = sizeof SIZES / sizeof SIZES[0] };
 
-static long failures;
-static uint64_t hash = 1469598103934665603ull;   /* FNV-1a over every output bit */
 
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
-static unsigned seed = 42;
-static float uniform(void) {          /* [-1, 1) */
-    seed = seed * 1664525u + 1013904223u;
-    return (float)((seed >> 8) / 16777216.0) * 2.0f - 1.0f;
-}
 
 /* a pre-activation: mostly in [-4, 4], one in 16 saturating in +-[10, 30] */
 static float pre_value(void) {
@@ -51,34 +44,9 @@ static float pre_value(void) {
     return 4.0f * u;
 }
 
-/* a buffer of n floats followed by GUARD guard floats; offset 1 makes it unaligned for SIMD */
-static float *buffer(int64_t n, int offset) {
-    float *raw = malloc(sizeof(float) * (size_t)(n + GUARD + 1));
-    if (!raw) { perror("malloc"); exit(2); }
-    float *p = raw + offset;
-    for (int k = 0; k < GUARD; k++) p[n + k] = GUARD_VALUE;
-    return p;
-}
 
-static void release(float *p, int offset) { free(p - offset); }
 
-static void check_guard(const char *what, const float *p, int64_t n) {
-    for (int k = 0; k < GUARD; k++) {
-        if (p[n + k] != GUARD_VALUE) {
-            if (failures++ < 30) printf("FAIL %s: write past the end of the buffer\n", what);
-            return;
-        }
-    }
-}
 
-static void hash_floats(const float *p, int64_t n) {
-    for (int64_t k = 0; k < n; k++) {
-        uint32_t u;
-        memcpy(&u, &p[k], 4);
-        if (p[k] != p[k]) u = 0x7fc00000u;   /* one NaN */
-        for (int b = 0; b < 4; b++) { hash ^= (u >> (8 * b)) & 0xffu; hash *= 1099511628211ull; }
-    }
-}
 
 /* records the largest scaled error of one check and fails it above tol */
 static void check(const char *what, int64_t B, int64_t H, int64_t idx, double got, double want,

@@ -48,9 +48,7 @@ final class ForecastCommand implements Callable<Integer> {
             double[] oneStep = m.oneStepForecasts(history, truth);
             double[] naive = ForecastMetrics.naive(history, h);
             double[] seasonal = ForecastMetrics.seasonalNaive(history, h, period);
-            double[] naiveOneStep = new double[h];
-            naiveOneStep[0] = history[history.length - 1];
-            System.arraycopy(truth, 0, naiveOneStep, 1, h - 1);
+            double[] naiveOneStep = ForecastMetrics.naiveOneStep(history, truth);
             System.out.printf("%s: forecasting the last %d values from the %d before them (%s)%n", series.name(), h, split,
                     m.config().cell().id());
             System.out.printf("  %-34s %s%n", "model, " + h + "-step (fed back)", ForecastMetrics.errors(truth, multi, history, period));

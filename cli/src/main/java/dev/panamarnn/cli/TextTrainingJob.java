@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import me.tongfei.progressbar.ProgressBar;
@@ -71,7 +70,7 @@ final class TextTrainingJob {
                     .setStyle(ProgressBarStyle.ASCII).setUnit(maxSteps != Long.MAX_VALUE ? " steps" : " s", 1)
                     .setUpdateIntervalMillis(500).continuousUpdate().setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)).build()) {
                 while (trainer.step() < maxSteps && System.nanoTime() - start < budgetNanos) {
-                    TextTrainer.StepResult r = trainer.trainStep();
+                    dev.panamarnn.model.TrainingStep r = trainer.trainStep();
                     characters += (long) s.window() * s.batch();
                     if (!r.skipped()) {
                         smoothed = Double.isNaN(smoothed) ? r.loss() : 0.98 * smoothed + 0.02 * r.loss();
@@ -122,7 +121,4 @@ final class TextTrainingJob {
         return values;
     }
 
-    static Duration minutes(double m) {
-        return Duration.ofMillis((long) (m * 60_000));
-    }
 }

@@ -77,7 +77,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
             double smoothed = Double.NaN;
             double lastValidation = Double.NaN;
             while (trainer.step() < steps) {
-                SeriesTrainer.StepResult r = trainer.trainStep();
+                dev.panamarnn.model.TrainingStep r = trainer.trainStep();
                 smoothed = Double.isNaN(smoothed) ? r.loss() : 0.95 * smoothed + 0.05 * r.loss();
                 bar.stepTo(r.step());
                 bar.setExtraMessage(String.format(" mse %.4f (normalised)", smoothed));
@@ -89,7 +89,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
             }
             bar.close();
             if (validation > 0) {
-                double naive = ForecastMetrics.errors(check, naiveOneStep(fit, check), fit, period).mae();
+                double naive = ForecastMetrics.errors(check, ForecastMetrics.naiveOneStep(fit, check), fit, period).mae();
                 System.out.printf("validation (last %d training values): rolling 1-step MAE %.3f, naive %.3f%n", validation, lastValidation, naive);
             }
             java.nio.file.Files.createDirectories(out);
@@ -100,13 +100,5 @@ final class TrainSeriesCommand implements Callable<Integer> {
             System.out.println("forecast the held-out tail with:\n  ./rnn forecast --model " + file + " --horizon " + holdout);
         }
         return 0;
-    }
-
-    /** Each value predicted by the one before it. */
-    static double[] naiveOneStep(double[] history, double[] tail) {
-        double[] f = new double[tail.length];
-        f[0] = history[history.length - 1];
-        System.arraycopy(tail, 0, f, 1, tail.length - 1);
-        return f;
     }
 }

@@ -51,6 +51,14 @@ public final class ForecastMetrics {
         return f;
     }
 
+    /** Rolling one-step naive forecasts of {@code tail}: each value predicted by the one before it. */
+    public static double[] naiveOneStep(double[] history, double[] tail) {
+        double[] f = new double[tail.length];
+        f[0] = history[history.length - 1];
+        System.arraycopy(tail, 0, f, 1, tail.length - 1);
+        return f;
+    }
+
     /** The value one season earlier: f_h = y_{n - m + ((h - 1) mod m)}. */
     public static double[] seasonalNaive(double[] history, int horizon, int period) {
         if (history.length < period) {

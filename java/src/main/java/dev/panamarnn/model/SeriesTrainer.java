@@ -3,7 +3,6 @@ package dev.panamarnn.model;
 import dev.panamarnn.Workspace;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
-import dev.panamarnn.train.GradientClipping;
 import dev.panamarnn.train.MeanSquaredError;
 import dev.panamarnn.train.NonFiniteGuard;
 import dev.panamarnn.train.Optimizer;
@@ -17,9 +16,6 @@ import java.util.SplittableRandom;
  * and minimises the mean squared error of every step's one-step-ahead prediction.
  */
 public final class SeriesTrainer implements AutoCloseable {
-    /** What one training step did. */
-    public record StepResult(long step, double loss, double gradientNorm, boolean skipped) {}
-
     private final SeriesModel model;
     private final double[] normalised;      // the training part, normalised
     private final int window;
@@ -66,7 +62,7 @@ public final class SeriesTrainer implements AutoCloseable {
         this.dOutput = Tensor.allocate(arena, window, batch, model.config().hidden());
     }
 
-    public StepResult trainStep() {
+    public TrainingStep trainStep() {
         for (int b = 0; b < batch; b++) {
             int start = random.nextInt(normalised.length - window);
             for (int t = 0; t < window; t++) {
@@ -80,14 +76,8 @@ public final class SeriesTrainer implements AutoCloseable {
         double loss = MeanSquaredError.forwardBackward(dPrediction, prediction, target, null, rows, 1);
         model.head().backward(dOutput.segment(), dPrediction, hidden.segment(), rows);
         workspace.backward(dOutput, null, null);
-        double norm = clipNorm > 0 ? GradientClipping.clipByGlobalNorm(kernels, model.gradients(), clipNorm)
-                : GradientClipping.globalNorm(kernels, model.gradients());
         step++;
-        if (!guard.check(loss, norm, step)) {
-            return new StepResult(step, loss, norm, true);
-        }
-        optimizer.step();
-        return new StepResult(step, loss, norm, false);
+        return TrainingStep.finish(kernels, model.gradients(), clipNorm, guard, optimizer, loss, step);
     }
 
     public long step() {

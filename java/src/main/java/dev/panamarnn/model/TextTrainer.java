@@ -4,7 +4,6 @@ import dev.panamarnn.TruncatedBptt;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
-import dev.panamarnn.train.GradientClipping;
 import dev.panamarnn.train.NonFiniteGuard;
 import dev.panamarnn.train.Optimizer;
 import dev.panamarnn.train.SoftmaxCrossEntropy;
@@ -27,9 +26,6 @@ public final class TextTrainer implements AutoCloseable {
             }
         }
     }
-
-    /** What one training step did. */
-    public record StepResult(long step, double loss, double gradientNorm, boolean skipped) {}
 
     private final CharModel model;
     private final TextCorpus corpus;
@@ -101,7 +97,7 @@ public final class TextTrainer implements AutoCloseable {
     }
 
     /** One window: forward, loss, backward, clipping, optimizer step. */
-    public StepResult trainStep() {
+    public TrainingStep trainStep() {
         int t = settings.window(), b = settings.batch();
         if (position + t + 1 > streamLength) {     // end of the streams: start again from zero state
             position = 0;
@@ -124,15 +120,8 @@ public final class TextTrainer implements AutoCloseable {
         model.head().backward(dOutput.segment(), dLogits, hidden.segment(), rows);
         tbptt.backward(dOutput);
         model.embedding().backward(tbptt.workspace().inputGradient().segment(), inputs, 0, rows);
-        double norm = settings.clipNorm() > 0
-                ? GradientClipping.clipByGlobalNorm(kernels, model.gradients(), settings.clipNorm())
-                : GradientClipping.globalNorm(kernels, model.gradients());
         step++;
-        if (!guard.check(loss, norm, step)) {
-            return new StepResult(step, loss, norm, true);
-        }
-        optimizer.step();
-        return new StepResult(step, loss, norm, false);
+        return TrainingStep.finish(kernels, model.gradients(), settings.clipNorm(), guard, optimizer, loss, step);
     }
 
     /**

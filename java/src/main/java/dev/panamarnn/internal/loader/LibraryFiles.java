@@ -87,17 +87,10 @@ final class LibraryFiles {
                 return size;
             }
             try (InputStream in = connection.getInputStream()) {
-                return in.transferTo(OutputStreamSink.INSTANCE);
+                return in.transferTo(java.io.OutputStream.nullOutputStream());
             }
         } catch (IOException e) {
             return -1;
         }
-    }
-
-    /** An OutputStream that drops what it is given (for counting bytes). */
-    private static final class OutputStreamSink extends java.io.OutputStream {
-        static final OutputStreamSink INSTANCE = new OutputStreamSink();
-        @Override public void write(int b) {}
-        @Override public void write(byte[] b, int off, int len) {}
     }
 }
