@@ -12,17 +12,27 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG charts (XChart) written atomically: loss curves and forecasts. */
-final class Plots {
+/** PNG charts (XChart) written atomically: loss curves, forecasts and the experiments' figures. */
+public final class Plots {
     private Plots() {}
 
     /** One named line of a chart. */
-    record Line(String name, double[] x, double[] y, Color color) {}
+    public record Line(String name, double[] x, double[] y, Color color) {}
 
-    /** Writes a line chart to {@code file} (PNG). */
-    static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines) throws IOException {
+    /** Writes a line chart to {@code file} (PNG), linear axes. */
+    public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines) throws IOException {
+        lines(file, title, xLabel, yLabel, lines, false);
+    }
+
+    /**
+     * Writes a line chart to {@code file} (PNG); with {@code logY} the y axis is logarithmic, so
+     * every y value must be positive (for example gradient norms or losses).
+     */
+    public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(1000).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);

@@ -25,7 +25,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * API: progress bar with loss, bits per character and characters/s; samples along the way;
  * validation bits per character; the model file and a loss-curve PNG at the end.
  */
-final class TextTrainingJob {
+public final class TextTrainingJob {
     /** Everything the job needs; the demo and `rnn train text` fill it differently. */
     record Settings(String corpusName, CellType cell, int embedding, int hidden, int layers, double dropout,
                     int window, int batch, double learningRate, double clipNorm, double minutes, long maxSteps,
@@ -33,7 +33,7 @@ final class TextTrainingJob {
 
     private TextTrainingJob() {}
 
-    static String readDefaultCorpus() throws IOException {
+    public static String readDefaultCorpus() throws IOException {
         try (InputStream in = TextTrainingJob.class.getResourceAsStream("/data/kjv.txt.gz")) {
             if (in == null) {
                 throw new IOException("the embedded corpus data/kjv.txt.gz is missing from the jar");
