@@ -37,7 +37,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>Close: {@link #close()} stops accepting steps, runs every step already accepted (completing
  *     it, or failing it if its stream or the model is closed), then stops the worker — no step is lost
  *     or completed twice. Interrupting the thread that closes does not cut this short (its interrupt
- *     status is kept), and interrupts of the worker are ignored.</li>
+ *     status is kept), and interrupts of the worker are ignored (they are cleared before each
+ *     batch, so they do not leak into callbacks and dependent stages).</li>
  * </ul>
  * Results are delivered on the worker thread: keep callbacks and dependent stages short, or use
  * the {@code ...Async} stages of {@link CompletableFuture}; never wait there for another step of
@@ -259,6 +260,7 @@ public final class StreamBatcher implements AutoCloseable {
         Throwable failure = null;
         try {
             while (collect()) {
+                Thread.interrupted();   // an interrupt of the worker is ignored: it must not reach the callbacks
                 runBatch();
             }
         } catch (Throwable t) {
@@ -343,8 +345,8 @@ public final class StreamBatcher implements AutoCloseable {
                     fail(r, ExclusiveLifetime.refusal(state, "step"));
                     continue;
                 }
-                rows[count] = r;
-                workspace.gather(count++, r.stream, r.input, r.reset);
+                rows[count++] = r;
+                workspace.gather(count - 1, r.stream, r.input, r.reset);
             }
             if (count > 0) {
                 try {
@@ -355,11 +357,11 @@ public final class StreamBatcher implements AutoCloseable {
                 } catch (RuntimeException | Error e) {
                     failure = e;   // the streams keep their old state: nothing was scattered, or all of it
                 }
-                for (int b = 0; b < count; b++) {
-                    rows[b].stream.release();
-                }
             }
         } finally {
+            for (int b = 0; b < count; b++) {   // every claim is released, even when gather failed unexpectedly
+                rows[b].stream.release();
+            }
             model.exit();
         }
         batches++;
@@ -382,11 +384,7 @@ public final class StreamBatcher implements AutoCloseable {
             r.future.complete(out);
         } else {
             workspace.output(row, r.output);
-            try {
-                r.callback.completed(r.output, null);
-            } catch (RuntimeException e) {
-                // documented: a callback's exception is ignored
-            }
+            call(r.callback, r.output, null);
         }
     }
 
@@ -394,11 +392,22 @@ public final class StreamBatcher implements AutoCloseable {
         if (r.future != null) {
             r.future.completeExceptionally(failure);
         } else {
-            try {
-                r.callback.completed(null, failure);
-            } catch (RuntimeException e) {
-                // documented: a callback's exception is ignored
-            }
+            call(r.callback, null, failure);
+        }
+    }
+
+    /**
+     * Runs a callback; what it throws is ignored (documented in {@link StepCallback}), assertion
+     * errors included, so one bad callback neither stops the worker nor fails the other steps of
+     * its batch. Only a {@link VirtualMachineError} (out of memory, stack overflow) goes on.
+     */
+    private static void call(StepCallback callback, float[] output, Throwable failure) {
+        try {
+            callback.completed(output, failure);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // ignored, as documented
         }
     }
 
