@@ -23,4 +23,15 @@ class ForecastMetricsTest {
         assertArrayEquals(new double[] {4, 5, 6, 4, 5}, ForecastMetrics.seasonalNaive(history, 5, 3));
         assertThrows(IllegalArgumentException.class, () -> ForecastMetrics.errors(new double[] {1}, new double[] {1, 2}, history, 1));
     }
+
+    @Test
+    void seasonalNaiveOneStepUsesTheObservedValueOneSeasonBack() {
+        double[] history = {1, 2, 3, 4, 5, 6};
+        double[] tail = {7, 8, 9, 10};
+        // m = 3: y_6 <- y_3 = 4, y_7 <- 5, y_8 <- 6, y_9 <- y_6 = 7 (observed, not forecast)
+        assertArrayEquals(new double[] {4, 5, 6, 7}, ForecastMetrics.seasonalNaiveOneStep(history, tail, 3));
+        // m = 1 is the naive one-step forecast
+        assertArrayEquals(ForecastMetrics.naiveOneStep(history, tail), ForecastMetrics.seasonalNaiveOneStep(history, tail, 1));
+        assertThrows(IllegalArgumentException.class, () -> ForecastMetrics.seasonalNaiveOneStep(new double[] {1, 2}, tail, 3));
+    }
 }
