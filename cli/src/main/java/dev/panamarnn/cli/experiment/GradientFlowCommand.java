@@ -23,11 +23,21 @@ import picocli.CommandLine.Option;
  * ({@link GradientNorms}) — how the spectral radius of the RNN's W_hh decides between vanishing and
  * exploding, and what gradient-norm clipping does to training in an exploding case.
  */
-@Command(name = "gradients", mixinStandardHelpOptions = true,
+@Command(name = "gradients", mixinStandardHelpOptions = true, defaultValueProvider = GradientFlowCommand.Defaults.class,
         description = {"Gradient flow through time: ||dL/dh_t|| vs t for RNN, LSTM and GRU at initialisation (loss on the last step),",
-                "the RNN at several spectral radii of W_hh, and training an exploding RNN on the adding problem with and without",
-                "gradient clipping. The budget goes to the two training runs (half each); the norms take a few seconds."})
+                "the same cells after brief training on the adding problem, the RNN at several spectral radii of W_hh, and training an",
+                "exploding RNN on the adding problem with and without gradient clipping. The budget (default 120 s here) goes to training:",
+                "half to the brief training of the three cells (a sixth each), half to the two clipping runs (a quarter each, at most",
+                "--max-steps). The curves themselves take a few seconds and are not counted."})
 public final class GradientFlowCommand implements Callable<Integer> {
+    /** This command's default budget. */
+    public static final class Defaults implements picocli.CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(picocli.CommandLine.Model.ArgSpec argument) {
+            return argument.isOption() && ((picocli.CommandLine.Model.OptionSpec) argument).longestName().equals("--budget") ? "120" : null;
+        }
+    }
+
     private static final Color[] COLORS = {new Color(0xD62728), new Color(0x1F77B4), new Color(0x2CA02C), new Color(0x9467BD),
             new Color(0xFF7F0E), new Color(0x8C564B), new Color(0x17BECF)};
 
@@ -53,6 +63,8 @@ public final class GradientFlowCommand implements Callable<Integer> {
     int clipHidden;
     @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate of the clipping runs; default ${DEFAULT-VALUE}.")
     double lr;
+    @Option(names = "--train-length", defaultValue = "50", description = "Adding-problem length T of the brief training before the second curves; default ${DEFAULT-VALUE}.")
+    int trainLength;
     @Option(names = "--max-steps", defaultValue = "600", description = "Steps per clipping run at most (the budget may stop it earlier); default ${DEFAULT-VALUE}.")
     int maxSteps;
 
@@ -61,9 +73,9 @@ public final class GradientFlowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (length < 1 || hidden < 1 || sequences < 1 || clipLength < 2 || clipHidden < 1 || maxSteps < 1 || !(lr > 0) || !(clipNorm > 0)) {
+        if (length < 1 || hidden < 1 || sequences < 1 || trainLength < 2 || clipLength < 2 || clipHidden < 1 || maxSteps < 1 || !(lr > 0) || !(clipNorm > 0)) {
             throw new IllegalArgumentException("--length, --hidden, --sequences, --clip-hidden, --max-steps must be >= 1, --clip-length >= 2,"
-                    + " --lr and --clip-norm > 0");
+                    + " --lr and --clip-norm > 0, --train-length >= 2");
         }
         long started = System.nanoTime();
         long seed = options.seed();
@@ -115,7 +127,55 @@ public final class GradientFlowCommand implements Callable<Integer> {
         plot(cellsPng, "||dL/dh_t|| at initialisation, loss on the last step (T = " + length + ", H = " + hidden + ")", cells);
         report.figure(cellsPng);
 
-        // 2. the RNN with W_hh rescaled to given spectral radii
+        // 2. the same cells after brief training on the adding problem; dL/dh_T along the trained head's weight
+        double trainSeconds = options.budget().toNanos() / 1e9 / 6;
+        List<Curve> trained = new ArrayList<>();
+        List<List<String>> trainedRows = new ArrayList<>();
+        for (CellType cell : new CellType[] {CellType.RNN_TANH, CellType.LSTM, CellType.GRU}) {
+            MemoryTask adding = MemoryTask.adding(trainLength);
+            try (MemoryModel model = new MemoryModel(cell, AddingProblem.INPUTS, hidden, 1, seed, Kernels.selected());
+                 dev.panamarnn.train.Adam adam = new dev.panamarnn.train.Adam(model.kernels(), model.parameters(), model.gradients(), 3e-3);
+                 MemoryTrainer trainer = new MemoryTrainer(model, adding, 32, 512, adam, 1.0, seed + 3)) {
+                long start = System.nanoTime();
+                while ((System.nanoTime() - start) / 1e9 < trainSeconds) {
+                    trainer.trainStep();
+                }
+                double mse = trainer.evaluate().loss();
+                float[] head = model.head().weight().toArray();            // (1, H): dL/dh_T is proportional to it
+                float[] along = new float[sequences * hidden];
+                double length2 = 0;
+                for (float v : head) {
+                    length2 += (double) v * v;
+                }
+                for (int i = 0; i < along.length; i++) {
+                    along[i] = (float) (head[i % hidden] / Math.sqrt(length2));
+                }
+                GradientNorms.Result result = GradientNorms.compute(model.rnn(), x, length, sequences, along, 1);
+                double[] norms = new double[length + 1];
+                for (int t = 0; t <= length; t++) {
+                    norms[t] = result.geometricMeanNorm(t);
+                }
+                String name = cell.id() + " (" + trainer.step() + " steps, test MSE " + fmt(mse) + ")";
+                trained.add(new Curve(name, norms));
+                String radius = "—", norm = "—";
+                if (cell.gates() == 1) {
+                    float[] w = model.rnn().parameter("weight_hh_l0").toArray();
+                    radius = fmt(SpectralRadius.of(w, hidden));
+                    norm = fmt(SpectralRadius.spectralNorm(w, hidden));
+                }
+                trainedRows.add(row(name, radius, norm, norms));
+                System.out.printf(Locale.ROOT, "trained %s on adding T=%d: %d steps in %.1f s, test MSE %s%n", cell.id(), trainLength,
+                        trainer.step(), (System.nanoTime() - start) / 1e9, fmt(mse));
+            }
+        }
+        report.table("||dL/dh_t|| after brief training on the adding problem (T = " + trainLength + ", Adam 3e-3, batch 32, "
+                + String.format(Locale.ROOT, "%.0f", trainSeconds) + " s each), same inputs, T = " + length + ", dL/dh_T along the head's weight",
+                columns("cell (training)"), trainedRows);
+        Path trainedPng = out.resolve("gradients-trained.png");
+        plot(trainedPng, "||dL/dh_t|| after brief training on the adding problem (T = " + trainLength + "), measured over T = " + length, trained);
+        report.figure(trainedPng);
+
+        // 3. the RNN with W_hh rescaled to given spectral radii
         List<Curve> sweep = new ArrayList<>();
         List<List<String>> sweepRows = new ArrayList<>();
         for (double r : radii) {
@@ -139,8 +199,8 @@ public final class GradientFlowCommand implements Callable<Integer> {
         report.figure(sweepPng);
         System.out.printf(Locale.ROOT, "gradient norms done in %.1f s%n", (System.nanoTime() - started) / 1e9);
 
-        // 3. an exploding RNN trained with and without clipping
-        double perRun = options.budget().toNanos() / 1e9 / 2;
+        // 4. an exploding RNN trained with and without clipping
+        double perRun = options.budget().toNanos() / 1e9 / 4;
         ClipRun unclipped = clipRun(0, perRun);
         ClipRun clipped = clipRun(clipNorm, perRun);
         List<List<String>> clipRows = List.of(unclipped.row("none"), clipped.row("global norm " + fmt(clipNorm)));

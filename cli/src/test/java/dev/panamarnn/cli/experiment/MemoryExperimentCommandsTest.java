@@ -48,16 +48,17 @@ class MemoryExperimentCommandsTest {
     void gradientsWritesItsFiguresAndTables() throws Exception {
         Path out = dir.resolve("g");
         Result r = run(new GradientFlowCommand(), "--length", "12", "--hidden", "8", "--sequences", "2", "--radii", "0.5,2",
-                "--clip-length", "6", "--clip-hidden", "8", "--max-steps", "10", "--budget", "4", "--seed", "3", "--out", out.toString());
+                "--clip-length", "6", "--clip-hidden", "8", "--train-length", "6", "--max-steps", "10", "--budget", "4", "--seed", "3", "--out", out.toString());
         assertEquals(0, r.exit(), r.err() + r.out());
-        for (String png : new String[] {"gradients-cells.png", "gradients-rnn-radius.png", "gradients-clipping.png"}) {
+        for (String png : new String[] {"gradients-cells.png", "gradients-trained.png", "gradients-rnn-radius.png", "gradients-clipping.png"}) {
             assertTrue(isPng(out.resolve(png)), png + " is a PNG");
         }
         JsonNode json = new ObjectMapper().readTree(out.resolve("gradients.json").toFile());
-        assertEquals(3, json.get("tables").size());
+        assertEquals(4, json.get("tables").size());
         assertEquals(6, json.get("tables").get(0).get("rows").size(), "rnn, lstm (h and c), lstm with forget bias (h and c), gru");
-        assertEquals(2, json.get("tables").get(1).get("rows").size(), "one row per radius");
-        assertEquals("0.5000", json.get("tables").get(1).get("rows").get(0).get(1).asText(), "the rescaled W_hh has radius 0.5");
+        assertEquals(3, json.get("tables").get(1).get("rows").size(), "rnn, lstm, gru after training");
+        assertEquals(2, json.get("tables").get(2).get("rows").size(), "one row per radius");
+        assertEquals("0.5000", json.get("tables").get(2).get("rows").get(0).get(1).asText(), "the rescaled W_hh has radius 0.5");
         assertTrue(r.out().contains("| rnn_tanh |") && r.out().contains("t=T-10"), r.out());
     }
 
@@ -88,6 +89,9 @@ class MemoryExperimentCommandsTest {
         MemoryTaskCommand command = new MemoryTaskCommand();
         new CommandLine(command).parseArgs();
         assertEquals(270, command.options.budget().toSeconds());
+        GradientFlowCommand gradients = new GradientFlowCommand();
+        new CommandLine(gradients).parseArgs();
+        assertEquals(120, gradients.options.budget().toSeconds());
         Result bad = run(new MemoryTaskCommand(), "--task", "sorting", "--out", dir.toString());
         assertNotEquals(0, bad.exit());
         assertTrue(bad.err().contains("--task must be adding or copy"), bad.err());
