@@ -24,14 +24,21 @@ public final class CharVocabulary {
         }
     }
 
-    /** The distinct characters of {@code text}. */
+    /**
+     * The distinct characters of {@code text}.
+     * @throws IllegalArgumentException if the text is empty
+     */
     public static CharVocabulary of(CharSequence text) {
         TreeSet<Integer> set = new TreeSet<>();
         text.codePoints().forEach(set::add);
         return new CharVocabulary(set.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** Inverse of {@link #serialise()}. */
+    /**
+     * Inverse of {@link #serialise()}: the characters of a vocabulary, sorted by code point, each once.
+     * @throws IllegalArgumentException if {@code characters} is empty, or not sorted, or has a
+     *         character twice (e.g. a model file's vocabulary metadata that was edited or damaged)
+     */
     public static CharVocabulary deserialise(String characters) {
         int[] cps = characters.codePoints().toArray();
         for (int i = 1; i < cps.length; i++) {

@@ -15,6 +15,13 @@ import java.util.zip.GZIPInputStream;
  * stream b reads the training tokens [b * L, (b + 1) * L) with L = length / B, window after window.
  */
 public final class TextCorpus {
+    /**
+     * The most bytes of (decompressed) UTF-8 text a corpus file may hold, 1 GiB: its tokens take
+     * four times that on the heap, and a larger file (or a gzip bomb) would otherwise fail with an
+     * {@link OutOfMemoryError} instead of a message.
+     */
+    public static final int MAX_TEXT_BYTES = 1 << 30;
+
     private final CharVocabulary vocabulary;
     private final int[] tokens;
     private final int validationStart;
@@ -28,7 +35,11 @@ public final class TextCorpus {
         this.validationStart = (int) Math.round(tokens.length * (1 - validationFraction));
     }
 
-    /** A corpus from text; the vocabulary is the text's characters. */
+    /**
+     * A corpus from text; the vocabulary is the text's characters.
+     * @param validationFraction the share of tokens held out at the end, in [0, 1)
+     * @throws IllegalArgumentException if the text is empty or the fraction is outside [0, 1)
+     */
     public static TextCorpus of(String text, double validationFraction) {
         if (text.isEmpty()) {
             throw new IllegalArgumentException("the corpus is empty");
@@ -37,7 +48,12 @@ public final class TextCorpus {
         return new TextCorpus(vocabulary, vocabulary.encode(text), validationFraction);
     }
 
-    /** Reads UTF-8 text (gzip-compressed when the name ends in .gz); malformed UTF-8 is an error. */
+    /**
+     * Reads UTF-8 text (gzip-compressed when the name ends in .gz); malformed UTF-8 is an error.
+     * @throws IOException if the file does not exist or cannot be read, is not valid UTF-8, holds
+     *         more than {@link #MAX_TEXT_BYTES} bytes of text, or (.gz) is not valid gzip data —
+     *         then a {@link java.util.zip.ZipException} or an {@link java.io.EOFException}
+     */
     public static String readText(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("corpus file " + file + " does not exist or is not a file");
@@ -47,9 +63,18 @@ public final class TextCorpus {
         }
     }
 
+    /**
+     * Reads UTF-8 text from a stream (gunzipped first if {@code gzip}; several gzip members are read
+     * one after the other) and closes it; {@code name} names it in messages.
+     * @throws IOException as {@link #readText(Path)}
+     */
     public static String readText(InputStream raw, boolean gzip, String name) throws IOException {
         try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
-            byte[] bytes = in.readAllBytes();
+            byte[] bytes = in.readNBytes(MAX_TEXT_BYTES + 1);
+            if (bytes.length > MAX_TEXT_BYTES) {
+                throw new IOException(name + " holds more than " + MAX_TEXT_BYTES + " bytes of text"
+                        + (gzip ? " once decompressed" : "") + "; a corpus is at most 1 GiB");
+            }
             try {
                 return StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)

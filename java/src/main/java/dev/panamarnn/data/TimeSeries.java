@@ -13,10 +13,22 @@ import java.util.List;
 /**
  * A univariate time series read from CSV (a header line, then one row per observation), with the
  * normalisation (mean, standard deviation of the training part) a model is trained on.
+ *
+ * <p>The CSV dialect: UTF-8 (a malformed byte reads as U+FFFD and then fails as a number), lines
+ * ended by LF, CR or CRLF, fields split at every comma (no quoted commas), double quotes and
+ * surrounding spaces removed from names and numbers, blank lines skipped. Every row has as many
+ * fields as the header; numbers are Java decimal (or hexadecimal) floating-point literals and
+ * must be finite.
  */
 public record TimeSeries(String name, double[] time, double[] values) {
 
-    /** Reads column {@code valueColumn} (and {@code time} if present) from a CSV file. */
+    /**
+     * Reads column {@code valueColumn} (and {@code time} if present; otherwise the row index is the
+     * time) from a CSV file.
+     * @throws IOException if the file does not exist or cannot be read, or for any bad content: no
+     *         header line, no such column, a row with another number of fields, a value that is not
+     *         a finite number, fewer than 2 data rows (the message names the file, line and column)
+     */
     public static TimeSeries readCsv(Path file, String valueColumn) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("CSV file " + file + " does not exist or is not a file");
@@ -26,6 +38,11 @@ public record TimeSeries(String name, double[] time, double[] values) {
         }
     }
 
+    /**
+     * Reads a CSV stream as {@link #readCsv(Path, String)} does; {@code name} names it in messages.
+     * The stream is read to its end or to the first bad line, and is not closed.
+     * @throws IOException if reading fails or for any bad content, as {@link #readCsv(Path, String)}
+     */
     public static TimeSeries readCsv(InputStream in, String name, String valueColumn) throws IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         String header = reader.readLine();

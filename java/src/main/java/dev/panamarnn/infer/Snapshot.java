@@ -38,6 +38,22 @@ final class Snapshot {
         return (int) bytes;
     }
 
+    /**
+     * Bytes of a snapshot whose header declares L, H and S, or -1 if they are negative or their
+     * product overflows (4 * S * L * H can exceed a long: S = L = 2^30, H = 4 wraps to exactly 0).
+     */
+    static long declaredSize(int layers, int hidden, int vectors) {
+        if (layers < 0 || hidden < 0 || vectors < 0) {
+            return -1;
+        }
+        try {
+            return Math.addExact(HEADER_BYTES + TRAILER_BYTES,
+                    Math.multiplyExact(Math.multiplyExact(4L * vectors, layers), hidden));
+        } catch (ArithmeticException overflow) {
+            return -1;
+        }
+    }
+
     /** Writes the header; the caller then puts the floats and calls {@link #seal}. */
     static ByteBuffer begin(byte[] fingerprint, int layers, int hidden, int vectors) {
         ByteBuffer b = ByteBuffer.allocate(size(layers, hidden, vectors)).order(ByteOrder.LITTLE_ENDIAN);
@@ -79,10 +95,11 @@ final class Snapshot {
         byte[] theirs = new byte[Fingerprint.BYTES];
         b.get(theirs);
         int l = b.getInt(), h = b.getInt(), s = b.getInt();
-        long expected = l < 0 || h < 0 || s < 0 ? -1 : HEADER_BYTES + 4L * s * l * h + TRAILER_BYTES;
+        long expected = declaredSize(l, h, s);
         if (expected != bytes.length) {
             throw new IllegalArgumentException("stream snapshot is truncated or garbled: its header declares L=" + l + ", H=" + h
-                    + ", " + s + " vector(s) per layer = " + expected + " bytes, but it has " + bytes.length + " bytes");
+                    + ", " + s + " vector(s) per layer = " + (expected < 0 ? "an impossible size" : expected + " bytes")
+                    + ", but it has " + bytes.length + " bytes");
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - TRAILER_BYTES);

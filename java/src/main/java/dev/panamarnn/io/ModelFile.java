@@ -105,12 +105,20 @@ public final class ModelFile {
 
     // ---- load ----
 
-    /** Reads {@code file} and builds the network it describes (no prefix) on the JVM's selected kernels. */
+    /**
+     * Reads {@code file} and builds the network it describes (no prefix) on the JVM's selected kernels.
+     * @throws ModelFileException for any problem of the file: unreadable, not a valid safetensors
+     *         file ({@link SafeTensors#read}), metadata describing no valid network, a tensor
+     *         missing, unexpected, of the wrong shape or not finite
+     */
     public static Rnn load(Path file) throws ModelFileException {
         return load(file, Kernels.selected());
     }
 
-    /** Reads {@code file} and builds the network it describes (no prefix) on {@code kernels}. */
+    /**
+     * Reads {@code file} and builds the network it describes (no prefix) on {@code kernels}.
+     * @throws ModelFileException as {@link #load(Path)}
+     */
     public static Rnn load(Path file, Kernels kernels) throws ModelFileException {
         try (SafeTensorsFile f = SafeTensors.read(file)) {
             return load(f, "", kernels);
@@ -120,6 +128,9 @@ public final class ModelFile {
     /**
      * Builds the network described by the metadata under {@code prefix} and loads its parameters.
      * Nothing is allocated for the network before the whole file has been checked.
+     * @throws ModelFileException if the metadata under {@code prefix} describes no valid network or
+     *         the tensors under {@code prefix} are not exactly its parameters (names, shapes, finite values)
+     * @throws IllegalStateException if {@code file} is closed
      */
     public static Rnn load(SafeTensorsFile file, String prefix, Kernels kernels) throws ModelFileException {
         RnnConfig config = config(file, prefix);

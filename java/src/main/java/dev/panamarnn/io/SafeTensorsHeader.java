@@ -1,5 +1,6 @@
 package dev.panamarnn.io;
 
+import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import java.util.Map;
  *   <li>every tensor is exactly {@code {"dtype": "F32", "shape": [d0, ...], "data_offsets": [begin, end]}}
  *       (no other key, none missing, no duplicate): dtype F32 only; 1..{@link #MAX_RANK}
  *       dimensions, each in [0, 2^31-1]; 0 <= begin <= end <= size of the data section; the
- *       element count times 4 equals end - begin, computed without overflow;</li>
+ *       element count times 4 equals end - begin, computed without overflow (the dimensions are
+ *       multiplied left to right, as {@link Tensor#elementCount} does, so a 0 after dimensions
+ *       whose product overflows is refused too);</li>
  *   <li>no tensor name twice; at most {@link #MAX_TENSORS} tensors and {@link #MAX_METADATA_ENTRIES}
  *       metadata entries (so a hostile header cannot make the parser hold millions of objects);</li>
  *   <li>the tensors tile the data section: sorted by offset, each starts where the previous ended,
@@ -198,21 +201,18 @@ final class SafeTensorsHeader {
             return new Entry(name, shape, begin, end);
         }
 
-        /** The product of the dimensions, or -1 if its byte count (times 4) would not fit a long. */
+        /**
+         * The product of the dimensions, or -1 if it cannot be a {@link Tensor}: the count is taken as
+         * {@link Tensor#elementCount} takes it, left to right, and must not overflow a long on the way
+         * nor as a byte count. A zero dimension after huge ones ([2^31-1, 2^31-1, 2^31-1, 0]) is
+         * refused: it once passed here and made {@code tensor(name)} throw ArithmeticException.
+         */
         private static long elementCount(int[] shape) {
-            for (int d : shape) {
-                if (d == 0) {
-                    return 0;
-                }
+            try {
+                return Tensor.elementCount(shape);
+            } catch (ArithmeticException e) {
+                return -1;
             }
-            long elements = 1;
-            for (int d : shape) {
-                if (elements > Long.MAX_VALUE / Float.BYTES / d) {
-                    return -1;
-                }
-                elements *= d;
-            }
-            return elements;
         }
 
         private int[] shape(String what) throws JsonFormatException, ModelFileException {
