@@ -117,11 +117,11 @@ public final class GradientFlowCommand implements Callable<Integer> {
                         cellNorms[t] = result.geometricMeanCellNorm(t);
                     }
                     cells.add(new Curve(variant + ": dL/dc_t", cellNorms));
-                    cellRows.add(row(variant + ": ||dL/dc_t||", "—", "—", cellNorms));
+                    cellRows.add(row(variant + ": ‖dL/dc_t‖", "—", "—", cellNorms));
                 }
             }
         }
-        report.table("||dL/dh_t|| at initialisation (geometric mean over " + sequences + " sequences; ||dL/dh_T|| = 1), T = " + length
+        report.table("‖dL/dh_t‖ at initialisation (geometric mean over " + sequences + " sequences; ‖dL/dh_T‖ = 1), T = " + length
                 + ", H = " + hidden, columns("cell"), cellRows);
         Path cellsPng = out.resolve("gradients-cells.png");
         plot(cellsPng, "||dL/dh_t|| at initialisation, loss on the last step (T = " + length + ", H = " + hidden + ")", cells);
@@ -168,7 +168,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
                         trainer.step(), (System.nanoTime() - start) / 1e9, fmt(mse));
             }
         }
-        report.table("||dL/dh_t|| after brief training on the adding problem (T = " + trainLength + ", Adam 3e-3, batch 32, "
+        report.table("‖dL/dh_t‖ after brief training on the adding problem (T = " + trainLength + ", Adam 3e-3, batch 32, "
                 + String.format(Locale.ROOT, "%.0f", trainSeconds) + " s each), same inputs, T = " + length + ", dL/dh_T along the head's weight",
                 columns("cell (training)"), trainedRows);
         Path trainedPng = out.resolve("gradients-trained.png");
@@ -330,7 +330,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
     private static final int[] BACK = {0, 10, 50, 100, 200};
 
     private List<String> columns(String first) {
-        List<String> c = new ArrayList<>(List.of(first, "rho(W_hh)", "||W_hh||_2"));
+        List<String> c = new ArrayList<>(List.of(first, "rho(W_hh)", "‖W_hh‖₂"));
         for (int k : BACK) {
             c.add(k == 0 ? "t=T" : "t=T-" + k);
         }
@@ -377,15 +377,17 @@ public final class GradientFlowCommand implements Callable<Integer> {
         for (int i = 0; i < curves.size(); i++) {
             Curve c = curves.get(i);
             List<double[]> points = new ArrayList<>();
-            for (int t = 0; t < c.norms().length; t++) {
-                if (c.norms()[t] > 0 && Double.isFinite(c.norms()[t])) {
-                    points.add(new double[] {t, c.norms()[t]});
+            int steps = c.norms().length - 1;
+            for (int k = 0; k <= steps; k++) {                      // k = T - t steps back from the loss
+                double v = c.norms()[steps - k];
+                if (v > 0 && Double.isFinite(v)) {
+                    points.add(new double[] {k, v});
                 }
             }
             lines.add(new Plots.Line(c.name(), points.stream().mapToDouble(p -> p[0]).toArray(),
                     points.stream().mapToDouble(p -> p[1]).toArray(), COLORS[i % COLORS.length]));
         }
-        Plots.lines(file, title, "step t (loss on h_T, T = " + length + ")", "||dL/dh_t|| (log)", lines, true);
+        Plots.lines(file, title, "steps back from the loss, T - t", "||dL/dh_t|| (log)", lines, true);
     }
 
     private static Plots.Line constant(String name, double value, int steps, Color color) {
