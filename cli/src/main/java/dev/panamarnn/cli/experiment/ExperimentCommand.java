@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Run an experiment: gradient flow, long-range memory, classification, forecasting, text.",
-        subcommands = {})
+        subcommands = {GradientFlowCommand.class, MemoryTaskCommand.class, ClassifyCommand.class,
+                ForecastExperimentCommand.class, TextExperimentCommand.class})
 public final class ExperimentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
