@@ -35,7 +35,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     List<String> cells;
     @Option(names = "--hidden", defaultValue = "32")
     int hidden;
-    @Option(names = "--steps", defaultValue = "1500", description = "Training steps per network at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "1000", description = "Training steps per network at most (default: ${DEFAULT-VALUE}).")
     long steps;
     @Option(names = "--baseline-steps", defaultValue = "3000", description = "Training steps of the logistic regression (default: ${DEFAULT-VALUE}).")
     long baselineSteps;
@@ -102,10 +102,10 @@ public final class ClassifyCommand implements Callable<Integer> {
             Plots.lines(examplesPng, task.id() + " task: one held-out window per class", "step t", "x_t", examples(test));
             report.figure(examplesPng);
             rows.add(List.of(task.id(), "chance (1/C); majority class of the held-out set", "-", "-", "-",
-                    pct(chance) + "; " + pct(majority)));
+                    pct(chance) + "; " + pct(majority), String.join(" / ", task.classNames())));
         }
         report.table("Held-out accuracy (sequence-to-one classification)",
-                List.of("task", "model", "steps", "seconds", "final train loss", "held-out accuracy"), rows);
+                List.of("task", "model", "steps", "seconds", "final train loss", "held-out accuracy", "per class"), rows);
         report.print(System.out);
         Path json = report.writeJson(out);
         System.out.println("results: " + json);
@@ -117,13 +117,16 @@ public final class ClassifyCommand implements Callable<Integer> {
         List<double[]> points = new ArrayList<>();                            // (step, held-out accuracy)
         ClassifyModel.Fit fit = ClassifyModel.fit(model, train, maxSteps, deadline, options.seed() + 17, checkEvery,
                 done -> points.add(new double[] {done, ClassifyModel.accuracy(model.predict(test), test.labels())}));
-        double accuracy = points.getLast()[1];
+        int[] predicted = model.predict(test);
+        double accuracy = ClassifyModel.accuracy(predicted, test.labels());
+        String perClass = String.join(" / ", Arrays.stream(ClassifyModel.classAccuracy(predicted, test.labels(), test.classes()))
+                .mapToObj(ClassifyCommand::pct).toList());
         System.out.printf("  %-34s %6d steps %6.1f s  loss %.3f  held-out accuracy %s%n", model.name(), fit.steps(),
                 fit.seconds(), fit.finalLoss(), pct(accuracy));
         curves.add(new Plots.Line(model.name(), points.stream().mapToDouble(p -> p[0]).toArray(),
                 points.stream().mapToDouble(p -> p[1]).toArray(), color));
         return List.of(task.id(), model.name(), Long.toString(fit.steps()), String.format("%.1f", fit.seconds()),
-                String.format("%.3f", fit.finalLoss()), pct(accuracy));
+                String.format("%.3f", fit.finalLoss()), pct(accuracy), perClass);
     }
 
     /** One held-out window of each class, as lines over t. */

@@ -71,6 +71,21 @@ interface ClassifyModel extends AutoCloseable {
         return right / (double) labels.length;
     }
 
+    /** Accuracy within each class c in [0, C): the fraction of the examples labelled c predicted as c. */
+    static double[] classAccuracy(int[] predicted, int[] labels, int classes) {
+        double[] right = new double[classes], total = new double[classes];
+        for (int i = 0; i < labels.length; i++) {
+            total[labels[i]]++;
+            if (predicted[i] == labels[i]) {
+                right[labels[i]]++;
+            }
+        }
+        for (int c = 0; c < classes; c++) {
+            right[c] = total[c] > 0 ? right[c] / total[c] : Double.NaN;
+        }
+        return right;
+    }
+
     /** Index of the largest of {@code classes} floats of row {@code row} of a (N, C) segment. */
     static int argmax(java.lang.foreign.MemorySegment logits, int row, int classes) {
         int best = 0;

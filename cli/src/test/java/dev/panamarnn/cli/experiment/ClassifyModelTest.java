@@ -66,5 +66,9 @@ class ClassifyModelTest {
     @Test
     void accuracyCountsMatches() {
         assertEquals(0.75, ClassifyModel.accuracy(new int[] {0, 1, 2, 3}, new int[] {0, 1, 2, 0}), 1e-12);
+        double[] perClass = ClassifyModel.classAccuracy(new int[] {0, 1, 2, 3, 0}, new int[] {0, 1, 2, 0, 0}, 4);
+        assertEquals(2 / 3.0, perClass[0], 1e-12);     // class 0: two of three right
+        assertEquals(1.0, perClass[1], 1e-12);
+        assertTrue(Double.isNaN(perClass[3]));          // no example of class 3
     }
 }
