@@ -40,6 +40,13 @@ public final class Rnn implements AutoCloseable {
     }
 
     private Rnn(RnnConfig config, Kernels kernels, Slab parameters, Slab gradients, String prefix) {
+        if (parameters == null || gradients == null) {
+            throw new IllegalArgumentException("parameters and gradients slabs are required");
+        }
+        if (parameters == gradients) {
+            throw new IllegalArgumentException("the gradient slab must be another slab than the parameters, got '"
+                    + parameters.name() + "' for both");
+        }
         this.config = config;
         this.kernels = kernels;
         this.parameters = parameters;
@@ -48,9 +55,14 @@ public final class Rnn implements AutoCloseable {
         this.ownsSlabs = false;
         for (Slab.Layout.Entry e : parameterLayout(config).entries()) {
             int[] shape = parameters.get(prefix + e.name()).shape();
-            if (!java.util.Arrays.equals(shape, e.shape()) || !java.util.Arrays.equals(gradients.get(prefix + e.name()).shape(), shape)) {
-                throw new IllegalArgumentException(prefix + e.name() + " must have shape " + java.util.Arrays.toString(e.shape())
-                        + ", got " + java.util.Arrays.toString(shape));
+            int[] gradientShape = gradients.get(prefix + e.name()).shape();
+            if (!java.util.Arrays.equals(shape, e.shape())) {
+                throw new IllegalArgumentException("parameter " + prefix + e.name() + " in slab '" + parameters.name()
+                        + "' must have shape " + java.util.Arrays.toString(e.shape()) + ", got " + java.util.Arrays.toString(shape));
+            }
+            if (!java.util.Arrays.equals(gradientShape, e.shape())) {
+                throw new IllegalArgumentException("gradient " + prefix + e.name() + " in slab '" + gradients.name()
+                        + "' must have shape " + java.util.Arrays.toString(e.shape()) + ", got " + java.util.Arrays.toString(gradientShape));
             }
         }
         initialise();
@@ -62,8 +74,7 @@ public final class Rnn implements AutoCloseable {
      * under {@code prefix}; the Rnn initialises them and does not close them.
      */
     public static Rnn inSlabs(RnnConfig config, Kernels kernels, Slab parameters, Slab gradients, String prefix) {
-        return new Rnn(config, kernels instanceof dev.panamarnn.kernels.CheckedKernels c ? c.inner() : kernels,
-                parameters, gradients, prefix);
+        return new Rnn(required(config), unchecked(kernels), parameters, gradients, prefix == null ? "" : prefix);
     }
 
     /** Adds this network's parameter entries to a layout, named {@code prefix + state_dict name}. */
@@ -80,12 +91,27 @@ public final class Rnn implements AutoCloseable {
 
     /** A network with PyTorch's initialisation from {@code config.seed()}, on the JVM's selected kernels. */
     public static Rnn create(RnnConfig config) {
-        return new Rnn(config, Kernels.selected());
+        return new Rnn(required(config), Kernels.selected());
     }
 
     /** The same on explicitly chosen kernels (e.g. {@code new JavaKernels()} for a pure-Java run). */
     public static Rnn create(RnnConfig config, Kernels kernels) {
-        return new Rnn(config, kernels instanceof dev.panamarnn.kernels.CheckedKernels c ? c.inner() : kernels);
+        return new Rnn(required(config), unchecked(kernels));
+    }
+
+    private static RnnConfig required(RnnConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config is required");
+        }
+        return config;
+    }
+
+    /** The implementation under a CheckedKernels (the Workspace validates once, at entry). */
+    private static Kernels unchecked(Kernels kernels) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels is required");
+        }
+        return kernels instanceof dev.panamarnn.kernels.CheckedKernels c ? c.inner() : kernels;
     }
 
     /** The parameter sizes table: per layer and direction W_ih, W_hh, b_ih, b_hh, in state_dict order. */

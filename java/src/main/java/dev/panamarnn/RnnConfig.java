@@ -20,8 +20,12 @@ public record RnnConfig(CellType cell, int inputSize, int hiddenSize, int numLay
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         }
-        // the largest GEMM dimension, G*H and the gate buffers' row length, must fit an int
-        Math.multiplyExact(cell.gates() * 2, hiddenSize);
+        // the largest GEMM dimension, G*H and the gate buffers' row length, must fit an int (twice: GRU
+        // keeps two gate buffers, bidirectional layers read 2H)
+        if ((long) cell.gates() * 2 * hiddenSize > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is too large for " + cell.id() + ": 2*G*H = "
+                    + (long) cell.gates() * 2 * hiddenSize + " must fit an int (at most " + Integer.MAX_VALUE + ")");
+        }
     }
 
     private static void positive(String name, int value) {

@@ -26,6 +26,9 @@ public final class TruncatedBptt implements AutoCloseable {
     private final Tensor cell;     // (L, B, H) LSTM, else null
 
     public TruncatedBptt(Rnn rnn, int k1, int k2, int batch) {
+        if (rnn == null) {
+            throw new IllegalArgumentException("rnn is required");
+        }
         RnnConfig c = rnn.config();
         if (c.bidirectional()) {
             throw new IllegalArgumentException("truncated BPTT carries state forward in time; the network must be unidirectional");
@@ -35,14 +38,19 @@ public final class TruncatedBptt implements AutoCloseable {
         }
         this.k1 = k1;
         this.k2 = k2;
-        Slab.Layout.Builder layout = Slab.Layout.builder().add("h", c.numLayers(), batch, c.hiddenSize());
-        if (c.cell().hasCellState()) {
-            layout.add("c", c.numLayers(), batch, c.hiddenSize());
+        this.workspace = rnn.workspace(k1, batch);   // checks that rnn is open and T, B are valid, before anything else is allocated
+        try {
+            Slab.Layout.Builder layout = Slab.Layout.builder().add("h", c.numLayers(), batch, c.hiddenSize());
+            if (c.cell().hasCellState()) {
+                layout.add("c", c.numLayers(), batch, c.hiddenSize());
+            }
+            this.carried = Slab.allocate("tbptt-state", layout.build());
+        } catch (RuntimeException | Error e) {
+            workspace.close();
+            throw e;
         }
-        this.carried = Slab.allocate("tbptt-state", layout.build());
         this.hidden = carried.get("h");
         this.cell = c.cell().hasCellState() ? carried.get("c") : null;
-        this.workspace = rnn.workspace(k1, batch);
     }
 
     /** Runs the next window (k1, B, I) from the carried state in training mode, then carries its final state on. */

@@ -44,6 +44,16 @@ public final class Workspace implements AutoCloseable {
         if (steps < 1 || batch < 1) {
             throw new IllegalArgumentException("a workspace needs T >= 1 and B >= 1, got T=" + steps + ", B=" + batch);
         }
+        // the T*B rows are a GEMM's m (an int), the saved states (T+1)*B rows: refused before anything is allocated
+        if ((steps + 1L) * batch > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a workspace's (T+1)*B rows must fit an int (at most " + Integer.MAX_VALUE
+                    + "), got T=" + steps + ", B=" + batch + ": (T+1)*B = " + (steps + 1L) * batch);
+        }
+        // one step's state (B, H) is a BLAS vector length (an int) in backward
+        if ((long) batch * rnn.config().hiddenSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a workspace's B*H must fit an int (at most " + Integer.MAX_VALUE + "), got B="
+                    + batch + ", H=" + rnn.config().hiddenSize() + ": B*H = " + (long) batch * rnn.config().hiddenSize());
+        }
         this.rnn = rnn;
         this.config = rnn.config();
         this.steps = steps;

@@ -27,6 +27,7 @@ public final class BlasThreads {
         if (threads < 1) {
             throw new IllegalArgumentException("OpenBLAS thread count must be >= 1, got " + threads);
         }
+        requireModel(model);
         if (!(model.kernels() instanceof NativeKernels)) {
             return false;
         }
@@ -36,8 +37,15 @@ public final class BlasThreads {
 
     /** OpenBLAS's current thread count for the model's kernels, or 0 for the pure-Java kernels. */
     public static int current(InferenceModel model) {
+        requireModel(model);
         Kernels k = model.kernels();
         return k instanceof NativeKernels n ? n.status().blasThreads() : 0;
+    }
+
+    private static void requireModel(InferenceModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is required");
+        }
     }
 
     /**

@@ -46,6 +46,11 @@ public final class InferenceModel implements AutoCloseable {
                     + "of a bidirectional layer reads the whole future sequence; this network is bidirectional ("
                     + config.numLayers() + " layers x 2 directions)");
         }
+        // a stream's vector [x | h_0 .. h_{L-1}] and each layer's row [input | h] are indexed by int
+        if (config.inputSize() + (long) config.numLayers() * config.hiddenSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("streaming needs I + L*H to fit an int (at most " + Integer.MAX_VALUE + "), got I="
+                    + config.inputSize() + ", L=" + config.numLayers() + ", H=" + config.hiddenSize());
+        }
         this.config = config;
         this.kernels = kernels instanceof CheckedKernels c ? c.inner() : kernels;
         List<String> names = stateDictNames(config);
@@ -66,11 +71,17 @@ public final class InferenceModel implements AutoCloseable {
 
     /** A model with a copy of the network's parameters, computing with the network's kernels. */
     public static InferenceModel of(Rnn rnn) {
+        if (rnn == null) {
+            throw new IllegalArgumentException("rnn is required");
+        }
         return of(rnn, rnn.kernels());
     }
 
     /** A model with a copy of the network's parameters, computing with the given kernels. */
     public static InferenceModel of(Rnn rnn, Kernels kernels) {
+        if (rnn == null) {
+            throw new IllegalArgumentException("rnn is required");
+        }
         return of(rnn.config(), rnn.parameters().tensors(), kernels);
     }
 

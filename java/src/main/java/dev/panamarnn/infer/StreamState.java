@@ -398,5 +398,8 @@ public final class StreamState implements AutoCloseable {
             throw new IllegalArgumentException(name + " must be " + expectedFloats + " floats (" + (long) expectedFloats * Float.BYTES
                     + " bytes), got a segment of " + s.byteSize() + " bytes");
         }
+        if (!s.scope().isAlive()) {
+            throw new IllegalStateException(name + " is a segment whose arena is closed");
+        }
     }
 }

@@ -5,8 +5,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * The validating front door over any {@link Kernels}: every size, stride and segment is checked
  * before the call, so no user-supplied value reaches native code unchecked. A problem is an
- * {@link IllegalArgumentException} naming the argument, what was expected and what was given; a
- * closed segment is an {@link IllegalStateException}.
+ * {@link IllegalArgumentException} naming the argument, what was expected and what was given (a
+ * size whose byte count would overflow a long is refused, never wrapped; an output buffer must not
+ * be read-only, since a native write into a read-only mapping kills the JVM); a closed segment is an
+ * {@link IllegalStateException}.
  */
 public final class CheckedKernels implements Kernels {
     private final Kernels inner;
@@ -35,6 +37,7 @@ public final class CheckedKernels implements Kernels {
         matrix("A", a, transA ? k : m, transA ? m : k, lda);
         matrix("B", b, transB ? n : k, transB ? k : n, ldb);
         matrix("C", c, m, n, ldc);
+        SegmentChecks.writable("C", c);
         inner.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
@@ -45,7 +48,7 @@ public final class CheckedKernels implements Kernels {
         nonNegative("n", n);
         matrix("A", a, m, n, lda);
         vector("x", x, transA ? m : n);
-        vector("y", y, transA ? n : m);
+        output("y", y, transA ? n : m);
         inner.sgemv(transA, m, n, alpha, a, lda, x, beta, y);
     }
 
@@ -53,14 +56,14 @@ public final class CheckedKernels implements Kernels {
     public void saxpy(int n, float alpha, MemorySegment x, MemorySegment y) {
         nonNegative("n", n);
         vector("x", x, n);
-        vector("y", y, n);
+        output("y", y, n);
         inner.saxpy(n, alpha, x, y);
     }
 
     @Override
     public void sscal(int n, float alpha, MemorySegment x) {
         nonNegative("n", n);
-        vector("x", x, n);
+        output("x", x, n);
         inner.sscal(n, alpha, x);
     }
 
@@ -85,9 +88,9 @@ public final class CheckedKernels implements Kernels {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
-        vector("h (B, H)", h, bh);
-        vector("c (B, H)", c, bh);
-        vector("gates (B, 4H)", gates, 4 * bh);
+        output("h (B, H)", h, bh);
+        output("c (B, H)", c, bh);
+        output("gates (B, 4H)", gates, 4 * bh);
         vector("cPrev (B, H)", cPrev, bh);
         inner.lstmForwardStep(h, c, gates, cPrev, batch, hidden);
     }
@@ -99,8 +102,8 @@ public final class CheckedKernels implements Kernels {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
-        vector("dgates (B, 4H)", dgates, 4 * bh);
-        vector("dc (B, H)", dc, bh);
+        output("dgates (B, 4H)", dgates, 4 * bh);
+        output("dc (B, H)", dc, bh);
         vector("dh (B, H)", dh, bh);
         vector("gates (B, 4H)", gates, 4 * bh);
         vector("cPrev (B, H)", cPrev, bh);
@@ -114,9 +117,9 @@ public final class CheckedKernels implements Kernels {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
-        vector("h (B, H)", h, bh);
-        vector("xg (B, 3H)", xg, 3 * bh);
-        vector("hg (B, 3H)", hg, 3 * bh);
+        output("h (B, H)", h, bh);
+        output("xg (B, 3H)", xg, 3 * bh);
+        output("hg (B, 3H)", hg, 3 * bh);
         vector("bHh (3H)", bHh, 3L * hidden);
         vector("hPrev (B, H)", hPrev, bh);
         inner.gruForwardStep(h, xg, hg, bHh, hPrev, batch, hidden);
@@ -128,9 +131,9 @@ public final class CheckedKernels implements Kernels {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
-        vector("dxg (B, 3H)", dxg, 3 * bh);
-        vector("dhg (B, 3H)", dhg, 3 * bh);
-        vector("dhPrev (B, H)", dhPrev, bh);
+        output("dxg (B, 3H)", dxg, 3 * bh);
+        output("dhg (B, 3H)", dhg, 3 * bh);
+        output("dhPrev (B, H)", dhPrev, bh);
         vector("dh (B, H)", dh, bh);
         vector("xg (B, 3H)", xg, 3 * bh);
         vector("hg (B, 3H)", hg, 3 * bh);
@@ -143,7 +146,7 @@ public final class CheckedKernels implements Kernels {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
-        vector("h (B, H)", h, bh);
+        output("h (B, H)", h, bh);
         vector("pre (B, H)", pre, bh);
         inner.rnnForwardStep(relu, h, pre, batch, hidden);
     }
@@ -153,7 +156,7 @@ public final class CheckedKernels implements Kernels {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
-        vector("dpre (B, H)", dpre, bh);
+        output("dpre (B, H)", dpre, bh);
         vector("dh (B, H)", dh, bh);
         vector("h (B, H)", h, bh);
         inner.rnnBackwardStep(relu, dpre, dh, h, batch, hidden);
@@ -179,24 +182,14 @@ public final class CheckedKernels implements Kernels {
         segment(name, segment, floats);
     }
 
+    /** An output: as {@link #vector}, and not read-only (a native write into a read-only mapping is a SIGSEGV). */
+    static void output(String name, MemorySegment segment, long floats) {
+        segment(name, segment, floats);
+        SegmentChecks.writable(name, segment);
+    }
+
     private static void segment(String name, MemorySegment segment, long floats) {
-        if (segment == null) {
-            throw new IllegalArgumentException(name + " is null");
-        }
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException(name + " is a segment whose arena is closed");
-        }
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
-        }
-        if (segment.address() % Float.BYTES != 0) {
-            throw new IllegalArgumentException(name + " must be 4-byte aligned, got address 0x" + Long.toHexString(segment.address()));
-        }
-        long bytes = floats * Float.BYTES;
-        if (segment.byteSize() < bytes) {
-            throw new IllegalArgumentException(name + " needs " + floats + " floats (" + bytes + " bytes), got a segment of "
-                    + segment.byteSize() + " bytes (" + segment.byteSize() / Float.BYTES + " floats)");
-        }
+        SegmentChecks.check(name, segment, floats, "floats");
     }
 
     /**
@@ -218,18 +211,18 @@ public final class CheckedKernels implements Kernels {
         losses = orNull(losses);
         mask = orNull(mask);
         if (!isNull(dlogits)) {
-            vector("dlogits (N, V)", dlogits, nv);
+            output("dlogits (N, V)", dlogits, nv);
             if (dlogits.address() != logits.address()) {
                 disjoint("dlogits (N, V)", dlogits, "logits (N, V)", logits, nv);
             }
         }
         if (!isNull(losses)) {
-            vector("losses (N)", losses, rows);
+            output("losses (N)", losses, rows);
         }
         if (!isNull(mask)) {
             vector("mask (N)", mask, rows);
         }
-        segment("targets (N) int32", targets, rows);
+        SegmentChecks.check("targets (N) int32", targets, rows, "ints");
         if (!Float.isFinite(gradScale)) {
             throw new IllegalArgumentException("gradScale must be finite, got " + gradScale);
         }
@@ -253,9 +246,9 @@ public final class CheckedKernels implements Kernels {
         if (n < 0) {
             throw new IllegalArgumentException("n must be >= 0, got " + n);
         }
-        vector("param (n)", param, n);
-        vector("expAvg (n)", expAvg, n);
-        vector("expAvgSq (n)", expAvgSq, n);
+        output("param (n)", param, n);
+        output("expAvg (n)", expAvg, n);
+        output("expAvgSq (n)", expAvgSq, n);
         vector("grad (n)", grad, n);
         disjoint("param (n)", param, "expAvg (n)", expAvg, n);
         disjoint("param (n)", param, "expAvgSq (n)", expAvgSq, n);
@@ -284,7 +277,7 @@ public final class CheckedKernels implements Kernels {
         if (n < 0) {
             throw new IllegalArgumentException("n must be >= 0, got " + n);
         }
-        vector("param (n)", param, n);
+        output("param (n)", param, n);
         vector("grad (n)", grad, n);
         disjoint("param (n)", param, "grad (n)", grad, n);
         finiteNonNegative("lr", lr);
@@ -296,7 +289,7 @@ public final class CheckedKernels implements Kernels {
             if (isNull(momentumBuffer)) {
                 throw new IllegalArgumentException("momentum " + momentum + " needs a momentum buffer of " + n + " floats, got NULL");
             }
-            vector("momentumBuffer (n)", momentumBuffer, n);
+            output("momentumBuffer (n)", momentumBuffer, n);
             disjoint("param (n)", param, "momentumBuffer (n)", momentumBuffer, n);
             disjoint("grad (n)", grad, "momentumBuffer (n)", momentumBuffer, n);
         }

@@ -14,9 +14,23 @@ public final class SegmentChecks {
         return s == null || MemorySegment.NULL.equals(s);
     }
 
-    /** An open, off-heap, 4-byte-aligned segment of at least {@code elements} 4-byte elements. */
+    /** An open, off-heap, 4-byte-aligned segment of at least {@code elements} 4-byte elements; null and NULL are refused. */
     public static void require(String name, MemorySegment segment, long elements) {
         if (absent(segment)) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        check(name, segment, elements, "elements");
+    }
+
+    /**
+     * An open, off-heap, 4-byte-aligned segment of at least {@code elements} 4-byte elements
+     * ({@code unit}: "floats", "ints" in the message, which then also gives the segment's count). {@link MemorySegment#NULL} is a segment of 0
+     * bytes here (enough for 0 elements, as BLAS allows). The size test divides instead of
+     * multiplying, so a huge count (n * 4 past a long) is refused, never wrapped around into a small
+     * byte count that would pass and send native code past the end of the segment.
+     */
+    public static void check(String name, MemorySegment segment, long elements, String unit) {
+        if (segment == null) {
             throw new IllegalArgumentException(name + " is null");
         }
         if (!segment.scope().isAlive()) {
@@ -28,10 +42,25 @@ public final class SegmentChecks {
         if (segment.address() % 4 != 0) {
             throw new IllegalArgumentException(name + " must be 4-byte aligned, got address 0x" + Long.toHexString(segment.address()));
         }
-        if (segment.byteSize() < elements * 4) {
-            throw new IllegalArgumentException(name + " needs " + elements + " elements (" + elements * 4 + " bytes), got a segment of "
-                    + segment.byteSize() + " bytes");
+        if (elements < 0 || elements > segment.byteSize() / 4) {
+            String bytes = elements <= Long.MAX_VALUE / 4 ? elements * 4 + " bytes" : "more than 2^63 bytes";
+            String has = unit.equals("elements") ? "" : " (" + segment.byteSize() / 4 + " " + unit + ")";
+            throw new IllegalArgumentException(name + " needs " + elements + " " + unit + " (" + bytes + "), got a segment of "
+                    + segment.byteSize() + " bytes" + has);
         }
+    }
+
+    /** An output buffer must be writable: a native kernel writing into a read-only mapping would crash the JVM. */
+    public static void writable(String name, MemorySegment segment) {
+        if (segment.isReadOnly()) {
+            throw new IllegalArgumentException(name + " is an output and must be writable, got a read-only segment");
+        }
+    }
+
+    /** {@link #require} for an output buffer: also {@link #writable}. */
+    public static void requireWritable(String name, MemorySegment segment, long elements) {
+        require(name, segment, elements);
+        writable(name, segment);
     }
 
     public static void nonNegative(String name, int value) {

@@ -62,18 +62,20 @@ public final class Embedding {
      * @param ids (N) int32 token ids in [0, V)
      */
     public void forward(MemorySegment out, MemorySegment ids, int rows) {
+        Layers.alive(weight, "Embedding", prefix, false);
         Layers.nonNegative("rows", rows);
         Layers.require("ids (N) int32", ids, rows);
         checkIds(ids, null, 0, rows);
-        Layers.require("out (N, E)", out, (long) rows * dim);
+        Layers.requireWritable("out (N, E)", out, (long) rows * dim);
         gather(out, ids, null, 0, rows);
     }
 
     /** The same with the ids in {@code ids[offset .. offset + rows)}. */
     public void forward(MemorySegment out, int[] ids, int offset, int rows) {
+        Layers.alive(weight, "Embedding", prefix, false);
         Layers.range("ids", ids, offset, rows);
         checkIds(null, ids, offset, rows);
-        Layers.require("out (N, E)", out, (long) rows * dim);
+        Layers.requireWritable("out (N, E)", out, (long) rows * dim);
         gather(out, null, ids, offset, rows);
     }
 
@@ -83,6 +85,7 @@ public final class Embedding {
      * @param ids  (N) the token ids forward was given
      */
     public void backward(MemorySegment dOut, MemorySegment ids, int rows) {
+        Layers.alive(weightGrad, "Embedding", prefix, true);
         Layers.nonNegative("rows", rows);
         Layers.require("ids (N) int32", ids, rows);
         checkIds(ids, null, 0, rows);
@@ -92,6 +95,7 @@ public final class Embedding {
 
     /** The same with the ids in {@code ids[offset .. offset + rows)}. */
     public void backward(MemorySegment dOut, int[] ids, int offset, int rows) {
+        Layers.alive(weightGrad, "Embedding", prefix, true);
         Layers.range("ids", ids, offset, rows);
         checkIds(null, ids, offset, rows);
         Layers.require("dOut (N, E)", dOut, (long) rows * dim);

@@ -32,6 +32,18 @@ final class Layers {
         SegmentChecks.require(name, segment, elements);
     }
 
+    /** {@link #require} for a buffer the layer writes: also not read-only. */
+    static void requireWritable(String name, MemorySegment segment, long elements) {
+        SegmentChecks.requireWritable(name, segment, elements);
+    }
+
+    /** The layer's parameter (or gradient) tensor is still alive: its slab was not closed. No allocation unless it throws. */
+    static void alive(Tensor t, String layer, String prefix, boolean gradient) {
+        if (!t.isAlive()) {
+            throw new IllegalStateException((gradient ? "the gradient of " : "") + layer + " '" + prefix + "weight' is used after its slab was closed");
+        }
+    }
+
     /** null or {@link MemorySegment#NULL}: an optional buffer left out. */
     static boolean absent(MemorySegment s) {
         return SegmentChecks.absent(s);
@@ -39,6 +51,12 @@ final class Layers {
 
     static void nonNegative(String name, int value) {
         SegmentChecks.nonNegative(name, value);
+    }
+
+    static void notNull(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
     }
 
     /** ids[offset .. offset + rows) lies inside the array. */

@@ -82,10 +82,11 @@ public final class Linear {
      * @param x (N, in)
      */
     public void forward(MemorySegment y, MemorySegment x, int rows) {
+        Layers.alive(weight, "Linear", prefix, false);
         Layers.nonNegative("rows", rows);
         long nIn = (long) rows * in, nOut = (long) rows * out;
         Layers.require("x (N, in)", x, nIn);
-        Layers.require("y (N, out)", y, nOut);
+        Layers.requireWritable("y (N, out)", y, nOut);
         Layers.disjoint("y (N, out)", y, nOut, "x (N, in)", x, nIn);
         MemorySegment b = bias.segment(), w = weight.segment();
         long rowBytes = (long) out * Float.BYTES;
@@ -101,6 +102,8 @@ public final class Linear {
 
     /** {@link #forward(MemorySegment, MemorySegment, int)} over tensors: x (..., in), y (..., out) with the same rows. */
     public void forward(Tensor y, Tensor x) {
+        Layers.notNull("y", y);
+        Layers.notNull("x", x);
         forward(y.segment(), x.segment(), rows("x", x, in, "y", y, out));
     }
 
@@ -113,13 +116,15 @@ public final class Linear {
      * @param x  (N, in) the input forward was given
      */
     public void backward(MemorySegment dx, MemorySegment dy, MemorySegment x, int rows) {
+        Layers.alive(weight, "Linear", prefix, false);
+        Layers.alive(weightGrad, "Linear", prefix, true);
         Layers.nonNegative("rows", rows);
         long nIn = (long) rows * in, nOut = (long) rows * out;
         Layers.require("dy (N, out)", dy, nOut);
         Layers.require("x (N, in)", x, nIn);
         boolean inputGradient = !Layers.absent(dx);
         if (inputGradient) {
-            Layers.require("dx (N, in)", dx, nIn);
+            Layers.requireWritable("dx (N, in)", dx, nIn);
             Layers.disjoint("dx (N, in)", dx, nIn, "dy (N, out)", dy, nOut);
         }
         if (rows == 0) {
@@ -149,6 +154,8 @@ public final class Linear {
 
     /** {@link #backward(MemorySegment, MemorySegment, MemorySegment, int)} over tensors; dx may be null. */
     public void backward(Tensor dx, Tensor dy, Tensor x) {
+        Layers.notNull("dy", dy);
+        Layers.notNull("x", x);
         int rows = rows("x", x, in, "dy", dy, out);
         if (dx != null && dx.size() != x.size()) {
             throw new IllegalArgumentException("dx must have x's " + x.size() + " elements, got " + dx.size());

@@ -24,6 +24,8 @@ public final class CharModel implements AutoCloseable {
                 throw new IllegalArgumentException("char model needs a cell, embedding >= 1, hidden >= 1, layers >= 1; got "
                         + cell + ", " + embedding + ", " + hidden + ", " + layers);
             }
+            // the recurrent part's own checks (dropout in [0, 1), sizes that fit); the fields are not set yet
+            RnnConfig.builder(cell, embedding, hidden).layers(layers).dropout(dropout).seed(seed).build();
         }
 
         RnnConfig rnn() {
@@ -45,15 +47,26 @@ public final class CharModel implements AutoCloseable {
     private final Linear head;
 
     public CharModel(Config config, CharVocabulary vocabulary, Kernels kernels) {
+        if (config == null || vocabulary == null || kernels == null) {
+            throw new IllegalArgumentException("a char model needs a config, a vocabulary and kernels; got config " + config
+                    + ", vocabulary " + (vocabulary == null ? "null" : vocabulary.size() + " characters") + ", kernels "
+                    + (kernels == null ? "null" : kernels.name()));
+        }
         this.config = config;
         this.vocabulary = vocabulary;
         this.kernels = kernels;
         Slab.Layout layout = layout(config, vocabulary.size());
         this.parameters = Slab.allocate("char-model parameters", layout);
         this.gradients = Slab.allocate("char-model gradients", layout);
-        this.embedding = new Embedding(parameters, gradients, EMBEDDING, vocabulary.size(), config.embedding(), config.seed());
-        this.rnn = Rnn.inSlabs(config.rnn(), kernels, parameters, gradients, RNN);
-        this.head = new Linear(kernels, parameters, gradients, HEAD, config.hidden(), vocabulary.size(), config.seed() + 1);
+        try {
+            this.embedding = new Embedding(parameters, gradients, EMBEDDING, vocabulary.size(), config.embedding(), config.seed());
+            this.rnn = Rnn.inSlabs(config.rnn(), kernels, parameters, gradients, RNN);
+            this.head = new Linear(kernels, parameters, gradients, HEAD, config.hidden(), vocabulary.size(), config.seed() + 1);
+        } catch (RuntimeException | Error e) {
+            parameters.close();
+            gradients.close();
+            throw e;
+        }
     }
 
     /** embedding.weight (V, E); rnn.* (PyTorch names); head.weight (V, H), head.bias (V). */

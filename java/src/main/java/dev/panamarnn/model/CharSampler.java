@@ -15,15 +15,19 @@ import java.util.SplittableRandom;
 public final class CharSampler implements AutoCloseable {
     private final CharModel model;
     private final TruncatedBptt stream;     // T = 1, B = 1: one character per step
-    private final Arena arena = Arena.ofConfined();
+    private final Arena arena;
     private final Tensor embedded;          // (1, 1, E)
     private final MemorySegment logits;     // (1, V)
     private final int[] token = new int[1];
     private final double[] probabilities;
 
     public CharSampler(CharModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is required");
+        }
         this.model = model;
-        this.stream = new TruncatedBptt(model.rnn(), 1, 1, 1);
+        this.stream = new TruncatedBptt(model.rnn(), 1, 1, 1);   // throws when the model is closed
+        this.arena = Arena.ofConfined();
         this.embedded = Tensor.allocate(arena, 1, 1, model.config().embedding());
         this.logits = arena.allocate((long) model.vocabulary().size() * Float.BYTES, 64);
         this.probabilities = new double[model.vocabulary().size()];

@@ -25,6 +25,11 @@ public final class SeriesModel implements AutoCloseable {
                 throw new IllegalArgumentException("series model needs a cell, hidden >= 1, layers >= 1, std > 0, period >= 1; got "
                         + cell + ", " + hidden + ", " + layers + ", " + std + ", " + period);
             }
+            if (!Double.isFinite(mean) || !Double.isFinite(std)) {
+                throw new IllegalArgumentException("series model normalisation needs a finite mean and std, got mean " + mean
+                        + ", std " + std);
+            }
+            RnnConfig.builder(cell, 1, hidden).layers(layers).seed(seed).build();   // the recurrent part's own checks
         }
 
         RnnConfig rnn() {
@@ -43,13 +48,35 @@ public final class SeriesModel implements AutoCloseable {
     private final Linear head;
 
     public SeriesModel(Config config, Kernels kernels) {
+        if (config == null || kernels == null) {
+            throw new IllegalArgumentException("a series model needs a config and kernels; got config " + config + ", kernels "
+                    + (kernels == null ? "null" : kernels.name()));
+        }
         this.config = config;
         this.kernels = kernels;
         Slab.Layout layout = layout(config);
         this.parameters = Slab.allocate("series-model parameters", layout);
         this.gradients = Slab.allocate("series-model gradients", layout);
-        this.rnn = Rnn.inSlabs(config.rnn(), kernels, parameters, gradients, RNN);
-        this.head = new Linear(kernels, parameters, gradients, HEAD, config.hidden(), 1, config.seed() + 1);
+        try {
+            this.rnn = Rnn.inSlabs(config.rnn(), kernels, parameters, gradients, RNN);
+            this.head = new Linear(kernels, parameters, gradients, HEAD, config.hidden(), 1, config.seed() + 1);
+        } catch (RuntimeException | Error e) {
+            parameters.close();
+            gradients.close();
+            throw e;
+        }
+    }
+
+    /** Every value finite (a NaN would silently turn every later forecast into NaN). */
+    static void requireFinite(String name, double[] values) {
+        if (values == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] must be finite, got " + values[i]);
+            }
+        }
     }
 
     public static Slab.Layout layout(Config config) {
@@ -96,6 +123,7 @@ public final class SeriesModel implements AutoCloseable {
      * {@code horizon} values, feeding each prediction back in.
      */
     public double[] forecast(double[] history, int horizon) {
+        requireFinite("history", history);
         if (history.length < 1 || horizon < 1) {
             throw new IllegalArgumentException("forecast needs at least one past value and horizon >= 1, got "
                     + history.length + " and " + horizon);
@@ -123,6 +151,8 @@ public final class SeriesModel implements AutoCloseable {
      * reading the history and the true values tail[0..i-1].
      */
     public double[] oneStepForecasts(double[] history, double[] tail) {
+        requireFinite("history", history);
+        requireFinite("tail", tail);
         if (history.length < 1 || tail.length < 1) {
             throw new IllegalArgumentException("need at least one past value and one value to forecast, got "
                     + history.length + " and " + tail.length);

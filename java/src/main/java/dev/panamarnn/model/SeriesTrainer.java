@@ -26,7 +26,7 @@ public final class SeriesTrainer implements AutoCloseable {
     private final SplittableRandom random;
     private final Kernels kernels;
     private final Workspace workspace;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final int rows;                 // T*B
     private final Tensor x;                 // (T, B, 1)
     private final MemorySegment target;     // (T*B, 1)
@@ -34,13 +34,23 @@ public final class SeriesTrainer implements AutoCloseable {
     private final MemorySegment dPrediction;// (T*B, 1)
     private final Tensor dOutput;           // (T, B, H)
     private long step;
+    private boolean closed;
 
     public SeriesTrainer(SeriesModel model, double[] training, int window, int batch, double clipNorm,
                          Optimizer optimizer, long seed) {
-        if (training.length < window + 1) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is null");
+        }
+        if (window < 1 || batch < 1) {
+            throw new IllegalArgumentException("window and batch must be >= 1, got " + window + " and " + batch);
+        }
+        SeriesModel.requireFinite("training", training);
+        if (training.length < window + 1L) {
             throw new IllegalArgumentException("the training part has " + training.length + " values; windows of "
                     + window + " need at least " + (window + 1));
         }
+        TrainingStep.requireOptimizerOf(optimizer, model.parameters(), model.gradients());
+        TrainingStep.requireClipNorm(clipNorm);
         this.model = model;
         this.normalised = new double[training.length];
         for (int i = 0; i < training.length; i++) {
@@ -54,6 +64,7 @@ public final class SeriesTrainer implements AutoCloseable {
         this.random = new SplittableRandom(seed);
         this.kernels = model.kernels();
         this.workspace = model.rnn().workspace(window, batch);
+        this.arena = Arena.ofShared();
         this.rows = window * batch;
         this.x = Tensor.allocate(arena, window, batch, 1);
         this.target = arena.allocate((long) rows * Float.BYTES, 64);
@@ -63,6 +74,9 @@ public final class SeriesTrainer implements AutoCloseable {
     }
 
     public TrainingStep trainStep() {
+        if (closed) {
+            throw new IllegalStateException("this SeriesTrainer is closed");
+        }
         for (int b = 0; b < batch; b++) {
             int start = random.nextInt(normalised.length - window);
             for (int t = 0; t < window; t++) {
@@ -86,7 +100,10 @@ public final class SeriesTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         workspace.close();
-        arena.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

@@ -24,6 +24,10 @@ public final class TextTrainer implements AutoCloseable {
             if (batch < 1 || window < 1) {
                 throw new IllegalArgumentException("batch and window must be >= 1, got " + batch + " and " + window);
             }
+            TrainingStep.requireClipNorm(clipNorm);
+            if (maxNonFiniteInARow < 0) {
+                throw new IllegalArgumentException("maxNonFiniteInARow must be >= 0, got " + maxNonFiniteInARow);
+            }
         }
     }
 
@@ -34,7 +38,7 @@ public final class TextTrainer implements AutoCloseable {
     private final NonFiniteGuard guard;
     private final Kernels kernels;
     private final TruncatedBptt tbptt;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final int rows;                 // T*B
     private final int vocabularySize;
     private final int streamLength;         // L: training tokens per stream
@@ -46,8 +50,19 @@ public final class TextTrainer implements AutoCloseable {
     private final Tensor dOutput;           // (T, B, H)
     private int position;                   // offset inside each stream of the next window
     private long step;
+    private boolean closed;
 
     public TextTrainer(CharModel model, TextCorpus corpus, Settings settings, Optimizer optimizer) {
+        if (model == null || corpus == null || settings == null) {
+            throw new IllegalArgumentException("a text trainer needs a model, a corpus and settings; got model " + model
+                    + ", corpus " + corpus + ", settings " + settings);
+        }
+        TrainingStep.requireOptimizerOf(optimizer, model.parameters(), model.gradients());
+        if (!corpus.vocabulary().serialise().equals(model.vocabulary().serialise())) {
+            throw new IllegalArgumentException("the corpus's vocabulary (" + corpus.vocabulary().size()
+                    + " characters) is not the model's (" + model.vocabulary().size() + " characters): its token ids would "
+                    + "mean other characters");
+        }
         this.model = model;
         this.corpus = corpus;
         this.settings = settings;
@@ -63,6 +78,7 @@ public final class TextTrainer implements AutoCloseable {
                     + b + " streams of windows of " + t + " characters; use a smaller batch or window");
         }
         this.tbptt = new TruncatedBptt(model.rnn(), t, t, b);
+        this.arena = Arena.ofShared();
         this.inputs = new int[rows];
         this.targets = arena.allocate((long) rows * Integer.BYTES, 64);
         this.embedded = Tensor.allocate(arena, t, b, model.config().embedding());
@@ -77,6 +93,12 @@ public final class TextTrainer implements AutoCloseable {
 
     /** Restores the step counter and stream position of a checkpoint. */
     public void resumeAt(long step, int position) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step must be >= 0, got " + step);
+        }
+        if (position < 0 || position > streamLength) {
+            throw new IllegalArgumentException("position must be in [0, " + streamLength + "] (characters per stream), got " + position);
+        }
         this.step = step;
         this.position = position;
     }
@@ -98,6 +120,7 @@ public final class TextTrainer implements AutoCloseable {
 
     /** One window: forward, loss, backward, clipping, optimizer step. */
     public TrainingStep trainStep() {
+        checkOpen();
         int t = settings.window(), b = settings.batch();
         if (position + t + 1 > streamLength) {     // end of the streams: start again from zero state
             position = 0;
@@ -129,6 +152,7 @@ public final class TextTrainer implements AutoCloseable {
      * character, read as B streams from zero state without dropout. Does not touch the training state.
      */
     public double validationBitsPerCharacter(int maxCharacters) {
+        checkOpen();
         int t = settings.window(), b = settings.batch();
         int perStream = Math.min(corpus.validationLength(), maxCharacters) / b;
         if (perStream < t + 1) {
@@ -157,9 +181,18 @@ public final class TextTrainer implements AutoCloseable {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this TextTrainer is closed");
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
         tbptt.close();
-        arena.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

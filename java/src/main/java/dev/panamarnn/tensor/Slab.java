@@ -38,6 +38,9 @@ public final class Slab implements AutoCloseable {
 
     /** A new zero-filled slab with the given layout. */
     public static Slab allocate(String name, Layout layout) {
+        if (layout == null) {
+            throw new IllegalArgumentException("layout is null (slab '" + name + "')");
+        }
         return new Slab(name, layout);
     }
 
@@ -132,14 +135,24 @@ public final class Slab implements AutoCloseable {
             private final java.util.HashSet<String> names = new java.util.HashSet<>();
             private long offset;
 
+            /** Adds a line; a negative dimension is an IllegalArgumentException, a byte count past a long an ArithmeticException. */
             public Builder add(String name, int... shape) {
-                if (!names.add(name)) {
+                if (name == null) {
+                    throw new IllegalArgumentException("tensor name is null");
+                }
+                if (names.contains(name)) {
                     throw new IllegalArgumentException("duplicate tensor name '" + name + "' in a slab layout");
                 }
-                long elements = Tensor.elementCount(shape);
-                entries.add(new Entry(name, shape.clone(), elements, offset));
+                long elements = Tensor.elementCount(shape);   // elements * 4 fits a long
                 long bytes = elements * Float.BYTES;
-                offset = Math.addExact(offset, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+                long padded = bytes + (ALIGNMENT - 1 - (bytes + ALIGNMENT - 1) % ALIGNMENT);   // rounded up to ALIGNMENT
+                if (padded < bytes || offset > Long.MAX_VALUE - padded) {
+                    throw new ArithmeticException("slab layout too large: adding '" + name + "' " + Arrays.toString(shape)
+                            + " (" + bytes + " bytes) at offset " + offset + " overflows a byte count");
+                }
+                names.add(name);
+                entries.add(new Entry(name, shape.clone(), elements, offset));
+                offset += padded;
                 return this;
             }
 

@@ -26,6 +26,9 @@ public final class Tensor {
 
     /** A tensor of the given shape over {@code segment}, which must hold exactly that many floats. */
     public static Tensor of(MemorySegment segment, int... shape) {
+        if (segment == null) {
+            throw new IllegalArgumentException("segment is null");
+        }
         long size = elementCount(shape);
         if (segment.byteSize() != size * Float.BYTES) {
             throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes cannot hold shape "
@@ -36,12 +39,25 @@ public final class Tensor {
 
     /** A zero-filled tensor allocated in {@code arena} (64-byte aligned). */
     public static Tensor allocate(Arena arena, int... shape) {
+        if (arena == null) {
+            throw new IllegalArgumentException("arena is null");
+        }
         long size = elementCount(shape);
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("cannot allocate a tensor " + Arrays.toString(shape) + ": the arena is closed");
+        }
         return new Tensor(arena.allocate(size * Float.BYTES, 64), shape.clone(), size);
     }
 
-    /** Number of elements of a shape; every dimension must be >= 0 and the total must fit a byte count. */
+    /**
+     * Number of elements of a shape; every dimension must be >= 0 ({@link IllegalArgumentException})
+     * and the byte count must fit a long ({@link ArithmeticException} naming the shape otherwise —
+     * the type model-file readers catch to report a hostile header).
+     */
     public static long elementCount(int... shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("shape is null");
+        }
         if (shape.length == 0) {
             throw new IllegalArgumentException("a tensor needs at least one dimension, got shape []");
         }
@@ -50,9 +66,12 @@ public final class Tensor {
             if (d < 0) {
                 throw new IllegalArgumentException("dimensions must be >= 0, got shape " + Arrays.toString(shape));
             }
-            n = Math.multiplyExact(n, (long) d);
+            if (d != 0 && n > Long.MAX_VALUE / Float.BYTES / d) {
+                throw new ArithmeticException("shape " + Arrays.toString(shape) + " has too many elements: its byte count "
+                        + "overflows a long (at most " + Long.MAX_VALUE / Float.BYTES + " floats)");
+            }
+            n *= d;
         }
-        Math.multiplyExact(n, (long) Float.BYTES);
         return n;
     }
 
@@ -89,11 +108,13 @@ public final class Tensor {
 
     public float get(long index) {
         checkIndex(index);
+        checkAlive();
         return segment.getAtIndex(FLOAT, index);
     }
 
     public void set(long index, float value) {
         checkIndex(index);
+        checkAlive();
         segment.setAtIndex(FLOAT, index, value);
     }
 
@@ -102,11 +123,15 @@ public final class Tensor {
         if (shape.length != 2 || row < 0 || row >= shape[0] || col < 0 || col >= shape[1]) {
             throw new IndexOutOfBoundsException("(" + row + ", " + col + ") outside shape " + Arrays.toString(shape));
         }
+        checkAlive();
         return segment.getAtIndex(FLOAT, (long) row * shape[1] + col);
     }
 
     /** Copies {@code values} (exactly {@link #size()} floats, row-major) into the tensor. */
     public Tensor copyFrom(float[] values) {
+        if (values == null) {
+            throw new IllegalArgumentException("values is null; expected " + size + " values for shape " + Arrays.toString(shape));
+        }
         if (values.length != size) {
             throw new IllegalArgumentException("expected " + size + " values for shape " + Arrays.toString(shape)
                     + ", got " + values.length);

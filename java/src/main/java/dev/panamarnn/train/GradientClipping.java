@@ -29,6 +29,7 @@ public final class GradientClipping {
     /** sqrt(sum of every gradient squared), over the whole slab. */
     public static float globalNorm(Kernels kernels, Slab gradients) {
         Kernels k = Segments.unchecked(kernels);
+        requireSlab(gradients);
         MemorySegment all = gradients.all();
         long n = all.byteSize() / Float.BYTES;
         if (n <= CHUNK) {
@@ -50,6 +51,7 @@ public final class GradientClipping {
      */
     public static float clipByGlobalNorm(Kernels kernels, Slab gradients, double maxNorm) {
         Segments.finitePositive("maxNorm", maxNorm);
+        requireSlab(gradients);
         float norm = globalNorm(kernels, gradients);
         if (!Float.isFinite(norm)) {
             return norm;
@@ -67,9 +69,16 @@ public final class GradientClipping {
         return norm;
     }
 
+    private static void requireSlab(Slab gradients) {
+        if (gradients == null) {
+            throw new IllegalArgumentException("the gradients slab is null");
+        }
+    }
+
     /** Clamps every gradient to [-clipValue, clipValue] (clipValue finite and >= 0); NaN stays NaN. */
     public static void clipByValue(Slab gradients, double clipValue) {
         Segments.finiteNonNegative("clipValue", clipValue);
+        requireSlab(gradients);
         float c = (float) clipValue;
         MemorySegment all = gradients.all();
         long n = all.byteSize() / Float.BYTES;

@@ -30,7 +30,9 @@ public final class MeanSquaredError {
      */
     public static double forwardBackward(MemorySegment dprediction, MemorySegment prediction, MemorySegment target,
                                          MemorySegment mask, int rows, int dim) {
-        Segments.require("dprediction (N, D)", dprediction, (long) rows * dim);
+        if (Segments.absent(dprediction)) {
+            throw new IllegalArgumentException("dprediction (N, D) is null");
+        }
         return run(dprediction, prediction, target, mask, rows, dim);
     }
 
@@ -44,9 +46,12 @@ public final class MeanSquaredError {
         Segments.nonNegative("rows", rows);
         Segments.positive("dim", dim);
         long nd = (long) rows * dim;
+        boolean gradient = !Segments.absent(dprediction);
+        if (gradient) {
+            Segments.requireWritable("dprediction (N, D)", dprediction, nd);
+        }
         Segments.require("prediction (N, D)", prediction, nd);
         Segments.require("target (N, D)", target, nd);
-        boolean gradient = !Segments.absent(dprediction);
         if (gradient) {
             Segments.sameOrDisjoint("dprediction (N, D)", dprediction, "prediction (N, D)", prediction, nd);
             Segments.sameOrDisjoint("dprediction (N, D)", dprediction, "target (N, D)", target, nd);

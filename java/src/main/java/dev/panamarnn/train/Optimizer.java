@@ -47,6 +47,10 @@ public abstract sealed class Optimizer implements AutoCloseable permits Sgd, Ada
         if (parameters == null || gradients == null) {
             throw new IllegalArgumentException("parameters and gradients are required");
         }
+        if (parameters == gradients) {
+            throw new IllegalArgumentException("the gradient slab must be another slab than the parameters, got '"
+                    + parameters.name() + "' for both");
+        }
         requireSameLayout(parameters.layout(), gradients.layout());
         parameters.all();   // open, or IllegalStateException
         gradients.all();

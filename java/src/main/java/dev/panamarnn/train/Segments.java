@@ -27,6 +27,11 @@ final class Segments {
         SegmentChecks.require(name, segment, elements);
     }
 
+    /** {@link #require} for a buffer that is written: also not read-only. */
+    static void requireWritable(String name, MemorySegment segment, long elements) {
+        SegmentChecks.requireWritable(name, segment, elements);
+    }
+
     /** The first {@code elements} elements of a and b are the same memory or share no byte. */
     static void sameOrDisjoint(String aName, MemorySegment a, String bName, MemorySegment b, long elements) {
         long bytes = elements * 4;

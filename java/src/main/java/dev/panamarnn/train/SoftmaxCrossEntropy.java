@@ -48,7 +48,9 @@ public final class SoftmaxCrossEntropy {
     public static double forwardBackward(Kernels kernels, MemorySegment dlogits, MemorySegment rowLosses,
                                          MemorySegment logits, MemorySegment targets, MemorySegment mask,
                                          int rows, int vocab) {
-        Segments.require("dlogits (N, V)", dlogits, (long) rows * vocab);
+        if (Segments.absent(dlogits)) {
+            throw new IllegalArgumentException("dlogits (N, V) is null");
+        }
         return run(kernels, dlogits, rowLosses, logits, targets, mask, rows, vocab);
     }
 
@@ -70,6 +72,9 @@ public final class SoftmaxCrossEntropy {
         Segments.nonNegative("rows", rows);
         Segments.positive("vocab", vocab);
         long nv = (long) rows * vocab;
+        if (!Segments.absent(dlogits)) {
+            Segments.requireWritable("dlogits (N, V)", dlogits, nv);
+        }
         Segments.require("logits (N, V)", logits, nv);
         Segments.require("targets (N)", targets, rows);
         if (!Segments.absent(dlogits)) {
@@ -78,7 +83,7 @@ public final class SoftmaxCrossEntropy {
         if (Segments.absent(rowLosses)) {
             rowLosses = MemorySegment.NULL;
         } else {
-            Segments.require("rowLosses (N)", rowLosses, rows);
+            Segments.requireWritable("rowLosses (N)", rowLosses, rows);
         }
         if (Segments.absent(mask)) {
             mask = MemorySegment.NULL;
