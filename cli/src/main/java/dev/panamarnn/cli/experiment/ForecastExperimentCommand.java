@@ -94,22 +94,25 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
             double inputMean = Arrays.stream(split.trainingInput()).average().orElseThrow();
             double[] constant = new double[h];
             Arrays.fill(constant, inputMean);
+            double[] drift = spec.transform().invertForecast(history, constant);
             if (spec.transform().lag() > 0) {
-                rows.add(row("seasonal naive + drift (mean of the network input)", "-",
-                        spec.transform().invertForecast(history, constant),
+                rows.add(row("seasonal naive + drift (mean of the network input)", "-", drift,
                         spec.transform().invertOneStep(history, truth, constant), truth, history, scale));
             } else {
                 rows.add(row("historical mean", "-", spec.transform().invertForecast(history, constant),
                         spec.transform().invertOneStep(history, truth, constant), truth, history, scale));
             }
             double[] t = data.time();
-            int shown = Math.min(history.length, 3 * h);
+            int shown = Math.min(history.length, Math.max(3 * h, 96));
             double[] tailTime = Arrays.copyOfRange(t, history.length, t.length);
             List<Plots.Line> lines = new ArrayList<>(List.of(
                     new Plots.Line("history", Arrays.copyOfRange(t, history.length - shown, history.length),
                             Arrays.copyOfRange(history, history.length - shown, history.length), Color.DARK_GRAY),
                     new Plots.Line("truth (held out)", tailTime, truth, Color.BLACK),
                     new Plots.Line("seasonal naive (m=" + m + ")", tailTime, seasonal, new Color(0x1f77b4))));
+            if (spec.transform().lag() > 0) {
+                lines.add(new Plots.Line("seasonal naive + drift", tailTime, drift, new Color(0x9467bd)));
+            }
             Color[][] colors = {{new Color(0xd62728), new Color(0xff9896)}, {new Color(0x2ca02c), new Color(0x98df8a)}};
             int c = 0;
             for (CellType cell : cellList) {
@@ -126,7 +129,7 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
                     List.of("method", "steps", h + "-step MAE", h + "-step RMSE", h + "-step MASE", "1-step MAE", "1-step RMSE", "1-step MASE"),
                     rows);
             Path png = options.outputDirectory().resolve("forecast-" + spec.id() + ".png");
-            Plots.lines(png, spec.id() + ": held-out " + h + " values, " + h + "-step and rolling 1-step forecasts", "time", "value", lines);
+            ForecastPlot.write(png, spec.id() + ": held-out " + h + " values, " + h + "-step and rolling 1-step forecasts", lines);
             report.figure(png);
             report.setting(spec.id() + "_transform", spec.transform().description());
             report.setting(spec.id() + "_horizon", h);
