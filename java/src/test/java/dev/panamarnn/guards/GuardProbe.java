@@ -14,7 +14,7 @@ import java.util.List;
  * <pre>
  *   START name / PASS name / FAIL name: reason (one line) / DONE cases=N checks=M
  * </pre>
- * {@code crash} mode calls the unchecked native kernels with a null pointer on purpose: the
+ * Arguments: case names to run only those. {@code crash} calls the unchecked native kernels with a null pointer on purpose: the
  * parent's test that a crash is reported as a failure (with the hs_err file), not a lost run.
  */
 public final class GuardProbe {
@@ -29,7 +29,12 @@ public final class GuardProbe {
             System.out.println("PASS crash on purpose (it did not crash)");
             return;
         }
-        run(GuardCase.reachingKernels(kernels));
+        List<GuardCase> cases = GuardCase.reachingKernels(kernels);
+        if (args.length > 0) {   // only the named cases (to find every case that crashes, one child each)
+            List<String> names = List.of(args);
+            cases = cases.stream().filter(c -> names.contains(c.name())).toList();
+        }
+        run(cases);
     }
 
     static void run(List<GuardCase> cases) {

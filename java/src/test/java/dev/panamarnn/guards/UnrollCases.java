@@ -224,6 +224,23 @@ final class UnrollCases {
                     }
                     float[] padded = ws.forward(x, new int[] {3, 1}, null, null, false).toArray();
                     Guards.check(java.util.Arrays.equals(clean, padded), "NaN at padded steps changed the output");
+                    // documented: dOutput values at padded steps are ignored, even NaN
+                    Tensor dOut = Tensor.allocate(arena, 3, 2, 4);
+                    dOut.fill(1f);
+                    rnn.zeroGradients();
+                    ws.forward(x, new int[] {3, 1}, null, null, true);
+                    ws.backward(dOut, null, null);
+                    float[] dW = rnn.gradient("weight_hh_l0").toArray();
+                    for (int t = 1; t < 3; t++) {
+                        for (int j = 0; j < 4; j++) {
+                            dOut.set(((long) t * 2 + 1) * 4 + j, Float.NaN);
+                        }
+                    }
+                    rnn.zeroGradients();
+                    ws.forward(x, new int[] {3, 1}, null, null, true);
+                    ws.backward(dOut, null, null);
+                    Guards.check(java.util.Arrays.equals(dW, rnn.gradient("weight_hh_l0").toArray()),
+                            "NaN in dOutput at padded steps changed the gradients");
                     x.set(0, Float.NaN);                                    // a NaN at a real step propagates (not an exception)
                     float first = ws.forward(x, new int[] {3, 1}, null, null, false).get(0);
                     Guards.check(Float.isNaN(first), "NaN in x at a real step must give NaN, got " + first);
