@@ -15,7 +15,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The forecast figure: {@link Plots#lines}'s style with the legend below the plot instead of in
+ * The forecast figure: {@link Plots#lines}'s style with the legend to the right of the plot instead of in
  * its top-right corner, where a rising series' held-out tail and its forecasts are drawn. (If
  * Plots gains a legend-position argument this class can go.) Written atomically, as Plots does.
  */
@@ -24,11 +24,11 @@ final class ForecastPlot {
 
     static void write(Path file, String title, List<Plots.Line> lines) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(1000).height(620).title(title).xAxisTitle("time").yAxisTitle("value").build();
+        XYChart chart = new XYChartBuilder().width(1100).height(560).title(title).xAxisTitle("time").yAxisTitle("value").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
         chart.getStyler().setXAxisDecimalPattern("0.##");
         for (Plots.Line line : lines) {
             XYSeries series = chart.addSeries(line.name(), line.x(), line.y());
