@@ -198,6 +198,14 @@ public final class Rnn implements AutoCloseable {
         }
     }
 
+    /** Backward adds into the gradient slab: it must be open too (it may be closed apart from the parameters). */
+    void checkGradientsOpen() {
+        checkOpen();
+        if (!gradients.isOpen()) {
+            throw new IllegalStateException("the gradient slab '" + gradients.name() + "' of this Rnn is closed");
+        }
+    }
+
     @Override
     public void close() {
         if (ownsSlabs) {

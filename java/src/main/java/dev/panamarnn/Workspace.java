@@ -196,7 +196,7 @@ public final class Workspace implements AutoCloseable {
             }
             expectShape("dcN", dcN, stateShape, "(L*D, B, H)");
         }
-        rnn.checkOpen();
+        rnn.checkGradientsOpen();
         long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {

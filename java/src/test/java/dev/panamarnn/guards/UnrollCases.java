@@ -184,8 +184,12 @@ final class UnrollCases {
                 Rnn rnn = Rnn.inSlabs(GRU, k, p, g, "rnn.");
                 try (Workspace ws = rnn.workspace(2, 1); Arena arena = Arena.ofConfined()) {
                     Tensor x = Tensor.allocate(arena, 2, 1, 3);
+                    ws.forward(x, null, null, null, true);
+                    g.close();                           // only the gradients: forward still works, backward cannot add into them
+                    ok(() -> ws.forward(x, null, null, null, true));
+                    expect(IllegalStateException.class, () -> ws.backward(Tensor.allocate(arena, 2, 1, 4), null, null),
+                            "the gradient slab 'grads' of this Rnn is closed");
                     p.close();
-                    g.close();
                     expect(IllegalStateException.class, () -> ws.forward(x, null, null, null, false), "this Rnn is closed");
                     expect(IllegalStateException.class, () -> rnn.workspace(2, 1), "this Rnn is closed");
                 }
