@@ -54,9 +54,20 @@ public final class Plots {
         Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".part.png");
         try {
             BitmapEncoder.saveBitmap(chart, temp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            readableByAll(temp);
             Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Gives a finished file the usual rw-r--r-- mode: temporary files are created owner-only
+     * (0600), which would otherwise carry over to the figure. No-op where POSIX modes don't exist.
+     */
+    public static void readableByAll(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 }

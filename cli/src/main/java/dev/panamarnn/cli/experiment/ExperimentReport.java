@@ -2,6 +2,7 @@ package dev.panamarnn.cli.experiment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.panamarnn.cli.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -104,6 +105,7 @@ public final class ExperimentReport {
         Path temp = Files.createTempFile(file.getParent(), name, ".json.part");
         try {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(temp.toFile(), document);
+            Plots.readableByAll(temp);
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
