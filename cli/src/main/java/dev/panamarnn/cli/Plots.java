@@ -10,6 +10,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG charts (XChart) written atomically: loss curves, forecasts and the experiments' figures. */
@@ -31,11 +32,13 @@ public final class Plots {
     public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(1000).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        XYChart chart = new XYChartBuilder().width(1100).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        // the legend right of the plot, where it covers no curve (a rising series ends top right)
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
         chart.getStyler().setXAxisDecimalPattern("0.##");   // years as 1963.75, not 1,963.75
         for (Line line : lines) {
             if (line.x().length == 0) {

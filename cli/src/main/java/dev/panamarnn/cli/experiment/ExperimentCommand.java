@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /**
  * {@code rnn experiment}: runnable demonstrations of what recurrent networks are for. Each
  * subcommand takes a seed and a time budget, prints a results table and writes its figures (PNG)
- * and a JSON record of the numbers it printed; docs/experiments.md shows them with a reading.
+ * and a JSON record of the numbers it printed; docs/experiments.md and the pages under docs/experiments/ show them with a reading.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Run an experiment: gradient flow, long-range memory, classification, forecasting, text.",

@@ -129,7 +129,7 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
                     List.of("method", "steps", h + "-step MAE", h + "-step RMSE", h + "-step MASE", "1-step MAE", "1-step RMSE", "1-step MASE"),
                     rows);
             Path png = options.outputDirectory().resolve("forecast-" + spec.id() + ".png");
-            ForecastPlot.write(png, spec.id() + ": held-out " + h + " values, " + h + "-step and rolling 1-step forecasts", lines);
+            Plots.lines(png, spec.id() + ": held-out " + h + " values, " + h + "-step and rolling 1-step forecasts", "time", "value", lines);
             report.figure(png);
             report.setting(spec.id() + "_transform", spec.transform().description());
             report.setting(spec.id() + "_horizon", h);
