@@ -25,7 +25,7 @@ public final class SoakProbe {
 
     private SoakProbe() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         int cycles = Integer.parseInt(args[0]);
         long steps = Long.parseLong(args[1]);
         Kernels kernels = NativeKernels.load();
@@ -33,6 +33,7 @@ public final class SoakProbe {
         stream(kernels, 100_000);
         MemoryFigures start = MemoryFigures.measure();
         System.out.println("start " + start.format());
+        MemoryFigures.baseline();
         try (Rnn rnn = Rnn.create(CONFIG, kernels); Workspace ws = rnn.workspace(100, 8);
              InferenceModel model = InferenceModel.of(rnn); StreamState stream = model.newStream();
              Arena arena = Arena.ofConfined()) {
@@ -49,6 +50,7 @@ public final class SoakProbe {
         long t2 = System.nanoTime();
         MemoryFigures end = MemoryFigures.measure();
         System.out.println("end " + end.format());
+        System.out.print("NMT categories that changed from start to end:\n" + MemoryFigures.changesSinceBaseline());
         System.out.printf("time cycles %.1f s (%.2f ms each), streaming %.1f s (%.2f us/step), checksum %s%n",
                 (t1 - t0) / 1e9, (t1 - t0) / 1e6 / Math.max(1, cycles), (t2 - t1) / 1e9, (t2 - t1) / 1e3 / Math.max(1, steps), checksum);
     }
