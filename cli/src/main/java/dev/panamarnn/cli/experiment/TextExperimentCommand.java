@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
         description = {
             "Character-level language models: RNN (tanh), LSTM and GRU at equal parameter count and equal training time.",
             "The budget is training time, split equally over the three cells (evaluation and sampling come on top, "
-                    + "about 10-20%). Prints bits per character on a fixed held-out slice at equal time and at equal "
+                    + "about 10-15%%). Prints bits per character on a fixed held-out slice at equal time and at equal "
                     + "steps, the uniform and unigram baselines, and samples; writes text-bpc-vs-time.png, "
                     + "text-bpc-vs-step.png and text.json to --out."})
 public final class TextExperimentCommand implements Callable<Integer> {
@@ -60,23 +60,23 @@ public final class TextExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--corpus", paramLabel = "FILE", description = "UTF-8 text (.gz allowed); default: the embedded King James Bible.")
     Path corpus;
-    @Option(names = "--hidden", defaultValue = "128",
+    @Option(names = "--hidden", paramLabel = "N", defaultValue = "128",
             description = "LSTM hidden size; the RNN and GRU get the hidden size with the nearest parameter count (default ${DEFAULT-VALUE}).")
     int lstmHidden;
-    @Option(names = "--embedding", defaultValue = "32", description = "Character embedding size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--embedding", paramLabel = "N", defaultValue = "32", description = "Character embedding size (default ${DEFAULT-VALUE}).")
     int embedding;
-    @Option(names = "--batch", defaultValue = "32", description = "Parallel streams per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Parallel streams per step (default ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--seq-len", defaultValue = "64", description = "Window of truncated BPTT (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "64", description = "Window of truncated BPTT (default ${DEFAULT-VALUE}).")
     int window;
-    @Option(names = "--lr", defaultValue = "3e-3", description = "AdamW learning rate after 100 warm-up steps, the same for every cell (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "3e-3", description = "AdamW learning rate after 100 warm-up steps, the same for every cell (default ${DEFAULT-VALUE}).")
     double learningRate;
-    @Option(names = "--held-out-windows", defaultValue = "16",
+    @Option(names = "--held-out-windows", paramLabel = "N", defaultValue = "16",
             description = "Held-out slice: this many windows per stream, i.e. batch * (windows * seq-len + 1) characters (default ${DEFAULT-VALUE}).")
     int heldOutWindows;
-    @Option(names = "--sample-length", defaultValue = "240", description = "Characters per sample (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "240", description = "Characters per sample (default ${DEFAULT-VALUE}).")
     int sampleLength;
-    @Option(names = "--blas-threads", defaultValue = "1",
+    @Option(names = "--blas-threads", paramLabel = "N", defaultValue = "1",
             description = "OpenBLAS threads (default ${DEFAULT-VALUE}: these matrices are small, and extra threads measure the machine's load more than the cells).")
     int blasThreads;
 

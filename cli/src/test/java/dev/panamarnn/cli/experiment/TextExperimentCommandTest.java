@@ -21,6 +21,16 @@ class TextExperimentCommandTest {
     Path dir;
 
     @Test
+    void budgetDefaultsToFourMinutesAndCanBeSet() {
+        TextExperimentCommand command = new TextExperimentCommand();
+        new CommandLine(command).parseArgs();
+        assertEquals(java.time.Duration.ofSeconds(240), command.options.budget());
+        command = new TextExperimentCommand();
+        new CommandLine(command).parseArgs("--budget", "30");
+        assertEquals(java.time.Duration.ofSeconds(30), command.options.budget());
+    }
+
+    @Test
     void tinyRunWritesBothFiguresAndAJsonWithThePrintedNumbers() throws Exception {
         Path corpus = dir.resolve("corpus.txt");
         Files.writeString(corpus, "And the cat sat on the mat; and the dog sat on the log.\n".repeat(300));
