@@ -66,7 +66,8 @@ class CheckpointFaultTest {
         Kernels k = KernelsForTests.nativeKernels();
         try (TrainingRun run = TrainingRun.resume(checkpoint, k)) {
             assertEquals(step, run.step(), "the checkpoint's step");
-            assertEquals(uninterruptedLosses(k).subList(step, step + RESUMED), run.train(RESUMED), "losses after resuming at step " + step);
+            assertEquals(uninterruptedLosses(k).subList(step, step + RESUMED), run.train(RESUMED),
+                    "losses after resuming at step " + step);
         }
     }
 

@@ -115,7 +115,7 @@ class CheckpointKillTest {
 
     private static Process start(Path file, Op op, int occurrence) throws java.io.IOException {
         return new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Drnn.blas.threads=1", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),   // as this JVM
                 CheckpointWriterProbe.class.getName(), file.toString(), op.name(), Integer.toString(occurrence))
                 .redirectErrorStream(true).start();
     }

@@ -105,7 +105,9 @@ class StreamBatcherRaceTest {
             Kernels kernels = run % 3 == 2 ? javaKernels : nativeKernels;
             Ending ending = Ending.values()[random.nextInt(Ending.values().length)];
             try (Rnn rnn = InferTesting.rnn(CellType.LSTM, I, H, LAYERS, 11, kernels)) {
-                RunResult r = race(rnn, x, kernels == javaKernels ? javaReference : nativeReference, ending, random, "seed " + (seed + run) + " (" + ending + ", " + kernels.name() + ")");
+                float[][][] expected = kernels == javaKernels ? javaReference : nativeReference;
+                String what = "seed " + (seed + run) + " (" + ending + ", " + kernels.name() + ")";
+                RunResult r = race(rnn, x, expected, ending, random, what);
                 endings[ending.ordinal()]++;
                 accepted += r.accepted;
                 failed += r.failed;
@@ -119,7 +121,8 @@ class StreamBatcherRaceTest {
 
     record RunResult(long accepted, long failed, long interrupts) {}
 
-    private static RunResult race(Rnn rnn, float[][][] x, float[][][] expected, Ending ending, SplittableRandom random, String what) throws Exception {
+    private static RunResult race(Rnn rnn, float[][][] x, float[][][] expected, Ending ending, SplittableRandom random, String what)
+            throws Exception {
         InferenceModel model = InferenceModel.of(rnn);
         int total = x.length;
         StreamState[] streams = new StreamState[total];
@@ -251,7 +254,8 @@ class StreamBatcherRaceTest {
             }
             successes += ok;
             if (!closedByTest[s]) {            // the state is the reference state after exactly `ok` steps
-                assertClose(referenceState(rnn, x[s], ok), state(streams[s]), tol, what + ", stream " + s + " state after " + ok + " steps");
+                assertClose(referenceState(rnn, x[s], ok), state(streams[s]), tol,
+                        what + ", stream " + s + " state after " + ok + " steps");
             }
         }
         assertEquals(successes, batcher.stepCount(), what + ": the batcher's count of completed steps");

@@ -20,7 +20,7 @@ import java.lang.foreign.Arena;
  * Arguments: cycles, streaming steps.
  */
 public final class SoakProbe {
-    /** The soak's network: LSTM I=32, H=64, 2 layers; about 5.5 MB off-heap per cycle (weights, gradients, workspace 100x8, model, stream). */
+    /** The soak's network: LSTM I=32, H=64, 2 layers; a cycle holds about 5.5 MB off-heap (weights, gradients, workspace, model, stream). */
     static final RnnConfig CONFIG = RnnConfig.builder(CellType.LSTM, 32, 64).layers(2).seed(1).build();
 
     private SoakProbe() {}
