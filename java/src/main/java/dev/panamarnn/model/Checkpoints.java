@@ -98,9 +98,32 @@ public final class Checkpoints {
                 }
             }
             state.putAll(trainer.carriedState());
-            f.copyAllInto(state);
-            optimizer.restoreStepCount(longValue(f, "optimizer.step", 0));
-            trainer.resumeAt(longValue(f, "train.step", 0), (int) longValue(f, "train.position", 0));
+            long optimizerSteps = longValue(f, "optimizer.step", 0);
+            long trainerSteps = longValue(f, "train.step", 0);
+            long position = longValue(f, "train.position", 0);
+            // all or nothing: the counters are checked (by setting them) before any tensor is
+            // copied, and put back if the copy fails, so a bad file leaves the run as it was
+            long previousOptimizerSteps = optimizer.stepCount();
+            long previousTrainerSteps = trainer.step();
+            int previousPosition = trainer.position();
+            try {
+                if (position != (int) position) {
+                    throw new IllegalArgumentException("position " + position + " does not fit an int");
+                }
+                trainer.resumeAt(trainerSteps, (int) position);
+                optimizer.restoreStepCount(optimizerSteps);
+            } catch (IllegalArgumentException e) {
+                trainer.resumeAt(previousTrainerSteps, previousPosition);
+                throw new ModelFileException(file, "metadata train.step / train.position / optimizer.step is invalid: "
+                        + e.getMessage());
+            }
+            try {
+                f.copyAllInto(state);
+            } catch (ModelFileException | RuntimeException e) {
+                trainer.resumeAt(previousTrainerSteps, previousPosition);
+                optimizer.restoreStepCount(previousOptimizerSteps);
+                throw e;
+            }
         }
     }
 

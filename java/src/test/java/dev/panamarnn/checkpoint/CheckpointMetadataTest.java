@@ -1,0 +1,93 @@
+package dev.panamarnn.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panamarnn.io.ModelFileException;
+import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.model.Checkpoints;
+import dev.panamarnn.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A checkpoint whose training counters are hostile (negative, past the stream, past an int) or
+ * whose optimizer state is incomplete is refused as a {@link ModelFileException}, and the run it
+ * was restored into is left exactly as it was: counters and optimizer moments unchanged.
+ */
+class CheckpointMetadataTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource({
+            "train.position, -1",
+            "train.position, 1000000",
+            "train.position, 99999999999",
+            "train.step, -5",
+            "optimizer.step, -1",
+            "optimizer.step, twelve",
+            "DROP, optimizer.exp_avg.rnn.weight_hh_l0",
+    })
+    void hostileCheckpointIsRefusedAndLeavesTheRunUnchanged(String key, String value) throws Exception {
+        Path good = dir.resolve("good.safetensors");
+        Path bad = dir.resolve("bad.safetensors");
+        try (TrainingRun source = TrainingRun.fresh(new JavaKernels())) {
+            source.train(3);
+            source.save(good);
+        }
+        rewrite(good, bad, key, value);
+
+        try (TrainingRun target = TrainingRun.fresh(new JavaKernels())) {
+            target.train(2);
+            long step = target.trainer.step();
+            int position = target.trainer.position();
+            long optimizerSteps = target.optimizer.stepCount();
+            float[] moments = firstState(target).toArray();
+
+            ModelFileException e = assertThrows(ModelFileException.class,
+                    () -> Checkpoints.restoreTraining(bad, target.optimizer, target.trainer));
+            String expectedWord = key.equals("DROP") ? "missing" : key;
+            assertTrue(e.getMessage().contains(expectedWord), e.getMessage());
+
+            assertEquals(step, target.trainer.step());
+            assertEquals(position, target.trainer.position());
+            assertEquals(optimizerSteps, target.optimizer.stepCount());
+            assertArrayEquals(moments, firstState(target).toArray());
+        }
+    }
+
+    private static Tensor firstState(TrainingRun run) {
+        String slot = run.optimizer.stateNames().get(0);
+        return run.optimizer.state(slot).tensors().values().iterator().next();
+    }
+
+    /** Copies {@code from} to {@code to} with one metadata value replaced, or one tensor dropped. */
+    private static void rewrite(Path from, Path to, String key, String value) throws ModelFileException {
+        try (SafeTensorsFile f = SafeTensors.read(from)) {
+            Map<String, String> metadata = new HashMap<>(f.metadata());
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (String name : f.names()) {
+                if (!(key.equals("DROP") && name.equals(value))) {
+                    tensors.put(name, f.tensor(name));
+                }
+            }
+            if (!key.equals("DROP")) {
+                metadata.put(key, value);
+            }
+            assertTrue(key.equals("DROP") ? tensors.size() == f.names().size() - 1 : List.of("train.position",
+                    "train.step", "optimizer.step").contains(key), "the rewrite must change something");
+            SafeTensors.write(to, tensors, metadata);
+        }
+    }
+}
