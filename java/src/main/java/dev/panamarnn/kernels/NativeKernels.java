@@ -8,6 +8,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * Kernels through FFM: BLAS from OpenBLAS (cblas, row-major), cell steps from librnnk.
  * Construct with {@link #load()}, which loads both libraries or throws saying why.
+ *
+ * <p>These kernels trust their arguments: a size larger than a segment reaches native code
+ * unchecked and can crash the JVM. Code that calls kernels directly should wrap them in
+ * {@link CheckedKernels} (or use {@link Kernels#checked()}), which checks every size and segment
+ * first; the library's own layers, losses and optimizers validate their inputs up front.
  */
 public final class NativeKernels implements Kernels {
     private static final int ROW_MAJOR = cblas_h.CblasRowMajor();
