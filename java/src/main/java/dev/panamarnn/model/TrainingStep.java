@@ -12,12 +12,8 @@ import dev.panamarnn.train.Optimizer;
  */
 public record TrainingStep(long step, double loss, double gradientNorm, boolean skipped) {
 
-    /**
-     * The end every trainer's step shares, after backward: clip the gradients to {@code clipNorm}
-     * (0: only measure their norm), ask the guard, and take the optimizer step unless it says skip.
-     */
     /** The optimizer must update exactly this model's slabs (else training silently changes another model). */
-    static void requireOptimizerOf(Optimizer optimizer, dev.panamarnn.tensor.Slab parameters, dev.panamarnn.tensor.Slab gradients) {
+    static void requireOptimizerOf(Optimizer optimizer, Slab parameters, Slab gradients) {
         if (optimizer == null) {
             throw new IllegalArgumentException("the optimizer is null");
         }
@@ -34,6 +30,10 @@ public record TrainingStep(long step, double loss, double gradientNorm, boolean 
         }
     }
 
+    /**
+     * The end every trainer's step shares, after backward: clip the gradients to {@code clipNorm}
+     * (0: only measure their norm), ask the guard, and take the optimizer step unless it says skip.
+     */
     static TrainingStep finish(Kernels kernels, Slab gradients, double clipNorm, NonFiniteGuard guard,
                                Optimizer optimizer, double loss, long step) {
         double norm = clipNorm > 0 ? GradientClipping.clipByGlobalNorm(kernels, gradients, clipNorm)

@@ -4,7 +4,6 @@ import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.layers.Linear;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.train.Adam;
-import dev.panamarnn.train.GradientClipping;
 import dev.panamarnn.train.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -72,11 +71,7 @@ final class ClassifyLogistic implements ClassifyModel {
         linear.forward(logits, x, batch);                                                    // (B, C)
         double loss = SoftmaxCrossEntropy.forwardBackward(kernels, dLogits, logits, targets, null, batch, classes);
         linear.backward(null, dLogits, x, batch);                                            // dW += dlogits^T x, db
-        double norm = GradientClipping.clipByGlobalNorm(kernels, gradients, 5.0);
-        if (Double.isFinite(loss) && Double.isFinite(norm)) {
-            optimizer.step();
-        }
-        return loss;
+        return ClassifyModel.clipAndStep(kernels, gradients, optimizer, loss, 5.0);
     }
 
     @Override

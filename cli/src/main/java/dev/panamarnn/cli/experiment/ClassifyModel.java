@@ -1,5 +1,9 @@
 package dev.panamarnn.cli.experiment;
 
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.train.GradientClipping;
+import dev.panamarnn.train.Optimizer;
 import java.util.SplittableRandom;
 
 /**
@@ -54,6 +58,19 @@ interface ClassifyModel extends AutoCloseable {
             check.accept(done);
         }
         return new Fit(done, smoothed, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The end of both models' step, after backward: clip the gradients' global norm to
+     * {@code clipNorm}, and step the optimizer only when the loss and the norm are finite.
+     * Returns {@code loss}.
+     */
+    static double clipAndStep(Kernels kernels, Slab gradients, Optimizer optimizer, double loss, double clipNorm) {
+        double norm = GradientClipping.clipByGlobalNorm(kernels, gradients, clipNorm);
+        if (Double.isFinite(loss) && Double.isFinite(norm)) {
+            optimizer.step();
+        }
+        return loss;
     }
 
     /** Fraction of {@code predicted} equal to {@code labels}. */

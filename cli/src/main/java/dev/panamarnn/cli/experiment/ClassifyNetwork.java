@@ -9,7 +9,6 @@ import dev.panamarnn.layers.Linear;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.train.Adam;
-import dev.panamarnn.train.GradientClipping;
 import dev.panamarnn.train.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -115,11 +114,7 @@ final class ClassifyNetwork implements ClassifyModel {
         double loss = SoftmaxCrossEntropy.forwardBackward(kernels, dLogits, logits, targets, null, batch, classes);
         head.backward(dLast, dLogits, h, batch);                                // dL/dh_T = dlogits W
         workspace.backward(dOutput, dFinal, null);                              // BPTT from the final state
-        double norm = GradientClipping.clipByGlobalNorm(kernels, gradients, 1.0);
-        if (Double.isFinite(loss) && Double.isFinite(norm)) {
-            optimizer.step();
-        }
-        return loss;
+        return ClassifyModel.clipAndStep(kernels, gradients, optimizer, loss, 1.0);
     }
 
     @Override
