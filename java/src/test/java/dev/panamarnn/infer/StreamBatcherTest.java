@@ -252,7 +252,11 @@ class StreamBatcherTest {
             }
             blocking.awaitBlocked();
             Thread closer = Thread.ofPlatform().start(batcher::close);
-            Thread.sleep(20);
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (batcher.isOpen() && System.nanoTime() < deadline) {   // until close() has begun, however slow the machine
+                Thread.sleep(1);
+            }
+            assertFalse(batcher.isOpen(), "close() has begun");
             assertTrue(closer.isAlive(), "close waits for the accepted steps");
             assertThrows(RejectedExecutionException.class, () -> batcher.submit(states.get(0), x[0]));
             blocking.release();
