@@ -67,7 +67,11 @@ public final class CharVocabulary {
         return i >= 0 ? i : -1;
     }
 
+    /** The code point of token {@code id}; an id outside [0, size) is an IllegalArgumentException. */
     public int codePoint(int id) {
+        if (id < 0 || id >= codePoints.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + codePoints.length + ")");
+        }
         return codePoints[id];
     }
 
@@ -86,9 +90,10 @@ public final class CharVocabulary {
     }
 
     public String decode(int[] ids, int from, int to) {
+        java.util.Objects.checkFromToIndex(from, to, ids.length);
         StringBuilder text = new StringBuilder(to - from);
         for (int i = from; i < to; i++) {
-            text.appendCodePoint(codePoints[ids[i]]);
+            text.appendCodePoint(codePoint(ids[i]));
         }
         return text.toString();
     }

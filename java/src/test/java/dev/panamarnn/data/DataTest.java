@@ -21,6 +21,10 @@ class DataTest {
         var e = assertThrows(IllegalArgumentException.class, () -> v.encode("hex"));
         assertEquals("character 'x' (U+78) at position 2 is not in the vocabulary", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> CharVocabulary.deserialise("ba"));
+        var badId = assertThrows(IllegalArgumentException.class, () -> v.decode(new int[] {0, 10}, 0, 2));
+        assertEquals("token id 10 is outside the vocabulary [0, 10)", badId.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> v.codePoint(-1));
+        assertThrows(IndexOutOfBoundsException.class, () -> v.decode(ids, 0, ids.length + 1));
     }
 
     @Test
