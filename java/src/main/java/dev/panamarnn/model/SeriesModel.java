@@ -131,10 +131,7 @@ public final class SeriesModel implements AutoCloseable {
         try (TruncatedBptt stream = new TruncatedBptt(rnn, 1, 1, 1); Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, 1, 1, 1);
             MemorySegment y = arena.allocate(Float.BYTES);
-            double next = 0;
-            for (double value : history) {
-                next = predictNext(stream, x, y, normalise(value));
-            }
+            double next = readHistory(stream, x, y, history);
             double[] out = new double[horizon];
             for (int h = 0; h < horizon; h++) {
                 out[h] = denormalise(next);
@@ -144,6 +141,15 @@ public final class SeriesModel implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /** Feeds every value of {@code history} through the network; the normalised prediction after the last. */
+    private double readHistory(TruncatedBptt stream, Tensor x, MemorySegment y, double[] history) {
+        double next = 0;
+        for (double value : history) {
+            next = predictNext(stream, x, y, normalise(value));
+        }
+        return next;
     }
 
     /**
@@ -160,10 +166,7 @@ public final class SeriesModel implements AutoCloseable {
         try (TruncatedBptt stream = new TruncatedBptt(rnn, 1, 1, 1); Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, 1, 1, 1);
             MemorySegment y = arena.allocate(Float.BYTES);
-            double next = 0;
-            for (double value : history) {
-                next = predictNext(stream, x, y, normalise(value));
-            }
+            double next = readHistory(stream, x, y, history);
             double[] out = new double[tail.length];
             for (int i = 0; i < tail.length; i++) {
                 out[i] = denormalise(next);

@@ -77,15 +77,21 @@ class CheckpointFaultTest {
         }
     }
 
+    /** Trains PREVIOUS steps, saves the checkpoint to {@code file}, trains on to NEXT; the saved bytes. */
+    private static byte[] checkpointThenTrainOn(TrainingRun run, Path file) throws Exception {
+        run.train(PREVIOUS);
+        run.save(file);
+        byte[] previous = Files.readAllBytes(file);
+        run.train(NEXT - PREVIOUS);
+        return previous;
+    }
+
     @Test
     void aWriteFailingAtAnyOperationKeepsThePreviousCheckpoint() throws Exception {
         Path file = dir.resolve("ckpt.safetensors");
         FaultyFileSystem fs = new FaultyFileSystem();
         try (TrainingRun run = TrainingRun.fresh(kernels)) {
-            run.train(PREVIOUS);
-            run.save(file);
-            byte[] previous = Files.readAllBytes(file);
-            run.train(NEXT - PREVIOUS);
+            byte[] previous = checkpointThenTrainOn(run, file);
 
             List<Op> ops = new ArrayList<>();            // the operations of one write, in order
             fs.plan((op, p, bytes) -> ops.add(op));
@@ -134,10 +140,7 @@ class CheckpointFaultTest {
         Path file = dir.resolve("ckpt.safetensors");
         FaultyFileSystem fs = new FaultyFileSystem();
         try (TrainingRun run = TrainingRun.fresh(kernels)) {
-            run.train(PREVIOUS);
-            run.save(file);
-            byte[] previous = Files.readAllBytes(file);
-            run.train(NEXT - PREVIOUS);
+            byte[] previous = checkpointThenTrainOn(run, file);
             List<Long> offsets = new ArrayList<>();      // where each write of a clean write starts
             fs.plan((op, p, bytes) -> {
                 if (op == Op.WRITE) {

@@ -118,18 +118,11 @@ final class ClassifyNetwork implements ClassifyModel {
     }
 
     @Override
-    public int[] predict(ClassifyTasks.Dataset data) {
-        int[] predicted = new int[data.size()];
-        for (int from = 0; from < data.size(); from += batch) {
-            int n = Math.min(batch, data.size() - from);
-            load(data, from, n);
-            workspace.forward(x, null, null, null, false);
-            head.forward(logits, lastHidden(), batch);
-            for (int b = 0; b < n; b++) {
-                predicted[from + b] = ClassifyModel.argmax(logits, b, classes);
-            }
-        }
-        return predicted;
+    public MemorySegment logits(ClassifyTasks.Dataset data, int from, int n) {
+        load(data, from, n);
+        workspace.forward(x, null, null, null, false);
+        head.forward(logits, lastHidden(), batch);                              // (B, C)
+        return logits;
     }
 
     @Override
