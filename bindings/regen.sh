@@ -45,6 +45,7 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_softmax_xent_forward_backward \
   --include-function rnnk_adam_step \
   --include-function rnnk_sgd_step \
+  --include-function rnnk_sgemm_nn \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries

@@ -4,14 +4,18 @@
  * What this is: one forward/backward pair per cell step. Each pair applies the gate activations,
  * the state update and its derivative, for B rows of hidden size H, after the caller (Java, through
  * OpenBLAS) has done the GEMMs. Plus what training needs around the cells (ABI 3): the fused
- * softmax cross-entropy forward + backward and the Adam/AdamW and SGD updates over a flat slab.
- * What this is not: no GEMM, no allocation, no globals, no I/O.
+ * softmax cross-entropy forward + backward and the Adam/AdamW and SGD updates over a flat slab,
+ * and (ABI 4) one small single-threaded GEMM for the recurrent products of small steps, where
+ * OpenBLAS's per-call overhead dominates. What this is not: no BLAS (the large GEMMs stay with
+ * OpenBLAS), no threads, no allocation, no globals, no I/O.
  *
  * Conventions (the same in every kernel):
  *   - row-major float32, every (B, n) buffer contiguous with row stride n;
  *   - argument order: outputs, then inputs, then what forward saved, sizes last (B, H);
  *     in backward the d-outputs first, then the upstream gradients, then the saved values;
- *   - buffers named d* that backward accumulates into are added to (+=) only where the comment says so.
+ *   - buffers named d* that backward accumulates into are added to (+=) only where the comment says so;
+ *   - except rnnk_sgemm_nn, which takes BLAS's argument order (sizes first, then each matrix with
+ *     its leading dimension).
  * The caller (dev.panamarnn.kernels.CheckedKernels) validates every size; kernels trust their inputs.
  *
  * SIMD: each kernel is compiled for AVX-512F, AVX2 and baseline x86-64 and the best is picked
@@ -189,6 +193,15 @@ RNNK_API void rnnk_adam_step(float *param, float *exp_avg, float *exp_avg_sq, co
 RNNK_API void rnnk_sgd_step(float *param, float *momentum_buffer, const float *grad,
                             double lr, double momentum, double dampening, double weight_decay,
                             int32_t nesterov, int32_t first_step, int64_t n);
+
+/*
+ * C (M, N) = beta * C + A (M, K) * B (K, N); row-major with leading dimensions lda, ldb, ldc;
+ * single-threaded. For the small recurrent products of a time step, where OpenBLAS's packing and
+ * thread hand-off cost more than the arithmetic. beta = 0 does not read C. Every element is the
+ * sum over k in increasing order (multiply, then add), in every ISA variant.
+ */
+RNNK_API void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                            const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,9 @@
  *   - backward against central finite differences in double precision of the scalar loss
  *     L = sum(wh * h_t) (+ sum(wc * c_t) for LSTM) with dh = wh (and the carried dc = wc);
  *   - no write outside the (B, n) buffers (guard floats after each), on unaligned buffers too.
- * Plus NaN/inf propagation, the in-place forms of the RNN kernels and the ABI version.
+ * Plus NaN/inf propagation, the in-place forms of the RNN kernels, the small GEMM against a double
+ * product over edge shapes (tile remainders, K = 0, padded leading dimensions, beta 0/1/0.5, NaN in
+ * C with beta 0) with its padding untouched, and the ABI version.
  * It also prints a hash of every output bit; ctest builds this file against the dispatching
  * shared library and against baseline-only and AVX2-only builds of the same kernel sources and
  * checks that the hashes agree (the clones are bit-identical). The Java tests cover agreement with
@@ -22,7 +24,7 @@
 #define TEST_SEED 42u
 #include "test_support.h"
 
-#define EXPECTED_ABI 3
+#define EXPECTED_ABI 4
 /* forward: |kernel - double| <= FWD_TOL (1 + |exact|); the float inputs are exact, the error is
  * the float arithmetic plus the activations' <= 1e-7 absolute error */
 #define FWD_TOL 1e-6
@@ -279,6 +281,59 @@ static void test_special_values(void) {
     hash_floats(out, 4); hash_floats(g, 4);
 }
 
+/*
+ * rnnk_sgemm_nn over M x N x K covering every tile remainder (4-row groups, 32/16/1 columns),
+ * K = 0, padded leading dimensions and beta in {0, 1, 0.5}: each element against the double
+ * product within 1e-6 of sum_k |a b| + |beta c| (float accumulation over K <= 70 terms); with
+ * beta = 0 a NaN in C must not leak; the padding columns of C must stay untouched.
+ */
+static double test_gemm(void) {
+    static const int64_t MS[] = {1, 3, 4, 5, 9}, NS[] = {1, 15, 16, 17, 32, 33, 70}, KS[] = {0, 1, 7, 70};
+    static const float BETAS[] = {0.0f, 1.0f, 0.5f};
+    double worst = 0;
+    for (size_t mi = 0; mi < sizeof MS / sizeof MS[0]; mi++)
+    for (size_t ni = 0; ni < sizeof NS / sizeof NS[0]; ni++)
+    for (size_t ki = 0; ki < sizeof KS / sizeof KS[0]; ki++)
+    for (size_t bi = 0; bi < sizeof BETAS / sizeof BETAS[0]; bi++) {
+        int64_t M = MS[mi], N = NS[ni], K = KS[ki];
+        int64_t lda = K + 3, ldb = N + 5, ldc = N + 2;   /* padded rows */
+        float beta = BETAS[bi];
+        int off = (int)((mi + ni) % 2);
+        float *a = buffer(M * lda, off), *b = buffer((K > 0 ? K : 1) * ldb, off);
+        float *c = buffer(M * ldc, off), *c0 = malloc((size_t)(M * ldc) * sizeof(float));
+        for (int64_t i = 0; i < M * lda; i++) a[i] = uniform();
+        for (int64_t i = 0; i < (K > 0 ? K : 1) * ldb; i++) b[i] = uniform();
+        for (int64_t i = 0; i < M * ldc; i++) c0[i] = c[i] = beta == 0.0f && i % 7 == 0 ? NAN : uniform();
+        rnnk_sgemm_nn(M, N, K, a, lda, b, ldb, beta, c, ldc);
+        for (int64_t m = 0; m < M; m++) {
+            for (int64_t n = 0; n < ldc; n++) {
+                float got = c[m * ldc + n];
+                if (n >= N) {   /* padding: untouched, bit for bit */
+                    if (memcmp(&got, &c0[m * ldc + n], sizeof got) != 0 && failures++ < 30)
+                        printf("FAIL sgemm_nn M=%lld N=%lld K=%lld wrote padding column %lld\n",
+                               (long long)M, (long long)N, (long long)K, (long long)n);
+                    continue;
+                }
+                double want = beta == 0.0f ? 0.0 : (double)beta * c0[m * ldc + n];
+                double scale = beta == 0.0f ? 0.0 : fabs(want);
+                for (int64_t k = 0; k < K; k++) {
+                    want += (double)a[m * lda + k] * b[k * ldb + n];
+                    scale += fabs((double)a[m * lda + k] * b[k * ldb + n]);
+                }
+                double err = fabs(got - want) / (1.0 + scale);
+                if (err > worst || got != got) worst = got != got ? INFINITY : err;
+                if (!(err <= 1e-6) && failures++ < 30)
+                    printf("FAIL sgemm_nn M=%lld N=%lld K=%lld beta=%g at (%lld, %lld): %.9g vs %.9g\n",
+                           (long long)M, (long long)N, (long long)K, beta, (long long)m, (long long)n, got, want);
+            }
+        }
+        check_guard("sgemm_nn C", c, M * ldc);
+        hash_floats(c, M * ldc);
+        release(a, off); release(b, off); release(c, off); free(c0);
+    }
+    return worst;
+}
+
 int main(void) {
 #if defined(RNNK_TEST_NEEDS_ISA) && defined(__GNUC__)
     /* this executable links a single-ISA build of the kernels (see CMakeLists.txt) */
@@ -301,11 +356,13 @@ int main(void) {
         }
     }
     test_special_values();
-    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "3");
+    double gemm_err = test_gemm();
+    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "4");
     printf("rnnk_test: abi %d, %d (B, H) cases per kernel; max scaled error forward (tol %.0e) / "
            "backward vs finite differences (tol %.0e):\n", rnnk_abi_version(), cases, FWD_TOL, BWD_TOL);
     printf("  lstm     %.3g / %.3g\n  gru      %.3g / %.3g\n  rnn_tanh %.3g / %.3g\n  rnn_relu %.3g / %.3g\n",
            lstm.fwd, lstm.bwd, gru.fwd, gru.bwd, rtanh.fwd, rtanh.bwd, rrelu.fwd, rrelu.bwd);
+    printf("  sgemm_nn %.3g (tol 1e-06, scaled by sum |a b|)\n", gemm_err);
     printf("  %ld failures\n", failures);
     printf("hash %016llx\n", (unsigned long long)hash);
     return failures == 0 ? 0 : 1;

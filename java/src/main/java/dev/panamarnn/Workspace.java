@@ -60,7 +60,8 @@ public final class Workspace implements AutoCloseable {
         this.batch = batch;
         int states = config.numLayers() * config.directions(), h = config.hiddenSize();
         Slab.Layout.Builder layout = Slab.Layout.builder();
-        Stack.addBuffers(layout, config, steps, batch);
+        boolean transposed = Stack.transposedRecurrentWeights(rnn.kernels(), config, batch);
+        Stack.addBuffers(layout, config, steps, batch, transposed);
         layout.add("h_n", states, batch, h).add("d_h0", states, batch, h);
         if (config.cell().hasCellState()) {
             layout.add("c_n", states, batch, h).add("d_c0", states, batch, h);
@@ -71,7 +72,7 @@ public final class Workspace implements AutoCloseable {
                   .add("d_output_tm", steps, batch, config.outputSize());
         }
         this.slab = Slab.allocate("workspace", layout.build());
-        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix());
+        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.output = config.batchFirst() ? slab.get("output_bf") : topOutput;

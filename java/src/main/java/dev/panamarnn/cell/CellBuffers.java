@@ -1,6 +1,7 @@
 package dev.panamarnn.cell;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Everything one direction of one layer reads and writes during a scan over T steps of B rows,
@@ -36,11 +37,17 @@ public final class CellBuffers {
     public final MemorySegment wHh;
     /** (G*H): recurrent bias b_hh. */
     public final MemorySegment bHh;
+    /**
+     * (H, G*H): W_hh^T, refreshed from W_hh at the start of every forward scan, when the kernels
+     * run the step's recurrent product (B, H) x (H, G*H) faster untransposed
+     * ({@link dev.panamarnn.kernels.Kernels#fastSmallProduct}); else null.
+     */
+    public final MemorySegment wHhT;
 
     public CellBuffers(int batch, int hidden, int gateWidth, MemorySegment[] gates, MemorySegment[] hiddenGates,
                        MemorySegment[] h, MemorySegment[] c, MemorySegment[] dGates, MemorySegment[] dHiddenGates,
                        MemorySegment dhTotal, MemorySegment dhCarry, MemorySegment dcCarry,
-                       MemorySegment wHh, MemorySegment bHh) {
+                       MemorySegment wHh, MemorySegment bHh, MemorySegment wHhT) {
         this.batch = batch;
         this.hidden = hidden;
         this.gateWidth = gateWidth;
@@ -55,5 +62,19 @@ public final class CellBuffers {
         this.dcCarry = dcCarry;
         this.wHh = wHh;
         this.bHh = bHh;
+        this.wHhT = wHhT;
+    }
+
+    /** wHhT (H, G*H) = W_hh^T: element (k, j) = W_hh (j, k). No-op when wHhT is null. */
+    public void refreshTransposedWeights() {
+        if (wHhT == null) {
+            return;
+        }
+        for (int j = 0; j < gateWidth; j++) {
+            long row = (long) j * hidden;
+            for (int k = 0; k < hidden; k++) {
+                wHhT.setAtIndex(ValueLayout.JAVA_FLOAT, (long) k * gateWidth + j, wHh.getAtIndex(ValueLayout.JAVA_FLOAT, row + k));
+            }
+        }
     }
 }

@@ -28,6 +28,11 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
+    public boolean fastSmallProduct(int m, int n, int k) {
+        return inner.fastSmallProduct(m, n, k);
+    }
+
+    @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
                       float beta, MemorySegment c, int ldc) {

@@ -25,6 +25,15 @@ public interface Kernels {
                float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
                float beta, MemorySegment c, int ldc);
 
+    /**
+     * Whether an untransposed product C (m, n) = A (m, k) B (k, n) with alpha = 1 of this size runs
+     * on a kernel made for small products that reads B in place. A caller that can keep B in
+     * (k, n) layout (the unroller's W_hh^T) should then do so. Default: false.
+     */
+    default boolean fastSmallProduct(int m, int n, int k) {
+        return false;
+    }
+
     /** y = alpha * op(A) * x + beta * y with A (m, n) row-major, stride lda; op(A) is A or A^T. */
     void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                MemorySegment x, float beta, MemorySegment y);

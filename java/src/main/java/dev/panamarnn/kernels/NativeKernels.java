@@ -6,7 +6,8 @@ import dev.panamarnn.internal.loader.NativeLibraries;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Kernels through FFM: BLAS from OpenBLAS (cblas, row-major), cell steps from librnnk.
+ * Kernels through FFM: BLAS from OpenBLAS (cblas, row-major), cell steps from librnnk, and small
+ * untransposed products from librnnk's single-threaded GEMM ({@link SmallGemm}).
  * Construct with {@link #load()}, which loads both libraries or throws saying why.
  *
  * <p>These kernels trust their arguments: a size larger than a segment reaches native code
@@ -20,14 +21,24 @@ public final class NativeKernels implements Kernels {
     private static final int TRANS = cblas_h.CblasTrans();
 
     private final NativeLibraries.Status status;
+    private final boolean smallGemm;   // route small NN products to rnnk_sgemm_nn
 
-    private NativeKernels(NativeLibraries.Status status) {
+    private NativeKernels(NativeLibraries.Status status, boolean smallGemm) {
         this.status = status;
+        this.smallGemm = smallGemm;
     }
 
     /** Loads OpenBLAS and librnnk (once per JVM) and returns kernels over them. */
     public static NativeKernels load() {
-        return new NativeKernels(NativeLibraries.load());
+        return new NativeKernels(NativeLibraries.load(), true);
+    }
+
+    /**
+     * The same kernels with every GEMM on OpenBLAS, small ones included: for measuring the GEMM
+     * bound through OpenBLAS alone, and for comparing the two paths.
+     */
+    public NativeKernels openBlasOnly() {
+        return new NativeKernels(status, false);
     }
 
     /** Which libraries were loaded, from where, OpenBLAS's configuration, core and threads. */
@@ -44,8 +55,18 @@ public final class NativeKernels implements Kernels {
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
                       float beta, MemorySegment c, int ldc) {
+        if (smallGemm && !transA && !transB && alpha == 1f && SmallGemm.covers(m, n, k)) {
+            rnnk_h.rnnk_sgemm_nn(m, n, k, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         cblas_h.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
                 m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** True where {@link #sgemm} sends an NN product to librnnk's small kernel ({@link SmallGemm}). */
+    @Override
+    public boolean fastSmallProduct(int m, int n, int k) {
+        return smallGemm && SmallGemm.covers(m, n, k);
     }
 
     @Override

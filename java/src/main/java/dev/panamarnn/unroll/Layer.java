@@ -39,6 +39,7 @@ public final class Layer {
     private final MemorySegment dGatesAll;         // (T*B, G*H)
     private final MemorySegment dRecurrentAll;     // (T*B, G*H): dGates, or GRU's dHiddenGates
     private final MemorySegment hPrevAll;          // (T*B, H): h_{t-1} of every step, in step order
+    private final MemorySegment hCurAll;           // (T*B, H): h_t of every step, in step order
     private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it)
     private final MemorySegment rowScratch;        // (B, H): dc of inactive rows during backward
     private final MemorySegment zeros;             // (G*H) zeros, copied over rows to clear them
@@ -65,6 +66,7 @@ public final class Layer {
         long stateBytes = (long) s.batch * s.hidden * Float.BYTES;
         // forward: h_{t-1} lives at state index t (0..T-1); reverse: at t+1 (1..T)
         this.hPrevAll = hStatesAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
+        this.hCurAll = hStatesAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
         this.foldedBias = foldedBias;
         this.rowScratch = rowScratch;
         this.zeros = zeros;
@@ -103,24 +105,40 @@ public final class Layer {
     /**
      * Runs the scan. The caller has put h0 (and c0) at {@link #initialIndex()}.
      * @param x       (T*B, In) the layer input, time-major
-     * @param ones    (T*B) all ones (for the bias GEMM and the bias-gradient reductions)
      * @param lengths per-row lengths, or null when every row has T steps
      */
-    void forward(Kernels k, MemorySegment x, MemorySegment ones, int[] lengths) {
+    void forward(Kernels k, MemorySegment x, int[] lengths) {
         int gw = s.gateWidth;
         MemorySegment.copy(bIh, 0, foldedBias, 0, (long) gw * Float.BYTES);
         if (cell.foldsRecurrentBias()) {
             k.saxpy(gw, 1f, s.bHh, foldedBias);                  // b = b_ih + b_hh
         }
-        // gates (T*B, G*H) = ones (T*B, 1) * b (1, G*H), then += X (T*B, In) * W_ih^T (In, G*H)
-        k.sgemm(false, false, rows, gw, 1, 1f, ones, 1, foldedBias, gw, 0f, gatesAll, gw);
+        // gates (T*B, G*H) = b in every row, then += X (T*B, In) * W_ih^T (In, G*H)
+        fillRows(gatesAll, foldedBias, rows, (long) gw * Float.BYTES);
         k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, wIh, inputSize, 1f, gatesAll, gw);
+        s.refreshTransposedWeights();                              // W_hh^T for small steps
         for (int i = 0; i < steps; i++) {
             int t = stepAt(i);
             cell.forwardStep(k, s, t, prevIndex(t), curIndex(t));
             if (lengths != null) {
                 keepStateOfInactiveRows(t, lengths);
             }
+        }
+    }
+
+    /**
+     * Every one of {@code rows} rows of {@code all} = {@code row}: one row copied in, then the filled
+     * rows copied onto the next ones, doubling each time (log2(rows) copies, each a plain memcpy).
+     */
+    private static void fillRows(MemorySegment all, MemorySegment row, int rows, long rowBytes) {
+        if (rows == 0) {
+            return;
+        }
+        MemorySegment.copy(row, 0, all, 0, rowBytes);
+        for (long filled = 1; filled < rows; ) {
+            long n = Math.min(filled, rows - filled);
+            MemorySegment.copy(all, 0, all, filled * rowBytes, n * rowBytes);
+            filled += n;
         }
     }
 
@@ -144,6 +162,11 @@ public final class Layer {
      */
     void writeOutput(MemorySegment y, int outStride, int column, int[] lengths) {
         long rowBytes = (long) s.hidden * Float.BYTES;
+        if (lengths == null && outStride == s.hidden && !reverse) {
+            // y (T, B, H) is h_1..h_T, which the forward scan keeps contiguous at state indices 1..T
+            MemorySegment.copy(hCurAll, 0, y, 0, hCurAll.byteSize());
+            return;
+        }
         for (int t = 0; t < steps; t++) {
             MemorySegment h = s.h[curIndex(t)];
             for (int b = 0; b < s.batch; b++) {
@@ -190,6 +213,11 @@ public final class Layer {
     /** dhTotal (B, H) = dy[t] (this direction's columns; zero for padded rows) + dhCarry. */
     private void gatherOutputGradient(Kernels k, MemorySegment dy, int outStride, int column, int t, int[] lengths) {
         long rowBytes = (long) s.hidden * Float.BYTES;
+        if (lengths == null && outStride == s.hidden) {
+            MemorySegment.copy(dy, t * s.batch * rowBytes, s.dhTotal, 0, s.batch * rowBytes);   // dy[t] is one block
+            k.saxpy(s.batch * s.hidden, 1f, s.dhCarry, s.dhTotal);
+            return;
+        }
         for (int b = 0; b < s.batch; b++) {
             long dst = b * rowBytes;
             if (lengths != null && t >= lengths[b]) {

@@ -28,8 +28,20 @@ public final class Stack {
     private final MemorySegment dInput;             // (T, B, I)
     private long dropoutState;
 
-    /** Adds this stack's buffers for (T, B) to a workspace layout. */
-    public static void addBuffers(Slab.Layout.Builder layout, RnnConfig c, int steps, int batch) {
+    /**
+     * Whether the recurrent products of a step (B, H) x (H, G*H) run on the kernels' small-product
+     * path, reading a transposed copy W_hh^T. Batch 1 uses GEMV on W_hh instead.
+     */
+    public static boolean transposedRecurrentWeights(Kernels k, RnnConfig c, int batch) {
+        int h = c.hiddenSize();
+        return batch > 1 && k.fastSmallProduct(batch, c.cell().gates() * h, h);
+    }
+
+    /**
+     * Adds this stack's buffers for (T, B) to a workspace layout; with {@code transposed} also
+     * W_hh^T per layer and direction (see {@link #transposedRecurrentWeights}).
+     */
+    public static void addBuffers(Slab.Layout.Builder layout, RnnConfig c, int steps, int batch, boolean transposed) {
         int h = c.hiddenSize(), gw = c.cell().gates() * h, dh = c.outputSize();
         boolean gru = c.cell() == dev.panamarnn.CellType.GRU, lstm = c.cell().hasCellState();
         layout.add("input", steps, batch, c.inputSize())         // (T, B, I)
@@ -53,6 +65,9 @@ public final class Stack {
                       .add(p + "dh_carry", batch, h)               // (B, H)
                       .add(p + "row_scratch", batch, h)            // (B, H)
                       .add(p + "bias", gw);                        // (G*H)
+                if (transposed) {
+                    layout.add(p + "w_hh_t", h, gw);               // (H, G*H)
+                }
                 if (gru) {
                     layout.add(p + "hidden_gates", steps, batch, gw)     // (T, B, 3H)
                           .add(p + "d_hidden_gates", steps, batch, gw);  // (T, B, 3H)
@@ -65,7 +80,8 @@ public final class Stack {
         }
     }
 
-    public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix) {
+    public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix,
+                 boolean transposed) {
         this.config = config;
         this.steps = steps;
         this.batch = batch;
@@ -101,7 +117,8 @@ public final class Stack {
                         stepSlices(dGates, steps, (long) batch * gw), gru ? stepSlices(dHiddenGates, steps, (long) batch * gw) : null,
                         seg(work, p + "dh_total"), seg(work, p + "dh_carry"),
                         cs == null ? null : seg(work, p + "dc_carry"),
-                        seg(params, prefix + Names.weightHh(l, d)), seg(params, prefix + Names.biasHh(l, d)));
+                        seg(params, prefix + Names.weightHh(l, d)), seg(params, prefix + Names.biasHh(l, d)),
+                        transposed ? seg(work, p + "w_hh_t") : null);
                 layers[l][d] = new Layer(cell, d == 1, buffers, steps, config.layerInputSize(l),
                         seg(params, prefix + Names.weightIh(l, d)), seg(params, prefix + Names.biasIh(l, d)),
                         seg(grads, prefix + Names.weightIh(l, d)), seg(grads, prefix + Names.weightHh(l, d)),
@@ -156,7 +173,7 @@ public final class Stack {
             }
             for (int d = 0; d < layers[l].length; d++) {
                 Layer layer = layers[l][d];
-                layer.forward(k, x, ones, lengths);
+                layer.forward(k, x, lengths);
                 layer.writeOutput(outputs[l], config.outputSize(), d * config.hiddenSize(), lengths);
             }
             x = outputs[l];

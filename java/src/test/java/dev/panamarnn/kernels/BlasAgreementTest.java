@@ -73,7 +73,9 @@ class BlasAgreementTest {
                     bound[i * ldc + j] = 2 * (k + 2) * EPS * (Math.abs(alpha) * abs + Math.abs(beta * c0[i * ldc + j])) + 1e-30;
                 }
             }
-            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
+            // native twice: small NN products on librnnk's own GEMM, and every product on OpenBLAS
+            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels(),
+                    KernelsForTests.nativeKernels().openBlasOnly())) {
                 MemorySegment c = segment(arena, c0);
                 kernels.sgemm(ta, tb, m, n, k, alpha, segment(arena, a), lda, segment(arena, b), ldb, beta, c, ldc);
                 float[] got = array(c);
@@ -92,12 +94,29 @@ class BlasAgreementTest {
         }
     }
 
+    /**
+     * Which products take librnnk's small GEMM: NN, alpha = 1, at most 2^20 multiply-adds, and
+     * never on the OpenBLAS-only kernels. The cases above then check both paths numerically.
+     */
+    @Test
+    void smallProductsAreRoutedByTheStatedRule() {
+        NativeKernels nat = KernelsForTests.nativeKernels();
+        org.junit.jupiter.api.Assertions.assertTrue(nat.fastSmallProduct(16, 256, 64), "T=200 B=16 H=64 LSTM step");
+        org.junit.jupiter.api.Assertions.assertTrue(nat.fastSmallProduct(64, 128, 128), "exactly 2^20");
+        org.junit.jupiter.api.Assertions.assertFalse(nat.fastSmallProduct(64, 129, 128), "just over 2^20");
+        org.junit.jupiter.api.Assertions.assertFalse(nat.fastSmallProduct(64, 1024, 256), "an H=256 LSTM step");
+        org.junit.jupiter.api.Assertions.assertFalse(nat.openBlasOnly().fastSmallProduct(16, 256, 64), "OpenBLAS only");
+        org.junit.jupiter.api.Assertions.assertFalse(KernelsForTests.java().fastSmallProduct(16, 256, 64), "Java");
+        org.junit.jupiter.api.Assertions.assertTrue(new CheckedKernels(nat).fastSmallProduct(16, 256, 64), "checked delegates");
+    }
+
     @Test
     void sgemmWithBetaZeroIgnoresNaNInC() {
         try (Arena arena = Arena.ofConfined()) {
             float[] nan = new float[6];
             java.util.Arrays.fill(nan, Float.NaN);
-            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
+            for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels(),
+                    KernelsForTests.nativeKernels().openBlasOnly())) {
                 MemorySegment c = segment(arena, nan);
                 kernels.sgemm(false, false, 2, 3, 1, 1f, segment(arena, new float[] {1, 2}), 1,
                         segment(arena, new float[] {1, 2, 3}), 3, 0f, c, 3);

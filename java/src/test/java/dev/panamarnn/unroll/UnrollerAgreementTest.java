@@ -117,6 +117,64 @@ class UnrollerAgreementTest {
         }
     }
 
+    /**
+     * Small steps run the forward recurrent product on librnnk's small GEMM with W_hh^T (refreshed
+     * every forward) and the backward one on it directly: the same results as all-OpenBLAS, also
+     * after the weights changed between two forwards of one workspace.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(CellType.class)
+    void smallProductPathAgreesWithOpenBlas(CellType cell) {
+        RnnConfig config = RnnConfig.builder(cell, 6, 16).layers(2).bidirectional(true).seed(11).build();
+        var small = KernelsForTests.nativeKernels();
+        var openBlas = small.openBlasOnly();
+        org.junit.jupiter.api.Assertions.assertTrue(Stack.transposedRecurrentWeights(small, config, 5), "small path taken");
+        org.junit.jupiter.api.Assertions.assertFalse(Stack.transposedRecurrentWeights(openBlas, config, 5));
+        org.junit.jupiter.api.Assertions.assertFalse(Stack.transposedRecurrentWeights(small, config, 1), "batch 1 uses GEMV");
+        Map<String, float[]> a = runTwice(small, config), b = runTwice(openBlas, config);
+        for (String key : a.keySet()) {
+            float[] x = a.get(key), y = b.get(key);
+            for (int k = 0; k < x.length; k++) {
+                if (!(Math.abs(x[k] - y[k]) <= 1e-5 * (1 + Math.abs(x[k])))) {
+                    fail(key + ": small GEMM vs OpenBLAS " + TestData.maxDiff(x, y));
+                }
+            }
+        }
+    }
+
+    /** Forward + backward, then W_hh of every layer scaled by -0.5 and forward + backward again. */
+    private static Map<String, float[]> runTwice(Kernels kernels, RnnConfig config) {
+        Map<String, float[]> results = new java.util.LinkedHashMap<>();
+        int steps = 9, batch = 5;
+        try (Rnn rnn = Rnn.create(config, kernels);
+             Workspace ws = rnn.workspace(steps, batch);
+             Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, steps, batch, config.inputSize())
+                    .copyFrom(TestData.uniform(1, steps * batch * config.inputSize(), 1));
+            Tensor dOut = Tensor.allocate(arena, steps, batch, config.outputSize())
+                    .copyFrom(TestData.uniform(4, steps * batch * config.outputSize(), 1));
+            for (int round = 0; round < 2; round++) {
+                if (round == 1) {
+                    rnn.parameters().tensors().forEach((name, t) -> {
+                        if (name.contains("weight_hh")) {
+                            for (long i = 0; i < t.size(); i++) {
+                                t.set(i, -0.5f * t.get(i));
+                            }
+                        }
+                    });
+                }
+                rnn.zeroGradients();
+                results.put("output " + round, ws.forward(x, null, null, null, true).toArray());
+                ws.backward(dOut, null, null);
+                results.put("dx " + round, ws.inputGradient().toArray());
+                for (var e : rnn.gradients().tensors().entrySet()) {
+                    results.put("d " + e.getKey() + " " + round, e.getValue().toArray());
+                }
+            }
+        }
+        return results;
+    }
+
     static Map<String, float[]> run(Kernels kernels, RnnConfig config, int steps, int batch, int[] lengths) {
         Map<String, float[]> results = new java.util.LinkedHashMap<>();
         int states = config.numLayers() * config.directions();

@@ -3,22 +3,43 @@ package dev.panamarnn.bench.runner;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The GEMM-bound limit of a step: exactly the GEMMs the unroller performs for a shape (the
  * input projection, T recurrent GEMMs per layer and direction; in backward T dh GEMMs and the
  * dW_ih, dW_hh, dX GEMMs), each distinct shape timed alone on the same kernels, summed with its
  * count. Bias broadcasts and reductions (K=1 GEMMs, GEMVs) are left out: they are not useful FLOPs.
+ * The operands are allocated once, so the limit can be timed again in every round of a run.
  */
-final class GemmLimit {
+final class GemmLimit implements AutoCloseable {
     /** One GEMM shape op(A) (m, k) * op(B) (k, n) and how often the step runs it. */
-    record Gemm(boolean transA, boolean transB, int m, int n, int k, int count) {}
+    record Gemm(boolean transA, boolean transB, int m, int n, int k, int count) {
+        int rowsA() { return transA ? k : m; }
+        int colsA() { return transA ? m : k; }
+        int rowsB() { return transB ? n : k; }
+        int colsB() { return transB ? k : n; }
+    }
 
-    private GemmLimit() {}
+    /** A GEMM with its operands A (rowsA, colsA), B (rowsB, colsB), C (m, n). */
+    private record Operands(Gemm gemm, MemorySegment a, MemorySegment b, MemorySegment c) {}
+
+    private final Kernels kernels;
+    private final Arena arena = Arena.ofConfined();
+    private final List<Operands> operands = new ArrayList<>();
+
+    GemmLimit(Kernels kernels, List<Gemm> gemms) {
+        this.kernels = kernels;
+        for (Gemm g : gemms) {
+            operands.add(new Operands(g, filled((long) g.rowsA() * g.colsA()), filled((long) g.rowsB() * g.colsB()),
+                    filled((long) g.m() * g.n())));
+        }
+    }
 
     static List<Gemm> forwardGemms(Shape s) {
         Map<String, Gemm> gemms = new LinkedHashMap<>();
@@ -54,41 +75,41 @@ final class GemmLimit {
         gemms.put(key, old == null ? g : new Gemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), old.count() + g.count()));
     }
 
-    /** Sum over the GEMMs of (median time of one call) * count, in ms. */
-    static double timeMs(Kernels k, List<Gemm> gemms, double warmupSeconds, double measureSeconds) {
+    /** Sum over the GEMMs of (median time of one call, at least {@code minRepeats} timed) * count, in ms. */
+    double timeMs(double warmupSeconds, double measureSeconds, int minRepeats) {
         double total = 0;
-        for (Gemm g : gemms) {
-            try (Arena arena = Arena.ofConfined()) {
-                int rowsA = g.transA() ? g.k() : g.m(), colsA = g.transA() ? g.m() : g.k();
-                int rowsB = g.transB() ? g.n() : g.k(), colsB = g.transB() ? g.k() : g.n();
-                MemorySegment a = filled(arena, (long) rowsA * colsA);
-                MemorySegment b = filled(arena, (long) rowsB * colsB);
-                MemorySegment c = filled(arena, (long) g.m() * g.n());
-                // calls of 1 ms or less are batched so the timer's resolution does not matter
-                int inner = Math.max(1, Math.min(g.count(), 64));
-                // one-row products run as GEMV, as the unroller does (M=1 sgemm is much slower)
-                boolean gemv = g.m() == 1 && !g.transA();
-                Timer.Result r = Timer.time(() -> {
-                    for (int i = 0; i < inner; i++) {
-                        if (gemv) {
-                            k.sgemv(!g.transB(), rowsB, colsB, 1f, b, colsB, a, 1f, c);
-                        } else {
-                            k.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, a, colsA, b, colsB, 1f, c, g.n());
-                        }
+        for (Operands o : operands) {
+            Gemm g = o.gemm();
+            // calls of 1 ms or less are batched so the timer's resolution does not matter
+            int inner = Math.max(1, Math.min(g.count(), 64));
+            // one-row products run as GEMV, as the unroller does (M=1 sgemm is much slower)
+            boolean gemv = g.m() == 1 && !g.transA();
+            Timer.Result r = Timer.time(() -> {
+                for (int i = 0; i < inner; i++) {
+                    if (gemv) {
+                        kernels.sgemv(!g.transB(), g.rowsB(), g.colsB(), 1f, o.b(), g.colsB(), o.a(), 1f, o.c());
+                    } else {
+                        kernels.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, o.a(), g.colsA(), o.b(), g.colsB(),
+                                1f, o.c(), g.n());
                     }
-                }, warmupSeconds, measureSeconds, 5, 1000);
-                total += r.medianMs() / inner * g.count();
-            }
+                }
+            }, warmupSeconds, measureSeconds, minRepeats, 1000);
+            total += r.medianMs() / inner * g.count();
         }
         return total;
     }
 
-    private static MemorySegment filled(Arena arena, long floats) {
+    private MemorySegment filled(long floats) {
         MemorySegment s = arena.allocate(Math.max(1, floats) * Float.BYTES, 64);
-        java.util.SplittableRandom random = new java.util.SplittableRandom(floats);
+        SplittableRandom random = new SplittableRandom(floats);
         for (long i = 0; i < floats; i++) {
-            s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) (random.nextDouble() - 0.5) * 0.1f);
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (random.nextDouble() - 0.5) * 0.1f);
         }
         return s;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
     }
 }

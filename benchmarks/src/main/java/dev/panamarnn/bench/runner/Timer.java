@@ -7,22 +7,20 @@ final class Timer {
     private Timer() {}
 
     /** Median, min and max of the repeats, in ms. */
-    record Result(double medianMs, double minMs, double maxMs, int repeats) {
-        String spread() {
-            return String.format("%.2f-%.2f", minMs, maxMs);
-        }
-    }
+    record Result(double medianMs, double minMs, double maxMs, int repeats) {}
 
     /**
-     * Runs {@code action} for at least {@code warmupSeconds} (and at least once), then times it
+     * Runs {@code action} for at least {@code warmupSeconds} (at least once; not at all when 0), then times it
      * until {@code measureSeconds} have passed and at least {@code minRepeats} runs were made
      * (at most {@code maxRepeats}).
      */
     static Result time(Runnable action, double warmupSeconds, double measureSeconds, int minRepeats, int maxRepeats) {
-        long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-        do {
-            action.run();
-        } while (System.nanoTime() < warmEnd);
+        if (warmupSeconds > 0) {
+            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            do {
+                action.run();
+            } while (System.nanoTime() < warmEnd);
+        }
         double[] samples = new double[maxRepeats];
         int n = 0;
         long measureEnd = System.nanoTime() + (long) (measureSeconds * 1e9);
@@ -32,8 +30,21 @@ final class Timer {
             samples[n++] = (System.nanoTime() - t0) / 1e6;
         }
         double[] s = Arrays.copyOf(samples, n);
+        return new Result(median(s), min(s), max(s), n);
+    }
+
+    static double median(double[] values) {
+        double[] s = values.clone();
         Arrays.sort(s);
-        double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-        return new Result(median, s[0], s[n - 1], n);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+
+    static double max(double[] values) {
+        return Arrays.stream(values).max().orElseThrow();
     }
 }

@@ -799,5 +799,73 @@ public class rnnk_h extends rnnk_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class rnnk_sgemm_nn {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_FLOAT,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_nn");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_nn$descriptor() {
+        return rnnk_sgemm_nn.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_nn$handle() {
+        return rnnk_sgemm_nn.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_nn$address() {
+        return rnnk_sgemm_nn.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+     * }
+     */
+    public static void rnnk_sgemm_nn(long M, long N, long K, MemorySegment A, long lda, MemorySegment B, long ldb, float beta, MemorySegment C, long ldc) {
+        var mh$ = rnnk_sgemm_nn.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_nn", M, N, K, A, lda, B, ldb, beta, C, ldc);
+            }
+            mh$.invokeExact(M, N, K, A, lda, B, ldb, beta, C, ldc);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
