@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  * state vector [x | h_0 | ... | h_{L-1}] (see {@link ModelLayer}), so per layer the products of all
  * rows are one GEMM, gates (B, G*H) += V[:, window] (B, In+H) * [W_ih | W_hh]^T, followed by the
  * fused kernel over B rows; then every row is scattered back to its stream. One row is a GEMV
- * (DESIGN.md: M=1 GEMMs are much slower). Used by one worker thread; allocates nothing per batch.
+ * (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
+ * the model, on the kernels' small-product path. Used by one worker thread; allocates nothing per batch.
  */
 final class BatchWorkspace implements AutoCloseable {
     private final Kernels kernels;
@@ -116,15 +117,15 @@ final class BatchWorkspace implements AutoCloseable {
             }
             if (gru) {
                 // xg (B, 3H) += X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; b_hh added by the kernel
-                product(rows, gw, p.inputSize, p.weights, p.rowLength, windows[l], width, 1f, gates);
+                product(rows, gw, p.inputSize, p.weights, p.rowLength, p.weightsT, windows[l], width, 1f, gates);
                 for (int b = 0; b < rows; b++) {
                     MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
                 }
-                product(rows, gw, h, p.recurrentWeights, p.rowLength, hiddenPrevious, h, 0f, hiddenGates);
+                product(rows, gw, h, p.recurrentWeights, p.rowLength, p.recurrentWeightsT, hiddenPrevious, h, 0f, hiddenGates);
                 k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddenPrevious, rows, h);
             } else {
                 // pre (B, G*H) += [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T
-                product(rows, gw, p.rowLength, p.weights, p.rowLength, windows[l], width, 1f, gates);
+                product(rows, gw, p.rowLength, p.weights, p.rowLength, p.weightsT, windows[l], width, 1f, gates);
                 if (lstm) {
                     k.lstmForwardStep(hiddenNext, cellNext[l], gates, cellPrevious[l], rows, h);
                 } else {
@@ -137,10 +138,17 @@ final class BatchWorkspace implements AutoCloseable {
         }
     }
 
-    /** y (B, n) = beta y + x (B, k; row stride ldx) * W^T, W (n, k; row stride ldw): a GEMV for one row. */
-    private void product(int rows, int n, int k, MemorySegment w, int ldw, MemorySegment x, int ldx, float beta, MemorySegment y) {
+    /**
+     * y (B, n) = beta y + x (B, k; row stride ldx) * W^T, W (n, k; row stride ldw): a GEMV for one
+     * row; an untransposed product with wT (k, n; row stride n) when the kernels run it on their
+     * small-product path; else a GEMM with W transposed.
+     */
+    private void product(int rows, int n, int k, MemorySegment w, int ldw, MemorySegment wT, MemorySegment x, int ldx,
+                         float beta, MemorySegment y) {
         if (rows == 1) {
             kernels.sgemv(false, n, k, 1f, w, ldw, x, beta, y);
+        } else if (wT != null && kernels.fastSmallProduct(rows, n, k)) {
+            kernels.sgemm(false, false, rows, n, k, 1f, x, ldx, wT, n, beta, y, n);
         } else {
             kernels.sgemm(false, true, rows, n, k, 1f, x, ldx, w, ldw, beta, y, n);
         }

@@ -56,7 +56,7 @@ public final class InferenceModel implements AutoCloseable {
         List<String> names = stateDictNames(config);
         checkParameters(config, names, parameters);
         this.fingerprint = Fingerprint.of(config, names, parameters);
-        this.slab = Slab.allocate("inference model", layout(config));
+        this.slab = Slab.allocate("inference model", layout(config, this.kernels));
         this.layers = new ModelLayer[config.numLayers()];
         try {
             for (int l = 0; l < layers.length; l++) {
@@ -97,18 +97,30 @@ public final class InferenceModel implements AutoCloseable {
         return new InferenceModel(config, parameters, kernels);
     }
 
-    /** The model's slab: per layer the joined weights [W_ih | W_hh], the folded bias and GRU's b_hh. */
-    private static Slab.Layout layout(RnnConfig c) {
+    /**
+     * The model's slab: per layer the joined weights [W_ih | W_hh], the folded bias and GRU's b_hh;
+     * and their transpose when batched steps of this layer run on the kernels' small-product path.
+     */
+    private static Slab.Layout layout(RnnConfig c, Kernels kernels) {
         Slab.Layout.Builder layout = Slab.Layout.builder();
         int gw = c.cell().gates() * c.hiddenSize();
         for (int l = 0; l < c.numLayers(); l++) {
-            layout.add("l" + l + ".weights", gw, c.layerInputSize(l) + c.hiddenSize())   // (G*H, In+H)
+            int rowLength = c.layerInputSize(l) + c.hiddenSize();
+            layout.add("l" + l + ".weights", gw, rowLength)                               // (G*H, In+H)
                   .add("l" + l + ".bias", gw);                                            // (G*H)
+            if (transposedWeights(kernels, gw, rowLength)) {
+                layout.add("l" + l + ".weights_t", rowLength, gw);                        // (In+H, G*H)
+            }
             if (c.cell() == CellType.GRU) {
                 layout.add("l" + l + ".b_hh", gw);                                        // (3H)
             }
         }
         return layout.build();
+    }
+
+    /** Whether a batch of two or more streams would run this layer's product on the small-product path. */
+    private static boolean transposedWeights(Kernels kernels, int gateWidth, int rowLength) {
+        return kernels.fastSmallProduct(2, gateWidth, rowLength);
     }
 
     private static List<String> stateDictNames(RnnConfig c) {
@@ -157,6 +169,15 @@ public final class InferenceModel implements AutoCloseable {
             MemorySegment.copy(wIh, (long) r * in * Float.BYTES, weights, r * rowBytes, (long) in * Float.BYTES);
             MemorySegment.copy(wHh, (long) r * h * Float.BYTES, weights, r * rowBytes + (long) in * Float.BYTES, (long) h * Float.BYTES);
         }
+        MemorySegment weightsT = null;                                         // (In+H, G*H)
+        if (transposedWeights(kernels, gw, in + h)) {
+            weightsT = slab.get("l" + l + ".weights_t").segment();
+            for (int r = 0; r < gw; r++) {
+                for (int col = 0; col < in + h; col++) {
+                    weightsT.setAtIndex(Tensor.FLOAT, (long) col * gw + r, weights.getAtIndex(Tensor.FLOAT, (long) r * (in + h) + col));
+                }
+            }
+        }
         MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
         MemorySegment recurrentBias = null;
         if (config.cell() == CellType.GRU) {
@@ -168,7 +189,7 @@ public final class InferenceModel implements AutoCloseable {
                 bias.setAtIndex(Tensor.FLOAT, j, bIh.getAtIndex(Tensor.FLOAT, j) + bHh.getAtIndex(Tensor.FLOAT, j));
             }
         }
-        return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, bias, recurrentBias);
+        return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, weightsT, bias, recurrentBias);
     }
 
     /** A new stream with zero state, owned by the caller (close it when the sequence ends). */

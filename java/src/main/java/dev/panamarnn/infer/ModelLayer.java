@@ -34,11 +34,13 @@ final class ModelLayer {
 
     final MemorySegment weights;          // (G*H, In+H) [W_ih | W_hh], row-major
     final MemorySegment recurrentWeights; // W_hh: the view of weights at column In, row stride In+H
+    final MemorySegment weightsT;         // (In+H, G*H) the transpose, for batched steps on the small-product path; or null
+    final MemorySegment recurrentWeightsT;// W_hh^T: rows In.. of weightsT; or null
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
     final MemorySegment recurrentBias;    // (3H) b_hh, GRU only (the kernel adds it); null otherwise
 
     ModelLayer(int index, CellType cell, int modelInputSize, int inputSize, int hidden,
-               MemorySegment weights, MemorySegment bias, MemorySegment recurrentBias) {
+               MemorySegment weights, MemorySegment weightsT, MemorySegment bias, MemorySegment recurrentBias) {
         this.index = index;
         this.cell = cell;
         this.inputSize = inputSize;
@@ -49,6 +51,8 @@ final class ModelLayer {
         this.hiddenOffset = modelInputSize + (long) index * hidden;
         this.weights = weights;
         this.recurrentWeights = weights.asSlice((long) inputSize * Float.BYTES);
+        this.weightsT = weightsT;
+        this.recurrentWeightsT = weightsT == null ? null : weightsT.asSlice((long) inputSize * gateWidth * Float.BYTES);
         this.bias = bias;
         this.recurrentBias = recurrentBias;
     }
