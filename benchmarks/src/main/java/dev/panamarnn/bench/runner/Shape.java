@@ -9,13 +9,22 @@ public record Shape(CellType cell, int steps, int batch, int input, int hidden, 
     /** Parses {@code T,B,I,H[,layers][,bi]}, e.g. {@code 100,64,512,512} or {@code 100,64,256,256,2,bi}. */
     public static Shape parse(CellType cell, String spec) {
         String[] p = spec.split(",");
-        if (p.length < 4) {
-            throw new IllegalArgumentException("shape '" + spec + "' must be T,B,I,H[,layers][,bi]");
+        String usage = "shape '" + spec + "' must be T,B,I,H[,layers][,bi] with positive integers, e.g. 100,64,512,512 or 100,64,256,256,2,bi";
+        if (p.length < 4 || p.length > 6 || (p.length == 6 && !p[5].trim().equalsIgnoreCase("bi"))) {
+            throw new IllegalArgumentException(usage);
         }
-        int layers = p.length > 4 ? Integer.parseInt(p[4].trim()) : 1;
-        boolean bi = p.length > 5 && p[5].trim().equalsIgnoreCase("bi");
-        return new Shape(cell, Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()),
-                Integer.parseInt(p[3].trim()), layers, bi);
+        int[] v = new int[p.length > 4 ? 5 : 4];
+        for (int i = 0; i < v.length; i++) {
+            try {
+                v[i] = Integer.parseInt(p[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(usage + "; '" + p[i].trim() + "' is not an integer");
+            }
+            if (v[i] < 1) {
+                throw new IllegalArgumentException(usage + "; got " + v[i]);
+            }
+        }
+        return new Shape(cell, v[0], v[1], v[2], v[3], v.length > 4 ? v[4] : 1, p.length == 6);
     }
 
     public RnnConfig config() {

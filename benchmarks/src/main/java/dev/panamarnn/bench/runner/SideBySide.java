@@ -55,6 +55,9 @@ public final class SideBySide implements Callable<Integer> {
     int rounds;
     @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own).")
     Integer threads;
+    @Option(names = "--openblas-only",
+            description = "Run the native steps with every GEMM on OpenBLAS, without librnnk's small GEMM (to measure what it brings).")
+    boolean openBlasOnly;
     @Option(names = "--json", defaultValue = "bench-results.json", description = "Where to write the results.")
     Path json;
 
@@ -73,10 +76,17 @@ public final class SideBySide implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (rounds < 1 || measure < 0 || warmup < 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
+            throw new IllegalArgumentException(
                     "--rounds must be >= 1 and --measure, --warmup >= 0; got " + rounds + ", " + measure + ", " + warmup);
         }
-        NativeKernels nat = NativeKernels.load();
+        List<Shape> cases = new ArrayList<>();   // every case parsed before anything is measured
+        for (String cellName : cells) {
+            CellType cell = CellType.fromId(cellName.trim());
+            for (String spec : shapes == null ? DEFAULT_SHAPES : shapes) {
+                cases.add(Shape.parse(cell, spec));
+            }
+        }
+        NativeKernels nat = openBlasOnly ? NativeKernels.load().openBlasOnly() : NativeKernels.load();
         if (threads != null) {
             RuntimeInfo.setBlasThreads(threads);
         }
@@ -85,16 +95,14 @@ public final class SideBySide implements Callable<Integer> {
         RuntimeInfo info = RuntimeInfo.current();
         out.println("panama-rnn side-by-side: " + info.asMap().get("openblas config") + ", core " + info.asMap().get("openblas core")
                 + ", " + nat.status().blasThreads() + " OpenBLAS threads, OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset")
-                + ", " + Runtime.getRuntime().availableProcessors() + " cpus");
+                + ", " + Runtime.getRuntime().availableProcessors() + " cpus"
+                + (openBlasOnly ? ", every GEMM on OpenBLAS (--openblas-only)" : ", small NN products on librnnk"));
         printHeader(out);
         List<Row> rows = new ArrayList<>();
-        for (String cellName : cells) {
-            CellType cell = CellType.fromId(cellName.trim());
-            for (String spec : shapes == null ? DEFAULT_SHAPES : shapes) {
-                Row row = measure(Shape.parse(cell, spec), nat, java);
-                rows.add(row);
-                print(out, row);
-            }
+        for (Shape shape : cases) {
+            Row row = measure(shape, nat, java);
+            rows.add(row);
+            print(out, row);
         }
         writeJson(rows, info);
         out.println("results written to " + json.toAbsolutePath());
@@ -157,6 +165,7 @@ public final class SideBySide implements Callable<Integer> {
     private void writeJson(List<Row> rows, RuntimeInfo info) throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("runtime", info.asMap());
+        doc.put("smallGemm", !openBlasOnly);
         doc.put("note", "bound = median over rounds of limitMs / nativeMs, each round timing the GEMMs alone and the step "
                 + "back to back; FLOPs count GEMMs only: "
                 + "forward 2*B*(I+H)*G*H per step per layer and direction, training = 3x forward");

@@ -1,0 +1,80 @@
+package dev.panamarnn.cli;
+
+import static dev.panamarnn.cli.CliEndToEndTest.rnn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code rnn bench} on tiny shapes with short rounds: every row has both modes measured against a
+ * positive bound, the FLOP counts of the issue's formula, the pure-Java times, and the JSON file;
+ * bad settings are refused. Speed itself is not asserted (benchmarks, not tests, measure it).
+ */
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void tinyShapesGiveCompleteRows() throws Exception {
+        Path json = dir.resolve("bench.json");
+        CliEndToEndTest.Run run = rnn("bench", "--cells", "lstm,gru", "--shape", "6,3,5,8", "--shape", "4,2,3,4,2,bi",
+                "--rounds", "2", "--measure", "0.02", "--warmup", "0.01", "--java-max-seconds", "1", "--json", json.toString());
+        assertEquals(0, run.exit(), run.err() + run.out());
+        assertTrue(run.out().contains("lstm T=6 B=3 I=5 H=8"), run.out());
+        JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
+        assertTrue(doc.get("smallGemm").asBoolean());
+        JsonNode rows = doc.get("rows");
+        assertEquals(4, rows.size());
+        // forward FLOPs per step, layer and direction: 2*B*(In_l+H)*G*H; training 3x
+        double[] forwardFlops = {
+            2.0 * 3 * (5 + 8) * 4 * 8 * 6,                                       // lstm T=6 B=3 I=5 H=8
+            (2.0 * 2 * (3 + 4) * 4 * 4 + 2.0 * 2 * (8 + 4) * 4 * 4) * 4 * 2,     // lstm T=4 B=2 I=3 H=4, 2 layers, bi
+            2.0 * 3 * (5 + 8) * 3 * 8 * 6,                                       // gru
+            (2.0 * 2 * (3 + 4) * 3 * 4 + 2.0 * 2 * (8 + 4) * 3 * 4) * 4 * 2};
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode row = rows.get(i);
+            assertEquals(forwardFlops[i], row.get("inferFlops").asDouble(), 1e-9, row.get("shape").asText());
+            assertEquals(3 * forwardFlops[i], row.get("trainFlops").asDouble(), 1e-9);
+            for (String mode : new String[] {"train", "infer"}) {
+                JsonNode m = row.get(mode);
+                double nativeMs = m.get("nativeMs").asDouble(), bound = m.get("bound").asDouble();
+                assertTrue(nativeMs > 0 && m.get("minMs").asDouble() <= nativeMs && nativeMs <= m.get("maxMs").asDouble(), m.toString());
+                assertTrue(m.get("limitMs").asDouble() > 0 && bound > 0 && Double.isFinite(bound), m.toString());
+                assertTrue(m.get("boundMin").asDouble() <= bound && bound <= m.get("boundMax").asDouble(), m.toString());
+                assertEquals(2, m.get("rounds").asInt());
+            }
+            assertTrue(row.get("javaTrainMs").asDouble() > 0 && row.get("javaInferMs").asDouble() > 0, row.toString());
+        }
+    }
+
+    @Test
+    void openBlasOnlyIsRecorded() throws Exception {
+        Path json = dir.resolve("openblas.json");
+        CliEndToEndTest.Run run = rnn("bench", "--cells", "rnn_tanh", "--shape", "3,2,4,4", "--rounds", "1", "--measure", "0.01",
+                "--warmup", "0", "--java-max-seconds", "0", "--openblas-only", "--json", json.toString());
+        assertEquals(0, run.exit(), run.err() + run.out());
+        assertTrue(run.out().contains("--openblas-only"), run.out());
+        JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
+        assertFalse(doc.get("smallGemm").asBoolean());
+        assertTrue(doc.get("rows").get(0).get("javaTrainMs").isNull(), "pure Java skipped at --java-max-seconds 0");
+    }
+
+    @Test
+    void badSettingsAreRefused() {
+        CliEndToEndTest.Run rounds = rnn("bench", "--rounds", "0", "--json", dir.resolve("x.json").toString());
+        assertNotEquals(0, rounds.exit());
+        assertTrue(rounds.err().contains("--rounds must be >= 1"), rounds.err());
+        CliEndToEndTest.Run shape = rnn("bench", "--shape", "1,2,3", "--json", dir.resolve("y.json").toString());
+        assertNotEquals(0, shape.exit());
+        assertTrue(shape.err().contains("T,B,I,H"), shape.err());
+        assertFalse(Files.exists(dir.resolve("x.json")) || Files.exists(dir.resolve("y.json")), "no results file on bad input");
+    }
+}
