@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.panamarnn.bench.StreamBatcherRunner \
  *      [cell=LSTM] [size=256] [kernels=native] [streams=1,16,256,4096] [maxBatch=256] [warmup=2] [seconds=3] [blasThreads=2]
  * </pre>
+ * kernels: native, openblas-only (native with every GEMM on OpenBLAS, no librnnk small GEMM) or java.
  */
 public final class StreamBatcherRunner {
     private StreamBatcherRunner() {}
@@ -41,7 +42,12 @@ public final class StreamBatcherRunner {
         double warmup = Double.parseDouble(option(args, "warmup", "2"));
         double seconds = Double.parseDouble(option(args, "seconds", "3"));
         int blasThreads = Integer.parseInt(option(args, "blasThreads", Integer.toString(Runtime.getRuntime().availableProcessors())));
-        Kernels kernels = kernelName.equals("native") ? NativeKernels.load() : new JavaKernels();
+        Kernels kernels = switch (kernelName) {
+            case "native" -> NativeKernels.load();
+            case "openblas-only" -> NativeKernels.load().openBlasOnly();
+            case "java" -> new JavaKernels();
+            default -> throw new IllegalArgumentException("kernels must be native, openblas-only or java, got '" + kernelName + "'");
+        };
         try (Rnn rnn = Rnn.create(RnnConfig.builder(cell, size, size).seed(1).build(), kernels);
              InferenceModel model = InferenceModel.of(rnn)) {
             BlasThreads.set(model, blasThreads);
