@@ -19,7 +19,8 @@
  * The caller (dev.panamarnn.kernels.CheckedKernels) validates every size; kernels trust their inputs.
  *
  * SIMD: each kernel is compiled for AVX-512F, AVX2 and baseline x86-64 and the best is picked
- * at load time (GCC target_clones, an IFUNC per symbol); all variants give bit-identical results.
+ * at load time (GCC target_clones, an IFUNC per symbol); all variants give bit-identical results,
+ * except rnnk_sgemm_nn, whose variants use FMA where the CPU has it (see below).
  * Activations use librnnk's own exp/sigmoid/tanh, within 2.5 ulp of the exact value and 1e-7
  * absolute (native/src/activations.h states and native/tests/activations_test.c checks the bounds).
  */
@@ -198,7 +199,8 @@ RNNK_API void rnnk_sgd_step(float *param, float *momentum_buffer, const float *g
  * C (M, N) = beta * C + A (M, K) * B (K, N); row-major with leading dimensions lda, ldb, ldc;
  * single-threaded. For the small recurrent products of a time step, where OpenBLAS's packing and
  * thread hand-off cost more than the arithmetic. beta = 0 does not read C. Every element is the
- * sum over k in increasing order (multiply, then add), in every ISA variant.
+ * sum over k in increasing order; with FMA (one rounding per multiply-add) on CPUs with AVX2+FMA
+ * or AVX-512, with a multiply and an add otherwise, so results differ across CPUs in the last bits.
  */
 RNNK_API void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                             const float *B, int64_t ldb, float beta, float *C, int64_t ldc);

@@ -15,11 +15,30 @@
 #ifndef RNNK_DISPATCH_H
 #define RNNK_DISPATCH_H
 
+/*
+ * RNNK_FMA_CLONES: the same idea for kernels compiled with -ffp-contract=fast (only gemm.c), whose
+ * multiply-adds should become FMA instructions where the CPU has them: clones for x86-64-v4
+ * (AVX-512 + FMA), x86-64-v3 (AVX2 + FMA) and the baseline. These clones round differently (one
+ * rounding per multiply-add with FMA, two without), so they are not bit-identical to each other;
+ * each is deterministic. A one-ISA build that defines RNNK_CLONES (empty) gets it empty too.
+ */
+#if defined(RNNK_CLONES) && !defined(RNNK_FMA_CLONES)
+#define RNNK_FMA_CLONES RNNK_CLONES
+#endif
+
 #ifndef RNNK_CLONES
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 #define RNNK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define RNNK_CLONES
+#endif
+#endif
+
+#ifndef RNNK_FMA_CLONES
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define RNNK_FMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define RNNK_FMA_CLONES
 #endif
 #endif
 

@@ -8,7 +8,8 @@
  *   - no write outside the (B, n) buffers (guard floats after each), on unaligned buffers too.
  * Plus NaN/inf propagation, the in-place forms of the RNN kernels, the small GEMM against a double
  * product over edge shapes (tile remainders, K = 0, padded leading dimensions, beta 0/1/0.5, NaN in
- * C with beta 0) with its padding untouched, and the ABI version.
+ * C with beta 0) with its padding untouched, and the ABI version. The small GEMM is held to its
+ * error bound in every build but left out of the hash: its FMA clones are not bit-identical.
  * It also prints a hash of every output bit; ctest builds this file against the dispatching
  * shared library and against baseline-only and AVX2-only builds of the same kernel sources and
  * checks that the hashes agree (the clones are bit-identical). The Java tests cover agreement with
@@ -328,7 +329,7 @@ static double test_gemm(void) {
             }
         }
         check_guard("sgemm_nn C", c, M * ldc);
-        hash_floats(c, M * ldc);
+        /* not hashed: the FMA clones of rnnk_sgemm_nn round differently from the baseline (gemm.c) */
         release(a, off); release(b, off); release(c, off); free(c0);
     }
     return worst;

@@ -7,14 +7,16 @@ package dev.panamarnn.kernels;
  * more than the arithmetic.
  *
  * <p>The limit comes from timing T = 200 consecutive recurrent products h_t (m, k) W^T on fresh rows
- * (benchmarks, docs/performance.md "Small products"): OpenBLAS 0.3.31 (Haswell kernels, 2 threads)
- * against rnnk_sgemm_nn (AVX-512 clone). Ours was 2.4x faster at (16, 256, 64), 1.3x at
- * (16, 512, 128) and (64, 256, 64), even at about 1M multiply-adds, and slower from there on: 0.7x
- * at (16, 1024, 256), 0.4x at (64, 1024, 256).
+ * (docs/performance.md "librnnk's small GEMM"): OpenBLAS 0.3.31 with 2 threads, with the Haswell
+ * kernels the environment forces and with the SkylakeX ones it picks by itself, against
+ * rnnk_sgemm_nn's AVX-512 FMA clone. Ours was faster up to 2^21 multiply-adds with both: at
+ * (16, 256, 64) 3.1x / 2.3x, at (32, 512, 128) 1.3x / 1.2x, at (32, 256, 256) 1.2x / 1.4x. At
+ * 2^22 it still won against the Haswell kernels but lost against SkylakeX ((64, 256, 256): 1.1x /
+ * 0.80x), and from 2^23 on it lost against both ((32, 1024, 256): 0.84x / 0.56x).
  */
 final class SmallGemm {
-    /** The largest m*n*k routed to the small kernel: 2^20 multiply-adds. */
-    static final long MAX_MULTIPLY_ADDS = 1L << 20;
+    /** The largest m*n*k routed to the small kernel: 2^21 multiply-adds. */
+    static final long MAX_MULTIPLY_ADDS = 1L << 21;
 
     private SmallGemm() {}
 

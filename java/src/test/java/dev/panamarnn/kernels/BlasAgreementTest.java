@@ -95,15 +95,15 @@ class BlasAgreementTest {
     }
 
     /**
-     * Which products take librnnk's small GEMM: NN, alpha = 1, at most 2^20 multiply-adds, and
+     * Which products take librnnk's small GEMM: NN, alpha = 1, at most 2^21 multiply-adds, and
      * never on the OpenBLAS-only kernels. The cases above then check both paths numerically.
      */
     @Test
     void smallProductsAreRoutedByTheStatedRule() {
         NativeKernels nat = KernelsForTests.nativeKernels();
         org.junit.jupiter.api.Assertions.assertTrue(nat.fastSmallProduct(16, 256, 64), "T=200 B=16 H=64 LSTM step");
-        org.junit.jupiter.api.Assertions.assertTrue(nat.fastSmallProduct(64, 128, 128), "exactly 2^20");
-        org.junit.jupiter.api.Assertions.assertFalse(nat.fastSmallProduct(64, 129, 128), "just over 2^20");
+        org.junit.jupiter.api.Assertions.assertTrue(nat.fastSmallProduct(64, 256, 128), "exactly 2^21");
+        org.junit.jupiter.api.Assertions.assertFalse(nat.fastSmallProduct(64, 257, 128), "just over 2^21");
         org.junit.jupiter.api.Assertions.assertFalse(nat.fastSmallProduct(64, 1024, 256), "an H=256 LSTM step");
         org.junit.jupiter.api.Assertions.assertFalse(nat.openBlasOnly().fastSmallProduct(16, 256, 64), "OpenBLAS only");
         org.junit.jupiter.api.Assertions.assertFalse(KernelsForTests.java().fastSmallProduct(16, 256, 64), "Java");
