@@ -23,14 +23,14 @@
 
 typedef float v16 __attribute__((vector_size(64)));
 
-static inline __attribute__((always_inline)) v16 load16(const float *p) {
+RNNK_ROW v16 load16(const float *p) {
     v16 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
 /* C[0..15] = acc when beta is 0 (C is not read: it may hold NaN), else beta * C + acc */
-static inline __attribute__((always_inline)) void store16(float *c, v16 acc, float beta) {
+RNNK_ROW void store16(float *c, v16 acc, float beta) {
     if (beta != 0.0f) {
         acc = beta * load16(c) + acc;
     }
@@ -75,29 +75,31 @@ RNNK_ROW void tile_1x1(const float *restrict a, const float *restrict b, int64_t
     *c = beta != 0.0f ? beta * *c + acc : acc;
 }
 
+/* one row a (K) of A times B into row c of C, columns from..N-1: 16 at a time, then one by one */
+RNNK_ROW void row_from(const float *restrict a, const float *restrict b, int64_t ldb, float *restrict c,
+                       int64_t from, int64_t N, int64_t K, float beta) {
+    int64_t n16 = from + (N - from) / 16 * 16;
+    for (int64_t n = from; n < n16; n += 16) {
+        tile_1x16(a, b + n, ldb, c + n, K, beta);
+    }
+    for (int64_t n = n16; n < N; n++) {
+        tile_1x1(a, b + n, ldb, c + n, K, beta);
+    }
+}
+
 RNNK_FMA_CLONES
 void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb,
                    float beta, float *C, int64_t ldc) {
-    int64_t n32 = N - N % 32, n16 = N - N % 16, m4 = M - M % 4;
-    for (int64_t m = 0; m < m4; m += 4) {
+    int64_t n32 = N - N % 32, m4 = M - M % 4;
+    for (int64_t m = 0; m < m4; m += 4) {             /* groups of 4 rows: 4x32 tiles, then each row's rest */
         for (int64_t n = 0; n < n32; n += 32) {
             tile_4x32(A + m * lda, lda, B + n, ldb, C + m * ldc + n, ldc, K, beta);
         }
-        for (int64_t i = 0; i < 4; i++) {
-            for (int64_t n = n32; n < n16; n += 16) {
-                tile_1x16(A + (m + i) * lda, B + n, ldb, C + (m + i) * ldc + n, K, beta);
-            }
-            for (int64_t n = n16; n < N; n++) {
-                tile_1x1(A + (m + i) * lda, B + n, ldb, C + (m + i) * ldc + n, K, beta);
-            }
+        for (int64_t i = m; i < m + 4; i++) {
+            row_from(A + i * lda, B, ldb, C + i * ldc, n32, N, K, beta);
         }
     }
-    for (int64_t m = m4; m < M; m++) {
-        for (int64_t n = 0; n < n16; n += 16) {
-            tile_1x16(A + m * lda, B + n, ldb, C + m * ldc + n, K, beta);
-        }
-        for (int64_t n = n16; n < N; n++) {
-            tile_1x1(A + m * lda, B + n, ldb, C + m * ldc + n, K, beta);
-        }
+    for (int64_t m = m4; m < M; m++) {                /* the last M % 4 rows */
+        row_from(A + m * lda, B, ldb, C + m * ldc, 0, N, K, beta);
     }
 }

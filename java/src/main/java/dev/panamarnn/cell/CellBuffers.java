@@ -1,7 +1,7 @@
 package dev.panamarnn.cell;
 
+import dev.panamarnn.tensor.Matrices;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Everything one direction of one layer reads and writes during a scan over T steps of B rows,
@@ -65,16 +65,10 @@ public final class CellBuffers {
         this.wHhT = wHhT;
     }
 
-    /** wHhT (H, G*H) = W_hh^T: element (k, j) = W_hh (j, k). No-op when wHhT is null. */
+    /** wHhT (H, G*H) = W_hh^T. No-op when wHhT is null. */
     public void refreshTransposedWeights() {
-        if (wHhT == null) {
-            return;
-        }
-        for (int j = 0; j < gateWidth; j++) {
-            long row = (long) j * hidden;
-            for (int k = 0; k < hidden; k++) {
-                wHhT.setAtIndex(ValueLayout.JAVA_FLOAT, (long) k * gateWidth + j, wHh.getAtIndex(ValueLayout.JAVA_FLOAT, row + k));
-            }
+        if (wHhT != null) {
+            Matrices.transpose(wHh, gateWidth, hidden, wHhT);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Matrices;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.unroll.Names;
@@ -172,11 +173,7 @@ public final class InferenceModel implements AutoCloseable {
         MemorySegment weightsT = null;                                         // (In+H, G*H)
         if (transposedWeights(kernels, gw, in + h)) {
             weightsT = slab.get("l" + l + ".weights_t").segment();
-            for (int r = 0; r < gw; r++) {
-                for (int col = 0; col < in + h; col++) {
-                    weightsT.setAtIndex(Tensor.FLOAT, (long) col * gw + r, weights.getAtIndex(Tensor.FLOAT, (long) r * (in + h) + col));
-                }
-            }
+            Matrices.transpose(weights, gw, in + h, weightsT);
         }
         MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
         MemorySegment recurrentBias = null;

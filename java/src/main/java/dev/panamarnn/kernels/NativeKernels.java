@@ -55,7 +55,7 @@ public final class NativeKernels implements Kernels {
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
                       float beta, MemorySegment c, int ldc) {
-        if (smallGemm && !transA && !transB && alpha == 1f && SmallGemm.covers(m, n, k)) {
+        if (!transA && !transB && alpha == 1f && fastSmallProduct(m, n, k)) {
             rnnk_h.rnnk_sgemm_nn(m, n, k, a, lda, b, ldb, beta, c, ldc);
             return;
         }

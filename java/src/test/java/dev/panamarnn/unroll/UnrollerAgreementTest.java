@@ -62,11 +62,16 @@ class UnrollerAgreementTest {
         Map<String, float[]> nat = run(KernelsForTests.nativeKernels(), config, steps, batch, lengths);
         // float GEMM error grows with depth ~ (I + H + T*B) eps; the activations add a few ulp per step
         double tolerance = 1e-6 * (8 + Math.sqrt(input + hidden + (double) steps * batch) * steps);
-        for (String key : java.keySet()) {
-            float[] a = java.get(key), b = nat.get(key);
-            for (int k = 0; k < a.length; k++) {
-                if (!(Math.abs(a[k] - b[k]) <= tolerance * (1 + Math.abs(a[k])))) {
-                    fail(key + ": java vs native " + TestData.maxDiff(a, b) + ", tolerance " + tolerance);
+        assertAgree(java, nat, tolerance, "java vs native");
+    }
+
+    /** Every value of every result within tolerance * (1 + |a|) of its counterpart. */
+    private static void assertAgree(Map<String, float[]> a, Map<String, float[]> b, double tolerance, String what) {
+        for (String key : a.keySet()) {
+            float[] x = a.get(key), y = b.get(key);
+            for (int k = 0; k < x.length; k++) {
+                if (!(Math.abs(x[k] - y[k]) <= tolerance * (1 + Math.abs(x[k])))) {
+                    fail(key + ": " + what + " " + TestData.maxDiff(x, y) + ", tolerance " + tolerance);
                 }
             }
         }
@@ -131,15 +136,7 @@ class UnrollerAgreementTest {
         org.junit.jupiter.api.Assertions.assertTrue(Stack.transposedRecurrentWeights(small, config, 5), "small path taken");
         org.junit.jupiter.api.Assertions.assertFalse(Stack.transposedRecurrentWeights(openBlas, config, 5));
         org.junit.jupiter.api.Assertions.assertFalse(Stack.transposedRecurrentWeights(small, config, 1), "batch 1 uses GEMV");
-        Map<String, float[]> a = runTwice(small, config), b = runTwice(openBlas, config);
-        for (String key : a.keySet()) {
-            float[] x = a.get(key), y = b.get(key);
-            for (int k = 0; k < x.length; k++) {
-                if (!(Math.abs(x[k] - y[k]) <= 1e-5 * (1 + Math.abs(x[k])))) {
-                    fail(key + ": small GEMM vs OpenBLAS " + TestData.maxDiff(x, y));
-                }
-            }
-        }
+        assertAgree(runTwice(small, config), runTwice(openBlas, config), 1e-5, "small GEMM vs OpenBLAS");
     }
 
     /** Forward + backward, then W_hh of every layer scaled by -0.5 and forward + backward again. */

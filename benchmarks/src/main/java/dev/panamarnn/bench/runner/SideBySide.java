@@ -109,11 +109,11 @@ public final class SideBySide implements Callable<Integer> {
         return 0;
     }
 
-    Row measure(Shape s, Kernels nat, Kernels java) {
+    Row measure(Shape s, NativeKernels nat, Kernels java) {
         Paired train = new Paired(rounds), infer = new Paired(rounds);
         // the bound: every GEMM through OpenBLAS, as the issue defines it (even those the native
         // kernels send to librnnk's small GEMM)
-        Kernels openBlas = nat instanceof NativeKernels n ? n.openBlasOnly() : nat;
+        Kernels openBlas = nat.openBlasOnly();
         try (GemmLimit forwardLimit = new GemmLimit(openBlas, GemmLimit.forwardGemms(s));
              GemmLimit backwardLimit = new GemmLimit(openBlas, GemmLimit.backwardGemms(s));
              StepRun run = new StepRun(s, nat)) {
