@@ -365,6 +365,8 @@ public final class StreamBatcher implements AutoCloseable {
             model.exit();
         }
         batches++;
+        // counted before delivery: a caller that has seen its results complete also sees them counted
+        steps += failure == null ? count : 0;
         for (int b = 0; b < count; b++) {   // deliver outside every claim: callbacks may step, submit or close
             Request r = rows[b];
             rows[b] = null;
@@ -374,7 +376,6 @@ public final class StreamBatcher implements AutoCloseable {
                 deliver(r, b);
             }
         }
-        steps += failure == null ? count : 0;
     }
 
     private void deliver(Request r, int row) {
