@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
@@ -196,7 +198,10 @@ public final class Dl4jPeer {
         }
         layers.layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
                 .nIn(shape.directions() * shape.hidden()).nOut(1).build());
-        MultiLayerConfiguration conf = layers.build();
+        // the input type fixes every layer's data format to NCW (B, features, T): without it the
+        // Bidirectional wrapper hands RnnOutputLayer its output in another format and backward fails
+        MultiLayerConfiguration conf = layers.setInputType(InputType.recurrent(shape.inputs(), shape.steps(), RNNFormat.NCW))
+                .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         return net;
