@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rnnk.h"
+#include "bench_support.h"
 
 /* the one CBLAS entry point used, declared here so that no cblas.h is needed */
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
@@ -47,25 +47,6 @@ struct loop {
     float *c;            /* LSTM: (T + 1, B, H) */
     double spin_seconds; /* per step: the kernel's time, measured */
 };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static float *floats(int64_t n) {
-    float *p = aligned_alloc(64, (size_t)((n * 4 + 63) / 64 * 64));
-    if (!p) {
-        fprintf(stderr, "step_breakdown: out of memory (%lld floats)\n", (long long)n);
-        exit(1);
-    }
-    return p;
-}
-
-static void fill(float *p, int64_t n, float scale) {
-    for (int64_t i = 0; i < n; i++) p[i] = scale * (float)((rand() % 2001) - 1000) / 1000.0f;
-}
 
 /* one pass over the kernel's memory: read the step's gate rows and c_{t-1}, write h_t and c_t */
 static void touch(const struct loop *L, int64_t t) {
@@ -111,11 +92,6 @@ static double run(struct loop *L, enum variant v) {
         }
     }
     return now() - start;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rnnk.h"
+#include "bench_support.h"
 
 /* the one CBLAS entry point used, declared here so that no cblas.h is needed */
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111 };
@@ -43,19 +43,10 @@ struct stream {
     float *c_prev;       /* LSTM: (H) c_{t-1} */
 };
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static float *floats(int64_t n, float scale) {
-    float *p = aligned_alloc(64, (size_t)((n * 4 + 63) / 64 * 64));
-    if (!p) {
-        fprintf(stderr, "stream_floor: out of memory (%lld floats)\n", (long long)n);
-        exit(1);
-    }
-    for (int64_t i = 0; i < n; i++) p[i] = scale * (float)((rand() % 2001) - 1000) / 1000.0f;
+/* n floats filled with values in [-scale, scale] */
+static float *filled(int64_t n, float scale) {
+    float *p = floats(n);
+    fill(p, n, scale);
     return p;
 }
 
@@ -86,11 +77,6 @@ static void step(struct stream *s) {
     }
 }
 
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv) {
     struct stream s = {0};
     if (argc < 3 || (strcmp(argv[1], "lstm") != 0 && strcmp(argv[1], "gru") != 0 && strcmp(argv[1], "rnn_tanh") != 0)) {
@@ -108,16 +94,16 @@ int main(int argc, char **argv) {
     s.G = s.cell == LSTM ? 4 : s.cell == GRU ? 3 : 1;
     const int64_t H = s.H, GH = s.G * s.H;
     srand(1);
-    s.weights = floats(s.cell == GRU ? GH * H : GH * 2 * H, 1.0f / (float)H);
-    s.recurrent = s.cell == GRU ? floats(GH * H, 1.0f / (float)H) : NULL;
-    s.bias = floats(GH, 0.1f);
-    s.bias_hh = s.cell == GRU ? floats(GH, 0.1f) : NULL;
-    s.window = floats(2 * H, 0.5f);
-    s.gates = floats(GH, 0.0f);
-    s.hidden_gates = floats(GH, 0.0f);
-    s.h_next = floats(H, 0.0f);
-    s.c = floats(H, 0.5f);
-    s.c_prev = floats(H, 0.0f);
+    s.weights = filled(s.cell == GRU ? GH * H : GH * 2 * H, 1.0f / (float)H);
+    s.recurrent = s.cell == GRU ? filled(GH * H, 1.0f / (float)H) : NULL;
+    s.bias = filled(GH, 0.1f);
+    s.bias_hh = s.cell == GRU ? filled(GH, 0.1f) : NULL;
+    s.window = filled(2 * H, 0.5f);
+    s.gates = filled(GH, 0.0f);
+    s.hidden_gates = filled(GH, 0.0f);
+    s.h_next = filled(H, 0.0f);
+    s.c = filled(H, 0.5f);
+    s.c_prev = filled(H, 0.0f);
 
     for (long i = 0; i < steps; i++) step(&s);   /* warm-up */
     double *ns = calloc((size_t)rounds, sizeof(double));

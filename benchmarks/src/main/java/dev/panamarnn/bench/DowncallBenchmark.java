@@ -1,11 +1,11 @@
 package dev.panamarnn.bench;
 
+import dev.panamarnn.internal.bindings.cblas.cblas_h;
+import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
 import dev.panamarnn.kernels.NativeKernels;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Does {@code Linker.Option.critical} pay for the short calls of a streaming step? The two calls of
  * a B = 1 RNN step — the fused kernel {@code rnnk_rnn_tanh_forward_step} on H floats and
- * {@code cblas_sgemv} on the (H, 2H) product — each through a plain downcall handle (what the
- * jextract bindings use) and through one linked with {@code Linker.Option.critical(false)}, which
- * skips the thread-state transition around the call. The difference per call is what critical
+ * {@code cblas_sgemv} on the (H, 2H) product — each through the jextract binding the library calls
+ * and through a handle on the same symbol and descriptor linked with
+ * {@code Linker.Option.critical(false)}, which skips the thread-state transition around the call. The difference per call is what critical
  * would save; docs/performance.md compares it with the step's time.
  * Run: java -jar benchmarks/target/benchmarks.jar DowncallBenchmark
  */
@@ -39,8 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class DowncallBenchmark {
-    private static final int CBLAS_ROW_MAJOR = 101;
-    private static final int CBLAS_NO_TRANS = 111;
+    private static final int ROW_MAJOR = cblas_h.CblasRowMajor();
+    private static final int NO_TRANS = cblas_h.CblasNoTrans();
 
     /** Hidden size: the kernel works on H floats, sgemv on an (H, 2H) matrix. */
     @Param({"16", "64", "256"})
@@ -51,28 +51,17 @@ public class DowncallBenchmark {
     private MemorySegment pre;      // (H) pre-activation
     private MemorySegment matrix;   // (H, 2H) [W_ih | W_hh]
     private MemorySegment input;    // (2H) [x_t ; h_{t-1}]
-    private MethodHandle tanhPlain;
     private MethodHandle tanhCritical;
-    private MethodHandle sgemvPlain;
     private MethodHandle sgemvCritical;
 
     @Setup(Level.Trial)
     public void setUp() {
-        NativeKernels.load();   // loads librnnk and OpenBLAS into this class loader
+        NativeKernels.load();   // loads librnnk and OpenBLAS, whose symbols the bindings look up
         Linker linker = Linker.nativeLinker();
-        SymbolLookup loaded = SymbolLookup.loaderLookup();
-        FunctionDescriptor tanh = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-        FunctionDescriptor sgemv = FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
-        MemorySegment tanhSymbol = find(loaded, "rnnk_rnn_tanh_forward_step");
-        MemorySegment sgemvSymbol = find(loaded, "cblas_sgemv");
-        tanhPlain = linker.downcallHandle(tanhSymbol, tanh);
-        tanhCritical = linker.downcallHandle(tanhSymbol, tanh, Linker.Option.critical(false));
-        sgemvPlain = linker.downcallHandle(sgemvSymbol, sgemv);
-        sgemvCritical = linker.downcallHandle(sgemvSymbol, sgemv, Linker.Option.critical(false));
+        tanhCritical = linker.downcallHandle(rnnk_h.rnnk_rnn_tanh_forward_step$address(),
+                rnnk_h.rnnk_rnn_tanh_forward_step$descriptor(), Linker.Option.critical(false));
+        sgemvCritical = linker.downcallHandle(cblas_h.cblas_sgemv$address(), cblas_h.cblas_sgemv$descriptor(),
+                Linker.Option.critical(false));
 
         arena = Arena.ofShared();
         h = arena.allocate(ValueLayout.JAVA_FLOAT, hidden);
@@ -90,19 +79,14 @@ public class DowncallBenchmark {
         }
     }
 
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new IllegalStateException(
-                name + " is not loaded: expected NativeKernels.load() to have loaded librnnk and OpenBLAS"));
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
         arena.close();
     }
 
     @Benchmark
-    public void kernelPlain() throws Throwable {
-        tanhPlain.invokeExact(h, pre, 1L, (long) hidden);
+    public void kernelPlain() {
+        rnnk_h.rnnk_rnn_tanh_forward_step(h, pre, 1L, hidden);
     }
 
     @Benchmark
@@ -112,14 +96,12 @@ public class DowncallBenchmark {
 
     /** pre (H) = [W_ih | W_hh] (H, 2H) * [x ; h] (2H) */
     @Benchmark
-    public void sgemvPlain() throws Throwable {
-        sgemvPlain.invokeExact(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, hidden, 2 * hidden, 1f, matrix, 2 * hidden,
-                input, 1, 0f, pre, 1);
+    public void sgemvPlain() {
+        cblas_h.cblas_sgemv(ROW_MAJOR, NO_TRANS, hidden, 2 * hidden, 1f, matrix, 2 * hidden, input, 1, 0f, pre, 1);
     }
 
     @Benchmark
     public void sgemvCritical() throws Throwable {
-        sgemvCritical.invokeExact(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, hidden, 2 * hidden, 1f, matrix, 2 * hidden,
-                input, 1, 0f, pre, 1);
+        sgemvCritical.invokeExact(ROW_MAJOR, NO_TRANS, hidden, 2 * hidden, 1f, matrix, 2 * hidden, input, 1, 0f, pre, 1);
     }
 }
