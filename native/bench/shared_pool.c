@@ -30,10 +30,8 @@
 
 #include "rnnk.h"
 #include "bench_support.h"
+#include "recurrent_loop.h"
 
-enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
-void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 int openblas_get_num_threads(void);
 /* OpenBLAS >= 0.3.27, cblas.h: caller-managed threading */
 typedef void (*openblas_dojob_callback)(int thread_num, void *jobdata, int dojob_data);
@@ -150,46 +148,28 @@ static const char *const VARIANT_NAMES[VARIANTS] = {
     "openblas: gemm", "openblas: gemm + kernel", "pool: gemm", "pool: gemm + kernel",
     "pool: gemm + split kernel"};
 
-struct loop {
-    int lstm;
-    int64_t T, B, H, G;
-    float *gates, *gates_init;   /* (T, B, G*H) */
-    float *hidden_gemm;          /* GRU: (T, B, 3H) */
-    float *w_hh;                 /* (G*H, H) */
-    float *b_hh;                 /* GRU: (3H) */
-    float *h, *c;                /* (T + 1, B, H) */
-    int64_t t;                   /* the step the split kernel works on */
-};
+/* step t's kernel split over the pool: part p takes rows [B p / parts, B (p + 1) / parts) */
+struct split { const struct loop *L; int64_t t; };
 
-/* rows [B p / parts, B (p + 1) / parts) of step t's fused kernel */
-static void kernel_rows(void *arg, int part, int parts) {
-    struct loop *L = arg;
-    const int64_t B = L->B, H = L->H, GH = L->G * L->H, t = L->t;
-    int64_t b0 = B * part / parts, rows = B * (part + 1) / parts - b0;
-    if (rows <= 0) return;
-    float *gates_t = L->gates + (t * B + b0) * GH;
-    float *h_t = L->h + ((t + 1) * B + b0) * H;
-    if (L->lstm) {
-        rnnk_lstm_forward_step(h_t, L->c + ((t + 1) * B + b0) * H, gates_t,
-                               L->c + (t * B + b0) * H, rows, H);
-    } else {
-        rnnk_gru_forward_step(h_t, gates_t, L->hidden_gemm + (t * B + b0) * GH, L->b_hh,
-                              L->h + (t * B + b0) * H, rows, H);
-    }
+static void kernel_part(void *arg, int part, int parts) {
+    const struct split *split = arg;
+    const int64_t B = split->L->B, b0 = B * part / parts, rows = B * (part + 1) / parts - b0;
+    if (rows > 0) kernel_on_rows(split->L, split->t, b0, rows);
 }
 
 static double run(struct loop *L, enum variant v) {
-    const int64_t B = L->B, H = L->H, GH = L->G * L->H;
+    const int64_t B = L->B, GH = L->G * L->H;
     openblas_set_threads_callback_function(v >= POOL_GEMM ? blas_callback : NULL);
     memcpy(L->gates, L->gates_init, (size_t)(L->T * B * GH) * sizeof(float));
     double start = now();
     for (int64_t t = 0; t < L->T; t++) {
-        L->t = t;
-        cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)B, (int)GH, (int)H, 1.0f,
-                    L->h + t * B * H, (int)H, L->w_hh, (int)H, L->lstm ? 1.0f : 0.0f,
-                    L->lstm ? L->gates + t * B * GH : L->hidden_gemm + t * B * GH, (int)GH);
-        if (v == OB_LOOP || v == POOL_LOOP) kernel_rows(L, 0, 1);
-        else if (v == POOL_SPLIT) pool_run(kernel_rows, L, POOL.threads);
+        recurrent_gemm(L, t, t);
+        if (v == OB_LOOP || v == POOL_LOOP) {
+            kernel_on_rows(L, t, 0, B);
+        } else if (v == POOL_SPLIT) {
+            struct split split = {L, t};
+            pool_run(kernel_part, &split, POOL.threads);
+        }
     }
     double seconds = now() - start;
     openblas_set_threads_callback_function(NULL);
@@ -197,48 +177,24 @@ static double run(struct loop *L, enum variant v) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5 || (strcmp(argv[1], "lstm") != 0 && strcmp(argv[1], "gru") != 0)) {
-        fprintf(stderr, "usage: shared_pool lstm|gru T B H [rounds]\n");
-        return 2;
-    }
-    struct loop L = {0};
-    L.lstm = strcmp(argv[1], "lstm") == 0;
-    L.T = atoll(argv[2]);
-    L.B = atoll(argv[3]);
-    L.H = atoll(argv[4]);
-    int rounds = argc > 5 ? atoi(argv[5]) : 9;
+    struct loop L;
+    int rounds = loop_from_args(&L, argc, argv, "shared_pool", 9);
+    if (rounds == 0) return 2;
     int threads = openblas_get_num_threads();
-    if (L.T <= 0 || L.B <= 0 || L.H <= 0 || rounds <= 0 || rounds > 1000) {
-        fprintf(stderr, "shared_pool: T, B, H must be positive and rounds in 1..1000\n");
-        return 2;
-    }
     if (threads < 1 || threads > POOL_MAX) {
         fprintf(stderr, "shared_pool: OpenBLAS has %d threads, the pool takes 1..%d\n", threads,
                 POOL_MAX);
         return 2;
     }
     pool_start(threads);
-    L.G = L.lstm ? 4 : 3;
-    const int64_t TBGH = L.T * L.B * L.G * L.H, hidden_rows = (L.T + 1) * L.B * L.H;
-    srand(1);
-    L.gates = floats(TBGH);
-    L.gates_init = floats(TBGH);
-    fill(L.gates_init, TBGH, 1.0f);
-    L.w_hh = floats(L.G * L.H * L.H);
-    fill(L.w_hh, L.G * L.H * L.H, 1.0f / (float)L.H);
-    L.h = floats(hidden_rows);
-    fill(L.h, hidden_rows, 0.5f);
-    L.c = floats(hidden_rows);
-    fill(L.c, hidden_rows, 0.5f);
-    L.hidden_gemm = floats(TBGH);
-    L.b_hh = floats(3 * L.H);
-    fill(L.b_hh, 3 * L.H, 0.1f);
+    const int64_t hidden_rows = (L.T + 1) * L.B * L.H;
 
     /* the split kernel computes what the single-thread kernel does, bit for bit */
     run(&L, OB_LOOP);
     size_t out_size = (size_t)(hidden_rows) * sizeof(float);
     float *h_single = floats(hidden_rows);
     memcpy(h_single, L.h, out_size);
+    memset(L.h + L.B * L.H, 0xff, out_size - (size_t)(L.B * L.H) * sizeof(float));  /* h_0.. = NaN */
     run(&L, POOL_SPLIT);
     if (memcmp(h_single, L.h, out_size) != 0) {
         fprintf(stderr, "shared_pool: the split kernel's h differs from the single thread's\n");

@@ -24,29 +24,14 @@
 
 #include "rnnk.h"
 #include "bench_support.h"
-
-/* the one CBLAS entry point used, declared here so that no cblas.h is needed */
-enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
-void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+#include "recurrent_loop.h"
 
 enum variant { GEMM_FRESH, GEMM_ONE_SLICE, GEMM_KERNEL, GEMM_SPIN, GEMM_TOUCH, KERNEL, VARIANTS };
 static const char *const VARIANT_NAMES[VARIANTS] = {
     "gemm, fresh slices", "gemm, one slice (as the bound)", "gemm + kernel (the loop)",
     "gemm + spin (kernel's time)", "gemm + touch (kernel's memory)", "kernel"};
 
-struct loop {
-    int lstm;            /* 1: LSTM (G = 4), 0: GRU (G = 3) */
-    int64_t T, B, H, G;
-    float *gates;        /* (T, B, G*H) input projections; LSTM: the recurrent GEMM adds into them */
-    float *gates_init;   /* (T, B, G*H) their values before the loop */
-    float *hidden_gemm;  /* GRU: (T, B, 3H) h_{t-1} W_hh^T, kept apart from the input part */
-    float *w_hh;         /* (G*H, H) */
-    float *b_hh;         /* GRU: (3H) */
-    float *h;            /* (T + 1, B, H) h_{-1} = row block 0 */
-    float *c;            /* LSTM: (T + 1, B, H) */
-    double spin_seconds; /* per step: the kernel's time, measured */
-};
+static double SPIN_SECONDS;   /* per step: the kernel's time, measured */
 
 /* one pass over the kernel's memory: read the step's gate rows and c_{t-1}, write h_t and c_t */
 static void touch(const struct loop *L, int64_t t) {
@@ -62,29 +47,15 @@ static void touch(const struct loop *L, int64_t t) {
 }
 
 static double run(struct loop *L, enum variant v) {
-    const int64_t B = L->B, H = L->H, GH = L->G * L->H;
+    const int64_t B = L->B, GH = L->G * L->H;
     memcpy(L->gates, L->gates_init, (size_t)(L->T * B * GH) * sizeof(float));
     double start = now();
     for (int64_t t = 0; t < L->T; t++) {
-        int64_t slice = v == GEMM_ONE_SLICE ? 0 : t;
-        float *gates_t = L->gates + slice * B * GH;                 /* (B, G*H) */
-        float *hidden_t = L->hidden_gemm ? L->hidden_gemm + slice * B * GH : NULL;
-        const float *h_prev = L->h + t * B * H;                      /* (B, H) h_{t-1} */
-        float *h_t = L->h + (t + 1) * B * H;
-        if (v != KERNEL) {
-            /* LSTM: gates_t += h_{t-1} W_hh^T; GRU: hidden_t = h_{t-1} W_hh^T */
-            cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)B, (int)GH, (int)H, 1.0f,
-                        h_prev, (int)H, L->w_hh, (int)H, L->lstm ? 1.0f : 0.0f,
-                        L->lstm ? gates_t : hidden_t, (int)GH);
-        }
+        if (v != KERNEL) recurrent_gemm(L, t, v == GEMM_ONE_SLICE ? 0 : t);
         if (v == GEMM_KERNEL || v == KERNEL) {
-            if (L->lstm) {
-                rnnk_lstm_forward_step(h_t, L->c + (t + 1) * B * H, gates_t, L->c + t * B * H, B, H);
-            } else {
-                rnnk_gru_forward_step(h_t, gates_t, hidden_t, L->b_hh, h_prev, B, H);
-            }
+            kernel_on_rows(L, t, 0, L->B);
         } else if (v == GEMM_SPIN) {
-            double until = now() + L->spin_seconds;
+            double until = now() + SPIN_SECONDS;
             while (now() < until) {
             }
         } else if (v == GEMM_TOUCH) {
@@ -95,38 +66,9 @@ static double run(struct loop *L, enum variant v) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5 || (strcmp(argv[1], "lstm") != 0 && strcmp(argv[1], "gru") != 0)) {
-        fprintf(stderr, "usage: step_breakdown lstm|gru T B H [rounds]\n");
-        return 2;
-    }
-    struct loop L = {0};
-    L.lstm = strcmp(argv[1], "lstm") == 0;
-    L.T = atoll(argv[2]);
-    L.B = atoll(argv[3]);
-    L.H = atoll(argv[4]);
-    int rounds = argc > 5 ? atoi(argv[5]) : 11;
-    if (L.T <= 0 || L.B <= 0 || L.H <= 0 || rounds <= 0 || rounds > 1000) {
-        fprintf(stderr, "step_breakdown: T, B, H must be positive and rounds in 1..1000\n");
-        return 2;
-    }
-    L.G = L.lstm ? 4 : 3;
-    const int64_t TBGH = L.T * L.B * L.G * L.H, hidden_rows = (L.T + 1) * L.B * L.H;
-    srand(1);
-    L.gates = floats(TBGH);
-    L.gates_init = floats(TBGH);
-    fill(L.gates_init, TBGH, 1.0f);
-    L.w_hh = floats(L.G * L.H * L.H);
-    fill(L.w_hh, L.G * L.H * L.H, 1.0f / (float)L.H);
-    L.h = floats(hidden_rows);
-    fill(L.h, hidden_rows, 0.5f);
-    if (L.lstm) {
-        L.c = floats(hidden_rows);
-        fill(L.c, hidden_rows, 0.5f);
-    } else {
-        L.hidden_gemm = floats(TBGH);
-        L.b_hh = floats(3 * L.H);
-        fill(L.b_hh, 3 * L.H, 0.1f);
-    }
+    struct loop L;
+    int rounds = loop_from_args(&L, argc, argv, "step_breakdown", 11);
+    if (rounds == 0) return 2;
 
     for (int v = 0; v < VARIANTS; v++) run(&L, (enum variant)v);   /* warm-up */
     double kernel_min = 1e30;
@@ -134,7 +76,7 @@ int main(int argc, char **argv) {
         double s = run(&L, KERNEL);
         if (s < kernel_min) kernel_min = s;
     }
-    L.spin_seconds = kernel_min / (double)L.T;
+    SPIN_SECONDS = kernel_min / (double)L.T;
 
     double *seconds = calloc((size_t)VARIANTS * (size_t)rounds, sizeof(double));
     for (int r = 0; r < rounds; r++) {
