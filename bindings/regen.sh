@@ -7,7 +7,8 @@
 #
 # jextract is not in Maven Central or Debian: build it from https://github.com/openjdk/jextract
 # (the committed output was made with master f9866df3a178baa2e4a3746a7a6e458d783ace92,
-# "jextract 23", JDK 25.0.3, libclang 13.0.1). No --library: the symbols resolve from what
+# "jextract 23", JDK 25.0.3, libclang 13.0.1; regenerated for ABI 5 with the same jextract and
+# Debian 12's libclang 14.0.6, which left every earlier line as it was). No --library: the symbols resolve from what
 # dev.panamarnn.internal.loader has loaded with System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
 cd "$(dirname "$0")"                       # the fixed directory: bindings/
@@ -46,6 +47,9 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_adam_step \
   --include-function rnnk_sgd_step \
   --include-function rnnk_sgemm_nn \
+  --include-function rnnk_pool_set_threads \
+  --include-function rnnk_pool_threads \
+  --include-function rnnk_pool_openblas_callback \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries
@@ -63,6 +67,7 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function openblas_get_corename \
   --include-function openblas_set_num_threads \
   --include-function openblas_get_num_threads \
+  --include-function openblas_set_threads_callback_function \
   --include-constant CblasRowMajor \
   --include-constant CblasColMajor \
   --include-constant CblasNoTrans \

@@ -6,8 +6,10 @@
  * OpenBLAS) has done the GEMMs. Plus what training needs around the cells (ABI 3): the fused
  * softmax cross-entropy forward + backward and the Adam/AdamW and SGD updates over a flat slab,
  * and (ABI 4) one small single-threaded GEMM for the recurrent products of small steps, where
- * OpenBLAS's per-call overhead dominates. What this is not: no BLAS (the large GEMMs stay with
- * OpenBLAS), no threads, no allocation, no globals, no I/O.
+ * OpenBLAS's per-call overhead dominates. And (ABI 5) one thread pool, shared by OpenBLAS's GEMM
+ * jobs and the step kernels' rows (see rnnk_pool_set_threads): the only threads and the only
+ * global state librnnk has. What this is not: no BLAS (the large GEMMs stay with OpenBLAS), no
+ * allocation, no I/O.
  *
  * Conventions (the same in every kernel):
  *   - row-major float32, every (B, n) buffer contiguous with row stride n;
@@ -27,6 +29,7 @@
 #ifndef RNNK_H
 #define RNNK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -40,7 +43,8 @@ extern "C" {
 #endif
 
 /* The kernel ABI version; bumped when a signature changes or a kernel is added.
- * 1: LSTM.  2: + GRU, RNN tanh/relu.  3: + softmax cross-entropy, Adam/AdamW, SGD. */
+ * 1: LSTM.  2: + GRU, RNN tanh/relu.  3: + softmax cross-entropy, Adam/AdamW, SGD.
+ * 4: + rnnk_sgemm_nn.  5: + the thread pool (rnnk_pool_*). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -204,6 +208,34 @@ RNNK_API void rnnk_sgd_step(float *param, float *momentum_buffer, const float *g
  */
 RNNK_API void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                             const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+/*
+ * The thread pool (native/src/pool.c). The LSTM and GRU step kernels (forward and backward) split
+ * their rows over it when a step is large enough and no other thread is using it; rows never
+ * depend on each other, so the result is the same bit for bit however the rows are split. By
+ * default the pool has 1 thread (the caller) and nothing is split.
+ *
+ * rnnk_pool_set_threads: from now on, split the kernels' rows over `threads` threads, the caller
+ * included (1: no splitting; values < 1 count as 1); starts helper threads as needed (they are
+ * never stopped: idle helpers spin for 0.2 ms after each task, then sleep). Returns the thread
+ * count now used, which is smaller only if thread creation failed.
+ * rnnk_pool_threads: that count.
+ */
+RNNK_API int32_t rnnk_pool_set_threads(int32_t threads);
+RNNK_API int32_t rnnk_pool_threads(void);
+
+/*
+ * For OpenBLAS >= 0.3.27: openblas_set_threads_callback_function(rnnk_pool_openblas_callback)
+ * hands every threaded OpenBLAS call's jobs to this pool instead of OpenBLAS's own threads, so
+ * that the GEMMs and the kernels take turns on the same threads. Runs dojob(p, jobdata + p *
+ * jobdata_elsize, dojob_data) for p in 0..numjobs-1, all at once (OpenBLAS's level-3 jobs wait for
+ * each other), job 0 on the calling thread, and returns when all are done; calls from several
+ * threads take turns. The pool grows to numjobs threads if it has fewer. Same signature as
+ * OpenBLAS's openblas_threads_callback; rnnk_openblas_dojob is its openblas_dojob_callback.
+ */
+typedef void (*rnnk_openblas_dojob)(int thread_num, void *jobdata, int dojob_data);
+RNNK_API void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs,
+                                          size_t jobdata_elsize, void *jobdata, int dojob_data);
 
 #ifdef __cplusplus
 }

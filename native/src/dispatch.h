@@ -43,6 +43,12 @@
 #endif
 
 /*
+ * A cloned function that is not exported (a kernel's row range on the thread pool, pool.h) must
+ * be static: GCC gives a target_clones IFUNC default visibility whatever the build's preset or a
+ * visibility attribute says.
+ */
+
+/*
  * A kernel's per-row helper. It must be inlined into every clone: a helper left out of line is
  * compiled once, for the baseline ISA, and all clones would call that one copy.
  */

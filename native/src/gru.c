@@ -11,6 +11,7 @@
 #include "rnnk.h"
 #include "activations.h"
 #include "dispatch.h"
+#include "pool.h"
 
 /* one row of rnnk_gru_forward_step; every pointer is a row of H floats */
 RNNK_ROW void gru_forward_row(float *restrict h,         /* h_t */
@@ -42,15 +43,27 @@ RNNK_ROW void gru_forward_row(float *restrict h,         /* h_t */
     }
 }
 
+/* rnnk_gru_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
+struct gru_forward_args { float *h, *xg, *hg; const float *b_hh, *h_prev; int64_t H; };
+
+/* rows [b0, b1) of rnnk_gru_forward_step; internal (not exported), one clone per ISA */
 RNNK_CLONES
+static void rnnk_gru_forward_rows(const void *args, int64_t b0, int64_t b1) {
+    const struct gru_forward_args *a = args;
+    const int64_t H = a->H;
+    const float *b_hh = a->b_hh;
+    for (int64_t b = b0; b < b1; b++) {
+        float *x = a->xg + b * 3 * H;         /* (3H) r, z, n */
+        float *g = a->hg + b * 3 * H;         /* (3H) r, z, n */
+        gru_forward_row(a->h + b * H, x, x + H, x + 2 * H, g, g + H, g + 2 * H,
+                        b_hh, b_hh + H, b_hh + 2 * H, a->h_prev + b * H, H);
+    }
+}
+
 void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev,
                            int64_t B, int64_t H) {
-    for (int64_t b = 0; b < B; b++) {
-        float *x = xg + b * 3 * H;            /* (3H) r, z, n */
-        float *g = hg + b * 3 * H;            /* (3H) r, z, n */
-        gru_forward_row(h + b * H, x, x + H, x + 2 * H, g, g + H, g + 2 * H,
-                        b_hh, b_hh + H, b_hh + 2 * H, h_prev + b * H, H);
-    }
+    struct gru_forward_args args = {h, xg, hg, b_hh, h_prev, H};
+    rnnk_pool_rows(rnnk_gru_forward_rows, &args, B, H, RNNK_WORK_GRU_FORWARD);
 }
 
 /* one row of rnnk_gru_backward_step; every pointer is a row of H floats */
@@ -86,16 +99,31 @@ RNNK_ROW void gru_backward_row(float *restrict dxr,      /* dr_pre */
     }
 }
 
+/* rnnk_gru_backward_step's buffers, for its rows on the pool */
+struct gru_backward_args {
+    float *dxg, *dhg, *dh_prev;
+    const float *dh, *xg, *hg, *h_prev;
+    int64_t H;
+};
+
+/* rows [b0, b1) of rnnk_gru_backward_step; internal, one clone per ISA */
 RNNK_CLONES
+static void rnnk_gru_backward_rows(const void *args, int64_t b0, int64_t b1) {
+    const struct gru_backward_args *a = args;
+    const int64_t H = a->H;
+    for (int64_t b = b0; b < b1; b++) {
+        float *dx = a->dxg + b * 3 * H;       /* (3H) d input pre-activations r, z, n */
+        float *dg = a->dhg + b * 3 * H;       /* (3H) d hidden pre-activations r, z, n */
+        const float *x = a->xg + b * 3 * H;   /* (3H) activations r, z, n */
+        const float *g = a->hg + b * 3 * H;   /* (3H) hidden pre-activations incl. b_hh */
+        gru_backward_row(dx, dx + H, dx + 2 * H, dg, dg + H, dg + 2 * H, a->dh_prev + b * H,
+                         a->dh + b * H, x, x + H, x + 2 * H, g + 2 * H, a->h_prev + b * H, H);
+    }
+}
+
 void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh,
                             const float *xg, const float *hg, const float *h_prev,
                             int64_t B, int64_t H) {
-    for (int64_t b = 0; b < B; b++) {
-        float *dx = dxg + b * 3 * H;          /* (3H) d input pre-activations r, z, n */
-        float *dg = dhg + b * 3 * H;          /* (3H) d hidden pre-activations r, z, n */
-        const float *x = xg + b * 3 * H;      /* (3H) activations r, z, n */
-        const float *g = hg + b * 3 * H;      /* (3H) hidden pre-activations incl. b_hh */
-        gru_backward_row(dx, dx + H, dx + 2 * H, dg, dg + H, dg + 2 * H, dh_prev + b * H,
-                         dh + b * H, x, x + H, x + 2 * H, g + 2 * H, h_prev + b * H, H);
-    }
+    struct gru_backward_args args = {dxg, dhg, dh_prev, dh, xg, hg, h_prev, H};
+    rnnk_pool_rows(rnnk_gru_backward_rows, &args, B, H, RNNK_WORK_GRU_BACKWARD);
 }

@@ -8,6 +8,7 @@
 #include "rnnk.h"
 #include "activations.h"
 #include "dispatch.h"
+#include "pool.h"
 
 /* one row of rnnk_lstm_forward_step; every pointer is a row of H floats */
 RNNK_ROW void lstm_forward_row(float *restrict h,        /* h_t */
@@ -33,13 +34,25 @@ RNNK_ROW void lstm_forward_row(float *restrict h,        /* h_t */
     }
 }
 
+/* rnnk_lstm_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
+struct lstm_forward_args { float *h, *c, *gates; const float *c_prev; int64_t H; };
+
+/* rows [b0, b1) of rnnk_lstm_forward_step; internal (not exported), one clone per ISA */
 RNNK_CLONES
+static void rnnk_lstm_forward_rows(const void *args, int64_t b0, int64_t b1) {
+    const struct lstm_forward_args *a = args;
+    const int64_t H = a->H;
+    for (int64_t b = b0; b < b1; b++) {
+        float *g = a->gates + b * 4 * H;    /* (4H) i, f, g, o */
+        lstm_forward_row(a->h + b * H, a->c + b * H, g, g + H, g + 2 * H, g + 3 * H,
+                         a->c_prev + b * H, H);
+    }
+}
+
 void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev,
                             int64_t B, int64_t H) {
-    for (int64_t b = 0; b < B; b++) {
-        float *g = gates + b * 4 * H;       /* (4H) i, f, g, o */
-        lstm_forward_row(h + b * H, c + b * H, g, g + H, g + 2 * H, g + 3 * H, c_prev + b * H, H);
-    }
+    struct lstm_forward_args args = {h, c, gates, c_prev, H};
+    rnnk_pool_rows(rnnk_lstm_forward_rows, &args, B, H, RNNK_WORK_LSTM_FORWARD);
 }
 
 /* one row of rnnk_lstm_backward_step; every pointer is a row of H floats */
@@ -69,14 +82,29 @@ RNNK_ROW void lstm_backward_row(float *restrict di,      /* d i_pre out */
     }
 }
 
+/* rnnk_lstm_backward_step's buffers, for its rows on the pool */
+struct lstm_backward_args {
+    float *dgates, *dc;
+    const float *dh, *gates, *c_prev, *c;
+    int64_t H;
+};
+
+/* rows [b0, b1) of rnnk_lstm_backward_step; internal, one clone per ISA */
 RNNK_CLONES
+static void rnnk_lstm_backward_rows(const void *args, int64_t b0, int64_t b1) {
+    const struct lstm_backward_args *a = args;
+    const int64_t H = a->H;
+    for (int64_t b = b0; b < b1; b++) {
+        float *d = a->dgates + b * 4 * H;       /* (4H) d i, f, g, o pre-activations */
+        const float *g = a->gates + b * 4 * H;  /* (4H) activations i, f, g, o */
+        lstm_backward_row(d, d + H, d + 2 * H, d + 3 * H, a->dc + b * H, a->dh + b * H,
+                          g, g + H, g + 2 * H, g + 3 * H, a->c_prev + b * H, a->c + b * H, H);
+    }
+}
+
 void rnnk_lstm_backward_step(float *dgates, float *dc, const float *dh,
                              const float *gates, const float *c_prev, const float *c,
                              int64_t B, int64_t H) {
-    for (int64_t b = 0; b < B; b++) {
-        float *d = dgates + b * 4 * H;      /* (4H) d i, f, g, o pre-activations */
-        const float *g = gates + b * 4 * H; /* (4H) activations i, f, g, o */
-        lstm_backward_row(d, d + H, d + 2 * H, d + 3 * H, dc + b * H, dh + b * H,
-                          g, g + H, g + 2 * H, g + 3 * H, c_prev + b * H, c + b * H, H);
-    }
+    struct lstm_backward_args args = {dgates, dc, dh, gates, c_prev, c, H};
+    rnnk_pool_rows(rnnk_lstm_backward_rows, &args, B, H, RNNK_WORK_LSTM_BACKWARD);
 }

@@ -40,6 +40,7 @@ public record RuntimeInfo(String version, String platform, String javaVersion, S
             map.put("openblas config", nativeStatus.blasConfig());
             map.put("openblas core", nativeStatus.blasCore());
             map.put("openblas threads", Integer.toString(nativeStatus.blasThreads()));
+            map.put("threading", nativeStatus.threading());
         }
         String coreType = System.getenv("OPENBLAS_CORETYPE");
         map.put("OPENBLAS_CORETYPE", coreType == null ? "(unset: detected by OpenBLAS)" : coreType);

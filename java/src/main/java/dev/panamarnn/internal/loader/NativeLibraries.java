@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NativeLibraries {
     /** The ABI version the committed bindings were generated for (rnnk_abi_version()). */
-    public static final int EXPECTED_RNNK_ABI = 4;
+    public static final int EXPECTED_RNNK_ABI = 5;
     /** -Drnn.blas.threads=N sets OpenBLAS's thread count at load time. */
     public static final String THREADS_PROPERTY = "rnn.blas.threads";
 
@@ -27,10 +27,15 @@ public final class NativeLibraries {
             return cblas_h.openblas_get_num_threads();
         }
 
+        /** Who runs OpenBLAS's jobs and the kernels' rows: librnnk's pool or not (-Drnn.pool). */
+        public String threading() {
+            return SharedPool.describe();
+        }
+
         @Override
         public String toString() {
             return "librnnk " + rnnkPath + " (abi " + rnnkAbi + "); OpenBLAS " + blasPath + " [" + blasConfig
-                    + "] core " + blasCore + ", " + blasThreads() + " threads";
+                    + "] core " + blasCore + ", " + blasThreads() + " threads; " + threading();
         }
     }
 
@@ -60,6 +65,7 @@ public final class NativeLibraries {
                 throw new IllegalStateException("librnnk at " + rnnkPath + " has ABI version " + abi
                         + " but these bindings expect " + EXPECTED_RNNK_ABI + "; rebuild librnnk from the same checkout");
             }
+            SharedPool.install(cblas_h.openblas_get_num_threads());
             status = new Status(rnnkPath, abi, blasPath, config, core);
             return status;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
@@ -77,6 +83,7 @@ public final class NativeLibraries {
             load();   // the symbol resolves only once OpenBLAS is loaded (else the binding's holder class fails for good)
         }
         cblas_h.openblas_set_num_threads(n);
+        SharedPool.setThreads(n);
     }
 
     private static int parseThreads(String text) {

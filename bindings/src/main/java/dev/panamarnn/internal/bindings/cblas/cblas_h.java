@@ -256,6 +256,65 @@ public class cblas_h extends cblas_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class openblas_set_threads_callback_function {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            cblas_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("openblas_set_threads_callback_function");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void openblas_set_threads_callback_function(openblas_threads_callback callback)
+     * }
+     */
+    public static FunctionDescriptor openblas_set_threads_callback_function$descriptor() {
+        return openblas_set_threads_callback_function.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void openblas_set_threads_callback_function(openblas_threads_callback callback)
+     * }
+     */
+    public static MethodHandle openblas_set_threads_callback_function$handle() {
+        return openblas_set_threads_callback_function.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void openblas_set_threads_callback_function(openblas_threads_callback callback)
+     * }
+     */
+    public static MemorySegment openblas_set_threads_callback_function$address() {
+        return openblas_set_threads_callback_function.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void openblas_set_threads_callback_function(openblas_threads_callback callback)
+     * }
+     */
+    public static void openblas_set_threads_callback_function(MemorySegment callback) {
+        var mh$ = openblas_set_threads_callback_function.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("openblas_set_threads_callback_function", callback);
+            }
+            mh$.invokeExact(callback);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int CblasRowMajor = (int)101L;
     /**
      * {@snippet lang=c :

@@ -867,5 +867,187 @@ public class rnnk_h extends rnnk_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class rnnk_pool_set_threads {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_INT,
+            rnnk_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_pool_set_threads");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_set_threads(int32_t threads)
+     * }
+     */
+    public static FunctionDescriptor rnnk_pool_set_threads$descriptor() {
+        return rnnk_pool_set_threads.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_set_threads(int32_t threads)
+     * }
+     */
+    public static MethodHandle rnnk_pool_set_threads$handle() {
+        return rnnk_pool_set_threads.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_set_threads(int32_t threads)
+     * }
+     */
+    public static MemorySegment rnnk_pool_set_threads$address() {
+        return rnnk_pool_set_threads.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_set_threads(int32_t threads)
+     * }
+     */
+    public static int rnnk_pool_set_threads(int threads) {
+        var mh$ = rnnk_pool_set_threads.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_pool_set_threads", threads);
+            }
+            return (int)mh$.invokeExact(threads);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_pool_threads {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_pool_threads");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_threads()
+     * }
+     */
+    public static FunctionDescriptor rnnk_pool_threads$descriptor() {
+        return rnnk_pool_threads.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_threads()
+     * }
+     */
+    public static MethodHandle rnnk_pool_threads$handle() {
+        return rnnk_pool_threads.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_threads()
+     * }
+     */
+    public static MemorySegment rnnk_pool_threads$address() {
+        return rnnk_pool_threads.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t rnnk_pool_threads()
+     * }
+     */
+    public static int rnnk_pool_threads() {
+        var mh$ = rnnk_pool_threads.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_pool_threads");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_pool_openblas_callback {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_INT,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_INT,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_pool_openblas_callback");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs, size_t jobdata_elsize, void *jobdata, int dojob_data)
+     * }
+     */
+    public static FunctionDescriptor rnnk_pool_openblas_callback$descriptor() {
+        return rnnk_pool_openblas_callback.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs, size_t jobdata_elsize, void *jobdata, int dojob_data)
+     * }
+     */
+    public static MethodHandle rnnk_pool_openblas_callback$handle() {
+        return rnnk_pool_openblas_callback.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs, size_t jobdata_elsize, void *jobdata, int dojob_data)
+     * }
+     */
+    public static MemorySegment rnnk_pool_openblas_callback$address() {
+        return rnnk_pool_openblas_callback.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs, size_t jobdata_elsize, void *jobdata, int dojob_data)
+     * }
+     */
+    public static void rnnk_pool_openblas_callback(int sync, MemorySegment dojob, int numjobs, long jobdata_elsize, MemorySegment jobdata, int dojob_data) {
+        var mh$ = rnnk_pool_openblas_callback.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_pool_openblas_callback", sync, dojob, numjobs, jobdata_elsize, jobdata, dojob_data);
+            }
+            mh$.invokeExact(sync, dojob, numjobs, jobdata_elsize, jobdata, dojob_data);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
