@@ -58,7 +58,8 @@ class BindingsDriftTest {
     static Class<?> javaType(String cType) {
         if (cType.endsWith("*")) return MemorySegment.class;
         return switch (cType) {
-            case "int64_t" -> long.class;
+            case "rnnk_openblas_dojob" -> MemorySegment.class; // a function-pointer typedef
+            case "int64_t", "size_t" -> long.class;
             case "int32_t", "int" -> int.class;
             case "float" -> float.class;
             case "double" -> double.class;

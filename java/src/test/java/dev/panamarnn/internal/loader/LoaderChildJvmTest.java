@@ -21,13 +21,19 @@ class LoaderChildJvmTest {
     record Result(int exit, String out, String err) {}
 
     static Result run(String... properties) throws IOException, InterruptedException {
+        return runProbe(List.of(properties), List.of());
+    }
+
+    /** LoaderProbe in a child JVM with these -D options and program arguments. */
+    static Result runProbe(List<String> properties, List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(List.of(properties));
+        command.addAll(properties);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(LoaderProbe.class.getName());
+        command.addAll(args);
         Process process = new ProcessBuilder(command).start();
         byte[] out = process.getInputStream().readAllBytes();
         byte[] err = process.getErrorStream().readAllBytes();
