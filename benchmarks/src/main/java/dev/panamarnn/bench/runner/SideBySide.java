@@ -96,7 +96,8 @@ public final class SideBySide implements Callable<Integer> {
         out.println("panama-rnn side-by-side: " + info.asMap().get("openblas config") + ", core " + info.asMap().get("openblas core")
                 + ", " + nat.status().blasThreads() + " OpenBLAS threads, OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset")
                 + ", " + Runtime.getRuntime().availableProcessors() + " cpus"
-                + (openBlasOnly ? ", every GEMM on OpenBLAS (--openblas-only)" : ", small NN products on librnnk"));
+                + (openBlasOnly ? ", every GEMM on OpenBLAS (--openblas-only)" : ", small NN products on librnnk")
+                + "; " + nat.status().threading());
         printHeader(out);
         List<Row> rows = new ArrayList<>();
         for (Shape shape : cases) {
