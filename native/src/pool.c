@@ -65,6 +65,13 @@ static struct {
     .split_threads = 1,
 };
 
+/* a spin-wait's pause: lets the core's other hardware thread run */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 static long monotonic_nanos(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -77,7 +84,7 @@ static unsigned long next_task(struct helper_slot *slot) {
     unsigned long g;
     int spins = 0;
     while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == slot->seen) {
-        __builtin_ia32_pause();
+        cpu_relax();
         if ((++spins & 63) != 0 || monotonic_nanos() < spin_until) continue;
         pthread_mutex_lock(&pool.sleep_lock);
         atomic_fetch_add(&pool.sleepers, 1);     /* seq_cst, ordered with the generation load */
@@ -114,8 +121,9 @@ static void reset_in_child(void) {
 
 /*
  * With the owner held: starts helpers until the pool has `threads` threads (caller included) or
- * thread creation fails; returns the pool's size. Helpers block every signal: they never run Java
- * code, so asynchronous signals belong to the JVM's own threads.
+ * thread creation fails; returns the pool's size. Helpers block every asynchronous signal: they
+ * never run Java code, so those belong to the JVM's own threads. The synchronous ones (a fault in
+ * a helper's own work) stay open, so the JVM's handler reports them.
  */
 static int grow(int threads) {
     static int fork_handler_registered;
@@ -124,6 +132,10 @@ static int grow(int threads) {
     if (!fork_handler_registered) fork_handler_registered = pthread_atfork(NULL, NULL, reset_in_child) == 0;
     sigset_t all, saved;
     sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
     pthread_sigmask(SIG_BLOCK, &all, &saved);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -156,7 +168,7 @@ static void run_task(void (*work)(void *, int, int), void *arg, int parts) {
     work(arg, 0, parts);
     for (int spins = 1; atomic_load_explicit(&pool.pending, memory_order_acquire) > 0; spins++) {
         if (spins % 4096 == 0) sched_yield();   /* a helper without a core: let it have ours */
-        else __builtin_ia32_pause();
+        else cpu_relax();
     }
 }
 
@@ -213,7 +225,7 @@ void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjob
     struct extra_job extra[MAX_EXTRA];
     int extras = 0;
     for (int part = size; part < numjobs; part++) {
-        extra[extras] = (struct extra_job){&jobs, part};
+        if (extras < MAX_EXTRA) extra[extras] = (struct extra_job){&jobs, part};
         if (extras == MAX_EXTRA || pthread_create(&extra_thread[extras], NULL, run_extra_job, &extra[extras]) != 0) {
             fprintf(stderr, "librnnk: no thread for OpenBLAS job %d of %d; they must run at once\n",
                     part, numjobs);

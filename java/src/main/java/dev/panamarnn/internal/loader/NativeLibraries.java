@@ -75,7 +75,7 @@ public final class NativeLibraries {
     }
 
     /** Sets OpenBLAS's thread count (openblas_set_num_threads); n must be >= 1. */
-    public static void setBlasThreads(int n) {
+    public static synchronized void setBlasThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("OpenBLAS thread count must be >= 1, got " + n);
         }

@@ -20,8 +20,8 @@ final class SharedPool {
     static final String PROPERTY = "rnn.pool";
     private static final String OPENBLAS_HOOK = "openblas_set_threads_callback_function";
 
-    private static boolean installed;
-    private static String description = "not installed";
+    private static volatile boolean installed;
+    private static volatile String description = "not installed";
 
     private SharedPool() {}
 
@@ -39,7 +39,7 @@ final class SharedPool {
             description = "off: the loaded OpenBLAS has no " + OPENBLAS_HOOK + " (needs >= 0.3.27)";
             return;
         }
-        rnnk_h.rnnk_pool_set_threads(threads);
+        matchOpenBlas(threads, rnnk_h.rnnk_pool_set_threads(threads));
         cblas_h.openblas_set_threads_callback_function(rnnk_h.rnnk_pool_openblas_callback$address());
         installed = true;
         description = "librnnk's pool runs OpenBLAS's jobs and the kernels' rows";
@@ -48,7 +48,17 @@ final class SharedPool {
     /** Keeps the kernels' split in step with OpenBLAS's thread count. */
     static void setThreads(int threads) {
         if (installed) {
-            rnnk_h.rnnk_pool_set_threads(threads);
+            matchOpenBlas(threads, rnnk_h.rnnk_pool_set_threads(threads));
+        }
+    }
+
+    /**
+     * When the pool could start fewer threads than asked (a process or container thread limit),
+     * OpenBLAS must not split its GEMMs into more jobs than the pool has threads for.
+     */
+    private static void matchOpenBlas(int requested, int started) {
+        if (started < requested) {
+            cblas_h.openblas_set_num_threads(started);
         }
     }
 
