@@ -52,6 +52,11 @@ static struct step new_step(int64_t B, int64_t H) {
     return s;
 }
 
+static void free_step(struct step *s) {
+    for (int k = 0; k < 4; k++) release(s->in[k], 0);
+    for (int k = 0; k < 3; k++) { release(s->out[k], 0); release(s->init[k], 0); }
+}
+
 /* runs kernel k on s with outputs first set to init (in/out) or to a NaN with payload `poison` */
 static void run_kernel(enum kernel k, struct step *s, uint32_t poison) {
     const int64_t B = s->B, H = s->H;
@@ -124,6 +129,7 @@ static void test_split_kernels(void) {
             }
         }
         for (int o = 0; o < 3; o++) release(single[o], 0);
+        free_step(&s);
     }
     rnnk_pool_set_threads(0);
     if (rnnk_pool_threads() != 1) {
@@ -257,6 +263,10 @@ static void test_concurrent_callers(void) {
         printf("FAIL two callers at once: %ld OpenBLAS jobs ran wrongly\n", (long)(intptr_t)wrong);
         failures++;
     }
+    for (int me = 0; me < 2; me++) {
+        for (int o = 0; o < 3; o++) release(EXPECTED[me][o], 0);
+        free_step(&SHARED_STEP[me]);
+    }
 }
 
 /* ---- fork ---- */
@@ -268,6 +278,7 @@ static void test_fork(void) {
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {
+        alarm(60);                     /* the parent's alarm does not carry over */
         long before = failures;
         if (rnnk_pool_threads() != 1) { printf("FAIL forked child's pool has %d threads\n", rnnk_pool_threads()); failures++; }
         float *single[3];
@@ -278,6 +289,7 @@ static void test_fork(void) {
         run_kernel(LSTM_FORWARD, &s, 5);
         if (!same_bits(&s, single)) { printf("FAIL forked child: split kernel differs\n"); failures++; }
         test_openblas_jobs(3);
+        for (int o = 0; o < 3; o++) release(single[o], 0);
         fflush(stdout);
         _exit(failures == before ? 0 : 1);
     }
@@ -286,6 +298,7 @@ static void test_fork(void) {
         printf("FAIL forked child: exit status %d\n", status);
         failures++;
     }
+    free_step(&s);
 }
 
 int main(void) {
