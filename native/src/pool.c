@@ -224,14 +224,17 @@ void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjob
     pthread_t extra_thread[MAX_EXTRA];
     struct extra_job extra[MAX_EXTRA];
     int extras = 0;
-    for (int part = size; part < numjobs; part++) {
-        if (extras < MAX_EXTRA) extra[extras] = (struct extra_job){&jobs, part};
-        if (extras == MAX_EXTRA || pthread_create(&extra_thread[extras], NULL, run_extra_job, &extra[extras]) != 0) {
+    for (int part = size; part < numjobs; part++, extras++) {
+        int started = extras < MAX_EXTRA;
+        if (started) {
+            extra[extras] = (struct extra_job){&jobs, part};
+            started = pthread_create(&extra_thread[extras], NULL, run_extra_job, &extra[extras]) == 0;
+        }
+        if (!started) {
             fprintf(stderr, "librnnk: no thread for OpenBLAS job %d of %d; they must run at once\n",
                     part, numjobs);
             abort();
         }
-        extras++;
     }
     run_task(run_blas_job, &jobs, numjobs < size ? numjobs : size);
     for (int e = 0; e < extras; e++) pthread_join(extra_thread[e], NULL);
