@@ -54,6 +54,7 @@ static struct {
     void (*work)(void *arg, int part, int parts);  /* the current task */
     void *arg;
     int parts;
+    unsigned fp_control;           /* the caller's MXCSR (rounding, flush-to-zero), set on helpers */
     atomic_ulong generation;       /* bumped once per task */
     atomic_int pending;            /* helpers that have not acknowledged the current task */
     atomic_int sleepers;
@@ -76,6 +77,28 @@ static long monotonic_nanos(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/*
+ * The SSE control word (rounding mode, flush-to-zero, denormals-are-zero) of the calling thread:
+ * every part of a task runs under the caller's, so that a split kernel gives the bits an unsplit
+ * one would even in a process that changed it (a helper otherwise keeps the word of whichever
+ * thread created it).
+ */
+static inline unsigned fp_control_get(void) {
+#if defined(__x86_64__) || defined(__SSE__)
+    return __builtin_ia32_stmxcsr();
+#else
+    return 0;
+#endif
+}
+
+static inline void fp_control_adopt(unsigned word) {
+#if defined(__x86_64__) || defined(__SSE__)
+    if (__builtin_ia32_stmxcsr() != word) __builtin_ia32_ldmxcsr(word);
+#else
+    (void)word;
+#endif
 }
 
 /* waits (spin, then sleep) for a generation other than slot->seen and returns it */
@@ -102,7 +125,10 @@ static void *helper_main(void *arg) {
     struct helper_slot *slot = arg;
     for (;;) {
         slot->seen = next_task(slot);
-        if (slot->part < pool.parts) pool.work(pool.arg, slot->part, pool.parts);
+        if (slot->part < pool.parts) {
+            fp_control_adopt(pool.fp_control);
+            pool.work(pool.arg, slot->part, pool.parts);
+        }
         atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
     }
     return NULL;
@@ -158,6 +184,7 @@ static void run_task(void (*work)(void *, int, int), void *arg, int parts) {
     pool.work = work;
     pool.arg = arg;
     pool.parts = parts;
+    pool.fp_control = fp_control_get();
     atomic_store(&pool.pending, pool.helpers);
     atomic_fetch_add(&pool.generation, 1);        /* seq_cst: ordered with the sleepers load */
     if (atomic_load(&pool.sleepers) > 0) {

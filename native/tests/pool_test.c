@@ -7,7 +7,9 @@
  *     thread_num and dojob_data, all at the same time (each job waits for all the others: run one
  *     after another they would time out), growing the pool when asked for more jobs than it has;
  *   - two threads using the pool at once (kernels and jobs) get the same results as one;
- *   - a forked child starts from an empty pool and can use it.
+ *   - a forked child starts from an empty pool and can use it;
+ *   - every part of a task runs under the caller's SSE control word (rounding mode here), which
+ *     the helpers did not start with.
  * A hang is a failure: alarm() ends the test after 120 s.
  */
 #include <pthread.h>
@@ -301,6 +303,55 @@ static void test_fork(void) {
     free_step(&s);
 }
 
+/* ---- the caller's floating-point control word ---- */
+
+#if defined(__x86_64__)
+#define ROUND_TOWARD_ZERO 0x6000u  /* MXCSR rounding control bits 13-14 */
+
+static void recording_job(int thread_num, void *jobdata, int dojob_data) {
+    (void)thread_num;
+    (void)dojob_data;
+    *(unsigned *)jobdata = __builtin_ia32_stmxcsr();
+}
+
+static void test_caller_fp_control(void) {
+    const unsigned usual = __builtin_ia32_stmxcsr();
+    rnnk_pool_set_threads(2);
+    struct step s = new_step(64, 256);
+    float *nearest[3], *single[3];
+    for (int o = 0; o < 3; o++) { nearest[o] = buffer(s.B * 4 * s.H, 0); single[o] = buffer(s.B * 4 * s.H, 0); }
+    run_kernel(LSTM_FORWARD, &s, 6);   /* helpers awake, under the usual rounding */
+    save(&s, nearest);
+    __builtin_ia32_ldmxcsr(usual | ROUND_TOWARD_ZERO);
+    rnnk_pool_set_threads(1);
+    run_kernel(LSTM_FORWARD, &s, 7);
+    save(&s, single);
+    rnnk_pool_set_threads(2);
+    run_kernel(LSTM_FORWARD, &s, 8);
+    int split_same = same_bits(&s, single);
+    unsigned words[2] = {0, 0};
+    rnnk_pool_openblas_callback(1, recording_job, 2, sizeof(unsigned), words, 0);
+    __builtin_ia32_ldmxcsr(usual);
+    if (same_bits(&s, nearest)) {
+        printf("FAIL fp control: rounding toward zero changed no bit of the lstm step (the test proves nothing)\n");
+        failures++;
+    }
+    if (!split_same) {
+        printf("FAIL fp control: split lstm step under the caller's rounding differs from the unsplit one\n");
+        failures++;
+    }
+    if (words[0] != (usual | ROUND_TOWARD_ZERO) || words[1] != words[0]) {
+        printf("FAIL fp control: OpenBLAS jobs ran with MXCSR %#x and %#x, the caller had %#x\n", words[0],
+               words[1], usual | ROUND_TOWARD_ZERO);
+        failures++;
+    }
+    for (int o = 0; o < 3; o++) { release(nearest[o], 0); release(single[o], 0); }
+    free_step(&s);
+}
+#else
+static void test_caller_fp_control(void) {}
+#endif
+
 int main(void) {
     (void)hash_floats;   /* test_support.h's hash is for the ISA builds' comparison, not used here */
     alarm(120);
@@ -309,7 +360,9 @@ int main(void) {
     for (int numjobs = 0; numjobs <= 9; numjobs++) test_openblas_jobs(numjobs);
     test_concurrent_callers();
     test_fork();
-    printf("pool_test: split kernels on 1/2/3/5 threads, OpenBLAS jobs 0..9 at once, two callers, fork: %s\n",
+    test_caller_fp_control();
+    printf("pool_test: split kernels on 1/2/3/5 threads, OpenBLAS jobs 0..9 at once, two callers, fork,"
+           " caller's MXCSR: %s\n",
            failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }
