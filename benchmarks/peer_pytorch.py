@@ -3,7 +3,7 @@
 
 Prints the same columns as `rnn bench` (median ms, min-max, useful GFLOP/s) for a training step
 (forward + backward of sum(output * w)) and an inference forward (torch.no_grad), so the two
-tables can be compared line by line. Needs PyTorch (Debian: apt-get install python3-torch);
+tables can be compared line by line. Needs PyTorch (Debian: apt-get install python3-torch libopenblas0-pthread);
 the project's CI does not run it.
 
     OMP_WAIT_POLICY=PASSIVE python3 benchmarks/peer_pytorch.py --threads 2 [--cells lstm,gru] [--shape 100,64,512,512]
@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
 import torch
@@ -64,6 +65,15 @@ def timed(fn, warmup_s, measure_s, min_reps=5, max_reps=200):
     return statistics.median(samples), min(samples), max(samples)
 
 
+def loaded_blas():
+    """The BLAS library this process has mapped after a matrix product (Debian's torch calls
+    libblas.so.3, which the alternatives system points at OpenBLAS or at the reference BLAS)."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
+    return sorted(os.path.realpath(p) for p in paths)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cells", default="lstm,gru,rnn_tanh")
@@ -77,6 +87,11 @@ def main():
     torch.manual_seed(1)
     print(f"PyTorch {torch.__version__} peer: {args.threads} threads, OMP_WAIT_POLICY="
           f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
+    blas = loaded_blas()
+    print(f"BLAS: {', '.join(blas) or 'none found in /proc/self/maps'}")
+    if not any("openblas" in p for p in blas):
+        print("WARNING: PyTorch is not running on OpenBLAS (Debian's reference BLAS is ~10x slower);"
+              " apt-get install libopenblas0-pthread for a fair comparison", file=sys.stderr)
     print(f"{'shape':40s} {'mode':>5s} | {'torch ms':>9s} {'min-max':>11s} {'GFLOP/s':>7s}")
     rows = []
     for cell in args.cells.split(","):
@@ -102,7 +117,7 @@ def main():
                 print(f"{label if mode == 'train' else '':40s} {mode:>5s} | {med:9.2f} {lo:5.2f}-{hi:5.2f} {f / (med * 1e6):7.1f}")
                 rows.append({"shape": label, "mode": mode, "ms": med, "min": lo, "max": hi, "flops": f})
     with open(args.json, "w") as out:
-        json.dump({"torch": torch.__version__, "threads": args.threads, "rows": rows}, out, indent=1)
+        json.dump({"torch": torch.__version__, "threads": args.threads, "blas": blas, "rows": rows}, out, indent=1)
     print("results written to", os.path.abspath(args.json))
 
 
