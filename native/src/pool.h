@@ -18,6 +18,7 @@ typedef void (*rnnk_rows_fn)(const void *args, int64_t b0, int64_t b1);
 #define RNNK_WORK_LSTM_BACKWARD 2  /* 1 tanh and 4 gate derivatives */
 #define RNNK_WORK_GRU_FORWARD 3    /* 2 sigmoid, 1 tanh */
 #define RNNK_WORK_GRU_BACKWARD 1   /* only products */
+#define RNNK_WORK_RNN_TANH_FORWARD 1 /* 1 tanh */
 
 /*
  * Runs rows(args, 0, B) — on the calling thread alone, or split into contiguous row blocks over

@@ -8,17 +8,30 @@
 #include "rnnk.h"
 #include "activations.h"
 #include "dispatch.h"
+#include "pool.h"
 
+/* rnnk_rnn_tanh_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
+struct rnn_tanh_forward_args { float *h; const float *pre; int64_t H; };
+
+/* rows [b0, b1) of rnnk_rnn_tanh_forward_step, as one flat range of elements; one clone per ISA */
 RNNK_CLONES
-void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H) {
-    int64_t n = B * H;
-    if (h == pre) {
-        for (int64_t k = 0; k < n; k++) h[k] = rnnk_tanhf(h[k]);
+static void rnnk_rnn_tanh_forward_rows(const void *args, int64_t b0, int64_t b1) {
+    const struct rnn_tanh_forward_args *a = args;
+    const int64_t k0 = b0 * a->H, k1 = b1 * a->H;
+    if (a->h == a->pre) {
+        float *h = a->h;
+        for (int64_t k = k0; k < k1; k++) h[k] = rnnk_tanhf(h[k]);
         return;
     }
-    float *restrict out = h;          /* h_t (B, H) */
-    const float *restrict in = pre;   /* pre-activations (B, H) */
-    for (int64_t k = 0; k < n; k++) out[k] = rnnk_tanhf(in[k]);
+    float *restrict out = a->h;          /* h_t (B, H) */
+    const float *restrict in = a->pre;   /* pre-activations (B, H) */
+    for (int64_t k = k0; k < k1; k++) out[k] = rnnk_tanhf(in[k]);
+}
+
+/* the only RNN kernel with transcendentals, so the only one large enough to split over the pool */
+void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H) {
+    struct rnn_tanh_forward_args args = {h, pre, H};
+    rnnk_pool_rows(rnnk_rnn_tanh_forward_rows, &args, B, H, RNNK_WORK_RNN_TANH_FORWARD);
 }
 
 RNNK_CLONES

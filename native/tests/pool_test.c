@@ -25,9 +25,11 @@
 
 /* ---- the step kernels, split or not ---- */
 
-enum kernel { LSTM_FORWARD, LSTM_BACKWARD, GRU_FORWARD, GRU_BACKWARD, KERNELS };
+enum kernel { LSTM_FORWARD, LSTM_BACKWARD, GRU_FORWARD, GRU_BACKWARD, RNN_TANH_FORWARD,
+              RNN_TANH_IN_PLACE, KERNELS };
 static const char *const KERNEL_NAMES[KERNELS] = {"lstm forward", "lstm backward", "gru forward",
-                                                  "gru backward"};
+                                                  "gru backward", "rnn tanh forward",
+                                                  "rnn tanh forward in place"};
 
 /* every buffer a kernel reads or writes, sized for the largest (B, 4H) */
 struct step {
@@ -67,8 +69,10 @@ static void run_kernel(enum kernel k, struct step *s, uint32_t poison) {
     memcpy(&nan, &bits, 4);
     /* sizes of out[0..2] per kernel, and whether each is read before it is written */
     int64_t sizes[KERNELS][3] = {{B * H, B * H, B * 4 * H}, {B * 4 * H, B * H, 0},
-                                 {B * H, B * 3 * H, B * 3 * H}, {B * 3 * H, B * 3 * H, B * H}};
-    static const int read_first[KERNELS][3] = {{0, 0, 1}, {0, 1, 0}, {0, 1, 1}, {0, 0, 0}};
+                                 {B * H, B * 3 * H, B * 3 * H}, {B * 3 * H, B * 3 * H, B * H},
+                                 {B * H, 0, 0}, {B * H, 0, 0}};
+    static const int read_first[KERNELS][3] = {{0, 0, 1}, {0, 1, 0}, {0, 1, 1}, {0, 0, 0},
+                                               {0, 0, 0}, {1, 0, 0}};
     for (int o = 0; o < 3; o++) {
         s->out_n[o] = sizes[k][o];
         for (int64_t j = 0; j < sizes[k][o]; j++) s->out[o][j] = read_first[k][o] ? s->init[o][j] : nan;
@@ -87,6 +91,12 @@ static void run_kernel(enum kernel k, struct step *s, uint32_t poison) {
     case GRU_BACKWARD:   /* dxg, dhg, dh_prev; dh, xg, hg, h_prev */
         rnnk_gru_backward_step(s->out[0], s->out[1], s->out[2], s->in[0], s->in[1], s->in[2],
                                s->in[3], B, H);
+        break;
+    case RNN_TANH_FORWARD:  /* h; pre */
+        rnnk_rnn_tanh_forward_step(s->out[0], s->in[0], B, H);
+        break;
+    case RNN_TANH_IN_PLACE: /* h = tanh(h) */
+        rnnk_rnn_tanh_forward_step(s->out[0], s->out[0], B, H);
         break;
     default:
         break;

@@ -71,7 +71,7 @@ public class StreamStepBenchmark {
     private int rowMajor;
     private int noTrans;
     private MemorySegment weights;      // (G*H, I+H) [W_ih | W_hh]
-    private MemorySegment weightsH;     // W_hh: view at column I, row stride I+H
+    private MemorySegment weightsH;     // W_hh: LSTM the joined matrix at column I (row stride I+H); GRU the second matrix (stride H)
     private MemorySegment vector;       // (I+H) [x | h]
     private MemorySegment xPart;        // (I)
     private MemorySegment hPart;        // (H)
@@ -103,7 +103,8 @@ public class StreamStepBenchmark {
         int h = size, in = size, gw = cell.gates() * h;
         arena = Arena.ofShared();
         weights = random(arena.allocate((long) gw * (in + h) * Float.BYTES, 64), 3, 1 / Math.sqrt(h));
-        weightsH = weights.asSlice((long) in * Float.BYTES);
+        // LSTM: one joined (G*H, In+H) matrix; GRU: W_ih (G*H, In) then W_hh (G*H, H), as InferenceModel keeps them
+        weightsH = weights.asSlice((cell == CellType.GRU ? (long) gw * in : in) * Float.BYTES);
         vector = random(arena.allocate((long) (in + h) * Float.BYTES, 64), 4, 0.5);
         xPart = vector.asSlice(0, (long) in * Float.BYTES);
         hPart = vector.asSlice((long) in * Float.BYTES, (long) h * Float.BYTES);
@@ -144,8 +145,8 @@ public class StreamStepBenchmark {
         int h = size, in = size, gw = cell.gates() * h;
         if (nativeFloor) {
             if (cell == CellType.GRU) {
-                cblas_h.cblas_sgemv(rowMajor, noTrans, gw, in, 1f, weights, in + h, xPart, 1, 0f, gates, 1);
-                cblas_h.cblas_sgemv(rowMajor, noTrans, gw, h, 1f, weightsH, in + h, hPart, 1, 0f, hiddenGates, 1);
+                cblas_h.cblas_sgemv(rowMajor, noTrans, gw, in, 1f, weights, in, xPart, 1, 0f, gates, 1);
+                cblas_h.cblas_sgemv(rowMajor, noTrans, gw, h, 1f, weightsH, h, hPart, 1, 0f, hiddenGates, 1);
                 rnnk_h.rnnk_gru_forward_step(hNext, gates, hiddenGates, bHh, hPart, 1, h);
                 return hNext;
             }
@@ -154,8 +155,8 @@ public class StreamStepBenchmark {
             return hPart;
         }
         if (cell == CellType.GRU) {
-            k.sgemv(false, gw, in, 1f, weights, in + h, xPart, 0f, gates);
-            k.sgemv(false, gw, h, 1f, weightsH, in + h, hPart, 0f, hiddenGates);
+            k.sgemv(false, gw, in, 1f, weights, in, xPart, 0f, gates);
+            k.sgemv(false, gw, h, 1f, weightsH, h, hPart, 0f, hiddenGates);
             k.gruForwardStep(hNext, gates, hiddenGates, bHh, hPart, 1, h);
             return hNext;
         }

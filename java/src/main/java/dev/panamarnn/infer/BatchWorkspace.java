@@ -117,11 +117,11 @@ final class BatchWorkspace implements AutoCloseable {
             }
             if (gru) {
                 // xg (B, 3H) += X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; b_hh added by the kernel
-                product(rows, gw, p.inputSize, p.weights, p.rowLength, p.weightsT, windows[l], width, 1f, gates);
+                product(rows, gw, p.inputSize, p.weights, p.weightStride, p.weightsT, windows[l], width, 1f, gates);
                 for (int b = 0; b < rows; b++) {
                     MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
                 }
-                product(rows, gw, h, p.recurrentWeights, p.rowLength, p.recurrentWeightsT, hiddenPrevious, h, 0f, hiddenGates);
+                product(rows, gw, h, p.recurrentWeights, p.recurrentStride, p.recurrentWeightsT, hiddenPrevious, h, 0f, hiddenGates);
                 k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddenPrevious, rows, h);
             } else {
                 // pre (B, G*H) += [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T

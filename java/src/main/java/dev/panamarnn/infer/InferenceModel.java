@@ -157,23 +157,38 @@ public final class InferenceModel implements AutoCloseable {
         }
     }
 
-    /** Copies layer l: weights[r] = [W_ih[r] | W_hh[r]]; bias = b_ih + b_hh (folded) or b_ih and b_hh (GRU). */
+    /**
+     * Copies layer l: weights[r] = [W_ih[r] | W_hh[r]] and bias = b_ih + b_hh (folded); for GRU
+     * weights = W_ih then W_hh, each contiguous, and b_ih and b_hh apart (ModelLayer).
+     */
     private ModelLayer copyLayer(int l, Map<String, Tensor> parameters) {
         int h = config.hiddenSize(), in = config.layerInputSize(l), gw = config.cell().gates() * h;
         MemorySegment wIh = parameters.get(Names.weightIh(l, 0)).segment();   // (G*H, In)
         MemorySegment wHh = parameters.get(Names.weightHh(l, 0)).segment();   // (G*H, H)
         MemorySegment bIh = parameters.get(Names.biasIh(l, 0)).segment();     // (G*H)
         MemorySegment bHh = parameters.get(Names.biasHh(l, 0)).segment();     // (G*H)
-        MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H)
-        long rowBytes = (long) (in + h) * Float.BYTES;
-        for (int r = 0; r < gw; r++) {
-            MemorySegment.copy(wIh, (long) r * in * Float.BYTES, weights, r * rowBytes, (long) in * Float.BYTES);
-            MemorySegment.copy(wHh, (long) r * h * Float.BYTES, weights, r * rowBytes + (long) in * Float.BYTES, (long) h * Float.BYTES);
+        MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H) floats
+        boolean gru = config.cell() == CellType.GRU;
+        long inBytes = (long) gw * in * Float.BYTES;                           // W_ih's size
+        if (gru) {
+            MemorySegment.copy(wIh, 0, weights, 0, inBytes);                   // W_ih (G*H, In)
+            MemorySegment.copy(wHh, 0, weights, inBytes, (long) gw * h * Float.BYTES); // W_hh (G*H, H)
+        } else {
+            long rowBytes = (long) (in + h) * Float.BYTES;
+            for (int r = 0; r < gw; r++) {
+                MemorySegment.copy(wIh, (long) r * in * Float.BYTES, weights, r * rowBytes, (long) in * Float.BYTES);
+                MemorySegment.copy(wHh, (long) r * h * Float.BYTES, weights, r * rowBytes + (long) in * Float.BYTES, (long) h * Float.BYTES);
+            }
         }
-        MemorySegment weightsT = null;                                         // (In+H, G*H)
+        MemorySegment weightsT = null;                                         // (In+H, G*H) = [W_ih | W_hh]^T
         if (transposedWeights(kernels, gw, in + h)) {
             weightsT = slab.get("l" + l + ".weights_t").segment();
-            Matrices.transpose(weights, gw, in + h, weightsT);
+            if (gru) {                                                         // rows 0..In-1: W_ih^T, then W_hh^T
+                Matrices.transpose(weights, gw, in, weightsT);
+                Matrices.transpose(weights.asSlice(inBytes), gw, h, weightsT.asSlice(inBytes));
+            } else {
+                Matrices.transpose(weights, gw, in + h, weightsT);
+            }
         }
         MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
         MemorySegment recurrentBias = null;

@@ -14,8 +14,10 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  *   pre (G*H) = W (G*H, In+H) * [x_t | h_{t-1}] + b        (LSTM, RNN: b = b_ih + b_hh)
  * </pre>
- * GRU keeps the recurrent product apart (the reset gate multiplies W_hn h + b_hn), so it uses the
- * two column blocks of the same W with row stride In+H: xg = W[:, :In] x + b_ih, hg = W[:, In:] h.
+ * GRU keeps the recurrent product apart (the reset gate multiplies W_hn h + b_hn), so its two
+ * products read two contiguous matrices, W_ih (G*H, In) followed by W_hh (G*H, H):
+ * xg = W_ih x + b_ih, hg = W_hh h. (Column blocks of one joined W with row stride In+H cost a
+ * GEMV 10-50 % more than a contiguous matrix; docs/streaming.md "Against the C floor".)
  */
 final class ModelLayer {
     final int index;
@@ -25,15 +27,19 @@ final class ModelLayer {
     final int hidden;
     /** G*H. */
     final int gateWidth;
-    /** In_l + H: the window length and the row stride of {@link #weights}. */
+    /** In_l + H: the window length. */
     final int rowLength;
+    /** Row stride of {@link #weights}: In_l + H joined (LSTM, RNN), In_l for GRU's W_ih. */
+    final int weightStride;
+    /** Row stride of {@link #recurrentWeights}: In_l + H joined (LSTM, RNN), H for GRU's W_hh. */
+    final int recurrentStride;
     /** Float offset of the window [input | h_l] in the state vector. */
     final long windowOffset;
     /** Float offset of h_l in the state vector. */
     final long hiddenOffset;
 
-    final MemorySegment weights;          // (G*H, In+H) [W_ih | W_hh], row-major
-    final MemorySegment recurrentWeights; // W_hh: the view of weights at column In, row stride In+H
+    final MemorySegment weights;          // (G*H, In+H) [W_ih | W_hh]; GRU: W_ih (G*H, In) then W_hh (G*H, H)
+    final MemorySegment recurrentWeights; // W_hh: the joined weights at column In (row stride In+H); GRU: the second matrix
     final MemorySegment weightsT;         // (In+H, G*H) the transpose, for batched steps on the small-product path; or null
     final MemorySegment recurrentWeightsT;// W_hh^T: rows In.. of weightsT; or null
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
@@ -47,10 +53,13 @@ final class ModelLayer {
         this.hidden = hidden;
         this.gateWidth = cell.gates() * hidden;
         this.rowLength = inputSize + hidden;
+        boolean separate = cell == CellType.GRU;
+        this.weightStride = separate ? inputSize : rowLength;
+        this.recurrentStride = separate ? hidden : rowLength;
         this.windowOffset = index == 0 ? 0 : modelInputSize + (long) (index - 1) * hidden;
         this.hiddenOffset = modelInputSize + (long) index * hidden;
         this.weights = weights;
-        this.recurrentWeights = weights.asSlice((long) inputSize * Float.BYTES);
+        this.recurrentWeights = weights.asSlice((separate ? (long) gateWidth : 1L) * inputSize * Float.BYTES);
         this.weightsT = weightsT;
         this.recurrentWeightsT = weightsT == null ? null : weightsT.asSlice((long) inputSize * gateWidth * Float.BYTES);
         this.bias = bias;

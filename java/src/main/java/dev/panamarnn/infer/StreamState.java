@@ -190,8 +190,8 @@ public final class StreamState implements AutoCloseable {
             MemorySegment.copy(p.bias, 0, gates, 0, (long) gw * Float.BYTES);                 // gates (G*H) = b
             if (gru) {
                 // xg (3H) += W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H), bias added by the kernel
-                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.rowLength, inputs[l], 1f, gates);
-                k.sgemv(false, gw, h, 1f, p.recurrentWeights, p.rowLength, hiddens[l], 0f, hiddenGates);
+                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.weightStride, inputs[l], 1f, gates);
+                k.sgemv(false, gw, h, 1f, p.recurrentWeights, p.recurrentStride, hiddens[l], 0f, hiddenGates);
                 k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddens[l], 1, h);
                 MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
             } else {

@@ -129,6 +129,22 @@ class SharedPoolTest {
         assertBitIdentical(outputs, "GRU B=" + batch + " H=" + hidden);
     }
 
+    @ParameterizedTest(name = "RNN tanh B={0} H={1}")
+    @CsvSource({"64,256", "7,3001", "2,8192", "64,8"})
+    void rnnTanhStepIsBitIdenticalOnAnyThreadCount(int batch, int hidden) {
+        int bh = batch * hidden;
+        float[] pre = uniform(31, bh, 4);
+        List<float[]> outputs = runAt(THREADS, threads -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment h = nanFilled(arena, bh), inPlace = segment(arena, pre);
+                kernels.rnnForwardStep(false, h, segment(arena, pre), batch, hidden);   // h = tanh(pre)
+                kernels.rnnForwardStep(false, inPlace, inPlace, batch, hidden);         // in place
+                return concat(h, inPlace);
+            }
+        });
+        assertBitIdentical(outputs, "RNN tanh B=" + batch + " H=" + hidden);
+    }
+
     @Test
     void aThreadCountBelowOneMeansNoSplitting() {
         kernels = KernelsForTests.nativeKernels();
