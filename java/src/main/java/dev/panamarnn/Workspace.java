@@ -39,6 +39,7 @@ public final class Workspace implements AutoCloseable {
     private boolean hasLengths;
     private boolean forwardDone;
     private boolean lastForwardTraining;
+    private boolean lastPassWasInference;   // infer() may have read x in place: backward is refused
 
     Workspace(Rnn rnn, int steps, int batch) {
         if (steps < 1 || batch < 1) {
@@ -102,10 +103,26 @@ public final class Workspace implements AutoCloseable {
      * @param lengths  per-row sequence lengths in [1, T], any order; null: every row has T steps
      * @param h0       (L*D, B, H) initial hidden state, or null for zeros
      * @param c0       (L*D, B, H) initial cell state (LSTM only), or null for zeros
-     * @param training apply dropout between layers (when configured) and keep what backward needs
+     * @param training apply dropout between layers (when configured)
      * @return the output tensor (a view into this workspace, valid until the next call)
      */
     public Tensor forward(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training) {
+        return run(x, lengths, h0, c0, training, false);
+    }
+
+    /**
+     * An inference pass: the same output as {@code forward(x, lengths, h0, c0, false)}, bit for bit,
+     * but x is read where it is instead of being copied into the workspace when it can be (no
+     * lengths, time-major, off-heap memory outside this workspace) — a copy of T*B*I floats that is
+     * a measurable part of a pass at H <= 256. Nothing is kept for backward: {@link #backward}
+     * refuses to run until the next {@link #forward}.
+     * @return the output tensor (a view into this workspace, valid until the next call)
+     */
+    public Tensor infer(Tensor x, int[] lengths, Tensor h0, Tensor c0) {
+        return run(x, lengths, h0, c0, false, true);
+    }
+
+    private Tensor run(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training, boolean inference) {
         checkOpen();
         expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
         setLengths(lengths);
@@ -119,10 +136,13 @@ public final class Workspace implements AutoCloseable {
             }
             expectShape("c0", c0, stateShape, "(L*D, B, H)");
         }
+        MemorySegment input = stack.input();                     // (T, B, I) time-major
         if (config.batchFirst()) {
-            swapFirstTwoAxes(x.segment(), stack.input(), batch, steps, config.inputSize());
+            swapFirstTwoAxes(x.segment(), input, batch, steps, config.inputSize());
+        } else if (inference && readsInputInPlace(x)) {
+            input = x.segment();
         } else {
-            MemorySegment.copy(x.segment(), 0, stack.input(), 0, x.segment().byteSize());
+            MemorySegment.copy(x.segment(), 0, input, 0, x.segment().byteSize());
         }
         if (hasLengths) {
             zeroPaddedInputs();
@@ -138,7 +158,7 @@ public final class Workspace implements AutoCloseable {
                 }
             }
         }
-        stack.forward(rnn.kernels(), hasLengths ? this.lengths : null, training);
+        stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training);
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);
@@ -154,6 +174,7 @@ public final class Workspace implements AutoCloseable {
         }
         forwardDone = true;
         lastForwardTraining = training;
+        lastPassWasInference = inference;
         return output;
     }
 
@@ -178,6 +199,10 @@ public final class Workspace implements AutoCloseable {
         checkOpen();
         if (!forwardDone) {
             throw new IllegalStateException("backward needs a forward pass on this workspace first");
+        }
+        if (lastPassWasInference) {
+            throw new IllegalStateException("backward needs a forward pass; the last pass on this workspace was infer(),"
+                    + " which keeps nothing for backward");
         }
         if (depth < 1 || depth > steps) {
             throw new IllegalArgumentException("backward depth must be in [1, T=" + steps + "], got " + depth);
@@ -265,6 +290,16 @@ public final class Workspace implements AutoCloseable {
     public Tensor initialCellGradient() {
         checkOpen();
         return cellGradient;
+    }
+
+    /**
+     * Whether {@link #infer} can read x where it is: no padded step needs zeroing, native code can
+     * read it, and it is not this workspace's own memory (a bidirectional layer writes its output
+     * before its reverse direction projects x).
+     */
+    private boolean readsInputInPlace(Tensor x) {
+        MemorySegment xs = x.segment();
+        return !hasLengths && xs.isNative() && xs.asOverlappingSlice(slab.all()).isEmpty();
     }
 
     /**

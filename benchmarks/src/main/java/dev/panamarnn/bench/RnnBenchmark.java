@@ -91,6 +91,6 @@ public class RnnBenchmark {
     /** Inference forward over the whole sequence. */
     @Benchmark
     public Tensor inferForward() {
-        return workspace.forward(x, null, null, null, false);
+        return workspace.infer(x, null, null, null);
     }
 }

@@ -162,11 +162,12 @@ public final class Stack {
     }
 
     /**
-     * Forward through all layers. The caller has filled {@link #input()} and put each direction's
-     * initial state at its {@link Layer#initialIndex()}.
+     * Forward through all layers. The caller has put each direction's initial state at its
+     * {@link Layer#initialIndex()}.
+     * @param x (T, B, I) time-major: {@link #input()}, filled by the caller, which is what a later
+     *          backward reads; an inference pass may pass the caller's own tensor instead
      */
-    public void forward(Kernels k, int[] lengths, boolean training) {
-        MemorySegment x = input;
+    public void forward(Kernels k, MemorySegment x, int[] lengths, boolean training) {
         for (int l = 0; l < layers.length; l++) {
             if (l > 0 && training && masks[l] != null) {
                 applyNewDropoutMask(k, x, masks[l]);

@@ -32,11 +32,13 @@ final class StepRun implements AutoCloseable {
         }
     }
 
-    /** A training step (forward + full BPTT) when {@code train}, else an inference forward. */
+    /** A training step (forward + full BPTT) when {@code train}, else an inference pass ({@link Workspace#infer}). */
     void run(boolean train) {
-        workspace.forward(x, null, null, null, train);
         if (train) {
+            workspace.forward(x, null, null, null, true);
             workspace.backward(dOut, null, null);
+        } else {
+            workspace.infer(x, null, null, null);
         }
     }
 
