@@ -126,17 +126,28 @@ public final class Layer {
         }
     }
 
+    /** Bytes of the block fillRows copies from: small enough to stay in L1 while it is copied. */
+    private static final long FILL_BLOCK_BYTES = 16 * 1024;
+
     /**
-     * Every one of {@code rows} rows of {@code all} = {@code row}: one row copied in, then the filled
-     * rows copied onto the next ones, doubling each time (log2(rows) copies, each a plain memcpy).
+     * Every one of {@code rows} rows of {@code all} = {@code row}: one row copied in, doubled up to
+     * a block of about FILL_BLOCK_BYTES, then that block copied onto the rest. Copying from a block
+     * that stays in cache writes the (T*B, G*H) buffer at memset speed; doubling all the way (the
+     * source growing past the caches) took 1.7-1.9x as long at T*B = 6400, G*H = 768 and 2048.
      */
     private static void fillRows(MemorySegment all, MemorySegment row, int rows, long rowBytes) {
         if (rows == 0) {
             return;
         }
         MemorySegment.copy(row, 0, all, 0, rowBytes);
-        for (long filled = 1; filled < rows; ) {
-            long n = Math.min(filled, rows - filled);
+        long blockRows = Math.min(rows, Math.max(1, FILL_BLOCK_BYTES / rowBytes));
+        for (long filled = 1; filled < blockRows; ) {
+            long n = Math.min(filled, blockRows - filled);
+            MemorySegment.copy(all, 0, all, filled * rowBytes, n * rowBytes);
+            filled += n;
+        }
+        for (long filled = blockRows; filled < rows; ) {
+            long n = Math.min(blockRows, rows - filled);
             MemorySegment.copy(all, 0, all, filled * rowBytes, n * rowBytes);
             filled += n;
         }
