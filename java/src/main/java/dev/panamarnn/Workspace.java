@@ -25,7 +25,9 @@ public final class Workspace implements AutoCloseable {
     private final int batch;
     private final Slab slab;
     private final Stack stack;
-    private final Tensor output;          // user view of the output: (T, B, D*H) or (B, T, D*H)
+    private final Tensor copiedOutput;    // the output's own buffer: (T, B, D*H) or (B, T, D*H) with batchFirst
+    private final Tensor hiddenOutput;    // (T, B, H) the top layer's hidden states (unidirectional), or null
+    private Tensor output;                // user view of the last pass's output: one of the two
     private final Tensor inputGradient;   // (T, B, I) or (B, T, I)
     private final Tensor finalHidden;     // (L*D, B, H)
     private final Tensor finalCell;       // (L*D, B, H) LSTM, else null
@@ -76,7 +78,10 @@ public final class Workspace implements AutoCloseable {
         this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
-        this.output = config.batchFirst() ? slab.get("output_bf") : topOutput;
+        this.copiedOutput = config.batchFirst() ? slab.get("output_bf") : topOutput;
+        this.hiddenOutput = config.bidirectional() || config.batchFirst() ? null
+                : Tensor.of(stack.topHiddenStates(), steps, batch, config.hiddenSize());
+        this.output = copiedOutput;
         this.inputGradient = config.batchFirst() ? slab.get("d_input_bf") : dInput;
         this.dOutputTimeMajor = config.batchFirst() ? slab.get("d_output_tm").segment() : null;
         this.finalHidden = slab.get("h_n");
@@ -112,10 +117,11 @@ public final class Workspace implements AutoCloseable {
 
     /**
      * An inference pass: the same output as {@code forward(x, lengths, h0, c0, false)}, bit for bit,
-     * but x is read where it is instead of being copied into the workspace when it can be (no
-     * lengths, time-major, off-heap memory outside this workspace) — a copy of T*B*I floats that is
-     * a measurable part of a pass at H <= 256. Nothing is kept for backward: {@link #backward}
-     * refuses to run until the next {@link #forward}.
+     * without two copies that are a measurable part of a pass at H <= 256: x (T*B*I floats) is
+     * read where it is when it can be (no lengths, time-major, off-heap memory outside this
+     * workspace), and a unidirectional network's output (T*B*H) is the top layer's hidden states
+     * themselves. Nothing is kept for backward: {@link #backward} refuses to run until the next
+     * {@link #forward}.
      * @return the output tensor (a view into this workspace, valid until the next call)
      */
     public Tensor infer(Tensor x, int[] lengths, Tensor h0, Tensor c0) {
@@ -158,7 +164,12 @@ public final class Workspace implements AutoCloseable {
                 }
             }
         }
-        stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training);
+        // infer() may return the top layer's hidden states as they are (nothing else reads them
+        // afterwards); a forward copies them, so that writing into its output cannot touch
+        // what backward reads
+        boolean hiddenIsOutput = inference && !hasLengths && hiddenOutput != null;
+        stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training, hiddenIsOutput);
+        output = hiddenIsOutput ? hiddenOutput : copiedOutput;
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);

@@ -167,6 +167,11 @@ public final class Layer {
         }
     }
 
+    /** (T*B, H): h_1..h_T of the last forward scan, in step order (a forward-direction layer's output). */
+    MemorySegment hiddenStates() {
+        return hCurAll;
+    }
+
     /**
      * Copies the hidden states into the layer output y (T, B, outStride) at column {@code column};
      * padded steps (t >= length) get zeros.

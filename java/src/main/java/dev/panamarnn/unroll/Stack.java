@@ -166,8 +166,15 @@ public final class Stack {
      * {@link Layer#initialIndex()}.
      * @param x (T, B, I) time-major: {@link #input()}, filled by the caller, which is what a later
      *          backward reads; an inference pass may pass the caller's own tensor instead
+     * @param topOutputInPlace leave the top layer's output in its hidden states ({@link
+     *          #topHiddenStates()}) instead of copying it to {@link #output()}; only for a
+     *          unidirectional stack without lengths (where the two are equal)
      */
-    public void forward(Kernels k, MemorySegment x, int[] lengths, boolean training) {
+    public void forward(Kernels k, MemorySegment x, int[] lengths, boolean training, boolean topOutputInPlace) {
+        if (topOutputInPlace && (lengths != null || config.bidirectional())) {
+            throw new IllegalArgumentException("the top output is the top layer's hidden states only for a unidirectional"
+                    + " stack without lengths");
+        }
         for (int l = 0; l < layers.length; l++) {
             if (l > 0 && training && masks[l] != null) {
                 applyNewDropoutMask(k, x, masks[l]);
@@ -175,10 +182,20 @@ public final class Stack {
             for (int d = 0; d < layers[l].length; d++) {
                 Layer layer = layers[l][d];
                 layer.forward(k, x, lengths);
-                layer.writeOutput(outputs[l], config.outputSize(), d * config.hiddenSize(), lengths);
+                if (!(topOutputInPlace && l == layers.length - 1)) {
+                    layer.writeOutput(outputs[l], config.outputSize(), d * config.hiddenSize(), lengths);
+                }
             }
             x = outputs[l];
         }
+    }
+
+    /** (T, B, H): the top layer's h_1..h_T, unidirectional stacks only (the output of a forward with topOutputInPlace). */
+    public MemorySegment topHiddenStates() {
+        if (config.bidirectional()) {
+            throw new IllegalStateException("a bidirectional stack's output joins two directions; it has no single hidden-state buffer");
+        }
+        return layers[layers.length - 1][0].hiddenStates();
     }
 
     /** x *= mask, with a fresh mask of 0 or 1/(1-p) per element (inverted dropout). */
