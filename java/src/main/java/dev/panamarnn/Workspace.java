@@ -79,7 +79,7 @@ public final class Workspace implements AutoCloseable {
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.copiedOutput = config.batchFirst() ? slab.get("output_bf") : topOutput;
-        this.hiddenOutput = config.bidirectional() || config.batchFirst() ? null
+        this.hiddenOutput = config.bidirectional() ? null
                 : Tensor.of(stack.topHiddenStates(), steps, batch, config.hiddenSize());
         this.output = copiedOutput;
         this.inputGradient = config.batchFirst() ? slab.get("d_input_bf") : dInput;
@@ -167,9 +167,10 @@ public final class Workspace implements AutoCloseable {
         // infer() may return the top layer's hidden states as they are (nothing else reads them
         // afterwards); a forward copies them, so that writing into its output cannot touch
         // what backward reads
-        boolean hiddenIsOutput = inference && !hasLengths && hiddenOutput != null;
-        stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training, hiddenIsOutput);
-        output = hiddenIsOutput ? hiddenOutput : copiedOutput;
+        int[] rowLengths = hasLengths ? this.lengths : null;
+        stack.forward(rnn.kernels(), input, rowLengths, training, inference);
+        boolean topInPlace = inference && stack.topOutputInPlace(rowLengths);
+        MemorySegment top = topInPlace ? stack.topHiddenStates() : stack.output();   // (T, B, D*H)
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);
@@ -181,7 +182,10 @@ public final class Workspace implements AutoCloseable {
             }
         }
         if (config.batchFirst()) {
-            swapFirstTwoAxes(stack.output(), output.segment(), steps, batch, config.outputSize());
+            swapFirstTwoAxes(top, copiedOutput.segment(), steps, batch, config.outputSize());
+            output = copiedOutput;
+        } else {
+            output = topInPlace ? hiddenOutput : copiedOutput;
         }
         forwardDone = true;
         lastForwardTraining = training;

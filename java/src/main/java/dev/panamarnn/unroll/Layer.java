@@ -106,8 +106,10 @@ public final class Layer {
      * Runs the scan. The caller has put h0 (and c0) at {@link #initialIndex()}.
      * @param x       (T*B, In) the layer input, time-major
      * @param lengths per-row lengths, or null when every row has T steps
+     * @param keepForBackward false for an inference pass: GRU then reuses one hidden-gates slice
      */
-    void forward(Kernels k, MemorySegment x, int[] lengths) {
+    void forward(Kernels k, MemorySegment x, int[] lengths, boolean keepForBackward) {
+        s.keepForBackward(keepForBackward);
         int gw = s.gateWidth;
         MemorySegment.copy(bIh, 0, foldedBias, 0, (long) gw * Float.BYTES);
         if (cell.foldsRecurrentBias()) {

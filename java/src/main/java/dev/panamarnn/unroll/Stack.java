@@ -166,22 +166,19 @@ public final class Stack {
      * {@link Layer#initialIndex()}.
      * @param x (T, B, I) time-major: {@link #input()}, filled by the caller, which is what a later
      *          backward reads; an inference pass may pass the caller's own tensor instead
-     * @param topOutputInPlace leave the top layer's output in its hidden states ({@link
-     *          #topHiddenStates()}) instead of copying it to {@link #output()}; only for a
-     *          unidirectional stack without lengths (where the two are equal)
+     * @param inference an inference pass: nothing is kept for backward, and where
+     *          {@link #topOutputInPlace} the top layer's output stays in its hidden states
+     *          ({@link #topHiddenStates()}) instead of being copied to {@link #output()}
      */
-    public void forward(Kernels k, MemorySegment x, int[] lengths, boolean training, boolean topOutputInPlace) {
-        if (topOutputInPlace && (lengths != null || config.bidirectional())) {
-            throw new IllegalArgumentException("the top output is the top layer's hidden states only for a unidirectional"
-                    + " stack without lengths");
-        }
+    public void forward(Kernels k, MemorySegment x, int[] lengths, boolean training, boolean inference) {
+        boolean topOutputInPlace = inference && topOutputInPlace(lengths);
         for (int l = 0; l < layers.length; l++) {
             if (l > 0 && training && masks[l] != null) {
                 applyNewDropoutMask(k, x, masks[l]);
             }
             for (int d = 0; d < layers[l].length; d++) {
                 Layer layer = layers[l][d];
-                layer.forward(k, x, lengths);
+                layer.forward(k, x, lengths, !inference);
                 if (!(topOutputInPlace && l == layers.length - 1)) {
                     layer.writeOutput(outputs[l], config.outputSize(), d * config.hiddenSize(), lengths);
                 }
@@ -190,7 +187,12 @@ public final class Stack {
         }
     }
 
-    /** (T, B, H): the top layer's h_1..h_T, unidirectional stacks only (the output of a forward with topOutputInPlace). */
+    /** Whether the top layer's hidden states equal the stack's output: unidirectional, no lengths. */
+    public boolean topOutputInPlace(int[] lengths) {
+        return lengths == null && !config.bidirectional();
+    }
+
+    /** (T, B, H): the top layer's h_1..h_T, unidirectional stacks only (the output of an inference pass). */
     public MemorySegment topHiddenStates() {
         if (config.bidirectional()) {
             throw new IllegalStateException("a bidirectional stack's output joins two directions; it has no single hidden-state buffer");

@@ -78,6 +78,20 @@ class InferenceInputTest {
 
     @ParameterizedTest(name = "{0} {1} L={2} bi={3}")
     @MethodSource("cases")
+    void batchFirstInferenceEqualsTrainingForward(Kernels kernels, CellType cell, int layers, boolean bi) {
+        RnnConfig config = RnnConfig.builder(cell, 4, H).layers(layers).bidirectional(bi).batchFirst(true).seed(9).build();
+        try (Rnn rnn = Rnn.create(config, kernels); Workspace ws = rnn.workspace(T, B); Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, B, T, 4).copyFrom(uniform(T * B * 4, 5));   // (B, T, I)
+            float[] expected = ws.forward(x, null, null, null, true).toArray();
+            float[] expectedHidden = ws.finalHidden().toArray();
+            assertBitsEqual(expected, ws.infer(x, null, null, null).toArray(), "batch-first infer");
+            assertBitsEqual(expectedHidden, ws.finalHidden().toArray(), "batch-first infer, h_n");
+            assertBitsEqual(expected, ws.output().toArray(), "output() after infer");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} L={2} bi={3}")
+    @MethodSource("cases")
     void backwardAfterInferIsRefused(Kernels kernels, CellType cell, int layers, boolean bi) {
         int directions = bi ? 2 : 1;
         RnnConfig config = RnnConfig.builder(cell, 4, H).layers(layers).bidirectional(bi).build();
