@@ -142,6 +142,7 @@ public final class Workspace implements AutoCloseable {
             }
             expectShape("c0", c0, stateShape, "(L*D, B, H)");
         }
+        forwardDone = false;   // until this pass completes: a pass that throws leaves nothing for backward
         MemorySegment input = stack.input();                     // (T, B, I) time-major
         if (config.batchFirst()) {
             swapFirstTwoAxes(x.segment(), input, batch, steps, config.inputSize());

@@ -2,6 +2,7 @@ package dev.panamarnn.cell;
 
 import dev.panamarnn.tensor.Matrices;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Everything one direction of one layer reads and writes during a scan over T steps of B rows,
@@ -71,7 +72,7 @@ public final class CellBuffers {
             this.oneHiddenGatesSlice = null;
         } else {
             this.oneHiddenGatesSlice = new MemorySegment[hiddenGates.length];
-            java.util.Arrays.fill(oneHiddenGatesSlice, hiddenGates[0]);
+            Arrays.fill(oneHiddenGatesSlice, hiddenGates[0]);
         }
         this.forwardHiddenGates = hiddenGates;
     }
