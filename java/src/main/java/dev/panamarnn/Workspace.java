@@ -168,10 +168,7 @@ public final class Workspace implements AutoCloseable {
         // infer() may return the top layer's hidden states as they are (nothing else reads them
         // afterwards); a forward copies them, so that writing into its output cannot touch
         // what backward reads
-        int[] rowLengths = hasLengths ? this.lengths : null;
-        stack.forward(rnn.kernels(), input, rowLengths, training, inference);
-        boolean topInPlace = inference && stack.topOutputInPlace(rowLengths);
-        MemorySegment top = topInPlace ? stack.topHiddenStates() : stack.output();   // (T, B, D*H)
+        MemorySegment top = stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training, inference);
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);
@@ -186,7 +183,7 @@ public final class Workspace implements AutoCloseable {
             swapFirstTwoAxes(top, copiedOutput.segment(), steps, batch, config.outputSize());
             output = copiedOutput;
         } else {
-            output = topInPlace ? hiddenOutput : copiedOutput;
+            output = top == stack.output() ? copiedOutput : hiddenOutput;   // the same segment objects each pass
         }
         forwardDone = true;
         lastForwardTraining = training;

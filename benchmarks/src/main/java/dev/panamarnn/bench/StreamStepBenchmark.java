@@ -70,7 +70,7 @@ public class StreamStepBenchmark {
     private boolean nativeFloor;
     private int rowMajor;
     private int noTrans;
-    private MemorySegment weights;      // (G*H, I+H) [W_ih | W_hh]
+    private MemorySegment weights;      // G*H*(I+H) floats: LSTM [W_ih | W_hh] joined; GRU W_ih then W_hh
     private MemorySegment weightsH;     // W_hh: LSTM the joined matrix at column I (row stride I+H); GRU the second matrix (stride H)
     private MemorySegment vector;       // (I+H) [x | h]
     private MemorySegment xPart;        // (I)

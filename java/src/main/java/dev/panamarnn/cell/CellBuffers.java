@@ -2,7 +2,6 @@ package dev.panamarnn.cell;
 
 import dev.panamarnn.tensor.Matrices;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * Everything one direction of one layer reads and writes during a scan over T steps of B rows,
@@ -44,10 +43,8 @@ public final class CellBuffers {
      * ({@link dev.panamarnn.kernels.Kernels#fastSmallProduct}); else null.
      */
     public final MemorySegment wHhT;
-    /** GRU: hiddenGates[0] at every t — where an inference scan puts h W_hh^T (see keepForBackward). */
-    private final MemorySegment[] oneHiddenGatesSlice;
-    /** GRU: hiddenGates or oneHiddenGatesSlice, whichever the current scan writes. */
-    private MemorySegment[] forwardHiddenGates;
+    /** Whether the current forward scan keeps what backward reads (see keepForBackward). */
+    private boolean keepForBackward = true;
 
     public CellBuffers(int batch, int hidden, int gateWidth, MemorySegment[] gates, MemorySegment[] hiddenGates,
                        MemorySegment[] h, MemorySegment[] c, MemorySegment[] dGates, MemorySegment[] dHiddenGates,
@@ -68,13 +65,6 @@ public final class CellBuffers {
         this.wHh = wHh;
         this.bHh = bHh;
         this.wHhT = wHhT;
-        if (hiddenGates == null) {
-            this.oneHiddenGatesSlice = null;
-        } else {
-            this.oneHiddenGatesSlice = new MemorySegment[hiddenGates.length];
-            Arrays.fill(oneHiddenGatesSlice, hiddenGates[0]);
-        }
-        this.forwardHiddenGates = hiddenGates;
     }
 
     /**
@@ -84,12 +74,12 @@ public final class CellBuffers {
      * 6 % at B=64 H=512). Everything else is the same, so the outputs are too, bit for bit.
      */
     public void keepForBackward(boolean keep) {
-        forwardHiddenGates = keep ? hiddenGates : oneHiddenGatesSlice;
+        keepForBackward = keep;
     }
 
     /** GRU: (B, 3H) where the forward scan's step t puts h_{t-1} W_hh^T (then + b_hh). */
     public MemorySegment forwardHiddenGates(int t) {
-        return forwardHiddenGates[t];
+        return hiddenGates[keepForBackward ? t : 0];
     }
 
     /** wHhT (H, G*H) = W_hh^T. No-op when wHhT is null. */

@@ -166,12 +166,13 @@ public final class Stack {
      * {@link Layer#initialIndex()}.
      * @param x (T, B, I) time-major: {@link #input()}, filled by the caller, which is what a later
      *          backward reads; an inference pass may pass the caller's own tensor instead
-     * @param inference an inference pass: nothing is kept for backward, and where
-     *          {@link #topOutputInPlace} the top layer's output stays in its hidden states
-     *          ({@link #topHiddenStates()}) instead of being copied to {@link #output()}
+     * @param inference an inference pass: nothing is kept for backward, and in a unidirectional
+     *          stack without lengths (where the two are equal) the top layer's output stays in its
+     *          hidden states ({@link #topHiddenStates()}) instead of being copied to {@link #output()}
+     * @return (T, B, D*H) where the top output is: {@link #output()} or {@link #topHiddenStates()}
      */
-    public void forward(Kernels k, MemorySegment x, int[] lengths, boolean training, boolean inference) {
-        boolean topOutputInPlace = inference && topOutputInPlace(lengths);
+    public MemorySegment forward(Kernels k, MemorySegment x, int[] lengths, boolean training, boolean inference) {
+        boolean topOutputInPlace = inference && lengths == null && !config.bidirectional();
         for (int l = 0; l < layers.length; l++) {
             if (l > 0 && training && masks[l] != null) {
                 applyNewDropoutMask(k, x, masks[l]);
@@ -185,11 +186,7 @@ public final class Stack {
             }
             x = outputs[l];
         }
-    }
-
-    /** Whether the top layer's hidden states equal the stack's output: unidirectional, no lengths. */
-    public boolean topOutputInPlace(int[] lengths) {
-        return lengths == null && !config.bidirectional();
+        return topOutputInPlace ? topHiddenStates() : output();
     }
 
     /** (T, B, H): the top layer's h_1..h_T, unidirectional stacks only (the output of an inference pass). */
