@@ -23,6 +23,12 @@
  * Measured over all 2^32 inputs (activations_test --step 1, GCC 12, x86-64): exp 0.990 ulp
  * (subnormal results 0.75 x 2^-149), sigmoid 2.40 ulp / 8.93e-8 abs, tanh 1.33 ulp / 7.93e-8
  * abs, and the baseline, AVX2 and AVX-512 builds bit-identical on every input.
+ *
+ * The sigmoid and tanh call one-sided forms of rnnk_expf (rnnk_exp_nonpositive for e^-|x|,
+ * rnnk_exp_nonnegative for e^{2|x|}): one clamp and one scale factor instead of two each, the same
+ * results bit for bit (activations_test checks it on every input it sweeps; on all 2^32 inputs the
+ * new sigmoid and tanh matched the two-factor ones in all three builds). The LSTM forward kernel
+ * takes 2.67 ns per element instead of 3.30 with them (one thread, B=64 H=512, AVX-512).
  */
 #ifndef RNNK_ACTIVATIONS_H
 #define RNNK_ACTIVATIONS_H
@@ -59,42 +65,85 @@ static inline float rnnk_select(int cond, float a, float b) {
     return rnnk_f32_from_bits((rnnk_bits_from_f32(a) & m) | (rnnk_bits_from_f32(b) & ~m));
 }
 
+/* -|x| by setting the sign bit (one operation; NaN stays NaN) */
+static inline float rnnk_neg_absf(float x) {
+    return rnnk_f32_from_bits(rnnk_bits_from_f32(x) | 0x80000000u);
+}
+
 /* magnitude of m with the sign of s (m non-negative or NaN) */
 static inline float rnnk_with_sign_of(float m, float s) {
     return rnnk_f32_from_bits(rnnk_bits_from_f32(m) | (rnnk_bits_from_f32(s) & 0x80000000u));
 }
 
 /*
- * e^x. Range reduction x = k ln2 + r, |r| <= ln2/2 (plus rounding), with ln2 split into
- * LN2_HI (9 significant bits, so k * LN2_HI is exact for |k| <= 2^15) and LN2_LO; e^r by the
- * Cephes expf polynomial 1 + r + r^2 P5(r); 2^k applied as two exact power-of-two factors
- * 2^(k/2) * 2^(k - k/2), so k in [-150, 128] never leaves the normal exponent range and the
- * only rounding into a subnormal (or to inf) is the last multiply.
+ * The core of e^x for x already clamped to [-104, 89]: range reduction x = k ln2 + r,
+ * |r| <= ln2/2 (plus rounding), with ln2 split into LN2_HI (9 significant bits, so k * LN2_HI is
+ * exact for |k| <= 2^15) and LN2_LO; e^r by the Cephes expf polynomial 1 + r + r^2 P5(r).
+ * Returns e^r and sets *k; e^x = e^r * 2^k, k in [-150, 128], is left to the caller, which
+ * knows its range of k.
  */
-static inline float rnnk_expf(float x) {
+static inline float rnnk_exp_reduced(float xc, int32_t *k) {
     const float LOG2E = 1.44269504088896341f;
     const float LN2_HI = 0.693359375f;      /* 0x1.63p-1 */
     const float LN2_LO = -2.12194440e-4f;   /* ln2 - LN2_HI */
     const float ROUND = 0x1.8p23f;          /* (y + ROUND) - ROUND rounds y to an integer */
-    /* clamp so k stays in [-150, 128]: e^-104 < 2^-150 rounds to 0, e^89 > FLT_MAX is inf.
-     * The compares are false for NaN, which thus becomes -104 here and is restored at the end
-     * (no float->int conversion of a NaN). */
-    float xc = rnnk_select(x > -104.0f, x, -104.0f);
-    xc = rnnk_select(xc < 89.0f, xc, 89.0f);
     float kf = (xc * LOG2E + ROUND) - ROUND;        /* k = round(x / ln2) */
     float r = xc - kf * LN2_HI;                     /* exact */
     r = r - kf * LN2_LO;
     float r2 = r * r;
-    float p = (((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r
-                 + 4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * r2
-              + r + 1.0f;                           /* e^r, r in [-0.35, 0.35] */
-    int32_t k = (int32_t)kf;
+    *k = (int32_t)kf;
+    return (((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r
+              + 4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * r2
+           + r + 1.0f;                              /* e^r, r in [-0.35, 0.35] */
+}
+
+/* 2^e as a float, for e in [-126, 127] (a normal float) */
+static inline float rnnk_pow2f(int32_t e) {
+    return rnnk_f32_from_bits((uint32_t)(e + 127) << 23);
+}
+
+/*
+ * e^x. Clamped so k stays in [-150, 128]: e^-104 < 2^-150 rounds to 0, e^89 > FLT_MAX is inf.
+ * The compares are false for NaN, which thus becomes -104 here and is restored at the end (no
+ * float->int conversion of a NaN). 2^k is applied as two exact power-of-two factors
+ * 2^(k/2) * 2^(k - k/2), so that k never leaves the normal exponent range and the only rounding
+ * into a subnormal (or to inf) is the last multiply.
+ */
+static inline float rnnk_expf(float x) {
+    float xc = rnnk_select(x > -104.0f, x, -104.0f);
+    xc = rnnk_select(xc < 89.0f, xc, 89.0f);
+    int32_t k;
+    float p = rnnk_exp_reduced(xc, &k);
     int32_t k1 = k / 2;
     int32_t k2 = k - k1;
-    float s1 = rnnk_f32_from_bits((uint32_t)(k1 + 127) << 23);   /* 2^k1, k1 in [-75, 64] */
-    float s2 = rnnk_f32_from_bits((uint32_t)(k2 + 127) << 23);   /* 2^k2, k2 in [-75, 64] */
-    float y = (p * s1) * s2;
+    float y = (p * rnnk_pow2f(k1)) * rnnk_pow2f(k2);   /* k1, k2 in [-75, 64] */
     return rnnk_select(x != x, x, y);               /* NaN -> NaN */
+}
+
+/*
+ * e^x for x <= 0 (or NaN), the sigmoid's e^-|x|: k is in [-150, 0], so one factor 2^(k+64)
+ * (k+64 in [-86, 64], normal) makes p * 2^(k+64) exact and the multiply by 2^-64 is the only
+ * rounding, as in rnnk_expf: the same result bit for bit, in fewer operations (one clamp, one
+ * scale factor).
+ */
+static inline float rnnk_exp_nonpositive(float x) {
+    float xc = rnnk_select(x > -104.0f, x, -104.0f);   /* NaN -> -104, restored below */
+    int32_t k;
+    float p = rnnk_exp_reduced(xc, &k);
+    float y = (p * rnnk_pow2f(k + 64)) * 0x1p-64f;
+    return rnnk_select(x != x, x, y);
+}
+
+/*
+ * e^x for x >= 0 (or NaN), tanh's e^{2|x|}: k is in [0, 128], 2^(k-64) is normal, and the
+ * multiply by 2^64 is the one rounding (to inf past FLT_MAX): rnnk_expf's result bit for bit.
+ */
+static inline float rnnk_exp_nonnegative(float x) {
+    float xc = rnnk_select(x < 89.0f, x, 89.0f);       /* NaN -> 89, restored below */
+    int32_t k;
+    float p = rnnk_exp_reduced(xc, &k);
+    float y = (p * rnnk_pow2f(k - 64)) * 0x1p64f;
+    return rnnk_select(x != x, x, y);
 }
 
 /*
@@ -102,7 +151,7 @@ static inline float rnnk_expf(float x) {
  * for x < 0: one exp that never overflows, and no 1 - (something close to 1) cancellation.
  */
 static inline float rnnk_sigmoidf(float x) {
-    float e = rnnk_expf(-rnnk_absf(x));             /* in (0, 1]; NaN for NaN */
+    float e = rnnk_exp_nonpositive(rnnk_neg_absf(x));  /* in (0, 1]; NaN for NaN */
     return rnnk_select(x >= 0.0f, 1.0f, e) / (1.0f + e);
 }
 
@@ -117,7 +166,7 @@ static inline float rnnk_tanhf(float x) {
     float small = a + a * (z * ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z
                                   - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z
                                 - 3.33332819422e-1f));
-    float e = rnnk_expf(a + a);
+    float e = rnnk_exp_nonnegative(a + a);
     float large = 1.0f - 2.0f / (e + 1.0f);
     float t = rnnk_select(a < 0.625f, small, large);   /* NaN takes the large path: NaN */
     return rnnk_with_sign_of(t, x);

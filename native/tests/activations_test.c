@@ -7,7 +7,9 @@
  * (0, -0, subnormals, FLT_MIN, FLT_MAX, +-inf, NaNs, the overflow and underflow thresholds),
  * comparing rnnk_expf, rnnk_sigmoidf and rnnk_tanhf against libm's exp and tanh in double. It
  * also checks that the AVX-512, AVX2 and baseline vectorisations of the three functions return
- * bit-identical results (the property the target_clones kernels rely on). Prints the measured
+ * bit-identical results (the property the target_clones kernels rely on), and that the one-sided
+ * exps the sigmoid and tanh use (rnnk_exp_nonpositive, rnnk_exp_nonnegative) return rnnk_expf's
+ * result bit for bit on their half-lines (-|x| and |x| of every input). Prints the measured
  * maxima and fails if any bound is exceeded. Not a test of the kernels (rnnk_test.c is).
  */
 #include <float.h>
@@ -78,6 +80,10 @@ static void check_one(struct stats *st, float x, float fe, float fs, float ft) {
         if (ft == ft) fail(st, "tanh(NaN) is NaN", x, ft, NAN);
         return;
     }
+    /* the one-sided exps are rnnk_expf on their half-lines, bit for bit */
+    float neg = rnnk_neg_absf(x), pos = rnnk_absf(x);
+    if (!same_bits(rnnk_exp_nonpositive(neg), rnnk_expf(neg))) fail(st, "exp_nonpositive = expf", neg, rnnk_exp_nonpositive(neg), rnnk_expf(neg));
+    if (!same_bits(rnnk_exp_nonnegative(pos), rnnk_expf(pos))) fail(st, "exp_nonnegative = expf", pos, rnnk_exp_nonnegative(pos), rnnk_expf(pos));
     /* exp */
     double re = exp(dx);
     float rounded = (float)re;
