@@ -40,4 +40,12 @@ public interface Cell {
     default java.lang.foreign.MemorySegment[] recurrentGateGradients(CellBuffers s) {
         return s.dGates;
     }
+
+    /**
+     * How many leading columns of {@link #recurrentGateGradients} equal those of s.dGates, so that
+     * db_hh's sums there are db_ih's: all G*H when the recurrent gradients are dGates itself.
+     */
+    default int sharedGradientColumns(int hidden, int gateWidth) {
+        return gateWidth;
+    }
 }

@@ -37,4 +37,10 @@ final class GruCell implements Cell {
     public MemorySegment[] recurrentGateGradients(CellBuffers s) {
         return s.dHiddenGates;
     }
+
+    /** r and z: d(hidden pre-activation) = d(input pre-activation); only n differs (dn_pre * r). */
+    @Override
+    public int sharedGradientColumns(int hidden, int gateWidth) {
+        return 2 * hidden;
+    }
 }

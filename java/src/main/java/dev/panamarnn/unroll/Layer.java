@@ -40,7 +40,10 @@ public final class Layer {
     private final MemorySegment dRecurrentAll;     // (T*B, G*H): dGates, or GRU's dHiddenGates
     private final MemorySegment hPrevAll;          // (T*B, H): h_{t-1} of every step, in step order
     private final MemorySegment hCurAll;           // (T*B, H): h_t of every step, in step order
-    private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it)
+    private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it); backward: sum of dG
+    private final int sharedColumns;               // leading columns where dRecurrent = dGates (db_hh's sums = db_ih's)
+    private final MemorySegment dBHhUnshared;      // (G*H - shared) db_hh past those columns
+    private final MemorySegment dRecurrentUnsharedAll; // dRecurrentAll from column `shared` of row 0 on (lda G*H)
     private final MemorySegment rowScratch;        // (B, H): dc of inactive rows during backward
     private final MemorySegment zeros;             // (G*H) zeros, copied over rows to clear them
 
@@ -68,6 +71,9 @@ public final class Layer {
         this.hPrevAll = hStatesAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
         this.hCurAll = hStatesAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
         this.foldedBias = foldedBias;
+        this.sharedColumns = cell.sharedGradientColumns(s.hidden, s.gateWidth);
+        this.dBHhUnshared = dBHh.asSlice((long) sharedColumns * Float.BYTES);
+        this.dRecurrentUnsharedAll = dRecurrentAll.asSlice((long) sharedColumns * Float.BYTES);
         this.rowScratch = rowScratch;
         this.zeros = zeros;
     }
@@ -300,9 +306,16 @@ public final class Layer {
         k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, dWIh, inputSize);
         // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H)
         k.sgemm(true, false, gw, h, n, 1f, dR, gw, hp, h, 1f, dWHh, h);
-        // db_ih += dG^T 1, db_hh += dR^T 1
-        k.sgemv(true, n, gw, 1f, dG, gw, ones, 1f, dBIh);
-        k.sgemv(true, n, gw, 1f, dR, gw, ones, 1f, dBHh);
+        // db_ih += dG^T 1, db_hh += dR^T 1: the sums over dG's columns once (into the bias scratch,
+        // free after forward), added to both where dR's columns are dG's; dR's other columns summed alone
+        MemorySegment gateSums = foldedBias;                                   // (G*H)
+        k.sgemv(true, n, gw, 1f, dG, gw, ones, 0f, gateSums);
+        k.saxpy(gw, 1f, gateSums, dBIh);
+        k.saxpy(sharedColumns, 1f, gateSums, dBHh);
+        if (sharedColumns < gw) {
+            MemorySegment dRUnshared = all ? dRecurrentUnsharedAll : dR.asSlice((long) sharedColumns * Float.BYTES);
+            k.sgemv(true, n, gw - sharedColumns, 1f, dRUnshared, gw, ones, 1f, dBHhUnshared);
+        }
         // dX (n, In) (+)= dG (n, G*H) * W_ih (G*H, In); rows outside the window get no gradient
         if (!all && !accumulate) {
             dx.fill((byte) 0);
