@@ -8,8 +8,10 @@
 # jextract is not in Maven Central or Debian: build it from https://github.com/openjdk/jextract
 # (the committed output was made with master f9866df3a178baa2e4a3746a7a6e458d783ace92,
 # "jextract 23", JDK 25.0.3, libclang 13.0.1; regenerated for ABI 5 with the same jextract and
-# Debian 12's libclang 14.0.6, which left every earlier line as it was). No --library: the symbols resolve from what
-# dev.panamarnn.internal.loader has loaded with System.load (SymbolLookup.loaderLookup()).
+# Debian 12's libclang 14.0.6, which left every earlier line as it was; for ABI 6 likewise, JDK
+# 25.0.3 and libclang 14.0.6, after checking that it reproduced the ABI 5 output byte for byte).
+# No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
+# System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
 cd "$(dirname "$0")"                       # the fixed directory: bindings/
 JEXTRACT=${JEXTRACT:-jextract}

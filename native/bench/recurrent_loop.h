@@ -17,6 +17,7 @@ struct loop {
     int lstm;            /* 1: LSTM (G = 4), 0: GRU (G = 3) */
     int64_t T, B, H, G;
     float *gates;        /* (T, B, G*H) input projections; LSTM: the recurrent GEMM adds into them */
+    float *bias;         /* (G*H) what the kernel adds: LSTM b_ih + b_hh, GRU b_ih */
     float *gates_init;   /* (T, B, G*H) their values before the loop */
     float *hidden_gemm;  /* GRU: (T, B, 3H) h_{t-1} W_hh^T, kept apart from the input part */
     float *w_hh;         /* (G*H, H) */
@@ -51,6 +52,8 @@ static int loop_from_args(struct loop *L, int argc, char **argv, const char *pro
     L->gates = floats(TBGH);
     L->gates_init = floats(TBGH);
     fill(L->gates_init, TBGH, 1.0f);
+    L->bias = floats(L->G * L->H);
+    fill(L->bias, L->G * L->H, 0.1f);
     L->w_hh = floats(L->G * L->H * L->H);
     fill(L->w_hh, L->G * L->H * L->H, 1.0f / (float)L->H);
     L->h = floats(hidden_rows);
@@ -85,10 +88,10 @@ static inline void kernel_on_rows(const struct loop *L, int64_t t, int64_t b0, i
     float *gates_t = L->gates + (t * B + b0) * GH;
     float *h_t = L->h + ((t + 1) * B + b0) * H;
     if (L->lstm) {
-        rnnk_lstm_forward_step(h_t, L->c + ((t + 1) * B + b0) * H, gates_t,
+        rnnk_lstm_forward_step(h_t, L->c + ((t + 1) * B + b0) * H, gates_t, L->bias,
                                L->c + (t * B + b0) * H, rows, H);
     } else {
-        rnnk_gru_forward_step(h_t, gates_t, L->hidden_gemm + (t * B + b0) * GH, L->b_hh,
+        rnnk_gru_forward_step(h_t, gates_t, L->hidden_gemm + (t * B + b0) * GH, L->bias, L->b_hh,
                               L->h + (t * B + b0) * H, rows, H);
     }
 }

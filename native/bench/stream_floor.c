@@ -3,10 +3,11 @@
  * measurement, not a test). It does in C exactly the native work of StreamState.step for one
  * layer with I = H, and nothing else, so that the JMH StreamStepBenchmark's step can be compared
  * with the bare sgemv + fused-kernel time:
- *   LSTM, RNN: gates (G*H) = b; gates += [W_ih | W_hh] (G*H, I+H) [x ; h_{t-1}] (one sgemv);
- *              c_{t-1} = c; the fused kernel writes h_t and c_t (the RNN: h_t = tanh(gates)).
- *   GRU:       xg (3H) = b_ih; xg += W_ih (3H, I) x; hg (3H) = W_hh (3H, H) h_{t-1} (two sgemvs);
- *              the fused kernel writes h_t, which is copied to h_{t-1}.
+ *   LSTM, RNN: gates (G*H) = [W_ih | W_hh] (G*H, I+H) [x ; h_{t-1}] (one sgemv, beta 0);
+ *              c_{t-1} = c; the fused kernel adds b and writes h_t and c_t
+ *              (the RNN: h_t = tanh(gates + b)).
+ *   GRU:       xg (3H) = W_ih (3H, I) x; hg (3H) = W_hh (3H, H) h_{t-1} (two sgemvs, beta 0);
+ *              the fused kernel adds b_ih and b_hh and writes h_t, which is copied to h_{t-1}.
  * The input x stays the same and h_t feeds the next step, as in the benchmark. Rounds of
  * `steps` steps each; min and median ns per step over the rounds.
  *
@@ -53,25 +54,24 @@ static float *filled(int64_t n, float scale) {
 static void step(struct stream *s) {
     const int64_t H = s->H, GH = s->G * s->H;
     float *h = s->window + H;                                     /* h_{t-1} */
-    memcpy(s->gates, s->bias, (size_t)GH * sizeof(float));        /* gates = b */
-    switch (s->cell) {
+    switch (s->cell) {                                            /* the kernel adds the bias */
     case LSTM:
         cblas_sgemv(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, (int)GH, (int)(2 * H), 1.0f, s->weights, (int)(2 * H),
-                    s->window, 1, 1.0f, s->gates, 1);
+                    s->window, 1, 0.0f, s->gates, 1);
         memcpy(s->c_prev, s->c, (size_t)H * sizeof(float));
-        rnnk_lstm_forward_step(h, s->c, s->gates, s->c_prev, 1, H);
+        rnnk_lstm_forward_step(h, s->c, s->gates, s->bias, s->c_prev, 1, H);
         break;
     case RNN_TANH:
         cblas_sgemv(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, (int)GH, (int)(2 * H), 1.0f, s->weights, (int)(2 * H),
-                    s->window, 1, 1.0f, s->gates, 1);
-        rnnk_rnn_tanh_forward_step(h, s->gates, 1, H);
+                    s->window, 1, 0.0f, s->gates, 1);
+        rnnk_rnn_tanh_forward_step(h, s->gates, s->bias, 1, H);
         break;
     case GRU:
         cblas_sgemv(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, (int)GH, (int)H, 1.0f, s->weights, (int)H,
-                    s->window, 1, 1.0f, s->gates, 1);
+                    s->window, 1, 0.0f, s->gates, 1);
         cblas_sgemv(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, (int)GH, (int)H, 1.0f, s->recurrent, (int)H,
                     h, 1, 0.0f, s->hidden_gates, 1);
-        rnnk_gru_forward_step(s->h_next, s->gates, s->hidden_gates, s->bias_hh, h, 1, H);
+        rnnk_gru_forward_step(s->h_next, s->gates, s->hidden_gates, s->bias, s->bias_hh, h, 1, H);
         memcpy(h, s->h_next, (size_t)H * sizeof(float));
         break;
     }

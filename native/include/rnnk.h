@@ -44,21 +44,25 @@ extern "C" {
 
 /* The kernel ABI version; bumped when a signature changes or a kernel is added.
  * 1: LSTM.  2: + GRU, RNN tanh/relu.  3: + softmax cross-entropy, Adam/AdamW, SGD.
- * 4: + rnnk_sgemm_nn.  5: + the thread pool (rnnk_pool_*). */
+ * 4: + rnnk_sgemm_nn.  5: + the thread pool (rnnk_pool_*).
+ * 6: the forward step kernels add the biases themselves (a bias argument each), so the caller's
+ *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first. */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
  * LSTM step, gates in PyTorch order i, f, g, o.
- *   gates  (B, 4H) in:  pre-activations  x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+ *   gates  (B, 4H) in:  the GEMMs         x W_ih^T + h_{t-1} W_hh^T
  *                  out: activations      i = sigmoid, f = sigmoid, g = tanh, o = sigmoid
+ *                       of the pre-activations gates + bias
+ *   bias   (4H)    in:  b_ih + b_hh, added to every row
  *   c_prev (B, H)  in:  c_{t-1}
  *   c      (B, H)  out: c_t = f * c_{t-1} + i * g
  *   h      (B, H)  out: h_t = o * tanh(c_t)
  * No two buffers may overlap (c may not alias c_prev). The activated gates, c_prev and c are
  * what backward needs.
  */
-RNNK_API void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev,
-                                     int64_t B, int64_t H);
+RNNK_API void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *bias,
+                                     const float *c_prev, int64_t B, int64_t H);
 
 /*
  * LSTM step backward (mirror of rnnk_lstm_forward_step).
@@ -75,19 +79,21 @@ RNNK_API void rnnk_lstm_backward_step(float *dgates, float *dc, const float *dh,
 
 /*
  * GRU step, gates in PyTorch order r, z, n:
- *   r = sigmoid(xr + hr + b_hr), z = sigmoid(xz + hz + b_hz), n = tanh(xn + r * (hn + b_hn)),
+ *   r = sigmoid(xr + b_ir + hr + b_hr), z = sigmoid(xz + b_iz + hz + b_hz),
+ *   n = tanh(xn + b_in + r * (hn + b_hn)),
  *   h_t = (1 - z) * n + z * h_{t-1}   (evaluated as n + z * (h_{t-1} - n), PyTorch's order)
  *   h      (B, H)  out: h_t
- *   xg     (B, 3H) in:  x W_ih^T + b_ih (r, z, n parts xr, xz, xn)
+ *   xg     (B, 3H) in:  x W_ih^T without bias (r, z, n parts xr, xz, xn)
  *                  out: activations r, z, n (saved for backward)
  *   hg     (B, 3H) in:  h_{t-1} W_hh^T without bias (hr, hz, hn)
  *                  out: hg + b_hh (its n part, W_hn h_{t-1} + b_hn, is saved for backward)
+ *   b_ih   (3H)    in:  input bias b_ir, b_iz, b_in
  *   b_hh   (3H)    in:  recurrent bias b_hr, b_hz, b_hn
  *   h_prev (B, H)  in:  h_{t-1}
  * No two buffers may overlap (h may not alias h_prev). xg, hg and h_prev are what backward needs.
  */
-RNNK_API void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh,
-                                    const float *h_prev, int64_t B, int64_t H);
+RNNK_API void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_ih,
+                                    const float *b_hh, const float *h_prev, int64_t B, int64_t H);
 
 /*
  * GRU step backward (mirror of rnnk_gru_forward_step). All outputs are written, not accumulated.
@@ -107,12 +113,14 @@ RNNK_API void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, con
                                      int64_t B, int64_t H);
 
 /*
- * Vanilla RNN step with tanh: h_t = tanh(pre).
- *   h   (B, H) out: h_t (saved for backward)
- *   pre (B, H) in:  x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+ * Vanilla RNN step with tanh: h_t = tanh(pre + bias).
+ *   h    (B, H) out: h_t (saved for backward)
+ *   pre  (B, H) in:  x W_ih^T + h_{t-1} W_hh^T
+ *   bias (H)    in:  b_ih + b_hh, added to every row
  * h may be pre itself (in place); no other overlap.
  */
-RNNK_API void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H);
+RNNK_API void rnnk_rnn_tanh_forward_step(float *h, const float *pre, const float *bias,
+                                         int64_t B, int64_t H);
 
 /*
  * Vanilla RNN tanh step backward: dpre = dh * (1 - h^2) (written, not accumulated).
@@ -125,13 +133,15 @@ RNNK_API void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const fl
                                           int64_t B, int64_t H);
 
 /*
- * Vanilla RNN step with relu: h_t = max(0, pre), evaluated as pre <= 0 ? +0 : pre, so a NaN
- * pre-activation gives NaN out (never a silent 0) and -0 gives +0.
- *   h   (B, H) out: h_t (saved for backward)
- *   pre (B, H) in:  x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+ * Vanilla RNN step with relu: h_t = max(0, pre + bias), evaluated as p <= 0 ? +0 : p for
+ * p = pre + bias, so a NaN pre-activation gives NaN out (never a silent 0) and -0 gives +0.
+ *   h    (B, H) out: h_t (saved for backward)
+ *   pre  (B, H) in:  x W_ih^T + h_{t-1} W_hh^T
+ *   bias (H)    in:  b_ih + b_hh, added to every row
  * h may be pre itself (in place); no other overlap.
  */
-RNNK_API void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H);
+RNNK_API void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias,
+                                         int64_t B, int64_t H);
 
 /*
  * Vanilla RNN relu step backward: dpre = h > 0 ? dh : 0 (written, not accumulated), evaluated

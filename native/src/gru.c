@@ -5,7 +5,8 @@
  *   n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))
  *   h' = (1 - z) * n + z * h,  computed as n + z * (h - n) like PyTorch's CPU GRU cell.
  * The recurrent GEMM result stays separate from the input projection (b_hn cannot be folded into
- * the input bias), so the caller passes both and this kernel adds b_hh. The GEMMs are the caller's.
+ * the input bias), so the caller passes both GEMM results and this kernel adds b_ih and b_hh.
+ * The GEMMs are the caller's.
  * Row functions with restrict parameters let GCC vectorise each ISA clone (see dispatch.h).
  */
 #include "rnnk.h"
@@ -21,10 +22,12 @@
  * 15 % less time per element, one thread, at B=64 H=256 and 512). Same operations in the same
  * order per element, so the results are the one-pass loop's, bit for bit.
  */
-RNNK_ROW void gru_forward_gates_row(float *restrict xr,        /* x W_ir^T + b_ir in, r out */
-                                    float *restrict xz,        /* x W_iz^T + b_iz in, z out */
+RNNK_ROW void gru_forward_gates_row(float *restrict xr,        /* x W_ir^T in, r out */
+                                    float *restrict xz,        /* x W_iz^T in, z out */
                                     float *restrict hr,        /* h W_hr^T in, + b_hr out */
                                     float *restrict hz,        /* h W_hz^T in, + b_hz out */
+                                    const float *restrict bir, /* b_ir */
+                                    const float *restrict biz, /* b_iz */
                                     const float *restrict bhr, /* b_hr */
                                     const float *restrict bhz, /* b_hz */
                                     int64_t H) {
@@ -33,22 +36,23 @@ RNNK_ROW void gru_forward_gates_row(float *restrict xr,        /* x W_ir^T + b_i
         float az = hz[j] + bhz[j];
         hr[j] = ar;
         hz[j] = az;
-        xr[j] = rnnk_sigmoidf(xr[j] + ar);        /* reset gate */
-        xz[j] = rnnk_sigmoidf(xz[j] + az);        /* update gate */
+        xr[j] = rnnk_sigmoidf((xr[j] + bir[j]) + ar);   /* reset gate */
+        xz[j] = rnnk_sigmoidf((xz[j] + biz[j]) + az);   /* update gate */
     }
 }
 
 RNNK_ROW void gru_forward_state_row(float *restrict h,         /* h_t */
-                                    float *restrict xn,        /* x W_in^T + b_in in, n out */
+                                    float *restrict xn,        /* x W_in^T in, n out */
                                     float *restrict hn,        /* h W_hn^T in, + b_hn out */
                                     const float *restrict r,   /* reset gate (first pass) */
                                     const float *restrict z,   /* update gate (first pass) */
+                                    const float *restrict bin, /* b_in */
                                     const float *restrict bhn, /* b_hn */
                                     const float *restrict h_prev, /* h_{t-1} */
                                     int64_t H) {
     for (int64_t j = 0; j < H; j++) {
         float an = hn[j] + bhn[j];                /* W_hn h + b_hn, saved for backward */
-        float n = rnnk_tanhf(xn[j] + r[j] * an);  /* new gate */
+        float n = rnnk_tanhf((xn[j] + bin[j]) + r[j] * an);   /* new gate */
         hn[j] = an;
         xn[j] = n;
         h[j] = n + z[j] * (h_prev[j] - n);        /* h_t = (1 - z) n + z h_{t-1} */
@@ -56,26 +60,26 @@ RNNK_ROW void gru_forward_state_row(float *restrict h,         /* h_t */
 }
 
 /* rnnk_gru_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
-struct gru_forward_args { float *h, *xg, *hg; const float *b_hh, *h_prev; int64_t H; };
+struct gru_forward_args { float *h, *xg, *hg; const float *b_ih, *b_hh, *h_prev; int64_t H; };
 
 /* rows [b0, b1) of rnnk_gru_forward_step; internal (not exported), one clone per ISA */
 RNNK_CLONES
 static void rnnk_gru_forward_rows(const void *args, int64_t b0, int64_t b1) {
     const struct gru_forward_args *a = args;
     const int64_t H = a->H;
-    const float *b_hh = a->b_hh;
+    const float *b_ih = a->b_ih, *b_hh = a->b_hh;   /* (3H) r, z, n each */
     for (int64_t b = b0; b < b1; b++) {
         float *x = a->xg + b * 3 * H;         /* (3H) r, z, n */
         float *g = a->hg + b * 3 * H;         /* (3H) r, z, n */
-        gru_forward_gates_row(x, x + H, g, g + H, b_hh, b_hh + H, H);
-        gru_forward_state_row(a->h + b * H, x + 2 * H, g + 2 * H, x, x + H, b_hh + 2 * H,
-                              a->h_prev + b * H, H);
+        gru_forward_gates_row(x, x + H, g, g + H, b_ih, b_ih + H, b_hh, b_hh + H, H);
+        gru_forward_state_row(a->h + b * H, x + 2 * H, g + 2 * H, x, x + H, b_ih + 2 * H,
+                              b_hh + 2 * H, a->h_prev + b * H, H);
     }
 }
 
-void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev,
-                           int64_t B, int64_t H) {
-    struct gru_forward_args args = {h, xg, hg, b_hh, h_prev, H};
+void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_ih, const float *b_hh,
+                           const float *h_prev, int64_t B, int64_t H) {
+    struct gru_forward_args args = {h, xg, hg, b_ih, b_hh, h_prev, H};
     rnnk_pool_rows(rnnk_gru_forward_rows, &args, B, H, RNNK_WORK_GRU_FORWARD);
 }
 

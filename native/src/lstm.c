@@ -19,20 +19,24 @@
  * element, so the results are the one-pass loop's, bit for bit.
  */
 RNNK_ROW void lstm_forward_gates_row(float *restrict c,        /* c_t */
-                                     float *restrict gi,       /* input gate  pre in, act out */
-                                     float *restrict gf,       /* forget gate pre in, act out */
-                                     float *restrict gg,       /* cell input  pre in, act out */
-                                     float *restrict go,       /* output gate pre in, act out */
+                                     float *restrict gi,       /* input gate  GEMMs in, act out */
+                                     float *restrict gf,       /* forget gate GEMMs in, act out */
+                                     float *restrict gg,       /* cell input  GEMMs in, act out */
+                                     float *restrict go,       /* output gate GEMMs in, act out */
+                                     const float *restrict bi, /* the gates' biases b_ih + b_hh */
+                                     const float *restrict bf,
+                                     const float *restrict bg,
+                                     const float *restrict bo,
                                      const float *restrict c_prev, /* c_{t-1} */
                                      int64_t H) {
     for (int64_t j = 0; j < H; j++) {
-        float i = rnnk_sigmoidf(gi[j]);
-        float f = rnnk_sigmoidf(gf[j]);
-        float g = rnnk_tanhf(gg[j]);
+        float i = rnnk_sigmoidf(gi[j] + bi[j]);   /* pre-activation = GEMMs + bias */
+        float f = rnnk_sigmoidf(gf[j] + bf[j]);
+        float g = rnnk_tanhf(gg[j] + bg[j]);
         gi[j] = i;
         gf[j] = f;
         gg[j] = g;
-        go[j] = rnnk_sigmoidf(go[j]);
+        go[j] = rnnk_sigmoidf(go[j] + bo[j]);
         c[j] = f * c_prev[j] + i * g;       /* c_t = f * c_{t-1} + i * g */
     }
 }
@@ -47,23 +51,25 @@ RNNK_ROW void lstm_forward_hidden_row(float *restrict h,       /* h_t */
 }
 
 /* rnnk_lstm_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
-struct lstm_forward_args { float *h, *c, *gates; const float *c_prev; int64_t H; };
+struct lstm_forward_args { float *h, *c, *gates; const float *bias, *c_prev; int64_t H; };
 
 /* rows [b0, b1) of rnnk_lstm_forward_step; internal (not exported), one clone per ISA */
 RNNK_CLONES
 static void rnnk_lstm_forward_rows(const void *args, int64_t b0, int64_t b1) {
     const struct lstm_forward_args *a = args;
     const int64_t H = a->H;
+    const float *bias = a->bias;            /* (4H) i, f, g, o */
     for (int64_t b = b0; b < b1; b++) {
         float *g = a->gates + b * 4 * H;    /* (4H) i, f, g, o */
-        lstm_forward_gates_row(a->c + b * H, g, g + H, g + 2 * H, g + 3 * H, a->c_prev + b * H, H);
+        lstm_forward_gates_row(a->c + b * H, g, g + H, g + 2 * H, g + 3 * H, bias, bias + H,
+                               bias + 2 * H, bias + 3 * H, a->c_prev + b * H, H);
         lstm_forward_hidden_row(a->h + b * H, a->c + b * H, g + 3 * H, H);
     }
 }
 
-void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev,
-                            int64_t B, int64_t H) {
-    struct lstm_forward_args args = {h, c, gates, c_prev, H};
+void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *bias,
+                            const float *c_prev, int64_t B, int64_t H) {
+    struct lstm_forward_args args = {h, c, gates, bias, c_prev, H};
     rnnk_pool_rows(rnnk_lstm_forward_rows, &args, B, H, RNNK_WORK_LSTM_FORWARD);
 }
 

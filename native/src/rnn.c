@@ -1,36 +1,43 @@
 /*
  * rnn.c — fused pointwise step of the vanilla (Elman) RNN, forward and backward:
- *   h_t = tanh|relu(pre),  pre = x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh  (the caller's GEMMs).
- * Rows are contiguous with stride H, so each kernel is one flat loop over B*H elements. The
- * output may be the input buffer itself (in place); that case gets its own loop so both stay
- * vectorised (a partial overlap is not allowed).
+ *   h_t = tanh|relu(pre + bias),  pre = x W_ih^T + h_{t-1} W_hh^T (the caller's GEMMs),
+ *   bias = b_ih + b_hh (one row, added to every row).
+ * The forward output may be the input buffer itself (in place); that case gets its own row loop
+ * so both stay vectorised (a partial overlap is not allowed). The backward kernels are one flat
+ * loop over B*H elements.
  */
 #include "rnnk.h"
 #include "activations.h"
 #include "dispatch.h"
 #include "pool.h"
 
-/* rnnk_rnn_tanh_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
-struct rnn_tanh_forward_args { float *h; const float *pre; int64_t H; };
+/* one row of a forward step: out = act(in + bias), and the same in place (h = act(h + bias)) */
+RNNK_ROW void rnn_tanh_row(float *restrict out, const float *restrict in,
+                           const float *restrict bias, int64_t H) {
+    for (int64_t j = 0; j < H; j++) out[j] = rnnk_tanhf(in[j] + bias[j]);
+}
 
-/* rows [b0, b1) of rnnk_rnn_tanh_forward_step, as one flat range of elements; one clone per ISA */
+RNNK_ROW void rnn_tanh_row_in_place(float *restrict h, const float *restrict bias, int64_t H) {
+    for (int64_t j = 0; j < H; j++) h[j] = rnnk_tanhf(h[j] + bias[j]);
+}
+
+/* rnnk_rnn_tanh_forward_step's buffers, for its rows on the pool (rnnk_pool_rows) */
+struct rnn_tanh_forward_args { float *h; const float *pre, *bias; int64_t H; };
+
+/* rows [b0, b1) of rnnk_rnn_tanh_forward_step; one clone per ISA */
 RNNK_CLONES
 static void rnnk_rnn_tanh_forward_rows(const void *args, int64_t b0, int64_t b1) {
     const struct rnn_tanh_forward_args *a = args;
-    const int64_t k0 = b0 * a->H, k1 = b1 * a->H;
-    if (a->h == a->pre) {
-        float *h = a->h;
-        for (int64_t k = k0; k < k1; k++) h[k] = rnnk_tanhf(h[k]);
-        return;
+    const int64_t H = a->H;
+    for (int64_t b = b0; b < b1; b++) {
+        if (a->h == a->pre) rnn_tanh_row_in_place(a->h + b * H, a->bias, H);
+        else rnn_tanh_row(a->h + b * H, a->pre + b * H, a->bias, H);
     }
-    float *restrict out = a->h;          /* h_t (B, H) */
-    const float *restrict in = a->pre;   /* pre-activations (B, H) */
-    for (int64_t k = k0; k < k1; k++) out[k] = rnnk_tanhf(in[k]);
 }
 
 /* the only RNN kernel with transcendentals, so the only one large enough to split over the pool */
-void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H) {
-    struct rnn_tanh_forward_args args = {h, pre, H};
+void rnnk_rnn_tanh_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H) {
+    struct rnn_tanh_forward_args args = {h, pre, bias, H};
     rnnk_pool_rows(rnnk_rnn_tanh_forward_rows, &args, B, H, RNNK_WORK_RNN_TANH_FORWARD);
 }
 
@@ -50,16 +57,21 @@ void rnnk_rnn_tanh_backward_step(float *dpre, const float *dh, const float *h, i
 /* relu(x) = x <= 0 ? 0 : x: negative and -0 give +0, NaN (the compare is false) stays NaN */
 static inline float rnnk_reluf(float x) { return x <= 0.0f ? 0.0f : x; }
 
+RNNK_ROW void rnn_relu_row(float *restrict out, const float *restrict in,
+                           const float *restrict bias, int64_t H) {
+    for (int64_t j = 0; j < H; j++) out[j] = rnnk_reluf(in[j] + bias[j]);
+}
+
+RNNK_ROW void rnn_relu_row_in_place(float *restrict h, const float *restrict bias, int64_t H) {
+    for (int64_t j = 0; j < H; j++) h[j] = rnnk_reluf(h[j] + bias[j]);
+}
+
 RNNK_CLONES
-void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H) {
-    int64_t n = B * H;
-    if (h == pre) {
-        for (int64_t k = 0; k < n; k++) h[k] = rnnk_reluf(h[k]);
-        return;
+void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H) {
+    for (int64_t b = 0; b < B; b++) {
+        if (h == pre) rnn_relu_row_in_place(h + b * H, bias, H);
+        else rnn_relu_row(h + b * H, pre + b * H, bias, H);
     }
-    float *restrict out = h;          /* h_t (B, H) */
-    const float *restrict in = pre;   /* pre-activations (B, H) */
-    for (int64_t k = 0; k < n; k++) out[k] = rnnk_reluf(in[k]);
 }
 
 RNNK_CLONES

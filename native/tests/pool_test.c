@@ -79,24 +79,24 @@ static void run_kernel(enum kernel k, struct step *s, uint32_t poison) {
         for (int g = 0; g < GUARD; g++) s->out[o][sizes[k][o] + g] = GUARD_VALUE;
     }
     switch (k) {
-    case LSTM_FORWARD:   /* h, c, gates (in/out); c_prev */
-        rnnk_lstm_forward_step(s->out[0], s->out[1], s->out[2], s->in[0], B, H);
+    case LSTM_FORWARD:   /* h, c, gates (in/out); bias, c_prev */
+        rnnk_lstm_forward_step(s->out[0], s->out[1], s->out[2], s->in[1], s->in[0], B, H);
         break;
     case LSTM_BACKWARD:  /* dgates, dc (in/out); dh, gates, c_prev, c */
         rnnk_lstm_backward_step(s->out[0], s->out[1], s->in[0], s->in[1], s->in[2], s->in[3], B, H);
         break;
-    case GRU_FORWARD:    /* h, xg (in/out), hg (in/out); b_hh, h_prev */
-        rnnk_gru_forward_step(s->out[0], s->out[1], s->out[2], s->in[0], s->in[1], B, H);
+    case GRU_FORWARD:    /* h, xg (in/out), hg (in/out); b_ih, b_hh, h_prev */
+        rnnk_gru_forward_step(s->out[0], s->out[1], s->out[2], s->in[2], s->in[0], s->in[1], B, H);
         break;
     case GRU_BACKWARD:   /* dxg, dhg, dh_prev; dh, xg, hg, h_prev */
         rnnk_gru_backward_step(s->out[0], s->out[1], s->out[2], s->in[0], s->in[1], s->in[2],
                                s->in[3], B, H);
         break;
-    case RNN_TANH_FORWARD:  /* h; pre */
-        rnnk_rnn_tanh_forward_step(s->out[0], s->in[0], B, H);
+    case RNN_TANH_FORWARD:  /* h; pre, bias */
+        rnnk_rnn_tanh_forward_step(s->out[0], s->in[0], s->in[1], B, H);
         break;
-    case RNN_TANH_IN_PLACE: /* h = tanh(h) */
-        rnnk_rnn_tanh_forward_step(s->out[0], s->out[0], B, H);
+    case RNN_TANH_IN_PLACE: /* h = tanh(h + bias) */
+        rnnk_rnn_tanh_forward_step(s->out[0], s->out[0], s->in[1], B, H);
         break;
     default:
         break;

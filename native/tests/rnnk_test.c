@@ -2,7 +2,8 @@
  * rnnk_test.c — C-level checks of every librnnk kernel, run by ctest.
  *
  * For each cell (LSTM, GRU, RNN tanh, RNN relu) and every B, H in {1, 3, 7, 17, 129}:
- *   - forward against a direct evaluation of the equations in double precision;
+ *   - forward against a direct evaluation of the equations in double precision, with the biases
+ *     the kernels add (random, so a bias added to the wrong gate or row is caught);
  *   - backward against central finite differences in double precision of the scalar loss
  *     L = sum(wh * h_t) (+ sum(wc * c_t) for LSTM) with dh = wh (and the carried dc = wc);
  *   - no write outside the (B, n) buffers (guard floats after each), on unaligned buffers too.
@@ -25,7 +26,7 @@
 #define TEST_SEED 42u
 #include "test_support.h"
 
-#define EXPECTED_ABI 5
+#define EXPECTED_ABI 6
 /* forward: |kernel - double| <= FWD_TOL (1 + |exact|); the float inputs are exact, the error is
  * the float arithmetic plus the activations' <= 1e-7 absolute error */
 #define FWD_TOL 1e-6
@@ -89,18 +90,23 @@ static void test_lstm(int64_t B, int64_t H, int off, struct maxima *m) {
     float *pre = buffer(B * G, off), *gates = buffer(B * G, off), *c_prev = buffer(B * H, off);
     float *c = buffer(B * H, off), *h = buffer(B * H, off), *dh = buffer(B * H, off);
     float *dc = buffer(B * H, off), *dgates = buffer(B * G, off), *wc = buffer(B * H, off);
+    float *bias = buffer(G, off);
     for (int64_t k = 0; k < B * G; k++) gates[k] = pre[k] = pre_value();
+    for (int64_t k = 0; k < G; k++) bias[k] = uniform();
     for (int64_t k = 0; k < B * H; k++) {
         c_prev[k] = 2.0f * uniform();
         dh[k] = uniform();
         dc[k] = wc[k] = uniform();
     }
-    rnnk_lstm_forward_step(h, c, gates, c_prev, B, H);
+    rnnk_lstm_forward_step(h, c, gates, bias, c_prev, B, H);
     rnnk_lstm_backward_step(dgates, dc, dh, gates, c_prev, c, B, H);
     for (int64_t b = 0; b < B; b++) {
         for (int64_t j = 0; j < H; j++) {
             int64_t s = b * H + j, p = b * G + j;
-            double v[5] = {pre[p], pre[p + H], pre[p + 2 * H], pre[p + 3 * H], c_prev[s]};
+            /* the pre-activations: the float sums the kernel forms, GEMMs + bias */
+            double v[5] = {pre[p] + bias[j], pre[p + H] + bias[j + H], pre[p + 2 * H] + bias[j + 2 * H],
+                           pre[p + 3 * H] + bias[j + 3 * H], c_prev[s]};
+            for (int q = 0; q < 4; q++) v[q] = (float)v[q];
             double w[2] = {dh[s], wc[s]};
             double act[4] = {sigmoid(v[0]), sigmoid(v[1]), tanh(v[2]), sigmoid(v[3])};
             double cref = act[1] * v[4] + act[0] * act[2];
@@ -121,7 +127,7 @@ static void test_lstm(int64_t B, int64_t H, int off, struct maxima *m) {
     hash_floats(gates, B * G); hash_floats(c, B * H); hash_floats(h, B * H);
     hash_floats(dgates, B * G); hash_floats(dc, B * H);
     release(pre, off); release(gates, off); release(c_prev, off); release(c, off); release(h, off);
-    release(dh, off); release(dc, off); release(dgates, off); release(wc, off);
+    release(dh, off); release(dc, off); release(dgates, off); release(wc, off); release(bias, off);
 }
 
 /* ---------------------------------------------------------------- GRU */
@@ -139,16 +145,18 @@ static void test_gru(int64_t B, int64_t H, int off, struct maxima *m) {
     float *xin = buffer(B * G, off), *hin = buffer(B * G, off), *xg = buffer(B * G, off);
     float *hg = buffer(B * G, off), *b_hh = buffer(G, off), *h_prev = buffer(B * H, off);
     float *h = buffer(B * H, off), *dh = buffer(B * H, off), *dxg = buffer(B * G, off);
-    float *dhg = buffer(B * G, off), *dh_prev = buffer(B * H, off);
+    float *dhg = buffer(B * G, off), *dh_prev = buffer(B * H, off), *b_ih = buffer(G, off);
     for (int64_t k = 0; k < B * G; k++) { xg[k] = xin[k] = pre_value(); hg[k] = hin[k] = 2.0f * uniform(); }
-    for (int64_t k = 0; k < G; k++) b_hh[k] = uniform();
+    for (int64_t k = 0; k < G; k++) { b_hh[k] = uniform(); b_ih[k] = uniform(); }
     for (int64_t k = 0; k < B * H; k++) { h_prev[k] = uniform(); dh[k] = uniform(); }
-    rnnk_gru_forward_step(h, xg, hg, b_hh, h_prev, B, H);
+    rnnk_gru_forward_step(h, xg, hg, b_ih, b_hh, h_prev, B, H);
     rnnk_gru_backward_step(dxg, dhg, dh_prev, dh, xg, hg, h_prev, B, H);
     for (int64_t b = 0; b < B; b++) {
         for (int64_t j = 0; j < H; j++) {
             int64_t s = b * H + j, p = b * G + j;
-            double v[7] = {xin[p], xin[p + H], xin[p + 2 * H], hin[p], hin[p + H], hin[p + 2 * H], h_prev[s]};
+            /* x W_ih^T + b_ih as the float sum the kernel forms */
+            double v[7] = {(float)(xin[p] + b_ih[j]), (float)(xin[p + H] + b_ih[j + H]),
+                           (float)(xin[p + 2 * H] + b_ih[j + 2 * H]), hin[p], hin[p + H], hin[p + 2 * H], h_prev[s]};
             double bias[3] = {b_hh[j], b_hh[j + H], b_hh[j + 2 * H]};
             double a[3] = {v[3] + bias[0], v[4] + bias[1], v[5] + bias[2]};
             double r = sigmoid(v[0] + a[0]), z = sigmoid(v[1] + a[1]), n = tanh(v[2] + r * a[2]);
@@ -175,7 +183,7 @@ static void test_gru(int64_t B, int64_t H, int off, struct maxima *m) {
     hash_floats(dxg, B * G); hash_floats(dhg, B * G); hash_floats(dh_prev, B * H);
     release(xin, off); release(hin, off); release(xg, off); release(hg, off); release(b_hh, off);
     release(h_prev, off); release(h, off); release(dh, off); release(dxg, off); release(dhg, off);
-    release(dh_prev, off);
+    release(dh_prev, off); release(b_ih, off);
 }
 
 /* ---------------------------------------------------------------- RNN tanh / relu */
@@ -187,21 +195,23 @@ static void test_rnn(int relu_cell, int64_t B, int64_t H, int off, struct maxima
     const char *bwd_name = relu_cell ? "rnn_relu backward" : "rnn_tanh backward";
     int64_t n = B * H;
     float *pre = buffer(n, off), *h = buffer(n, off), *dh = buffer(n, off), *dpre = buffer(n, off);
-    float *inplace = buffer(n, off);
+    float *inplace = buffer(n, off), *bias = buffer(H, off);
+    for (int64_t j = 0; j < H; j++) bias[j] = uniform();
     for (int64_t k = 0; k < n; k++) {
         pre[k] = pre_value();
-        if (relu_cell && fabsf(pre[k]) < 1e-3f) pre[k] = 1e-3f;   /* keep FD away from the kink */
+        float p = pre[k] + bias[k % H];
+        if (relu_cell && fabsf(p) < 1e-3f) pre[k] = 1e-3f - bias[k % H];   /* keep FD away from the kink */
         dh[k] = uniform();
     }
     if (relu_cell) {
-        rnnk_rnn_relu_forward_step(h, pre, B, H);
+        rnnk_rnn_relu_forward_step(h, pre, bias, B, H);
         rnnk_rnn_relu_backward_step(dpre, dh, h, B, H);
     } else {
-        rnnk_rnn_tanh_forward_step(h, pre, B, H);
+        rnnk_rnn_tanh_forward_step(h, pre, bias, B, H);
         rnnk_rnn_tanh_backward_step(dpre, dh, h, B, H);
     }
     for (int64_t k = 0; k < n; k++) {
-        double v[1] = {pre[k]}, fd;
+        double v[1] = {(float)(pre[k] + bias[k % H])}, fd;   /* the kernel's pre-activation */
         check(fwd_name, B, H, k, h[k], relu_cell ? relu(v[0]) : tanh(v[0]), FWD_TOL, &m->fwd);
         if (relu_cell) FD(dh[k] * relu(v[0]), v, 0, fd);
         else FD(dh[k] * tanh(v[0]), v, 0, fd);
@@ -209,8 +219,8 @@ static void test_rnn(int relu_cell, int64_t B, int64_t H, int off, struct maxima
     }
     /* in place (h == pre, dpre == dh) gives the same bits */
     memcpy(inplace, pre, sizeof(float) * (size_t)n);
-    if (relu_cell) rnnk_rnn_relu_forward_step(inplace, inplace, B, H);
-    else rnnk_rnn_tanh_forward_step(inplace, inplace, B, H);
+    if (relu_cell) rnnk_rnn_relu_forward_step(inplace, inplace, bias, B, H);
+    else rnnk_rnn_tanh_forward_step(inplace, inplace, bias, B, H);
     if (memcmp(inplace, h, sizeof(float) * (size_t)n) != 0 && failures++ < 30)
         printf("FAIL %s in place differs B=%lld H=%lld\n", fwd_name, (long long)B, (long long)H);
     memcpy(inplace, dh, sizeof(float) * (size_t)n);
@@ -221,6 +231,7 @@ static void test_rnn(int relu_cell, int64_t B, int64_t H, int off, struct maxima
     check_guard(fwd_name, h, n); check_guard(bwd_name, dpre, n); check_guard("in place", inplace, n);
     hash_floats(h, n); hash_floats(dpre, n);
     release(pre, off); release(h, off); release(dh, off); release(dpre, off); release(inplace, off);
+    release(bias, off);
 }
 
 /* ---------------------------------------------------------------- NaN and inf */
@@ -231,24 +242,31 @@ static void expect(int ok, const char *what) {
 
 static void test_special_values(void) {
     enum { H = 17, J = 5 };   /* the special value sits in column J of row 0 */
-    float gates[4 * H], c_prev[H], c[H], h[H], dh[H], dc[H], dgates[4 * H];
+    float gates[4 * H], c_prev[H], c[H], h[H], dh[H], dc[H], dgates[4 * H], zero_bias[4 * H] = {0};
     /* LSTM: NaN in the forget gate -> NaN in c_t and h_t of that column only */
     for (int k = 0; k < 4 * H; k++) gates[k] = 0.5f;
     for (int k = 0; k < H; k++) { c_prev[k] = 0.25f; dh[k] = 1.0f; dc[k] = 1.0f; }
     gates[H + J] = NAN;
-    rnnk_lstm_forward_step(h, c, gates, c_prev, 1, H);
+    rnnk_lstm_forward_step(h, c, gates, zero_bias, c_prev, 1, H);
     expect(isnan(c[J]) && isnan(h[J]) && isfinite(c[J + 1]) && isfinite(h[J - 1]), "lstm forward NaN propagates to its column only");
     rnnk_lstm_backward_step(dgates, dc, dh, gates, c_prev, c, 1, H);
     expect(isnan(dc[J]) && isfinite(dc[J + 1]), "lstm backward NaN propagates");
     hash_floats(h, H); hash_floats(c, H); hash_floats(dgates, 4 * H); hash_floats(dc, H);
     /* LSTM: +-inf pre-activations saturate to finite activations */
     for (int k = 0; k < 4 * H; k++) gates[k] = (k % 2) ? INFINITY : -INFINITY;
-    rnnk_lstm_forward_step(h, c, gates, c_prev, 1, H);
+    rnnk_lstm_forward_step(h, c, gates, zero_bias, c_prev, 1, H);
     int finite = 1;
     for (int k = 0; k < 4 * H; k++) finite &= gates[k] == 0.0f || gates[k] == 1.0f || gates[k] == -1.0f;
     for (int k = 0; k < H; k++) finite &= isfinite(c[k]) && isfinite(h[k]);
     expect(finite, "lstm forward saturates +-inf to 0, +-1");
     hash_floats(h, H); hash_floats(c, H); hash_floats(gates, 4 * H);
+    /* LSTM: a NaN bias (of the cell input g) reaches its column only */
+    float nan_bias[4 * H] = {0};
+    nan_bias[2 * H + J] = NAN;
+    for (int k = 0; k < 4 * H; k++) gates[k] = 0.5f;
+    rnnk_lstm_forward_step(h, c, gates, nan_bias, c_prev, 1, H);
+    expect(isnan(c[J]) && isnan(h[J]) && isfinite(c[J + 1]) && isfinite(h[J - 1]), "lstm forward NaN bias propagates to its column only");
+    hash_floats(h, H); hash_floats(c, H);
 
     /* GRU: NaN in h_prev -> NaN in h_t of that column; inf pre-activations saturate */
     float xg[3 * H], hg[3 * H], b_hh[3 * H], hp[H], hh[H], dxg[3 * H], dhg[3 * H], dhp[H];
@@ -256,7 +274,7 @@ static void test_special_values(void) {
     for (int k = 0; k < H; k++) { hp[k] = 0.5f; dh[k] = 1.0f; }
     hp[J] = NAN;
     xg[2 * H + J + 1] = INFINITY;
-    rnnk_gru_forward_step(hh, xg, hg, b_hh, hp, 1, H);
+    rnnk_gru_forward_step(hh, xg, hg, zero_bias, b_hh, hp, 1, H);
     expect(isnan(hh[J]) && isfinite(hh[J - 1]) && isfinite(hh[J + 1]) && xg[2 * H + J + 1] == 1.0f,
            "gru forward NaN propagates to its column only, inf saturates");
     rnnk_gru_backward_step(dxg, dhg, dhp, dh, xg, hg, hp, 1, H);
@@ -266,7 +284,7 @@ static void test_special_values(void) {
 
     /* RNN: NaN in -> NaN out (relu never turns NaN into 0); relu(-0) = +0 and relu(0) has gradient 0 */
     float pre[4] = {NAN, -0.0f, 0.0f, INFINITY}, out[4], g[4], d[4] = {1.0f, 1.0f, 1.0f, NAN};
-    rnnk_rnn_relu_forward_step(out, pre, 1, 4);
+    rnnk_rnn_relu_forward_step(out, pre, zero_bias, 1, 4);
     expect(isnan(out[0]) && out[1] == 0.0f && !signbit(out[1]) && out[2] == 0.0f && out[3] == INFINITY,
            "rnn_relu forward: NaN -> NaN, -0 -> +0, inf -> inf");
     rnnk_rnn_relu_backward_step(g, d, out, 1, 4);
@@ -274,7 +292,8 @@ static void test_special_values(void) {
            "rnn_relu backward: passes dh where h is NaN or > 0, 0 where h <= 0");
     hash_floats(out, 4); hash_floats(g, 4);
     float tpre[4] = {NAN, -0.0f, INFINITY, -INFINITY};
-    rnnk_rnn_tanh_forward_step(out, tpre, 1, 4);
+    float minus_zero[4] = {-0.0f, -0.0f, -0.0f, -0.0f};   /* -0 + -0 = -0 (a +0 bias would make it +0) */
+    rnnk_rnn_tanh_forward_step(out, tpre, minus_zero, 1, 4);
     expect(isnan(out[0]) && out[1] == 0.0f && signbit(out[1]) && out[2] == 1.0f && out[3] == -1.0f,
            "rnn_tanh forward: NaN -> NaN, -0 -> -0, +-inf -> +-1");
     rnnk_rnn_tanh_backward_step(g, d, out, 1, 4);
@@ -358,7 +377,7 @@ int main(void) {
     }
     test_special_values();
     double gemm_err = test_gemm();
-    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "5");
+    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "6");
     printf("rnnk_test: abi %d, %d (B, H) cases per kernel; max scaled error forward (tol %.0e) / "
            "backward vs finite differences (tol %.0e):\n", rnnk_abi_version(), cases, FWD_TOL, BWD_TOL);
     printf("  lstm     %.3g / %.3g\n  gru      %.3g / %.3g\n  rnn_tanh %.3g / %.3g\n  rnn_relu %.3g / %.3g\n",

@@ -48,7 +48,8 @@ public class DowncallBenchmark {
 
     private Arena arena;
     private MemorySegment h;        // (H) h_t
-    private MemorySegment pre;      // (H) pre-activation
+    private MemorySegment pre;      // (H) pre-activation without bias
+    private MemorySegment bias;     // (H) b_ih + b_hh
     private MemorySegment matrix;   // (H, 2H) [W_ih | W_hh]
     private MemorySegment input;    // (2H) [x_t ; h_{t-1}]
     private MethodHandle tanhCritical;
@@ -66,6 +67,7 @@ public class DowncallBenchmark {
         arena = Arena.ofShared();
         h = arena.allocate(ValueLayout.JAVA_FLOAT, hidden);
         pre = arena.allocate(ValueLayout.JAVA_FLOAT, hidden);
+        bias = arena.allocate(ValueLayout.JAVA_FLOAT, hidden);
         matrix = arena.allocate(ValueLayout.JAVA_FLOAT, (long) hidden * 2 * hidden);
         input = arena.allocate(ValueLayout.JAVA_FLOAT, 2L * hidden);
         for (long i = 0; i < hidden; i++) {
@@ -86,12 +88,12 @@ public class DowncallBenchmark {
 
     @Benchmark
     public void kernelPlain() {
-        rnnk_h.rnnk_rnn_tanh_forward_step(h, pre, 1L, hidden);
+        rnnk_h.rnnk_rnn_tanh_forward_step(h, pre, bias, 1L, hidden);
     }
 
     @Benchmark
     public void kernelCritical() throws Throwable {
-        tanhCritical.invokeExact(h, pre, 1L, (long) hidden);
+        tanhCritical.invokeExact(h, pre, bias, 1L, (long) hidden);
     }
 
     /** pre (H) = [W_ih | W_hh] (H, 2H) * [x ; h] (2H) */

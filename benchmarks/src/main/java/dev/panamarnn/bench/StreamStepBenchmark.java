@@ -77,6 +77,7 @@ public class StreamStepBenchmark {
     private MemorySegment hPart;        // (H)
     private MemorySegment gates;        // (G*H)
     private MemorySegment hiddenGates;  // (3H) GRU
+    private MemorySegment bias;         // (G*H) b_ih + b_hh (LSTM) or b_ih (GRU), added by the kernel
     private MemorySegment bHh;          // (3H) GRU
     private MemorySegment c;            // (H) LSTM c_t
     private MemorySegment cPrev;        // (H) LSTM c_{t-1}
@@ -111,6 +112,7 @@ public class StreamStepBenchmark {
         gates = arena.allocate((long) gw * Float.BYTES, 64);
         hiddenGates = arena.allocate((long) gw * Float.BYTES, 64);
         bHh = random(arena.allocate((long) gw * Float.BYTES, 64), 5, 0.1);
+        bias = random(arena.allocate((long) gw * Float.BYTES, 64), 7, 0.1);
         c = arena.allocate((long) h * Float.BYTES, 64);
         cPrev = random(arena.allocate((long) h * Float.BYTES, 64), 6, 0.5);
         hNext = arena.allocate((long) h * Float.BYTES, 64);
@@ -139,7 +141,7 @@ public class StreamStepBenchmark {
         return y;
     }
 
-    /** The floor: only the products and the fused kernel a step makes (beta 0 keeps the values bounded). */
+    /** The floor: only the products (beta 0) and the fused kernel (which adds the biases) a step makes. */
     @Benchmark
     public MemorySegment floor() {
         int h = size, in = size, gw = cell.gates() * h;
@@ -147,21 +149,21 @@ public class StreamStepBenchmark {
             if (cell == CellType.GRU) {
                 cblas_h.cblas_sgemv(rowMajor, noTrans, gw, in, 1f, weights, in, xPart, 1, 0f, gates, 1);
                 cblas_h.cblas_sgemv(rowMajor, noTrans, gw, h, 1f, weightsH, h, hPart, 1, 0f, hiddenGates, 1);
-                rnnk_h.rnnk_gru_forward_step(hNext, gates, hiddenGates, bHh, hPart, 1, h);
+                rnnk_h.rnnk_gru_forward_step(hNext, gates, hiddenGates, bias, bHh, hPart, 1, h);
                 return hNext;
             }
             cblas_h.cblas_sgemv(rowMajor, noTrans, gw, in + h, 1f, weights, in + h, vector, 1, 0f, gates, 1);
-            rnnk_h.rnnk_lstm_forward_step(hPart, c, gates, cPrev, 1, h);
+            rnnk_h.rnnk_lstm_forward_step(hPart, c, gates, bias, cPrev, 1, h);
             return hPart;
         }
         if (cell == CellType.GRU) {
             k.sgemv(false, gw, in, 1f, weights, in, xPart, 0f, gates);
             k.sgemv(false, gw, h, 1f, weightsH, h, hPart, 0f, hiddenGates);
-            k.gruForwardStep(hNext, gates, hiddenGates, bHh, hPart, 1, h);
+            k.gruForwardStep(hNext, gates, hiddenGates, bias, bHh, hPart, 1, h);
             return hNext;
         }
         k.sgemv(false, gw, in + h, 1f, weights, in + h, vector, 0f, gates);
-        k.lstmForwardStep(hPart, c, gates, cPrev, 1, h);
+        k.lstmForwardStep(hPart, c, gates, bias, cPrev, 1, h);
         return hPart;
     }
 }

@@ -38,6 +38,11 @@ public final class CellBuffers {
     /** (G*H): recurrent bias b_hh. */
     public final MemorySegment bHh;
     /**
+     * (G*H): the bias the forward kernel adds to the GEMMs, b_ih + b_hh (LSTM, RNN) or b_ih (GRU);
+     * the layer writes it at the start of every forward scan.
+     */
+    public final MemorySegment kernelBias;
+    /**
      * (H, G*H): W_hh^T, refreshed from W_hh at the start of every forward scan, when the kernels
      * run the step's recurrent product (B, H) x (H, G*H) faster untransposed
      * ({@link dev.panamarnn.kernels.Kernels#fastSmallProduct}); else null.
@@ -49,7 +54,7 @@ public final class CellBuffers {
     public CellBuffers(int batch, int hidden, int gateWidth, MemorySegment[] gates, MemorySegment[] hiddenGates,
                        MemorySegment[] h, MemorySegment[] c, MemorySegment[] dGates, MemorySegment[] dHiddenGates,
                        MemorySegment dhTotal, MemorySegment dhCarry, MemorySegment dcCarry,
-                       MemorySegment wHh, MemorySegment bHh, MemorySegment wHhT) {
+                       MemorySegment wHh, MemorySegment bHh, MemorySegment kernelBias, MemorySegment wHhT) {
         this.batch = batch;
         this.hidden = hidden;
         this.gateWidth = gateWidth;
@@ -64,6 +69,7 @@ public final class CellBuffers {
         this.dcCarry = dcCarry;
         this.wHh = wHh;
         this.bHh = bHh;
+        this.kernelBias = kernelBias;
         this.wHhT = wHhT;
     }
 

@@ -18,7 +18,7 @@ final class GruCell implements Cell {
         // hg_t (B, 3H) = h_{t-1} (B, H) * W_hh^T (H, 3H)
         MemorySegment hg = s.forwardHiddenGates(t);
         Recurrent.forward(k, s, s.h[prev], hg, 0f);
-        k.gruForwardStep(s.h[cur], s.gates[t], hg, s.bHh, s.h[prev], s.batch, s.hidden);
+        k.gruForwardStep(s.h[cur], s.gates[t], hg, s.kernelBias, s.bHh, s.h[prev], s.batch, s.hidden);
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.panamarnn.cell;
 
 import dev.panamarnn.kernels.Kernels;
 
-/** Vanilla RNN step: pre (B, H) += h_{t-1} W_hh^T, then h_t = tanh(pre) or relu(pre). */
+/** Vanilla RNN step: pre (B, H) += h_{t-1} W_hh^T, then h_t = tanh(pre + b) or relu(pre + b), b = b_ih + b_hh. */
 final class VanillaCell implements Cell {
     private final boolean relu;
 
@@ -18,7 +18,7 @@ final class VanillaCell implements Cell {
     @Override
     public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
         Recurrent.forward(k, s, s.h[prev], s.gates[t], 1f);
-        k.rnnForwardStep(relu, s.h[cur], s.gates[t], s.batch, s.hidden);
+        k.rnnForwardStep(relu, s.h[cur], s.gates[t], s.kernelBias, s.batch, s.hidden);
     }
 
     @Override

@@ -111,25 +111,22 @@ final class BatchWorkspace implements AutoCloseable {
         for (int l = 0; l < layers.length; l++) {
             ModelLayer p = layers[l];
             int gw = p.gateWidth;
-            long gateRowBytes = (long) gw * Float.BYTES, hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
-            for (int b = 0; b < rows; b++) {
-                MemorySegment.copy(p.bias, 0, gates, b * gateRowBytes, gateRowBytes);        // gates[b] (G*H) = b
-            }
+            long hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
             if (gru) {
-                // xg (B, 3H) += X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; b_hh added by the kernel
-                product(rows, gw, p.inputSize, p.weights, p.weightStride, p.weightsT, windows[l], width, 1f, gates);
+                // xg (B, 3H) = X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; the kernel adds b_ih, b_hh
+                product(rows, gw, p.inputSize, p.weights, p.weightStride, p.weightsT, windows[l], width, 0f, gates);
                 for (int b = 0; b < rows; b++) {
                     MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
                 }
                 product(rows, gw, h, p.recurrentWeights, p.recurrentStride, p.recurrentWeightsT, hiddenPrevious, h, 0f, hiddenGates);
-                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddenPrevious, rows, h);
+                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious, rows, h);
             } else {
-                // pre (B, G*H) += [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T
-                product(rows, gw, p.rowLength, p.weights, p.rowLength, p.weightsT, windows[l], width, 1f, gates);
+                // pre (B, G*H) = [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T; the kernel adds b_ih + b_hh
+                product(rows, gw, p.rowLength, p.weights, p.rowLength, p.weightsT, windows[l], width, 0f, gates);
                 if (lstm) {
-                    k.lstmForwardStep(hiddenNext, cellNext[l], gates, cellPrevious[l], rows, h);
+                    k.lstmForwardStep(hiddenNext, cellNext[l], gates, p.bias, cellPrevious[l], rows, h);
                 } else {
-                    k.rnnForwardStep(relu, hiddenNext, gates, rows, h);
+                    k.rnnForwardStep(relu, hiddenNext, gates, p.bias, rows, h);
                 }
             }
             for (int b = 0; b < rows; b++) {                                                  // V[b, h_l] = h_t[b]

@@ -187,21 +187,20 @@ public final class StreamState implements AutoCloseable {
         for (int l = 0; l < layers.length; l++) {
             ModelLayer p = layers[l];
             int gw = p.gateWidth;
-            MemorySegment.copy(p.bias, 0, gates, 0, (long) gw * Float.BYTES);                 // gates (G*H) = b
             if (gru) {
-                // xg (3H) += W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H), bias added by the kernel
-                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.weightStride, inputs[l], 1f, gates);
+                // xg (3H) = W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H); the kernel adds b_ih, b_hh
+                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.weightStride, inputs[l], 0f, gates);
                 k.sgemv(false, gw, h, 1f, p.recurrentWeights, p.recurrentStride, hiddens[l], 0f, hiddenGates);
-                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.recurrentBias, hiddens[l], 1, h);
+                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.bias, p.recurrentBias, hiddens[l], 1, h);
                 MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
             } else {
-                // pre (G*H) += [W_ih | W_hh] (G*H, In+H) [x_t | h_{t-1}] (In+H)
-                k.sgemv(false, gw, p.rowLength, 1f, p.weights, p.rowLength, windows[l], 1f, gates);
+                // pre (G*H) = [W_ih | W_hh] (G*H, In+H) [x_t | h_{t-1}] (In+H); the kernel adds b_ih + b_hh
+                k.sgemv(false, gw, p.rowLength, 1f, p.weights, p.rowLength, windows[l], 0f, gates);
                 if (lstm) {
                     MemorySegment.copy(cells[l], 0, cellPrevious, 0, (long) h * Float.BYTES); // c_{t-1}
-                    k.lstmForwardStep(hiddens[l], cells[l], gates, cellPrevious, 1, h);      // h_l = h_t, c_l = c_t
+                    k.lstmForwardStep(hiddens[l], cells[l], gates, p.bias, cellPrevious, 1, h); // h_l = h_t, c_l = c_t
                 } else {
-                    k.rnnForwardStep(relu, hiddens[l], gates, 1, h);                          // h_l = act(pre)
+                    k.rnnForwardStep(relu, hiddens[l], gates, p.bias, 1, h);                  // h_l = act(pre + b)
                 }
             }
         }

@@ -88,16 +88,17 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
-    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
-                                int batch, int hidden) {
+    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment bias,
+                                MemorySegment cPrev, int batch, int hidden) {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
         output("h (B, H)", h, bh);
         output("c (B, H)", c, bh);
         output("gates (B, 4H)", gates, 4 * bh);
+        vector("bias (4H)", bias, 4L * hidden);
         vector("cPrev (B, H)", cPrev, bh);
-        inner.lstmForwardStep(h, c, gates, cPrev, batch, hidden);
+        inner.lstmForwardStep(h, c, gates, bias, cPrev, batch, hidden);
     }
 
     @Override
@@ -117,17 +118,18 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
-    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh,
-                               MemorySegment hPrev, int batch, int hidden) {
+    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bIh,
+                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
         output("h (B, H)", h, bh);
         output("xg (B, 3H)", xg, 3 * bh);
         output("hg (B, 3H)", hg, 3 * bh);
+        vector("bIh (3H)", bIh, 3L * hidden);
         vector("bHh (3H)", bHh, 3L * hidden);
         vector("hPrev (B, H)", hPrev, bh);
-        inner.gruForwardStep(h, xg, hg, bHh, hPrev, batch, hidden);
+        inner.gruForwardStep(h, xg, hg, bIh, bHh, hPrev, batch, hidden);
     }
 
     @Override
@@ -147,13 +149,15 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
-    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden) {
+    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias,
+                               int batch, int hidden) {
         nonNegative("batch", batch);
         nonNegative("hidden", hidden);
         long bh = (long) batch * hidden;
         output("h (B, H)", h, bh);
         vector("pre (B, H)", pre, bh);
-        inner.rnnForwardStep(relu, h, pre, batch, hidden);
+        vector("bias (H)", bias, hidden);
+        inner.rnnForwardStep(relu, h, pre, bias, batch, hidden);
     }
 
     @Override

@@ -196,17 +196,18 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
-    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
-                                int batch, int hidden) {
+    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment bias,
+                                MemorySegment cPrev, int batch, int hidden) {
         long hs = hidden;
         for (long b = 0; b < batch; b++) {
             long g0 = b * 4 * hs;      // gates row b: i at g0, f at g0+H, g at g0+2H, o at g0+3H
             long s0 = b * hs;          // state row b
             for (long j = 0; j < hs; j++) {
-                float i = sigmoid(gates.getAtIndex(F, g0 + j));
-                float f = sigmoid(gates.getAtIndex(F, g0 + hs + j));
-                float g = tanh(gates.getAtIndex(F, g0 + 2 * hs + j));
-                float o = sigmoid(gates.getAtIndex(F, g0 + 3 * hs + j));
+                // pre-activation = the GEMMs + b_ih + b_hh
+                float i = sigmoid(gates.getAtIndex(F, g0 + j) + bias.getAtIndex(F, j));
+                float f = sigmoid(gates.getAtIndex(F, g0 + hs + j) + bias.getAtIndex(F, hs + j));
+                float g = tanh(gates.getAtIndex(F, g0 + 2 * hs + j) + bias.getAtIndex(F, 2 * hs + j));
+                float o = sigmoid(gates.getAtIndex(F, g0 + 3 * hs + j) + bias.getAtIndex(F, 3 * hs + j));
                 float ct = f * cPrev.getAtIndex(F, s0 + j) + i * g;   // c_t = f c_{t-1} + i g
                 gates.setAtIndex(F, g0 + j, i);
                 gates.setAtIndex(F, g0 + hs + j, f);
@@ -243,8 +244,8 @@ public final class JavaKernels implements Kernels {
         }
     }
     @Override
-    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh,
-                               MemorySegment hPrev, int batch, int hidden) {
+    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bIh,
+                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
         long hs = hidden;
         for (long b = 0; b < batch; b++) {
             long g0 = b * 3 * hs;      // r at g0, z at g0+H, n at g0+2H
@@ -253,9 +254,12 @@ public final class JavaKernels implements Kernels {
                 float hr = hg.getAtIndex(F, g0 + j) + bHh.getAtIndex(F, j);
                 float hz = hg.getAtIndex(F, g0 + hs + j) + bHh.getAtIndex(F, hs + j);
                 float hn = hg.getAtIndex(F, g0 + 2 * hs + j) + bHh.getAtIndex(F, 2 * hs + j);
-                float r = sigmoid(xg.getAtIndex(F, g0 + j) + hr);
-                float z = sigmoid(xg.getAtIndex(F, g0 + hs + j) + hz);
-                float n = tanh(xg.getAtIndex(F, g0 + 2 * hs + j) + r * hn);   // n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+                float xr = xg.getAtIndex(F, g0 + j) + bIh.getAtIndex(F, j);             // W_ir x + b_ir
+                float xz = xg.getAtIndex(F, g0 + hs + j) + bIh.getAtIndex(F, hs + j);
+                float xn = xg.getAtIndex(F, g0 + 2 * hs + j) + bIh.getAtIndex(F, 2 * hs + j);
+                float r = sigmoid(xr + hr);
+                float z = sigmoid(xz + hz);
+                float n = tanh(xn + r * hn);   // n = tanh(W_in x + b_in + r (W_hn h + b_hn))
                 float hp = hPrev.getAtIndex(F, s0 + j);
                 xg.setAtIndex(F, g0 + j, r);
                 xg.setAtIndex(F, g0 + hs + j, z);
@@ -296,11 +300,14 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
-    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden) {
-        long n = (long) batch * hidden;
-        for (long i = 0; i < n; i++) {
-            float p = pre.getAtIndex(F, i);
-            h.setAtIndex(F, i, relu ? (p <= 0f ? 0f : p) : tanh(p));   // relu keeps NaN as NaN
+    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias,
+                               int batch, int hidden) {
+        for (long b = 0; b < batch; b++) {
+            long s0 = b * hidden;
+            for (long j = 0; j < hidden; j++) {
+                float p = pre.getAtIndex(F, s0 + j) + bias.getAtIndex(F, j);   // + b_ih + b_hh
+                h.setAtIndex(F, s0 + j, relu ? (p <= 0f ? 0f : p) : tanh(p));   // relu keeps NaN as NaN
+            }
         }
     }
 

@@ -54,11 +54,12 @@ public interface Kernels {
      * LSTM step forward, gates i, f, g, o (see rnnk.h).
      * @param h      (B, H) out: h_t = o * tanh(c_t)
      * @param c      (B, H) out: c_t = f * c_{t-1} + i * g
-     * @param gates  (B, 4H) in: pre-activations; out: activations
+     * @param gates  (B, 4H) in: the GEMMs x W_ih^T + h_{t-1} W_hh^T; out: activations of gates + bias
+     * @param bias   (4H) in: b_ih + b_hh, added to every row
      * @param cPrev  (B, H) in: c_{t-1}
      */
-    void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
-                         int batch, int hidden);
+    void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment bias,
+                         MemorySegment cPrev, int batch, int hidden);
 
     /**
      * LSTM step backward (see rnnk.h).
@@ -76,13 +77,14 @@ public interface Kernels {
     /**
      * GRU step forward, gates r, z, n (see rnnk.h): h_t = n + z * (h_{t-1} - n).
      * @param h     (B, H) out: h_t
-     * @param xg    (B, 3H) in: x W_ih^T + b_ih; out: activations r, z, n
+     * @param xg    (B, 3H) in: x W_ih^T without bias; out: activations r, z, n
      * @param hg    (B, 3H) in: h_{t-1} W_hh^T without bias; out: hg + b_hh
+     * @param bIh   (3H) input bias
      * @param bHh   (3H) recurrent bias
      * @param hPrev (B, H) h_{t-1}
      */
-    void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh, MemorySegment hPrev,
-                        int batch, int hidden);
+    void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bIh, MemorySegment bHh,
+                        MemorySegment hPrev, int batch, int hidden);
 
     /**
      * GRU step backward (see rnnk.h); all outputs written.
@@ -94,8 +96,11 @@ public interface Kernels {
     void gruBackwardStep(MemorySegment dxg, MemorySegment dhg, MemorySegment dhPrev, MemorySegment dh,
                          MemorySegment xg, MemorySegment hg, MemorySegment hPrev, int batch, int hidden);
 
-    /** Vanilla RNN step forward: h (B, H) = tanh(pre (B, H)), or relu when {@code relu}. */
-    void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden);
+    /**
+     * Vanilla RNN step forward: h (B, H) = tanh(pre (B, H) + bias (H) in every row), or relu when
+     * {@code relu}; pre = x W_ih^T + h_{t-1} W_hh^T, bias = b_ih + b_hh. h may be pre (in place).
+     */
+    void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias, int batch, int hidden);
 
     /** Vanilla RNN step backward: dpre (B, H) = dh * tanh'(from h), or dh * [h > 0] when {@code relu}. */
     void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden);

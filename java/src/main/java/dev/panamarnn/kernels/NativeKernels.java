@@ -96,9 +96,9 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment cPrev,
-                                int batch, int hidden) {
-        rnnk_h.rnnk_lstm_forward_step(h, c, gates, cPrev, batch, hidden);
+    public void lstmForwardStep(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment bias,
+                                MemorySegment cPrev, int batch, int hidden) {
+        rnnk_h.rnnk_lstm_forward_step(h, c, gates, bias, cPrev, batch, hidden);
     }
 
     @Override
@@ -108,9 +108,9 @@ public final class NativeKernels implements Kernels {
         rnnk_h.rnnk_lstm_backward_step(dgates, dc, dh, gates, cPrev, c, batch, hidden);
     }
     @Override
-    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bHh,
-                               MemorySegment hPrev, int batch, int hidden) {
-        rnnk_h.rnnk_gru_forward_step(h, xg, hg, bHh, hPrev, batch, hidden);
+    public void gruForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment bIh,
+                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_forward_step(h, xg, hg, bIh, bHh, hPrev, batch, hidden);
     }
 
     @Override
@@ -120,11 +120,12 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, int batch, int hidden) {
+    public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias,
+                               int batch, int hidden) {
         if (relu) {
-            rnnk_h.rnnk_rnn_relu_forward_step(h, pre, batch, hidden);
+            rnnk_h.rnnk_rnn_relu_forward_step(h, pre, bias, batch, hidden);
         } else {
-            rnnk_h.rnnk_rnn_tanh_forward_step(h, pre, batch, hidden);
+            rnnk_h.rnnk_rnn_tanh_forward_step(h, pre, bias, batch, hidden);
         }
     }
 

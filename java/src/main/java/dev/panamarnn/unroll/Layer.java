@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
  * One direction of one recurrent layer: a scan over T steps (forward t = 0..T-1, or reverse) and
  * its backward (DESIGN.md "The unroller").
  * <ul>
- * <li>Forward: one GEMM projects the whole input, gates (T*B, G*H) = X (T*B, In) W_ih^T + bias;
- *     per step the cell's recurrent GEMM and fused kernel.</li>
+ * <li>Forward: one GEMM projects the whole input, gates (T*B, G*H) = X (T*B, In) W_ih^T; per
+ *     step the cell's recurrent GEMM and fused kernel, which adds the biases.</li>
  * <li>Backward, in the exact reverse order: per step the fused backward kernel and one GEMM for
  *     dh_{t-1}; then dW_ih, dW_hh, dX and the bias gradients as single GEMMs over all rows.</li>
  * <li>Variable lengths: a row b is active at step t when t < length[b]. An inactive row keeps its
@@ -40,7 +40,7 @@ public final class Layer {
     private final MemorySegment dRecurrentAll;     // (T*B, G*H): dGates, or GRU's dHiddenGates
     private final MemorySegment hPrevAll;          // (T*B, H): h_{t-1} of every step, in step order
     private final MemorySegment hCurAll;           // (T*B, H): h_t of every step, in step order
-    private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it); backward: sum of dG
+    private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it), the kernels' bias; backward: sum of dG
     private final int sharedColumns;               // leading columns where dRecurrent = dGates (db_hh's sums = db_ih's)
     private final MemorySegment dBHhUnshared;      // (G*H - shared) db_hh past those columns
     private final MemorySegment dRecurrentUnsharedAll; // dRecurrentAll from column `shared` of row 0 on (lda G*H)
@@ -121,9 +121,9 @@ public final class Layer {
         if (cell.foldsRecurrentBias()) {
             k.saxpy(gw, 1f, s.bHh, foldedBias);                  // b = b_ih + b_hh
         }
-        // gates (T*B, G*H) = b in every row, then += X (T*B, In) * W_ih^T (In, G*H)
-        fillRows(gatesAll, foldedBias, rows, (long) gw * Float.BYTES);
-        k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, wIh, inputSize, 1f, gatesAll, gw);
+        // gates (T*B, G*H) = X (T*B, In) * W_ih^T (In, G*H); the step kernels add b (ABI 6), so
+        // no pass fills bias rows first (OpenBLAS clears C for beta 0 on its own threads)
+        k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, wIh, inputSize, 0f, gatesAll, gw);
         s.refreshTransposedWeights();                              // W_hh^T for small steps
         for (int i = 0; i < steps; i++) {
             int t = stepAt(i);
@@ -131,33 +131,6 @@ public final class Layer {
             if (lengths != null) {
                 keepStateOfInactiveRows(t, lengths);
             }
-        }
-    }
-
-    /** Bytes of the block fillRows copies from: small enough to stay in L1 while it is copied. */
-    private static final long FILL_BLOCK_BYTES = 16 * 1024;
-
-    /**
-     * Every one of {@code rows} rows of {@code all} = {@code row}: one row copied in, doubled up to
-     * a block of about FILL_BLOCK_BYTES, then that block copied onto the rest. Copying from a block
-     * that stays in cache writes the (T*B, G*H) buffer at memset speed; doubling all the way (the
-     * source growing past the caches) took 1.7-1.9x as long at T*B = 6400, G*H = 768 and 2048.
-     */
-    private static void fillRows(MemorySegment all, MemorySegment row, int rows, long rowBytes) {
-        if (rows == 0) {
-            return;
-        }
-        MemorySegment.copy(row, 0, all, 0, rowBytes);
-        long blockRows = Math.min(rows, Math.max(1, FILL_BLOCK_BYTES / rowBytes));
-        for (long filled = 1; filled < blockRows; ) {
-            long n = Math.min(filled, blockRows - filled);
-            MemorySegment.copy(all, 0, all, filled * rowBytes, n * rowBytes);
-            filled += n;
-        }
-        for (long filled = blockRows; filled < rows; ) {
-            long n = Math.min(blockRows, rows - filled);
-            MemorySegment.copy(all, 0, all, filled * rowBytes, n * rowBytes);
-            filled += n;
         }
     }
 

@@ -85,7 +85,7 @@ final class KernelCases {
                     ok(() -> k.sgemm(false, false, 2, 4, 0, 1f, n, 1, n, 4, 0f, floats(arena, 8), 4));
                     ok(() -> k.sgemv(false, 0, 0, 1f, n, 1, n, 0f, n));
                     ok(() -> k.saxpy(0, 1f, n, n));
-                    ok(() -> k.lstmForwardStep(n, n, n, n, 0, 5));
+                    ok(() -> k.lstmForwardStep(n, n, n, floats(arena, 20), n, 0, 5));
                     ok(() -> k.gruBackwardStep(n, n, n, n, n, n, n, 3, 0));
                     ok(() -> k.softmaxCrossEntropyForwardBackward(n, n, n, n, n, 1f, 0, 7));
                     ok(() -> k.adamStep(n, n, n, n, 0.1, 0.9, 0.999, 1e-8, 0, false, 0.1, 0.001, 0));
@@ -117,8 +117,8 @@ final class KernelCases {
                     expect(IllegalArgumentException.class, () -> k.sscal(8, 1f, ro), "x", "read-only");
                     expect(IllegalArgumentException.class, () -> k.sgemm(false, false, 2, 2, 2, 1f, x, 2, x, 2, 0f, ro, 2), "C", "read-only");
                     expect(IllegalArgumentException.class, () -> k.sgemv(false, 2, 2, 1f, x, 2, x, 0f, ro), "y", "read-only");
-                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(ro, x, x.asSlice(0, 64), x, 2, 2), "h (B, H)", "read-only");
-                    expect(IllegalArgumentException.class, () -> k.rnnForwardStep(false, ro, x, 2, 2), "h (B, H)", "read-only");
+                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(ro, x, x.asSlice(0, 64), x, x, 2, 2), "h (B, H)", "read-only");
+                    expect(IllegalArgumentException.class, () -> k.rnnForwardStep(false, ro, x, x, 2, 2), "h (B, H)", "read-only");
                     expect(IllegalArgumentException.class, () -> k.adamStep(ro, floats(arena, 4), floats(arena, 4), floats(arena, 4),
                             0.1, 0.9, 0.999, 1e-8, 0, false, 0.1, 0.001, 4), "param (n)", "read-only");
                 }
@@ -133,7 +133,7 @@ final class KernelCases {
                         MemorySegment x = floats(arena, 1024);
                         expect(IllegalArgumentException.class, () -> k.sscal(1024, 2f, mapped), "x", "read-only");
                         expect(IllegalArgumentException.class, () -> k.sgemm(false, false, 32, 32, 32, 1f, x, 32, x, 32, 0f, mapped, 32), "C", "read-only");
-                        expect(IllegalArgumentException.class, () -> k.rnnForwardStep(true, mapped, x, 32, 32), "h (B, H)", "read-only");
+                        expect(IllegalArgumentException.class, () -> k.rnnForwardStep(true, mapped, x, x, 32, 32), "h (B, H)", "read-only");
                         expect(IllegalArgumentException.class, () -> k.softmaxCrossEntropyForwardBackward(mapped, MemorySegment.NULL, x,
                                 arena.allocate(4L * 32), MemorySegment.NULL, 1f, 32, 32), "dlogits (N, V)", "read-only");
                         expect(IllegalArgumentException.class, () -> k.sgdStep(mapped, MemorySegment.NULL, x, 0.1, 0, 0, 0, false, true, 1024),
@@ -146,19 +146,24 @@ final class KernelCases {
             new GuardCase("kernels.cell steps", () -> {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment s = floats(arena, 10), g3 = floats(arena, 30), g4 = floats(arena, 40), b = floats(arena, 15);
+                    MemorySegment b4 = floats(arena, 20);
                     int big = 1 << 30;
-                    ok(() -> k.lstmForwardStep(floats(arena, 10), floats(arena, 10), g4, floats(arena, 10), 2, 5));
-                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g3, s, 2, 5),
+                    ok(() -> k.lstmForwardStep(floats(arena, 10), floats(arena, 10), g4, b4, floats(arena, 10), 2, 5));
+                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g3, b4, s, 2, 5),
                             "gates (B, 4H) needs 40 floats (160 bytes), got a segment of 120 bytes (30 floats)");
-                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g4, s, big, big), "h (B, H) needs 1152921504606846976 floats");
-                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g4, s, -2, 5), "batch must be >= 0, got -2");
+                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g4, floats(arena, 19), s, 2, 5),
+                            "bias (4H) needs 20 floats (80 bytes), got a segment of 76 bytes (19 floats)");
+                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g4, b4, s, big, big), "h (B, H) needs 1152921504606846976 floats");
+                    expect(IllegalArgumentException.class, () -> k.lstmForwardStep(s, s, g4, b4, s, -2, 5), "batch must be >= 0, got -2");
                     expect(IllegalArgumentException.class, () -> k.lstmBackwardStep(g4, s, s, g3, s, s, 2, 5), "gates (B, 4H) needs 40 floats");
                     expect(IllegalArgumentException.class, () -> k.lstmBackwardStep(g4, s, s, g4, s, floats(arena, 9), 2, 5), "c (B, H) needs 10 floats");
-                    expect(IllegalArgumentException.class, () -> k.gruForwardStep(s, g3, g3, floats(arena, 14), s, 2, 5), "bHh (3H) needs 15 floats");
-                    expect(IllegalArgumentException.class, () -> k.gruForwardStep(s, g3, floats(arena, 29), b, s, 2, 5), "hg (B, 3H) needs 30 floats");
+                    expect(IllegalArgumentException.class, () -> k.gruForwardStep(s, g3, g3, b, floats(arena, 14), s, 2, 5), "bHh (3H) needs 15 floats");
+                    expect(IllegalArgumentException.class, () -> k.gruForwardStep(s, g3, g3, floats(arena, 14), b, s, 2, 5), "bIh (3H) needs 15 floats");
+                    expect(IllegalArgumentException.class, () -> k.gruForwardStep(s, g3, floats(arena, 29), b, b, s, 2, 5), "hg (B, 3H) needs 30 floats");
                     expect(IllegalArgumentException.class, () -> k.gruBackwardStep(g3, g3, s, s, g3, g3, floats(arena, 9), 2, 5), "hPrev (B, H) needs 10 floats");
                     expect(IllegalArgumentException.class, () -> k.gruBackwardStep(g3, g3, s, s, g3, g3, s, 2, -5), "hidden must be >= 0, got -5");
-                    expect(IllegalArgumentException.class, () -> k.rnnForwardStep(false, s, floats(arena, 9), 2, 5), "pre (B, H) needs 10 floats");
+                    expect(IllegalArgumentException.class, () -> k.rnnForwardStep(false, s, floats(arena, 9), s, 2, 5), "pre (B, H) needs 10 floats");
+                    expect(IllegalArgumentException.class, () -> k.rnnForwardStep(true, s, s, floats(arena, 4), 2, 5), "bias (H) needs 5 floats");
                     expect(IllegalArgumentException.class, () -> k.rnnBackwardStep(true, floats(arena, 9), s, s, 2, 5), "dpre (B, H) needs 10 floats");
                     expect(IllegalArgumentException.class, () -> k.rnnBackwardStep(true, s, s, s, big, 8), "dpre (B, H) needs 8589934592 floats");
                 }

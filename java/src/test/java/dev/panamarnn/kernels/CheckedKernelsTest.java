@@ -42,7 +42,7 @@ class CheckedKernelsTest {
             MemorySegment s = arena.allocate(4L * 16);
             int big = 1 << 30;
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> kernels.lstmForwardStep(s, s, s, s, big, big));
+                    () -> kernels.lstmForwardStep(s, s, s, s, s, big, big));
             assertTrue(e.getMessage().startsWith("h (B, H) needs 1152921504606846976 floats"), e.getMessage());
         }
     }
@@ -63,9 +63,9 @@ class CheckedKernelsTest {
     @Test
     void lstmStepRejectsWrongGateBuffer() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(4L * 2 * 5), gates = arena.allocate(4L * 2 * 5 * 3);
+            MemorySegment state = arena.allocate(4L * 2 * 5), gates = arena.allocate(4L * 2 * 5 * 3), bias = arena.allocate(4L * 4 * 5);
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> kernels.lstmForwardStep(state, state, gates, state, 2, 5));
+                    () -> kernels.lstmForwardStep(state, state, gates, bias, state, 2, 5));
             assertEquals("gates (B, 4H) needs 40 floats (160 bytes), got a segment of 120 bytes (30 floats)", e.getMessage());
         }
     }

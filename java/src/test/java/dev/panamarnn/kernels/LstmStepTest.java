@@ -46,14 +46,20 @@ class LstmStepTest {
         float[] cPrev = uniform(2, bh, 1.5);
         float[] wh = uniform(3, bh, 1);              // dL/dh_t
         float[] wc = uniform(4, bh, 1);              // dL/dc_t carried from step t+1
-        double[] preD = toDouble(pre), cPrevD = toDouble(cPrev), whD = toDouble(wh), wcD = toDouble(wc);
+        float[] bias = uniform(5, 4 * hidden, 1);    // b_ih + b_hh, added by the kernel to every row
+        // the reference's pre-activations: the float sums the kernel forms, GEMMs + bias
+        double[] preD = new double[4 * bh];
+        for (int k = 0; k < 4 * bh; k++) {
+            preD[k] = pre[k] + bias[k % (4 * hidden)];
+        }
+        double[] cPrevD = toDouble(cPrev), whD = toDouble(wh), wcD = toDouble(wc);
 
         float[][] results = new float[2][];
         for (Kernels kernels : List.of(KernelsForTests.java(), KernelsForTests.nativeKernels())) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment gates = segment(arena, pre), cp = segment(arena, cPrev);
                 MemorySegment h = arena.allocate(4L * bh), c = arena.allocate(4L * bh);
-                kernels.lstmForwardStep(h, c, gates, cp, batch, hidden);
+                kernels.lstmForwardStep(h, c, gates, segment(arena, bias), cp, batch, hidden);
                 MemorySegment dgates = arena.allocate(16L * bh), dc = segment(arena, wc);
                 kernels.lstmBackwardStep(dgates, dc, segment(arena, wh), gates, cp, c, batch, hidden);
 

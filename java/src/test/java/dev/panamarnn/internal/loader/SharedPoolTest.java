@@ -96,12 +96,12 @@ class SharedPoolTest {
     void lstmStepIsBitIdenticalOnAnyThreadCount(int batch, int hidden) {
         int bh = batch * hidden;
         float[] pre = uniform(11, 4 * bh, 3), cPrev = uniform(12, bh, 1.5);
-        float[] dh = uniform(13, bh, 1), dcNext = uniform(14, bh, 1);
+        float[] dh = uniform(13, bh, 1), dcNext = uniform(14, bh, 1), bias = uniform(15, 4 * hidden, 1);
         List<float[]> outputs = runAt(THREADS, threads -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment gates = segment(arena, pre), cp = segment(arena, cPrev);
                 MemorySegment h = nanFilled(arena, bh), c = nanFilled(arena, bh);
-                kernels.lstmForwardStep(h, c, gates, cp, batch, hidden);
+                kernels.lstmForwardStep(h, c, gates, segment(arena, bias), cp, batch, hidden);
                 MemorySegment dgates = nanFilled(arena, 4L * bh), dc = segment(arena, dcNext);
                 kernels.lstmBackwardStep(dgates, dc, segment(arena, dh), gates, cp, c, batch, hidden);
                 return concat(h, c, gates, dgates, dc);
@@ -115,12 +115,12 @@ class SharedPoolTest {
     void gruStepIsBitIdenticalOnAnyThreadCount(int batch, int hidden) {
         int bh = batch * hidden;
         float[] xgIn = uniform(21, 3 * bh, 3), hgIn = uniform(22, 3 * bh, 3), bias = uniform(23, 3 * hidden, 1);
-        float[] hPrevIn = uniform(24, bh, 1), dhIn = uniform(25, bh, 1);
+        float[] hPrevIn = uniform(24, bh, 1), dhIn = uniform(25, bh, 1), inputBias = uniform(26, 3 * hidden, 1);
         List<float[]> outputs = runAt(THREADS, threads -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment xg = segment(arena, xgIn), hg = segment(arena, hgIn), hPrev = segment(arena, hPrevIn);
                 MemorySegment h = nanFilled(arena, bh);
-                kernels.gruForwardStep(h, xg, hg, segment(arena, bias), hPrev, batch, hidden);
+                kernels.gruForwardStep(h, xg, hg, segment(arena, inputBias), segment(arena, bias), hPrev, batch, hidden);
                 MemorySegment dxg = nanFilled(arena, 3L * bh), dhg = nanFilled(arena, 3L * bh), dhPrev = nanFilled(arena, bh);
                 kernels.gruBackwardStep(dxg, dhg, dhPrev, segment(arena, dhIn), xg, hg, hPrev, batch, hidden);
                 return concat(h, xg, hg, dxg, dhg, dhPrev);
@@ -133,12 +133,12 @@ class SharedPoolTest {
     @CsvSource({"64,256", "7,3001", "2,8192", "64,8"})
     void rnnTanhStepIsBitIdenticalOnAnyThreadCount(int batch, int hidden) {
         int bh = batch * hidden;
-        float[] pre = uniform(31, bh, 4);
+        float[] pre = uniform(31, bh, 4), bias = uniform(32, hidden, 1);
         List<float[]> outputs = runAt(THREADS, threads -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment h = nanFilled(arena, bh), inPlace = segment(arena, pre);
-                kernels.rnnForwardStep(false, h, segment(arena, pre), batch, hidden);   // h = tanh(pre)
-                kernels.rnnForwardStep(false, inPlace, inPlace, batch, hidden);         // in place
+                MemorySegment h = nanFilled(arena, bh), inPlace = segment(arena, pre), b = segment(arena, bias);
+                kernels.rnnForwardStep(false, h, segment(arena, pre), b, batch, hidden);   // h = tanh(pre + b)
+                kernels.rnnForwardStep(false, inPlace, inPlace, b, batch, hidden);         // in place
                 return concat(h, inPlace);
             }
         });

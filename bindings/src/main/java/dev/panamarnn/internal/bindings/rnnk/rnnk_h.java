@@ -88,6 +88,7 @@ public class rnnk_h extends rnnk_h$shared {
             rnnk_h.C_POINTER,
             rnnk_h.C_POINTER,
             rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
             rnnk_h.C_LONG,
             rnnk_h.C_LONG
         );
@@ -100,7 +101,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev, int64_t B, int64_t H)
+     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *bias, const float *c_prev, int64_t B, int64_t H)
      * }
      */
     public static FunctionDescriptor rnnk_lstm_forward_step$descriptor() {
@@ -110,7 +111,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev, int64_t B, int64_t H)
+     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *bias, const float *c_prev, int64_t B, int64_t H)
      * }
      */
     public static MethodHandle rnnk_lstm_forward_step$handle() {
@@ -120,7 +121,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev, int64_t B, int64_t H)
+     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *bias, const float *c_prev, int64_t B, int64_t H)
      * }
      */
     public static MemorySegment rnnk_lstm_forward_step$address() {
@@ -129,16 +130,16 @@ public class rnnk_h extends rnnk_h$shared {
 
     /**
      * {@snippet lang=c :
-     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *c_prev, int64_t B, int64_t H)
+     * void rnnk_lstm_forward_step(float *h, float *c, float *gates, const float *bias, const float *c_prev, int64_t B, int64_t H)
      * }
      */
-    public static void rnnk_lstm_forward_step(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment c_prev, long B, long H) {
+    public static void rnnk_lstm_forward_step(MemorySegment h, MemorySegment c, MemorySegment gates, MemorySegment bias, MemorySegment c_prev, long B, long H) {
         var mh$ = rnnk_lstm_forward_step.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("rnnk_lstm_forward_step", h, c, gates, c_prev, B, H);
+                traceDowncall("rnnk_lstm_forward_step", h, c, gates, bias, c_prev, B, H);
             }
-            mh$.invokeExact(h, c, gates, c_prev, B, H);
+            mh$.invokeExact(h, c, gates, bias, c_prev, B, H);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -219,6 +220,7 @@ public class rnnk_h extends rnnk_h$shared {
             rnnk_h.C_POINTER,
             rnnk_h.C_POINTER,
             rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
             rnnk_h.C_LONG,
             rnnk_h.C_LONG
         );
@@ -231,7 +233,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
      * }
      */
     public static FunctionDescriptor rnnk_gru_forward_step$descriptor() {
@@ -241,7 +243,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
      * }
      */
     public static MethodHandle rnnk_gru_forward_step$handle() {
@@ -251,7 +253,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
      * }
      */
     public static MemorySegment rnnk_gru_forward_step$address() {
@@ -260,16 +262,16 @@ public class rnnk_h extends rnnk_h$shared {
 
     /**
      * {@snippet lang=c :
-     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
      * }
      */
-    public static void rnnk_gru_forward_step(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment b_hh, MemorySegment h_prev, long B, long H) {
+    public static void rnnk_gru_forward_step(MemorySegment h, MemorySegment xg, MemorySegment hg, MemorySegment b_ih, MemorySegment b_hh, MemorySegment h_prev, long B, long H) {
         var mh$ = rnnk_gru_forward_step.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("rnnk_gru_forward_step", h, xg, hg, b_hh, h_prev, B, H);
+                traceDowncall("rnnk_gru_forward_step", h, xg, hg, b_ih, b_hh, h_prev, B, H);
             }
-            mh$.invokeExact(h, xg, hg, b_hh, h_prev, B, H);
+            mh$.invokeExact(h, xg, hg, b_ih, b_hh, h_prev, B, H);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -348,6 +350,7 @@ public class rnnk_h extends rnnk_h$shared {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             rnnk_h.C_POINTER,
             rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
             rnnk_h.C_LONG,
             rnnk_h.C_LONG
         );
@@ -360,7 +363,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
     public static FunctionDescriptor rnnk_rnn_tanh_forward_step$descriptor() {
@@ -370,7 +373,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
     public static MethodHandle rnnk_rnn_tanh_forward_step$handle() {
@@ -380,7 +383,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
     public static MemorySegment rnnk_rnn_tanh_forward_step$address() {
@@ -389,16 +392,16 @@ public class rnnk_h extends rnnk_h$shared {
 
     /**
      * {@snippet lang=c :
-     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_tanh_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
-    public static void rnnk_rnn_tanh_forward_step(MemorySegment h, MemorySegment pre, long B, long H) {
+    public static void rnnk_rnn_tanh_forward_step(MemorySegment h, MemorySegment pre, MemorySegment bias, long B, long H) {
         var mh$ = rnnk_rnn_tanh_forward_step.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("rnnk_rnn_tanh_forward_step", h, pre, B, H);
+                traceDowncall("rnnk_rnn_tanh_forward_step", h, pre, bias, B, H);
             }
-            mh$.invokeExact(h, pre, B, H);
+            mh$.invokeExact(h, pre, bias, B, H);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -473,6 +476,7 @@ public class rnnk_h extends rnnk_h$shared {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             rnnk_h.C_POINTER,
             rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
             rnnk_h.C_LONG,
             rnnk_h.C_LONG
         );
@@ -485,7 +489,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
     public static FunctionDescriptor rnnk_rnn_relu_forward_step$descriptor() {
@@ -495,7 +499,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
     public static MethodHandle rnnk_rnn_relu_forward_step$handle() {
@@ -505,7 +509,7 @@ public class rnnk_h extends rnnk_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
     public static MemorySegment rnnk_rnn_relu_forward_step$address() {
@@ -514,16 +518,16 @@ public class rnnk_h extends rnnk_h$shared {
 
     /**
      * {@snippet lang=c :
-     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, int64_t B, int64_t H)
+     * void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H)
      * }
      */
-    public static void rnnk_rnn_relu_forward_step(MemorySegment h, MemorySegment pre, long B, long H) {
+    public static void rnnk_rnn_relu_forward_step(MemorySegment h, MemorySegment pre, MemorySegment bias, long B, long H) {
         var mh$ = rnnk_rnn_relu_forward_step.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("rnnk_rnn_relu_forward_step", h, pre, B, H);
+                traceDowncall("rnnk_rnn_relu_forward_step", h, pre, bias, B, H);
             }
-            mh$.invokeExact(h, pre, B, H);
+            mh$.invokeExact(h, pre, bias, B, H);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
