@@ -1,7 +1,8 @@
 /*
- * recurrent_loop.h — the one-layer inference loop that step_breakdown and shared_pool time: its
- * buffers, its command line (lstm|gru T B H [rounds]), its recurrent GEMM and its fused kernel
- * over a range of rows. Included by those programs only; needs rnnk.h and bench_support.h first.
+ * recurrent_loop.h — the one-layer inference loop that step_breakdown, shared_pool and
+ * forward_pass time: its buffers, its command line (lstm|gru T B H [rounds]), its recurrent GEMM
+ * and its fused kernel over a range of rows. Included by those programs only; needs rnnk.h and
+ * bench_support.h first.
  */
 #ifndef RNNK_RECURRENT_LOOP_H
 #define RNNK_RECURRENT_LOOP_H
