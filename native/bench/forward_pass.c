@@ -96,9 +96,13 @@ int main(int argc, char **argv) {
 
     for (int v = 0; v < VARIANTS; v++) run(&L, (enum variant)v);   /* warm-up */
     double *seconds = calloc((size_t)VARIANTS * (size_t)rounds, sizeof(double));
+    if (!seconds) {
+        fprintf(stderr, "forward_pass: out of memory\n");
+        return 1;
+    }
     for (int r = 0; r < rounds; r++) {
         for (int v = 0; v < VARIANTS; v++) {
-            /* the loop alone starts from the projection's values, as in the pass */
+            /* the loop alone starts from the same seeded gate values every round */
             if (v == LOOP) memcpy(L.gates, L.gates_init, (size_t)(rows * GH) * sizeof(float));
             seconds[v * rounds + r] = run(&L, (enum variant)v);
         }

@@ -9,7 +9,8 @@
  * also checks that the AVX-512, AVX2 and baseline vectorisations of the three functions return
  * bit-identical results (the property the target_clones kernels rely on), and that the one-sided
  * exps the sigmoid and tanh use (rnnk_exp_nonpositive, rnnk_exp_nonnegative) return rnnk_expf's
- * result bit for bit on their half-lines (-|x| and |x| of every input). Prints the measured
+ * result bit for bit on their half-lines (-|x| and |x| of every non-NaN input; NaN inputs are
+ * checked for NaN out). Prints the measured
  * maxima and fails if any bound is exceeded. Not a test of the kernels (rnnk_test.c is).
  */
 #include <float.h>

@@ -284,7 +284,8 @@ static void test_special_values(void) {
 
     /* RNN: NaN in -> NaN out (relu never turns NaN into 0); relu(-0) = +0 and relu(0) has gradient 0 */
     float pre[4] = {NAN, -0.0f, 0.0f, INFINITY}, out[4], g[4], d[4] = {1.0f, 1.0f, 1.0f, NAN};
-    rnnk_rnn_relu_forward_step(out, pre, zero_bias, 1, 4);
+    float minus_zero[4] = {-0.0f, -0.0f, -0.0f, -0.0f};   /* -0 + -0 = -0: relu must still give +0 */
+    rnnk_rnn_relu_forward_step(out, pre, minus_zero, 1, 4);
     expect(isnan(out[0]) && out[1] == 0.0f && !signbit(out[1]) && out[2] == 0.0f && out[3] == INFINITY,
            "rnn_relu forward: NaN -> NaN, -0 -> +0, inf -> inf");
     rnnk_rnn_relu_backward_step(g, d, out, 1, 4);
@@ -292,7 +293,7 @@ static void test_special_values(void) {
            "rnn_relu backward: passes dh where h is NaN or > 0, 0 where h <= 0");
     hash_floats(out, 4); hash_floats(g, 4);
     float tpre[4] = {NAN, -0.0f, INFINITY, -INFINITY};
-    float minus_zero[4] = {-0.0f, -0.0f, -0.0f, -0.0f};   /* -0 + -0 = -0 (a +0 bias would make it +0) */
+    /* -0 + -0 = -0 (a +0 bias would make it +0) */
     rnnk_rnn_tanh_forward_step(out, tpre, minus_zero, 1, 4);
     expect(isnan(out[0]) && out[1] == 0.0f && signbit(out[1]) && out[2] == 1.0f && out[3] == -1.0f,
            "rnn_tanh forward: NaN -> NaN, -0 -> -0, +-inf -> +-1");

@@ -21,7 +21,7 @@ public interface Cell {
         };
     }
 
-    /** True when b_hh is added to the input projection with b_ih (LSTM, RNN); false for GRU. */
+    /** True when b_hh is folded with b_ih into the one bias the forward kernel adds (LSTM, RNN); false for GRU. */
     boolean foldsRecurrentBias();
 
     /** Step t from state index {@code prev} to {@code cur}: recurrent GEMM, then the fused kernel. */

@@ -39,7 +39,8 @@ public final class CellBuffers {
     public final MemorySegment bHh;
     /**
      * (G*H): the bias the forward kernel adds to the GEMMs, b_ih + b_hh (LSTM, RNN) or b_ih (GRU);
-     * the layer writes it at the start of every forward scan.
+     * the layer writes it at the start of every forward scan. Backward uses it as scratch (it
+     * then holds dG's column sums until the next forward).
      */
     public final MemorySegment kernelBias;
     /**

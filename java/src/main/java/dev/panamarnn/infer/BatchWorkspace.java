@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
  * The buffers and the step of a {@link StreamBatcher}: B streams' next steps computed together.
  * Each stream's state is gathered into one row of a (B, I + L*H) matrix V laid out like a stream's
  * state vector [x | h_0 | ... | h_{L-1}] (see {@link ModelLayer}), so per layer the products of all
- * rows are one GEMM, gates (B, G*H) += V[:, window] (B, In+H) * [W_ih | W_hh]^T, followed by the
- * fused kernel over B rows; then every row is scattered back to its stream. One row is a GEMV
+ * rows are one GEMM, gates (B, G*H) = V[:, window] (B, In+H) * [W_ih | W_hh]^T (beta 0), followed by
+ * the fused kernel over B rows, which adds the bias; then every row is scattered back to its stream. One row is a GEMV
  * (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
  * the model, on the kernels' small-product path. Used by one worker thread; allocates nothing per batch.
  */
@@ -28,7 +28,7 @@ final class BatchWorkspace implements AutoCloseable {
 
     private final MemorySegment vectors;          // (Bmax, I + L*H) V: row b = [x | h_0 | ... | h_{L-1}] of row b's stream
     private final MemorySegment[] windows;        // [l] V from the column of layer l's window on, row stride I + L*H
-    private final MemorySegment gates;            // (Bmax, G*H) pre-activations, then activations
+    private final MemorySegment gates;            // (Bmax, G*H) the products without bias, then activations
     private final MemorySegment hiddenGates;      // (Bmax, 3H) GRU: h_{t-1} W_hh^T, then + b_hh
     private final MemorySegment hiddenPrevious;   // (Bmax, H) GRU: h_{t-1} of the layer, contiguous for the kernel
     private final MemorySegment hiddenNext;       // (Bmax, H) h_t of the layer, before it goes into V

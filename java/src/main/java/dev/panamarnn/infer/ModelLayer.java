@@ -12,11 +12,11 @@ import java.lang.foreign.MemorySegment;
  * own state h_{l,t-1}, and then writes h_{l,t} over h_l — where layer l+1 finds it as input. So the
  * input and the recurrent products are one matrix-vector product with W = [W_ih | W_hh]:
  * <pre>
- *   pre (G*H) = W (G*H, In+H) * [x_t | h_{t-1}] + b        (LSTM, RNN: b = b_ih + b_hh)
+ *   pre (G*H) = W (G*H, In+H) * [x_t | h_{t-1}] + b        (LSTM, RNN: b = b_ih + b_hh, added by the kernel)
  * </pre>
  * GRU keeps the recurrent product apart (the reset gate multiplies W_hn h + b_hn), so its two
  * products read two contiguous matrices, W_ih (G*H, In) followed by W_hh (G*H, H):
- * xg = W_ih x + b_ih, hg = W_hh h. (Column blocks of one joined W with row stride In+H cost a
+ * xg = W_ih x, hg = W_hh h (the kernel adds b_ih and b_hh). (Column blocks of one joined W with row stride In+H cost a
  * GEMV 10-50 % more than a contiguous matrix; docs/streaming.md "Against the C floor".)
  */
 final class ModelLayer {

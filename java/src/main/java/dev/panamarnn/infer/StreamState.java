@@ -50,7 +50,7 @@ public final class StreamState implements AutoCloseable {
     private final MemorySegment[] inputs;     // [l] (In_l) input of layer l, views of v
     private final MemorySegment[] hiddens;    // [l] (H) h_l, views of v
     private final MemorySegment[] cells;      // [l] (H) c_l, LSTM
-    private final MemorySegment gates;        // (G*H) pre-activations, then activations
+    private final MemorySegment gates;        // (G*H) the products without bias, then activations
     private final MemorySegment hiddenGates;  // (3H) GRU: h_{t-1} W_hh^T, then + b_hh
     private final MemorySegment cellPrevious; // (H) LSTM: c_{t-1} (the kernel may not update c in place)
     private final MemorySegment hiddenNext;   // (H) GRU: h_t before it replaces h_{t-1}
