@@ -62,11 +62,7 @@ static double run(struct loop *L, enum variant v) {
     switch (v) {
     case BOUND_INPUT: input_gemm(L, 1.0f); break;
     case BOUND_RECURRENT:
-        for (int64_t t = 0; t < L->T; t++) {
-            cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)L->B, (int)(L->G * L->H),
-                        (int)L->H, 1.0f, L->h + t * L->B * L->H, (int)L->H, L->w_hh, (int)L->H, 1.0f,
-                        recurrent_out(L, 0), (int)(L->G * L->H));
-        }
+        for (int64_t t = 0; t < L->T; t++) recurrent_gemm_beta(L, t, 0, 1.0f);
         break;
     case INPUT_BETA0: input_gemm(L, 0.0f); break;
     case LOOP:

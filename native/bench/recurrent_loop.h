@@ -75,12 +75,16 @@ static inline float *recurrent_out(const struct loop *L, int64_t s) {
     return (L->lstm ? L->gates : L->hidden_gemm) + s * L->B * L->G * L->H;
 }
 
-/* LSTM: gates_s += h_{t-1} W_hh^T; GRU: hidden_s = h_{t-1} W_hh^T */
-static inline void recurrent_gemm(const struct loop *L, int64_t t, int64_t s) {
+/* slice s of the recurrent GEMM's output = h_{t-1} W_hh^T + beta * itself */
+static inline void recurrent_gemm_beta(const struct loop *L, int64_t t, int64_t s, float beta) {
     const int64_t B = L->B, H = L->H, GH = L->G * L->H;
     cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, (int)B, (int)GH, (int)H, 1.0f,
-                L->h + t * B * H, (int)H, L->w_hh, (int)H, L->lstm ? 1.0f : 0.0f,
-                recurrent_out(L, s), (int)GH);
+                L->h + t * B * H, (int)H, L->w_hh, (int)H, beta, recurrent_out(L, s), (int)GH);
+}
+
+/* LSTM: gates_s += h_{t-1} W_hh^T; GRU: hidden_s = h_{t-1} W_hh^T */
+static inline void recurrent_gemm(const struct loop *L, int64_t t, int64_t s) {
+    recurrent_gemm_beta(L, t, s, L->lstm ? 1.0f : 0.0f);
 }
 
 /* librnnk's fused kernel of step t on rows [b0, b0 + rows) */

@@ -29,10 +29,11 @@ RNNK_CLONES
 static void rnnk_rnn_tanh_forward_rows(const void *args, int64_t b0, int64_t b1) {
     const struct rnn_tanh_forward_args *a = args;
     const int64_t H = a->H;
-    for (int64_t b = b0; b < b1; b++) {
-        if (a->h == a->pre) rnn_tanh_row_in_place(a->h + b * H, a->bias, H);
-        else rnn_tanh_row(a->h + b * H, a->pre + b * H, a->bias, H);
+    if (a->h == a->pre) {
+        for (int64_t b = b0; b < b1; b++) rnn_tanh_row_in_place(a->h + b * H, a->bias, H);
+        return;
     }
+    for (int64_t b = b0; b < b1; b++) rnn_tanh_row(a->h + b * H, a->pre + b * H, a->bias, H);
 }
 
 /* the only RNN kernel with transcendentals, so the only one large enough to split over the pool */
@@ -68,10 +69,11 @@ RNNK_ROW void rnn_relu_row_in_place(float *restrict h, const float *restrict bia
 
 RNNK_CLONES
 void rnnk_rnn_relu_forward_step(float *h, const float *pre, const float *bias, int64_t B, int64_t H) {
-    for (int64_t b = 0; b < B; b++) {
-        if (h == pre) rnn_relu_row_in_place(h + b * H, bias, H);
-        else rnn_relu_row(h + b * H, pre + b * H, bias, H);
+    if (h == pre) {
+        for (int64_t b = 0; b < B; b++) rnn_relu_row_in_place(h + b * H, bias, H);
+        return;
     }
+    for (int64_t b = 0; b < B; b++) rnn_relu_row(h + b * H, pre + b * H, bias, H);
 }
 
 RNNK_CLONES

@@ -9,9 +9,9 @@ import java.lang.foreign.MemorySegment;
  * The buffers and the step of a {@link StreamBatcher}: B streams' next steps computed together.
  * Each stream's state is gathered into one row of a (B, I + L*H) matrix V laid out like a stream's
  * state vector [x | h_0 | ... | h_{L-1}] (see {@link ModelLayer}), so per layer the products of all
- * rows are one GEMM, gates (B, G*H) = V[:, window] (B, In+H) * [W_ih | W_hh]^T (beta 0), followed by
- * the fused kernel over B rows, which adds the bias; then every row is scattered back to its stream. One row is a GEMV
- * (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
+ * rows are one GEMM, gates (B, G*H) = V[:, window] (B, In+H) * [W_ih | W_hh]^T (beta 0),
+ * followed by the fused kernel over B rows, which adds the bias; then every row is scattered back
+ * to its stream. One row is a GEMV (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
  * the model, on the kernels' small-product path. Used by one worker thread; allocates nothing per batch.
  */
 final class BatchWorkspace implements AutoCloseable {

@@ -40,7 +40,6 @@ public final class Layer {
     private final MemorySegment dRecurrentAll;     // (T*B, G*H): dGates, or GRU's dHiddenGates
     private final MemorySegment hPrevAll;          // (T*B, H): h_{t-1} of every step, in step order
     private final MemorySegment hCurAll;           // (T*B, H): h_t of every step, in step order
-    private final MemorySegment foldedBias;        // (G*H): b_ih (+ b_hh when the cell folds it), the kernels' bias; backward: sum of dG
     private final int sharedColumns;               // leading columns where dRecurrent = dGates (db_hh's sums = db_ih's)
     private final MemorySegment dBHhUnshared;      // (G*H - shared) db_hh past those columns
     private final MemorySegment dRecurrentUnsharedAll; // dRecurrentAll from column `shared` of row 0 on (lda G*H)
@@ -50,7 +49,7 @@ public final class Layer {
     Layer(Cell cell, boolean reverse, CellBuffers s, int steps, int inputSize,
           MemorySegment wIh, MemorySegment bIh, MemorySegment dWIh, MemorySegment dWHh, MemorySegment dBIh,
           MemorySegment dBHh, MemorySegment gatesAll, MemorySegment dGatesAll, MemorySegment dRecurrentAll,
-          MemorySegment hStatesAll, MemorySegment foldedBias, MemorySegment rowScratch, MemorySegment zeros) {
+          MemorySegment hStatesAll, MemorySegment rowScratch, MemorySegment zeros) {
         this.cell = cell;
         this.reverse = reverse;
         this.s = s;
@@ -70,7 +69,6 @@ public final class Layer {
         // forward: h_{t-1} lives at state index t (0..T-1); reverse: at t+1 (1..T)
         this.hPrevAll = hStatesAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
         this.hCurAll = hStatesAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
-        this.foldedBias = foldedBias;
         this.sharedColumns = cell.sharedGradientColumns(s.hidden, s.gateWidth);
         this.dBHhUnshared = dBHh.asSlice((long) sharedColumns * Float.BYTES);
         this.dRecurrentUnsharedAll = dRecurrentAll.asSlice((long) sharedColumns * Float.BYTES);
@@ -117,9 +115,10 @@ public final class Layer {
     void forward(Kernels k, MemorySegment x, int[] lengths, boolean keepForBackward) {
         s.keepForBackward(keepForBackward);
         int gw = s.gateWidth;
-        MemorySegment.copy(bIh, 0, foldedBias, 0, (long) gw * Float.BYTES);
+        // the kernels' bias (G*H): b_ih, + b_hh when the cell folds it
+        MemorySegment.copy(bIh, 0, s.kernelBias, 0, (long) gw * Float.BYTES);
         if (cell.foldsRecurrentBias()) {
-            k.saxpy(gw, 1f, s.bHh, foldedBias);                  // b = b_ih + b_hh
+            k.saxpy(gw, 1f, s.bHh, s.kernelBias);                // b = b_ih + b_hh
         }
         // gates (T*B, G*H) = X (T*B, In) * W_ih^T (In, G*H); the step kernels add b (ABI 6), so
         // no pass fills bias rows first (OpenBLAS clears C for beta 0 on its own threads)
@@ -279,9 +278,10 @@ public final class Layer {
         k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, dWIh, inputSize);
         // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H)
         k.sgemm(true, false, gw, h, n, 1f, dR, gw, hp, h, 1f, dWHh, h);
-        // db_ih += dG^T 1, db_hh += dR^T 1: the sums over dG's columns once (into the bias scratch,
-        // free after forward), added to both where dR's columns are dG's; dR's other columns summed alone
-        MemorySegment gateSums = foldedBias;                                   // (G*H)
+        // db_ih += dG^T 1, db_hh += dR^T 1: the sums over dG's columns once (into the kernels' bias,
+        // free until the next forward), added to both where dR's columns are dG's; dR's other
+        // columns summed alone
+        MemorySegment gateSums = s.kernelBias;                                 // (G*H)
         k.sgemv(true, n, gw, 1f, dG, gw, ones, 0f, gateSums);
         k.saxpy(gw, 1f, gateSums, dBIh);
         k.saxpy(sharedColumns, 1f, gateSums, dBHh);

@@ -111,7 +111,6 @@ public final class Stack {
                 MemorySegment hiddenGates = gru ? seg(work, p + "hidden_gates") : null;
                 MemorySegment dHiddenGates = gru ? seg(work, p + "d_hidden_gates") : null;
                 MemorySegment cs = config.cell().hasCellState() ? seg(work, p + "c") : null;
-                MemorySegment kernelBias = seg(work, p + "bias");
                 CellBuffers buffers = new CellBuffers(batch, h, gw,
                         stepSlices(gates, steps, (long) batch * gw), gru ? stepSlices(hiddenGates, steps, (long) batch * gw) : null,
                         stepSlices(hs, steps + 1, (long) batch * h), cs == null ? null : stepSlices(cs, steps + 1, (long) batch * h),
@@ -119,13 +118,12 @@ public final class Stack {
                         seg(work, p + "dh_total"), seg(work, p + "dh_carry"),
                         cs == null ? null : seg(work, p + "dc_carry"),
                         seg(params, prefix + Names.weightHh(l, d)), seg(params, prefix + Names.biasHh(l, d)),
-                        kernelBias, transposed ? seg(work, p + "w_hh_t") : null);
+                        seg(work, p + "bias"), transposed ? seg(work, p + "w_hh_t") : null);
                 layers[l][d] = new Layer(cell, d == 1, buffers, steps, config.layerInputSize(l),
                         seg(params, prefix + Names.weightIh(l, d)), seg(params, prefix + Names.biasIh(l, d)),
                         seg(grads, prefix + Names.weightIh(l, d)), seg(grads, prefix + Names.weightHh(l, d)),
                         seg(grads, prefix + Names.biasIh(l, d)), seg(grads, prefix + Names.biasHh(l, d)),
-                        gates, dGates, gru ? dHiddenGates : dGates, hs, kernelBias,
-                        seg(work, p + "row_scratch"), zeros);
+                        gates, dGates, gru ? dHiddenGates : dGates, hs, seg(work, p + "row_scratch"), zeros);
             }
         }
         this.dropoutState = config.seed() ^ 0x5DEECE66DL;
