@@ -1,0 +1,30 @@
+package dev.panamarnn.model;
+
+/**
+ * A model's quality on a data set, per task: the mean loss (cross-entropy in nats, or MSE) over
+ * every scored row (each sequence, or each real step per step), and the task's own measures.
+ * Measures that do not apply to the task are NaN.
+ *
+ * @param rows          scored rows (sequences, or real steps per step)
+ * @param loss          mean loss
+ * @param accuracy      fraction of rows whose arg-max class is the label (classification, language model)
+ * @param bitsPerToken  loss / ln 2 (language model)
+ * @param mae           mean absolute error over every target value (regression)
+ * @param rmse          root mean squared error over every target value (regression)
+ */
+public record Metrics(Task task, long rows, double loss, double accuracy, double bitsPerToken, double mae, double rmse) {
+
+    /** The number early stopping and the listener compare: lower is better. */
+    public double objective() {
+        return loss;
+    }
+
+    @Override
+    public String toString() {
+        return switch (task) {
+            case CLASSIFICATION -> String.format("loss %.4f  accuracy %.4f  (%d rows)", loss, accuracy, rows);
+            case LANGUAGE_MODEL -> String.format("loss %.4f  bits/token %.4f  accuracy %.4f  (%d tokens)", loss, bitsPerToken, accuracy, rows);
+            case REGRESSION -> String.format("mse %.6g  mae %.6g  rmse %.6g  (%d rows)", loss, mae, rmse, rows);
+        };
+    }
+}

@@ -1,0 +1,271 @@
+package dev.panamarnn.model;
+
+import dev.panamarnn.RnnConfig;
+import dev.panamarnn.Workspace;
+import dev.panamarnn.data.SequenceBatch;
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.train.MeanSquaredError;
+import dev.panamarnn.train.SoftmaxCrossEntropy;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One forward and backward pass of a {@link SequenceModel} for batches of exactly T steps and B
+ * rows: the recurrent workspace and every buffer around it, allocated once (DESIGN.md "Memory").
+ * The pass reads as the model's floors:
+ * <pre>
+ *   forward   input stage (embedding gather | normalise) -> Workspace.forward -> head input
+ *             (every step's output, or each row's final state) -> head -> y
+ *   loss      softmax cross-entropy | mean squared error, padded steps masked
+ *   backward  head -> dL/d(output) or dL/dh_n -> Workspace.backward (BPTT) -> embedding scatter-add
+ * </pre>
+ * Parameter gradients are added into the model's gradient slab (the caller zeroes it). One thread.
+ */
+final class ModelPass implements AutoCloseable {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+
+    private final SequenceModel model;
+    private final ModelSpec spec;
+    private final Kernels kernels;
+    private final int steps;
+    private final int batch;
+    private final int rows;              // rows through the head: T*B per step, B per sequence
+    private final int headIn;            // D*H
+    private final int outputs;
+    private final boolean perStep;
+    private final Workspace workspace;
+    private final Arena arena = Arena.ofShared();
+    private final Tensor x;              // (T, B, I) the stack's input: embedded tokens or normalised features
+    private final MemorySegment ids;     // (T, B) int32 token ids (token models)
+    private final MemorySegment gathered;// (B, 2H) both directions' final states (bidirectional, per sequence)
+    private final MemorySegment hidden;  // (rows, K) the head's hidden activations
+    private final MemorySegment dHidden; // (rows, K)
+    private final MemorySegment y;       // (rows, outputs) logits or predictions
+    private final MemorySegment dy;      // (rows, outputs)
+    private final MemorySegment labels;  // (rows) int32 class ids
+    private final MemorySegment targets; // (rows, outputs) regression targets
+    private final MemorySegment mask;    // (rows) 1 at real steps, 0 at padded ones (per step)
+    private final Tensor dOutput;        // (T, B, D*H) dL/d(stack output): the head's dx per step, zeros per sequence
+    private final MemorySegment dHeadIn; // (B, D*H) the head's dx per sequence
+    private final Tensor dFinal;         // (L*D, B, H) dL/dh_n per sequence: the top layer's slices set
+    private final int[] lengths;         // (B)
+    private boolean full;                // every row has T steps: no lengths passed down
+    private MemorySegment headInput;     // (rows, D*H) what the head read in the last forward
+    private boolean hasClasses;
+    private boolean loaded;
+
+    ModelPass(SequenceModel model, int steps, int batch) {
+        this.model = model;
+        this.spec = model.spec();
+        this.kernels = model.kernels();
+        this.steps = steps;
+        this.batch = batch;
+        this.perStep = spec.outputMode() == OutputMode.PER_STEP;
+        this.rows = Math.toIntExact(perStep ? (long) steps * batch : batch);
+        this.headIn = spec.headInput();
+        this.outputs = spec.outputs();
+        RnnConfig rc = model.rnn().config();
+        int k = Math.max(spec.headHidden(), 1);
+        this.workspace = model.rnn().workspace(steps, batch);
+        try {
+            this.x = Tensor.allocate(arena, steps, batch, rc.inputSize());
+            this.ids = arena.allocate((long) steps * batch * Integer.BYTES, 64);
+            this.gathered = arena.allocate((long) batch * headIn * Float.BYTES, 64);
+            this.hidden = arena.allocate((long) rows * k * Float.BYTES, 64);
+            this.dHidden = arena.allocate((long) rows * k * Float.BYTES, 64);
+            this.y = arena.allocate((long) rows * outputs * Float.BYTES, 64);
+            this.dy = arena.allocate((long) rows * outputs * Float.BYTES, 64);
+            this.labels = arena.allocate((long) rows * Integer.BYTES, 64);
+            this.targets = arena.allocate((long) rows * outputs * Float.BYTES, 64);
+            this.mask = arena.allocate((long) rows * Float.BYTES, 64);
+            this.dOutput = Tensor.allocate(arena, steps, batch, headIn);
+            this.dHeadIn = arena.allocate((long) batch * headIn * Float.BYTES, 64);
+            this.dFinal = Tensor.allocate(arena, rc.numLayers() * rc.directions(), batch, rc.hiddenSize());
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+        this.lengths = new int[batch];
+    }
+
+    int steps() {
+        return steps;
+    }
+
+    int batch() {
+        return batch;
+    }
+
+    int rows() {
+        return rows;
+    }
+
+    /** (rows, outputs) the head's output of the last forward: logits or predictions. */
+    MemorySegment output() {
+        return y;
+    }
+
+    /** Copies a batch in: the stack's input (embedded or normalised, zero at padded steps), lengths, targets. */
+    void load(SequenceBatch b) {
+        if (b.steps() != steps || b.batch() != batch) {
+            throw new IllegalArgumentException("batch is (T=" + b.steps() + ", B=" + b.batch() + "), this pass is for (T=" + steps
+                    + ", B=" + batch + ")");
+        }
+        System.arraycopy(b.lengths(), 0, lengths, 0, batch);
+        full = b.full();
+        if (spec.tokens()) {
+            MemorySegment.copy(b.tokens(), 0, ids, I, 0, steps * batch);
+            model.embedding().forward(x.segment(), ids, steps * batch);             // x[t, b] = E[ids[t, b]]
+        } else {
+            loadFeatures(b.features());
+        }
+        hasClasses = b.labels() != null;
+        if (hasClasses) {
+            MemorySegment.copy(b.labels(), 0, labels, I, 0, rows);
+        } else if (b.targets() != null) {
+            MemorySegment.copy(b.targets(), 0, targets, F, 0, rows * outputs);
+        }
+        if (perStep) {
+            for (int t = 0; t < steps; t++) {
+                for (int r = 0; r < batch; r++) {
+                    mask.setAtIndex(F, (long) t * batch + r, t < lengths[r] ? 1f : 0f);
+                }
+            }
+        }
+        loaded = true;
+    }
+
+    /** x' = (x - mean) / std per feature (PyTorch's float32 arithmetic), 0 at padded steps. */
+    private void loadFeatures(float[] features) {
+        int f = spec.features();
+        MemorySegment xs = x.segment();
+        if (!spec.normalised()) {
+            MemorySegment.copy(features, 0, xs, F, 0, features.length);
+            return;
+        }
+        float[] mean = model.mean(), std = model.std();
+        for (int t = 0; t < steps; t++) {
+            for (int r = 0; r < batch; r++) {
+                long at = ((long) t * batch + r) * f;
+                boolean real = t < lengths[r];
+                for (int j = 0; j < f; j++) {
+                    xs.setAtIndex(F, at + j, real ? (features[(int) at + j] - mean[j]) / std[j] : 0f);
+                }
+            }
+        }
+    }
+
+    /** The network and the head over the loaded batch; returns y (rows, outputs). */
+    MemorySegment forward(boolean training) {
+        if (!loaded) {
+            throw new IllegalStateException("forward needs a loaded batch");
+        }
+        int[] given = full ? null : lengths;
+        Tensor out = training ? workspace.forward(x, given, null, null, true) : workspace.infer(x, given, null, null);
+        headInput = perStep ? out.segment() : finalStates();
+        model.head().forward(y, hidden, headInput, rows);
+        return y;
+    }
+
+    /** (B, D*H) each row's final state of the top layer; both directions' side by side when bidirectional. */
+    private MemorySegment finalStates() {
+        RnnConfig rc = model.rnn().config();
+        Tensor hn = workspace.finalHidden();                                       // (L*D, B, H)
+        int top = (rc.numLayers() - 1) * rc.directions();
+        if (rc.directions() == 1) {
+            return hn.slice(top).segment();
+        }
+        long hBytes = (long) rc.hiddenSize() * Float.BYTES;
+        MemorySegment forward = hn.slice(top).segment(), reverse = hn.slice(top + 1).segment();
+        for (long r = 0; r < batch; r++) {                                         // [h_n[-2] | h_n[-1]]
+            MemorySegment.copy(forward, r * hBytes, gathered, 2 * r * hBytes, hBytes);
+            MemorySegment.copy(reverse, r * hBytes, gathered, (2 * r + 1) * hBytes, hBytes);
+        }
+        return gathered;
+    }
+
+    /** The mean loss of the last forward (no gradient). */
+    double loss() {
+        return loss(false);
+    }
+
+    /** The mean loss of the last forward and its gradient, back through head, stack and embedding. */
+    double lossAndBackward() {
+        double loss = loss(true);
+        backward();
+        return loss;
+    }
+
+    private double loss(boolean gradient) {
+        MemorySegment m = perStep && !full ? mask : MemorySegment.NULL;
+        if (hasClasses) {
+            return gradient ? SoftmaxCrossEntropy.forwardBackward(kernels, dy, y, labels, m, rows, outputs)
+                    : SoftmaxCrossEntropy.forward(kernels, y, labels, m, rows, outputs);
+        }
+        return gradient ? MeanSquaredError.forwardBackward(dy, y, targets, m, rows, outputs)
+                : MeanSquaredError.forward(y, targets, m, rows, outputs);
+    }
+
+    private void backward() {
+        if (perStep) {
+            model.head().backward(dOutput.segment(), dy, dHidden, hidden, headInput, rows);   // dL/d(output_t) per step
+            workspace.backward(dOutput, null, null);
+        } else {
+            model.head().backward(dHeadIn, dy, dHidden, hidden, headInput, rows);              // dL/d(final states)
+            scatterFinalGradient();
+            workspace.backward(dOutput, dFinal, null);                                      // dOutput stays zero
+        }
+        if (spec.tokens()) {
+            model.embedding().backward(workspace.inputGradient().segment(), ids, steps * batch);   // dE[ids] += dx
+        }
+    }
+
+    /** dFinal's top-layer slices = the head's dx (split between the directions); the rest stays zero. */
+    private void scatterFinalGradient() {
+        RnnConfig rc = model.rnn().config();
+        int top = (rc.numLayers() - 1) * rc.directions();
+        if (rc.directions() == 1) {
+            MemorySegment.copy(dHeadIn, 0, dFinal.slice(top).segment(), 0, (long) batch * headIn * Float.BYTES);
+            return;
+        }
+        long hBytes = (long) rc.hiddenSize() * Float.BYTES;
+        MemorySegment forward = dFinal.slice(top).segment(), reverse = dFinal.slice(top + 1).segment();
+        for (long r = 0; r < batch; r++) {
+            MemorySegment.copy(dHeadIn, 2 * r * hBytes, forward, r * hBytes, hBytes);
+            MemorySegment.copy(dHeadIn, (2 * r + 1) * hBytes, reverse, r * hBytes, hBytes);
+        }
+    }
+
+    /** The lengths of the loaded batch (read-only use). */
+    int[] lengths() {
+        return lengths;
+    }
+
+    /** (rows) the loaded labels, as given. */
+    int label(int row) {
+        return labels.getAtIndex(I, row);
+    }
+
+    float target(long index) {
+        return targets.getAtIndex(F, index);
+    }
+
+    @Override
+    public void close() {
+        if (workspace != null) {
+            workspace.close();
+        }
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ModelPass(T=" + steps + ", B=" + batch + ", rows=" + rows + ") " + Arrays.toString(new int[] {headIn, outputs});
+    }
+}

@@ -1,0 +1,386 @@
+package dev.panamarnn.model;
+
+import dev.panamarnn.CellType;
+import dev.panamarnn.Rnn;
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.layers.Embedding;
+import dev.panamarnn.tensor.Slab;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole recurrent model: an input stage (token ids through an embedding, or float features with
+ * an optional per-feature normalisation stored in the model), a recurrent stack ({@link Rnn}: any
+ * cell, layers, bidirectional, dropout between layers) and a {@link Head}, read at every step or
+ * once per sequence ({@link ModelSpec} has the PyTorch module it mirrors). All parameters live in
+ * one slab and all gradients in one slab of the same layout, under the module's state_dict names
+ * ({@code embedding.weight}, {@code rnn.weight_ih_l0}, ..., {@code head.weight}), so one optimizer
+ * loop covers the model and a PyTorch state_dict loads into it.
+ * <pre>{@code
+ * try (SequenceModel model = SequenceModel.builder().features(3).classify(4).cell(CellType.GRU).hidden(64).build();
+ *      Trainer trainer = Trainer.builder(model).adam(1e-3).build()) {
+ *     trainer.fit(train, Budget.epochs(10));
+ *     model.save(Path.of("model.safetensors"));
+ * }
+ * }</pre>
+ * Training and {@link #predict} run on one thread at a time; for concurrent serving build an
+ * {@code InferenceModel} from it. Closing frees the parameters and every buffer.
+ */
+public final class SequenceModel implements AutoCloseable {
+    public static final String EMBEDDING = "embedding.";
+    public static final String RNN = "rnn.";
+    public static final String HEAD = "head.";
+    private static final int CACHED_PASSES = 8;
+
+    private final ModelSpec spec;
+    private final Kernels kernels;
+    private final Slab parameters;
+    private final Slab gradients;
+    private final Embedding embedding;   // null for feature input
+    private final Rnn rnn;
+    private final Head head;
+    private final float[] mean;          // (F) or null
+    private final float[] std;           // (F) or null
+    private final Map<Long, ModelPass> passes = new LinkedHashMap<>(16, 0.75f, true);   // by (T, B), least recently used first
+
+    /** A model with PyTorch's initialisation from {@code spec.seed()} on {@code kernels}. */
+    public SequenceModel(ModelSpec spec, Kernels kernels) {
+        if (spec == null || kernels == null) {
+            throw new IllegalArgumentException("a sequence model needs a spec and kernels, got " + spec + ", " + kernels);
+        }
+        this.spec = spec;
+        this.kernels = kernels;
+        this.mean = spec.mean();
+        this.std = spec.std();
+        Slab.Layout layout = layout(spec);
+        this.parameters = Slab.allocate("sequence-model parameters", layout);
+        this.gradients = Slab.allocate("sequence-model gradients", layout);
+        try {
+            this.embedding = spec.tokens() ? new Embedding(parameters, gradients, EMBEDDING, spec.vocabulary(), spec.embeddingDim(), spec.seed())
+                    : null;
+            this.rnn = Rnn.inSlabs(spec.rnn(), kernels, parameters, gradients, RNN);
+            this.head = new Head(kernels, parameters, gradients, HEAD, spec.headInput(), spec.headHidden(), spec.outputs(), spec.seed() + 1);
+        } catch (RuntimeException | Error e) {
+            parameters.close();
+            gradients.close();
+            throw e;
+        }
+    }
+
+    /** The parameter sizes table: embedding.weight (V, E) if tokens; rnn.* (PyTorch names); head.*. */
+    public static Slab.Layout layout(ModelSpec spec) {
+        Slab.Layout.Builder layout = Slab.Layout.builder();
+        if (spec.tokens()) {
+            Embedding.addParameters(layout, EMBEDDING, spec.vocabulary(), spec.embeddingDim());
+        }
+        Rnn.addParameters(layout, spec.rnn(), RNN);
+        Head.addParameters(layout, HEAD, spec.headInput(), spec.headHidden(), spec.outputs());
+        return layout.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder that takes from {@code data} what it determines: features (with the data's
+     * per-feature mean and std as the model's normalisation) or tokens (vocabulary; embedding width
+     * 32 unless set), the task (classification with the data's classes and class names, or
+     * regression with its values per target) and the output mode (per step or per sequence).
+     */
+    public static Builder forData(SequenceDataset data) {
+        if (data == null) {
+            throw new IllegalArgumentException("the data set is null");
+        }
+        Builder b = new Builder();
+        if (data.tokens()) {
+            b.tokens(data.vocabulary(), 32);
+        } else {
+            b.features(data.features()).normalise(data.featureMean(), data.featureStd());
+        }
+        switch (data.targets()) {
+            case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(data.classes()).classNames(data.classNames());
+            case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(data.targetSize());
+        }
+        boolean perStep = data.targets() == SequenceDataset.Targets.CLASS_PER_STEP || data.targets() == SequenceDataset.Targets.VALUES_PER_STEP;
+        return b.output(perStep ? OutputMode.PER_STEP : OutputMode.SEQUENCE);
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** Every parameter by state_dict name, in one slab. */
+    public Slab parameters() {
+        checkOpen();
+        return parameters;
+    }
+
+    /** The gradients, same layout; backward adds into them. */
+    public Slab gradients() {
+        checkOpen();
+        return gradients;
+    }
+
+    /** The recurrent stack (its parameters are the "rnn." slices of the model's slabs). */
+    public Rnn rnn() {
+        return rnn;
+    }
+
+    /** The token embedding, or null for a model of float features. */
+    public Embedding embedding() {
+        return embedding;
+    }
+
+    public Head head() {
+        return head;
+    }
+
+    /** (F) the normalisation mean used by the input stage (internal array: not to be modified). */
+    float[] mean() {
+        return mean;
+    }
+
+    float[] std() {
+        return std;
+    }
+
+    /** Writes the model file (safetensors, atomically): parameters, normalisation, architecture ({@link SequenceModelFile}). */
+    public void save(java.nio.file.Path file) throws dev.panamarnn.io.ModelFileException {
+        SequenceModelFile.save(file, this, Map.of());
+    }
+
+    /** Reads a model file written by {@link #save} or exported from PyTorch, on the JVM's selected kernels. */
+    public static SequenceModel load(java.nio.file.Path file) throws dev.panamarnn.io.ModelFileException {
+        return SequenceModelFile.load(file);
+    }
+
+    /**
+     * The model's output for every sequence of {@code data}, in its order, batched: per sequence
+     * (outputs) floats, or per step (T_i * outputs) floats, step-major — logits for a classifier or
+     * language model, values for regression. The data set's targets are not read.
+     */
+    public float[][] predict(SequenceDataset data) {
+        checkOpen();
+        return Scoring.predict(this, data);
+    }
+
+    /** The arg-max class of each sequence (per-sequence classification): index into {@link ModelSpec#classNames()} when set. */
+    public int[] predictClasses(SequenceDataset data) {
+        if (!spec.task().hasClasses() || spec.outputMode() != OutputMode.SEQUENCE) {
+            throw new IllegalStateException("predictClasses is for per-sequence classification; this model is " + spec.task().id() + ", "
+                    + spec.outputMode().id());
+        }
+        float[][] logits = predict(data);
+        int[] classes = new int[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            for (int c = 1; c < logits[i].length; c++) {
+                if (logits[i][c] > logits[i][classes[i]]) {
+                    classes[i] = c;
+                }
+            }
+        }
+        return classes;
+    }
+
+    /** Loss and the task's measures (accuracy, bits per token, MAE/RMSE) over {@code data}. */
+    public Metrics evaluate(SequenceDataset data) {
+        checkOpen();
+        return Scoring.evaluate(this, data);
+    }
+
+    /** Sets every gradient to zero (one fill of the gradient slab). */
+    public void zeroGradients() {
+        gradients().zero();
+    }
+
+    /** The pass for batches of (T, B), made on first use and kept (the least recently used of more than a few is freed). */
+    ModelPass pass(int steps, int batch) {
+        checkOpen();
+        long key = ((long) steps << 32) | batch;
+        ModelPass pass = passes.get(key);
+        if (pass == null) {
+            pass = new ModelPass(this, steps, batch);
+            passes.put(key, pass);
+            if (passes.size() > CACHED_PASSES) {
+                var eldest = passes.entrySet().iterator().next();
+                eldest.getValue().close();
+                passes.remove(eldest.getKey());
+            }
+        }
+        return pass;
+    }
+
+    public boolean isOpen() {
+        return parameters.isOpen();
+    }
+
+    void checkOpen() {
+        if (!parameters.isOpen()) {
+            throw new IllegalStateException("this SequenceModel is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ModelPass pass : passes.values()) {
+            pass.close();
+        }
+        passes.clear();
+        rnn.close();
+        parameters.close();
+        gradients.close();
+    }
+
+    @Override
+    public String toString() {
+        return "SequenceModel(" + spec + ")";
+    }
+
+    /**
+     * Fluent construction. Defaults: LSTM, H = 64, one layer, unidirectional, no dropout, a single
+     * Linear head, seed 0; the output mode follows the task (per step for a language model, once
+     * per sequence otherwise) unless set.
+     */
+    public static final class Builder {
+        private int features;
+        private float[] mean;
+        private float[] std;
+        private int vocabulary;
+        private int embeddingDim;
+        private CellType cell = CellType.LSTM;
+        private int hidden = 64;
+        private int layers = 1;
+        private boolean bidirectional;
+        private double dropout;
+        private int headHidden;
+        private Task task;
+        private int outputs;
+        private OutputMode outputMode;
+        private long seed;
+        private List<String> classNames = List.of();
+        private Kernels kernels;
+
+        private Builder() {}
+
+        /** F float features per step. */
+        public Builder features(int count) {
+            this.features = count;
+            return this;
+        }
+
+        /** Per-feature normalisation x' = (x - mean) / std, stored in the model. */
+        public Builder normalise(float[] featureMean, float[] featureStd) {
+            this.mean = featureMean;
+            this.std = featureStd;
+            return this;
+        }
+
+        /** Token ids in [0, V) through an embedding of width E. */
+        public Builder tokens(int vocabularySize, int embeddingWidth) {
+            this.vocabulary = vocabularySize;
+            this.embeddingDim = embeddingWidth;
+            return this;
+        }
+
+        /** The embedding's width E (token models). */
+        public Builder embedding(int width) {
+            this.embeddingDim = width;
+            return this;
+        }
+
+        /** Multi-class classification into C classes (softmax cross-entropy). */
+        public Builder classify(int classes) {
+            this.task = Task.CLASSIFICATION;
+            this.outputs = classes;
+            return this;
+        }
+
+        /** Regression of K values (mean squared error). */
+        public Builder regress(int values) {
+            this.task = Task.REGRESSION;
+            this.outputs = values;
+            return this;
+        }
+
+        /** Next-token prediction at every step over the token vocabulary. */
+        public Builder languageModel() {
+            this.task = Task.LANGUAGE_MODEL;
+            this.outputs = 0;
+            return this;
+        }
+
+        public Builder output(OutputMode mode) {
+            this.outputMode = mode;
+            return this;
+        }
+
+        public Builder cell(CellType type) {
+            this.cell = type;
+            return this;
+        }
+
+        public Builder hidden(int size) {
+            this.hidden = size;
+            return this;
+        }
+
+        public Builder layers(int count) {
+            this.layers = count;
+            return this;
+        }
+
+        public Builder bidirectional(boolean value) {
+            this.bidirectional = value;
+            return this;
+        }
+
+        /** Dropout between recurrent layers, in training only. */
+        public Builder dropout(double p) {
+            this.dropout = p;
+            return this;
+        }
+
+        /** A hidden ReLU layer of width K in the head (0: a single Linear). */
+        public Builder headHidden(int width) {
+            this.headHidden = width;
+            return this;
+        }
+
+        public Builder classNames(List<String> names) {
+            this.classNames = names;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** The kernels to compute with (default: the JVM's selected ones, native when present). */
+        public Builder kernels(Kernels value) {
+            this.kernels = value;
+            return this;
+        }
+
+        public ModelSpec spec() {
+            if (task == null) {
+                throw new IllegalArgumentException("choose a task: classify(C), regress(K) or languageModel()");
+            }
+            OutputMode mode = outputMode != null ? outputMode : task == Task.LANGUAGE_MODEL ? OutputMode.PER_STEP : OutputMode.SEQUENCE;
+            int out = task == Task.LANGUAGE_MODEL ? vocabulary : outputs;
+            return new ModelSpec(features, mean, std, vocabulary, embeddingDim, cell, hidden, layers, bidirectional, dropout,
+                    headHidden, task, out, mode, seed, classNames);
+        }
+
+        public SequenceModel build() {
+            return new SequenceModel(spec(), kernels != null ? kernels : Kernels.selected());
+        }
+    }
+}

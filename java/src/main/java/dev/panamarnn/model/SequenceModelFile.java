@@ -1,0 +1,249 @@
+package dev.panamarnn.model;
+
+import dev.panamarnn.RnnConfig;
+import dev.panamarnn.io.ModelFile;
+import dev.panamarnn.io.ModelFileException;
+import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model file of a {@link SequenceModel}: safetensors with the parameters under the PyTorch
+ * module's state_dict names, the normalisation buffers {@code normalise.mean} / {@code normalise.std}
+ * when the model has them, the stack's architecture under "rnn." ({@link ModelFile#metadata}) and
+ * the rest of the {@link ModelSpec} under "model.". A file that {@code scripts/export_pytorch_model.py}
+ * writes from a PyTorch module loads here and gives PyTorch's outputs.
+ *
+ * <p>Every file is treated as hostile: the metadata must describe a valid model, every tensor must
+ * be present with exactly the shape the metadata implies and finite values, and nothing is
+ * allocated for the model before all of that is checked (so a file cannot make it allocate more
+ * than the file holds). Problems are a {@link ModelFileException} naming the file and the problem.
+ */
+public final class SequenceModelFile {
+    public static final String KIND = "sequence-model";
+    static final String MEAN = "normalise.mean";
+    static final String STD = "normalise.std";
+
+    private SequenceModelFile() {}
+
+    /** Writes the model's parameters, normalisation and architecture, atomically; {@code extra} metadata is added. */
+    public static void save(Path file, SequenceModel model, Map<String, String> extra) throws ModelFileException {
+        save(file, model, extra, Map.of());
+    }
+
+    /** The same with more tensors after the model's (a training checkpoint's optimizer state, "optimizer.*"). */
+    static void save(Path file, SequenceModel model, Map<String, String> extra, Map<String, Tensor> extraTensors)
+            throws ModelFileException {
+        ModelSpec spec = model.spec();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            if (spec.normalised()) {
+                tensors.put(MEAN, Tensor.allocate(arena, spec.features()).copyFrom(spec.mean()));
+                tensors.put(STD, Tensor.allocate(arena, spec.features()).copyFrom(spec.std()));
+            }
+            tensors.putAll(model.parameters().tensors());
+            tensors.putAll(extraTensors);
+            SafeTensors.write(file, tensors, metadata(spec, extra));
+        }
+    }
+
+    /** The metadata that describes {@code spec}, followed by {@code extra}. */
+    static Map<String, String> metadata(ModelSpec spec, Map<String, String> extra) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(Checkpoints.KIND, KIND);
+        m.put("model.task", spec.task().id());
+        m.put("model.output_mode", spec.outputMode().id());
+        m.put("model.outputs", Integer.toString(spec.outputs()));
+        m.put("model.input", spec.tokens() ? "tokens" : "features");
+        if (spec.tokens()) {
+            m.put("model.vocabulary", Integer.toString(spec.vocabulary()));
+            m.put("model.embedding_dim", Integer.toString(spec.embeddingDim()));
+        } else {
+            m.put("model.features", Integer.toString(spec.features()));
+        }
+        m.put("model.normalise", Boolean.toString(spec.normalised()));
+        m.put("model.head_hidden", Integer.toString(spec.headHidden()));
+        m.put("model.seed", Long.toString(spec.seed()));
+        if (!spec.classNames().isEmpty()) {
+            m.put("model.class_names", String.join("\n", spec.classNames()));
+        }
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            if (m.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("extra metadata key '" + e.getKey() + "' is reserved for the model");
+            }
+            m.put(e.getKey(), e.getValue());
+        }
+        return ModelFile.metadata(spec.rnn(), SequenceModel.RNN, m);
+    }
+
+    /** Reads a model on the JVM's selected kernels. */
+    public static SequenceModel load(Path file) throws ModelFileException {
+        return load(file, Kernels.selected());
+    }
+
+    public static SequenceModel load(Path file, Kernels kernels) throws ModelFileException {
+        try (SafeTensorsFile f = SafeTensors.read(file)) {
+            return load(f, kernels);
+        }
+    }
+
+    /** Builds the model the file describes and copies its parameters in; all checks come first. */
+    public static SequenceModel load(SafeTensorsFile f, Kernels kernels) throws ModelFileException {
+        Declared declared = declared(f);
+        check(f, declared);
+        ModelSpec spec = declared.normalised() ? declared.spec().withNormalisation(values(f, MEAN), values(f, STD)) : declared.spec();
+        SequenceModel model = new SequenceModel(spec, kernels);
+        try {
+            f.copyAllInto(model.parameters().tensors());
+            return model;
+        } catch (ModelFileException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** What the metadata describes: the spec without its normalisation values, and whether the file holds them. */
+    record Declared(ModelSpec spec, boolean normalised) {}
+
+    static Declared declared(SafeTensorsFile f) throws ModelFileException {
+        Path path = f.path();
+        String kind = f.metadata().get(Checkpoints.KIND);
+        if (!KIND.equals(kind)) {
+            throw new ModelFileException(path, "is not a sequence model (metadata " + Checkpoints.KIND + " is "
+                    + (kind == null ? "missing" : "'" + kind + "'") + ", expected '" + KIND + "')");
+        }
+        RnnConfig rnn = ModelFile.config(f, SequenceModel.RNN);
+        try {
+            Task task = Task.fromId(required(f, "model.task"));
+            OutputMode mode = OutputMode.fromId(required(f, "model.output_mode"));
+            int outputs = positive(f, "model.outputs");
+            String input = required(f, "model.input");
+            boolean tokens = switch (input) {
+                case "tokens" -> true;
+                case "features" -> false;
+                default -> throw new ModelFileException(path, "metadata 'model.input' is '" + input + "'; expected features or tokens");
+            };
+            int features = tokens ? 0 : positive(f, "model.features");
+            int vocabulary = tokens ? positive(f, "model.vocabulary") : 0;
+            int embeddingDim = tokens ? positive(f, "model.embedding_dim") : 0;
+            int expectedInput = tokens ? embeddingDim : features;
+            if (rnn.inputSize() != expectedInput) {
+                throw new ModelFileException(path, "rnn.input_size " + rnn.inputSize() + " differs from the input stage's width "
+                        + expectedInput + (tokens ? " (model.embedding_dim)" : " (model.features)"));
+            }
+            boolean normalised = bool(f, "model.normalise");
+            long headHidden = longValue(f, "model.head_hidden");
+            if (headHidden < 0 || headHidden > Integer.MAX_VALUE) {
+                throw new ModelFileException(path, "metadata 'model.head_hidden' must be in [0, " + Integer.MAX_VALUE + "], got " + headHidden);
+            }
+            String names = f.metadata().get("model.class_names");
+            List<String> classNames = names == null ? List.of() : List.of(names.split("\n", -1));
+            ModelSpec spec = new ModelSpec(features, null, null, vocabulary, embeddingDim, rnn.cell(), rnn.hiddenSize(),
+                    rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), (int) headHidden, task, outputs, mode,
+                    seedValue(f), classNames);
+            return new Declared(spec, normalised);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(path, "metadata describes no valid sequence model: " + e.getMessage());
+        }
+    }
+
+    /** Every tensor of the layout (and the normalisation) present with its shape and finite; nothing else. */
+    private static void check(SafeTensorsFile f, Declared declared) throws ModelFileException {
+        ModelSpec spec = declared.spec();
+        Slab.Layout layout;
+        try {
+            layout = SequenceModel.layout(spec);
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            throw new ModelFileException(f.path(), "the metadata describes a model too large for any file: " + spec);
+        }
+        Map<String, int[]> expected = new LinkedHashMap<>();
+        if (declared.normalised()) {
+            expected.put(MEAN, new int[] {spec.features()});
+            expected.put(STD, new int[] {spec.features()});
+        }
+        for (Slab.Layout.Entry e : layout.entries()) {
+            expected.put(e.name(), e.shape());
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            if (!f.contains(e.getKey())) {
+                problems.add("tensor '" + e.getKey() + "' is missing");
+            } else if (!Arrays.equals(f.shape(e.getKey()), e.getValue())) {
+                problems.add("tensor '" + e.getKey() + "' is " + Arrays.toString(f.shape(e.getKey())) + ", expected "
+                        + Arrays.toString(e.getValue()));
+            }
+        }
+        for (String name : f.names()) {
+            if (!expected.containsKey(name) && !name.startsWith(TrainingCheckpoint.OPTIMIZER)) {
+                problems.add("unexpected tensor '" + name + "'");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelFileException(f.path(), "does not match its metadata (" + spec + "): "
+                    + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
+                    + (problems.size() > 10 ? "; and " + (problems.size() - 10) + " more" : ""));
+        }
+        for (String name : expected.keySet()) {
+            MemorySegment values = f.tensor(name).segment();
+            for (long i = 0; i < values.byteSize() / Float.BYTES; i++) {
+                float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                if (!Float.isFinite(v)) {
+                    throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + v + "; values must be finite");
+                }
+            }
+        }
+    }
+
+    private static float[] values(SafeTensorsFile f, String name) throws ModelFileException {
+        return f.tensor(name).toArray();
+    }
+
+    private static String required(SafeTensorsFile f, String key) throws ModelFileException {
+        String v = f.metadata().get(key);
+        if (v == null) {
+            throw new ModelFileException(f.path(), "metadata '" + key + "' is missing");
+        }
+        return v;
+    }
+
+    private static long longValue(SafeTensorsFile f, String key) throws ModelFileException {
+        String v = required(f, key);
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static int positive(SafeTensorsFile f, String key) throws ModelFileException {
+        long v = longValue(f, key);
+        if (v < 1 || v > Integer.MAX_VALUE) {
+            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer in [1, " + Integer.MAX_VALUE + "], got " + v);
+        }
+        return (int) v;
+    }
+
+    private static long seedValue(SafeTensorsFile f) throws ModelFileException {
+        return f.metadata().containsKey("model.seed") ? longValue(f, "model.seed") : 0;
+    }
+
+    private static boolean bool(SafeTensorsFile f, String key) throws ModelFileException {
+        String v = required(f, key);
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ModelFileException(f.path(), "metadata '" + key + "' is '" + v + "'; expected true or false");
+        };
+    }
+}

@@ -1,0 +1,343 @@
+package dev.panamarnn.model;
+
+import dev.panamarnn.data.SequenceBatch;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.io.ModelFileException;
+import dev.panamarnn.tensor.Slab;
+import dev.panamarnn.train.Adam;
+import dev.panamarnn.train.AdamW;
+import dev.panamarnn.train.LearningRateSchedule;
+import dev.panamarnn.train.NonFiniteGuard;
+import dev.panamarnn.train.Optimizer;
+import dev.panamarnn.train.Sgd;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains a {@link SequenceModel} on a {@link SequenceDataset}: mini-batches (shuffled with a seed
+ * per epoch, grouped by length to cut padding), each one forward, loss, backward and optimizer
+ * step; global-norm clipping and the non-finite guard before the step; validation after each
+ * epoch with early stopping; checkpoints every K steps and an exact resume.
+ * <pre>{@code
+ * try (Trainer trainer = Trainer.builder(model).adam(1e-3).clipNorm(1).validation(valid).earlyStopping(3).build()) {
+ *     TrainingResult result = trainer.fit(train, Budget.epochs(20));
+ * }
+ * }</pre>
+ * One thread. A resumed run ({@link #resume}) continues bit for bit as the uninterrupted run would
+ * (same kernels, thread count and data; with dropout 0, since the dropout masks' random stream is
+ * not saved). Closing frees the optimizer state; the model stays open.
+ */
+public final class Trainer implements AutoCloseable {
+    private final SequenceModel model;
+    private final Settings settings;
+    private final Optimizer optimizer;
+    private final NonFiniteGuard guard;
+    private final Slab best;          // the parameters of the best validation epoch (early stopping), or null
+    private final TrainingPosition position = new TrainingPosition();
+
+    /** Everything the builder sets besides the optimizer. */
+    record Settings(int batchSize, double clipNorm, int maxNonFiniteInARow, long seed, boolean groupByLength,
+                    SequenceDataset validation, int patience, boolean restoreBest, List<TrainingListener> listeners,
+                    Path checkpoint, long checkpointEvery) {}
+
+    private Trainer(SequenceModel model, Settings settings, Optimizer optimizer) {
+        this.model = model;
+        this.settings = settings;
+        this.optimizer = optimizer;
+        this.guard = new NonFiniteGuard(settings.maxNonFiniteInARow());
+        this.best = settings.patience() > 0 && settings.restoreBest() ? Slab.allocate("best parameters", model.parameters().layout()) : null;
+    }
+
+    public static Builder builder(SequenceModel model) {
+        return new Builder(model);
+    }
+
+    public SequenceModel model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Optimizer steps taken so far (a resumed run counts the earlier ones). */
+    public long step() {
+        return position.step;
+    }
+
+    /**
+     * Trains until the budget is spent or early stopping ends it.
+     * @throws IllegalArgumentException if the data does not fit the model (the message says what differs)
+     * @throws dev.panamarnn.train.NonFiniteTrainingException after too many non-finite steps in a row
+     */
+    public TrainingResult fit(SequenceDataset train, Budget budget) {
+        checkOpen();
+        if (budget == null) {
+            throw new IllegalArgumentException("a budget is required: Budget.epochs(n), Budget.steps(n) or Budget.minutes(m)");
+        }
+        DataFit.check(model.spec(), train, true);
+        if (settings.validation() != null) {
+            DataFit.check(model.spec(), settings.validation(), true);
+        }
+        int perEpoch = (train.size() + settings.batchSize() - 1) / settings.batchSize();
+        long startStep = position.step;
+        long planned = budget.epochs() > 0 ? (long) budget.epochs() * perEpoch : budget.steps() > 0 ? budget.steps() : -1;
+        long deadline = budget.time() != null ? System.nanoTime() + budget.time().toNanos() : Long.MAX_VALUE;
+        for (TrainingListener l : settings.listeners()) {
+            l.onStart(planned, perEpoch);
+        }
+        List<Double> trainLoss = new ArrayList<>();
+        List<Metrics> validation = new ArrayList<>();
+        String reason = "budget";
+        int epochsThisRun = 0;
+        outer:
+        while (true) {
+            if (budget.epochs() > 0 && epochsThisRun >= budget.epochs()) {
+                break;
+            }
+            List<SequenceBatch> batches = train.batches(settings.batchSize(), true, settings.groupByLength(),
+                    settings.seed() + position.epoch);
+            for (; position.batchInEpoch < batches.size(); ) {
+                if ((budget.steps() > 0 && position.step - startStep >= budget.steps()) || System.nanoTime() >= deadline) {
+                    break outer;
+                }
+                TrainingStep step = trainStep(batches.get(position.batchInEpoch));
+                position.batchInEpoch++;
+                position.epochLossSum += step.skipped() ? 0 : step.loss();
+                position.epochLossSteps += step.skipped() ? 0 : 1;
+                for (TrainingListener l : settings.listeners()) {
+                    l.onStep(step, position.epoch);
+                }
+                if (settings.checkpoint() != null && position.step % settings.checkpointEvery() == 0) {
+                    checkpoint(settings.checkpoint());
+                }
+            }
+            trainLoss.add(position.epochLossSteps == 0 ? Double.NaN : position.epochLossSum / position.epochLossSteps);
+            position.nextEpoch();
+            epochsThisRun++;
+            if (settings.validation() != null) {
+                Metrics m = model.evaluate(settings.validation());
+                validation.add(m);
+                for (TrainingListener l : settings.listeners()) {
+                    l.onValidation(position.step, position.epoch - 1, m);
+                }
+                if (m.objective() < position.bestObjective) {
+                    position.bestObjective = m.objective();
+                    position.epochsWithoutImprovement = 0;
+                    position.best = m;
+                    if (best != null) {
+                        MemorySegment.copy(model.parameters().all(), 0, best.all(), 0, best.all().byteSize());
+                    }
+                } else if (settings.patience() > 0 && ++position.epochsWithoutImprovement >= settings.patience()) {
+                    reason = "early stopping";
+                    if (best != null) {
+                        MemorySegment.copy(best.all(), 0, model.parameters().all(), 0, best.all().byteSize());
+                    }
+                    break;
+                }
+            }
+        }
+        TrainingResult result = new TrainingResult(position.step, position.epoch, reason, trainLoss, validation, position.best);
+        for (TrainingListener l : settings.listeners()) {
+            l.onFinish(result);
+        }
+        return result;
+    }
+
+    /** One batch: zero the gradients, forward, loss, backward, clip, guard, optimizer step. */
+    private TrainingStep trainStep(SequenceBatch batch) {
+        ModelPass pass = model.pass(batch.steps(), batch.batch());
+        pass.load(batch);
+        model.zeroGradients();
+        pass.forward(true);
+        double loss = pass.lossAndBackward();
+        long number = ++position.step;
+        return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
+    }
+
+    /** Writes the model, the optimizer state and this trainer's position (atomically) for {@link #resume}. */
+    public void checkpoint(Path file) {
+        checkOpen();
+        try {
+            TrainingCheckpoint.save(file, model, optimizer, position);
+        } catch (ModelFileException e) {
+            throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
+        }
+        for (TrainingListener l : settings.listeners()) {
+            l.onCheckpoint(position.step, file);
+        }
+    }
+
+    /**
+     * Continues from a checkpoint of this model: parameters, optimizer state and position (epoch,
+     * batch, step, best validation loss). Call {@link #fit} with the same data and seed afterwards.
+     */
+    public void resume(Path file) throws ModelFileException {
+        checkOpen();
+        TrainingCheckpoint.restore(file, model, optimizer, position);
+    }
+
+    private void checkOpen() {
+        model.checkOpen();
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        if (best != null) {
+            best.close();
+        }
+    }
+
+    /** Choices with one builder: optimizer and schedule, clipping, guard, batches, validation, stopping, listeners, checkpoints. */
+    public static final class Builder {
+        private final SequenceModel model;
+        private String optimizerName = "adam";
+        private double lr = 1e-3;
+        private double momentum;
+        private double weightDecay;
+        private LearningRateSchedule schedule;
+        private int batchSize = 32;
+        private double clipNorm = 1.0;
+        private int maxNonFiniteInARow = 5;
+        private long seed;
+        private boolean groupByLength = true;
+        private SequenceDataset validation;
+        private int patience;
+        private boolean restoreBest = true;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private Path checkpoint;
+        private long checkpointEvery;
+
+        private Builder(SequenceModel model) {
+            if (model == null) {
+                throw new IllegalArgumentException("the model is null");
+            }
+            this.model = model;
+        }
+
+        /** Adam (PyTorch's defaults besides the rate). The default, with lr 1e-3. */
+        public Builder adam(double learningRate) {
+            this.optimizerName = "adam";
+            this.lr = learningRate;
+            return this;
+        }
+
+        /** AdamW with decoupled weight decay. */
+        public Builder adamW(double learningRate, double decay) {
+            this.optimizerName = "adamw";
+            this.lr = learningRate;
+            this.weightDecay = decay;
+            return this;
+        }
+
+        /** SGD with (heavy-ball) momentum; 0 for plain SGD. */
+        public Builder sgd(double learningRate, double momentumFactor) {
+            this.optimizerName = "sgd";
+            this.lr = learningRate;
+            this.momentum = momentumFactor;
+            return this;
+        }
+
+        /** A learning-rate schedule instead of the constant rate (its own rate wins). */
+        public Builder schedule(LearningRateSchedule value) {
+            this.schedule = value;
+            return this;
+        }
+
+        public Builder batchSize(int rows) {
+            this.batchSize = rows;
+            return this;
+        }
+
+        /** Clip the gradients' global norm to this (0: no clipping). Default 1. */
+        public Builder clipNorm(double norm) {
+            this.clipNorm = norm;
+            return this;
+        }
+
+        /** Non-finite steps in a row that are skipped before training stops. Default 5. */
+        public Builder maxNonFiniteInARow(int count) {
+            this.maxNonFiniteInARow = count;
+            return this;
+        }
+
+        /** Seed of the batch order (epoch e shuffles with seed + e). */
+        public Builder seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** Group sequences of similar length into batches (default true). */
+        public Builder groupByLength(boolean value) {
+            this.groupByLength = value;
+            return this;
+        }
+
+        /** Validation data, evaluated after every epoch. */
+        public Builder validation(SequenceDataset data) {
+            this.validation = data;
+            return this;
+        }
+
+        /** Stop after {@code epochs} validations without a lower loss, and restore the best epoch's weights. */
+        public Builder earlyStopping(int epochs) {
+            this.patience = epochs;
+            return this;
+        }
+
+        /** Whether early stopping restores the best epoch's weights (default true). */
+        public Builder restoreBest(boolean value) {
+            this.restoreBest = value;
+            return this;
+        }
+
+        public Builder listener(TrainingListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("listener is null");
+            }
+            listeners.add(listener);
+            return this;
+        }
+
+        /** A checkpoint to {@code file} every {@code steps} steps (written atomically; the previous one stays until replaced). */
+        public Builder checkpoints(Path file, long steps) {
+            if (file == null || steps < 1) {
+                throw new IllegalArgumentException("checkpoints need a file and every >= 1 steps, got " + file + ", " + steps);
+            }
+            this.checkpoint = file;
+            this.checkpointEvery = steps;
+            return this;
+        }
+
+        public Trainer build() {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            }
+            if (patience < 0) {
+                throw new IllegalArgumentException("early stopping patience must be >= 0 (0: off), got " + patience);
+            }
+            if (patience > 0 && validation == null) {
+                throw new IllegalArgumentException("early stopping needs validation data (validation(dataset))");
+            }
+            TrainingStep.requireClipNorm(clipNorm);
+            LearningRateSchedule rate = schedule != null ? schedule : LearningRateSchedule.constant(lr);
+            Slab p = model.parameters(), g = model.gradients();
+            Optimizer optimizer = switch (optimizerName) {
+                case "sgd" -> new Sgd(model.kernels(), p, g, rate, momentum, 0, 0, false);
+                case "adamw" -> new AdamW(model.kernels(), p, g, rate, 0.9, 0.999, 1e-8, weightDecay);
+                default -> new Adam(model.kernels(), p, g, rate, 0.9, 0.999, 1e-8, 0);
+            };
+            Settings settings = new Settings(batchSize, clipNorm, maxNonFiniteInARow, seed, groupByLength, validation, patience,
+                    restoreBest, List.copyOf(listeners), checkpoint, checkpointEvery);
+            try {
+                return new Trainer(model, settings, optimizer);
+            } catch (RuntimeException e) {
+                optimizer.close();
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.panamarnn.model;
+
+/** Where a {@link Trainer} is: what a checkpoint saves so that a resumed run continues exactly. */
+final class TrainingPosition {
+    long step;                       // optimizer steps taken (including skipped ones)
+    int epoch;                       // epochs completed; the current epoch's batch order uses seed + epoch
+    int batchInEpoch;                // batches of the current epoch done
+    double epochLossSum;             // the current epoch's summed step losses
+    long epochLossSteps;
+    double bestObjective = Double.POSITIVE_INFINITY;
+    int epochsWithoutImprovement;
+    Metrics best;
+
+    void nextEpoch() {
+        epoch++;
+        batchInEpoch = 0;
+        epochLossSum = 0;
+        epochLossSteps = 0;
+    }
+}
