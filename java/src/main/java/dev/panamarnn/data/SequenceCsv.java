@@ -1,0 +1,263 @@
+package dev.panamarnn.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Reads the "long" CSV layout behind {@link SequenceDataset#fromCsv}: one row per time step, rows
+ * grouped into sequences by an id column (in order of each id's first appearance; ids need not be
+ * contiguous), sorted by an optional time column. Every content error is an {@link IOException}
+ * naming the file, line and column. Memory is a constant factor of the file's size: nothing is
+ * sized from a number read in the file. Not public API.
+ */
+final class SequenceCsv {
+    /** One data row as read: its line, time (or file order), features (F), label or targets (K). */
+    private record Row(int line, double time, float[] features, String label, float[] targets) {
+    }
+
+    private final String name;
+    private final CsvLayout layout;
+    private final String[] header;
+
+    private SequenceCsv(String name, CsvLayout layout, String[] header) {
+        this.name = name;
+        this.layout = layout;
+        this.header = header;
+    }
+
+    static SequenceDataset read(Path file, CsvLayout layout) throws IOException {
+        if (layout == null) {
+            throw new IllegalArgumentException("the CSV layout is null");
+        }
+        if (layout.labelColumn() == null && layout.targetColumns().isEmpty()) {
+            throw new IllegalArgumentException("the CSV layout names neither a label column nor target columns: "
+                    + "add .label(column) or .targets(columns...)");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("CSV file " + file + " does not exist or is not a file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            // as TimeSeries: a malformed byte reads as U+FFFD and then fails as a number or stays in a name
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            String first = reader.readLine();
+            if (first == null) {
+                throw new IOException(file + " is empty: expected a header line with a '" + layout.idColumn() + "' column");
+            }
+            String[] header = first.split(",", -1);
+            for (int i = 0; i < header.length; i++) {
+                header[i] = clean(header[i]);
+            }
+            return new SequenceCsv(file.toString(), layout, header).read(reader);
+        }
+    }
+
+    private SequenceDataset read(BufferedReader reader) throws IOException {
+        int idAt = column(layout.idColumn(), "id");
+        int timeAt = layout.timeColumn() == null ? -1 : column(layout.timeColumn(), "time");
+        int labelAt = layout.labelColumn() == null ? -1 : column(layout.labelColumn(), "label");
+        int[] targetAt = new int[layout.targetColumns().size()];
+        for (int k = 0; k < targetAt.length; k++) {
+            targetAt[k] = column(layout.targetColumns().get(k), "target");
+        }
+        int[] featureAt = featureColumns(idAt, timeAt, labelAt, targetAt);
+
+        Map<String, List<Row>> sequences = new LinkedHashMap<>(); // id -> rows, in order of first appearance
+        Map<String, String> labelNames = new HashMap<>();          // one String per distinct label
+        String line;
+        int lineNumber = 1;
+        while ((line = reader.readLine()) != null) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            if (cells.length != header.length) {
+                throw new IOException(name + " line " + lineNumber + ": expected " + header.length + " fields, got "
+                        + cells.length);
+            }
+            String id = clean(cells[idAt]);
+            if (id.isEmpty()) {
+                throw new IOException(name + " line " + lineNumber + ": column '" + header[idAt] + "' (the sequence id) is empty");
+            }
+            List<Row> rows = sequences.computeIfAbsent(id, k -> new ArrayList<>());
+            double time = timeAt < 0 ? rows.size() : number(cells, timeAt, lineNumber);
+            float[] features = new float[featureAt.length];    // (F)
+            for (int f = 0; f < features.length; f++) {
+                features[f] = finiteFloat(cells, featureAt[f], lineNumber);
+            }
+            String label = null;
+            if (labelAt >= 0) {
+                label = clean(cells[labelAt]);
+                if (label.isEmpty()) {
+                    throw new IOException(name + " line " + lineNumber + ": column '" + header[labelAt] + "' (the label) is empty");
+                }
+                label = labelNames.computeIfAbsent(label, k -> k);
+            }
+            float[] targets = new float[targetAt.length];     // (K)
+            for (int k = 0; k < targets.length; k++) {
+                targets[k] = finiteFloat(cells, targetAt[k], lineNumber);
+            }
+            rows.add(new Row(lineNumber, time, features, label, targets));
+        }
+        if (sequences.isEmpty()) {
+            throw new IOException(name + " has a header but no data rows: a dataset needs at least one sequence");
+        }
+        for (Map.Entry<String, List<Row>> e : sequences.entrySet()) {
+            prepare(e.getKey(), e.getValue(), timeAt, labelAt, targetAt);
+        }
+        return build(sequences, labelNames);
+    }
+
+    /** Sorts a sequence's rows by time and checks its per-sequence label or targets are constant. */
+    private void prepare(String id, List<Row> rows, int timeAt, int labelAt, int[] targetAt) throws IOException {
+        if (timeAt >= 0) {
+            rows.sort(Comparator.comparingDouble(Row::time)); // stable
+            for (int i = 1; i < rows.size(); i++) {
+                if (rows.get(i).time() == rows.get(i - 1).time()) {
+                    throw new IOException(name + " line " + rows.get(i).line() + ": column '" + header[timeAt]
+                            + "': sequence '" + id + "' has two rows at time " + rows.get(i).time() + " (lines "
+                            + rows.get(i - 1).line() + " and " + rows.get(i).line() + ")");
+                }
+            }
+        }
+        if (layout.perStep()) {
+            return;
+        }
+        Row first = rows.getFirst();
+        for (Row row : rows) {
+            if (labelAt >= 0 && !row.label().equals(first.label())) {
+                throw new IOException(name + " line " + row.line() + ": column '" + header[labelAt] + "': sequence '"
+                        + id + "' has label '" + row.label() + "' here but '" + first.label() + "' on line "
+                        + first.line() + "; labels are per sequence unless the layout says perStep(true)");
+            }
+            for (int k = 0; k < targetAt.length; k++) {
+                if (row.targets()[k] != first.targets()[k]) {
+                    throw new IOException(name + " line " + row.line() + ": column '" + header[targetAt[k]]
+                            + "': sequence '" + id + "' has target " + row.targets()[k] + " here but "
+                            + first.targets()[k] + " on line " + first.line()
+                            + "; targets are per sequence unless the layout says perStep(true)");
+                }
+            }
+        }
+    }
+
+    private SequenceDataset build(Map<String, List<Row>> sequences, Map<String, String> labelNames) {
+        List<float[][]> inputs = new ArrayList<>(sequences.size());   // (N) each (T_i, F)
+        for (List<Row> rows : sequences.values()) {
+            inputs.add(rows.stream().map(Row::features).toArray(float[][]::new));
+        }
+        boolean perStep = layout.perStep();
+        if (layout.labelColumn() != null) {
+            List<String> names = List.copyOf(new TreeSet<>(labelNames.keySet()));
+            Map<String, Integer> ids = new HashMap<>();
+            for (int c = 0; c < names.size(); c++) {
+                ids.put(names.get(c), c);
+            }
+            if (perStep) {
+                List<int[]> labels = new ArrayList<>(sequences.size()); // (N) each (T_i)
+                for (List<Row> rows : sequences.values()) {
+                    labels.add(rows.stream().mapToInt(r -> ids.get(r.label())).toArray());
+                }
+                return SequenceDataset.ofStepLabels(inputs, labels, names.size()).withClassNames(names);
+            }
+            int[] labels = sequences.values().stream().mapToInt(rows -> ids.get(rows.getFirst().label())).toArray(); // (N)
+            return SequenceDataset.ofSequences(inputs, labels, names.size()).withClassNames(names);
+        }
+        if (perStep) {
+            List<float[][]> targets = new ArrayList<>(sequences.size()); // (N) each (T_i, K)
+            for (List<Row> rows : sequences.values()) {
+                targets.add(rows.stream().map(Row::targets).toArray(float[][]::new));
+            }
+            return SequenceDataset.ofStepTargets(inputs, targets);
+        }
+        float[][] targets = sequences.values().stream().map(rows -> rows.getFirst().targets()).toArray(float[][]::new); // (N, K)
+        return SequenceDataset.ofSequences(inputs, targets);
+    }
+
+    /** The index of the header column {@code column}, which must appear exactly once. */
+    private int column(String column, String role) throws IOException {
+        int at = -1;
+        for (int i = 0; i < header.length; i++) {
+            if (header[i].equals(column)) {
+                if (at >= 0) {
+                    throw new IOException(name + " line 1: column '" + column + "' (the " + role
+                            + " column) appears twice in the header, as fields " + (at + 1) + " and " + (i + 1));
+                }
+                at = i;
+            }
+        }
+        if (at < 0) {
+            throw new IOException(name + " line 1: no column '" + column + "' (the " + role + " column); columns are "
+                    + String.join(", ", header));
+        }
+        return at;
+    }
+
+    private int[] featureColumns(int idAt, int timeAt, int labelAt, int[] targetAt) throws IOException {
+        List<String> named = layout.featureColumns();
+        if (!named.isEmpty()) {
+            int[] at = new int[named.size()];
+            for (int f = 0; f < at.length; f++) {
+                at[f] = column(named.get(f), "feature");
+            }
+            return at;
+        }
+        List<Integer> rest = new ArrayList<>();
+        outer:
+        for (int i = 0; i < header.length; i++) {
+            if (i == idAt || i == timeAt || i == labelAt) {
+                continue;
+            }
+            for (int t : targetAt) {
+                if (i == t) {
+                    continue outer;
+                }
+            }
+            rest.add(i);
+        }
+        if (rest.isEmpty()) {
+            throw new IOException(name + " line 1: no feature columns: every column (" + String.join(", ", header)
+                    + ") is the id, time, label or a target");
+        }
+        return rest.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private double number(String[] cells, int at, int line) throws IOException {
+        String cell = clean(cells[at]);
+        try {
+            double v = Double.parseDouble(cell);
+            if (Double.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IOException(name + " line " + line + ": column '" + header[at] + "' is not a finite number: '"
+                + cells[at] + "'");
+    }
+
+    private float finiteFloat(String[] cells, int at, int line) throws IOException {
+        float v = (float) number(cells, at, line);
+        if (!Float.isFinite(v)) {
+            throw new IOException(name + " line " + line + ": column '" + header[at] + "' is outside the float range: '"
+                    + cells[at] + "'");
+        }
+        return v;
+    }
+
+    private static String clean(String cell) {
+        return cell.trim().replace("\"", "");
+    }
+}
