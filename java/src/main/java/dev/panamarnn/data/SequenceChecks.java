@@ -104,14 +104,17 @@ final class SequenceChecks {
         }
         sameCount("target rows", targets.length, n);
         float[][] rows = new float[n][]; // (N) each (K)
+        int k = -1;
         for (int i = 0; i < n; i++) {
             float[] row = targets[i];
             if (row == null) {
                 throw new IllegalArgumentException("targets of sequence " + i + " are null");
             }
-            int k = targets[0].length;
-            if (k == 0) {
-                throw new IllegalArgumentException("targets of sequence 0 have no values: expected at least 1");
+            if (k < 0) {
+                k = row.length;
+                if (k == 0) {
+                    throw new IllegalArgumentException("targets of sequence 0 have no values: expected at least 1");
+                }
             }
             if (row.length != k) {
                 throw new IllegalArgumentException("targets of sequence " + i + " have " + row.length
@@ -124,7 +127,7 @@ final class SequenceChecks {
             }
             rows[i] = row.clone();
         }
-        return new Flat(rows, targets[0].length);
+        return new Flat(rows, k);
     }
 
     /** Checks one class label per sequence and copies them as (N) rows of (1). */
