@@ -56,6 +56,7 @@ final class ModelPass implements AutoCloseable {
     private boolean full;                // every row has T steps: no lengths passed down
     private MemorySegment headInput;     // (rows, D*H) what the head read in the last forward
     private boolean hasClasses;
+    private boolean hasTargets;
     private boolean loaded;
 
     ModelPass(SequenceModel model, int steps, int batch) {
@@ -115,6 +116,7 @@ final class ModelPass implements AutoCloseable {
             throw new IllegalArgumentException("batch is (T=" + b.steps() + ", B=" + b.batch() + "), this pass is for (T=" + steps
                     + ", B=" + batch + ")");
         }
+        checkArrays(b);
         System.arraycopy(b.lengths(), 0, lengths, 0, batch);
         full = b.full();
         if (spec.tokens()) {
@@ -124,6 +126,7 @@ final class ModelPass implements AutoCloseable {
             loadFeatures(b.features());
         }
         hasClasses = b.labels() != null;
+        hasTargets = hasClasses || b.targets() != null;
         if (hasClasses) {
             MemorySegment.copy(b.labels(), 0, labels, I, 0, rows);
         } else if (b.targets() != null) {
@@ -137,6 +140,40 @@ final class ModelPass implements AutoCloseable {
             }
         }
         loaded = true;
+    }
+
+    /** Each array of the batch has the size the model needs (values are checked where they are used). */
+    private void checkArrays(SequenceBatch b) {
+        require("lengths", b.lengths(), batch, "(B)");
+        for (int r = 0; r < batch; r++) {
+            if (b.lengths()[r] < 1 || b.lengths()[r] > steps) {
+                throw new IllegalArgumentException("lengths[" + r + "] must be in [1, T=" + steps + "], got " + b.lengths()[r]);
+            }
+        }
+        if (spec.tokens()) {
+            require("tokens", b.tokens(), (long) steps * batch, "(T, B)");
+        } else {
+            require("features", b.features(), (long) steps * batch * spec.features(), "(T, B, F)");
+        }
+        if (b.labels() != null) {
+            if (!spec.task().hasClasses()) {
+                throw new IllegalArgumentException("a regression model needs float targets, the batch has class labels");
+            }
+            require("labels", b.labels(), rows, perStep ? "(T, B)" : "(B)");
+        } else if (b.targets() != null) {
+            if (spec.task().hasClasses()) {
+                throw new IllegalArgumentException("a " + spec.task().id() + " model needs class labels, the batch has float targets");
+            }
+            require("targets", b.targets(), (long) rows * outputs, perStep ? "(T, B, K)" : "(B, K)");
+        }
+    }
+
+    private static void require(String name, Object array, long expected, String shape) {
+        int length = array == null ? -1 : java.lang.reflect.Array.getLength(array);
+        if (length != expected) {
+            throw new IllegalArgumentException("batch " + name + " " + shape + " must have " + expected + " elements, got "
+                    + (array == null ? "null" : length));
+        }
     }
 
     /** x' = (x - mean) / std per feature (PyTorch's float32 arithmetic), 0 at padded steps. */
@@ -201,6 +238,9 @@ final class ModelPass implements AutoCloseable {
     }
 
     private double loss(boolean gradient) {
+        if (!hasTargets) {
+            throw new IllegalArgumentException("the batch has no labels or targets: a loss needs them (prediction does not)");
+        }
         MemorySegment m = perStep && !full ? mask : MemorySegment.NULL;
         if (hasClasses) {
             return gradient ? SoftmaxCrossEntropy.forwardBackward(kernels, dy, y, labels, m, rows, outputs)

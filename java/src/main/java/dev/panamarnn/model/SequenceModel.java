@@ -195,6 +195,24 @@ public final class SequenceModel implements AutoCloseable {
         return Scoring.evaluate(this, data);
     }
 
+    /**
+     * One training pass over a batch without an optimizer step: forward (with dropout), the task's
+     * loss, and backpropagation through the head, the stack (BPTT) and the input stage. The
+     * parameter gradients are ADDED into {@link #gradients()} (zero them first for one batch's
+     * gradient; leave them to sum several batches, as a data-parallel worker does).
+     * @return the batch's mean loss
+     */
+    public double accumulateGradients(dev.panamarnn.data.SequenceBatch batch) {
+        checkOpen();
+        if (batch == null) {
+            throw new IllegalArgumentException("the batch is null");
+        }
+        ModelPass pass = pass(batch.steps(), batch.batch());
+        pass.load(batch);
+        pass.forward(true);
+        return pass.lossAndBackward();
+    }
+
     /** Sets every gradient to zero (one fill of the gradient slab). */
     public void zeroGradients() {
         gradients().zero();

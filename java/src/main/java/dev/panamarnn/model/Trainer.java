@@ -148,11 +148,8 @@ public final class Trainer implements AutoCloseable {
 
     /** One batch: zero the gradients, forward, loss, backward, clip, guard, optimizer step. */
     private TrainingStep trainStep(SequenceBatch batch) {
-        ModelPass pass = model.pass(batch.steps(), batch.batch());
-        pass.load(batch);
         model.zeroGradients();
-        pass.forward(true);
-        double loss = pass.lossAndBackward();
+        double loss = model.accumulateGradients(batch);
         long number = ++position.step;
         return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
     }
