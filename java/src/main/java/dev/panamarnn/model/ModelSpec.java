@@ -24,7 +24,7 @@ import java.util.List;
  * @param embeddingDim E, the embedding's width; 0 when the input is features
  * @param headHidden   K, width of the head's hidden ReLU layer; 0 for a single Linear head
  * @param outputs      classes C (classification), values per target K (regression), V (language model)
- * @param classNames   names of the classes (e.g. the labels of a CSV), or empty
+ * @param classNames   names of the classes (e.g. the labels of a CSV) or of a language model's tokens (e.g. its characters), or empty
  */
 public record ModelSpec(int features, float[] mean, float[] std, int vocabulary, int embeddingDim,
                         CellType cell, int hiddenSize, int layers, boolean bidirectional, double dropout,
@@ -79,8 +79,9 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
             }
         }
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
-        if (!classNames.isEmpty() && (task != Task.CLASSIFICATION || classNames.size() != outputs)) {
-            throw new IllegalArgumentException("class names are for classification, one per class (" + outputs + "), got " + classNames.size());
+        if (!classNames.isEmpty() && (task == Task.REGRESSION || classNames.size() != outputs)) {
+            throw new IllegalArgumentException("class names are for classes or tokens, one per " + (task == Task.REGRESSION ? "class" : task == Task.LANGUAGE_MODEL ? "token" : "class")
+                    + " (" + outputs + "), got " + classNames.size() + (task == Task.REGRESSION ? " for a regression model" : ""));
         }
         rnnConfig(features, vocabulary, embeddingDim, cell, hiddenSize, layers, bidirectional, dropout, seed);   // the stack's own checks
     }

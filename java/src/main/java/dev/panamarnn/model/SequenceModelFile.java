@@ -76,7 +76,7 @@ public final class SequenceModelFile {
         m.put("model.head_hidden", Integer.toString(spec.headHidden()));
         m.put("model.seed", Long.toString(spec.seed()));
         if (!spec.classNames().isEmpty()) {
-            m.put("model.class_names", String.join("\n", spec.classNames()));
+            m.put("model.class_names", joinNames(spec.classNames()));
         }
         for (Map.Entry<String, String> e : extra.entrySet()) {
             if (m.containsKey(e.getKey())) {
@@ -105,7 +105,7 @@ public final class SequenceModelFile {
         ModelSpec spec = declared.normalised() ? declared.spec().withNormalisation(values(f, MEAN), values(f, STD)) : declared.spec();
         SequenceModel model = new SequenceModel(spec, kernels);
         try {
-            f.copyAllInto(model.parameters().tensors());
+            f.copyAllInto(model.parameters().tensors());     // the model's names only: other tensors stay in the file
             return model;
         } catch (ModelFileException | RuntimeException e) {
             model.close();
@@ -113,12 +113,49 @@ public final class SequenceModelFile {
         }
     }
 
-    /** What the metadata describes: the spec without its normalisation values, and whether the file holds them. */
-    record Declared(ModelSpec spec, boolean normalised) {}
+    /**
+     * What the metadata describes: the spec (without its normalisation values when the file holds
+     * them as tensors), and whether tensors beyond the model's may be present and are ignored (the
+     * training state in files of the earlier special-purpose models).
+     */
+    record Declared(ModelSpec spec, boolean normalised, boolean ignoresOtherTensors) {}
+
+    /** Names joined by newlines, with backslash and newline escaped ("\\", "\\n"), so any name survives. */
+    static String joinNames(List<String> names) {
+        List<String> escaped = new ArrayList<>();
+        for (String n : names) {
+            escaped.add(n.replace("\\", "\\\\").replace("\n", "\\n"));
+        }
+        return String.join("\n", escaped);
+    }
+
+    static List<String> splitNames(Path path, String joined) throws ModelFileException {
+        List<String> names = new ArrayList<>();
+        for (String part : joined.split("\n", -1)) {
+            StringBuilder name = new StringBuilder();
+            for (int i = 0; i < part.length(); i++) {
+                char c = part.charAt(i);
+                if (c == '\\') {
+                    char next = i + 1 < part.length() ? part.charAt(++i) : '?';
+                    if (next != '\\' && next != 'n') {
+                        throw new ModelFileException(path, "metadata 'model.class_names' has a bad escape '\\" + next + "'");
+                    }
+                    name.append(next == 'n' ? '\n' : '\\');
+                } else {
+                    name.append(c);
+                }
+            }
+            names.add(name.toString());
+        }
+        return names;
+    }
 
     static Declared declared(SafeTensorsFile f) throws ModelFileException {
         Path path = f.path();
         String kind = f.metadata().get(Checkpoints.KIND);
+        if (EarlierModelFiles.reads(kind)) {
+            return EarlierModelFiles.declared(f, kind);
+        }
         if (!KIND.equals(kind)) {
             throw new ModelFileException(path, "is not a sequence model (metadata " + Checkpoints.KIND + " is "
                     + (kind == null ? "missing" : "'" + kind + "'") + ", expected '" + KIND + "')");
@@ -148,11 +185,11 @@ public final class SequenceModelFile {
                 throw new ModelFileException(path, "metadata 'model.head_hidden' must be in [0, " + Integer.MAX_VALUE + "], got " + headHidden);
             }
             String names = f.metadata().get("model.class_names");
-            List<String> classNames = names == null ? List.of() : List.of(names.split("\n", -1));
+            List<String> classNames = names == null ? List.of() : splitNames(path, names);
             ModelSpec spec = new ModelSpec(features, null, null, vocabulary, embeddingDim, rnn.cell(), rnn.hiddenSize(),
                     rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), (int) headHidden, task, outputs, mode,
                     seedValue(f), classNames);
-            return new Declared(spec, normalised);
+            return new Declared(spec, normalised, false);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path, "metadata describes no valid sequence model: " + e.getMessage());
         }
@@ -185,7 +222,7 @@ public final class SequenceModelFile {
             }
         }
         for (String name : f.names()) {
-            if (!expected.containsKey(name) && !name.startsWith(TrainingCheckpoint.OPTIMIZER)) {
+            if (!expected.containsKey(name) && !name.startsWith(TrainingCheckpoint.OPTIMIZER) && !declared.ignoresOtherTensors()) {
                 problems.add("unexpected tensor '" + name + "'");
             }
         }

@@ -1,0 +1,74 @@
+package dev.panamarnn.model;
+
+import dev.panamarnn.RnnConfig;
+import dev.panamarnn.data.CharVocabulary;
+import dev.panamarnn.io.ModelFile;
+import dev.panamarnn.io.ModelFileException;
+import dev.panamarnn.io.SafeTensorsFile;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Model files of the special-purpose models that came before {@link SequenceModel}, read as
+ * sequence models (their parameters already have the module's names):
+ * <ul>
+ *   <li>"char-lm" (CharModel): token ids -> embedding -> unidirectional stack -> Linear(H, V) at
+ *       every step: a language model whose token names are the vocabulary's characters.</li>
+ *   <li>"series-forecaster" (SeriesModel): one feature normalised by series.mean / series.std ->
+ *       stack -> Linear(H, 1) at every step: a per-step regressor. Its output is the NEXT value in
+ *       normalised units, (y_{t+1} - mean) / std, as that model was trained.</li>
+ * </ul>
+ * Their training state (optimizer moments, carried TBPTT state) stays in the file, unread.
+ */
+final class EarlierModelFiles {
+    static final String CHAR_LM = "char-lm";
+    static final String SERIES = "series-forecaster";
+
+    private EarlierModelFiles() {}
+
+    static boolean reads(String kind) {
+        return CHAR_LM.equals(kind) || SERIES.equals(kind);
+    }
+
+    static SequenceModelFile.Declared declared(SafeTensorsFile f, String kind) throws ModelFileException {
+        RnnConfig rnn = ModelFile.config(f, SequenceModel.RNN);
+        long seed = longValue(f, "seed");
+        try {
+            if (CHAR_LM.equals(kind)) {
+                CharVocabulary vocabulary = CharVocabulary.deserialise(required(f, "vocabulary"));
+                List<String> tokens = new ArrayList<>();
+                for (int i = 0; i < vocabulary.size(); i++) {
+                    tokens.add(Character.toString(vocabulary.codePoint(i)));
+                }
+                ModelSpec spec = new ModelSpec(0, null, null, vocabulary.size(), rnn.inputSize(), rnn.cell(), rnn.hiddenSize(),
+                        rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.LANGUAGE_MODEL, vocabulary.size(),
+                        OutputMode.PER_STEP, seed, tokens);
+                return new SequenceModelFile.Declared(spec, false, true);
+            }
+            float mean = (float) Double.parseDouble(required(f, "series.mean"));
+            float std = (float) Double.parseDouble(required(f, "series.std"));
+            ModelSpec spec = new ModelSpec(rnn.inputSize(), new float[] {mean}, new float[] {std}, 0, 0, rnn.cell(), rnn.hiddenSize(),
+                    rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.REGRESSION, 1, OutputMode.PER_STEP, seed, List.of());
+            return new SequenceModelFile.Declared(spec, false, true);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(f.path(), "describes no valid " + kind + " model: " + e.getMessage());
+        }
+    }
+
+    private static String required(SafeTensorsFile f, String key) throws ModelFileException {
+        String v = f.metadata().get(key);
+        if (v == null) {
+            throw new ModelFileException(f.path(), "metadata '" + key + "' is missing");
+        }
+        return v;
+    }
+
+    private static long longValue(SafeTensorsFile f, String key) throws ModelFileException {
+        String v = f.metadata().get(key);
+        try {
+            return v == null ? 0 : Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer, got '" + v + "'");
+        }
+    }
+}
