@@ -102,7 +102,12 @@ public final class SequenceModelFile {
     public static SequenceModel load(SafeTensorsFile f, Kernels kernels) throws ModelFileException {
         Declared declared = declared(f);
         check(f, declared);
-        ModelSpec spec = declared.normalised() ? declared.spec().withNormalisation(values(f, MEAN), values(f, STD)) : declared.spec();
+        ModelSpec spec;
+        try {
+            spec = declared.normalised() ? declared.spec().withNormalisation(values(f, MEAN), values(f, STD)) : declared.spec();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(f.path(), "normalisation is invalid: " + e.getMessage());
+        }
         SequenceModel model = new SequenceModel(spec, kernels);
         try {
             f.copyAllInto(model.parameters().tensors());     // the model's names only: other tensors stay in the file
