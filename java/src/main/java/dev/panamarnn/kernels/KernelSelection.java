@@ -44,12 +44,13 @@ final class KernelSelection {
                     log.log(System.Logger.Level.INFO, "panama-rnn kernels: native; " + kernels.status());
                     return kernels;
                 } catch (RuntimeException | LinkageError e) {
+                    String why = reason(e);
                     if (strict) {
                         throw new IllegalStateException("-D" + STRICT_PROPERTY + "=true and the native kernels could not be loaded: "
-                                + e.getMessage(), e);
+                                + why, e);
                     }
                     log.log(System.Logger.Level.WARNING, "panama-rnn kernels: java (fallback) because the native kernels "
-                            + "could not be loaded: " + e.getMessage() + "\nSet -D" + KERNELS_PROPERTY
+                            + "could not be loaded: " + why + "\nSet -D" + KERNELS_PROPERTY
                             + "=java to choose them explicitly, or -D" + STRICT_PROPERTY + "=true to make this an error.");
                     return new JavaKernels();
                 }
@@ -57,5 +58,15 @@ final class KernelSelection {
             default -> throw new IllegalArgumentException("-D" + KERNELS_PROPERTY + " must be 'java' or 'native', got '"
                     + requested + "'");
         }
+    }
+
+    /** Why loading failed, in words that name the missing piece: a missing class of the bindings jar says which artifact to add. */
+    static String reason(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof NoClassDefFoundError && message.contains("dev/panamarnn/internal/bindings")) {
+            return "the bindings jar is not on the class path (class " + message + " missing); add the dependency "
+                    + "dev.panamarnn:panama-rnn-bindings (it comes with dev.panamarnn:panama-rnn through Maven)";
+        }
+        return message;
     }
 }

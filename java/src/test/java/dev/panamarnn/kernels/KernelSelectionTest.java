@@ -30,6 +30,17 @@ class KernelSelectionTest {
     }
 
     @Test
+    void aMissingBindingsJarIsNamedWithTheArtifactToAdd() {
+        RecordingLogger log = new RecordingLogger();
+        Kernels kernels = KernelSelection.select("native", false, () -> {
+            throw new NoClassDefFoundError("dev/panamarnn/internal/bindings/rnnk/rnnk_h");
+        }, log);
+        assertInstanceOf(JavaKernels.class, kernels);
+        String line = log.lines.get(0);
+        assertTrue(line.contains("bindings jar is not on the class path") && line.contains("dev.panamarnn:panama-rnn-bindings"), line);
+    }
+
+    @Test
     void strictModeTurnsTheFallbackIntoAnError() {
         var e = assertThrows(IllegalStateException.class,
                 () -> KernelSelection.select("native", true, BROKEN, new RecordingLogger()));
