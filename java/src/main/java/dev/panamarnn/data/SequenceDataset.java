@@ -289,6 +289,11 @@ public final class SequenceDataset {
         }
     }
 
+    /** The same from a stream (not closed); {@code name} stands for the file in messages. */
+    public static List<String> csvHeader(InputStream in, String name) throws IOException {
+        return SequenceCsv.header(in, name);
+    }
+
     /** The same data with class names attached (CSV labels). */
     SequenceDataset withClassNames(List<String> names) {
         if (names.size() != classes) {
