@@ -11,7 +11,7 @@ import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.SequenceModelFile;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code rnn predict}: a model from {@code rnn train sequences} on a CSV with the columns it was
@@ -34,6 +36,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--csv", required = true, description = "Long-layout CSV (.gz too, or embedded:digits.csv.gz); the label or "
             + "target column may be missing, else it is scored.")
     String csv;
+    @Spec
+    CommandSpec spec;
     @Option(names = "--out", description = "Predictions CSV (default: standard output, and the scores go to standard error).")
     Path out;
 
@@ -58,12 +62,13 @@ final class PredictCommand implements Callable<Integer> {
                 PredictionCsvWriter.write(w, data, m.spec(), layout, outputs);
                 w.flush();
             }
-            PrintStream report = out != null ? System.out : System.err;
+            PrintWriter report = out != null ? new PrintWriter(System.out, true, StandardCharsets.UTF_8) : spec.commandLine().getErr();
             String lines = m.spec().outputMode() == OutputMode.PER_STEP ? "steps of " + data.size() + " sequences" : data.size() + " sequences";
             report.println("predicted " + lines + (out != null ? " into " + out : ""));
             if (scored) {
                 report.println(score(m, data, outputs));
             }
+            report.flush();
         }
         return 0;
     }

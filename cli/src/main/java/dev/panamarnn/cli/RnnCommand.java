@@ -24,13 +24,13 @@ public final class RnnCommand implements Runnable {
 
     /**
      * The command line with one-line errors: a bad option or argument prints usage help; any
-     * other failure (missing file, invalid model, disk full) prints "rnn: <message>" and exits 1.
+     * other failure (missing file, invalid model, disk full) prints "rnn <command>: <message>" and exits 1.
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RnnCommand());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            commandLine.getErr().println("rnn " + commandLine.getCommandName() + ": " + message);
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message); // "rnn train sequences: ..."
             if (Boolean.getBoolean("rnn.debug")) {
                 e.printStackTrace(commandLine.getErr());
             }
