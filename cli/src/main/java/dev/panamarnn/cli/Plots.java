@@ -31,6 +31,20 @@ public final class Plots {
      */
     public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
             throws IOException {
+        lines(file, title, xLabel, yLabel, lines, logY, null, List.of());
+    }
+
+    /**
+     * Writes a line chart to {@code file} (PNG) with a second y axis on the right, titled
+     * {@code rightLabel}, for {@code rightLines} (another unit, e.g. accuracy beside a loss).
+     */
+    public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, String rightLabel,
+                             List<Line> rightLines) throws IOException {
+        lines(file, title, xLabel, yLabel, lines, false, rightLabel, rightLines);
+    }
+
+    private static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY,
+                              String rightLabel, List<Line> rightLines) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(1100).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setYAxisLogarithmic(logY);
@@ -48,6 +62,22 @@ public final class Plots {
             series.setMarker(SeriesMarkers.NONE);
             if (line.color() != null) {
                 series.setLineColor(line.color());
+            }
+        }
+        if (!rightLines.isEmpty()) {
+            chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+            chart.setYAxisGroupTitle(1, rightLabel);
+        }
+        for (Line line : rightLines) {
+            if (line.x().length == 0) {
+                continue;
+            }
+            XYSeries series = chart.addSeries(line.name(), line.x(), line.y());
+            series.setYAxisGroup(1);
+            series.setMarker(SeriesMarkers.CIRCLE);
+            if (line.color() != null) {
+                series.setLineColor(line.color());
+                series.setMarkerColor(line.color());
             }
         }
         Path absolute = file.toAbsolutePath();

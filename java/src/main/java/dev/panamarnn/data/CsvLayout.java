@@ -14,8 +14,10 @@ import java.util.Set;
  * @param timeColumn     a numeric column the rows of a sequence are sorted by, or null for file order
  * @param featureColumns the feature columns in order; empty means every column that is not the
  *                       id, time, label or a target column
- * @param labelColumn    a class-label column (strings), or null when there are target columns
- * @param targetColumns  numeric regression-target columns, or empty when there is a label column
+ * @param labelColumn    a class-label column (strings), or null
+ * @param targetColumns  numeric regression-target columns, or empty; with neither a label nor
+ *                       targets the data set holds inputs only, for prediction
+ *                       ({@link SequenceDataset.Targets#NONE})
  * @param perStep        false: the label or targets are per sequence and must be equal on every row
  *                       of a sequence; true: they are read at every step
  */
@@ -51,7 +53,7 @@ public record CsvLayout(String idColumn, String timeColumn, List<String> feature
         }
     }
 
-    /** A layout whose sequences are identified by {@code column}; add a label or targets. */
+    /** A layout whose sequences are identified by {@code column}; add a label or targets to train. */
     public static CsvLayout id(String column) {
         return new CsvLayout(column, null, List.of(), null, List.of(), false);
     }

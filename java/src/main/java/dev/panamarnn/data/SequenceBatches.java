@@ -170,6 +170,7 @@ final class SequenceBatches extends AbstractList<SequenceBatch> implements Rando
                     }
                 }
             }
+            case NONE -> { } // inputs only: labels and targets stay null
         }
         return new SequenceBatch(t, b, lengths, features, tokens, labels, targets, rows);
     }

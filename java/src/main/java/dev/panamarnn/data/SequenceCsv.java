@@ -1,5 +1,6 @@
 package dev.panamarnn.data;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,12 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads the "long" CSV layout behind {@link SequenceDataset#fromCsv}: one row per time step, rows
  * grouped into sequences by an id column (in order of each id's first appearance; ids need not be
  * contiguous), sorted by an optional time column. Every content error is an {@link IOException}
- * naming the file, line and column. Memory is a constant factor of the file's size: nothing is
+ * naming the file, line and column. A layout with neither a label nor targets reads inputs only
+ * ({@link SequenceDataset.Targets#NONE}). gzip-compressed text is read too. Memory is a constant factor of the file's size: nothing is
  * sized from a number read in the file. Not public API.
  */
 final class SequenceCsv {
@@ -41,26 +45,60 @@ final class SequenceCsv {
         if (layout == null) {
             throw new IllegalArgumentException("the CSV layout is null");
         }
-        if (layout.labelColumn() == null && layout.targetColumns().isEmpty()) {
-            throw new IllegalArgumentException("the CSV layout names neither a label column nor target columns: "
-                    + "add .label(column) or .targets(columns...)");
-        }
         if (!Files.isRegularFile(file)) {
             throw new IOException("CSV file " + file + " does not exist or is not a file");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            // as TimeSeries: a malformed byte reads as U+FFFD and then fails as a number or stays in a name
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String first = reader.readLine();
-            if (first == null) {
-                throw new IOException(file + " is empty: expected a header line with a '" + layout.idColumn() + "' column");
-            }
-            String[] header = first.split(",", -1);
-            for (int i = 0; i < header.length; i++) {
-                header[i] = clean(header[i]);
-            }
-            return new SequenceCsv(file.toString(), layout, header).read(reader);
+            return read(in, file.toString(), layout);
         }
+    }
+
+    /** Reads from {@code in} (not closed), gzip-compressed or not; {@code name} is the file named in messages. */
+    static SequenceDataset read(InputStream in, String name, CsvLayout layout) throws IOException {
+        if (layout == null) {
+            throw new IllegalArgumentException("the CSV layout is null");
+        }
+        BufferedReader reader = reader(in, name);
+        String first = reader.readLine();
+        if (first == null) {
+            throw new IOException(name + " is empty: expected a header line with a '" + layout.idColumn() + "' column");
+        }
+        return new SequenceCsv(name, layout, header(first)).read(reader);
+    }
+
+    /** The header line's column names (quotes and surrounding spaces stripped). */
+    static List<String> header(InputStream in, String name) throws IOException {
+        String first = reader(in, name).readLine();
+        if (first == null) {
+            throw new IOException(name + " is empty: expected a header line");
+        }
+        return List.of(header(first));
+    }
+
+    private static String[] header(String line) {
+        String[] header = line.split(",", -1);
+        for (int i = 0; i < header.length; i++) {
+            header[i] = clean(header[i]);
+        }
+        return header;
+    }
+
+    /** UTF-8 text of {@code in}, decompressed when it starts with the gzip magic bytes 1f 8b. */
+    private static BufferedReader reader(InputStream in, String name) throws IOException {
+        BufferedInputStream buffered = new BufferedInputStream(in);
+        buffered.mark(2);
+        boolean gzip = buffered.read() == 0x1f && buffered.read() == 0x8b;
+        buffered.reset();
+        InputStream text = buffered;
+        if (gzip) {
+            try {
+                text = new GZIPInputStream(buffered);
+            } catch (ZipException e) {
+                throw new IOException(name + " starts as gzip but is not: " + e.getMessage(), e);
+            }
+        }
+        // as TimeSeries: a malformed byte reads as U+FFFD and then fails as a number or stays in a name
+        return new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8));
     }
 
     private SequenceDataset read(BufferedReader reader) throws IOException {
@@ -154,6 +192,10 @@ final class SequenceCsv {
     }
 
     private SequenceDataset build(Map<String, List<Row>> sequences, Map<String, String> labelNames) {
+        return targets(sequences, labelNames).withIds(List.copyOf(sequences.keySet()));
+    }
+
+    private SequenceDataset targets(Map<String, List<Row>> sequences, Map<String, String> labelNames) {
         List<float[][]> inputs = new ArrayList<>(sequences.size());   // (N) each (T_i, F)
         for (List<Row> rows : sequences.values()) {
             inputs.add(rows.stream().map(Row::features).toArray(float[][]::new));
@@ -174,6 +216,9 @@ final class SequenceCsv {
             }
             int[] labels = sequences.values().stream().mapToInt(rows -> ids.get(rows.getFirst().label())).toArray(); // (N)
             return SequenceDataset.ofSequences(inputs, labels, names.size()).withClassNames(names);
+        }
+        if (layout.targetColumns().isEmpty()) {
+            return SequenceDataset.ofInputs(inputs);
         }
         if (perStep) {
             List<float[][]> targets = new ArrayList<>(sequences.size()); // (N) each (T_i, K)

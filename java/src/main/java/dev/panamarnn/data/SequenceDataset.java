@@ -1,6 +1,8 @@
 package dev.panamarnn.data;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +34,9 @@ public final class SequenceDataset {
         /** K float values per sequence. */
         VALUES_PER_SEQUENCE,
         /** K float values per step. */
-        VALUES_PER_STEP;
+        VALUES_PER_STEP,
+        /** No targets: inputs only, to be predicted (a model can neither train on nor evaluate them). */
+        NONE;
 
         /** True for class ids, false for regression values. */
         public boolean classes() {
@@ -55,6 +59,7 @@ public final class SequenceDataset {
     private final int classes;              // C, 0 for values
     private final int targetSize;           // K, 0 for classes
     private final List<String> classNames;  // (C) or empty
+    private final List<String> ids;         // (N) the CSV's sequence ids, or empty
     private final int[] lengths;            // (N) T_i
     private final float[][] inputs;         // (N) each (T_i * F) step-major, or null for tokens
     private final int[][] tokens;           // (N) each (T_i), or null for features
@@ -64,14 +69,15 @@ public final class SequenceDataset {
     private final float[] std;              // (F), 1 where the population std is 0
 
     private SequenceDataset(int features, int vocabulary, Targets targets, int classes, int targetSize,
-                            List<String> classNames, float[][] inputs, int[][] tokens, int[][] labels,
-                            float[][] values) {
+                            List<String> classNames, List<String> ids, float[][] inputs, int[][] tokens,
+                            int[][] labels, float[][] values) {
         this.features = features;
         this.vocabulary = vocabulary;
         this.targets = targets;
         this.classes = classes;
         this.targetSize = targetSize;
         this.classNames = List.copyOf(classNames);
+        this.ids = List.copyOf(ids);
         this.inputs = inputs;
         this.tokens = tokens;
         this.labels = labels;
@@ -88,7 +94,7 @@ public final class SequenceDataset {
 
     private static SequenceDataset ofFeatures(SequenceChecks.Flat in, Targets targets, int classes,
                                               int targetSize, int[][] labels, float[][] values) {
-        return new SequenceDataset(in.width(), 0, targets, classes, targetSize, List.of(), in.rows(), null,
+        return new SequenceDataset(in.width(), 0, targets, classes, targetSize, List.of(), List.of(), in.rows(), null,
                 labels, values);
     }
 
@@ -139,6 +145,15 @@ public final class SequenceDataset {
     }
 
     /**
+     * Variable-length sequences without targets ({@link Targets#NONE}), to be predicted.
+     * @param inputs (N) each (T_i, F)
+     */
+    public static SequenceDataset ofInputs(List<float[][]> inputs) {
+        SequenceChecks.Flat in = SequenceChecks.steps(inputs, null, "", "feature");
+        return ofFeatures(in, Targets.NONE, 0, 0, null, null);
+    }
+
+    /**
      * Sequences with a class label at every step (tagging).
      * @param inputs (N) each (T_i, F)
      * @param labels (N) each (T_i) class ids in [0, classes)
@@ -167,7 +182,7 @@ public final class SequenceDataset {
      */
     public static SequenceDataset ofTokens(List<int[]> sequences, int vocabulary, int[] labels, int classes) {
         int[][] ids = SequenceChecks.tokens(sequences, vocabulary);
-        return new SequenceDataset(0, vocabulary, Targets.CLASS_PER_SEQUENCE, classes, 0, List.of(), null, ids,
+        return new SequenceDataset(0, vocabulary, Targets.CLASS_PER_SEQUENCE, classes, 0, List.of(), List.of(), null, ids,
                 SequenceChecks.labels(labels, ids.length, classes), null);
     }
 
@@ -199,7 +214,7 @@ public final class SequenceDataset {
             ids[k] = Arrays.copyOfRange(tokens, k * window, (k + 1) * window);
             next[k] = Arrays.copyOfRange(tokens, k * window + 1, (k + 1) * window + 1);
         }
-        return new SequenceDataset(0, vocabulary, Targets.CLASS_PER_STEP, vocabulary, 0, List.of(), null, ids,
+        return new SequenceDataset(0, vocabulary, Targets.CLASS_PER_STEP, vocabulary, 0, List.of(), List.of(), null, ids,
                 next, null);
     }
 
@@ -232,13 +247,16 @@ public final class SequenceDataset {
             in[s] = Arrays.copyOfRange(f, s, s + window);
             out[s] = Arrays.copyOfRange(f, s + window, s + window + horizon);
         }
-        return new SequenceDataset(1, 0, Targets.VALUES_PER_SEQUENCE, 0, horizon, List.of(), in, null, null, out);
+        return new SequenceDataset(1, 0, Targets.VALUES_PER_SEQUENCE, 0, horizon, List.of(), List.of(), in, null, null,
+                out);
     }
 
     /**
      * Reads the "long" CSV layout (one row per time step, a sequence-id column); see
      * {@link CsvLayout}. The dialect is {@link TimeSeries}'s (a header line, comma-split fields,
-     * quotes and surrounding spaces stripped, blank lines skipped, UTF-8).
+     * quotes and surrounding spaces stripped, blank lines skipped, UTF-8); a gzip-compressed file
+     * (recognised by its first bytes, whatever its name) is decompressed. The sequences keep their
+     * ids ({@link #ids()}); a layout without a label or targets gives {@link Targets#NONE}.
      * @throws IOException if the file cannot be read, or for any bad content — a missing or
      *         duplicated column, a row with another number of fields, an empty id or label, a value
      *         that is not a finite float, two rows of a sequence at the same time, a label or
@@ -249,13 +267,49 @@ public final class SequenceDataset {
         return SequenceCsv.read(file, layout);
     }
 
+    /**
+     * The same from a stream (not closed), e.g. a resource; {@code name} stands for the file in messages.
+     * @throws IOException as {@link #fromCsv(Path, CsvLayout)}
+     */
+    public static SequenceDataset fromCsv(InputStream in, String name, CsvLayout layout) throws IOException {
+        return SequenceCsv.read(in, name, layout);
+    }
+
+    /**
+     * The column names of a CSV file's header line (quotes and surrounding spaces stripped), to
+     * choose a layout by; gzip-compressed files too.
+     * @throws IOException if the file cannot be read or is empty
+     */
+    public static List<String> csvHeader(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("CSV file " + file + " does not exist or is not a file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return SequenceCsv.header(in, file.toString());
+        }
+    }
+
+    /** The same from a stream (not closed); {@code name} stands for the file in messages. */
+    public static List<String> csvHeader(InputStream in, String name) throws IOException {
+        return SequenceCsv.header(in, name);
+    }
+
     /** The same data with class names attached (CSV labels). */
     SequenceDataset withClassNames(List<String> names) {
         if (names.size() != classes) {
             throw new IllegalArgumentException("got " + names.size() + " class names for " + classes + " classes");
         }
-        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, names, inputs, tokens,
+        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, names, ids, inputs, tokens,
                 labels, values);
+    }
+
+    /** The same data with each sequence's id attached (CSV ids, in dataset order). */
+    SequenceDataset withIds(List<String> sequenceIds) {
+        if (sequenceIds.size() != size()) {
+            throw new IllegalArgumentException("got " + sequenceIds.size() + " ids for " + size() + " sequences");
+        }
+        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, classNames, sequenceIds, inputs,
+                tokens, labels, values);
     }
 
     private static List<float[][]> fixedLength(float[][][] inputs) {
@@ -305,6 +359,11 @@ public final class SequenceDataset {
         return targets;
     }
 
+    /** True when the sequences have targets to train on or evaluate against (not {@link Targets#NONE}). */
+    public boolean hasTargets() {
+        return targets != Targets.NONE;
+    }
+
     /** C, the number of classes; 0 for regression values. */
     public int classes() {
         return classes;
@@ -318,6 +377,11 @@ public final class SequenceDataset {
     /** The class names in class-id order (CSV labels), or empty. */
     public List<String> classNames() {
         return classNames;
+    }
+
+    /** Each sequence's id as the CSV file spelt it, in dataset order (subsets keep theirs); empty when not read from a CSV. */
+    public List<String> ids() {
+        return ids;
     }
 
     /** T_i, the length of sequence i. */
@@ -379,7 +443,7 @@ public final class SequenceDataset {
     @Override
     public String toString() {
         return "SequenceDataset[" + size() + " sequences, " + (tokens() ? "V=" + vocabulary : "F=" + features)
-                + ", " + targets + (targets.classes() ? ", C=" + classes : ", K=" + targetSize)
+                + ", " + targets + (targets.classes() ? ", C=" + classes : hasTargets() ? ", K=" + targetSize : "")
                 + ", max length " + maxLength() + "]";
     }
 
@@ -418,9 +482,10 @@ public final class SequenceDataset {
         Objects.requireNonNull(rows, "rows");
         SequenceChecks.notEmpty(rows.length);
         float[][] in = inputs != null ? new float[rows.length][] : null;
-        int[][] ids = tokens != null ? new int[rows.length][] : null;
+        int[][] tokenIds = tokens != null ? new int[rows.length][] : null;
         int[][] lab = labels != null ? new int[rows.length][] : null;
         float[][] val = values != null ? new float[rows.length][] : null;
+        String[] id = ids.isEmpty() ? null : new String[rows.length];
         for (int j = 0; j < rows.length; j++) {
             int i = rows[j];
             if (i < 0 || i >= size()) {
@@ -428,11 +493,13 @@ public final class SequenceDataset {
             }
             // the per-sequence arrays are never written after construction, so subsets share them
             if (in != null) in[j] = inputs[i];
-            if (ids != null) ids[j] = tokens[i];
+            if (tokenIds != null) tokenIds[j] = tokens[i];
             if (lab != null) lab[j] = labels[i];
             if (val != null) val[j] = values[i];
+            if (id != null) id[j] = ids.get(i);
         }
-        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, classNames, in, ids, lab, val);
+        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, classNames,
+                id == null ? List.of() : List.of(id), in, tokenIds, lab, val);
     }
 
     /**

@@ -28,6 +28,10 @@ final class DataFit {
         if (!needTargets) {
             return;
         }
+        if (!data.hasTargets()) {
+            throw new IllegalArgumentException("the data set has no targets (inputs only, e.g. a CSV read without a label or target "
+                    + "column): it can be predicted, not trained on or evaluated");
+        }
         SequenceDataset.Targets kind = data.targets();
         boolean perStep = spec.outputMode() == OutputMode.PER_STEP;
         boolean classes = spec.task().hasClasses();

@@ -94,6 +94,10 @@ public final class SequenceModel implements AutoCloseable {
         if (data == null) {
             throw new IllegalArgumentException("the data set is null");
         }
+        if (!data.hasTargets()) {
+            throw new IllegalArgumentException("the data set has no targets (inputs only), so it determines no task: "
+                    + "build from data with a label or targets, or use builder()");
+        }
         Builder b = new Builder();
         if (data.tokens()) {
             b.tokens(data.vocabulary(), 32);
@@ -103,6 +107,7 @@ public final class SequenceModel implements AutoCloseable {
         switch (data.targets()) {
             case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(data.classes()).classNames(data.classNames());
             case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(data.targetSize());
+            case NONE -> throw new AssertionError("checked above");
         }
         boolean perStep = data.targets() == SequenceDataset.Targets.CLASS_PER_STEP || data.targets() == SequenceDataset.Targets.VALUES_PER_STEP;
         return b.output(perStep ? OutputMode.PER_STEP : OutputMode.SEQUENCE);

@@ -122,13 +122,63 @@ class SequenceDatasetCsvTest {
         IOException e = assertThrows(IOException.class,
                 () -> SequenceDataset.fromCsv(missing, CsvLayout.id("id").label("y")));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> SequenceDataset.fromCsv(missing, CsvLayout.id("id"))).getMessage().contains("neither a label"));
         assertEquals("column 'id' has two roles in the CSV layout",
                 assertThrows(IllegalArgumentException.class, () -> CsvLayout.id("id").features("x", "id")).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> CsvLayout.id("id").label("y").targets("v")).getMessage().contains("not both"));
         assertThrows(IllegalArgumentException.class, () -> CsvLayout.id(" "));
+    }
+
+    @Test
+    void withoutALabelOrTargetsTheDatasetHoldsInputsOnlyWithTheirIds() throws IOException {
+        Path file = csv("id,t,x,label\nb,1,2,p\na,0,5,q\nb,0,1,p\n");
+        SequenceDataset d = SequenceDataset.fromCsv(file, CsvLayout.id("id").time("t").features("x"));
+        assertEquals(Targets.NONE, d.targets());
+        assertTrue(!d.hasTargets());
+        assertEquals(List.of("b", "a"), d.ids());
+        assertArrayEquals(new float[][] {{1}, {2}}, d.inputs(0));
+        assertThrows(IllegalStateException.class, () -> d.label(0));
+        assertEquals(null, d.batches(2, false, false, 0).getFirst().labels());
+        assertEquals(List.of("id", "t", "x", "label"), SequenceDataset.csvHeader(file));
+    }
+
+    @Test
+    void idsFollowSubsetsAndSplits() throws IOException {
+        StringBuilder text = new StringBuilder("id,x,y\n");
+        for (int i = 0; i < 10; i++) {
+            text.append("s").append(i).append(',').append(i).append(',').append(i % 2).append('\n');
+        }
+        SequenceDataset d = SequenceDataset.fromCsv(csv(text.toString()), CsvLayout.id("id").label("y"));
+        assertEquals(List.of("s3", "s1"), d.subset(new int[] {3, 1}).ids());
+        SequenceDataset.Split split = d.split(0.3, 4);
+        for (SequenceDataset part : List.of(split.train(), split.validation())) {
+            for (int i = 0; i < part.size(); i++) {
+                assertEquals("s" + (int) part.inputs(i)[0][0], part.ids().get(i)); // x holds the id's number
+            }
+        }
+        assertEquals(List.of(), SequenceDataset.ofInputs(List.<float[][]>of(new float[][] {{1}})).ids());
+    }
+
+    @Test
+    void aGzipFileReadsAsItsText() throws IOException {
+        String text = "id,x,y\na,1,p\na,2,p\nb,3,q\n";
+        Path gz = dir.resolve("data.csv.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        SequenceDataset plain = SequenceDataset.fromCsv(csv(text), CsvLayout.id("id").label("y"));
+        SequenceDataset zipped = SequenceDataset.fromCsv(gz, CsvLayout.id("id").label("y"));
+        assertEquals(plain.ids(), zipped.ids());
+        assertArrayEquals(plain.inputs(0), zipped.inputs(0));
+        assertEquals(plain.classNames(), zipped.classNames());
+        assertEquals(List.of("id", "x", "y"), SequenceDataset.csvHeader(gz));
+        try (var in = Files.newInputStream(gz)) {
+            assertEquals(plain.ids(), SequenceDataset.fromCsv(in, "resource", CsvLayout.id("id").label("y")).ids());
+        }
+        Path broken = dir.resolve("broken.csv.gz");
+        Files.write(broken, new byte[] {0x1f, (byte) 0x8b, 1, 2});
+        IOException e = assertThrows(IOException.class, () -> SequenceDataset.fromCsv(broken, CsvLayout.id("id").label("y")));
+        assertTrue(e.getMessage().contains(broken.toString()), e.getMessage());
     }
 
     private void assertMessage(String expected, String text, CsvLayout layout) throws IOException {

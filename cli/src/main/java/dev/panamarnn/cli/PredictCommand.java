@@ -1,0 +1,121 @@
+package dev.panamarnn.cli;
+
+import dev.panamarnn.data.CsvLayout;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.model.Checkpoints;
+import dev.panamarnn.model.Metrics;
+import dev.panamarnn.model.OutputMode;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.SequenceModelFile;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rnn predict}: a model from {@code rnn train sequences} on a CSV with the columns it was
+ * trained on (named in the model file's metadata); one line per sequence (or step) to --out or
+ * standard output; with the label or target column present, the accuracy or MAE/RMSE too.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Predict with a sequence model (from `rnn train sequences`) on a long CSV with the columns it was trained on.")
+final class PredictCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true)
+    Path model;
+    @Option(names = "--csv", required = true, description = "Long-layout CSV (.gz too, or embedded:digits.csv.gz); the label or "
+            + "target column may be missing, else it is scored.")
+    String csv;
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--out", description = "Predictions CSV (default: standard output, and the scores go to standard error).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        CsvLayout layout = trainedLayout();
+        SequenceSource source = SequenceSource.of(csv);
+        List<String> header = source.header();
+        List<String> missing = CsvLayoutMetadata.inputColumns(layout).stream().filter(c -> !header.contains(c)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(source.name() + " lacks the column(s) " + String.join(", ", missing)
+                    + " that the model reads; its columns are " + String.join(", ", header));
+        }
+        boolean scored = header.containsAll(CsvLayoutMetadata.targetColumns(layout));
+        SequenceDataset data = source.read(scored ? layout : CsvLayoutMetadata.inputsOnly(layout));
+        try (SequenceModel m = SequenceModel.load(model)) {
+            float[][] outputs = m.predict(data);
+            if (out != null) {
+                AtomicFiles.write(out, w -> PredictionCsvWriter.write(w, data, m.spec(), layout, outputs));
+            } else {
+                Writer w = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+                PredictionCsvWriter.write(w, data, m.spec(), layout, outputs);
+                w.flush();
+            }
+            PrintWriter report = out != null ? new PrintWriter(System.out, true, StandardCharsets.UTF_8) : spec.commandLine().getErr();
+            String lines = m.spec().outputMode() == OutputMode.PER_STEP ? "steps of " + data.size() + " sequences" : data.size() + " sequences";
+            report.println("predicted " + lines + (out != null ? " into " + out : ""));
+            if (scored) {
+                report.println(score(m, data, outputs));
+            }
+            report.flush();
+        }
+        return 0;
+    }
+
+    /** The CSV layout stored by {@code rnn train sequences}; refuses any other model file. */
+    private CsvLayout trainedLayout() throws IOException {
+        Map<String, String> metadata;
+        try (SafeTensorsFile f = SafeTensors.read(model)) {
+            metadata = f.metadata();
+        }
+        String kind = metadata.get(Checkpoints.KIND);
+        if (!SequenceModelFile.KIND.equals(kind)) {
+            throw new IllegalArgumentException(model + " is not a sequence model (its kind is " + (kind == null ? "not set" : "'" + kind + "'")
+                    + "); predict reads the model.safetensors of `rnn train sequences`");
+        }
+        CsvLayout layout = CsvLayoutMetadata.read(metadata);
+        if (layout == null) {
+            throw new IllegalArgumentException(model + " names no CSV columns (no " + CsvLayoutMetadata.ID + " and " + CsvLayoutMetadata.FEATURES
+                    + " metadata); predict reads the model.safetensors of `rnn train sequences`");
+        }
+        return layout;
+    }
+
+    /**
+     * Accuracy by class name (the CSV's labels need not be the model's classes: an unknown label
+     * counts as wrong), or the model's own MAE/RMSE.
+     */
+    private static String score(SequenceModel m, SequenceDataset data, float[][] outputs) {
+        if (!m.spec().task().hasClasses()) {
+            Metrics metrics = m.evaluate(data);
+            return String.format("MAE %.6g  RMSE %.6g  (%d %s)", metrics.mae(), metrics.rmse(), metrics.rows(),
+                    m.spec().outputMode() == OutputMode.PER_STEP ? "steps" : "sequences");
+        }
+        List<String> names = m.spec().classNames();
+        int k = m.spec().outputs();
+        long correct = 0, rows = 0;
+        for (int i = 0; i < data.size(); i++) {
+            boolean perStep = m.spec().outputMode() == OutputMode.PER_STEP;
+            int[] labels = perStep ? data.stepLabels(i) : new int[] {data.label(i)};
+            for (int t = 0; t < labels.length; t++) {
+                int predicted = PredictionCsvWriter.argMax(outputs[i], t * k, k);
+                String name = names.isEmpty() ? Integer.toString(predicted) : names.get(predicted);
+                correct += name.equals(data.classNames().get(labels[t])) ? 1 : 0;
+                rows++;
+            }
+        }
+        return String.format("accuracy %.4f  (%d of %d %s)", (double) correct / rows, correct, rows,
+                m.spec().outputMode() == OutputMode.PER_STEP ? "steps" : "sequences");
+    }
+}

@@ -1,0 +1,186 @@
+package dev.panamarnn.cli;
+
+import dev.panamarnn.CellType;
+import dev.panamarnn.data.CsvLayout;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.model.Budget;
+import dev.panamarnn.model.Metrics;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.SequenceModelFile;
+import dev.panamarnn.model.Trainer;
+import dev.panamarnn.model.TrainingResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code rnn train sequences}: sequence classification or regression from a long CSV (one row per
+ * time step), through the library's SequenceDataset, SequenceModel and Trainer: a progress bar, one
+ * line per validated epoch, the model file (with the CSV layout in its metadata), the held-out
+ * sequences as a CSV and a learning-curves PNG.
+ */
+@Command(name = "sequences", mixinStandardHelpOptions = true,
+        description = "Train a sequence classifier or regressor on a long CSV (one row per time step; "
+                + "default: the embedded UCI handwritten digits, each image a sequence of its 8 pixel rows).")
+final class TrainSequencesCommand implements Callable<Integer> {
+    @Option(names = "--csv", description = "Long-layout CSV file (.gz too); default: embedded digits (columns image,row,c0..c7,digit).")
+    String csv;
+    @Option(names = "--id", description = "Sequence-id column (rows with one id form one sequence).")
+    String id;
+    @Option(names = "--time", description = "Numeric column the rows of a sequence are sorted by (default: file order).")
+    String time;
+    @Option(names = "--features", split = ",", description = "Feature columns (default: every other column).")
+    List<String> features;
+    @Option(names = "--label", description = "Class-label column: classification.")
+    String label;
+    @Option(names = "--target", split = ",", description = "Numeric target column(s): regression.")
+    List<String> targets;
+    @Option(names = "--per-step", description = "The label or targets are read at every step (else once per sequence).")
+    boolean perStep;
+    @Option(names = "--cell", defaultValue = "gru", description = "lstm, gru, rnn_tanh or rnn_relu (default: ${DEFAULT-VALUE}).")
+    String cell;
+    @Option(names = "--hidden", defaultValue = "64")
+    int hidden;
+    @Option(names = "--layers", defaultValue = "1")
+    int layers;
+    @Option(names = "--bidirectional")
+    boolean bidirectional;
+    @Option(names = "--dropout", defaultValue = "0", description = "Dropout between recurrent layers.")
+    double dropout;
+    @Option(names = "--head-hidden", defaultValue = "0", description = "Width of a hidden ReLU layer in the head (0: none).")
+    int headHidden;
+    @Option(names = "--batch", defaultValue = "32")
+    int batch;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+    @Option(names = "--epochs", description = "Passes over the training part (default: 20 when no --steps or --minutes).")
+    Integer epochs;
+    @Option(names = "--steps", description = "Optimizer steps.")
+    Long steps;
+    @Option(names = "--minutes", description = "Wall-clock minutes.")
+    Double minutes;
+    @Option(names = "--validation", defaultValue = "0.2", description = "Fraction of the sequences held out (default: ${DEFAULT-VALUE}).")
+    double validation;
+    @Option(names = "--patience", defaultValue = "0", description = "Stop after this many epochs without a lower validation loss (0: off).")
+    int patience;
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+    @Option(names = "--out", defaultValue = "rnn-sequences")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        SequenceSource source = SequenceSource.of(csv);
+        CsvLayout layout = layout(source);
+        Budget budget = budget();
+        if (!(validation > 0 && validation < 1)) {
+            throw new IllegalArgumentException("--validation must be in (0, 1), the fraction of sequences held out; got " + validation);
+        }
+        SequenceDataset data = source.read(layout);
+        SequenceDataset.Split split = data.split(validation, seed);
+        System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
+                source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),
+                split.train().size(), split.validation().size());
+        try (SequenceModel model = SequenceModel.forData(split.train()).cell(CellType.fromId(cell)).hidden(hidden).layers(layers)
+                .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
+             TrainingProgress progress = new TrainingProgress(System.out, minutes == null ? 0 : minutes);
+             Trainer trainer = Trainer.builder(model).adam(lr).batchSize(batch).seed(seed).validation(split.validation())
+                     .earlyStopping(patience).listener(progress).build()) {
+            System.out.printf("model: %s; kernels %s; budget %s%n", model.spec(), model.kernels().name(), budget);
+            TrainingResult result = trainer.fit(split.train(), budget);
+            Metrics last = model.evaluate(split.validation());
+            progress.last(last);
+            progress.close();
+            System.out.printf("%d steps in %.1f s (%s)%nvalidation: %s%n", progress.steps(), progress.seconds(), result.reason(), last);
+            Files.createDirectories(out);
+            Path modelFile = out.resolve("model.safetensors");
+            SequenceModelFile.save(modelFile, model, CsvLayoutMetadata.write(layout));
+            Path held = out.resolve("validation.csv");
+            LongCsvWriter.write(held, split.validation(), layout);
+            Path png = out.resolve("learning-curves.png");
+            LearningCurvesPlot.write(png, model.spec().cell().id() + " H=" + hidden + " on " + source.name(), model.spec().task(),
+                    progress.points());
+            System.out.println("model written to " + modelFile + ", held-out sequences to " + held + ", learning curves to " + png);
+            System.out.println("predict the held-out sequences with:\n  ./rnn predict --model " + modelFile + " --csv " + held
+                    + " --out " + out.resolve("predictions.csv"));
+        }
+        return 0;
+    }
+
+    /** The CSV layout from the options, with the feature columns named (every other column when --features is omitted). */
+    private CsvLayout layout(SequenceSource source) throws java.io.IOException {
+        if (label != null && targets != null) {
+            throw new IllegalArgumentException("give --label (classification) or --target (regression), not both");
+        }
+        boolean digits = csv == null;
+        String idColumn = id != null ? id : digits ? SequenceSource.DIGITS_ID : null;
+        String timeColumn = time != null ? time : digits && id == null ? SequenceSource.DIGITS_TIME : null;
+        String labelColumn = label != null ? label : digits && targets == null ? SequenceSource.DIGITS_LABEL : null;
+        if (idColumn == null) {
+            throw new IllegalArgumentException("--id COLUMN is required with --csv: the column whose value names each row's sequence");
+        }
+        if (labelColumn == null && targets == null) {
+            throw new IllegalArgumentException("give --label COLUMN (classification) or --target COLUMN[,COLUMN...] (regression)");
+        }
+        List<String> header = source.header();
+        List<String> named = new ArrayList<>(List.of(idColumn));
+        if (timeColumn != null) named.add(timeColumn);
+        if (labelColumn != null) named.add(labelColumn);
+        if (targets != null) named.addAll(targets);
+        if (features != null) named.addAll(features);
+        for (String column : named) {
+            if (!header.contains(column)) {
+                throw new IllegalArgumentException(source.name() + " has no column '" + column + "'; its columns are "
+                        + String.join(", ", header));
+            }
+        }
+        List<String> featureColumns = features;
+        if (featureColumns == null) {
+            Set<String> used = new HashSet<>(named);
+            featureColumns = header.stream().filter(c -> !used.contains(c)).toList();
+            if (featureColumns.isEmpty()) {
+                throw new IllegalArgumentException(source.name() + " has no feature columns: every column (" + String.join(", ", header)
+                        + ") is the id, time, label or a target");
+            }
+        }
+        CsvLayout layout = CsvLayout.id(idColumn).features(featureColumns.toArray(String[]::new)).perStep(perStep);
+        if (timeColumn != null) layout = layout.time(timeColumn);
+        return labelColumn != null ? layout.label(labelColumn) : layout.targets(targets.toArray(String[]::new));
+    }
+
+    private Budget budget() {
+        int given = (epochs != null ? 1 : 0) + (steps != null ? 1 : 0) + (minutes != null ? 1 : 0);
+        if (given > 1) {
+            throw new IllegalArgumentException("give one of --epochs, --steps or --minutes");
+        }
+        if (steps != null) return Budget.steps(positive("--steps", steps));
+        if (minutes != null) return Budget.minutes(minutes);
+        return Budget.epochs((int) positive("--epochs", epochs != null ? epochs : 20));
+    }
+
+    private static long positive(String option, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(option + " must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    private static int minLength(SequenceDataset data) {
+        int min = Integer.MAX_VALUE;
+        for (int i = 0; i < data.size(); i++) {
+            min = Math.min(min, data.length(i));
+        }
+        return min;
+    }
+
+    private static String what(SequenceDataset data) {
+        String per = data.targets().perStep() ? " per step" : " per sequence";
+        return data.targets().classes() ? data.classes() + " classes" + per : data.targetSize() + " target value(s)" + per;
+    }
+}
