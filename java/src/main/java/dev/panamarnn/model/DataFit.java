@@ -45,9 +45,19 @@ final class DataFit {
         if (classes && data.classes() > spec.outputs()) {
             throw new IllegalArgumentException("the data set has " + data.classes() + " classes, the model predicts " + spec.outputs());
         }
+        // class ids are positions in each side's own sorted names: the same ids mean the same classes only if the names agree
+        if (spec.task() == Task.CLASSIFICATION && !spec.classNames().isEmpty() && !data.classNames().isEmpty()
+                && !spec.classNames().subList(0, data.classNames().size()).equals(data.classNames())) {
+            throw new IllegalArgumentException("the data set's classes " + abbreviate(data.classNames()) + " are not the model's "
+                    + abbreviate(spec.classNames()) + " (class ids would mean other classes); read the data with the model's classes");
+        }
         if (!classes && data.targetSize() != spec.outputs()) {
             throw new IllegalArgumentException("the model predicts " + spec.outputs() + " value(s) per target, the data set has "
                     + data.targetSize());
         }
+    }
+
+    private static String abbreviate(java.util.List<String> names) {
+        return names.size() <= 12 ? names.toString() : names.subList(0, 12) + " and " + (names.size() - 12) + " more";
     }
 }
