@@ -11,12 +11,16 @@ import java.lang.foreign.MemorySegment;
  * state vector [x | h_0 | ... | h_{L-1}] (see {@link ModelLayer}), so per layer the products of all
  * rows are one GEMM, gates (B, G*H) = V[:, window] (B, In+H) * [W_ih | W_hh]^T (beta 0),
  * followed by the fused kernel over B rows, which adds the bias; then every row is scattered back
- * to its stream. One row is a GEMV (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
+ * to its stream. A whole model's input stage runs per row as it is gathered (normalisation, or the
+ * embedding row of a token id), and its head once over all rows after the top layer (one GEMM per
+ * Linear, reading the top layer's h straight from V). One row is a GEMV (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
  * the model, on the kernels' small-product path. Used by one worker thread; allocates nothing per batch.
  */
 final class BatchWorkspace implements AutoCloseable {
     private final Kernels kernels;
     private final ModelLayer[] layers;
+    private final InputStage stage;
+    private final StreamHead head;                // null for a bare network
     private final int inputSize;
     private final int hidden;
     private final int width;                  // I + L*H: row stride of V
@@ -34,10 +38,15 @@ final class BatchWorkspace implements AutoCloseable {
     private final MemorySegment hiddenNext;       // (Bmax, H) h_t of the layer, before it goes into V
     private final MemorySegment[] cellPrevious;   // [l] (Bmax, H) LSTM: c_{t-1} gathered
     private final MemorySegment[] cellNext;       // [l] (Bmax, H) LSTM: c_t, scattered back
+    private final MemorySegment top;              // V from the column of h_{L-1} on, row stride I + L*H: the head's input
+    private final MemorySegment headHidden;       // (Bmax, K) the head's hidden activations; null without a hidden layer
+    private final MemorySegment headOutput;       // (Bmax, outputs) the head's outputs; null for a bare network
 
     BatchWorkspace(InferenceModel model, int maxRows) {
         this.kernels = model.kernels();
         this.layers = model.layers();
+        this.stage = model.input();
+        this.head = model.head();
         this.inputSize = model.inputSize();
         this.hidden = model.hiddenSize();
         this.width = inputSize + layers.length * hidden;
@@ -58,12 +67,21 @@ final class BatchWorkspace implements AutoCloseable {
             layout.add("c_prev", count, maxRows, hidden)      // (L, Bmax, H)
                   .add("c_next", count, maxRows, hidden);     // (L, Bmax, H)
         }
+        if (head != null) {
+            layout.add("head_out", maxRows, head.outputs);    // (Bmax, outputs)
+            if (head.hidden > 0) {
+                layout.add("head_hidden", maxRows, head.hidden); // (Bmax, K)
+            }
+        }
         this.slab = Slab.allocate("stream batch", layout.build());
         this.vectors = slab.get("vectors").segment();
         this.gates = slab.get("gates").segment();
         this.hiddenNext = slab.get("h_next").segment();
         this.hiddenGates = gru ? slab.get("hidden_gates").segment() : null;
         this.hiddenPrevious = gru ? slab.get("h_prev").segment() : null;
+        this.top = vectors.asSlice(layers[count - 1].hiddenOffset * Float.BYTES);
+        this.headOutput = head != null ? slab.get("head_out").segment() : null;
+        this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
         this.windows = new MemorySegment[count];
         this.cellPrevious = new MemorySegment[count];
         this.cellNext = new MemorySegment[count];
@@ -81,12 +99,26 @@ final class BatchWorkspace implements AutoCloseable {
         return maxRows;
     }
 
-    /** Row b of V = [x | h of the stream] (zeros instead of the state when {@code reset}); c likewise. */
+    /**
+     * Row b of V = [x | h of the stream] (zeros instead of the state when {@code reset}); c likewise.
+     * x is the event (normalised here if the model normalises).
+     */
     void gather(int b, StreamState stream, float[] x, boolean reset) {
-        long row = (long) b * width * Float.BYTES, hBytes = (long) hidden * Float.BYTES;
-        long stateBytes = layers.length * hBytes;
+        long row = (long) b * width * Float.BYTES;
         MemorySegment.copy(x, 0, vectors, Tensor.FLOAT, row, inputSize);
-        long at = row + (long) inputSize * Float.BYTES;
+        stage.normalise(vectors, row);
+        gatherState(b, stream, reset);
+    }
+
+    /** Row b of V = [E[tokenId] | h of the stream]; the id was checked when it was submitted. */
+    void gather(int b, StreamState stream, int tokenId, boolean reset) {
+        stage.gather(tokenId, vectors, (long) b * width * Float.BYTES);
+        gatherState(b, stream, reset);
+    }
+
+    private void gatherState(int b, StreamState stream, boolean reset) {
+        long hBytes = (long) hidden * Float.BYTES, stateBytes = layers.length * hBytes;
+        long at = ((long) b * width + inputSize) * Float.BYTES;
         if (reset) {
             vectors.asSlice(at, stateBytes).fill((byte) 0);
         } else {
@@ -133,6 +165,9 @@ final class BatchWorkspace implements AutoCloseable {
                 MemorySegment.copy(hiddenNext, b * hBytes, vectors, b * rowBytes + hAt, hBytes);
             }
         }
+        if (head != null) {
+            head.forward(headOutput, headHidden, top, width, rows);                           // Y (B, outputs) = head(H_{L-1})
+        }
     }
 
     /**
@@ -163,8 +198,12 @@ final class BatchWorkspace implements AutoCloseable {
         }
     }
 
-    /** Row b's output, the top layer's h_t, into {@code out} (H floats). */
+    /** Row b's output, the top layer's h_t (H floats) or the head's outputs, into {@code out}. */
     void output(int b, float[] out) {
+        if (head != null) {
+            MemorySegment.copy(headOutput, Tensor.FLOAT, (long) b * head.outputs * Float.BYTES, out, 0, head.outputs);
+            return;
+        }
         long at = ((long) b * width + layers[layers.length - 1].hiddenOffset) * Float.BYTES;
         MemorySegment.copy(vectors, Tensor.FLOAT, at, out, 0, hidden);
     }

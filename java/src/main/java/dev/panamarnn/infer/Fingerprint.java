@@ -16,7 +16,8 @@ import java.util.Map;
  * SHA-256 of what determines a model's outputs: cell type, sizes, layers, and every parameter's
  * state_dict name, shape and float32 bits (little-endian), in state_dict order. Training-only
  * settings (dropout, seed, batchFirst) are left out, so a network and the same weights loaded
- * from a file have the same fingerprint.
+ * from a file have the same fingerprint. A whole model adds its input stage and head to the
+ * description and their tensors (embedding, normalisation, head) after the stack's.
  */
 final class Fingerprint {
     static final int BYTES = 32;
@@ -27,9 +28,19 @@ final class Fingerprint {
 
     /** @param names the parameters in state_dict order, each present in {@code parameters} */
     static byte[] of(RnnConfig config, List<String> names, Map<String, Tensor> parameters) {
+        return of(describe(config), names, parameters);
+    }
+
+    /** The stack's part of the description. */
+    static String describe(RnnConfig config) {
+        return "panama-rnn inference model 1;" + config.cell().id() + ";I=" + config.inputSize()
+                + ";H=" + config.hiddenSize() + ";L=" + config.numLayers() + ";D=" + config.directions();
+    }
+
+    /** @param names the tensors in order, each present in {@code parameters} */
+    static byte[] of(String description, List<String> names, Map<String, Tensor> parameters) {
         MessageDigest sha = sha256();
-        text(sha, "panama-rnn inference model 1;" + config.cell().id() + ";I=" + config.inputSize()
-                + ";H=" + config.hiddenSize() + ";L=" + config.numLayers() + ";D=" + config.directions());
+        text(sha, description);
         byte[] chunk = new byte[CHUNK_FLOATS * Float.BYTES];
         MemorySegment chunkSegment = MemorySegment.ofArray(chunk);
         for (String name : names) {

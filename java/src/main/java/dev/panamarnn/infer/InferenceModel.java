@@ -5,6 +5,8 @@ import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.layers.Linear;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.tensor.Matrices;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -12,6 +14,7 @@ import dev.panamarnn.unroll.Names;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +32,12 @@ import java.util.Map;
  * }</pre>
  * Unidirectional networks only: a bidirectional layer's reverse direction reads the future.
  *
+ * <p>A whole {@link SequenceModel} ({@link #of(SequenceModel)}) adds its input stage and its head:
+ * a step then takes a feature event (normalised inside, if the model normalises) or a token id
+ * (its embedding row is gathered) and gives the head applied to the top layer's h_t — logits or
+ * regression values, {@link #outputSize()} floats. For a model that reads per sequence, that is
+ * its prediction for the sequence so far, as if it ended at this step.
+ *
  * <p>Closing: {@link #close()} returns at once. Steps already running finish normally; every later
  * step of every stream throws {@link IllegalStateException}; the memory is freed when the last
  * running step has left (never while a kernel may read it).
@@ -38,10 +47,20 @@ public final class InferenceModel implements AutoCloseable {
     private final Kernels kernels;
     private final Slab slab;
     private final ModelLayer[] layers;
+    private final InputStage input;
+    private final StreamHead head;         // null for a bare network: a step gives h_t
     private final byte[] fingerprint;
     private final SharedLifetime lifetime;
 
-    private InferenceModel(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels) {
+    /**
+     * What a whole model adds to the stack, as its own (live) tensors; {@link #NONE} for a bare network.
+     * @param embedding (V, I) or null;  mean, std (I) or null;  head the Linears (one, or two around a ReLU of width K) or null
+     */
+    private record Parts(Tensor embedding, float[] mean, float[] std, Linear[] head, int headHidden) {
+        static final Parts NONE = new Parts(null, null, null, null, 0);
+    }
+
+    private InferenceModel(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels, Parts parts) {
         if (config.bidirectional()) {
             throw new IllegalArgumentException("streaming inference needs a unidirectional network: the reverse direction "
                     + "of a bidirectional layer reads the whole future sequence; this network is bidirectional ("
@@ -56,13 +75,15 @@ public final class InferenceModel implements AutoCloseable {
         this.kernels = kernels instanceof CheckedKernels c ? c.inner() : kernels;
         List<String> names = stateDictNames(config);
         checkParameters(config, names, parameters);
-        this.fingerprint = Fingerprint.of(config, names, parameters);
-        this.slab = Slab.allocate("inference model", layout(config, this.kernels));
+        this.slab = Slab.allocate("inference model", layout(config, this.kernels, parts));
         this.layers = new ModelLayer[config.numLayers()];
         try {
             for (int l = 0; l < layers.length; l++) {
                 layers[l] = copyLayer(l, parameters);
             }
+            this.input = copyInputStage(parts);
+            this.head = copyHead(parts);
+            this.fingerprint = parts == Parts.NONE ? Fingerprint.of(config, names, parameters) : wholeFingerprint(names, parameters);
         } catch (RuntimeException e) {
             slab.close();
             throw e;
@@ -83,7 +104,41 @@ public final class InferenceModel implements AutoCloseable {
         if (rnn == null) {
             throw new IllegalArgumentException("rnn is required");
         }
-        return of(rnn.config(), rnn.parameters().tensors(), kernels);
+        return new InferenceModel(rnn.config(), stackParameters(rnn), kernels, Parts.NONE);
+    }
+
+    /**
+     * A whole model (input stage, stack, head) with a copy of its parameters and normalisation,
+     * computing with the model's kernels. A step takes F feature floats (or a token id) and gives
+     * the head's outputs; see the class comment.
+     */
+    public static InferenceModel of(SequenceModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is required");
+        }
+        return of(model, model.kernels());
+    }
+
+    /** {@link #of(SequenceModel)} computing with the given kernels. */
+    public static InferenceModel of(SequenceModel model, Kernels kernels) {
+        if (model == null || kernels == null) {
+            throw new IllegalArgumentException("model and kernels are required");
+        }
+        if (!model.isOpen()) {
+            throw new IllegalStateException("this SequenceModel is closed");
+        }
+        Parts parts = new Parts(model.embedding() == null ? null : model.embedding().weight(), model.spec().mean(), model.spec().std(),
+                model.head().linears(), model.head().hidden());
+        return new InferenceModel(model.rnn().config(), stackParameters(model.rnn()), kernels, parts);
+    }
+
+    /** The stack's state_dict tensors by their names without the network's prefix ("rnn." in a whole model). */
+    private static Map<String, Tensor> stackParameters(Rnn rnn) {
+        Map<String, Tensor> parameters = new LinkedHashMap<>();
+        for (String name : stateDictNames(rnn.config())) {
+            parameters.put(name, rnn.parameter(name));
+        }
+        return parameters;
     }
 
     /**
@@ -95,14 +150,15 @@ public final class InferenceModel implements AutoCloseable {
         if (config == null || parameters == null || kernels == null) {
             throw new IllegalArgumentException("config, parameters and kernels are required");
         }
-        return new InferenceModel(config, parameters, kernels);
+        return new InferenceModel(config, parameters, kernels, Parts.NONE);
     }
 
     /**
      * The model's slab: per layer the joined weights [W_ih | W_hh], the folded bias and GRU's b_hh;
-     * and their transpose when batched steps of this layer run on the kernels' small-product path.
+     * and their transpose when batched steps of this layer run on the kernels' small-product path;
+     * then a whole model's embedding or normalisation and its head, under their state_dict names.
      */
-    private static Slab.Layout layout(RnnConfig c, Kernels kernels) {
+    private static Slab.Layout layout(RnnConfig c, Kernels kernels, Parts parts) {
         Slab.Layout.Builder layout = Slab.Layout.builder();
         int gw = c.cell().gates() * c.hiddenSize();
         for (int l = 0; l < c.numLayers(); l++) {
@@ -114,6 +170,19 @@ public final class InferenceModel implements AutoCloseable {
             }
             if (c.cell() == CellType.GRU) {
                 layout.add("l" + l + ".b_hh", gw);                                        // (3H)
+            }
+        }
+        if (parts.embedding() != null) {
+            layout.add(EMBEDDING, parts.embedding().shape());                            // (V, E)
+        }
+        if (parts.mean() != null) {
+            layout.add(MEAN, c.inputSize())                                               // (F)
+                  .add(STD, c.inputSize());                                               // (F)
+        }
+        if (parts.head() != null) {
+            for (Linear linear : parts.head()) {
+                layout.add(linear.prefix() + "weight", linear.out(), linear.in())          // (out, in)
+                      .add(linear.prefix() + "bias", linear.out());                        // (out)
             }
         }
         return layout.build();
@@ -204,6 +273,60 @@ public final class InferenceModel implements AutoCloseable {
         return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, weightsT, bias, recurrentBias);
     }
 
+    private static final String EMBEDDING = "embedding.weight";
+    private static final String MEAN = "normalise.mean";
+    private static final String STD = "normalise.std";
+
+    /** The embedding table or the normalisation, copied into the slab; x_t = the event for a bare network. */
+    private InputStage copyInputStage(Parts parts) {
+        int width = config.inputSize();
+        if (parts.embedding() != null) {
+            Tensor table = slab.get(EMBEDDING);
+            table.segment().copyFrom(parts.embedding().segment());
+            return InputStage.tokens(table.segment(), table.dim(0), width);
+        }
+        if (parts.mean() != null) {
+            return InputStage.normalised(slab.get(MEAN).copyFrom(parts.mean()).segment(), slab.get(STD).copyFrom(parts.std()).segment(), width);
+        }
+        return InputStage.floats(width);
+    }
+
+    /** The head's Linears, copied into the slab; null for a bare network. */
+    private StreamHead copyHead(Parts parts) {
+        if (parts.head() == null) {
+            return null;
+        }
+        MemorySegment[] copies = new MemorySegment[4];                         // weight, bias of each Linear
+        for (int i = 0; i < parts.head().length; i++) {
+            Linear linear = parts.head()[i];
+            copies[2 * i] = slab.get(linear.prefix() + "weight").segment().copyFrom(linear.weight().segment());
+            copies[2 * i + 1] = slab.get(linear.prefix() + "bias").segment().copyFrom(linear.bias().segment());
+        }
+        int outputs = parts.head()[parts.head().length - 1].out();
+        return new StreamHead(kernels, parts.head()[0].in(), parts.headHidden(), outputs, copies[0], copies[1], copies[2], copies[3]);
+    }
+
+    /**
+     * A whole model's fingerprint: the stack's description and tensors, then the input stage and the
+     * head — described and hashed from the copies in the slab. The output mode is not part of it: a
+     * stream computes the same for a per-step and a per-sequence model.
+     */
+    private byte[] wholeFingerprint(List<String> stackNames, Map<String, Tensor> stackParameters) {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        for (String name : stackNames) {
+            all.put(name, stackParameters.get(name));
+        }
+        for (Map.Entry<String, Tensor> e : slab.tensors().entrySet()) {
+            String name = e.getKey();
+            if (name.equals(EMBEDDING) || name.startsWith("normalise.") || name.startsWith("head.")) {
+                all.put(name, e.getValue());
+            }
+        }
+        String description = Fingerprint.describe(config) + ";input=" + (input.tokens() ? "tokens V=" + input.vocabulary
+                : input.normalises() ? "normalised features" : "features") + ";head K=" + head.hidden + " outputs=" + head.outputs;
+        return Fingerprint.of(description, List.copyOf(all.keySet()), all);
+    }
+
     /** A new stream with zero state, owned by the caller (close it when the sequence ends). */
     public StreamState newStream() {
         enter();
@@ -222,14 +345,37 @@ public final class InferenceModel implements AutoCloseable {
         return config.cell();
     }
 
-    /** I: floats per input event. */
+    /**
+     * I: floats per input event — the stack's input width. For a token model this is the embedding
+     * width E, and its events are token ids ({@link StreamState#step(int, float[])}).
+     */
     public int inputSize() {
         return config.inputSize();
     }
 
-    /** H: floats per output (the top layer's h_t) and per layer of state. */
+    /** H: floats per layer of state; a bare network's output is the top layer's h_t (H floats). */
     public int hiddenSize() {
         return config.hiddenSize();
+    }
+
+    /** Floats per step's output: H for a bare network, the head's outputs for a whole model. */
+    public int outputSize() {
+        return head == null ? config.hiddenSize() : head.outputs;
+    }
+
+    /** True for a whole model with a head (built from a {@link SequenceModel}). */
+    public boolean hasHead() {
+        return head != null;
+    }
+
+    /** True when events are token ids through an embedding. */
+    public boolean readsTokens() {
+        return input.tokens();
+    }
+
+    /** V: token ids are in [0, V); 0 for a model of float events. */
+    public int vocabularySize() {
+        return input.vocabulary;
     }
 
     public int numLayers() {
@@ -263,7 +409,9 @@ public final class InferenceModel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "InferenceModel[" + config.cell().id() + " I=" + inputSize() + " H=" + hiddenSize() + " L=" + numLayers()
+        String whole = head == null ? "" : (input.tokens() ? " tokens V=" + input.vocabulary : input.normalises() ? " normalised" : "")
+                + " head K=" + head.hidden + " outputs=" + head.outputs;
+        return "InferenceModel[" + config.cell().id() + " I=" + inputSize() + " H=" + hiddenSize() + " L=" + numLayers() + whole
                 + " kernels=" + kernels.name() + " fingerprint=" + Fingerprint.shortHex(fingerprint) + (isOpen() ? "" : " closed") + "]";
     }
 
@@ -275,6 +423,15 @@ public final class InferenceModel implements AutoCloseable {
 
     ModelLayer[] layers() {
         return layers;
+    }
+
+    InputStage input() {
+        return input;
+    }
+
+    /** The head, or null for a bare network. */
+    StreamHead head() {
+        return head;
     }
 
     byte[] rawFingerprint() {

@@ -40,7 +40,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *     status is kept), and interrupts of the worker are ignored (they are cleared before each
  *     batch, so they do not leak into callbacks and dependent stages).</li>
  * </ul>
- * Results are delivered on the worker thread: keep callbacks and dependent stages short, or use
+ * A whole model's streams ({@link InferenceModel#of(dev.panamarnn.model.SequenceModel)}) are served the
+ * same way: each result is the head's output ({@link InferenceModel#outputSize()} floats); a token
+ * model's events are submitted as token ids ({@link #submit(StreamState, int)} and the other
+ * {@code int} overloads), a bad id refused at submit.
+ * <p>Results are delivered on the worker thread: keep callbacks and dependent stages short, or use
  * the {@code ...Async} stages of {@link CompletableFuture}; never wait there for another step of
  * this batcher (the worker would wait for itself).
  */
@@ -52,7 +56,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final long maxWaitNanos;
     private final int queueCapacity;
     private final int inputSize;
-    private final int hidden;
+    private final int outputSize;             // H, or the head's outputs
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition pending = lock.newCondition();
@@ -73,16 +77,18 @@ public final class StreamBatcher implements AutoCloseable {
     /** One submitted step. */
     private static final class Request {
         final StreamState stream;
-        final float[] input;            // (I) a copy of the event
+        final float[] input;            // (I) a copy of the event; null for a token
+        final int token;                // the token id when input is null
         final boolean reset;            // zero the state before this step
         final CompletableFuture<float[]> future;
-        final float[] output;           // (H) the caller's, for a callback
+        final float[] output;           // (outputs) the caller's, for a callback
         final StepCallback callback;
 
-        Request(StreamState stream, float[] input, boolean reset, CompletableFuture<float[]> future, float[] output,
+        Request(StreamState stream, float[] input, int token, boolean reset, CompletableFuture<float[]> future, float[] output,
                 StepCallback callback) {
             this.stream = stream;
             this.input = input;
+            this.token = token;
             this.reset = reset;
             this.future = future;
             this.output = output;
@@ -96,7 +102,7 @@ public final class StreamBatcher implements AutoCloseable {
         this.maxWaitNanos = b.maxWait.toNanos();
         this.queueCapacity = b.queueCapacity;
         this.inputSize = model.inputSize();
-        this.hidden = model.hiddenSize();
+        this.outputSize = model.outputSize();
         this.batch = new Request[maxBatch];
         this.rows = new Request[maxBatch];
         this.workspace = new BatchWorkspace(model, maxBatch);
@@ -133,7 +139,7 @@ public final class StreamBatcher implements AutoCloseable {
             this.model = model;
         }
 
-        /** Most rows per batch (>= 1); sizes the batch buffers, (I + (2 + G + 2L) H) floats per row. */
+        /** Most rows per batch (>= 1); sizes the batch buffers, (I + (2 + G + 2L) H) floats per row, plus K + outputs with a head. */
         public Builder maxBatch(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("maxBatch must be >= 1, got " + rows);
@@ -178,7 +184,7 @@ public final class StreamBatcher implements AutoCloseable {
 
     // ---- submitting ----
 
-    /** The stream's next step; the future gets the top layer's h_t (a new array of H floats). */
+    /** The stream's next step; the future gets the top layer's h_t (a new array of H floats), or the head's outputs. */
     public CompletableFuture<float[]> submit(StreamState stream, float[] input) {
         return submitFuture(stream, input, false);
     }
@@ -188,7 +194,7 @@ public final class StreamBatcher implements AutoCloseable {
         return submitFuture(stream, input, true);
     }
 
-    /** The stream's next step; h_t is written into {@code output} (H floats) before {@code callback} runs. */
+    /** The stream's next step; its output is written into {@code output} ({@link InferenceModel#outputSize()} floats) before {@code callback} runs. */
     public void submit(StreamState stream, float[] input, float[] output, StepCallback callback) {
         submitCallback(stream, input, output, callback, false);
     }
@@ -198,26 +204,89 @@ public final class StreamBatcher implements AutoCloseable {
         submitCallback(stream, input, output, callback, true);
     }
 
+    /**
+     * A token model's next step: the stream reads token {@code tokenId}; the future gets the head's
+     * outputs. An id outside [0, V) is an {@link IllegalArgumentException} here, and nothing is queued.
+     */
+    public CompletableFuture<float[]> submit(StreamState stream, int tokenId) {
+        return submitFuture(stream, tokenId, false);
+    }
+
+    /** Like {@link #submit(StreamState, int)}, but the stream first resets to zero state (a new sequence). */
+    public CompletableFuture<float[]> submitAfterReset(StreamState stream, int tokenId) {
+        return submitFuture(stream, tokenId, true);
+    }
+
+    /** A token model's next step; the head's outputs are written into {@code output} before {@code callback} runs. */
+    public void submit(StreamState stream, int tokenId, float[] output, StepCallback callback) {
+        submitCallback(stream, tokenId, output, callback, false);
+    }
+
+    /** Like {@link #submit(StreamState, int, float[], StepCallback)} after a reset of the stream. */
+    public void submitAfterReset(StreamState stream, int tokenId, float[] output, StepCallback callback) {
+        submitCallback(stream, tokenId, output, callback, true);
+    }
+
     private CompletableFuture<float[]> submitFuture(StreamState stream, float[] input, boolean reset) {
         check(stream, input);
         CompletableFuture<float[]> future = new CompletableFuture<>();
-        enqueue(new Request(stream, input.clone(), reset, future, null, null));
+        enqueue(new Request(stream, input.clone(), -1, reset, future, null, null));
+        return future;
+    }
+
+    private CompletableFuture<float[]> submitFuture(StreamState stream, int tokenId, boolean reset) {
+        check(stream, tokenId);
+        CompletableFuture<float[]> future = new CompletableFuture<>();
+        enqueue(new Request(stream, null, tokenId, reset, future, null, null));
         return future;
     }
 
     private void submitCallback(StreamState stream, float[] input, float[] output, StepCallback callback, boolean reset) {
         check(stream, input);
-        if (output == null || output.length != hidden) {
-            throw new IllegalArgumentException("output must have " + hidden + " floats, got "
+        checkCallback(output, callback);
+        enqueue(new Request(stream, input.clone(), -1, reset, null, output, callback));
+    }
+
+    private void submitCallback(StreamState stream, int tokenId, float[] output, StepCallback callback, boolean reset) {
+        check(stream, tokenId);
+        checkCallback(output, callback);
+        enqueue(new Request(stream, null, tokenId, reset, null, output, callback));
+    }
+
+    private void checkCallback(float[] output, StepCallback callback) {
+        if (output == null || output.length != outputSize) {
+            throw new IllegalArgumentException("output must have " + outputSize + " floats, got "
                     + (output == null ? "null" : output.length + ""));
         }
         if (callback == null) {
             throw new IllegalArgumentException("callback is required");
         }
-        enqueue(new Request(stream, input.clone(), reset, null, output, callback));
+    }
+
+    private void check(StreamState stream, int tokenId) {
+        checkStream(stream);
+        InputStage stage = model.input();
+        if (!stage.tokens()) {
+            throw new IllegalArgumentException("this model reads " + inputSize + " floats per event, not token ids: submit a float[]");
+        }
+        stage.checkToken(tokenId);
+        checkOpen(stream);
     }
 
     private void check(StreamState stream, float[] input) {
+        checkStream(stream);
+        if (model.readsTokens()) {
+            throw new IllegalArgumentException("this model reads token ids in [0, " + model.vocabularySize()
+                    + "), not float events: submit an int token id");
+        }
+        if (input == null || input.length != inputSize) {
+            throw new IllegalArgumentException("input must have " + inputSize + " floats, got "
+                    + (input == null ? "null" : input.length + ""));
+        }
+        checkOpen(stream);
+    }
+
+    private void checkStream(StreamState stream) {
         if (stream == null) {
             throw new IllegalArgumentException("stream is required");
         }
@@ -225,10 +294,9 @@ public final class StreamBatcher implements AutoCloseable {
             throw new IllegalArgumentException("the stream belongs to another InferenceModel (" + stream.model()
                     + ") than this batcher (" + model + ")");
         }
-        if (input == null || input.length != inputSize) {
-            throw new IllegalArgumentException("input must have " + inputSize + " floats, got "
-                    + (input == null ? "null" : input.length + ""));
-        }
+    }
+
+    private void checkOpen(StreamState stream) {
         if (!stream.isOpen()) {
             throw new IllegalStateException("cannot submit a step: this StreamState is closed");
         }
@@ -346,7 +414,11 @@ public final class StreamBatcher implements AutoCloseable {
                     continue;
                 }
                 rows[count++] = r;
-                workspace.gather(count - 1, r.stream, r.input, r.reset);
+                if (r.input != null) {
+                    workspace.gather(count - 1, r.stream, r.input, r.reset);
+                } else {
+                    workspace.gather(count - 1, r.stream, r.token, r.reset);
+                }
             }
             if (count > 0) {
                 try {
@@ -380,7 +452,7 @@ public final class StreamBatcher implements AutoCloseable {
 
     private void deliver(Request r, int row) {
         if (r.future != null) {
-            float[] out = new float[hidden];
+            float[] out = new float[outputSize];
             workspace.output(row, out);
             r.future.complete(out);
         } else {

@@ -16,6 +16,11 @@ import java.nio.ByteOrder;
  * product (two for GRU) and one fused cell kernel (see {@link ModelLayer} for the layout that makes
  * this possible).
  *
+ * <p>A stream of a whole model ({@link InferenceModel#of(dev.panamarnn.model.SequenceModel)}) also
+ * runs the model's input stage — the event normalised, or a token id's embedding row gathered
+ * ({@link #step(int, float[])}) — and its head: the output is the head applied to the top layer's h_t,
+ * {@link #outputSize()} floats ({@link InputStage}, {@link StreamHead}).
+ *
  * <p>One thread at a time: a second thread stepping, resetting, saving or restoring the same stream
  * while a call is in progress gets an {@link IllegalStateException} (never a corrupted state).
  * Streams of one model are independent and may run in parallel on any threads.
@@ -34,8 +39,11 @@ public final class StreamState implements AutoCloseable {
     private final InferenceModel model;
     private final Kernels kernels;
     private final ModelLayer[] layers;
+    private final InputStage stage;
+    private final StreamHead head;            // null for a bare network
     private final int inputSize;
     private final int hidden;
+    private final int outputSize;             // H, or the head's outputs
     private final boolean lstm;
     private final boolean gru;
     private final boolean relu;
@@ -54,7 +62,9 @@ public final class StreamState implements AutoCloseable {
     private final MemorySegment hiddenGates;  // (3H) GRU: h_{t-1} W_hh^T, then + b_hh
     private final MemorySegment cellPrevious; // (H) LSTM: c_{t-1} (the kernel may not update c in place)
     private final MemorySegment hiddenNext;   // (H) GRU: h_t before it replaces h_{t-1}
-    private final MemorySegment outputView;   // (H) read-only view of h_{L-1}
+    private final MemorySegment headHidden;   // (K) the head's hidden activations; null without a hidden layer
+    private final MemorySegment output;       // (outputs) the head's output; for a bare network h_{L-1} itself
+    private final MemorySegment outputView;   // (outputs) read-only view of output
 
     /** Used by one {@link StreamBatcher} worker only: the batch this stream was last put in. */
     Object batchOwner;
@@ -64,8 +74,11 @@ public final class StreamState implements AutoCloseable {
         this.model = model;
         this.kernels = model.kernels();
         this.layers = model.layers();
+        this.stage = model.input();
+        this.head = model.head();
         this.inputSize = model.inputSize();
         this.hidden = model.hiddenSize();
+        this.outputSize = model.outputSize();
         this.lstm = model.cell().hasCellState();
         this.gru = model.cell() == dev.panamarnn.CellType.GRU;
         this.relu = model.cell() == dev.panamarnn.CellType.RNN_RELU;
@@ -80,6 +93,12 @@ public final class StreamState implements AutoCloseable {
         if (gru) {
             layout.add("hidden_gates", gw)                // (3H)
                   .add("h_next", hidden);                 // (H)
+        }
+        if (head != null) {
+            layout.add("head_out", head.outputs);         // (outputs)
+            if (head.hidden > 0) {
+                layout.add("head_hidden", head.hidden);   // (K)
+            }
         }
         this.slab = Slab.allocate("stream state", layout.build());
         this.vector = slab.get("v").segment();
@@ -102,7 +121,9 @@ public final class StreamState implements AutoCloseable {
             hiddens[l] = vector.asSlice(p.hiddenOffset * Float.BYTES, hBytes);
             cells[l] = lstm ? cellState.asSlice(l * hBytes, hBytes) : null;
         }
-        this.outputView = hiddens[count - 1].asReadOnly();
+        this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
+        this.output = head != null ? slab.get("head_out").segment() : hiddens[count - 1];
+        this.outputView = output.asReadOnly();
         this.lifetime = new ExclusiveLifetime(slab::close);
     }
 
@@ -110,69 +131,87 @@ public final class StreamState implements AutoCloseable {
         return model;
     }
 
-    /** I: floats per input event. */
+    /** I: floats per input event (for a token model, the embedding width; its events are token ids). */
     public int inputSize() {
         return inputSize;
     }
 
-    /** H: floats per output. */
+    /** Floats per output: H (the top layer's h_t), or the head's outputs for a whole model. */
     public int outputSize() {
-        return hidden;
+        return outputSize;
     }
 
     /**
-     * One event: x_t (I floats) in, the top layer's h_t (H floats) written to {@code output}.
-     * Allocates nothing. {@code output} may be {@code input} when I = H.
+     * One event: x_t (I floats) in, the top layer's h_t (H floats) written to {@code output} — for a
+     * whole model, x_t normalised first if the model normalises, and the head's outputs written.
+     * Allocates nothing. {@code output} may be {@code input} when the widths are equal.
      */
     public void step(float[] input, float[] output) {
+        checkFloatEvents();
         checkLength("input", input, inputSize);
-        checkLength("output", output, hidden);
+        checkLength("output", output, outputSize);
         enter("step");
         try {
             MemorySegment.copy(input, 0, this.input, F, 0, inputSize);
+            stage.normalise(this.input, 0);
             advance();
-            MemorySegment.copy(hiddens[layers.length - 1], F, 0, output, 0, hidden);
+            MemorySegment.copy(this.output, F, 0, output, 0, outputSize);
         } finally {
             exit();
         }
     }
 
-    /** One event, returning a new array of H floats (allocates it; use {@link #step(float[], float[])} in hot loops). */
+    /** One event, returning a new array of {@link #outputSize()} floats (allocates it; use {@link #step(float[], float[])} in hot loops). */
     public float[] step(float[] input) {
-        float[] output = new float[hidden];
+        float[] output = new float[outputSize];
         step(input, output);
         return output;
     }
 
     /**
-     * One event from and to memory segments (heap or off-heap, native byte order):
-     * {@code input} exactly I floats, {@code output} exactly H floats. Allocates nothing.
+     * One token of a token model: x_t = its embedding row; the head's outputs (e.g. the next token's
+     * logits) written to {@code output}. Allocates nothing. An id outside [0, V) is an
+     * {@link IllegalArgumentException} naming it and V, and changes nothing.
      */
-    public void step(MemorySegment input, MemorySegment output) {
-        checkSize("input", input, inputSize);
-        checkSize("output", output, hidden);
+    public void step(int tokenId, float[] output) {
+        checkTokenEvent(tokenId);
+        checkLength("output", output, outputSize);
+        enter("step");
+        try {
+            stage.gather(tokenId, this.input, 0);
+            advance();
+            MemorySegment.copy(this.output, F, 0, output, 0, outputSize);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #step(int, float[])} into a segment of exactly {@link #outputSize()} floats (native byte order). */
+    public void step(int tokenId, MemorySegment output) {
+        checkTokenEvent(tokenId);
+        checkSize("output", output, outputSize);
         if (output.isReadOnly()) {
             throw new IllegalArgumentException("output is a read-only segment");
         }
         enter("step");
         try {
-            MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
+            stage.gather(tokenId, this.input, 0);
             advance();
-            MemorySegment.copy(hiddens[layers.length - 1], 0, output, 0, (long) hidden * Float.BYTES);
+            MemorySegment.copy(this.output, 0, output, 0, (long) outputSize * Float.BYTES);
         } finally {
             exit();
         }
     }
 
     /**
-     * One event; returns a read-only view of this stream's output h_t (H floats), valid until its
-     * next step, reset or close. Allocates nothing and copies nothing out.
+     * One token; returns a read-only view of this stream's output ({@link #outputSize()} floats),
+     * valid until its next step, reset or close. Allocates nothing and copies nothing out.
      */
-    public MemorySegment step(MemorySegment input) {
-        checkSize("input", input, inputSize);
+    public MemorySegment step(int tokenId) {
+        checkTokenEvent(tokenId);
         enter("step");
         try {
-            MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
+            stage.gather(tokenId, this.input, 0);
             advance();
             return outputView;
         } finally {
@@ -180,7 +219,48 @@ public final class StreamState implements AutoCloseable {
         }
     }
 
-    /** The step itself, on x_t already in the head of v; the caller holds both lifetimes. */
+    /**
+     * One event from and to memory segments (heap or off-heap, native byte order):
+     * {@code input} exactly I floats, {@code output} exactly {@link #outputSize()} floats. Allocates nothing.
+     */
+    public void step(MemorySegment input, MemorySegment output) {
+        checkFloatEvents();
+        checkSize("input", input, inputSize);
+        checkSize("output", output, outputSize);
+        if (output.isReadOnly()) {
+            throw new IllegalArgumentException("output is a read-only segment");
+        }
+        enter("step");
+        try {
+            MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
+            stage.normalise(this.input, 0);
+            advance();
+            MemorySegment.copy(this.output, 0, output, 0, (long) outputSize * Float.BYTES);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * One event; returns a read-only view of this stream's output (h_t, or the head's outputs:
+     * {@link #outputSize()} floats), valid until its next step, reset or close. Allocates nothing
+     * and copies nothing out.
+     */
+    public MemorySegment step(MemorySegment input) {
+        checkFloatEvents();
+        checkSize("input", input, inputSize);
+        enter("step");
+        try {
+            MemorySegment.copy(input, 0, this.input, 0, (long) inputSize * Float.BYTES);
+            stage.normalise(this.input, 0);
+            advance();
+            return outputView;
+        } finally {
+            exit();
+        }
+    }
+
+    /** The step itself, on x_t already in the head of v, then the head if any; the caller holds both lifetimes. */
     private void advance() {
         Kernels k = kernels;
         int h = hidden;
@@ -203,6 +283,9 @@ public final class StreamState implements AutoCloseable {
                     k.rnnForwardStep(relu, hiddens[l], gates, p.bias, 1, h);                  // h_l = act(pre + b)
                 }
             }
+        }
+        if (head != null) {
+            head.forward(output, headHidden, hiddens[layers.length - 1], h, 1);               // y = head(h_{L-1})
         }
     }
 
@@ -379,6 +462,20 @@ public final class StreamState implements AutoCloseable {
     }
 
     // ---- argument checks ----
+
+    private void checkFloatEvents() {
+        if (stage.tokens()) {
+            throw new IllegalArgumentException("this model reads token ids in [0, " + stage.vocabulary
+                    + "), not float events: use step(int tokenId, ...)");
+        }
+    }
+
+    private void checkTokenEvent(int tokenId) {
+        if (!stage.tokens()) {
+            throw new IllegalArgumentException("this model reads " + inputSize + " floats per event, not token ids: use step(float[], ...)");
+        }
+        stage.checkToken(tokenId);
+    }
 
     private static void checkLength(String name, float[] a, int expected) {
         if (a == null) {

@@ -110,6 +110,29 @@ public final class CharModel implements AutoCloseable {
         return head;
     }
 
+    /**
+     * The same network as a {@link SequenceModel} (token ids, language model, per step) holding a
+     * copy of these parameters, on these kernels — the same names, so each tensor is copied by
+     * name. For serving it through {@code InferenceModel}; the caller closes it.
+     */
+    SequenceModel toSequenceModel() {
+        if (!parameters.isOpen()) {
+            throw new IllegalStateException("this CharModel is closed");
+        }
+        SequenceModel whole = SequenceModel.builder().tokens(vocabulary.size(), config.embedding()).languageModel()
+                .cell(config.cell()).hidden(config.hidden()).layers(config.layers()).dropout(config.dropout()).seed(config.seed())
+                .kernels(kernels).build();
+        try {
+            for (var e : parameters.tensors().entrySet()) {
+                whole.parameters().get(e.getKey()).segment().copyFrom(e.getValue().segment());
+            }
+        } catch (RuntimeException | Error e) {
+            whole.close();
+            throw e;
+        }
+        return whole;
+    }
+
     @Override
     public void close() {
         rnn.close();

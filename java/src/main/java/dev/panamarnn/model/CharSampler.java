@@ -1,36 +1,42 @@
 package dev.panamarnn.model;
 
-import dev.panamarnn.TruncatedBptt;
-import dev.panamarnn.tensor.Tensor;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import dev.panamarnn.data.CharVocabulary;
+import dev.panamarnn.infer.InferenceModel;
+import dev.panamarnn.infer.StreamState;
 import java.util.SplittableRandom;
 
 /**
- * Generates text from a {@link CharModel} one character at a time: the state is carried from
- * step to step, the next character is drawn from softmax(logits / temperature) with a seeded
- * random source (temperature 0 picks the most likely character).
+ * Generates text from a {@link CharModel} one character at a time: a client of the streaming path
+ * ({@link InferenceModel}, one {@link StreamState}), which carries the state from step to step and
+ * gives the next character's logits; the next character is drawn from softmax(logits / temperature)
+ * with a seeded random source (temperature 0 picks the most likely character).
+ *
+ * <p>The sampler copies the model's parameters when it is made: training the model afterwards does
+ * not change its samples (make a new sampler).
  */
 public final class CharSampler implements AutoCloseable {
-    private final CharModel model;
-    private final TruncatedBptt stream;     // T = 1, B = 1: one character per step
-    private final Arena arena;
-    private final Tensor embedded;          // (1, 1, E)
-    private final MemorySegment logits;     // (1, V)
-    private final int[] token = new int[1];
-    private final double[] probabilities;
+    private final CharVocabulary vocabulary;
+    private final InferenceModel inference;
+    private final StreamState stream;
+    private final float[] logits;           // (V) the next character's logits
+    private final double[] probabilities;   // (V) exp((logit - max) / temperature)
 
     public CharSampler(CharModel model) {
         if (model == null) {
             throw new IllegalArgumentException("model is required");
         }
-        this.model = model;
-        this.stream = new TruncatedBptt(model.rnn(), 1, 1, 1);   // throws when the model is closed
-        this.arena = Arena.ofConfined();
-        this.embedded = Tensor.allocate(arena, 1, 1, model.config().embedding());
-        this.logits = arena.allocate((long) model.vocabulary().size() * Float.BYTES, 64);
-        this.probabilities = new double[model.vocabulary().size()];
+        this.vocabulary = model.vocabulary();
+        try (SequenceModel whole = model.toSequenceModel()) {                   // throws when the model is closed
+            this.inference = InferenceModel.of(whole);
+        }
+        try {
+            this.stream = inference.newStream();
+        } catch (RuntimeException | Error e) {
+            inference.close();
+            throw e;
+        }
+        this.logits = new float[vocabulary.size()];
+        this.probabilities = new double[vocabulary.size()];
     }
 
     /**
@@ -44,36 +50,28 @@ public final class CharSampler implements AutoCloseable {
         if (!(temperature >= 0) || length < 0) {
             throw new IllegalArgumentException("need temperature >= 0 and length >= 0, got " + temperature + " and " + length);
         }
-        int[] ids = model.vocabulary().encode(prime);
-        stream.resetState();
+        int[] ids = vocabulary.encode(prime);
+        stream.reset();
         for (int i = 0; i < ids.length - 1; i++) {
-            feed(ids[i]);
+            stream.step(ids[i], logits);
         }
         SplittableRandom random = new SplittableRandom(seed);
         StringBuilder text = new StringBuilder(prime);
         int next = ids[ids.length - 1];
         for (int i = 0; i < length; i++) {
-            feed(next);
+            stream.step(next, logits);
             next = draw(temperature, random);
-            text.appendCodePoint(model.vocabulary().codePoint(next));
+            text.appendCodePoint(vocabulary.codePoint(next));
         }
         return text.toString();
-    }
-
-    private void feed(int id) {
-        token[0] = id;
-        model.embedding().forward(embedded.segment(), token, 0, 1);
-        Tensor hidden = stream.forward(embedded, false);
-        model.head().forward(logits, hidden.segment(), 1);
     }
 
     private int draw(double temperature, SplittableRandom random) {
         int v = probabilities.length, best = 0;
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < v; i++) {
-            double l = logits.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (l > max) {
-                max = l;
+            if (logits[i] > max) {
+                max = logits[i];
                 best = i;
             }
         }
@@ -82,7 +80,7 @@ public final class CharSampler implements AutoCloseable {
         }
         double sum = 0;
         for (int i = 0; i < v; i++) {
-            probabilities[i] = Math.exp((logits.getAtIndex(ValueLayout.JAVA_FLOAT, i) - max) / temperature);
+            probabilities[i] = Math.exp((logits[i] - max) / temperature);
             sum += probabilities[i];
         }
         double u = random.nextDouble() * sum;
@@ -98,6 +96,6 @@ public final class CharSampler implements AutoCloseable {
     @Override
     public void close() {
         stream.close();
-        arena.close();
+        inference.close();
     }
 }

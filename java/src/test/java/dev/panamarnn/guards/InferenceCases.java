@@ -39,7 +39,7 @@ final class InferenceCases {
                             "config, parameters and kernels are required");
                     expect(IllegalArgumentException.class, () -> InferenceModel.of(LSTM, rnn.parameters().tensors(), null),
                             "config, parameters and kernels are required");
-                    expect(IllegalArgumentException.class, () -> InferenceModel.of(null), "rnn is required");
+                    expect(IllegalArgumentException.class, () -> InferenceModel.of((Rnn) null), "rnn is required");
                     Map<String, Tensor> missing = new HashMap<>(rnn.parameters().tensors());
                     missing.remove("bias_hh_l1");
                     expect(IllegalArgumentException.class, () -> InferenceModel.of(LSTM, missing, k), "parameter 'bias_hh_l1' is missing");

@@ -1,0 +1,120 @@
+package dev.panamarnn.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.panamarnn.TruncatedBptt;
+import dev.panamarnn.data.TextCorpus;
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.kernels.KernelsForTests;
+import dev.panamarnn.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * CharSampler serves the model through the streaming path; its text for a fixed seed is the text of
+ * the training path (TruncatedBptt with T = 1, B = 1, the sampler's former implementation, kept
+ * here as the reference) — greedy and at several temperatures, after some training.
+ */
+class CharSamplerTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"java", "native"})
+    void samplesEqualTheTrainingPathsSamples(String kernelName) {
+        Kernels kernels = kernelName.equals("native") ? KernelsForTests.nativeKernels() : KernelsForTests.java();
+        TextCorpus corpus = TextCorpus.of(TextTrainingTest.TEXT, 0.1);
+        try (CharModel model = new CharModel(TextTrainingTest.CONFIG, corpus.vocabulary(), kernels);
+             var optimizer = TextTrainingTest.adam(model);
+             TextTrainer trainer = new TextTrainer(model, corpus, TextTrainingTest.SETTINGS, optimizer)) {
+            for (int i = 0; i < 60; i++) {
+                trainer.trainStep();
+            }
+            try (CharSampler sampler = new CharSampler(model); Reference reference = new Reference(model)) {
+                for (double temperature : new double[] {0, 0.5, 1.0, 1.5}) {
+                    for (long seed = 1; seed <= 4; seed++) {
+                        assertEquals(reference.sample("the ", 150, temperature, seed), sampler.sample("the ", 150, temperature, seed),
+                                "temperature " + temperature + ", seed " + seed);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The sampler's former implementation: embedding, TruncatedBptt (T = 1, B = 1), head, the same draw. */
+    private static final class Reference implements AutoCloseable {
+        private final CharModel model;
+        private final TruncatedBptt stream;
+        private final Arena arena = Arena.ofConfined();
+        private final Tensor embedded;          // (1, 1, E)
+        private final MemorySegment logits;     // (1, V)
+        private final double[] probabilities;
+
+        Reference(CharModel model) {
+            this.model = model;
+            this.stream = new TruncatedBptt(model.rnn(), 1, 1, 1);
+            this.embedded = Tensor.allocate(arena, 1, 1, model.config().embedding());
+            this.logits = arena.allocate((long) model.vocabulary().size() * Float.BYTES, 64);
+            this.probabilities = new double[model.vocabulary().size()];
+        }
+
+        String sample(String prime, int length, double temperature, long seed) {
+            int[] ids = model.vocabulary().encode(prime);
+            stream.resetState();
+            for (int i = 0; i < ids.length - 1; i++) {
+                feed(ids[i]);
+            }
+            SplittableRandom random = new SplittableRandom(seed);
+            StringBuilder text = new StringBuilder(prime);
+            int next = ids[ids.length - 1];
+            for (int i = 0; i < length; i++) {
+                feed(next);
+                next = draw(temperature, random);
+                text.appendCodePoint(model.vocabulary().codePoint(next));
+            }
+            return text.toString();
+        }
+
+        private void feed(int id) {
+            model.embedding().forward(embedded.segment(), new int[] {id}, 0, 1);
+            Tensor hidden = stream.forward(embedded, false);
+            model.head().forward(logits, hidden.segment(), 1);
+        }
+
+        private int draw(double temperature, SplittableRandom random) {
+            int v = probabilities.length, best = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < v; i++) {
+                double l = logits.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                if (l > max) {
+                    max = l;
+                    best = i;
+                }
+            }
+            if (temperature == 0) {
+                return best;
+            }
+            double sum = 0;
+            for (int i = 0; i < v; i++) {
+                probabilities[i] = Math.exp((logits.getAtIndex(ValueLayout.JAVA_FLOAT, i) - max) / temperature);
+                sum += probabilities[i];
+            }
+            double u = random.nextDouble() * sum;
+            for (int i = 0; i < v; i++) {
+                u -= probabilities[i];
+                if (u <= 0) {
+                    return i;
+                }
+            }
+            return best;
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+            arena.close();
+        }
+    }
+}
