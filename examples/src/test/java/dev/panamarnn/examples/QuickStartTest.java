@@ -27,7 +27,7 @@ class QuickStartTest {
         List<String> out = new ArrayList<>();
         boolean inside = false;
         for (String line : lines) {
-            if (line.contains(end)) {
+            if (inside && line.contains(end)) {
                 break;
             }
             if (inside && !line.isBlank()) {

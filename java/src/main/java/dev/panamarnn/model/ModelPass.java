@@ -112,11 +112,16 @@ final class ModelPass implements AutoCloseable {
 
     /** Copies a batch in: the stack's input (embedded or normalised, zero at padded steps), lengths, targets. */
     void load(SequenceBatch b) {
+        load(b, true);
+    }
+
+    /** Copies a batch in; without targets (prediction) its labels and targets are neither checked nor read. */
+    void load(SequenceBatch b, boolean withTargets) {
         if (b.steps() != steps || b.batch() != batch) {
             throw new IllegalArgumentException("batch is (T=" + b.steps() + ", B=" + b.batch() + "), this pass is for (T=" + steps
                     + ", B=" + batch + ")");
         }
-        checkArrays(b);
+        checkArrays(b, withTargets);
         System.arraycopy(b.lengths(), 0, lengths, 0, batch);
         full = b.full();
         if (spec.tokens()) {
@@ -125,11 +130,11 @@ final class ModelPass implements AutoCloseable {
         } else {
             loadFeatures(b.features());
         }
-        hasClasses = b.labels() != null;
-        hasTargets = hasClasses || b.targets() != null;
+        hasClasses = withTargets && b.labels() != null;
+        hasTargets = hasClasses || (withTargets && b.targets() != null);
         if (hasClasses) {
             MemorySegment.copy(b.labels(), 0, labels, I, 0, rows);
-        } else if (b.targets() != null) {
+        } else if (hasTargets) {
             MemorySegment.copy(b.targets(), 0, targets, F, 0, rows * outputs);
         }
         if (perStep) {
@@ -143,7 +148,7 @@ final class ModelPass implements AutoCloseable {
     }
 
     /** Each array of the batch has the size the model needs (values are checked where they are used). */
-    private void checkArrays(SequenceBatch b) {
+    private void checkArrays(SequenceBatch b, boolean withTargets) {
         require("lengths", b.lengths(), batch, "(B)");
         for (int r = 0; r < batch; r++) {
             if (b.lengths()[r] < 1 || b.lengths()[r] > steps) {
@@ -154,6 +159,9 @@ final class ModelPass implements AutoCloseable {
             require("tokens", b.tokens(), (long) steps * batch, "(T, B)");
         } else {
             require("features", b.features(), (long) steps * batch * spec.features(), "(T, B, F)");
+        }
+        if (!withTargets) {
+            return;
         }
         if (b.labels() != null) {
             if (!spec.task().hasClasses()) {

@@ -23,7 +23,7 @@ final class Scoring {
         float[][] result = new float[data.size()][];
         for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
             ModelPass pass = model.pass(b.steps(), b.batch());
-            pass.load(b);
+            pass.load(b, false);                                                     // targets are not read
             MemorySegment y = pass.forward(false);                                   // (rows, outputs)
             for (int r = 0; r < b.batch(); r++) {
                 int length = b.lengths()[r];

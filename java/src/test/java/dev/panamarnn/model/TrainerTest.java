@@ -145,6 +145,24 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void predictDoesNotReadTargetsOfAnotherKind() {
+        SequenceDataset labelled = signOfSum(12, 3);                         // per-sequence labels
+        List<float[][]> inputs = new ArrayList<>();
+        for (int i = 0; i < labelled.size(); i++) {
+            inputs.add(labelled.inputs(i));
+        }
+        try (SequenceModel model = SequenceModel.builder().features(2).regress(3).output(OutputMode.PER_STEP).hidden(4)
+                .kernels(KernelsForTests.java()).build()) {
+            float[][] fromLabelled = model.predict(labelled);
+            float[][] fromInputs = model.predict(SequenceDataset.ofInputs(inputs));
+            for (int i = 0; i < fromInputs.length; i++) {
+                assertArrayEquals(fromInputs[i], fromLabelled[i], "sequence " + i);
+                assertEquals(labelled.length(i) * 3, fromLabelled[i].length);
+            }
+        }
+    }
+
     static SequenceModel small(SequenceDataset data) {
         return SequenceModel.forData(data).cell(CellType.LSTM).hidden(8).seed(21).kernels(KernelsForTests.java()).build();
     }
