@@ -204,13 +204,37 @@ final class ModelPass implements AutoCloseable {
         }
     }
 
+    /**
+     * Rows that take no part in the loss (a truncated-BPTT window after a row's sequence ended):
+     * their mask is 0 at every step. Per-step models only; call after {@link #load}.
+     */
+    void deactivate(boolean[] inactive) {
+        for (int r = 0; r < batch; r++) {
+            if (inactive[r]) {
+                full = false;
+                for (int t = 0; t < steps; t++) {
+                    mask.setAtIndex(F, (long) t * batch + r, 0f);
+                }
+            }
+        }
+    }
+
     /** The network and the head over the loaded batch; returns y (rows, outputs). */
     MemorySegment forward(boolean training) {
+        return forward(training, null, null);
+    }
+
+    /**
+     * The same from initial states (a truncated-BPTT window continuing the previous one).
+     * @param h0 (L*D, B, H) or null for zeros
+     * @param c0 (L*D, B, H) LSTM, or null
+     */
+    MemorySegment forward(boolean training, Tensor h0, Tensor c0) {
         if (!loaded) {
             throw new IllegalStateException("forward needs a loaded batch");
         }
         int[] given = full ? null : lengths;
-        Tensor out = training ? workspace.forward(x, given, null, null, true) : workspace.infer(x, given, null, null);
+        Tensor out = training ? workspace.forward(x, given, h0, c0, true) : workspace.infer(x, given, h0, c0);
         headInput = perStep ? out.segment() : finalStates();
         model.head().forward(y, hidden, headInput, rows);
         return y;
@@ -286,6 +310,16 @@ final class ModelPass implements AutoCloseable {
             MemorySegment.copy(dHeadIn, 2 * r * hBytes, forward, r * hBytes, hBytes);
             MemorySegment.copy(dHeadIn, (2 * r + 1) * hBytes, reverse, r * hBytes, hBytes);
         }
+    }
+
+    /** h_n (L*D, B, H) of the last forward: each row's state at its own last step. */
+    Tensor finalHidden() {
+        return workspace.finalHidden();
+    }
+
+    /** c_n (L*D, B, H) of the last forward (LSTM), else null. */
+    Tensor finalCell() {
+        return workspace.finalCell();
     }
 
     /** The lengths of the loaded batch (read-only use). */

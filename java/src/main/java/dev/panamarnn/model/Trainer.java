@@ -36,11 +36,12 @@ public final class Trainer implements AutoCloseable {
     private final NonFiniteGuard guard;
     private final Slab best;          // the parameters of the best validation epoch (early stopping), or null
     private final TrainingPosition position = new TrainingPosition();
+    private BpttWindows bptt;         // carried state of truncated BPTT, for the current batch size
 
     /** Everything the builder sets besides the optimizer. */
     record Settings(int batchSize, double clipNorm, int maxNonFiniteInARow, long seed, boolean groupByLength,
                     SequenceDataset validation, int patience, boolean restoreBest, List<TrainingListener> listeners,
-                    Path checkpoint, long checkpointEvery) {}
+                    Path checkpoint, long checkpointEvery, int bpttWindow) {}
 
     private Trainer(SequenceModel model, Settings settings, Optimizer optimizer) {
         this.model = model;
@@ -103,14 +104,19 @@ public final class Trainer implements AutoCloseable {
                 if ((budget.steps() > 0 && position.step - startStep >= budget.steps()) || System.nanoTime() >= deadline) {
                     break outer;
                 }
-                TrainingStep step = trainStep(batches.get(position.batchInEpoch));
-                position.batchInEpoch++;
-                position.epochLossSum += step.skipped() ? 0 : step.loss();
-                position.epochLossSteps += step.skipped() ? 0 : 1;
-                for (TrainingListener l : settings.listeners()) {
-                    l.onStep(step, position.epoch);
+                SequenceBatch batch = batches.get(position.batchInEpoch);
+                int windows = windows(batch);
+                for (int w = 0; w < windows; w++) {
+                    TrainingStep step = trainStep(batch, w);
+                    position.epochLossSum += step.skipped() ? 0 : step.loss();
+                    position.epochLossSteps += step.skipped() ? 0 : 1;
+                    for (TrainingListener l : settings.listeners()) {
+                        l.onStep(step, position.epoch);
+                    }
                 }
-                if (settings.checkpoint() != null && position.step % settings.checkpointEvery() == 0) {
+                position.batchInEpoch++;
+                // checkpoints fall on batch boundaries, so a resume starts a batch at its first window
+                if (settings.checkpoint() != null && position.step - position.lastCheckpoint >= settings.checkpointEvery()) {
                     checkpoint(settings.checkpoint());
                 }
             }
@@ -146,10 +152,25 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
-    /** One batch: zero the gradients, forward, loss, backward, clip, guard, optimizer step. */
-    private TrainingStep trainStep(SequenceBatch batch) {
+    /** Optimizer steps this batch takes: 1, or its truncated-BPTT windows. */
+    private int windows(SequenceBatch batch) {
+        if (settings.bpttWindow() == 0 || batch.steps() <= settings.bpttWindow()) {
+            return 1;
+        }
+        if (bptt == null || bptt.batch() != batch.batch()) {
+            if (bptt != null) {
+                bptt.close();
+            }
+            bptt = new BpttWindows(model, settings.bpttWindow(), batch.batch());
+        }
+        return bptt.count(batch);
+    }
+
+    /** One optimizer step: zero the gradients, forward, loss, backward (of window {@code w}, if windowed), clip, guard, step. */
+    private TrainingStep trainStep(SequenceBatch batch, int w) {
         model.zeroGradients();
-        double loss = model.accumulateGradients(batch);
+        boolean windowed = settings.bpttWindow() > 0 && batch.steps() > settings.bpttWindow();
+        double loss = windowed ? bptt.accumulate(model, batch, w) : model.accumulateGradients(batch);
         long number = ++position.step;
         return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
     }
@@ -159,6 +180,7 @@ public final class Trainer implements AutoCloseable {
         checkOpen();
         try {
             TrainingCheckpoint.save(file, model, optimizer, position);
+            position.lastCheckpoint = position.step;
         } catch (ModelFileException e) {
             throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
         }
@@ -186,6 +208,9 @@ public final class Trainer implements AutoCloseable {
         if (best != null) {
             best.close();
         }
+        if (bptt != null) {
+            bptt.close();
+        }
     }
 
     /** Choices with one builder: optimizer and schedule, clipping, guard, batches, validation, stopping, listeners, checkpoints. */
@@ -207,6 +232,7 @@ public final class Trainer implements AutoCloseable {
         private final List<TrainingListener> listeners = new ArrayList<>();
         private Path checkpoint;
         private long checkpointEvery;
+        private int bpttWindow;
 
         private Builder(SequenceModel model) {
             if (model == null) {
@@ -309,7 +335,24 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Truncated BPTT for long sequences (per-step models, unidirectional): batches longer than
+         * {@code window} steps train as consecutive windows, one optimizer step each, the state
+         * carried from one window to the next (0: off, the whole sequence at once).
+         */
+        public Builder truncatedBptt(int window) {
+            this.bpttWindow = window;
+            return this;
+        }
+
         public Trainer build() {
+            if (bpttWindow < 0) {
+                throw new IllegalArgumentException("the truncated-BPTT window must be >= 0 (0: off), got " + bpttWindow);
+            }
+            if (bpttWindow > 0 && (model.spec().outputMode() != OutputMode.PER_STEP || model.spec().bidirectional())) {
+                throw new IllegalArgumentException("truncated BPTT is for per-step models with a unidirectional stack; this model is "
+                        + model.spec().outputMode().id() + (model.spec().bidirectional() ? ", bidirectional" : ""));
+            }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             }
@@ -328,7 +371,7 @@ public final class Trainer implements AutoCloseable {
                 default -> new Adam(model.kernels(), p, g, rate, 0.9, 0.999, 1e-8, 0);
             };
             Settings settings = new Settings(batchSize, clipNorm, maxNonFiniteInARow, seed, groupByLength, validation, patience,
-                    restoreBest, List.copyOf(listeners), checkpoint, checkpointEvery);
+                    restoreBest, List.copyOf(listeners), checkpoint, checkpointEvery, bpttWindow);
             try {
                 return new Trainer(model, settings, optimizer);
             } catch (RuntimeException e) {

@@ -87,6 +87,7 @@ final class TrainingCheckpoint {
             p.epochLossSteps = restored.epochLossSteps;
             p.bestObjective = restored.bestObjective;
             p.epochsWithoutImprovement = restored.epochsWithoutImprovement;
+            p.lastCheckpoint = restored.step;
         }
     }
 

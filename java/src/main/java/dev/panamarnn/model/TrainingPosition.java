@@ -10,6 +10,7 @@ final class TrainingPosition {
     double bestObjective = Double.POSITIVE_INFINITY;
     int epochsWithoutImprovement;
     Metrics best;
+    long lastCheckpoint;             // step of the last checkpoint this run wrote
 
     void nextEpoch() {
         epoch++;

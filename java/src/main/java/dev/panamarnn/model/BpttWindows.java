@@ -1,0 +1,85 @@
+package dev.panamarnn.model;
+
+import dev.panamarnn.data.SequenceBatch;
+import dev.panamarnn.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Truncated backpropagation through time for per-step models: a batch longer than the window k
+ * is trained as consecutive windows of at most k steps, each one optimizer step; the state at the
+ * end of a window (h, and c for LSTM) is the next window's initial state — values carried, no
+ * gradient across the boundary. A row whose sequence ended in an earlier window takes part in
+ * no later window's loss (its steps there are padding). Unidirectional stacks only.
+ */
+final class BpttWindows implements AutoCloseable {
+    private final int window;
+    private final Arena arena = Arena.ofConfined();
+    private final Tensor h;       // (L*D, B, H) carried h
+    private final Tensor c;       // (L*D, B, H) carried c (LSTM), or null
+    private final boolean[] inactive;
+
+    BpttWindows(SequenceModel model, int window, int batch) {
+        var rc = model.rnn().config();
+        this.window = window;
+        int states = rc.numLayers() * rc.directions();
+        this.h = Tensor.allocate(arena, states, batch, rc.hiddenSize());
+        this.c = rc.cell().hasCellState() ? Tensor.allocate(arena, states, batch, rc.hiddenSize()) : null;
+        this.inactive = new boolean[batch];
+    }
+
+    int batch() {
+        return inactive.length;
+    }
+
+    /** Windows of this batch: ceil(T / k). */
+    int count(SequenceBatch b) {
+        return (b.steps() + window - 1) / window;
+    }
+
+    /** Loads window {@code index} of {@code b} into its pass, runs forward from the carried state and backward; returns the loss. */
+    double accumulate(SequenceModel model, SequenceBatch b, int index) {
+        int from = index * window, steps = Math.min(window, b.steps() - from), rows = b.batch();
+        SequenceBatch part = slice(b, from, steps);
+        ModelPass pass = model.pass(steps, rows);
+        pass.load(part);
+        pass.deactivate(inactive);
+        pass.forward(true, index == 0 ? null : h, index == 0 ? null : c);
+        double loss = pass.lossAndBackward();
+        MemorySegment.copy(pass.finalHidden().segment(), 0, h.segment(), 0, h.segment().byteSize());   // carried, no gradient
+        if (c != null) {
+            MemorySegment.copy(pass.finalCell().segment(), 0, c.segment(), 0, c.segment().byteSize());
+        }
+        return loss;
+    }
+
+    /** Steps [from, from + steps) of every row; rows already ended get length 1 of padding and are marked inactive. */
+    private SequenceBatch slice(SequenceBatch b, int from, int steps) {
+        int rows = b.batch();
+        int[] lengths = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            int left = b.lengths()[r] - from;
+            inactive[r] = left <= 0;
+            lengths[r] = Math.max(1, Math.min(steps, left));
+        }
+        int total = b.steps();
+        return new SequenceBatch(steps, rows, lengths, part(b.features(), total, from, steps), part(b.tokens(), total, from, steps),
+                part(b.labels(), total, from, steps), part(b.targets(), total, from, steps), b.rows());
+    }
+
+    /** Steps [from, from + steps) of a time-major (T, B, w) array (padding beyond a row's length is already 0). */
+    private static float[] part(float[] a, int total, int from, int steps) {
+        int perStep = a == null ? 0 : a.length / total;
+        return a == null ? null : java.util.Arrays.copyOfRange(a, from * perStep, (from + steps) * perStep);
+    }
+
+    private static int[] part(int[] a, int total, int from, int steps) {
+        int perStep = a == null ? 0 : a.length / total;
+        return a == null ? null : java.util.Arrays.copyOfRange(a, from * perStep, (from + steps) * perStep);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
