@@ -4,9 +4,9 @@
 #   scripts/fuzz.sh [--short|--long] [FuzzTestClass ...]
 #
 #   --short   (default, the CI run) each target for its @FuzzTest(maxDuration): 30 s for the two
-#             model-file targets, 20 s for the others — 2m20s of fuzzing, about 4 minutes in all
+#             model-file targets, 20 s for the others — 3m of fuzzing, about 5 minutes in all
 #   --long    10 minutes per target (an hour in all); FUZZ_DURATION overrides either (e.g. 2h)
-#   classes   a subset, e.g. ModelFileHeaderFuzzTest (default: the six below)
+#   classes   a subset, e.g. ModelFileHeaderFuzzTest (default: the eight below)
 #
 # The targets are the @FuzzTest classes of java/src/test/java/dev/panamarnn/fuzz/. One Maven run
 # with JAZZER_FUZZ=1 fuzzes them one after the other, each in a fresh JVM (Jazzer fuzzes one test
@@ -30,7 +30,7 @@ esac
 duration=${FUZZ_DURATION:-$duration}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest)
+  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest)
 fi
 
 out=java/target/fuzz
