@@ -36,14 +36,10 @@ public interface Cell {
     /** dL/dh_{t-1} in s.dhCarry: the recurrent GEMM d(pre-activations)_t W_hh (after backwardKernel). */
     void backwardRecurrentGemm(Kernels k, CellBuffers s, int t);
 
-    /** The per-step buffers whose transpose times h_{t-1} gives dW_hh (and whose column sums give db_hh). */
-    default java.lang.foreign.MemorySegment[] recurrentGateGradients(CellBuffers s) {
-        return s.dGates;
-    }
-
     /**
-     * How many leading columns of {@link #recurrentGateGradients} equal those of s.dGates, so that
-     * db_hh's sums there are db_ih's: all G*H when the recurrent gradients are dGates itself.
+     * How many leading columns of the recurrent pre-activations' gradients (whose transpose times
+     * h_{t-1} gives dW_hh, and whose column sums give db_hh) equal those of s.dGates, so that
+     * db_hh's sums there are db_ih's: all G*H when they are dGates itself (LSTM, RNN).
      */
     default int sharedGradientColumns(int hidden, int gateWidth) {
         return gateWidth;

@@ -33,11 +33,6 @@ final class GruCell implements Cell {
         Recurrent.backward(k, s, s.dHiddenGates[t], s.dhCarry, 1f);
     }
 
-    @Override
-    public MemorySegment[] recurrentGateGradients(CellBuffers s) {
-        return s.dHiddenGates;
-    }
-
     /** r and z: d(hidden pre-activation) = d(input pre-activation); only n differs (dn_pre * r). */
     @Override
     public int sharedGradientColumns(int hidden, int gateWidth) {
