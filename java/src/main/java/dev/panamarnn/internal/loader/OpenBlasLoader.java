@@ -11,10 +11,12 @@ import java.util.List;
  * {@code -Drnn.blas.path=/path/libopenblas.so.0}; else the libraries shipped in the
  * {@code org.bytedeco:openblas} jar (libquadmath.so.0, libgfortran.so.5, libopenblas.so.0, loaded
  * by absolute path in that order from a versioned cache directory); else the system
- * {@code libopenblas.so.0}. OPENBLAS_CORETYPE and the other OPENBLAS_* variables are left alone.
+ * {@code libopenblas.so.0}, with one warning line naming the missing artifact. OPENBLAS_CORETYPE and
+ * the other OPENBLAS_* variables are left alone.
  */
 public final class OpenBlasLoader {
     public static final String PATH_PROPERTY = "rnn.blas.path";
+    private static final System.Logger LOG = System.getLogger("dev.panamarnn");
     static final String RESOURCE_DIR = "org/bytedeco/openblas/linux-x86_64/";
     /** Dependencies first: libopenblas needs libgfortran, which needs libquadmath. */
     static final List<String> BUNDLED = List.of("libquadmath.so.0", "libgfortran.so.5", "libopenblas.so.0");
@@ -45,14 +47,41 @@ public final class OpenBlasLoader {
         if (bundled != null) {
             return bundled;
         }
+        List<LoadAttempt> bundledAttempts = List.copyOf(attempts);
         for (String dir : SYSTEM_DIRS) {
             Path candidate = Path.of(dir, "libopenblas.so.0");
             if (Files.isRegularFile(candidate) && RnnkLoader.tryLoad(candidate, "system " + candidate, attempts)) {
+                LOG.log(System.Logger.Level.WARNING, systemFallbackWarning(bundledPresent(), bundledAttempts, candidate));
                 return candidate.toString();
             }
         }
         attempts.add(new LoadAttempt("system libopenblas.so.0", "not found in " + SYSTEM_DIRS));
         throw new NativeLoadException("OpenBLAS", attempts, HOW_TO_FIX);
+    }
+
+    /**
+     * The one warning line when the bundled OpenBLAS is missing or did not load and a system one
+     * is used instead (a version the library was not tested with, maybe without the shared pool).
+     */
+    static String systemFallbackWarning(boolean bundledPresent, List<LoadAttempt> bundledAttempts, Path system) {
+        String artifact = "org.bytedeco:openblas:" + BuildInfo.openBlasArtifactVersion() + ":linux-x86_64";
+        String why = bundledPresent
+                ? "the OpenBLAS of " + artifact + " could not be loaded (" + bundledAttempts.stream().map(LoadAttempt::toString)
+                        .map(text -> text.replace('\n', ' ')).collect(java.util.stream.Collectors.joining("; ")) + ")"
+                : artifact + " is not on the class path";
+        return "panama-rnn: " + why + "; using the system OpenBLAS " + system + " instead. Add " + artifact
+                + " (it comes with dev.panamarnn:panama-rnn through Maven), or set -D" + PATH_PROPERTY + "=" + system
+                + " to choose the system one explicitly.";
+    }
+
+    /** Whether the class path has all of the bundled libraries (the org.bytedeco:openblas platform jar). */
+    static boolean bundledPresent() {
+        for (String name : BUNDLED) {
+            if (LibraryFiles.resourceSize(RESOURCE_DIR + name) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String loadBundled(List<LoadAttempt> attempts) {

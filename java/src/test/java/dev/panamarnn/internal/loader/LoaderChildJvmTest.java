@@ -1,6 +1,7 @@
 package dev.panamarnn.internal.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -26,12 +27,17 @@ class LoaderChildJvmTest {
 
     /** LoaderProbe in a child JVM with these -D options and program arguments. */
     static Result runProbe(List<String> properties, List<String> args) throws IOException, InterruptedException {
+        return runProbe(properties, args, System.getProperty("java.class.path"));
+    }
+
+    /** The same on the given class path. */
+    static Result runProbe(List<String> properties, List<String> args, String classPath) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(properties);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(LoaderProbe.class.getName());
         command.addAll(args);
         Process process = new ProcessBuilder(command).start();
@@ -78,6 +84,42 @@ class LoaderChildJvmTest {
         Result r = run("-Drnn.blas.path=/nonexistent/libopenblas.so.0", "-Drnn.native.strict=false");
         assertEquals("java", r.out());
         assertTrue(r.err().contains("-Drnn.blas.path=/nonexistent/libopenblas.so.0: no such file"), r.err());
+    }
+
+    /** This JVM's class path as entries (surefire's own list when it forks with a manifest-only jar), without those matching. */
+    static String classPathWithout(String... fragments) {
+        String full = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> kept = new ArrayList<>();
+        boolean removed = false;
+        for (String entry : full.split(java.io.File.pathSeparator)) {
+            String path = entry.replace('\\', '/');
+            if (java.util.Arrays.stream(fragments).anyMatch(path::contains)) {
+                removed = true;
+            } else {
+                kept.add(entry);
+            }
+        }
+        assertTrue(removed, "no class path entry contains any of " + List.of(fragments) + ": " + full);
+        return String.join(java.io.File.pathSeparator, kept);
+    }
+
+    @Test
+    void withoutTheBindingsJarOneWarningNamesTheArtifactAndJavaRuns() throws Exception {
+        Result r = runProbe(List.of("-Drnn.native.strict=false"), List.of(), classPathWithout("/panama-rnn-bindings/", "/bindings/target/"));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("java", r.out());
+        assertTrue(r.err().contains("the bindings jar is not on the class path") && r.err().contains("dev.panamarnn:panama-rnn-bindings"), r.err());
+        assertFalse(r.err().contains("\tat "), "a stack trace: " + r.err());
+    }
+
+    @Test
+    void withoutTheOpenBlasJarOneWarningNamesTheArtifact() throws Exception {
+        // with a system libopenblas.so.0 the native kernels run on it, else the Java ones; either way the artifact is named
+        Result r = runProbe(List.of("-Drnn.native.strict=false"), List.of(), classPathWithout("org/bytedeco/openblas"));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("org.bytedeco:openblas:" + BuildInfo.openBlasArtifactVersion() + ":linux-x86_64"), r.err());
+        assertTrue(r.out().equals("java") || r.err().contains("is not on the class path; using the system OpenBLAS"), r.out() + "\n" + r.err());
+        assertFalse(r.err().contains("\tat "), "a stack trace: " + r.err());
     }
 
     @Test
