@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Recurrent neural networks (RNN, LSTM, GRU) on the JVM with native kernels.",
         subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, ForecastCommand.class, PredictCommand.class,
-                dev.panamarnn.cli.experiment.ExperimentCommand.class, InfoCommand.class,
+                dev.panamarnn.examples.experiment.ExperimentCommand.class, InfoCommand.class,
                 dev.panamarnn.bench.runner.SideBySide.class, CommandLine.HelpCommand.class})
 public final class RnnCommand implements Runnable {
     @CommandLine.Spec
