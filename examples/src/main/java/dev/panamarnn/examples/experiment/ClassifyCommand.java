@@ -88,7 +88,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             for (CellType cell : cellList) {
                 long now = System.nanoTime();
                 long deadline = now + Math.max(0, (budget - (now - start))) / networksLeft--;
-                try (ClassifyNetwork network = new ClassifyNetwork(cell, hidden, 1, task.steps(), test.classes(), batch, lr, options.seed())) {
+                try (ClassifyNetwork network = new ClassifyNetwork(cell, hidden, 1, test.classes(), batch, lr, options.seed())) {
                     rows.add(run(task, network, train, test, steps, deadline, chance, curves, COLORS[color++ % COLORS.length]));
                 }
             }

@@ -75,12 +75,19 @@ final class ClassifyLogistic implements ClassifyModel {
     }
 
     @Override
-    public MemorySegment logits(ClassifyTasks.Dataset data, int from, int n) {
-        for (int b = 0; b < n; b++) {
-            MemorySegment.copy(data.windows()[from + b], 0, x, ValueLayout.JAVA_FLOAT, (long) b * steps * Float.BYTES, steps);
+    public int[] predict(ClassifyTasks.Dataset data) {
+        int[] predicted = new int[data.size()];
+        for (int from = 0; from < data.size(); from += batch) {                             // B at a time
+            int n = Math.min(batch, data.size() - from);
+            for (int b = 0; b < n; b++) {
+                MemorySegment.copy(data.windows()[from + b], 0, x, ValueLayout.JAVA_FLOAT, (long) b * steps * Float.BYTES, steps);
+            }
+            linear.forward(logits, x, n);                                                    // (n, C)
+            for (int b = 0; b < n; b++) {
+                predicted[from + b] = ClassifyModel.argmax(logits, b, classes);
+            }
         }
-        linear.forward(logits, x, n);                                                        // (n, C)
-        return logits;
+        return predicted;
     }
 
     @Override

@@ -21,24 +21,8 @@ interface ClassifyModel extends AutoCloseable {
     /** One optimizer step on the examples {@code rows} (B of them) of {@code data}; the mean cross-entropy (nats). */
     double trainStep(ClassifyTasks.Dataset data, int[] rows);
 
-    /**
-     * The logits (B, C) of examples from .. from+n-1 of {@code data} (n <= B), in rows 0..n-1;
-     * valid until the next call.
-     */
-    java.lang.foreign.MemorySegment logits(ClassifyTasks.Dataset data, int from, int n);
-
-    /** The predicted class (argmax of the logits) of every example of {@code data}, B at a time. */
-    default int[] predict(ClassifyTasks.Dataset data) {
-        int[] predicted = new int[data.size()];
-        for (int from = 0; from < data.size(); from += batch()) {
-            int n = Math.min(batch(), data.size() - from);
-            java.lang.foreign.MemorySegment logits = logits(data, from, n);
-            for (int b = 0; b < n; b++) {
-                predicted[from + b] = argmax(logits, b, data.classes());
-            }
-        }
-        return predicted;
-    }
+    /** The predicted class (argmax of the logits) of every example of {@code data}. */
+    int[] predict(ClassifyTasks.Dataset data);
 
     @Override
     void close();

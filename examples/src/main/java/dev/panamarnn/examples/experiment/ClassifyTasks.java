@@ -1,5 +1,6 @@
 package dev.panamarnn.examples.experiment;
 
+import dev.panamarnn.data.SequenceDataset;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -25,13 +26,31 @@ public final class ClassifyTasks {
     /** Periods (in steps) of the frequency task's slow and fast sines. */
     public static final double SLOW_PERIOD = 16, FAST_PERIOD = 5;
 
-    /** N windows of T steps and their labels. */
-    public record Dataset(Task task, float[][] windows, int[] labels) {
+    /**
+     * N windows of T steps and their labels, and the same as a {@link SequenceDataset} (N sequences
+     * of T steps of one feature, a class each) for the recurrent classifier.
+     */
+    public record Dataset(Task task, float[][] windows, int[] labels, SequenceDataset sequences) {
         public Dataset {
             if (windows.length != labels.length) {
                 throw new IllegalArgumentException("windows and labels must have the same count, got "
                         + windows.length + " and " + labels.length);
             }
+        }
+
+        public Dataset(Task task, float[][] windows, int[] labels) {
+            this(task, windows, labels, asSequences(windows, labels, task.classNames().size()));
+        }
+
+        private static SequenceDataset asSequences(float[][] windows, int[] labels, int classes) {
+            float[][][] inputs = new float[windows.length][][];                          // (N, T, 1)
+            for (int i = 0; i < windows.length; i++) {
+                inputs[i] = new float[windows[i].length][];
+                for (int t = 0; t < windows[i].length; t++) {
+                    inputs[i][t] = new float[] {windows[i][t]};
+                }
+            }
+            return SequenceDataset.ofArrays(inputs, labels, classes);
         }
 
         public int size() {

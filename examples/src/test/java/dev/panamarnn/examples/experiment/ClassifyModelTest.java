@@ -56,7 +56,7 @@ class ClassifyModelTest {
         // so the gradient of the loss at h_T must reach every step through BPTT
         int[] all = java.util.stream.IntStream.range(0, ClassifyTasks.Task.ORDER.steps()).toArray();
         ClassifyTasks.Dataset train = separable(2000, 5, all), test = separable(500, 6, all);
-        try (ClassifyNetwork gru = new ClassifyNetwork(CellType.GRU, 16, 1, train.steps(), 4, 32, 1e-2, 7)) {
+        try (ClassifyNetwork gru = new ClassifyNetwork(CellType.GRU, 16, 1, 4, 32, 1e-2, 7)) {
             ClassifyModel.fit(gru, train, 400, Long.MAX_VALUE, 8, 400, done -> {});
             double accuracy = ClassifyModel.accuracy(gru.predict(test), test.labels());
             assertTrue(accuracy > 0.85, "held-out accuracy " + accuracy);
