@@ -1,5 +1,6 @@
 package dev.panamarnn.examples.experiment;
 
+import dev.panamarnn.data.SequenceDataset;
 import java.util.SplittableRandom;
 
 /**
@@ -48,5 +49,21 @@ public final class AddingProblem {
             }
             target[b] = (float) sum;
         }
+    }
+
+    /** N sequences of T steps as a data set (N, T, 2) with one target each: the draw of {@link #generate} with B = N. */
+    public static SequenceDataset dataset(int n, int steps, SplittableRandom random) {
+        float[] x = new float[steps * n * INPUTS];                        // (T, N, 2)
+        float[] target = new float[n];
+        generate(x, target, steps, n, random);
+        float[][][] inputs = new float[n][steps][INPUTS];                 // (N, T, 2)
+        float[][] targets = new float[n][];                               // (N, 1)
+        for (int b = 0; b < n; b++) {
+            for (int t = 0; t < steps; t++) {
+                System.arraycopy(x, (t * n + b) * INPUTS, inputs[b][t], 0, INPUTS);
+            }
+            targets[b] = new float[] {target[b]};
+        }
+        return SequenceDataset.ofArrays(inputs, targets);
     }
 }

@@ -1,6 +1,8 @@
 package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.tensor.Slab;
 
 /**
  * Hidden sizes that give RNN, LSTM and GRU models the same number of parameters, so a comparison
@@ -19,6 +21,15 @@ public final class EqualBudget {
     public static long parameters(CellType cell, int inputs, int hidden, int outputs) {
         long h = hidden;
         return cell.gates() * (h * inputs + h * h + 2 * h) + (long) outputs * h + outputs;
+    }
+
+    /** The trainable values of a built model (the count {@link #parameters} predicts for the one above). */
+    public static long parameters(SequenceModel model) {
+        long n = 0;
+        for (Slab.Layout.Entry e : model.parameters().layout().entries()) {
+            n += e.elements();
+        }
+        return n;
     }
 
     /** The hidden size H >= 1 whose parameter count is closest to {@code target}. */

@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Sgd;
 import java.awt.Color;
 import java.nio.file.Path;
@@ -133,7 +133,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
         List<List<String>> trainedRows = new ArrayList<>();
         for (CellType cell : new CellType[] {CellType.RNN_TANH, CellType.LSTM, CellType.GRU}) {
             MemoryTask adding = MemoryTask.adding(trainLength);
-            try (MemoryModel model = new MemoryModel(cell, AddingProblem.INPUTS, hidden, 1, seed, Kernels.selected());
+            try (SequenceModel model = adding.model(cell, hidden, seed);
                  dev.panamarnn.train.Adam adam = new dev.panamarnn.train.Adam(model.kernels(), model.parameters(), model.gradients(), 3e-3);
                  MemoryTrainer trainer = new MemoryTrainer(model, adding, 32, 512, adam, 1.0, seed + 3)) {
                 long start = System.nanoTime();
@@ -147,7 +147,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
                 if (trainer.step() % 50 != 0) {
                     mse = trainer.evaluate().loss();
                 }
-                float[] head = model.head().weight().toArray();            // (1, H): dL/dh_T is proportional to it
+                float[] head = model.head().linears()[0].weight().toArray(); // (1, H): dL/dh_T is proportional to it
                 float[] along = new float[sequences * hidden];
                 double length2 = 0;
                 for (float v : head) {
@@ -268,8 +268,8 @@ public final class GradientFlowCommand implements Callable<Integer> {
         ClipRun run = new ClipRun();
         MemoryTask task = MemoryTask.adding(clipLength);
         long start = System.nanoTime();
-        try (MemoryModel model = new MemoryModel(CellType.RNN_TANH, AddingProblem.INPUTS, clipHidden, 1, options.seed(), Kernels.selected())) {
-            model.scaleRecurrentRadius(clipRadius);
+        try (SequenceModel model = task.model(CellType.RNN_TANH, clipHidden, options.seed())) {
+            scaleRecurrentRadius(model.rnn(), clipRadius);
             try (Sgd sgd = new Sgd(model.kernels(), model.parameters(), model.gradients(), lr);
                  MemoryTrainer trainer = new MemoryTrainer(model, task, 32, 512, sgd, clip, options.seed() + 2)) {
                 while (trainer.step() < maxSteps && (System.nanoTime() - start) / 1e9 < seconds) {
@@ -289,6 +289,26 @@ public final class GradientFlowCommand implements Callable<Integer> {
         run.seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "clipping %s: %d steps in %.1f s%n", clip > 0 ? "on" : "off", run.losses.size(), run.seconds);
         return run;
+    }
+
+    /**
+     * Multiplies the vanilla RNN's W_hh (H, H) by a factor so that its spectral radius becomes
+     * {@code radius} (the exploding-gradient setting).
+     * @return the radius before scaling
+     */
+    static double scaleRecurrentRadius(Rnn rnn, double radius) {
+        if (rnn.config().cell().gates() != 1) {
+            throw new IllegalArgumentException("only the vanilla RNN's W_hh is a single (H, H) matrix; this one is " + rnn.config().cell().id());
+        }
+        var w = rnn.parameter("weight_hh_l0");                   // (H, H)
+        float[] values = w.toArray();
+        double before = SpectralRadius.of(values, rnn.config().hiddenSize());
+        double factor = radius / before;
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (values[i] * factor);
+        }
+        w.copyFrom(values);
+        return before;
     }
 
     /** Adds {@code value} to the LSTM's forget-gate input bias, b_ih[H .. 2H) (gates i, f, g, o). */

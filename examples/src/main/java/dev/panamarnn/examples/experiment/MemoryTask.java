@@ -1,5 +1,8 @@
 package dev.panamarnn.examples.experiment;
 
+import dev.panamarnn.CellType;
+import dev.panamarnn.model.OutputMode;
+import dev.panamarnn.model.SequenceModel;
 import java.util.SplittableRandom;
 
 /**
@@ -18,6 +21,16 @@ public record MemoryTask(String name, int steps, CopyTask copy) {
 
     public static MemoryTask copy(CopyTask task) {
         return new MemoryTask("copy", task.steps(), task);
+    }
+
+    /**
+     * The task's model: one recurrent layer (I -> H) and a linear head (H -> O), initialised as
+     * PyTorch does from {@code seed} — per-sequence regression of the sum (adding), per-step
+     * classification of the symbols (copy; {@link CopyTaskPass} scores only the recall steps).
+     */
+    public SequenceModel model(CellType cell, int hidden, long seed) {
+        SequenceModel.Builder b = SequenceModel.builder().features(inputs()).cell(cell).hidden(hidden).seed(seed);
+        return (copy == null ? b.regress(1).output(OutputMode.SEQUENCE) : b.classify(outputs()).output(OutputMode.PER_STEP)).build();
     }
 
     public boolean isClassification() {

@@ -2,7 +2,7 @@ package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Adam;
 import java.awt.Color;
 import java.nio.file.Path;
@@ -141,10 +141,10 @@ public final class MemoryTaskCommand implements Callable<Integer> {
         MemoryTrainer.Evaluation last;
         long parameters;
         long steps;
-        try (MemoryModel model = new MemoryModel(cell, t.inputs(), hidden, t.outputs(), seed, Kernels.selected());
+        try (SequenceModel model = t.model(cell, hidden, seed);
              Adam adam = new Adam(model.kernels(), model.parameters(), model.gradients(), lr);
              MemoryTrainer trainer = new MemoryTrainer(model, t, batch, testRows, adam, clipNorm, seed + 1)) {
-            parameters = model.parameterCount();
+            parameters = EqualBudget.parameters(model);
             last = trainer.evaluate();
             curve.add(new double[] {0, last.loss()});
             best = last.loss();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panamarnn.CellType;
-import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Adam;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -114,7 +114,7 @@ class MemoryExperimentCommandsTest {
 
     private static double[] losses() {
         MemoryTask task = MemoryTask.adding(10);
-        try (MemoryModel model = new MemoryModel(CellType.GRU, 2, 5, 1, 9, Kernels.selected());
+        try (SequenceModel model = task.model(CellType.GRU, 5, 9);
              Adam adam = new Adam(model.kernels(), model.parameters(), model.gradients(), 1e-2);
              MemoryTrainer trainer = new MemoryTrainer(model, task, 8, 8, adam, 1.0, 9)) {
             double[] losses = new double[6];

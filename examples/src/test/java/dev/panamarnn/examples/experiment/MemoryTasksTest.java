@@ -126,8 +126,8 @@ class MemoryTasksTest {
             int h = EqualBudget.hiddenFor(cell, 2, 1, lstm);
             long n = EqualBudget.parameters(cell, 2, h, 1);
             assertTrue(Math.abs(n - lstm) <= 0.03 * lstm, cell + ": H=" + h + " gives " + n + " parameters, budget " + lstm);
-            try (MemoryModel model = new MemoryModel(cell, 2, h, 1, 1, dev.panamarnn.kernels.Kernels.selected())) {
-                assertEquals(n, model.parameterCount(), "the formula counts the model's parameters");
+            try (dev.panamarnn.model.SequenceModel model = MemoryTask.adding(10).model(cell, h, 1)) {
+                assertEquals(n, EqualBudget.parameters(model), "the formula counts the model's parameters");
             }
         }
         assertEquals(32, EqualBudget.hiddenFor(CellType.LSTM, 2, 1, lstm));
