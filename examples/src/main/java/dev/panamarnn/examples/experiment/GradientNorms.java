@@ -8,7 +8,10 @@ import java.lang.foreign.Arena;
 
 /**
  * dL/dh_t for every step t = 0..T of a fixed input sequence, when the loss depends on the last
- * state h_T only, through the library's public API (one layer, unidirectional).
+ * state h_T only, through the library's public API (one layer, unidirectional). This probe stays on
+ * the expert API — an {@link Rnn} (a model's {@code rnn()}) and its raw {@link Workspace} — because
+ * it needs what the user floor does not expose: initial states h_s, c_s per row, the end gradient
+ * dL/dh_T put in directly, and the initial-state gradients out.
  *
  * <p>The idea: for the suffix run that starts at step s from the state (h_s, c_s) and reads
  * x_s .. x_{t1-1}, the workspace's initial-state gradient ({@link Workspace#initialHiddenGradient},
