@@ -8,7 +8,7 @@ What it is
     of Handwritten Digits" data set (E. Alpaydin, C. Kaynak, 1998; licence CC BY 4.0,
     https://archive.ics.uci.edu/dataset/80).
 
-    Writes cli/src/main/resources/data/digits.csv.gz, one row per time step: each image is a
+    Writes examples/src/main/resources/data/digits.csv.gz, one row per time step: each image is a
     sequence of 8 steps (its pixel rows, top to bottom) of 8 features (the row's pixels, left to
     right), labelled with its digit:
 
@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 SOURCE = Path("/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz")
-TARGET = Path(__file__).resolve().parent.parent / "cli/src/main/resources/data/digits.csv.gz"
+TARGET = Path(__file__).resolve().parent.parent / "examples/src/main/resources/data/digits.csv.gz"
 SIDE = 8
 
 

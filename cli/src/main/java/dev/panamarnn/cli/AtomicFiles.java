@@ -1,5 +1,6 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.examples.support.Plots;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

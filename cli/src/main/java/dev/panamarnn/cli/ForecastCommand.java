@@ -1,6 +1,7 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
+import dev.panamarnn.examples.support.Plots;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.model.ForecastMetrics;

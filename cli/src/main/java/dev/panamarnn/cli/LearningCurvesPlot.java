@@ -1,5 +1,6 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.examples.support.Plots;
 import dev.panamarnn.model.Task;
 import java.awt.Color;
 import java.io.IOException;

@@ -7,9 +7,10 @@ import picocli.CommandLine.Command;
 @Command(name = "rnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Recurrent neural networks (RNN, LSTM, GRU) on the JVM with native kernels.",
         subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, ForecastCommand.class, PredictCommand.class,
-                dev.panamarnn.cli.experiment.ExperimentCommand.class, InfoCommand.class,
-                dev.panamarnn.bench.runner.SideBySide.class, CommandLine.HelpCommand.class})
+                dev.panamarnn.examples.experiment.ExperimentCommand.class, InfoCommand.class})
 public final class RnnCommand implements Runnable {
+    private static final String BENCH = "dev.panamarnn.bench.runner.SideBySide";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -28,6 +29,11 @@ public final class RnnCommand implements Runnable {
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RnnCommand());
+        Object bench = benchCommand();
+        if (bench != null) {
+            cli.addSubcommand(bench);
+        }
+        cli.addSubcommand(new CommandLine.HelpCommand());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message); // "rnn train sequences: ..."
@@ -37,5 +43,19 @@ public final class RnnCommand implements Runnable {
             return 1;
         });
         return cli;
+    }
+
+    /**
+     * {@code rnn bench}: the benchmarks module's side-by-side runner, found by name on the class
+     * path (the CLI's own code does not compile against the benchmarks), or null without it.
+     */
+    private static Object benchCommand() {
+        try {
+            return Class.forName(BENCH).getConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            return null;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create `rnn bench` from " + BENCH + ": " + e, e);
+        }
     }
 }

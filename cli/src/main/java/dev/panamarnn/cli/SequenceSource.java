@@ -2,6 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.examples.support.EmbeddedData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -50,10 +51,6 @@ record SequenceSource(String name) {
 
     private InputStream resource() throws IOException {
         String file = name.substring(EMBEDDED.length());
-        InputStream in = SequenceSource.class.getResourceAsStream("/data/" + file);
-        if (in == null) {
-            throw new IOException("the embedded data set data/" + file + " is missing from the jar (embedded: digits.csv.gz)");
-        }
-        return in;
+        return EmbeddedData.open(file);
     }
 }

@@ -1,8 +1,8 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
+import dev.panamarnn.examples.support.EmbeddedData;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
@@ -23,13 +23,7 @@ public final class SeriesData {
     }
 
     /** The embedded series {@code data/<fileName>} (columns {@code time}, {@code value}). */
-    public static TimeSeries embedded(String fileName) throws IOException {
-        try (InputStream in = SeriesData.class.getResourceAsStream("/data/" + fileName)) {
-            if (in == null) {
-                throw new IOException("the embedded series data/" + fileName + " is missing from the jar"
-                        + " (embedded: sunspot_month.csv, air_passengers.csv, co2_mauna_loa.csv)");
-            }
-            return TimeSeries.readCsv(in, EMBEDDED_PREFIX + fileName, "value");
-        }
+    static TimeSeries embedded(String fileName) throws IOException {
+        return EmbeddedData.series(fileName);
     }
 }

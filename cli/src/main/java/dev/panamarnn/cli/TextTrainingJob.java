@@ -2,6 +2,8 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TextCorpus;
+import dev.panamarnn.examples.support.EmbeddedData;
+import dev.panamarnn.examples.support.Plots;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
 import dev.panamarnn.model.CharSampler;
@@ -11,7 +13,6 @@ import dev.panamarnn.train.AdamW;
 import dev.panamarnn.train.LearningRateSchedule;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,13 +34,8 @@ public final class TextTrainingJob {
 
     private TextTrainingJob() {}
 
-    public static String readDefaultCorpus() throws IOException {
-        try (InputStream in = TextTrainingJob.class.getResourceAsStream("/data/kjv.txt.gz")) {
-            if (in == null) {
-                throw new IOException("the embedded corpus data/kjv.txt.gz is missing from the jar");
-            }
-            return TextCorpus.readText(in, true, "kjv.txt.gz");
-        }
+    static String readDefaultCorpus() throws IOException {
+        return EmbeddedData.kjv();
     }
 
     static int run(String text, Settings s, PrintStream out) throws IOException {

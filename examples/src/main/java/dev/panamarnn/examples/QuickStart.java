@@ -16,13 +16,13 @@ import java.util.Arrays;
  * The README's quick start, compiled and run by the tests: from a CSV in the long layout (one row
  * per time step: sequence id, time, features, label) to a trained, saved, reloaded and served
  * model. The lines between the markers are the README's, word for word (QuickStartTest checks).
- * Run: {@code java -cp ... dev.panamarnn.examples.QuickStart cli/src/main/resources/data/digits.csv.gz digits.safetensors}
+ * Run: {@code java -cp ... dev.panamarnn.examples.QuickStart examples/src/main/resources/data/digits.csv.gz digits.safetensors}
  */
 public final class QuickStart {
     private QuickStart() {}
 
     public static void main(String[] args) throws Exception {
-        Path csv = Path.of(args.length > 0 ? args[0] : "cli/src/main/resources/data/digits.csv.gz");
+        Path csv = Path.of(args.length > 0 ? args[0] : "examples/src/main/resources/data/digits.csv.gz");
         Path file = Path.of(args.length > 1 ? args[1] : "digits.safetensors");
         // quick start: begin
         SequenceDataset data = SequenceDataset.fromCsv(csv, CsvLayout.id("image").time("row").label("digit"));
