@@ -27,4 +27,15 @@ java "${flags[@]}" com.example.consumer.Train data/digits-400.csv target/model.s
 stage "serve: java com.example.consumer.Serve target/model.safetensors data/digits-400.csv (a fresh JVM)"
 java "${flags[@]}" com.example.consumer.Serve target/model.safetensors data/digits-400.csv || fail "Serve exited with $?"
 
+# The same library as named modules: the consumer's module reads only the exported packages. The
+# OpenBLAS jar stays on the class path (its own module descriptor requires the javacpp modules,
+# which panama-rnn does not use), where the loader finds the bundled libraries.
+stage "module path: javac/java -p panama-rnn, panama-rnn-bindings; OpenBLAS jar on the class path"
+mods=$(ls target/lib/panama-rnn-*.jar | tr '\n' ':')
+openblas=$(ls target/lib/openblas-*.jar)
+javac -d target/modular -p "$mods" --module-source-path modular -m com.example.modular || fail "the modular consumer does not compile"
+java --enable-native-access=dev.panamarnn,dev.panamarnn.bindings -Drnn.native.strict=true -p "${mods}target/modular" \
+  -cp "$openblas" -m com.example.modular/com.example.modular.ServeOnModulePath target/model.safetensors \
+  || fail "ServeOnModulePath exited with $?"
+
 stage "OK"

@@ -1,0 +1,4 @@
+/** The consumer as a named module: it reads the library's exported API only. */
+module com.example.modular {
+    requires dev.panamarnn;
+}
