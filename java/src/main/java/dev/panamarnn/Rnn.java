@@ -1,5 +1,6 @@
 package dev.panamarnn;
 
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -91,7 +92,7 @@ public final class Rnn implements AutoCloseable {
 
     /** A network with PyTorch's initialisation from {@code config.seed()}, on the JVM's selected kernels. */
     public static Rnn create(RnnConfig config) {
-        return new Rnn(required(config), Kernels.selected());
+        return new Rnn(required(config), KernelSelection.selected());
     }
 
     /** The same on explicitly chosen kernels (e.g. {@code new JavaKernels()} for a pure-Java run). */

@@ -3,6 +3,7 @@ package dev.panamarnn;
 import dev.panamarnn.internal.loader.BuildInfo;
 import dev.panamarnn.internal.loader.NativeLibraries;
 import dev.panamarnn.internal.loader.Platform;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.NativeKernels;
 import java.util.LinkedHashMap;
@@ -17,7 +18,7 @@ public record RuntimeInfo(String version, String platform, String javaVersion, S
 
     /** Describes the current JVM (selecting the kernels if that has not happened yet). */
     public static RuntimeInfo current() {
-        Kernels kernels = Kernels.selected();
+        Kernels kernels = KernelSelection.selected();
         NativeLibraries.Status status = kernels instanceof NativeKernels n ? n.status() : null;
         return new RuntimeInfo(BuildInfo.version(), Platform.current(), Runtime.version().toString(), kernels.name(), status);
     }

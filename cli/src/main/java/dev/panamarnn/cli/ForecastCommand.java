@@ -2,6 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.model.ForecastMetrics;
@@ -34,7 +35,7 @@ final class ForecastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Checkpoints.LoadedSeriesModel loaded = Checkpoints.loadSeriesModel(model, Kernels.selected());
+        Checkpoints.LoadedSeriesModel loaded = Checkpoints.loadSeriesModel(model, KernelSelection.selected());
         try (SeriesModel m = loaded.model()) {
             TimeSeries series = SeriesData.read(csv != null ? csv : loaded.source(), column != null ? column : loaded.column());
             int h = horizon != null ? horizon : loaded.holdout();

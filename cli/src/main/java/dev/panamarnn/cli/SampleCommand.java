@@ -1,5 +1,6 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
 import dev.panamarnn.model.CharSampler;
@@ -25,7 +26,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (CharModel m = Checkpoints.loadCharModel(model, Kernels.selected());
+        try (CharModel m = Checkpoints.loadCharModel(model, KernelSelection.selected());
              CharSampler sampler = new CharSampler(m)) {
             System.out.println(sampler.sample(prime, length, temperature, seed));
         }

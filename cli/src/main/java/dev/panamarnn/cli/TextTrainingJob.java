@@ -4,6 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.examples.support.EmbeddedData;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
 import dev.panamarnn.model.CharSampler;
@@ -43,7 +44,7 @@ public final class TextTrainingJob {
         // samples start from "And " (the demo's corpus) or else from the text's first characters
         int[] head = text.codePoints().limit(4).toArray();
         String prime = text.contains("And ") ? "And " : new String(head, 0, head.length);
-        Kernels kernels = Kernels.selected();
+        Kernels kernels = KernelSelection.selected();
         CharModel.Config config = new CharModel.Config(s.cell(), s.embedding(), s.hidden(), s.layers(), s.dropout(), s.seed());
         out.printf("corpus %s: %,d characters, vocabulary %d, validation tail %,d%n", s.corpusName(), corpus.tokens().length,
                 corpus.vocabulary().size(), corpus.validationLength());

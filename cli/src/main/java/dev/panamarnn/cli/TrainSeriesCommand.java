@@ -2,6 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.model.ForecastMetrics;
@@ -68,7 +69,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
         double[] check = Arrays.copyOfRange(training, training.length - validation, training.length);
         System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
                 series.name(), series.length(), fit.length, validation, holdout);
-        try (SeriesModel model = new SeriesModel(config, Kernels.selected());
+        try (SeriesModel model = new SeriesModel(config, KernelSelection.selected());
              AdamW optimizer = new AdamW(model.kernels(), model.parameters(), model.gradients(),
                      dev.panamarnn.train.LearningRateSchedule.constant(lr), 0.9, 0.999, 1e-8, 0.0);
              SeriesTrainer trainer = new SeriesTrainer(model, fit, window, batch, 1.0, optimizer, seed);

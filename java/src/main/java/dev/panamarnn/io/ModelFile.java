@@ -3,6 +3,7 @@ package dev.panamarnn.io;
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -112,7 +113,7 @@ public final class ModelFile {
      *         missing, unexpected, of the wrong shape or not finite
      */
     public static Rnn load(Path file) throws ModelFileException {
-        return load(file, Kernels.selected());
+        return load(file, KernelSelection.selected());
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.Locale;
  * {@link JavaKernels} with one warning saying why and how to fix it; {@code -Drnn.kernels=java}
  * selects the pure-Java kernels; {@code -Drnn.native.strict=true} turns the fallback into an error.
  */
-final class KernelSelection {
+public final class KernelSelection {
     static final String KERNELS_PROPERTY = "rnn.kernels";
     static final String STRICT_PROPERTY = "rnn.native.strict";
     private static final System.Logger LOG = System.getLogger("dev.panamarnn");
@@ -21,11 +21,13 @@ final class KernelSelection {
         static final Kernels CHECKED = new CheckedKernels(SELECTED);
     }
 
-    static Kernels selected() {
+    /** The kernels chosen for this JVM, unchecked: for the library's own hot loops, which validate up front. */
+    public static Kernels selected() {
         return Holder.SELECTED;
     }
 
-    static Kernels checked() {
+    /** The kernels chosen for this JVM (once, by {@code -Drnn.kernels}), wrapped in {@link CheckedKernels}. */
+    public static Kernels checked() {
         return Holder.CHECKED;
     }
 

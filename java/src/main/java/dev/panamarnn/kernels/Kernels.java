@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
  * pointwise cell kernels of librnnk. Two implementations: {@link JavaKernels} (plain Java, the
  * executable specification and the baseline) and {@link NativeKernels} (OpenBLAS + librnnk through
  * FFM). Implementations trust their arguments; {@link CheckedKernels} is the validating front door.
+ * Which implementation a JVM uses is {@link KernelSelection}'s choice.
  *
  * <p>Every matrix is row-major float32; every segment holds floats in native byte order; leading
  * dimensions ({@code lda}...) are row strides in floats.
@@ -158,15 +159,5 @@ public interface Kernels {
                          double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                          boolean firstStep, long n) {
         JavaKernels.sgd(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov, firstStep, n);
-    }
-
-    /** The kernels chosen for this JVM (once, by {@code -Drnn.kernels}), wrapped in {@link CheckedKernels}. */
-    static Kernels checked() {
-        return KernelSelection.checked();
-    }
-
-    /** The kernels chosen for this JVM, unchecked: for the library's own hot loops, which validate up front. */
-    static Kernels selected() {
-        return KernelSelection.selected();
     }
 }

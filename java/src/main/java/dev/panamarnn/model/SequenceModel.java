@@ -2,6 +2,7 @@ package dev.panamarnn.model;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.layers.Embedding;
@@ -403,7 +404,7 @@ public final class SequenceModel implements AutoCloseable {
         }
 
         public SequenceModel build() {
-            return new SequenceModel(spec(), kernels != null ? kernels : Kernels.selected());
+            return new SequenceModel(spec(), kernels != null ? kernels : KernelSelection.selected());
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -89,7 +90,7 @@ public final class SequenceModelFile {
 
     /** Reads a model on the JVM's selected kernels. */
     public static SequenceModel load(Path file) throws ModelFileException {
-        return load(file, Kernels.selected());
+        return load(file, KernelSelection.selected());
     }
 
     public static SequenceModel load(Path file, Kernels kernels) throws ModelFileException {

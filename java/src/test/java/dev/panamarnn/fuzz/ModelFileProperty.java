@@ -10,6 +10,7 @@ import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -79,7 +80,7 @@ final class ModelFileProperty {
     private static void loadNetwork(SafeTensorsFile file, String prefix) throws ModelFileException {
         Rnn rnn;
         try {
-            rnn = ModelFile.load(file, prefix, Kernels.selected());
+            rnn = ModelFile.load(file, prefix, KernelSelection.selected());
         } catch (ModelFileException documented) {
             return;
         }

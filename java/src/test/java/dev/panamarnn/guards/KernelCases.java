@@ -4,6 +4,7 @@ import static dev.panamarnn.guards.Guards.expect;
 import static dev.panamarnn.guards.Guards.ok;
 
 import dev.panamarnn.kernels.CheckedKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -15,7 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * Kernels.checked(), the public front door of the kernels: every size, stride and segment is
+ * KernelSelection.checked(), the public front door of the kernels: every size, stride and segment is
  * checked before the call. Here each method gets too-small, negative, overflowing, closed, heap,
  * misaligned and read-only arguments; with native kernels any one that slipped through would be a
  * write outside the segment (or into a read-only mapping: SIGSEGV).

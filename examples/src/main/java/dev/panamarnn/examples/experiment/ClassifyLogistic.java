@@ -1,5 +1,6 @@
 package dev.panamarnn.examples.experiment;
 
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.layers.Linear;
 import dev.panamarnn.tensor.Slab;
@@ -38,7 +39,7 @@ final class ClassifyLogistic implements ClassifyModel {
         this.steps = steps;
         this.classes = classes;
         this.batch = batch;
-        this.kernels = Kernels.selected();
+        this.kernels = KernelSelection.selected();
         Slab.Layout.Builder layout = Slab.Layout.builder();
         Linear.addParameters(layout, HEAD, steps, classes);          // weight (C, T), bias (C)
         this.parameters = Slab.allocate("logistic parameters", layout.build());

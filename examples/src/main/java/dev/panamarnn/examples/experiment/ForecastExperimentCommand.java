@@ -3,6 +3,7 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.ForecastMetrics;
 import dev.panamarnn.model.SeriesModel;
@@ -150,7 +151,7 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
         double std = Math.sqrt(Arrays.stream(input).map(v -> (v - mean) * (v - mean)).average().orElseThrow());
         SeriesModel.Config config = new SeriesModel.Config(cell, hidden, 1, options.seed(), mean, std, spec.seasonalPeriod());
         long begin = System.nanoTime();
-        try (SeriesModel model = new SeriesModel(config, Kernels.selected());
+        try (SeriesModel model = new SeriesModel(config, KernelSelection.selected());
              AdamW optimizer = new AdamW(model.kernels(), model.parameters(), model.gradients(),
                      LearningRateSchedule.constant(lr), 0.9, 0.999, 1e-8, 0.0);
              SeriesTrainer trainer = new SeriesTrainer(model, input, spec.window(), batch, 1.0, optimizer, options.seed())) {

@@ -5,6 +5,7 @@ import dev.panamarnn.RuntimeInfo;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.examples.support.EmbeddedData;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import java.awt.Color;
 import java.io.PrintStream;
@@ -97,7 +98,7 @@ public final class TextExperimentCommand implements Callable<Integer> {
                     + "and --lr > 0; got " + lstmHidden + ", " + embedding + ", " + batch + ", " + window + ", "
                     + sampleLength + ", " + learningRate);
         }
-        Kernels kernels = Kernels.selected();
+        Kernels kernels = KernelSelection.selected();
         boolean nativeKernels = RuntimeInfo.current().nativeStatus() != null;
         if (nativeKernels) {
             RuntimeInfo.setBlasThreads(blasThreads);
@@ -256,7 +257,7 @@ public final class TextExperimentCommand implements Callable<Integer> {
                 .setting("unigram_training_entropy_bits", TextMetrics.entropyBits(
                         TextMetrics.unigram(data.tokens(), 0, data.trainingLength(), data.vocabulary().size())))
                 .setting("training_seconds_per_cell", share)
-                .setting("kernels", Kernels.selected().name())
+                .setting("kernels", KernelSelection.selected().name())
                 .setting("blas_threads", nativeKernels ? blasThreads : 0);
 
         List<List<String>> sizes = new ArrayList<>();

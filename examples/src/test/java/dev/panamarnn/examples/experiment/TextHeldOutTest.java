@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TextCorpus;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
 import dev.panamarnn.model.TextTrainer;
@@ -62,7 +63,7 @@ class TextHeldOutTest {
         assertEquals(900, corpus.trainingLength());
         int x = corpus.vocabulary().id('x'), y = corpus.vocabulary().id('y');
         int batch = 3, window = 7, embedding = 4;
-        Kernels kernels = Kernels.selected();
+        Kernels kernels = KernelSelection.selected();
         try (CharModel model = new CharModel(new CharModel.Config(CellType.GRU, embedding, 6, 1, 0.0, 5), corpus.vocabulary(), kernels);
              Sgd sgd = new Sgd(kernels, model.parameters(), model.gradients(), 1e-9);
              TextTrainer trainer = new TextTrainer(model, corpus, new TextTrainer.Settings(batch, window, 0, 0), sgd)) {
@@ -100,7 +101,7 @@ class TextHeldOutTest {
         int[] shifted = Arrays.stream(heldOut.scoredPositions()).map(i -> i - 1).toArray();
         double offByOne = TextMetrics.unigramBitsPerCharacter(p, corpus.tokens(), shifted);
         assertTrue(Math.abs(offByOne - expected) > 1e-3, "the text must tell a shifted slice apart: " + offByOne + " vs " + expected);
-        Kernels kernels = Kernels.selected();
+        Kernels kernels = KernelSelection.selected();
         try (CharModel model = new CharModel(new CharModel.Config(CellType.LSTM, 3, 5, 1, 0.0, 6), corpus.vocabulary(), kernels);
              Sgd sgd = new Sgd(kernels, model.parameters(), model.gradients(), 0.1);
              TextTrainer trainer = new TextTrainer(model, corpus, new TextTrainer.Settings(batch, window, 0, 0), sgd)) {

@@ -3,6 +3,7 @@ package dev.panamarnn.examples.experiment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.train.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
@@ -54,12 +55,12 @@ class TextMetricsTest {
             for (int n = 0; n < rows; n++) {
                 targets.setAtIndex(ValueLayout.JAVA_INT, n, (7 * n) % v);
             }
-            double nats = SoftmaxCrossEntropy.forward(Kernels.selected(), logits, targets, null, rows, v);
+            double nats = SoftmaxCrossEntropy.forward(KernelSelection.selected(), logits, targets, null, rows, v);
             assertEquals(log2(v), TextMetrics.bits(nats), 1e-5);
             for (int n = 0; n < rows; n++) {                                               // +60 on the target: p = 1 - 72 e^-60
                 logits.setAtIndex(ValueLayout.JAVA_FLOAT, (long) n * v + (7 * n) % v, 60f);
             }
-            nats = SoftmaxCrossEntropy.forward(Kernels.selected(), logits, targets, null, rows, v);
+            nats = SoftmaxCrossEntropy.forward(KernelSelection.selected(), logits, targets, null, rows, v);
             assertEquals(0.0, TextMetrics.bits(nats), 1e-6);
         }
     }

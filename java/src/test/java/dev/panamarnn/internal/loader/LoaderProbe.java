@@ -1,5 +1,6 @@
 package dev.panamarnn.internal.loader;
 
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 
 /**
@@ -10,7 +11,7 @@ public final class LoaderProbe {
     private LoaderProbe() {}
 
     public static void main(String[] args) {
-        System.out.println(Kernels.selected().name());
+        System.out.println(KernelSelection.selected().name());
         if (args.length > 0 && args[0].equals("threading")) {
             System.out.println(NativeLibraries.load().threading());
         }
