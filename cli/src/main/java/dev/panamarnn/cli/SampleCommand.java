@@ -3,7 +3,7 @@ package dev.panamarnn.cli;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
-import dev.panamarnn.model.CharSampler;
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.Checkpoints;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

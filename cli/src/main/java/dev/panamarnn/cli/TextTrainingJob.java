@@ -7,7 +7,7 @@ import dev.panamarnn.examples.support.Plots;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
-import dev.panamarnn.model.CharSampler;
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.model.TextTrainer;
 import dev.panamarnn.train.AdamW;

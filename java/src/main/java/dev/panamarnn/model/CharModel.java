@@ -115,7 +115,7 @@ public final class CharModel implements AutoCloseable {
      * copy of these parameters, on these kernels — the same names, so each tensor is copied by
      * name. For serving it through {@code InferenceModel}; the caller closes it.
      */
-    SequenceModel toSequenceModel() {
+    public SequenceModel toSequenceModel() {
         if (!parameters.isOpen()) {
             throw new IllegalStateException("this CharModel is closed");
         }

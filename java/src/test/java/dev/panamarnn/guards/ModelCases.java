@@ -8,7 +8,7 @@ import dev.panamarnn.data.CharVocabulary;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
-import dev.panamarnn.model.CharSampler;
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.SeriesModel;
 import dev.panamarnn.model.SeriesTrainer;
 import dev.panamarnn.model.TextTrainer;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.io.ModelFileException;
@@ -19,15 +20,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The char-level trainer: it learns, a checkpointed run resumes exactly, samples are reproducible. */
-class TextTrainingTest {
-    static final String TEXT = "the quick brown fox jumps over the lazy dog. ".repeat(200);
-    static final CharModel.Config CONFIG = new CharModel.Config(CellType.LSTM, 8, 24, 2, 0.0, 3);
-    static final TextTrainer.Settings SETTINGS = new TextTrainer.Settings(4, 16, 1.0, 5);
+public class TextTrainingTest {
+    public static final String TEXT = "the quick brown fox jumps over the lazy dog. ".repeat(200);
+    public static final CharModel.Config CONFIG = new CharModel.Config(CellType.LSTM, 8, 24, 2, 0.0, 3);
+    public static final TextTrainer.Settings SETTINGS = new TextTrainer.Settings(4, 16, 1.0, 5);
 
     @TempDir
     Path dir;
 
-    static AdamW adam(CharModel m) {
+    public static AdamW adam(CharModel m) {
         return new AdamW(m.kernels(), m.parameters(), m.gradients(), LearningRateSchedule.constant(1e-2), 0.9, 0.999, 1e-8, 0.01);
     }
 

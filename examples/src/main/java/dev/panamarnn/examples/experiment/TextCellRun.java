@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.CharModel;
-import dev.panamarnn.model.CharSampler;
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.TextTrainer;
 import dev.panamarnn.model.TrainingStep;
 import dev.panamarnn.train.AdamW;

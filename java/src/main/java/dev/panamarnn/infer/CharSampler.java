@@ -1,8 +1,8 @@
-package dev.panamarnn.model;
+package dev.panamarnn.infer;
 
 import dev.panamarnn.data.CharVocabulary;
-import dev.panamarnn.infer.InferenceModel;
-import dev.panamarnn.infer.StreamState;
+import dev.panamarnn.model.CharModel;
+import dev.panamarnn.model.SequenceModel;
 import java.util.SplittableRandom;
 
 /**

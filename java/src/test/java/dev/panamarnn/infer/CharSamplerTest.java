@@ -1,4 +1,4 @@
-package dev.panamarnn.model;
+package dev.panamarnn.infer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -6,6 +6,9 @@ import dev.panamarnn.TruncatedBptt;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.KernelsForTests;
+import dev.panamarnn.model.CharModel;
+import dev.panamarnn.model.TextTrainer;
+import dev.panamarnn.model.TextTrainingTest;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
