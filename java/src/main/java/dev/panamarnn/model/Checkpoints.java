@@ -59,16 +59,16 @@ public final class Checkpoints {
             RnnConfig rnn = ModelFile.config(f, CharModel.RNN);
             CharVocabulary vocabulary;
             try {
-                vocabulary = CharVocabulary.deserialise(required(f, "vocabulary"));
+                vocabulary = CharVocabulary.deserialise(Metadata.required(f, "vocabulary"));
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(file, "metadata 'vocabulary' is invalid: " + e.getMessage());
             }
-            int embedding = positive(f, "embedding_dim");
+            int embedding = Metadata.positive(f, "embedding_dim");
             if (embedding != rnn.inputSize()) {
                 throw new ModelFileException(file, "embedding_dim " + embedding + " differs from rnn input_size " + rnn.inputSize());
             }
             CharModel.Config config = new CharModel.Config(rnn.cell(), embedding, rnn.hiddenSize(), rnn.numLayers(), rnn.dropout(),
-                    longValue(f, "seed", 0));
+                    Metadata.longValue(f, "seed", 0));
             CharModel model = new CharModel(config, vocabulary, kernels);
             try {
                 copyAll(f, model.parameters());
@@ -98,9 +98,9 @@ public final class Checkpoints {
                 }
             }
             state.putAll(trainer.carriedState());
-            long optimizerSteps = longValue(f, "optimizer.step", 0);
-            long trainerSteps = longValue(f, "train.step", 0);
-            long position = longValue(f, "train.position", 0);
+            long optimizerSteps = Metadata.longValue(f, "optimizer.step", 0);
+            long trainerSteps = Metadata.longValue(f, "train.step", 0);
+            long position = Metadata.longValue(f, "train.position", 0);
             // all or nothing: the counters are checked (by setting them) before any tensor is
             // copied, and put back if the copy fails, so a bad file leaves the run as it was
             long previousOptimizerSteps = optimizer.stepCount();
@@ -153,18 +153,18 @@ public final class Checkpoints {
                 throw new ModelFileException(file, "a series model has input_size 1 and one direction; this file has input_size "
                         + rnn.inputSize() + (rnn.bidirectional() ? ", bidirectional" : ""));
             }
-            double mean = doubleValue(f, "series.mean"), std = doubleValue(f, "series.std");
+            double mean = Metadata.finite(f, "series.mean"), std = Metadata.finite(f, "series.std");
             SeriesModel.Config config;
             try {
-                config = new SeriesModel.Config(rnn.cell(), rnn.hiddenSize(), rnn.numLayers(), longValue(f, "seed", 0), mean, std,
-                        positive(f, "series.period"));
+                config = new SeriesModel.Config(rnn.cell(), rnn.hiddenSize(), rnn.numLayers(), Metadata.longValue(f, "seed", 0), mean, std,
+                        Metadata.positive(f, "series.period"));
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(file, e.getMessage());
             }
             SeriesModel model = new SeriesModel(config, kernels);
             try {
                 copyAll(f, model.parameters());
-                return new LoadedSeriesModel(model, required(f, "series.source"), required(f, "series.column"), positive(f, "series.holdout"));
+                return new LoadedSeriesModel(model, Metadata.required(f, "series.source"), Metadata.required(f, "series.column"), Metadata.positive(f, "series.holdout"));
             } catch (ModelFileException | RuntimeException e) {
                 model.close();
                 throw e;
@@ -185,45 +185,8 @@ public final class Checkpoints {
         }
     }
 
-    private static String required(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = f.metadata().get(key);
-        if (v == null) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' is missing");
-        }
-        return v;
-    }
 
-    private static int positive(SafeTensorsFile f, String key) throws ModelFileException {
-        long v = longValue(f, key, -1);
-        if (v < 1 || v > Integer.MAX_VALUE) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' must be a positive integer, got '" + f.metadata().get(key) + "'");
-        }
-        return (int) v;
-    }
 
-    private static long longValue(SafeTensorsFile f, String key, long fallback) throws ModelFileException {
-        String v = f.metadata().get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer, got '" + v + "'");
-        }
-    }
 
-    private static double doubleValue(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = required(f, key);
-        try {
-            double d = Double.parseDouble(v.trim());
-            if (!Double.isFinite(d)) {
-                throw new NumberFormatException();
-            }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' must be a finite number, got '" + v + "'");
-        }
-    }
 
 }

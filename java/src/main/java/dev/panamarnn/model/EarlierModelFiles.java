@@ -32,10 +32,10 @@ final class EarlierModelFiles {
 
     static SequenceModelFile.Declared declared(SafeTensorsFile f, String kind) throws ModelFileException {
         RnnConfig rnn = ModelFile.config(f, SequenceModel.RNN);
-        long seed = longValue(f, "seed");
+        long seed = Metadata.longValue(f, "seed", 0);
         try {
             if (CHAR_LM.equals(kind)) {
-                CharVocabulary vocabulary = CharVocabulary.deserialise(required(f, "vocabulary"));
+                CharVocabulary vocabulary = CharVocabulary.deserialise(Metadata.required(f, "vocabulary"));
                 List<String> tokens = new ArrayList<>();
                 for (int i = 0; i < vocabulary.size(); i++) {
                     tokens.add(Character.toString(vocabulary.codePoint(i)));
@@ -45,8 +45,8 @@ final class EarlierModelFiles {
                         OutputMode.PER_STEP, seed, tokens);
                 return new SequenceModelFile.Declared(spec, false, true);
             }
-            float mean = (float) Double.parseDouble(required(f, "series.mean"));
-            float std = (float) Double.parseDouble(required(f, "series.std"));
+            float mean = (float) Metadata.finite(f, "series.mean");
+            float std = (float) Metadata.finite(f, "series.std");
             ModelSpec spec = new ModelSpec(rnn.inputSize(), new float[] {mean}, new float[] {std}, 0, 0, rnn.cell(), rnn.hiddenSize(),
                     rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.REGRESSION, 1, OutputMode.PER_STEP, seed, List.of());
             return new SequenceModelFile.Declared(spec, false, true);
@@ -55,20 +55,5 @@ final class EarlierModelFiles {
         }
     }
 
-    private static String required(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = f.metadata().get(key);
-        if (v == null) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' is missing");
-        }
-        return v;
-    }
 
-    private static long longValue(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = f.metadata().get(key);
-        try {
-            return v == null ? 0 : Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer, got '" + v + "'");
-        }
-    }
 }

@@ -168,25 +168,25 @@ public final class SequenceModelFile {
         }
         RnnConfig rnn = ModelFile.config(f, SequenceModel.RNN);
         try {
-            Task task = Task.fromId(required(f, "model.task"));
-            OutputMode mode = OutputMode.fromId(required(f, "model.output_mode"));
-            int outputs = positive(f, "model.outputs");
-            String input = required(f, "model.input");
+            Task task = Task.fromId(Metadata.required(f, "model.task"));
+            OutputMode mode = OutputMode.fromId(Metadata.required(f, "model.output_mode"));
+            int outputs = Metadata.positive(f, "model.outputs");
+            String input = Metadata.required(f, "model.input");
             boolean tokens = switch (input) {
                 case "tokens" -> true;
                 case "features" -> false;
                 default -> throw new ModelFileException(path, "metadata 'model.input' is '" + input + "'; expected features or tokens");
             };
-            int features = tokens ? 0 : positive(f, "model.features");
-            int vocabulary = tokens ? positive(f, "model.vocabulary") : 0;
-            int embeddingDim = tokens ? positive(f, "model.embedding_dim") : 0;
+            int features = tokens ? 0 : Metadata.positive(f, "model.features");
+            int vocabulary = tokens ? Metadata.positive(f, "model.vocabulary") : 0;
+            int embeddingDim = tokens ? Metadata.positive(f, "model.embedding_dim") : 0;
             int expectedInput = tokens ? embeddingDim : features;
             if (rnn.inputSize() != expectedInput) {
                 throw new ModelFileException(path, "rnn.input_size " + rnn.inputSize() + " differs from the input stage's width "
                         + expectedInput + (tokens ? " (model.embedding_dim)" : " (model.features)"));
             }
-            boolean normalised = bool(f, "model.normalise");
-            long headHidden = longValue(f, "model.head_hidden");
+            boolean normalised = Metadata.bool(f, "model.normalise");
+            long headHidden = Metadata.longValue(f, "model.head_hidden");
             if (headHidden < 0 || headHidden > Integer.MAX_VALUE) {
                 throw new ModelFileException(path, "metadata 'model.head_hidden' must be in [0, " + Integer.MAX_VALUE + "], got " + headHidden);
             }
@@ -252,41 +252,11 @@ public final class SequenceModelFile {
         return f.tensor(name).toArray();
     }
 
-    private static String required(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = f.metadata().get(key);
-        if (v == null) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' is missing");
-        }
-        return v;
-    }
 
-    private static long longValue(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = required(f, key);
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer, got '" + v + "'");
-        }
-    }
 
-    private static int positive(SafeTensorsFile f, String key) throws ModelFileException {
-        long v = longValue(f, key);
-        if (v < 1 || v > Integer.MAX_VALUE) {
-            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer in [1, " + Integer.MAX_VALUE + "], got " + v);
-        }
-        return (int) v;
-    }
 
     private static long seedValue(SafeTensorsFile f) throws ModelFileException {
-        return f.metadata().containsKey("model.seed") ? longValue(f, "model.seed") : 0;
+        return Metadata.longValue(f, "model.seed", 0);
     }
 
-    private static boolean bool(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = required(f, key);
-        return switch (v) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ModelFileException(f.path(), "metadata '" + key + "' is '" + v + "'; expected true or false");
-        };
-    }
 }
