@@ -146,6 +146,28 @@ class TrainerTest {
     }
 
     @Test
+    void learnsALanguageModelInBitsPerToken() {
+        // a corpus with structure: "abcab cabca ..." cycles, so the next token is predictable
+        int[] tokens = new int[4000];
+        SplittableRandom r = new SplittableRandom(8);
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = r.nextInt(10) == 0 ? 3 : i % 3;                  // 3 symbols in a cycle, a rare fourth
+        }
+        SequenceDataset data = SequenceDataset.languageModel(tokens, 4, 20);
+        try (SequenceModel model = SequenceModel.forData(data).languageModel().embedding(8).cell(CellType.LSTM).hidden(16).seed(2)
+                     .kernels(KernelsForTests.java()).build();
+             Trainer trainer = Trainer.builder(model).adam(1e-2).batchSize(16).build()) {
+            assertEquals(Task.LANGUAGE_MODEL, model.spec().task());
+            double before = model.evaluate(data).bitsPerToken();
+            trainer.fit(data, Budget.epochs(8));
+            Metrics after = model.evaluate(data);
+            assertTrue(before > 1.5, "untrained: about log2(4) = 2 bits, got " + before);
+            assertTrue(after.bitsPerToken() < 0.9, "trained: " + after);
+            assertEquals(after.loss() / Math.log(2), after.bitsPerToken(), 1e-12);
+        }
+    }
+
+    @Test
     void predictDoesNotReadTargetsOfAnotherKind() {
         SequenceDataset labelled = signOfSum(12, 3);                         // per-sequence labels
         List<float[][]> inputs = new ArrayList<>();
