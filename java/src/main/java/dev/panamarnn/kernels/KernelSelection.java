@@ -31,6 +31,36 @@ public final class KernelSelection {
         return Holder.CHECKED;
     }
 
+    /**
+     * The pure-Java kernels, whatever {@code -Drnn.kernels} says: the executable specification of
+     * every primitive; no native library is loaded. Unchecked, like {@link #selected()}: give them to
+     * the library (models, trainers, serving validate at their front doors); to call their methods
+     * directly, wrap them in {@link CheckedKernels}.
+     */
+    public static Kernels java() {
+        return new JavaKernels();
+    }
+
+    /**
+     * The native kernels (OpenBLAS + librnnk through FFM), whatever {@code -Drnn.kernels} says and
+     * with no fallback: loads both libraries (once per JVM). Unchecked, like {@link #selected()}; to
+     * call their methods directly, wrap them in {@link CheckedKernels}.
+     *
+     * @throws IllegalStateException if they cannot be loaded; the message names what is missing (the
+     *         library and the places tried, a librnnk of another ABI version, the bindings jar)
+     */
+    public static Kernels nativeKernels() {
+        return nativeKernels(NativeKernels::load);
+    }
+
+    static Kernels nativeKernels(java.util.function.Supplier<? extends Kernels> nativeLoader) {
+        try {
+            return nativeLoader.get();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IllegalStateException("the native kernels could not be loaded: " + reason(e), e);
+        }
+    }
+
     /** The selection rule, separate from the JVM-wide holder so tests can run it with a fake loader. */
     static Kernels select(String requested, boolean strict, java.util.function.Supplier<NativeKernels> nativeLoader,
                           System.Logger log) {
