@@ -1,12 +1,16 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
 import java.util.Locale;
 
 /**
  * Chooses the kernels once per JVM and logs the choice once (DESIGN.md "Kernels"):
- * {@code -Drnn.kernels=native} (default) loads OpenBLAS + librnnk and falls back to
- * {@link JavaKernels} with one warning saying why and how to fix it; {@code -Drnn.kernels=java}
- * selects the pure-Java kernels; {@code -Drnn.native.strict=true} turns the fallback into an error.
+ * {@code -Drnn.kernels=native} (default) loads OpenBLAS + librnnk and falls back to the pure-Java
+ * kernels with one warning saying why and how to fix it; {@code -Drnn.kernels=java} selects the
+ * pure-Java kernels; {@code -Drnn.native.strict=true} turns the fallback into an error.
+ * {@link #java()} and {@link #nativeKernels()} choose one explicitly, whatever the properties say.
+ * The implementations themselves are not exported: these methods are the way to them.
  */
 public final class KernelSelection {
     static final String KERNELS_PROPERTY = "rnn.kernels";

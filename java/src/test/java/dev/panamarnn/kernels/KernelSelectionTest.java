@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
