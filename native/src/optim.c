@@ -7,7 +7,7 @@
  * to float where PyTorch rounds them (a Python float scalar applied to a float32 tensor). PyTorch's
  * CPU kernels fuse some multiply-adds (add with alpha, addcmul) into FMAs; this file does not
  * (-ffp-contract=off, no FMA in the baseline clone), so results agree with PyTorch to about an ulp
- * per step, and bit for bit with dev.panamarnn.kernels.JavaKernels and across dispatch clones.
+ * per step, and bit for bit with dev.panamarnn.internal.kernels.JavaKernels and across dispatch clones.
  * What this is not: a reduction (no norms here), a learning-rate schedule, or bias-correction
  * powers (the caller passes 1 - beta^step: pow would be a libm call).
  *

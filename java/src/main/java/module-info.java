@@ -6,8 +6,9 @@
  * <p>The user API: {@link dev.panamarnn.model} (SequenceModel, Trainer), {@link dev.panamarnn.data}
  * (SequenceDataset) and {@link dev.panamarnn.infer} (serving). Below it, for experts:
  * {@link dev.panamarnn} (Rnn, Workspace), {@link dev.panamarnn.layers}, {@link dev.panamarnn.train},
- * {@link dev.panamarnn.io}, {@link dev.panamarnn.tensor} and {@link dev.panamarnn.kernels}. The
- * unroller, the cells, the native loader and the bindings are not exported.
+ * {@link dev.panamarnn.io}, {@link dev.panamarnn.tensor} and {@link dev.panamarnn.kernels} (the
+ * interface, the checked front door and the selection). The unroller, the cells, the unchecked
+ * kernel implementations, the native loader and the bindings are not exported.
  */
 module dev.panamarnn {
     requires dev.panamarnn.bindings;

@@ -95,7 +95,7 @@ public final class Rnn implements AutoCloseable {
         return new Rnn(required(config), KernelSelection.selected());
     }
 
-    /** The same on explicitly chosen kernels (e.g. {@code new JavaKernels()} for a pure-Java run). */
+    /** The same on explicitly chosen kernels (e.g. {@link KernelSelection#java()} for a pure-Java run). */
     public static Rnn create(RnnConfig config, Kernels kernels) {
         return new Rnn(required(config), unchecked(kernels));
     }

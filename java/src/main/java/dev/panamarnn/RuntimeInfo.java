@@ -1,11 +1,11 @@
 package dev.panamarnn;
 
+import dev.panamarnn.internal.kernels.NativeKernels;
 import dev.panamarnn.internal.loader.BuildInfo;
 import dev.panamarnn.internal.loader.NativeLibraries;
 import dev.panamarnn.internal.loader.Platform;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package dev.panamarnn.bench;
 
 import dev.panamarnn.internal.bindings.cblas.cblas_h;
 import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
-import dev.panamarnn.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -57,7 +57,7 @@ public class DowncallBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        NativeKernels.load();   // loads librnnk and OpenBLAS, whose symbols the bindings look up
+        KernelSelection.nativeKernels();   // loads librnnk and OpenBLAS, whose symbols the bindings look up
         Linker linker = Linker.nativeLinker();
         tanhCritical = linker.downcallHandle(rnnk_h.rnnk_rnn_tanh_forward_step$address(),
                 rnnk_h.rnnk_rnn_tanh_forward_step$descriptor(), Linker.Option.critical(false));

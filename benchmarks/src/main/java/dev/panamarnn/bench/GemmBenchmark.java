@@ -1,8 +1,7 @@
 package dev.panamarnn.bench;
 
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +46,7 @@ public class GemmBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        k = kernels.equals("native") ? NativeKernels.load() : new JavaKernels();
+        k = kernels.equals("native") ? KernelSelection.nativeKernels() : KernelSelection.java();
         arena = Arena.ofShared();
         h = fill(arena.allocate(4L * batch * hidden, 64), 1);
         wHh = fill(arena.allocate(4L * 4 * hidden * hidden, 64), 2);

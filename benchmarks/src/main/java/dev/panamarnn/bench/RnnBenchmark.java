@@ -4,9 +4,8 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
@@ -57,7 +56,7 @@ public class RnnBenchmark {
     public void setUp() {
         String[] parts = shape.split("x");
         int steps = Integer.parseInt(parts[0]), batch = Integer.parseInt(parts[1]), hidden = Integer.parseInt(parts[2]);
-        Kernels k = kernels.equals("native") ? NativeKernels.load() : new JavaKernels();
+        Kernels k = kernels.equals("native") ? KernelSelection.nativeKernels() : KernelSelection.java();
         rnn = Rnn.create(RnnConfig.builder(cell, hidden, hidden).seed(1).build(), k);
         workspace = rnn.workspace(steps, batch);
         arena = Arena.ofShared();

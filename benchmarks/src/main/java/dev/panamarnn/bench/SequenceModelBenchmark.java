@@ -3,7 +3,7 @@ package dev.panamarnn.bench;
 import dev.panamarnn.CellType;
 import dev.panamarnn.Workspace;
 import dev.panamarnn.data.SequenceBatch;
-import dev.panamarnn.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.tensor.Tensor;
@@ -60,7 +60,7 @@ public class SequenceModelBenchmark {
         int steps = Integer.parseInt(parts[0]), rows = Integer.parseInt(parts[1]), hidden = Integer.parseInt(parts[2]);
         boolean perStep = mode.equals("per_step");
         SequenceModel.Builder builder = SequenceModel.builder().features(hidden).cell(cell).hidden(hidden).seed(1)
-                .kernels(NativeKernels.load());
+                .kernels(KernelSelection.nativeKernels());
         model = (perStep ? builder.regress(1).output(OutputMode.PER_STEP) : builder.classify(10)).build();
         SplittableRandom r = new SplittableRandom(2);
         float[] features = new float[steps * rows * hidden];

@@ -8,9 +8,9 @@ import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StepCallback;
 import dev.panamarnn.infer.StreamBatcher;
 import dev.panamarnn.infer.StreamState;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -43,9 +43,9 @@ public final class StreamBatcherRunner {
         double seconds = Double.parseDouble(option(args, "seconds", "3"));
         int blasThreads = Integer.parseInt(option(args, "blasThreads", Integer.toString(Runtime.getRuntime().availableProcessors())));
         Kernels kernels = switch (kernelName) {
-            case "native" -> NativeKernels.load();
+            case "native" -> KernelSelection.nativeKernels();
             case "openblas-only" -> NativeKernels.load().openBlasOnly();
-            case "java" -> new JavaKernels();
+            case "java" -> KernelSelection.java();
             default -> throw new IllegalArgumentException("kernels must be native, openblas-only or java, got '" + kernelName + "'");
         };
         try (Rnn rnn = Rnn.create(RnnConfig.builder(cell, size, size).seed(1).build(), kernels);

@@ -8,9 +8,8 @@ import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StreamState;
 import dev.panamarnn.internal.bindings.cblas.cblas_h;
 import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -33,9 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Latency of one single-stream step (B = 1, one layer, I = H), and its floor measured in the same
  * run: the same matrix-vector products and fused kernel called back-to-back with nothing else —
- * through the jextract bindings for native, through {@link JavaKernels} for java. The step adds to
- * the floor: the input copy, the bias copy, the c_{t-1} (LSTM) or h_t (GRU) copy, the output copy,
- * the argument checks and the two lifetime claims. Run with {@code -prof gc}: gc.alloc.rate.norm
+ * through the jextract bindings for native, through {@link KernelSelection#java()} for java. The
+ * step adds to the floor: the input copy, the bias copy, the c_{t-1} (LSTM) or h_t (GRU) copy, the
+ * output copy, the argument checks and the two lifetime claims. Run with {@code -prof gc}: gc.alloc.rate.norm
  * of {@code step} is the heap allocation per step (expected about 0 B/op).
  * FLOPs of a step: 2 * G*H * (I + H) (G = 4 LSTM, 3 GRU); GFLOP/s = that / (ns/op).
  * Run: java -jar benchmarks/target/benchmarks.jar StreamStepBenchmark -prof gc
@@ -85,8 +84,8 @@ public class StreamStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        k = kernels.equals("native") ? NativeKernels.load() : new JavaKernels();
-        nativeFloor = k instanceof NativeKernels;
+        k = kernels.equals("native") ? KernelSelection.nativeKernels() : KernelSelection.java();
+        nativeFloor = k.name().equals("native");
         if (nativeFloor) {
             rowMajor = cblas_h.CblasRowMajor();
             noTrans = cblas_h.CblasNoTrans();

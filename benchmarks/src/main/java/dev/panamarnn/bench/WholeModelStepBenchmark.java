@@ -3,7 +3,7 @@ package dev.panamarnn.bench;
 import dev.panamarnn.CellType;
 import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StreamState;
-import dev.panamarnn.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.model.SequenceModel;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +57,7 @@ public class WholeModelStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         SequenceModel.Builder b = SequenceModel.builder().cell(cell).hidden(size).headHidden(64).classify(10).seed(1)
-                .kernels(NativeKernels.load());
+                .kernels(KernelSelection.nativeKernels());
         float[] mean = new float[size], std = new float[size];
         java.util.Arrays.fill(std, 2f);
         trained = (input.equals("tokens") ? b.tokens(1000, size) : b.features(size).normalise(mean, std)).build();

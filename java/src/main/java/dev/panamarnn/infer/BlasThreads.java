@@ -1,8 +1,8 @@
 package dev.panamarnn.infer;
 
 import dev.panamarnn.RuntimeInfo;
+import dev.panamarnn.internal.kernels.NativeKernels;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 
 /**
  * OpenBLAS threads versus service threads (docs/streaming.md "Threads"). OpenBLAS's thread count

@@ -1,5 +1,6 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 
 /**

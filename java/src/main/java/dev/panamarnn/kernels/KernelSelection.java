@@ -1,12 +1,16 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
 import java.util.Locale;
 
 /**
  * Chooses the kernels once per JVM and logs the choice once (DESIGN.md "Kernels"):
- * {@code -Drnn.kernels=native} (default) loads OpenBLAS + librnnk and falls back to
- * {@link JavaKernels} with one warning saying why and how to fix it; {@code -Drnn.kernels=java}
- * selects the pure-Java kernels; {@code -Drnn.native.strict=true} turns the fallback into an error.
+ * {@code -Drnn.kernels=native} (default) loads OpenBLAS + librnnk and falls back to the pure-Java
+ * kernels with one warning saying why and how to fix it; {@code -Drnn.kernels=java} selects the
+ * pure-Java kernels; {@code -Drnn.native.strict=true} turns the fallback into an error.
+ * {@link #java()} and {@link #nativeKernels()} choose one explicitly, whatever the properties say.
+ * The implementations themselves are not exported: these methods are the way to them.
  */
 public final class KernelSelection {
     static final String KERNELS_PROPERTY = "rnn.kernels";
@@ -29,6 +33,36 @@ public final class KernelSelection {
     /** The kernels chosen for this JVM (once, by {@code -Drnn.kernels}), wrapped in {@link CheckedKernels}. */
     public static Kernels checked() {
         return Holder.CHECKED;
+    }
+
+    /**
+     * The pure-Java kernels, whatever {@code -Drnn.kernels} says: the executable specification of
+     * every primitive; no native library is loaded. Unchecked, like {@link #selected()}: give them to
+     * the library (models, trainers, serving validate at their front doors); to call their methods
+     * directly, wrap them in {@link CheckedKernels}.
+     */
+    public static Kernels java() {
+        return new JavaKernels();
+    }
+
+    /**
+     * The native kernels (OpenBLAS + librnnk through FFM), whatever {@code -Drnn.kernels} says and
+     * with no fallback: loads both libraries (once per JVM). Unchecked, like {@link #selected()}; to
+     * call their methods directly, wrap them in {@link CheckedKernels}.
+     *
+     * @throws IllegalStateException if they cannot be loaded; the message names what is missing (the
+     *         library and the places tried, a librnnk of another ABI version, the bindings jar)
+     */
+    public static Kernels nativeKernels() {
+        return nativeKernels(NativeKernels::load);
+    }
+
+    static Kernels nativeKernels(java.util.function.Supplier<? extends Kernels> nativeLoader) {
+        try {
+            return nativeLoader.get();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IllegalStateException("the native kernels could not be loaded: " + reason(e), e);
+        }
     }
 
     /** The selection rule, separate from the JVM-wide holder so tests can run it with a fake loader. */

@@ -1,13 +1,16 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The numeric primitives of the library: the BLAS subset the unroller calls and the fused
- * pointwise cell kernels of librnnk. Two implementations: {@link JavaKernels} (plain Java, the
- * executable specification and the baseline) and {@link NativeKernels} (OpenBLAS + librnnk through
- * FFM). Implementations trust their arguments; {@link CheckedKernels} is the validating front door.
- * Which implementation a JVM uses is {@link KernelSelection}'s choice.
+ * pointwise cell kernels of librnnk. Two implementations, not exported, obtained through
+ * {@link KernelSelection}: the pure-Java kernels ({@link KernelSelection#java()}: the executable
+ * specification and the baseline) and the native ones ({@link KernelSelection#nativeKernels()}:
+ * OpenBLAS + librnnk through FFM). Implementations trust their arguments; {@link CheckedKernels} is
+ * the validating front door. Which implementation a JVM uses by default is
+ * {@link KernelSelection#selected()}.
  *
  * <p>Every matrix is row-major float32; every segment holds floats in native byte order; leading
  * dimensions ({@code lda}...) are row strides in floats.

@@ -1,7 +1,8 @@
 /**
  * The kernels every floor computes with: {@link dev.panamarnn.kernels.Kernels} (GEMM, GEMV, the
- * fused cell steps, losses, optimizer updates), the pure-Java specification
- * {@link dev.panamarnn.kernels.JavaKernels}, the native implementation on OpenBLAS and librnnk, and
- * {@link dev.panamarnn.kernels.CheckedKernels}, which validates every argument before it reaches them.
+ * fused cell steps, losses, optimizer updates), {@link dev.panamarnn.kernels.KernelSelection}, which
+ * hands out its two implementations (the pure-Java specification and the native one on OpenBLAS and
+ * librnnk; neither is exported), and {@link dev.panamarnn.kernels.CheckedKernels}, which validates
+ * every argument before it reaches them.
  */
 package dev.panamarnn.kernels;

@@ -1,8 +1,8 @@
 package dev.panamarnn.layers;
 
+import dev.panamarnn.internal.kernels.SegmentChecks;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
-import dev.panamarnn.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 

@@ -1,8 +1,8 @@
 package dev.panamarnn.train;
 
+import dev.panamarnn.internal.kernels.SegmentChecks;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 
 /** Argument checks shared by the losses and optimizers (the kernels below them trust their inputs). */

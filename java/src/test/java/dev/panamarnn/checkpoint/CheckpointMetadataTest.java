@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.tensor.Tensor;
 import java.nio.file.Path;
@@ -42,13 +42,13 @@ class CheckpointMetadataTest {
     void hostileCheckpointIsRefusedAndLeavesTheRunUnchanged(String key, String value) throws Exception {
         Path good = dir.resolve("good.safetensors");
         Path bad = dir.resolve("bad.safetensors");
-        try (TrainingRun source = TrainingRun.fresh(new JavaKernels())) {
+        try (TrainingRun source = TrainingRun.fresh(KernelSelection.java())) {
             source.train(3);
             source.save(good);
         }
         rewrite(good, bad, key, value);
 
-        try (TrainingRun target = TrainingRun.fresh(new JavaKernels())) {
+        try (TrainingRun target = TrainingRun.fresh(KernelSelection.java())) {
             target.train(2);
             long step = target.trainer.step();
             int position = target.trainer.position();

@@ -1,7 +1,7 @@
 package dev.panamarnn.checkpoint;
 
 import dev.panamarnn.checkpoint.FaultyFileSystem.Op;
-import dev.panamarnn.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,7 +19,7 @@ public final class CheckpointWriterProbe {
         Path file = Path.of(args[0]);
         Op stopAt = Op.valueOf(args[1]);
         int occurrence = Integer.parseInt(args[2]);
-        try (TrainingRun run = TrainingRun.fresh(NativeKernels.load())) {
+        try (TrainingRun run = TrainingRun.fresh(KernelSelection.nativeKernels())) {
             run.train(CheckpointFaultTest.PREVIOUS);
             run.save(file);
             System.out.println("saved " + run.step());

@@ -9,7 +9,7 @@ import dev.panamarnn.RnnConfig;
 import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StreamState;
 import dev.panamarnn.io.ModelFile;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,7 +99,7 @@ class SeedCorpusTest {
                     RnnConfig.builder(CellType.RNN_TANH, 3, 2).batchFirst(true).seed(3).build(),
                     RnnConfig.builder(CellType.RNN_RELU, 1, 1).layers(2).dropout(0.5).seed(4).build())) {
                 for (String prefix : List.of("", "rnn.")) {
-                    try (Rnn rnn = Rnn.create(config, new JavaKernels())) {
+                    try (Rnn rnn = Rnn.create(config, KernelSelection.java())) {
                         ModelFile.save(tmp, rnn, prefix, prefix.isEmpty() ? Map.of() : Map.of("note", "caf\u00e9 \"quoted\" \u20ac"));
                     }
                     byte[] bytes = Files.readAllBytes(tmp);

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.panamarnn.io.ModelFileException;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
+import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.SequenceModelFile;
 
@@ -18,7 +19,7 @@ import dev.panamarnn.model.SequenceModelFile;
  */
 class SequenceModelFileFuzzTest {
     private static final ScratchFile INPUT = new ScratchFile(".safetensors");
-    private static final JavaKernels KERNELS = new JavaKernels();
+    private static final Kernels KERNELS = KernelSelection.java();
 
     @FuzzTest(maxDuration = "20s")
     void fuzz(byte[] file) {

@@ -7,7 +7,7 @@ import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.infer.BlasThreads;
 import dev.panamarnn.infer.InferenceModel;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.model.ForecastMetrics;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +39,7 @@ class ForecastMetricsGuardTest {
         expect(IllegalArgumentException.class, () -> BlasThreads.set(null, 2), "model is required");
         expect(IllegalArgumentException.class, () -> BlasThreads.current(null), "model is required");
         expect(IllegalArgumentException.class, () -> BlasThreads.recommended(-1), "busyServiceThreads must be >= 0, got -1");
-        try (Rnn rnn = Rnn.create(RnnConfig.builder(CellType.GRU, 2, 3).build(), new JavaKernels());
+        try (Rnn rnn = Rnn.create(RnnConfig.builder(CellType.GRU, 2, 3).build(), KernelSelection.java());
              InferenceModel model = InferenceModel.of(rnn)) {
             expect(IllegalArgumentException.class, () -> BlasThreads.set(model, 0), "OpenBLAS thread count must be >= 1, got 0");
         }

@@ -1,6 +1,6 @@
 package dev.panamarnn.guards;
 
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -14,13 +14,13 @@ class GuardCasesJavaKernelsTest {
 
     @TestFactory
     Stream<DynamicTest> everyCaseOnThePureJavaKernels() {
-        return GuardCase.reachingKernels(new JavaKernels()).stream()
+        return GuardCase.reachingKernels(KernelSelection.java()).stream()
                 .map(c -> DynamicTest.dynamicTest(c.name(), () -> c.body().run()));
     }
 
     @AfterAll
     static void report() {
-        System.out.println("[GuardCasesJavaKernelsTest] " + GuardCase.reachingKernels(new JavaKernels()).size()
+        System.out.println("[GuardCasesJavaKernelsTest] " + GuardCase.reachingKernels(KernelSelection.java()).size()
                 + " cases; checks made in this JVM by the guard suite so far: " + Guards.CHECKS.get());
     }
 }

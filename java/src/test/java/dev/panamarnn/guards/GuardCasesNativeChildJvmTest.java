@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.KernelsForTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ class GuardCasesNativeChildJvmTest {
             assertFalse(child.crashed(), child::describe);
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("DONE cases=")), child::describe);
         }));
-        for (String name : GuardProbe.names(new JavaKernels())) {
+        for (String name : GuardProbe.names(KernelSelection.java())) {
             tests.add(DynamicTest.dynamicTest(name, () -> {
                 if (lines.contains("PASS " + name)) {
                     return;

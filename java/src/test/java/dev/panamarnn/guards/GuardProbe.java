@@ -1,7 +1,7 @@
 package dev.panamarnn.guards;
 
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.foreign.MemorySegment;
@@ -21,7 +21,7 @@ public final class GuardProbe {
     private GuardProbe() {}
 
     public static void main(String[] args) {
-        NativeKernels kernels = NativeKernels.load();
+        Kernels kernels = KernelSelection.nativeKernels();
         if (args.length > 0 && args[0].equals("crash")) {
             System.out.println("START crash on purpose");
             System.out.flush();

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -85,7 +85,7 @@ class CorruptFileTest {
     /** A small valid model file: an LSTM (I=3, H=2) with its metadata, about 500 bytes. */
     static byte[] validModelFile(Path dir) throws IOException {
         Path file = dir.resolve("valid.safetensors");
-        try (Rnn rnn = Rnn.create(RnnConfig.builder(CellType.LSTM, 3, 2).seed(7).build(), new JavaKernels())) {
+        try (Rnn rnn = Rnn.create(RnnConfig.builder(CellType.LSTM, 3, 2).seed(7).build(), KernelSelection.java())) {
             ModelFile.save(file, rnn, "", Map.of("vocabulary", "ab\u00e9"));
         }
         return Files.readAllBytes(file);
@@ -130,7 +130,7 @@ class CorruptFileTest {
             Files.write(file, mutant);
             String outcome;
             try (SafeTensorsFile f = SafeTensors.read(file)) {
-                try (Rnn rnn = ModelFile.load(f, "", new JavaKernels())) {
+                try (Rnn rnn = ModelFile.load(f, "", KernelSelection.java())) {
                     outcome = "loaded";
                 }
             } catch (ModelFileException e) {

@@ -9,7 +9,8 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
+import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class ModelFileTest {
     @TempDir
     Path dir;
 
-    static final JavaKernels JAVA = new JavaKernels();
+    static final Kernels JAVA = KernelSelection.java();
 
     static RnnConfig lstm2Bi() {
         return RnnConfig.builder(CellType.LSTM, 5, 4).layers(2).bidirectional(true).dropout(0.25).seed(3).build();

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.KernelsForTests;
 import dev.panamarnn.tensor.Tensor;
@@ -52,7 +52,7 @@ class PyTorchModelFileTest {
         try (InputStream in = PyTorchModelFileTest.class.getResourceAsStream("/modelfiles/" + model + ".json")) {
             ref = new ObjectMapper().readTree(in);
         }
-        Kernels kernels = kernelsName.equals("java") ? new JavaKernels() : KernelsForTests.nativeKernels();
+        Kernels kernels = kernelsName.equals("java") ? KernelSelection.java() : KernelsForTests.nativeKernels();
         String prefix = ref.get("prefix").asText();
         try (SafeTensorsFile file = SafeTensors.read(resource(model + ".safetensors"));
              Rnn rnn = ModelFile.load(file, prefix, kernels);

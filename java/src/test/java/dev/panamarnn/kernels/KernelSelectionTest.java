@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
@@ -63,6 +65,37 @@ class KernelSelectionTest {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> KernelSelection.select("cuda", false, BROKEN, new RecordingLogger()));
         assertEquals("-Drnn.kernels must be 'java' or 'native', got 'cuda'", e.getMessage());
+    }
+
+    @Test
+    void explicitJavaIsThePureJavaImplementation() {
+        Kernels kernels = KernelSelection.java();
+        assertInstanceOf(JavaKernels.class, kernels);
+        assertEquals("java", kernels.name());
+    }
+
+    @Test
+    void explicitNativeThatCannotLoadSaysWhatIsMissing() {
+        var e = assertThrows(IllegalStateException.class, () -> KernelSelection.nativeKernels(BROKEN));
+        assertTrue(e.getMessage().startsWith("the native kernels could not be loaded: "), e.getMessage());
+        assertTrue(e.getMessage().contains("no such file /nowhere/librnnk.so"), e.getMessage());
+    }
+
+    @Test
+    void explicitNativeWithoutTheBindingsJarNamesTheArtifact() {
+        var e = assertThrows(IllegalStateException.class, () -> KernelSelection.nativeKernels(() -> {
+            throw new NoClassDefFoundError("dev/panamarnn/internal/bindings/rnnk/rnnk_h");
+        }));
+        assertTrue(e.getMessage().contains("dev.panamarnn:panama-rnn-bindings"), e.getMessage());
+        assertInstanceOf(NoClassDefFoundError.class, e.getCause());
+    }
+
+    @Test
+    void explicitNativeLoadsTheNativeImplementation() {
+        KernelsForTests.nativeKernels();   // skips the test where they cannot load (and the run is not strict)
+        Kernels kernels = KernelSelection.nativeKernels();
+        assertInstanceOf(NativeKernels.class, kernels);
+        assertEquals("native", kernels.name());
     }
 
     /** Collects "LEVEL message" lines. */

@@ -2,6 +2,9 @@ package dev.panamarnn.kernels;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
+
 /**
  * The two implementations for agreement tests. The native one is loaded directly (not through
  * the JVM-wide selection); when it cannot be loaded the agreement tests are skipped, unless

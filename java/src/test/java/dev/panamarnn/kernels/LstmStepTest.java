@@ -7,6 +7,7 @@ import static dev.panamarnn.testing.TestData.uniform;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.panamarnn.internal.kernels.JavaKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.panamarnn.data.SequenceBatch;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.KernelsForTests;
 import dev.panamarnn.tensor.Tensor;
@@ -57,7 +57,7 @@ class SequenceModelPyTorchTest {
     void matchesPyTorch(String name, String kernelsName) throws Exception {
         Path dir = directory();
         JsonNode f = new ObjectMapper().readTree(dir.resolve(name + ".json").toFile());
-        Kernels kernels = kernelsName.equals("java") ? new JavaKernels() : KernelsForTests.nativeKernels();
+        Kernels kernels = kernelsName.equals("java") ? KernelSelection.java() : KernelsForTests.nativeKernels();
         try (SequenceModel model = SequenceModelFile.load(dir.resolve(name + ".safetensors"), kernels)) {
             assertEquals(f.get("config").get("model.task").asText(), model.spec().task().id(), name + " task");
             SequenceBatch batch = batch(f, model.spec());

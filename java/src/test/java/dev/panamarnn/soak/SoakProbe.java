@@ -6,8 +6,8 @@ import dev.panamarnn.RnnConfig;
 import dev.panamarnn.Workspace;
 import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StreamState;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 
@@ -28,7 +28,7 @@ public final class SoakProbe {
     public static void main(String[] args) throws Throwable {
         int cycles = Integer.parseInt(args[0]);
         long steps = Long.parseLong(args[1]);
-        Kernels kernels = NativeKernels.load();
+        Kernels kernels = KernelSelection.nativeKernels();
         cycles(kernels, 200);                    // warm-up: JIT, arenas, OpenBLAS buffers
         stream(kernels, 100_000);
         MemoryFigures start = MemoryFigures.measure();

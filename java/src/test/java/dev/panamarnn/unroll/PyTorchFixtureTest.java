@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.panamarnn.Rnn;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.KernelsForTests;
 import dev.panamarnn.tensor.Tensor;
@@ -37,7 +37,7 @@ class PyTorchFixtureTest {
     @MethodSource("cases")
     void matchesPyTorch(String name, String kernelsName) {
         Fixture f = Fixture.load(name);
-        Kernels kernels = kernelsName.equals("java") ? new JavaKernels() : KernelsForTests.nativeKernels();
+        Kernels kernels = kernelsName.equals("java") ? KernelSelection.java() : KernelsForTests.nativeKernels();
         try (Rnn rnn = Rnn.create(f.config(), kernels);
              Workspace ws = rnn.workspace(f.steps(), f.batch());
              Arena arena = Arena.ofConfined()) {

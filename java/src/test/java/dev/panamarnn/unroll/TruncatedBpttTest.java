@@ -8,7 +8,7 @@ import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.TruncatedBptt;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.testing.TestData;
 import java.lang.foreign.Arena;
@@ -26,7 +26,7 @@ class TruncatedBpttTest {
     @EnumSource(CellType.class)
     void windowsCarryStateLikeOneLongSequence(CellType cell) {
         RnnConfig config = RnnConfig.builder(cell, I, H).layers(L).seed(5).build();
-        try (Rnn rnn = Rnn.create(config, new JavaKernels());
+        try (Rnn rnn = Rnn.create(config, KernelSelection.java());
              Workspace whole = rnn.workspace(2 * K1, B);
              TruncatedBptt tbptt = new TruncatedBptt(rnn, K1, K2, B);
              Arena arena = Arena.ofConfined()) {
@@ -46,7 +46,7 @@ class TruncatedBpttTest {
     @EnumSource(CellType.class)
     void truncatedGradientEqualsFullGradientOfTheLastK2Steps(CellType cell) {
         RnnConfig config = RnnConfig.builder(cell, I, H).layers(L).seed(6).build();
-        try (Rnn rnn = Rnn.create(config, new JavaKernels());
+        try (Rnn rnn = Rnn.create(config, KernelSelection.java());
              Workspace full = rnn.workspace(K1, B);
              Workspace head = rnn.workspace(K1 - K2, B);
              Workspace tail = rnn.workspace(K2, B);

@@ -8,7 +8,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ class WorkspaceValidationTest {
 
     @Test
     void wrongInputShapeNamesExpectedAndActual() {
-        try (Rnn rnn = Rnn.create(lstm, new JavaKernels()); Workspace ws = rnn.workspace(5, 2); Arena arena = Arena.ofConfined()) {
+        try (Rnn rnn = Rnn.create(lstm, KernelSelection.java()); Workspace ws = rnn.workspace(5, 2); Arena arena = Arena.ofConfined()) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> ws.forward(Tensor.allocate(arena, 5, 2, 4), null, null, null, false));
             assertEquals("x must have shape [5, 2, 3] (T, B, I), got [5, 2, 4]", e.getMessage());
@@ -31,7 +31,7 @@ class WorkspaceValidationTest {
 
     @Test
     void wrongLengthsAreRejected() {
-        try (Rnn rnn = Rnn.create(lstm, new JavaKernels()); Workspace ws = rnn.workspace(5, 2); Arena arena = Arena.ofConfined()) {
+        try (Rnn rnn = Rnn.create(lstm, KernelSelection.java()); Workspace ws = rnn.workspace(5, 2); Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, 5, 2, 3);
             assertEquals("lengths must have one entry per batch row: expected 2, got 3",
                     assertThrows(IllegalArgumentException.class, () -> ws.forward(x, new int[] {5, 5, 5}, null, null, false)).getMessage());
@@ -45,7 +45,7 @@ class WorkspaceValidationTest {
     @Test
     void cellStateOnlyForLstmAndBackwardNeedsForward() {
         RnnConfig gru = RnnConfig.builder(CellType.GRU, 3, 4).build();
-        try (Rnn rnn = Rnn.create(gru, new JavaKernels()); Workspace ws = rnn.workspace(2, 1); Arena arena = Arena.ofConfined()) {
+        try (Rnn rnn = Rnn.create(gru, KernelSelection.java()); Workspace ws = rnn.workspace(2, 1); Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, 2, 1, 3);
             assertEquals("c0 is only for LSTM; this network is gru", assertThrows(IllegalArgumentException.class,
                     () -> ws.forward(x, null, null, Tensor.allocate(arena, 1, 1, 4), false)).getMessage());
@@ -56,7 +56,7 @@ class WorkspaceValidationTest {
 
     @Test
     void useAfterCloseIsAnIllegalStateException() {
-        Rnn rnn = Rnn.create(lstm, new JavaKernels());
+        Rnn rnn = Rnn.create(lstm, KernelSelection.java());
         Workspace ws = rnn.workspace(2, 1);
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, 2, 1, 3);
@@ -76,7 +76,7 @@ class WorkspaceValidationTest {
     @Test
     void paddedStepsOfTheInputDoNotMatterEvenWhenNaN() {
         RnnConfig gru = RnnConfig.builder(CellType.GRU, 3, 4).layers(2).bidirectional(true).build();
-        try (Rnn rnn = Rnn.create(gru, new JavaKernels()); Workspace ws = rnn.workspace(3, 2); Arena arena = Arena.ofConfined()) {
+        try (Rnn rnn = Rnn.create(gru, KernelSelection.java()); Workspace ws = rnn.workspace(3, 2); Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, 3, 2, 3);
             for (long i = 0; i < x.size(); i++) {
                 x.set(i, (float) Math.sin(i));
@@ -115,7 +115,7 @@ class WorkspaceValidationTest {
     @Test
     void parametersHavePyTorchNamesShapesAndInitBounds() {
         RnnConfig c = RnnConfig.builder(CellType.GRU, 3, 16).layers(2).bidirectional(true).seed(3).build();
-        try (Rnn rnn = Rnn.create(c, new JavaKernels())) {
+        try (Rnn rnn = Rnn.create(c, KernelSelection.java())) {
             assertEquals(16, rnn.parameters().tensors().size());
             assertArrayEquals(new int[] {48, 3}, rnn.parameters().get("weight_ih_l0").shape());
             assertArrayEquals(new int[] {48, 32}, rnn.parameters().get("weight_ih_l1_reverse").shape());
@@ -129,7 +129,7 @@ class WorkspaceValidationTest {
             }
             // U(-1/sqrt(H), 1/sqrt(H)): inside the bound, and close to it with ~2900 draws
             assertEquals(bound, max, 0.01 * bound);
-            try (Rnn same = Rnn.create(c, new JavaKernels())) {
+            try (Rnn same = Rnn.create(c, KernelSelection.java())) {
                 assertArrayEquals(rnn.parameters().get("weight_hh_l1").toArray(), same.parameters().get("weight_hh_l1").toArray());
             }
         }

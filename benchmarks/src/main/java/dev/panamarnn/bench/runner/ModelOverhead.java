@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.RuntimeInfo;
 import dev.panamarnn.Workspace;
 import dev.panamarnn.data.SequenceBatch;
-import dev.panamarnn.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.tensor.Tensor;
@@ -39,7 +39,7 @@ public final class ModelOverhead {
 
     static void measure(CellType cell, int steps, int rows, int hidden, String mode, int rounds) {
         boolean perStep = mode.equals("per_step");
-        SequenceModel.Builder builder = SequenceModel.builder().features(hidden).cell(cell).hidden(hidden).seed(1).kernels(NativeKernels.load());
+        SequenceModel.Builder builder = SequenceModel.builder().features(hidden).cell(cell).hidden(hidden).seed(1).kernels(KernelSelection.nativeKernels());
         try (SequenceModel model = (perStep ? builder.regress(1).output(OutputMode.PER_STEP) : builder.classify(10)).build();
              Workspace workspace = model.rnn().workspace(steps, rows);
              Arena arena = Arena.ofConfined()) {

@@ -6,9 +6,9 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RuntimeInfo;
 import dev.panamarnn.Workspace;
-import dev.panamarnn.kernels.JavaKernels;
+import dev.panamarnn.internal.kernels.NativeKernels;
+import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.kernels.NativeKernels;
 import dev.panamarnn.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -90,7 +90,7 @@ public final class SideBySide implements Callable<Integer> {
         if (threads != null) {
             RuntimeInfo.setBlasThreads(threads);
         }
-        JavaKernels java = new JavaKernels();
+        Kernels java = KernelSelection.java();
         PrintStream out = System.out;
         RuntimeInfo info = RuntimeInfo.current();
         out.println("panama-rnn side-by-side: " + info.asMap().get("openblas config") + ", core " + info.asMap().get("openblas core")

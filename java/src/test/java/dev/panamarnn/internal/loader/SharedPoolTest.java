@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
+import dev.panamarnn.internal.kernels.NativeKernels;
 import dev.panamarnn.kernels.KernelsForTests;
-import dev.panamarnn.kernels.NativeKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.panamarnn.kernels;
+package dev.panamarnn.internal.kernels;
 
 /**
  * Which products {@link NativeKernels#sgemm} sends to librnnk's single-threaded rnnk_sgemm_nn

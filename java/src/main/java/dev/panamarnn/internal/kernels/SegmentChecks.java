@@ -1,4 +1,4 @@
-package dev.panamarnn.kernels;
+package dev.panamarnn.internal.kernels;
 
 import java.lang.foreign.MemorySegment;
 

@@ -1,5 +1,6 @@
-package dev.panamarnn.kernels;
+package dev.panamarnn.internal.kernels;
 
+import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -8,7 +9,8 @@ import java.lang.foreign.ValueLayout;
  * native libraries are missing, and the baseline the native path is measured against.
  * The matrix multiply is cache-blocked with packed panels in heap arrays, so its inner loop is a
  * unit-stride multiply-add over float[] that the JIT vectorises. Thread-safe; the packing buffers
- * are per thread and reused, so a steady-state call allocates nothing.
+ * are per thread and reused, so a steady-state call allocates nothing. Users get them through
+ * {@link dev.panamarnn.kernels.KernelSelection#java()}.
  */
 public final class JavaKernels implements Kernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -333,8 +335,9 @@ public final class JavaKernels implements Kernels {
         return softmaxCrossEntropy(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
     }
 
-    static double softmaxCrossEntropy(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
-                                      MemorySegment targets, MemorySegment mask, float gradScale, int rows, int vocab) {
+    /** {@link #softmaxCrossEntropyForwardBackward}; also the default of {@link Kernels}'s. */
+    public static double softmaxCrossEntropy(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+                                             MemorySegment targets, MemorySegment mask, float gradScale, int rows, int vocab) {
         boolean gradient = !absent(dlogits), perRow = !absent(losses), masked = !absent(mask);
         long v = vocab;
         double total = 0;
@@ -389,9 +392,10 @@ public final class JavaKernels implements Kernels {
         adam(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2, n);
     }
 
-    static void adam(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
-                     double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
-                     double biasCorrection1, double biasCorrection2, long n) {
+    /** {@link #adamStep}; also the default of {@link Kernels}'s. */
+    public static void adam(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+                            double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                            double biasCorrection1, double biasCorrection2, long n) {
         // the float constants exactly as rnnk_adam_step rounds them, so both give the same bits
         boolean l2 = !decoupled && weightDecay != 0;
         float wd = (float) weightDecay;
@@ -426,9 +430,10 @@ public final class JavaKernels implements Kernels {
         sgd(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov, firstStep, n);
     }
 
-    static void sgd(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
-                    double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
-                    boolean firstStep, long n) {
+    /** {@link #sgdStep}; also the default of {@link Kernels}'s. */
+    public static void sgd(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+                           double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                           boolean firstStep, long n) {
         boolean l2 = weightDecay != 0;
         float wd = (float) weightDecay;
         float negLr = (float) (-lr);
