@@ -1,5 +1,6 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -269,13 +270,13 @@ public final class StreamState implements AutoCloseable {
             int gw = p.gateWidth;
             if (gru) {
                 // xg (3H) = W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H); the kernel adds b_ih, b_hh
-                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.weightStride, inputs[l], 0f, gates);
-                k.sgemv(false, gw, h, 1f, p.recurrentWeights, p.recurrentStride, hiddens[l], 0f, hiddenGates);
+                Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, 0f, gates);
+                Products.timesTransposed(k, 1, gw, h, hiddens[l], h, p.recurrentWeights, p.recurrentStride, null, 0f, hiddenGates);
                 k.gruForwardStep(hiddenNext, gates, hiddenGates, p.bias, p.recurrentBias, hiddens[l], 1, h);
                 MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
             } else {
                 // pre (G*H) = [W_ih | W_hh] (G*H, In+H) [x_t | h_{t-1}] (In+H); the kernel adds b_ih + b_hh
-                k.sgemv(false, gw, p.rowLength, 1f, p.weights, p.rowLength, windows[l], 0f, gates);
+                Products.timesTransposed(k, 1, gw, p.rowLength, windows[l], p.rowLength, p.weights, p.rowLength, null, 0f, gates);
                 if (lstm) {
                     MemorySegment.copy(cells[l], 0, cellPrevious, 0, (long) h * Float.BYTES); // c_{t-1}
                     k.lstmForwardStep(hiddens[l], cells[l], gates, p.bias, cellPrevious, 1, h); // h_l = h_t, c_l = c_t
