@@ -2,6 +2,7 @@ package dev.panamarnn.unroll;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.CellBuffers;
+import dev.panamarnn.cell.DirectionParameters;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
@@ -46,33 +47,36 @@ public final class Layer {
     private final MemorySegment rowScratch;        // (B, H): dc of inactive rows during backward
     private final MemorySegment zeros;             // (G*H) zeros, copied over rows to clear them
 
-    Layer(Cell cell, boolean reverse, CellBuffers s, int steps, int inputSize,
-          MemorySegment wIh, MemorySegment bIh, MemorySegment dWIh, MemorySegment dWHh, MemorySegment dBIh,
-          MemorySegment dBHh, MemorySegment gatesAll, MemorySegment dGatesAll, MemorySegment dRecurrentAll,
-          MemorySegment hStatesAll, MemorySegment rowScratch, MemorySegment zeros) {
+    /**
+     * @param s         this direction's buffers and parameters
+     * @param inputSize In: the layer input's width
+     * @param zeros     (max(G*H, H)) zeros shared by the stack
+     */
+    Layer(Cell cell, boolean reverse, CellBuffers s, int inputSize, MemorySegment zeros) {
+        DirectionParameters p = s.parameters;
         this.cell = cell;
         this.reverse = reverse;
         this.s = s;
-        this.steps = steps;
+        this.steps = s.steps;
         this.inputSize = inputSize;
         this.rows = steps * s.batch;
-        this.wIh = wIh;
-        this.bIh = bIh;
-        this.dWIh = dWIh;
-        this.dWHh = dWHh;
-        this.dBIh = dBIh;
-        this.dBHh = dBHh;
-        this.gatesAll = gatesAll;
-        this.dGatesAll = dGatesAll;
-        this.dRecurrentAll = dRecurrentAll;
+        this.wIh = p.wIh();
+        this.bIh = p.bIh();
+        this.dWIh = p.dWIh();
+        this.dWHh = p.dWHh();
+        this.dBIh = p.dBIh();
+        this.dBHh = p.dBHh();
+        this.gatesAll = s.gatesAll;
+        this.dGatesAll = s.dGatesAll;
+        this.dRecurrentAll = s.dHiddenGatesAll != null ? s.dHiddenGatesAll : s.dGatesAll;
         long stateBytes = (long) s.batch * s.hidden * Float.BYTES;
         // forward: h_{t-1} lives at state index t (0..T-1); reverse: at t+1 (1..T)
-        this.hPrevAll = hStatesAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
-        this.hCurAll = hStatesAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
+        this.hPrevAll = s.hAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
+        this.hCurAll = s.hAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
         this.sharedColumns = cell.sharedGradientColumns(s.hidden, s.gateWidth);
         this.dBHhUnshared = dBHh.asSlice((long) sharedColumns * Float.BYTES);
         this.dRecurrentUnsharedAll = dRecurrentAll.asSlice((long) sharedColumns * Float.BYTES);
-        this.rowScratch = rowScratch;
+        this.rowScratch = s.rowScratch;
         this.zeros = zeros;
     }
 
