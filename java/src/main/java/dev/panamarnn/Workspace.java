@@ -117,10 +117,9 @@ public final class Workspace implements AutoCloseable {
 
     /**
      * An inference pass: the same output as {@code forward(x, lengths, h0, c0, false)}, bit for bit,
-     * without two copies that are a measurable part of a pass at H <= 256: x (T*B*I floats) is
-     * read where it is when it can be (no lengths, time-major, off-heap memory outside this
-     * workspace), and a unidirectional network's output (T*B*H) is the top layer's hidden states
-     * themselves. Nothing is kept for backward: {@link #backward} refuses to run until the next
+     * without two copies: x (T*B*I floats) is read where it is when it can be (no lengths,
+     * time-major, off-heap memory outside this workspace), and a unidirectional network's output
+     * (T*B*H) is the top layer's hidden states themselves. Nothing is kept for backward: {@link #backward} refuses to run until the next
      * {@link #forward}.
      * @return the output tensor (a view into this workspace, valid until the next call)
      */

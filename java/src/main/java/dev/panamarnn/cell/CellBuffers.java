@@ -108,8 +108,7 @@ public final class CellBuffers {
     /**
      * Whether the next forward scan keeps what backward reads. A scan that does not (an inference
      * pass) lets GRU write every step's h W_hh^T into one slice, which stays in cache, instead of T
-     * slices kept for backward (writing a fresh (B, 3H) slice each step cost the recurrent GEMMs
-     * 6 % at B=64 H=512). Everything else is the same, so the outputs are too, bit for bit.
+     * slices kept for backward. Everything else is the same, so the outputs are too, bit for bit.
      */
     public void keepForBackward(boolean keep) {
         keepForBackward = keep;
