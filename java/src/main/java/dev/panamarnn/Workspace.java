@@ -127,63 +127,19 @@ public final class Workspace implements AutoCloseable {
         return run(x, lengths, h0, c0, false, true);
     }
 
+    /** A pass: check -> copy in -> stack -> copy out. */
     private Tensor run(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training, boolean inference) {
         checkOpen();
-        expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
-        setLengths(lengths);
-        int states = config.numLayers() * config.directions();
-        if (h0 != null) {
-            expectShape("h0", h0, stateShape, "(L*D, B, H)");
-        }
-        if (c0 != null) {
-            if (!config.cell().hasCellState()) {
-                throw new IllegalArgumentException("c0 is only for LSTM; this network is " + config.cell().id());
-            }
-            expectShape("c0", c0, stateShape, "(L*D, B, H)");
-        }
+        checkForward(x, lengths, h0, c0);
         forwardDone = false;   // until this pass completes: a pass that throws leaves nothing for backward
-        MemorySegment input = stack.input();                     // (T, B, I) time-major
-        if (config.batchFirst()) {
-            swapFirstTwoAxes(x.segment(), input, batch, steps, config.inputSize());
-        } else if (inference && readsInputInPlace(x)) {
-            input = x.segment();
-        } else {
-            MemorySegment.copy(x.segment(), 0, input, 0, x.segment().byteSize());
-        }
-        if (hasLengths) {
-            zeroPaddedInputs();
-        }
-        long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                copyOrZero(h0, at, layer.buffers().h[layer.initialIndex()], stateBytes);
-                if (config.cell().hasCellState()) {
-                    copyOrZero(c0, at, layer.buffers().c[layer.initialIndex()], stateBytes);
-                }
-            }
-        }
+        MemorySegment input = copyInput(x, inference);
+        copyInitialStates(h0, c0);
         // infer() may return the top layer's hidden states as they are (nothing else reads them
         // afterwards); a forward copies them, so that writing into its output cannot touch
         // what backward reads
         MemorySegment top = stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training, inference);
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                MemorySegment.copy(layer.buffers().h[layer.finalIndex()], 0, finalHidden.segment(), at, stateBytes);
-                if (finalCell != null) {
-                    MemorySegment.copy(layer.buffers().c[layer.finalIndex()], 0, finalCell.segment(), at, stateBytes);
-                }
-            }
-        }
-        if (config.batchFirst()) {
-            swapFirstTwoAxes(top, copiedOutput.segment(), steps, batch, config.outputSize());
-            output = copiedOutput;
-        } else {
-            output = top == stack.output() ? copiedOutput : hiddenOutput;   // the same segment objects each pass
-        }
+        copyFinalStates();
+        output = copyOutput(top);
         forwardDone = true;
         lastForwardTraining = training;
         lastPassWasInference = inference;
@@ -209,6 +165,92 @@ public final class Workspace implements AutoCloseable {
      */
     public void backwardThroughLast(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
         checkOpen();
+        checkBackward(depth, dOutput, dhN, dcN);
+        copyFinalStateGradients(dhN, dcN);
+        MemorySegment dy = timeMajorOutputGradient(dOutput);
+        stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
+        copyInitialStateGradients(depth == steps);
+        copyInputGradient();
+    }
+
+    // ---- forward: check, copy in, copy out ----
+
+    /** Shapes of x, h0, c0 and the lengths (which it keeps for the pass). */
+    private void checkForward(Tensor x, int[] lengths, Tensor h0, Tensor c0) {
+        expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
+        setLengths(lengths);
+        if (h0 != null) {
+            expectShape("h0", h0, stateShape, "(L*D, B, H)");
+        }
+        if (c0 != null) {
+            if (!config.cell().hasCellState()) {
+                throw new IllegalArgumentException("c0 is only for LSTM; this network is " + config.cell().id());
+            }
+            expectShape("c0", c0, stateShape, "(L*D, B, H)");
+        }
+    }
+
+    /**
+     * The stack's input (T, B, I), time-major, padded steps zero: x copied (or transposed) into
+     * the stack's input buffer, or x itself for an inference pass that can read it in place.
+     */
+    private MemorySegment copyInput(Tensor x, boolean inference) {
+        MemorySegment input = stack.input();                     // (T, B, I) time-major
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(x.segment(), input, batch, steps, config.inputSize());
+        } else if (inference && readsInputInPlace(x)) {
+            input = x.segment();
+        } else {
+            MemorySegment.copy(x.segment(), 0, input, 0, x.segment().byteSize());
+        }
+        if (hasLengths) {
+            zeroPaddedInputs();
+        }
+        return input;
+    }
+
+    /** h0 (and c0), (L*D, B, H), into each direction's initial state; zeros for null. */
+    private void copyInitialStates(Tensor h0, Tensor c0) {
+        long stateBytes = stateBytes();
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int d = 0; d < config.directions(); d++) {
+                Layer layer = stack.layer(l, d);
+                long at = stateOffset(l, d);
+                copyOrZero(h0, at, layer.buffers().h[layer.initialIndex()], stateBytes);
+                if (config.cell().hasCellState()) {
+                    copyOrZero(c0, at, layer.buffers().c[layer.initialIndex()], stateBytes);
+                }
+            }
+        }
+    }
+
+    /** h_n (and c_n), (L*D, B, H), from each direction's final state. */
+    private void copyFinalStates() {
+        long stateBytes = stateBytes();
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int d = 0; d < config.directions(); d++) {
+                Layer layer = stack.layer(l, d);
+                long at = stateOffset(l, d);
+                MemorySegment.copy(layer.buffers().h[layer.finalIndex()], 0, finalHidden.segment(), at, stateBytes);
+                if (finalCell != null) {
+                    MemorySegment.copy(layer.buffers().c[layer.finalIndex()], 0, finalCell.segment(), at, stateBytes);
+                }
+            }
+        }
+    }
+
+    /** The output tensor for the stack's top output (T, B, D*H): transposed for batchFirst, else a view. */
+    private Tensor copyOutput(MemorySegment top) {
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(top, copiedOutput.segment(), steps, batch, config.outputSize());
+            return copiedOutput;
+        }
+        return top == stack.output() ? copiedOutput : hiddenOutput;   // the same segment objects each pass
+    }
+
+    // ---- backward: check, copy in, copy out ----
+
+    private void checkBackward(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
         if (!forwardDone) {
             throw new IllegalStateException("backward needs a forward pass on this workspace first");
         }
@@ -224,7 +266,6 @@ public final class Workspace implements AutoCloseable {
                     + ") is for unidirectional networks; this one is bidirectional");
         }
         expectShape("dOutput", dOutput, outShape, config.batchFirst() ? "(B, T, D*H)" : "(T, B, D*H)");
-        int states = config.numLayers() * config.directions();
         if (dhN != null) {
             expectShape("dhN", dhN, stateShape, "(L*D, B, H)");
         }
@@ -235,37 +276,62 @@ public final class Workspace implements AutoCloseable {
             expectShape("dcN", dcN, stateShape, "(L*D, B, H)");
         }
         rnn.checkGradientsOpen();
-        long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
+    }
+
+    /** dL/dh_n (and dL/dc_n), (L*D, B, H), into each direction's carried gradient; zeros for null. */
+    private void copyFinalStateGradients(Tensor dhN, Tensor dcN) {
+        long stateBytes = stateBytes();
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
+                long at = stateOffset(l, d);
                 copyOrZero(dhN, at, layer.buffers().dhCarry, stateBytes);
                 if (config.cell().hasCellState()) {
                     copyOrZero(dcN, at, layer.buffers().dcCarry, stateBytes);
                 }
             }
         }
-        MemorySegment dy = dOutput.segment();
-        if (config.batchFirst()) {
-            swapFirstTwoAxes(dy, dOutputTimeMajor, batch, steps, config.outputSize());
-            dy = dOutputTimeMajor;
+    }
+
+    /** dOutput as (T, B, D*H): itself, or transposed from batch-first into a buffer of this workspace. */
+    private MemorySegment timeMajorOutputGradient(Tensor dOutput) {
+        if (!config.batchFirst()) {
+            return dOutput.segment();
         }
-        stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
+        swapFirstTwoAxes(dOutput.segment(), dOutputTimeMajor, batch, steps, config.outputSize());
+        return dOutputTimeMajor;
+    }
+
+    /** dL/dh0 (and dL/dc0), (L*D, B, H): the carried gradients after a full-depth backward, else zeros. */
+    private void copyInitialStateGradients(boolean reached) {
+        long stateBytes = stateBytes();
         for (int l = 0; l < config.numLayers(); l++) {
             for (int d = 0; d < config.directions(); d++) {
                 Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
-                copyInitialStateGradient(depth == steps, layer.buffers().dhCarry, hiddenGradient.segment(), at, stateBytes);
+                long at = stateOffset(l, d);
+                copyInitialStateGradient(reached, layer.buffers().dhCarry, hiddenGradient.segment(), at, stateBytes);
                 if (cellGradient != null) {
-                    copyInitialStateGradient(depth == steps, layer.buffers().dcCarry, cellGradient.segment(), at, stateBytes);
+                    copyInitialStateGradient(reached, layer.buffers().dcCarry, cellGradient.segment(), at, stateBytes);
                 }
             }
         }
+    }
+
+    /** dL/dx, batch-first: transposed from the stack's (T, B, I) (time-major, it is the stack's own). */
+    private void copyInputGradient() {
         if (config.batchFirst()) {
             swapFirstTwoAxes(stack.inputGradient(), inputGradient.segment(), steps, batch, config.inputSize());
         }
+    }
+
+    /** Bytes of one direction's state (B, H). */
+    private long stateBytes() {
+        return (long) batch * config.hiddenSize() * Float.BYTES;
+    }
+
+    /** Byte offset of layer l, direction d's (B, H) block in an (L*D, B, H) state tensor. */
+    private long stateOffset(int l, int d) {
+        return (long) (l * config.directions() + d) * stateBytes();
     }
 
     /** Output of the last forward pass: (T, B, D*H), or (B, T, D*H) with batchFirst; zeros at padded steps. */
