@@ -1,5 +1,6 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
@@ -28,8 +29,8 @@ final class BatchWorkspace implements AutoCloseable {
     private final int width;                  // I + L*H: row stride of V
     private final int maxRows;
     private final boolean lstm;
-    private final boolean gru;
-    private final boolean relu;
+    private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
+    private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
 
     private final MemorySegment vectors;          // (Bmax, I + L*H) V: row b = [x | h_0 | ... | h_{L-1}] of row b's stream
@@ -54,8 +55,8 @@ final class BatchWorkspace implements AutoCloseable {
         this.width = inputSize + layers.length * hidden;
         this.maxRows = maxRows;
         this.lstm = model.cell().hasCellState();
-        this.gru = model.cell() == dev.panamarnn.CellType.GRU;
-        this.relu = model.cell() == dev.panamarnn.CellType.RNN_RELU;
+        this.cell = Cell.of(model.cell());
+        this.gru = cell.separateRecurrentProduct();
         int gw = model.cell().gates() * hidden, count = layers.length;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("vectors", maxRows, width)               // (Bmax, I + L*H)
@@ -154,16 +155,13 @@ final class BatchWorkspace implements AutoCloseable {
                 }
                 Products.timesTransposed(k, rows, gw, h, hiddenPrevious, h, p.recurrentWeights, p.recurrentStride, p.recurrentWeightsT,
                         0f, hiddenGates);
-                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious, rows, h);
             } else {
                 // pre (B, G*H) = [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T; the kernel adds b_ih + b_hh
                 Products.timesTransposed(k, rows, gw, p.rowLength, windows[l], width, p.weights, p.rowLength, p.weightsT, 0f, gates);
-                if (lstm) {
-                    k.lstmForwardStep(hiddenNext, cellNext[l], gates, p.bias, cellPrevious[l], rows, h);
-                } else {
-                    k.rnnForwardStep(relu, hiddenNext, gates, p.bias, rows, h);
-                }
             }
+            // h_t (B, H) (and c_t) from the products; GRU reads H_{t-1} gathered, LSTM C_{t-1}
+            cell.forwardKernel(k, hiddenNext, cellNext[l], gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious,
+                    cellPrevious[l], rows, h);
             for (int b = 0; b < rows; b++) {                                                  // V[b, h_l] = h_t[b]
                 MemorySegment.copy(hiddenNext, b * hBytes, vectors, b * rowBytes + hAt, hBytes);
             }
