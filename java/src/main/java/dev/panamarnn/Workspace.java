@@ -2,7 +2,6 @@ package dev.panamarnn;
 
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
-import dev.panamarnn.unroll.Layer;
 import dev.panamarnn.unroll.Stack;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -25,6 +24,7 @@ public final class Workspace implements AutoCloseable {
     private final int batch;
     private final Slab slab;
     private final Stack stack;
+    private final StateCopies states;     // (L*D, B, H) state tensors <-> each direction's (B, H) state
     private final Tensor copiedOutput;    // the output's own buffer: (T, B, D*H) or (B, T, D*H) with batchFirst
     private final Tensor hiddenOutput;    // (T, B, H) the top layer's hidden states (unidirectional), or null
     private Tensor output;                // user view of the last pass's output: one of the two
@@ -76,6 +76,7 @@ public final class Workspace implements AutoCloseable {
         }
         this.slab = Slab.allocate("workspace", layout.build());
         this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
+        this.states = new StateCopies(stack, config, batch);
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.copiedOutput = config.batchFirst() ? slab.get("output_bf") : topOutput;
@@ -133,12 +134,12 @@ public final class Workspace implements AutoCloseable {
         checkForward(x, lengths, h0, c0);
         forwardDone = false;   // until this pass completes: a pass that throws leaves nothing for backward
         MemorySegment input = copyInput(x, inference);
-        copyInitialStates(h0, c0);
+        states.copyInitialStates(h0, c0);
         // infer() may return the top layer's hidden states as they are (nothing else reads them
         // afterwards); a forward copies them, so that writing into its output cannot touch
         // what backward reads
         MemorySegment top = stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training, inference);
-        copyFinalStates();
+        states.copyFinalStates(finalHidden, finalCell);
         output = copyOutput(top);
         forwardDone = true;
         lastForwardTraining = training;
@@ -166,10 +167,11 @@ public final class Workspace implements AutoCloseable {
     public void backwardThroughLast(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
         checkOpen();
         checkBackward(depth, dOutput, dhN, dcN);
-        copyFinalStateGradients(dhN, dcN);
+        states.copyFinalStateGradients(dhN, dcN);
         MemorySegment dy = timeMajorOutputGradient(dOutput);
         stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
-        copyInitialStateGradients(depth == steps);
+        // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
+        states.copyInitialStateGradients(depth == steps, hiddenGradient, cellGradient);
         copyInputGradient();
     }
 
@@ -209,36 +211,6 @@ public final class Workspace implements AutoCloseable {
         return input;
     }
 
-    /** h0 (and c0), (L*D, B, H), into each direction's initial state; zeros for null. */
-    private void copyInitialStates(Tensor h0, Tensor c0) {
-        long stateBytes = stateBytes();
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = stateOffset(l, d);
-                copyOrZero(h0, at, layer.buffers().h[layer.initialIndex()], stateBytes);
-                if (config.cell().hasCellState()) {
-                    copyOrZero(c0, at, layer.buffers().c[layer.initialIndex()], stateBytes);
-                }
-            }
-        }
-    }
-
-    /** h_n (and c_n), (L*D, B, H), from each direction's final state. */
-    private void copyFinalStates() {
-        long stateBytes = stateBytes();
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = stateOffset(l, d);
-                MemorySegment.copy(layer.buffers().h[layer.finalIndex()], 0, finalHidden.segment(), at, stateBytes);
-                if (finalCell != null) {
-                    MemorySegment.copy(layer.buffers().c[layer.finalIndex()], 0, finalCell.segment(), at, stateBytes);
-                }
-            }
-        }
-    }
-
     /** The output tensor for the stack's top output (T, B, D*H): transposed for batchFirst, else a view. */
     private Tensor copyOutput(MemorySegment top) {
         if (config.batchFirst()) {
@@ -250,6 +222,7 @@ public final class Workspace implements AutoCloseable {
 
     // ---- backward: check, copy in, copy out ----
 
+    /** A forward pass to go back through, the depth, and the shapes of dOutput, dhN and dcN. */
     private void checkBackward(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
         if (!forwardDone) {
             throw new IllegalStateException("backward needs a forward pass on this workspace first");
@@ -278,21 +251,6 @@ public final class Workspace implements AutoCloseable {
         rnn.checkGradientsOpen();
     }
 
-    /** dL/dh_n (and dL/dc_n), (L*D, B, H), into each direction's carried gradient; zeros for null. */
-    private void copyFinalStateGradients(Tensor dhN, Tensor dcN) {
-        long stateBytes = stateBytes();
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = stateOffset(l, d);
-                copyOrZero(dhN, at, layer.buffers().dhCarry, stateBytes);
-                if (config.cell().hasCellState()) {
-                    copyOrZero(dcN, at, layer.buffers().dcCarry, stateBytes);
-                }
-            }
-        }
-    }
-
     /** dOutput as (T, B, D*H): itself, or transposed from batch-first into a buffer of this workspace. */
     private MemorySegment timeMajorOutputGradient(Tensor dOutput) {
         if (!config.batchFirst()) {
@@ -302,36 +260,11 @@ public final class Workspace implements AutoCloseable {
         return dOutputTimeMajor;
     }
 
-    /** dL/dh0 (and dL/dc0), (L*D, B, H): the carried gradients after a full-depth backward, else zeros. */
-    private void copyInitialStateGradients(boolean reached) {
-        long stateBytes = stateBytes();
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = stateOffset(l, d);
-                copyInitialStateGradient(reached, layer.buffers().dhCarry, hiddenGradient.segment(), at, stateBytes);
-                if (cellGradient != null) {
-                    copyInitialStateGradient(reached, layer.buffers().dcCarry, cellGradient.segment(), at, stateBytes);
-                }
-            }
-        }
-    }
-
-    /** dL/dx, batch-first: transposed from the stack's (T, B, I) (time-major, it is the stack's own). */
+    /** dL/dx of a batch-first network: the stack's (T, B, I) transposed (a time-major network's is the stack's own). */
     private void copyInputGradient() {
         if (config.batchFirst()) {
             swapFirstTwoAxes(stack.inputGradient(), inputGradient.segment(), steps, batch, config.inputSize());
         }
-    }
-
-    /** Bytes of one direction's state (B, H). */
-    private long stateBytes() {
-        return (long) batch * config.hiddenSize() * Float.BYTES;
-    }
-
-    /** Byte offset of layer l, direction d's (B, H) block in an (L*D, B, H) state tensor. */
-    private long stateOffset(int l, int d) {
-        return (long) (l * config.directions() + d) * stateBytes();
     }
 
     /** Output of the last forward pass: (T, B, D*H), or (B, T, D*H) with batchFirst; zeros at padded steps. */
@@ -428,25 +361,6 @@ public final class Workspace implements AutoCloseable {
         }
         if (!t.isAlive()) {
             throw new IllegalStateException(name + " is a tensor whose memory was closed");
-        }
-    }
-
-    /** target (exactly {@code bytes} long) = the slice of source at offset, or zeros when source is null. */
-    private static void copyOrZero(Tensor source, long offset, MemorySegment target, long bytes) {
-        if (source == null) {
-            target.fill((byte) 0);
-        } else {
-            MemorySegment.copy(source.segment(), offset, target, 0, bytes);
-        }
-    }
-
-    private static void copyInitialStateGradient(boolean reached, MemorySegment carry, MemorySegment target, long at, long bytes) {
-        if (reached) {
-            MemorySegment.copy(carry, 0, target, at, bytes);
-        } else {
-            for (long i = 0; i < bytes / Float.BYTES; i++) {
-                target.setAtIndex(Tensor.FLOAT, at / Float.BYTES + i, 0f);
-            }
         }
     }
 
