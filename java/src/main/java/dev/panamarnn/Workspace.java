@@ -2,7 +2,6 @@ package dev.panamarnn;
 
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
-import dev.panamarnn.unroll.Layer;
 import dev.panamarnn.unroll.Stack;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -25,6 +24,7 @@ public final class Workspace implements AutoCloseable {
     private final int batch;
     private final Slab slab;
     private final Stack stack;
+    private final StateCopies states;     // (L*D, B, H) state tensors <-> each direction's (B, H) state
     private final Tensor copiedOutput;    // the output's own buffer: (T, B, D*H) or (B, T, D*H) with batchFirst
     private final Tensor hiddenOutput;    // (T, B, H) the top layer's hidden states (unidirectional), or null
     private Tensor output;                // user view of the last pass's output: one of the two
@@ -76,6 +76,7 @@ public final class Workspace implements AutoCloseable {
         }
         this.slab = Slab.allocate("workspace", layout.build());
         this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
+        this.states = new StateCopies(stack, config, batch);
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.copiedOutput = config.batchFirst() ? slab.get("output_bf") : topOutput;
@@ -117,10 +118,9 @@ public final class Workspace implements AutoCloseable {
 
     /**
      * An inference pass: the same output as {@code forward(x, lengths, h0, c0, false)}, bit for bit,
-     * without two copies that are a measurable part of a pass at H <= 256: x (T*B*I floats) is
-     * read where it is when it can be (no lengths, time-major, off-heap memory outside this
-     * workspace), and a unidirectional network's output (T*B*H) is the top layer's hidden states
-     * themselves. Nothing is kept for backward: {@link #backward} refuses to run until the next
+     * without two copies: x (T*B*I floats) is read where it is when it can be (no lengths,
+     * time-major, off-heap memory outside this workspace), and a unidirectional network's output
+     * (T*B*H) is the top layer's hidden states themselves. Nothing is kept for backward: {@link #backward} refuses to run until the next
      * {@link #forward}.
      * @return the output tensor (a view into this workspace, valid until the next call)
      */
@@ -128,63 +128,19 @@ public final class Workspace implements AutoCloseable {
         return run(x, lengths, h0, c0, false, true);
     }
 
+    /** A pass: check -> copy in -> stack -> copy out. */
     private Tensor run(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training, boolean inference) {
         checkOpen();
-        expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
-        setLengths(lengths);
-        int states = config.numLayers() * config.directions();
-        if (h0 != null) {
-            expectShape("h0", h0, stateShape, "(L*D, B, H)");
-        }
-        if (c0 != null) {
-            if (!config.cell().hasCellState()) {
-                throw new IllegalArgumentException("c0 is only for LSTM; this network is " + config.cell().id());
-            }
-            expectShape("c0", c0, stateShape, "(L*D, B, H)");
-        }
+        checkForward(x, lengths, h0, c0);
         forwardDone = false;   // until this pass completes: a pass that throws leaves nothing for backward
-        MemorySegment input = stack.input();                     // (T, B, I) time-major
-        if (config.batchFirst()) {
-            swapFirstTwoAxes(x.segment(), input, batch, steps, config.inputSize());
-        } else if (inference && readsInputInPlace(x)) {
-            input = x.segment();
-        } else {
-            MemorySegment.copy(x.segment(), 0, input, 0, x.segment().byteSize());
-        }
-        if (hasLengths) {
-            zeroPaddedInputs();
-        }
-        long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                copyOrZero(h0, at, layer.buffers().h[layer.initialIndex()], stateBytes);
-                if (config.cell().hasCellState()) {
-                    copyOrZero(c0, at, layer.buffers().c[layer.initialIndex()], stateBytes);
-                }
-            }
-        }
+        MemorySegment input = copyInput(x, inference);
+        states.copyInitialStates(h0, c0);
         // infer() may return the top layer's hidden states as they are (nothing else reads them
         // afterwards); a forward copies them, so that writing into its output cannot touch
         // what backward reads
         MemorySegment top = stack.forward(rnn.kernels(), input, hasLengths ? this.lengths : null, training, inference);
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                MemorySegment.copy(layer.buffers().h[layer.finalIndex()], 0, finalHidden.segment(), at, stateBytes);
-                if (finalCell != null) {
-                    MemorySegment.copy(layer.buffers().c[layer.finalIndex()], 0, finalCell.segment(), at, stateBytes);
-                }
-            }
-        }
-        if (config.batchFirst()) {
-            swapFirstTwoAxes(top, copiedOutput.segment(), steps, batch, config.outputSize());
-            output = copiedOutput;
-        } else {
-            output = top == stack.output() ? copiedOutput : hiddenOutput;   // the same segment objects each pass
-        }
+        states.copyFinalStates(finalHidden, finalCell);
+        output = copyOutput(top);
         forwardDone = true;
         lastForwardTraining = training;
         lastPassWasInference = inference;
@@ -210,6 +166,64 @@ public final class Workspace implements AutoCloseable {
      */
     public void backwardThroughLast(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
         checkOpen();
+        checkBackward(depth, dOutput, dhN, dcN);
+        states.copyFinalStateGradients(dhN, dcN);
+        MemorySegment dy = timeMajorOutputGradient(dOutput);
+        stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
+        // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
+        states.copyInitialStateGradients(depth == steps, hiddenGradient, cellGradient);
+        copyInputGradient();
+    }
+
+    // ---- forward: check, copy in, copy out ----
+
+    /** Shapes of x, h0, c0 and the lengths (which it keeps for the pass). */
+    private void checkForward(Tensor x, int[] lengths, Tensor h0, Tensor c0) {
+        expectShape("x", x, xShape, config.batchFirst() ? "(B, T, I)" : "(T, B, I)");
+        setLengths(lengths);
+        if (h0 != null) {
+            expectShape("h0", h0, stateShape, "(L*D, B, H)");
+        }
+        if (c0 != null) {
+            if (!config.cell().hasCellState()) {
+                throw new IllegalArgumentException("c0 is only for LSTM; this network is " + config.cell().id());
+            }
+            expectShape("c0", c0, stateShape, "(L*D, B, H)");
+        }
+    }
+
+    /**
+     * The stack's input (T, B, I), time-major, padded steps zero: x copied (or transposed) into
+     * the stack's input buffer, or x itself for an inference pass that can read it in place.
+     */
+    private MemorySegment copyInput(Tensor x, boolean inference) {
+        MemorySegment input = stack.input();                     // (T, B, I) time-major
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(x.segment(), input, batch, steps, config.inputSize());
+        } else if (inference && readsInputInPlace(x)) {
+            input = x.segment();
+        } else {
+            MemorySegment.copy(x.segment(), 0, input, 0, x.segment().byteSize());
+        }
+        if (hasLengths) {
+            zeroPaddedInputs();
+        }
+        return input;
+    }
+
+    /** The output tensor for the stack's top output (T, B, D*H): transposed for batchFirst, else a view. */
+    private Tensor copyOutput(MemorySegment top) {
+        if (config.batchFirst()) {
+            swapFirstTwoAxes(top, copiedOutput.segment(), steps, batch, config.outputSize());
+            return copiedOutput;
+        }
+        return top == stack.output() ? copiedOutput : hiddenOutput;   // the same segment objects each pass
+    }
+
+    // ---- backward: check, copy in, copy out ----
+
+    /** A forward pass to go back through, the depth, and the shapes of dOutput, dhN and dcN. */
+    private void checkBackward(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
         if (!forwardDone) {
             throw new IllegalStateException("backward needs a forward pass on this workspace first");
         }
@@ -225,7 +239,6 @@ public final class Workspace implements AutoCloseable {
                     + ") is for unidirectional networks; this one is bidirectional");
         }
         expectShape("dOutput", dOutput, outShape, config.batchFirst() ? "(B, T, D*H)" : "(T, B, D*H)");
-        int states = config.numLayers() * config.directions();
         if (dhN != null) {
             expectShape("dhN", dhN, stateShape, "(L*D, B, H)");
         }
@@ -236,34 +249,19 @@ public final class Workspace implements AutoCloseable {
             expectShape("dcN", dcN, stateShape, "(L*D, B, H)");
         }
         rnn.checkGradientsOpen();
-        long stateBytes = (long) batch * config.hiddenSize() * Float.BYTES;
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                copyOrZero(dhN, at, layer.buffers().dhCarry, stateBytes);
-                if (config.cell().hasCellState()) {
-                    copyOrZero(dcN, at, layer.buffers().dcCarry, stateBytes);
-                }
-            }
+    }
+
+    /** dOutput as (T, B, D*H): itself, or transposed from batch-first into a buffer of this workspace. */
+    private MemorySegment timeMajorOutputGradient(Tensor dOutput) {
+        if (!config.batchFirst()) {
+            return dOutput.segment();
         }
-        MemorySegment dy = dOutput.segment();
-        if (config.batchFirst()) {
-            swapFirstTwoAxes(dy, dOutputTimeMajor, batch, steps, config.outputSize());
-            dy = dOutputTimeMajor;
-        }
-        stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
-        for (int l = 0; l < config.numLayers(); l++) {
-            for (int d = 0; d < config.directions(); d++) {
-                Layer layer = stack.layer(l, d);
-                long at = (long) (l * config.directions() + d) * stateBytes;
-                // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
-                copyInitialStateGradient(depth == steps, layer.buffers().dhCarry, hiddenGradient.segment(), at, stateBytes);
-                if (cellGradient != null) {
-                    copyInitialStateGradient(depth == steps, layer.buffers().dcCarry, cellGradient.segment(), at, stateBytes);
-                }
-            }
-        }
+        swapFirstTwoAxes(dOutput.segment(), dOutputTimeMajor, batch, steps, config.outputSize());
+        return dOutputTimeMajor;
+    }
+
+    /** dL/dx of a batch-first network: the stack's (T, B, I) transposed (a time-major network's is the stack's own). */
+    private void copyInputGradient() {
         if (config.batchFirst()) {
             swapFirstTwoAxes(stack.inputGradient(), inputGradient.segment(), steps, batch, config.inputSize());
         }
@@ -363,25 +361,6 @@ public final class Workspace implements AutoCloseable {
         }
         if (!t.isAlive()) {
             throw new IllegalStateException(name + " is a tensor whose memory was closed");
-        }
-    }
-
-    /** target (exactly {@code bytes} long) = the slice of source at offset, or zeros when source is null. */
-    private static void copyOrZero(Tensor source, long offset, MemorySegment target, long bytes) {
-        if (source == null) {
-            target.fill((byte) 0);
-        } else {
-            MemorySegment.copy(source.segment(), offset, target, 0, bytes);
-        }
-    }
-
-    private static void copyInitialStateGradient(boolean reached, MemorySegment carry, MemorySegment target, long at, long bytes) {
-        if (reached) {
-            MemorySegment.copy(carry, 0, target, at, bytes);
-        } else {
-            for (long i = 0; i < bytes / Float.BYTES; i++) {
-                target.setAtIndex(Tensor.FLOAT, at / Float.BYTES + i, 0f);
-            }
         }
     }
 

@@ -2,12 +2,16 @@ package dev.panamarnn.cell;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
 
 /**
- * One step of a recurrent cell, forward and backward, on the buffers of a scan. A step is the
- * recurrent GEMM h_{t-1} W_hh^T plus one fused pointwise kernel; its backward is the fused backward
- * kernel plus one GEMM for dh_{t-1}. The input projection and the weight gradients are the
- * layer's (large GEMMs outside the time loop).
+ * One step of a recurrent cell: the one place that says which fused kernels a cell type runs,
+ * forward and backward. The forward kernel is shared by training (on a scan's buffers, here) and
+ * serving (one stream's row, or a gathered batch: {@code infer.StreamState}, {@code infer.BatchWorkspace});
+ * the caller says where its inputs and outputs live. A training step is the recurrent GEMM
+ * h_{t-1} W_hh^T plus the fused kernel; its backward is the fused backward kernel plus one GEMM
+ * for dh_{t-1}. The input projection and the weight gradients are the layer's (large GEMMs outside
+ * the time loop).
  */
 public interface Cell {
 
@@ -24,8 +28,43 @@ public interface Cell {
     /** True when b_hh is folded with b_ih into the one bias the forward kernel adds (LSTM, RNN); false for GRU. */
     boolean foldsRecurrentBias();
 
-    /** Step t from state index {@code prev} to {@code cur}: recurrent GEMM, then the fused kernel. */
-    void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur);
+    /**
+     * True when h_{t-1} W_hh^T goes to its own buffer hg (rows, 3H) (GRU: the reset gate multiplies
+     * W_hn h + b_hn apart from the input part); false when it is added into the gates.
+     */
+    default boolean separateRecurrentProduct() {
+        return !foldsRecurrentBias();
+    }
+
+    /**
+     * The fused forward kernel over {@code rows} rows, after the products: applies the activations,
+     * saves what backward needs in {@code gates} (and {@code hiddenGates}) and writes h_t (and c_t).
+     * Arguments a cell does not read may be null.
+     * @param hNext         (rows, H) h_t, written; not {@code hPrev} for GRU (its kernel reads h_{t-1})
+     * @param cNext         (rows, H) c_t, written (LSTM)
+     * @param gates         (rows, G*H) the pre-activations without bias, then the saved activations
+     * @param hiddenGates   (rows, 3H) GRU: h_{t-1} W_hh^T, then + b_hh
+     * @param bias          (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
+     * @param recurrentBias (3H) b_hh (GRU)
+     * @param hPrev         (rows, H) h_{t-1} (GRU)
+     * @param cPrev         (rows, H) c_{t-1} (LSTM); not {@code cNext}
+     */
+    void forwardKernel(Kernels k, MemorySegment hNext, MemorySegment cNext, MemorySegment gates, MemorySegment hiddenGates,
+                       MemorySegment bias, MemorySegment recurrentBias, MemorySegment hPrev, MemorySegment cPrev,
+                       int rows, int hidden);
+
+    /** Step t of a scan, from state index {@code prev} to {@code cur}: the recurrent GEMM, then the fused kernel. */
+    default void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
+        MemorySegment cPrev = s.c == null ? null : s.c[prev], cNext = s.c == null ? null : s.c[cur];
+        if (separateRecurrentProduct()) {
+            MemorySegment hg = s.forwardHiddenGates(t);
+            Recurrent.forward(k, s, s.h[prev], hg, 0f);                 // hg_t (B, 3H) = h_{t-1} (B, H) * W_hh^T (H, 3H)
+            forwardKernel(k, s.h[cur], cNext, s.gates[t], hg, s.kernelBias, s.bHh, s.h[prev], cPrev, s.batch, s.hidden);
+        } else {
+            Recurrent.forward(k, s, s.h[prev], s.gates[t], 1f);         // gates_t (B, G*H) += h_{t-1} (B, H) * W_hh^T (H, G*H)
+            forwardKernel(k, s.h[cur], cNext, s.gates[t], null, s.kernelBias, null, s.h[prev], cPrev, s.batch, s.hidden);
+        }
+    }
 
     /**
      * Backward through step t: reads s.dhTotal (and s.dcCarry), writes s.dGates[t] (and

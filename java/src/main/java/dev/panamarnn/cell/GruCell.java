@@ -14,11 +14,10 @@ final class GruCell implements Cell {
     }
 
     @Override
-    public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
-        // hg_t (B, 3H) = h_{t-1} (B, H) * W_hh^T (H, 3H)
-        MemorySegment hg = s.forwardHiddenGates(t);
-        Recurrent.forward(k, s, s.h[prev], hg, 0f);
-        k.gruForwardStep(s.h[cur], s.gates[t], hg, s.kernelBias, s.bHh, s.h[prev], s.batch, s.hidden);
+    public void forwardKernel(Kernels k, MemorySegment hNext, MemorySegment cNext, MemorySegment gates, MemorySegment hiddenGates,
+                              MemorySegment bias, MemorySegment recurrentBias, MemorySegment hPrev, MemorySegment cPrev,
+                              int rows, int hidden) {
+        k.gruForwardStep(hNext, gates, hiddenGates, bias, recurrentBias, hPrev, rows, hidden);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.panamarnn.cell;
 
 import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
 
 /** LSTM step: gates (B, 4H) += h_{t-1} W_hh^T, then the fused i,f,g,o kernel adds b_ih + b_hh and writes h_t and c_t. */
 final class LstmCell implements Cell {
@@ -10,10 +11,10 @@ final class LstmCell implements Cell {
     }
 
     @Override
-    public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
-        // gates_t (B, 4H) += h_{t-1} (B, H) * W_hh^T (H, 4H)
-        Recurrent.forward(k, s, s.h[prev], s.gates[t], 1f);
-        k.lstmForwardStep(s.h[cur], s.c[cur], s.gates[t], s.kernelBias, s.c[prev], s.batch, s.hidden);
+    public void forwardKernel(Kernels k, MemorySegment hNext, MemorySegment cNext, MemorySegment gates, MemorySegment hiddenGates,
+                              MemorySegment bias, MemorySegment recurrentBias, MemorySegment hPrev, MemorySegment cPrev,
+                              int rows, int hidden) {
+        k.lstmForwardStep(hNext, cNext, gates, bias, cPrev, rows, hidden);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.panamarnn.cell;
 
 import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
 
 /** Vanilla RNN step: pre (B, H) += h_{t-1} W_hh^T, then h_t = tanh(pre + b) or relu(pre + b), b = b_ih + b_hh. */
 final class VanillaCell implements Cell {
@@ -16,9 +17,10 @@ final class VanillaCell implements Cell {
     }
 
     @Override
-    public void forwardStep(Kernels k, CellBuffers s, int t, int prev, int cur) {
-        Recurrent.forward(k, s, s.h[prev], s.gates[t], 1f);
-        k.rnnForwardStep(relu, s.h[cur], s.gates[t], s.kernelBias, s.batch, s.hidden);
+    public void forwardKernel(Kernels k, MemorySegment hNext, MemorySegment cNext, MemorySegment gates, MemorySegment hiddenGates,
+                              MemorySegment bias, MemorySegment recurrentBias, MemorySegment hPrev, MemorySegment cPrev,
+                              int rows, int hidden) {
+        k.rnnForwardStep(relu, hNext, gates, bias, rows, hidden);
     }
 
     @Override
@@ -28,6 +30,7 @@ final class VanillaCell implements Cell {
 
     @Override
     public void backwardRecurrentGemm(Kernels k, CellBuffers s, int t) {
+        // dh_{t-1} (B, H) = dpre_t (B, H) * W_hh (H, H)
         Recurrent.backward(k, s, s.dGates[t], s.dhCarry, 0f);
     }
 }

@@ -1,5 +1,7 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.cell.Cell;
+import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -13,8 +15,9 @@ import java.lang.foreign.MemorySegment;
  * followed by the fused kernel over B rows, which adds the bias; then every row is scattered back
  * to its stream. A whole model's input stage runs per row as it is gathered (normalisation, or the
  * embedding row of a token id), and its head once over all rows after the top layer (one GEMM per
- * Linear, reading the top layer's h straight from V). One row is a GEMV (DESIGN.md: M=1 GEMMs are much slower); small models multiply by the transposed weights kept by
- * the model, on the kernels' small-product path. Used by one worker thread; allocates nothing per batch.
+ * Linear, reading the top layer's h straight from V). The products go through {@link Products}
+ * (a GEMV for one row; the model's transposed weights on the kernels' small-product path for small
+ * batches). Used by one worker thread; allocates nothing per batch.
  */
 final class BatchWorkspace implements AutoCloseable {
     private final Kernels kernels;
@@ -26,8 +29,8 @@ final class BatchWorkspace implements AutoCloseable {
     private final int width;                  // I + L*H: row stride of V
     private final int maxRows;
     private final boolean lstm;
-    private final boolean gru;
-    private final boolean relu;
+    private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
+    private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
 
     private final MemorySegment vectors;          // (Bmax, I + L*H) V: row b = [x | h_0 | ... | h_{L-1}] of row b's stream
@@ -52,8 +55,8 @@ final class BatchWorkspace implements AutoCloseable {
         this.width = inputSize + layers.length * hidden;
         this.maxRows = maxRows;
         this.lstm = model.cell().hasCellState();
-        this.gru = model.cell() == dev.panamarnn.CellType.GRU;
-        this.relu = model.cell() == dev.panamarnn.CellType.RNN_RELU;
+        this.cell = Cell.of(model.cell());
+        this.gru = cell.separateRecurrentProduct();
         int gw = model.cell().gates() * hidden, count = layers.length;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("vectors", maxRows, width)               // (Bmax, I + L*H)
@@ -146,43 +149,25 @@ final class BatchWorkspace implements AutoCloseable {
             long hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
             if (gru) {
                 // xg (B, 3H) = X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; the kernel adds b_ih, b_hh
-                product(rows, gw, p.inputSize, p.weights, p.weightStride, p.weightsT, windows[l], width, 0f, gates);
+                Products.timesTransposed(k, rows, gw, p.inputSize, windows[l], width, p.weights, p.weightStride, p.weightsT, 0f, gates);
                 for (int b = 0; b < rows; b++) {
                     MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
                 }
-                product(rows, gw, h, p.recurrentWeights, p.recurrentStride, p.recurrentWeightsT, hiddenPrevious, h, 0f, hiddenGates);
-                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious, rows, h);
+                Products.timesTransposed(k, rows, gw, h, hiddenPrevious, h, p.recurrentWeights, p.recurrentStride, p.recurrentWeightsT,
+                        0f, hiddenGates);
             } else {
                 // pre (B, G*H) = [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T; the kernel adds b_ih + b_hh
-                product(rows, gw, p.rowLength, p.weights, p.rowLength, p.weightsT, windows[l], width, 0f, gates);
-                if (lstm) {
-                    k.lstmForwardStep(hiddenNext, cellNext[l], gates, p.bias, cellPrevious[l], rows, h);
-                } else {
-                    k.rnnForwardStep(relu, hiddenNext, gates, p.bias, rows, h);
-                }
+                Products.timesTransposed(k, rows, gw, p.rowLength, windows[l], width, p.weights, p.rowLength, p.weightsT, 0f, gates);
             }
+            // h_t (B, H) (and c_t) from the products; GRU reads H_{t-1} gathered, LSTM C_{t-1}
+            cell.forwardKernel(k, hiddenNext, cellNext[l], gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious,
+                    cellPrevious[l], rows, h);
             for (int b = 0; b < rows; b++) {                                                  // V[b, h_l] = h_t[b]
                 MemorySegment.copy(hiddenNext, b * hBytes, vectors, b * rowBytes + hAt, hBytes);
             }
         }
         if (head != null) {
             head.forward(headOutput, headHidden, top, width, rows);                           // Y (B, outputs) = head(H_{L-1})
-        }
-    }
-
-    /**
-     * y (B, n) = beta y + x (B, k; row stride ldx) * W^T, W (n, k; row stride ldw): a GEMV for one
-     * row; an untransposed product with wT (k, n; row stride n) when the kernels run it on their
-     * small-product path; else a GEMM with W transposed.
-     */
-    private void product(int rows, int n, int k, MemorySegment w, int ldw, MemorySegment wT, MemorySegment x, int ldx,
-                         float beta, MemorySegment y) {
-        if (rows == 1) {
-            kernels.sgemv(false, n, k, 1f, w, ldw, x, beta, y);
-        } else if (wT != null && kernels.fastSmallProduct(rows, n, k)) {
-            kernels.sgemm(false, false, rows, n, k, 1f, x, ldx, wT, n, beta, y, n);
-        } else {
-            kernels.sgemm(false, true, rows, n, k, 1f, x, ldx, w, ldw, beta, y, n);
         }
     }
 

@@ -16,9 +16,8 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * GRU keeps the recurrent product apart (the reset gate multiplies W_hn h + b_hn), so its two
  * products read two contiguous matrices, W_ih (G*H, In) followed by W_hh (G*H, H):
- * xg = W_ih x, hg = W_hh h (the kernel adds b_ih and b_hh). (Column blocks of one joined W with
- * row stride In+H cost a GEMV 10-50 % more than a contiguous matrix; docs/streaming.md "Against
- * the C floor".)
+ * xg = W_ih x, hg = W_hh h (the kernel adds b_ih and b_hh). (Contiguous matrices, not column blocks
+ * of one joined W: docs/performance.md, "Notes moved from the code".)
  */
 final class ModelLayer {
     final int index;

@@ -1,5 +1,7 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.cell.Cell;
+import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -45,8 +47,8 @@ public final class StreamState implements AutoCloseable {
     private final int hidden;
     private final int outputSize;             // H, or the head's outputs
     private final boolean lstm;
-    private final boolean gru;
-    private final boolean relu;
+    private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
+    private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
     private final ExclusiveLifetime lifetime;
 
@@ -80,8 +82,8 @@ public final class StreamState implements AutoCloseable {
         this.hidden = model.hiddenSize();
         this.outputSize = model.outputSize();
         this.lstm = model.cell().hasCellState();
-        this.gru = model.cell() == dev.panamarnn.CellType.GRU;
-        this.relu = model.cell() == dev.panamarnn.CellType.RNN_RELU;
+        this.cell = Cell.of(model.cell());
+        this.gru = cell.separateRecurrentProduct();
         int count = layers.length, gw = model.cell().gates() * hidden;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("v", inputSize + count * hidden)     // (I + L*H)
@@ -269,19 +271,20 @@ public final class StreamState implements AutoCloseable {
             int gw = p.gateWidth;
             if (gru) {
                 // xg (3H) = W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H); the kernel adds b_ih, b_hh
-                k.sgemv(false, gw, p.inputSize, 1f, p.weights, p.weightStride, inputs[l], 0f, gates);
-                k.sgemv(false, gw, h, 1f, p.recurrentWeights, p.recurrentStride, hiddens[l], 0f, hiddenGates);
-                k.gruForwardStep(hiddenNext, gates, hiddenGates, p.bias, p.recurrentBias, hiddens[l], 1, h);
-                MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
+                Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, 0f, gates);
+                Products.timesTransposed(k, 1, gw, h, hiddens[l], h, p.recurrentWeights, p.recurrentStride, null, 0f, hiddenGates);
             } else {
                 // pre (G*H) = [W_ih | W_hh] (G*H, In+H) [x_t | h_{t-1}] (In+H); the kernel adds b_ih + b_hh
-                k.sgemv(false, gw, p.rowLength, 1f, p.weights, p.rowLength, windows[l], 0f, gates);
-                if (lstm) {
-                    MemorySegment.copy(cells[l], 0, cellPrevious, 0, (long) h * Float.BYTES); // c_{t-1}
-                    k.lstmForwardStep(hiddens[l], cells[l], gates, p.bias, cellPrevious, 1, h); // h_l = h_t, c_l = c_t
-                } else {
-                    k.rnnForwardStep(relu, hiddens[l], gates, p.bias, 1, h);                  // h_l = act(pre + b)
-                }
+                Products.timesTransposed(k, 1, gw, p.rowLength, windows[l], p.rowLength, p.weights, p.rowLength, null, 0f, gates);
+            }
+            if (lstm) {
+                MemorySegment.copy(cells[l], 0, cellPrevious, 0, (long) h * Float.BYTES);     // c_{t-1}
+            }
+            // GRU's kernel reads h_{t-1}, so its h_t goes beside it first; the others write h_l (and c_l) in place
+            MemorySegment hNext = gru ? hiddenNext : hiddens[l];
+            cell.forwardKernel(k, hNext, cells[l], gates, hiddenGates, p.bias, p.recurrentBias, hiddens[l], cellPrevious, 1, h);
+            if (gru) {
+                MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
             }
         }
         if (head != null) {

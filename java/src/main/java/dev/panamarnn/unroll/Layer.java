@@ -2,6 +2,7 @@ package dev.panamarnn.unroll;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.CellBuffers;
+import dev.panamarnn.cell.DirectionParameters;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
@@ -27,13 +28,7 @@ public final class Layer {
     private final int steps;
     private final int inputSize;
     private final int rows;                // T*B
-    // parameters (views into the parameter slab) and their gradients (views into the gradient slab)
-    private final MemorySegment wIh;       // (G*H, In)
-    private final MemorySegment bIh;       // (G*H)
-    private final MemorySegment dWIh;      // (G*H, In)
-    private final MemorySegment dWHh;      // (G*H, H)
-    private final MemorySegment dBIh;      // (G*H)
-    private final MemorySegment dBHh;      // (G*H)
+    private final DirectionParameters p;   // W_ih (G*H, In), b_ih (G*H), ... and their gradients: slab views
     // whole-sequence views of the workspace
     private final MemorySegment gatesAll;          // (T*B, G*H)
     private final MemorySegment dGatesAll;         // (T*B, G*H)
@@ -46,33 +41,30 @@ public final class Layer {
     private final MemorySegment rowScratch;        // (B, H): dc of inactive rows during backward
     private final MemorySegment zeros;             // (G*H) zeros, copied over rows to clear them
 
-    Layer(Cell cell, boolean reverse, CellBuffers s, int steps, int inputSize,
-          MemorySegment wIh, MemorySegment bIh, MemorySegment dWIh, MemorySegment dWHh, MemorySegment dBIh,
-          MemorySegment dBHh, MemorySegment gatesAll, MemorySegment dGatesAll, MemorySegment dRecurrentAll,
-          MemorySegment hStatesAll, MemorySegment rowScratch, MemorySegment zeros) {
+    /**
+     * @param s         this direction's buffers and parameters
+     * @param inputSize In: the layer input's width
+     * @param zeros     (max(G*H, H)) zeros shared by the stack
+     */
+    Layer(Cell cell, boolean reverse, CellBuffers s, int inputSize, MemorySegment zeros) {
+        this.p = s.parameters;
         this.cell = cell;
         this.reverse = reverse;
         this.s = s;
-        this.steps = steps;
+        this.steps = s.steps;
         this.inputSize = inputSize;
         this.rows = steps * s.batch;
-        this.wIh = wIh;
-        this.bIh = bIh;
-        this.dWIh = dWIh;
-        this.dWHh = dWHh;
-        this.dBIh = dBIh;
-        this.dBHh = dBHh;
-        this.gatesAll = gatesAll;
-        this.dGatesAll = dGatesAll;
-        this.dRecurrentAll = dRecurrentAll;
+        this.gatesAll = s.gatesAll;
+        this.dGatesAll = s.dGatesAll;
+        this.dRecurrentAll = s.dHiddenGatesAll != null ? s.dHiddenGatesAll : s.dGatesAll;
         long stateBytes = (long) s.batch * s.hidden * Float.BYTES;
         // forward: h_{t-1} lives at state index t (0..T-1); reverse: at t+1 (1..T)
-        this.hPrevAll = hStatesAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
-        this.hCurAll = hStatesAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
+        this.hPrevAll = s.hAll.asSlice(reverse ? stateBytes : 0, steps * stateBytes);
+        this.hCurAll = s.hAll.asSlice(reverse ? 0 : stateBytes, steps * stateBytes);
         this.sharedColumns = cell.sharedGradientColumns(s.hidden, s.gateWidth);
-        this.dBHhUnshared = dBHh.asSlice((long) sharedColumns * Float.BYTES);
+        this.dBHhUnshared = p.dBHh().asSlice((long) sharedColumns * Float.BYTES);
         this.dRecurrentUnsharedAll = dRecurrentAll.asSlice((long) sharedColumns * Float.BYTES);
-        this.rowScratch = rowScratch;
+        this.rowScratch = s.rowScratch;
         this.zeros = zeros;
     }
 
@@ -116,13 +108,13 @@ public final class Layer {
         s.keepForBackward(keepForBackward);
         int gw = s.gateWidth;
         // the kernels' bias (G*H): b_ih, + b_hh when the cell folds it
-        MemorySegment.copy(bIh, 0, s.kernelBias, 0, (long) gw * Float.BYTES);
+        MemorySegment.copy(p.bIh(), 0, s.kernelBias, 0, (long) gw * Float.BYTES);
         if (cell.foldsRecurrentBias()) {
             k.saxpy(gw, 1f, s.bHh, s.kernelBias);                // b = b_ih + b_hh
         }
         // gates (T*B, G*H) = X (T*B, In) * W_ih^T (In, G*H); the step kernels add b (ABI 6), so
         // no pass fills bias rows first (OpenBLAS clears C for beta 0 on its own threads)
-        k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, wIh, inputSize, 0f, gatesAll, gw);
+        k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, p.wIh(), inputSize, 0f, gatesAll, gw);
         s.refreshTransposedWeights();                              // W_hh^T for small steps
         for (int i = 0; i < steps; i++) {
             int t = stepAt(i);
@@ -275,16 +267,16 @@ public final class Layer {
         MemorySegment xs = all ? x : x.asSlice(r0 * inputSize * Float.BYTES, (long) n * inputSize * Float.BYTES);
         MemorySegment hp = all ? hPrevAll : hPrevAll.asSlice(r0 * h * Float.BYTES, (long) n * h * Float.BYTES);
         // dW_ih (G*H, In) += dG^T (G*H, n) * X (n, In)
-        k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, dWIh, inputSize);
+        k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, p.dWIh(), inputSize);
         // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H)
-        k.sgemm(true, false, gw, h, n, 1f, dR, gw, hp, h, 1f, dWHh, h);
+        k.sgemm(true, false, gw, h, n, 1f, dR, gw, hp, h, 1f, p.dWHh(), h);
         // db_ih += dG^T 1, db_hh += dR^T 1: the sums over dG's columns once (into the kernels' bias,
         // free until the next forward), added to both where dR's columns are dG's; dR's other
         // columns summed alone
         MemorySegment gateSums = s.kernelBias;                                 // (G*H)
         k.sgemv(true, n, gw, 1f, dG, gw, ones, 0f, gateSums);
-        k.saxpy(gw, 1f, gateSums, dBIh);
-        k.saxpy(sharedColumns, 1f, gateSums, dBHh);
+        k.saxpy(gw, 1f, gateSums, p.dBIh());
+        k.saxpy(sharedColumns, 1f, gateSums, p.dBHh());
         if (sharedColumns < gw) {
             MemorySegment dRUnshared = all ? dRecurrentUnsharedAll : dR.asSlice((long) sharedColumns * Float.BYTES);
             k.sgemv(true, n, gw - sharedColumns, 1f, dRUnshared, gw, ones, 1f, dBHhUnshared);
@@ -294,6 +286,6 @@ public final class Layer {
             dx.fill((byte) 0);
         }
         MemorySegment dxs = all ? dx : dx.asSlice(r0 * inputSize * Float.BYTES, (long) n * inputSize * Float.BYTES);
-        k.sgemm(false, false, n, inputSize, gw, 1f, dG, gw, wIh, inputSize, accumulate ? 1f : 0f, dxs, inputSize);
+        k.sgemm(false, false, n, inputSize, gw, 1f, dG, gw, p.wIh(), inputSize, accumulate ? 1f : 0f, dxs, inputSize);
     }
 }

@@ -2,7 +2,8 @@ package dev.panamarnn.unroll;
 
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.cell.Cell;
-import dev.panamarnn.cell.CellBuffers;
+import dev.panamarnn.cell.DirectionParameters;
+import dev.panamarnn.cell.Slices;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +12,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * Layers in sequence, each one direction or two (Bidirectional: outputs concatenated on the feature
  * axis, forward direction first), with dropout between layers in training. Owns no memory: every
- * buffer is a named slice of the workspace slab, laid out by {@link #addBuffers}.
+ * buffer is a slice of the workspace slab, laid out by {@link StackBuffers}.
  */
 public final class Stack {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -42,103 +43,52 @@ public final class Stack {
      * W_hh^T per layer and direction (see {@link #transposedRecurrentWeights}).
      */
     public static void addBuffers(Slab.Layout.Builder layout, RnnConfig c, int steps, int batch, boolean transposed) {
-        int h = c.hiddenSize(), gw = c.cell().gates() * h, dh = c.outputSize();
-        boolean gru = c.cell() == dev.panamarnn.CellType.GRU, lstm = c.cell().hasCellState();
-        layout.add("input", steps, batch, c.inputSize())         // (T, B, I)
-              .add("ones", steps * batch)                         // (T*B)
-              .add("zeros", Math.max(gw, h))                      // (G*H)
-              .add("d_input", steps, batch, c.inputSize());       // (T, B, I)
-        for (int l = 0; l < c.numLayers(); l++) {
-            layout.add("l" + l + ".output", steps, batch, dh);    // (T, B, D*H)
-            if (l > 0 && c.dropout() > 0) {
-                layout.add("l" + l + ".mask", steps, batch, c.layerInputSize(l));
-            }
-            if (l < c.numLayers() - 1) {
-                layout.add("l" + l + ".d_output", steps, batch, dh);
-            }
-            for (int d = 0; d < c.directions(); d++) {
-                String p = "l" + l + ".d" + d + ".";
-                layout.add(p + "gates", steps, batch, gw)          // (T, B, G*H)
-                      .add(p + "d_gates", steps, batch, gw)        // (T, B, G*H)
-                      .add(p + "h", steps + 1, batch, h)           // (T+1, B, H)
-                      .add(p + "dh_total", batch, h)               // (B, H)
-                      .add(p + "dh_carry", batch, h)               // (B, H)
-                      .add(p + "row_scratch", batch, h)            // (B, H)
-                      .add(p + "bias", gw);                        // (G*H)
-                if (transposed) {
-                    layout.add(p + "w_hh_t", h, gw);               // (H, G*H)
-                }
-                if (gru) {
-                    layout.add(p + "hidden_gates", steps, batch, gw)     // (T, B, 3H)
-                          .add(p + "d_hidden_gates", steps, batch, gw);  // (T, B, 3H)
-                }
-                if (lstm) {
-                    layout.add(p + "c", steps + 1, batch, h)       // (T+1, B, H)
-                          .add(p + "dc_carry", batch, h);          // (B, H)
-                }
-            }
-        }
+        new StackBuffers(Slices.sizing(layout), c, steps, batch, transposed, null);
     }
 
+    /** The stack over the buffers {@link #addBuffers} laid out in {@code work}, with the network's parameters and gradients. */
     public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix,
                  boolean transposed) {
         this.config = config;
         this.steps = steps;
         this.batch = batch;
-        Cell cell = Cell.of(config.cell());
-        int L = config.numLayers(), D = config.directions(), h = config.hiddenSize();
-        int gw = config.cell().gates() * h;
-        boolean gru = config.cell() == dev.panamarnn.CellType.GRU;
-        this.input = seg(work, "input");
-        this.ones = seg(work, "ones");
+        int L = config.numLayers(), D = config.directions();
+        DirectionParameters[][] parameters = new DirectionParameters[L][D];
+        for (int l = 0; l < L; l++) {
+            for (int d = 0; d < D; d++) {
+                parameters[l][d] = parameters(params, grads, prefix, l, d);
+            }
+        }
+        StackBuffers buffers = new StackBuffers(Slices.slicing(work), config, steps, batch, transposed, parameters);
+        this.input = buffers.input;
+        this.ones = buffers.ones;
         for (long i = 0; i < (long) steps * batch; i++) {
             ones.setAtIndex(F, i, 1f);
         }
-        this.dInput = seg(work, "d_input");
-        this.outputs = new MemorySegment[L];
-        this.masks = new MemorySegment[L];
-        this.layerGradients = new MemorySegment[L];
+        this.dInput = buffers.dInput;
+        this.outputs = buffers.outputs;
+        this.masks = buffers.masks;
+        this.layerGradients = buffers.layerGradients;
         this.layers = new Layer[L][D];
-        MemorySegment zeros = seg(work, "zeros");
+        Cell cell = Cell.of(config.cell());
         for (int l = 0; l < L; l++) {
-            outputs[l] = seg(work, "l" + l + ".output");
-            masks[l] = l > 0 && config.dropout() > 0 ? seg(work, "l" + l + ".mask") : null;
-            layerGradients[l] = l < L - 1 ? seg(work, "l" + l + ".d_output") : null;
             for (int d = 0; d < D; d++) {
-                String p = "l" + l + ".d" + d + ".";
-                MemorySegment gates = seg(work, p + "gates"), dGates = seg(work, p + "d_gates");
-                MemorySegment hs = seg(work, p + "h");
-                MemorySegment hiddenGates = gru ? seg(work, p + "hidden_gates") : null;
-                MemorySegment dHiddenGates = gru ? seg(work, p + "d_hidden_gates") : null;
-                MemorySegment cs = config.cell().hasCellState() ? seg(work, p + "c") : null;
-                CellBuffers buffers = new CellBuffers(batch, h, gw,
-                        stepSlices(gates, steps, (long) batch * gw), gru ? stepSlices(hiddenGates, steps, (long) batch * gw) : null,
-                        stepSlices(hs, steps + 1, (long) batch * h), cs == null ? null : stepSlices(cs, steps + 1, (long) batch * h),
-                        stepSlices(dGates, steps, (long) batch * gw), gru ? stepSlices(dHiddenGates, steps, (long) batch * gw) : null,
-                        seg(work, p + "dh_total"), seg(work, p + "dh_carry"),
-                        cs == null ? null : seg(work, p + "dc_carry"),
-                        seg(params, prefix + Names.weightHh(l, d)), seg(params, prefix + Names.biasHh(l, d)),
-                        seg(work, p + "bias"), transposed ? seg(work, p + "w_hh_t") : null);
-                layers[l][d] = new Layer(cell, d == 1, buffers, steps, config.layerInputSize(l),
-                        seg(params, prefix + Names.weightIh(l, d)), seg(params, prefix + Names.biasIh(l, d)),
-                        seg(grads, prefix + Names.weightIh(l, d)), seg(grads, prefix + Names.weightHh(l, d)),
-                        seg(grads, prefix + Names.biasIh(l, d)), seg(grads, prefix + Names.biasHh(l, d)),
-                        gates, dGates, gru ? dHiddenGates : dGates, hs, seg(work, p + "row_scratch"), zeros);
+                layers[l][d] = new Layer(cell, d == 1, buffers.directions[l][d], config.layerInputSize(l), buffers.zeros);
             }
         }
         this.dropoutState = config.seed() ^ 0x5DEECE66DL;
     }
 
-    private static MemorySegment seg(Slab slab, String name) {
-        return slab.get(name).segment();
+    /** The views of layer l, direction d's parameters and gradients (PyTorch names under {@code prefix}). */
+    private static DirectionParameters parameters(Slab params, Slab grads, String prefix, int l, int d) {
+        String wIh = prefix + Names.weightIh(l, d), wHh = prefix + Names.weightHh(l, d);
+        String bIh = prefix + Names.biasIh(l, d), bHh = prefix + Names.biasHh(l, d);
+        return new DirectionParameters(seg(params, wIh), seg(params, bIh), seg(params, wHh), seg(params, bHh),
+                seg(grads, wIh), seg(grads, bIh), seg(grads, wHh), seg(grads, bHh));
     }
 
-    private static MemorySegment[] stepSlices(MemorySegment all, int count, long floatsPerStep) {
-        MemorySegment[] slices = new MemorySegment[count];
-        for (int i = 0; i < count; i++) {
-            slices[i] = all.asSlice(i * floatsPerStep * Float.BYTES, floatsPerStep * Float.BYTES);
-        }
-        return slices;
+    private static MemorySegment seg(Slab slab, String name) {
+        return slab.get(name).segment();
     }
 
     /** (T, B, I): where the caller puts the (time-major) input before {@link #forward}. */

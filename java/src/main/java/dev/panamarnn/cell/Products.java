@@ -1,0 +1,40 @@
+package dev.panamarnn.cell;
+
+import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The one routing of a step's matrix products, used by the training scan (cells) and by serving
+ * (streams and batches) alike: one row is a GEMV (OpenBLAS's M=1 sgemm is much slower than sgemv
+ * for the same product; DESIGN.md "Native libraries"); a few rows multiply by a transposed copy
+ * W^T untransposed when the kernels run that NN product on their small-product path
+ * ({@link Kernels#fastSmallProduct}); anything else is one GEMM. Not a kernel: it only chooses one.
+ */
+public final class Products {
+    private Products() {}
+
+    /**
+     * y (rows, n) = beta * y + x (rows, k; row stride ldx) * W^T, with W (n, k; row stride ldw) and,
+     * when not null, its transpose wT (k, n; row stride n).
+     */
+    public static void timesTransposed(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx,
+                                       MemorySegment w, int ldw, MemorySegment wT, float beta, MemorySegment y) {
+        if (rows == 1) {
+            kernels.sgemv(false, n, k, 1f, w, ldw, x, beta, y);                          // W (n, k) * x (k)
+        } else if (wT != null && kernels.fastSmallProduct(rows, n, k)) {
+            kernels.sgemm(false, false, rows, n, k, 1f, x, ldx, wT, n, beta, y, n);      // x (rows, k) * W^T (k, n)
+        } else {
+            kernels.sgemm(false, true, rows, n, k, 1f, x, ldx, w, ldw, beta, y, n);
+        }
+    }
+
+    /** y (rows, n) = beta * y + x (rows, k) * W (k, n), all contiguous (an NN product already). */
+    public static void times(Kernels kernels, int rows, int n, int k, MemorySegment x, MemorySegment w, float beta,
+                             MemorySegment y) {
+        if (rows == 1) {
+            kernels.sgemv(true, k, n, 1f, w, n, x, beta, y);                               // W^T (n, k) * x (k)
+        } else {
+            kernels.sgemm(false, false, rows, n, k, 1f, x, k, w, n, beta, y, n);
+        }
+    }
+}
