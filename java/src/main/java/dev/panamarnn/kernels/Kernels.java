@@ -1,6 +1,5 @@
 package dev.panamarnn.kernels;
 
-import dev.panamarnn.internal.kernels.JavaKernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -109,9 +108,7 @@ public interface Kernels {
     /** Vanilla RNN step backward: dpre (B, H) = dh * tanh'(from h), or dh * [h > 0] when {@code relu}. */
     void rnnBackwardStep(boolean relu, MemorySegment dpre, MemorySegment dh, MemorySegment h, int batch, int hidden);
 
-    // The training kernels below (ABI 3) are default methods running the plain-Java reference
-    // (JavaKernels), so a Kernels written before they existed (a test double, a wrapper) still
-    // compiles and computes them correctly; JavaKernels, NativeKernels and CheckedKernels override them.
+    // The training kernels (ABI 3).
 
     /**
      * Softmax cross-entropy over a vocabulary, forward and backward fused (see rnnk.h), for N rows:
@@ -127,11 +124,9 @@ public interface Kernels {
      * @param gradScale the gradient's factor, usually 1 / sum(mask)
      * @return sum_n mask_n * loss_n
      */
-    default double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+    double softmaxCrossEntropyForwardBackward(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
                                                       MemorySegment targets, MemorySegment mask, float gradScale,
-                                                      int rows, int vocab) {
-        return JavaKernels.softmaxCrossEntropy(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
-    }
+                                                      int rows, int vocab);
 
     /**
      * One Adam ({@code decoupled} false) or AdamW step over n floats, torch.optim's order (see
@@ -142,12 +137,9 @@ public interface Kernels {
      * @param grad   (n) dL/dtheta
      * @param biasCorrection1 1 - beta1^t for the 1-based step t; biasCorrection2 1 - beta2^t
      */
-    default void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+    void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
                           double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
-                          double biasCorrection1, double biasCorrection2, long n) {
-        JavaKernels.adam(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, decoupled,
-                biasCorrection1, biasCorrection2, n);
-    }
+                          double biasCorrection1, double biasCorrection2, long n);
 
     /**
      * One SGD step over n floats, torch.optim.SGD's order (see rnnk.h): d = g + wd theta;
@@ -158,9 +150,7 @@ public interface Kernels {
      *                       when momentum is 0
      * @param grad           (n) dL/dtheta
      */
-    default void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+    void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
                          double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
-                         boolean firstStep, long n) {
-        JavaKernels.sgd(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov, firstStep, n);
-    }
+                         boolean firstStep, long n);
 }

@@ -4,7 +4,6 @@ import dev.panamarnn.internal.bindings.cblas.cblas_h;
 import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
 import dev.panamarnn.internal.loader.NativeLibraries;
 import dev.panamarnn.kernels.CheckedKernels;
-import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
@@ -12,11 +11,11 @@ import java.lang.foreign.MemorySegment;
  * Kernels through FFM: BLAS from OpenBLAS (cblas, row-major), cell steps from librnnk, and small
  * untransposed products from librnnk's single-threaded GEMM ({@link SmallGemm}).
  * Construct with {@link #load()}, which loads both libraries or throws saying why; users get them
- * through {@link KernelSelection#nativeKernels()} (or the JVM-wide {@link KernelSelection#selected()}).
+ * through {@link dev.panamarnn.kernels.KernelSelection#nativeKernels()} (or the JVM-wide {@link dev.panamarnn.kernels.KernelSelection#selected()}).
  *
  * <p>These kernels trust their arguments: a size larger than a segment reaches native code
  * unchecked and can crash the JVM. Code that calls kernels directly should wrap them in
- * {@link CheckedKernels} (or use {@link KernelSelection#checked()}), which checks every size and segment
+ * {@link CheckedKernels} (or use {@link dev.panamarnn.kernels.KernelSelection#checked()}), which checks every size and segment
  * first; the library's own layers, losses and optimizers validate their inputs up front.
  */
 public final class NativeKernels implements Kernels {
