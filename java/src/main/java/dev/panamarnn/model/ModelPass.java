@@ -10,7 +10,6 @@ import dev.panamarnn.train.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /**
  * One forward and backward pass of a {@link SequenceModel} for batches of exactly T steps and B
@@ -91,18 +90,6 @@ final class ModelPass implements AutoCloseable {
             throw e;
         }
         this.lengths = new int[batch];
-    }
-
-    int steps() {
-        return steps;
-    }
-
-    int batch() {
-        return batch;
-    }
-
-    int rows() {
-        return rows;
     }
 
     /** (rows, outputs) the head's output of the last forward: logits or predictions. */
@@ -322,20 +309,6 @@ final class ModelPass implements AutoCloseable {
         return workspace.finalCell();
     }
 
-    /** The lengths of the loaded batch (read-only use). */
-    int[] lengths() {
-        return lengths;
-    }
-
-    /** (rows) the loaded labels, as given. */
-    int label(int row) {
-        return labels.getAtIndex(I, row);
-    }
-
-    float target(long index) {
-        return targets.getAtIndex(F, index);
-    }
-
     @Override
     public void close() {
         if (workspace != null) {
@@ -348,6 +321,6 @@ final class ModelPass implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ModelPass(T=" + steps + ", B=" + batch + ", rows=" + rows + ") " + Arrays.toString(new int[] {headIn, outputs});
+        return "ModelPass(T=" + steps + ", B=" + batch + ", rows=" + rows + ", D*H=" + headIn + ", outputs=" + outputs + ")";
     }
 }

@@ -110,8 +110,7 @@ public final class SequenceModel implements AutoCloseable {
             case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(data.targetSize());
             case NONE -> throw new AssertionError("checked above");
         }
-        boolean perStep = data.targets() == SequenceDataset.Targets.CLASS_PER_STEP || data.targets() == SequenceDataset.Targets.VALUES_PER_STEP;
-        return b.output(perStep ? OutputMode.PER_STEP : OutputMode.SEQUENCE);
+        return b.output(data.targets().perStep() ? OutputMode.PER_STEP : OutputMode.SEQUENCE);
     }
 
     public ModelSpec spec() {
@@ -186,11 +185,7 @@ public final class SequenceModel implements AutoCloseable {
         float[][] logits = predict(data);
         int[] classes = new int[logits.length];
         for (int i = 0; i < logits.length; i++) {
-            for (int c = 1; c < logits[i].length; c++) {
-                if (logits[i][c] > logits[i][classes[i]]) {
-                    classes[i] = c;
-                }
-            }
+            classes[i] = Scoring.argMax(java.lang.foreign.MemorySegment.ofArray(logits[i]), 0, logits[i].length);
         }
         return classes;
     }
