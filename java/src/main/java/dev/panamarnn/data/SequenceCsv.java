@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads the "long" CSV layout behind {@link SequenceDataset#fromCsv}: one row per time step, rows
@@ -42,9 +41,6 @@ final class SequenceCsv {
     }
 
     static SequenceDataset read(Path file, CsvLayout layout) throws IOException {
-        if (layout == null) {
-            throw new IllegalArgumentException("the CSV layout is null");
-        }
         if (!Files.isRegularFile(file)) {
             throw new IOException("CSV file " + file + " does not exist or is not a file");
         }
@@ -78,7 +74,7 @@ final class SequenceCsv {
     private static String[] header(String line) {
         String[] header = line.split(",", -1);
         for (int i = 0; i < header.length; i++) {
-            header[i] = clean(header[i]);
+            header[i] = TimeSeries.clean(header[i]);
         }
         return header;
     }
@@ -93,7 +89,7 @@ final class SequenceCsv {
         if (gzip) {
             try {
                 text = new GZIPInputStream(buffered);
-            } catch (ZipException e) {
+            } catch (IOException e) {          // a bad header (ZipException) or none at all (EOFException)
                 throw new IOException(name + " starts as gzip but is not: " + e.getMessage(), e);
             }
         }
@@ -125,7 +121,7 @@ final class SequenceCsv {
                 throw new IOException(name + " line " + lineNumber + ": expected " + header.length + " fields, got "
                         + cells.length);
             }
-            String id = clean(cells[idAt]);
+            String id = TimeSeries.clean(cells[idAt]);
             if (id.isEmpty()) {
                 throw new IOException(name + " line " + lineNumber + ": column '" + header[idAt] + "' (the sequence id) is empty");
             }
@@ -137,7 +133,7 @@ final class SequenceCsv {
             }
             String label = null;
             if (labelAt >= 0) {
-                label = clean(cells[labelAt]);
+                label = TimeSeries.clean(cells[labelAt]);
                 if (label.isEmpty()) {
                     throw new IOException(name + " line " + lineNumber + ": column '" + header[labelAt] + "' (the label) is empty");
                 }
@@ -280,17 +276,7 @@ final class SequenceCsv {
     }
 
     private double number(String[] cells, int at, int line) throws IOException {
-        String cell = clean(cells[at]);
-        try {
-            double v = Double.parseDouble(cell);
-            if (Double.isFinite(v)) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IOException(name + " line " + line + ": column '" + header[at] + "' is not a finite number: '"
-                + cells[at] + "'");
+        return TimeSeries.number(cells[at], name, line, header[at]);
     }
 
     private float finiteFloat(String[] cells, int at, int line) throws IOException {
@@ -300,9 +286,5 @@ final class SequenceCsv {
                     + cells[at] + "'");
         }
         return v;
-    }
-
-    private static String clean(String cell) {
-        return cell.trim().replace("\"", "");
     }
 }

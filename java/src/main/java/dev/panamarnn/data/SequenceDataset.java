@@ -92,6 +92,24 @@ public final class SequenceDataset {
         moments();
     }
 
+    /** {@code from} with other class names and ids: the data, its lengths and its moments are shared, not recomputed. */
+    private SequenceDataset(SequenceDataset from, List<String> classNames, List<String> ids) {
+        this.features = from.features;
+        this.vocabulary = from.vocabulary;
+        this.targets = from.targets;
+        this.classes = from.classes;
+        this.targetSize = from.targetSize;
+        this.classNames = List.copyOf(classNames);
+        this.ids = List.copyOf(ids);
+        this.inputs = from.inputs;
+        this.tokens = from.tokens;
+        this.labels = from.labels;
+        this.values = from.values;
+        this.lengths = from.lengths;
+        this.mean = from.mean;
+        this.std = from.std;
+    }
+
     private static SequenceDataset ofFeatures(SequenceChecks.Flat in, Targets targets, int classes,
                                               int targetSize, int[][] labels, float[][] values) {
         return new SequenceDataset(in.width(), 0, targets, classes, targetSize, List.of(), List.of(), in.rows(), null,
@@ -106,9 +124,7 @@ public final class SequenceDataset {
      * @param labels (N) class ids in [0, classes)
      */
     public static SequenceDataset ofArrays(float[][][] inputs, int[] labels, int classes) {
-        SequenceChecks.Flat in = SequenceChecks.steps(fixedLength(inputs), null, "", "feature");
-        return ofFeatures(in, Targets.CLASS_PER_SEQUENCE, classes, 0,
-                SequenceChecks.labels(labels, in.rows().length, classes), null);
+        return ofSequences(fixedLength(inputs), labels, classes);
     }
 
     /**
@@ -117,9 +133,7 @@ public final class SequenceDataset {
      * @param targets (N, K)
      */
     public static SequenceDataset ofArrays(float[][][] inputs, float[][] targets) {
-        SequenceChecks.Flat in = SequenceChecks.steps(fixedLength(inputs), null, "", "feature");
-        SequenceChecks.Flat out = SequenceChecks.values(targets, in.rows().length);
-        return ofFeatures(in, Targets.VALUES_PER_SEQUENCE, 0, out.width(), null, out.rows());
+        return ofSequences(fixedLength(inputs), targets);
     }
 
     /**
@@ -299,8 +313,7 @@ public final class SequenceDataset {
         if (names.size() != classes) {
             throw new IllegalArgumentException("got " + names.size() + " class names for " + classes + " classes");
         }
-        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, names, ids, inputs, tokens,
-                labels, values);
+        return new SequenceDataset(this, names, ids);
     }
 
     /** The same data with each sequence's id attached (CSV ids, in dataset order). */
@@ -308,8 +321,7 @@ public final class SequenceDataset {
         if (sequenceIds.size() != size()) {
             throw new IllegalArgumentException("got " + sequenceIds.size() + " ids for " + size() + " sequences");
         }
-        return new SequenceDataset(features, vocabulary, targets, classes, targetSize, classNames, sequenceIds, inputs,
-                tokens, labels, values);
+        return new SequenceDataset(this, classNames, sequenceIds);
     }
 
     private static List<float[][]> fixedLength(float[][][] inputs) {

@@ -52,7 +52,7 @@ public record TimeSeries(String name, double[] time, double[] values) {
         String[] columns = header.split(",", -1);
         int valueAt = -1, timeAt = -1;
         for (int i = 0; i < columns.length; i++) {
-            String c = columns[i].trim().replace("\"", "");
+            String c = clean(columns[i]);
             if (c.equals(valueColumn)) valueAt = i;
             if (c.equals("time")) timeAt = i;
         }
@@ -86,9 +86,15 @@ public record TimeSeries(String name, double[] time, double[] values) {
         return new TimeSeries(name, t, v);
     }
 
-    private static double number(String cell, String name, int line, String column) throws IOException {
+    /** A CSV field with its double quotes and surrounding spaces removed (shared with {@link SequenceCsv}). */
+    static String clean(String cell) {
+        return cell.trim().replace("\"", "");
+    }
+
+    /** A finite number from a CSV field; the message names the file, line and column. */
+    static double number(String cell, String name, int line, String column) throws IOException {
         try {
-            double v = Double.parseDouble(cell.trim().replace("\"", ""));
+            double v = Double.parseDouble(clean(cell));
             if (!Double.isFinite(v)) {
                 throw new NumberFormatException("not finite");
             }
