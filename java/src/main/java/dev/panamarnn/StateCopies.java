@@ -99,9 +99,7 @@ final class StateCopies {
         if (reached) {
             MemorySegment.copy(carry, 0, target, at, stateBytes);
         } else {
-            for (long i = 0; i < stateBytes / Float.BYTES; i++) {
-                target.setAtIndex(Tensor.FLOAT, at / Float.BYTES + i, 0f);
-            }
+            target.asSlice(at, stateBytes).fill((byte) 0);
         }
     }
 }

@@ -57,11 +57,6 @@ final class InputStage {
         return mean != null;
     }
 
-    /** What an event of this model is, for messages: "5 floats" or "token ids in [0, 30)". */
-    String describe() {
-        return tokens() ? "token ids in [0, " + vocabulary + ")" : width + " floats";
-    }
-
     /** Throws unless {@code id} is in [0, V); called before anything changes. */
     void checkToken(int id) {
         if (id < 0 || id >= vocabulary) {

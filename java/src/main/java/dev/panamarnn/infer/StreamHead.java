@@ -1,5 +1,6 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -67,10 +68,6 @@ final class StreamHead {
         for (long r = 0; r < rows; r++) {
             MemorySegment.copy(b, 0, y, r * rowBytes, rowBytes);
         }
-        if (rows == 1) {
-            kernels.sgemv(false, out, inWidth, 1f, w, inWidth, x, 1f, y);                   // y += W x
-        } else {
-            kernels.sgemm(false, true, rows, out, inWidth, 1f, x, ldx, w, inWidth, 1f, y, out);   // y += X W^T
-        }
+        Products.timesTransposed(kernels, rows, out, inWidth, x, ldx, w, inWidth, null, 1f, y);   // y += X W^T
     }
 }

@@ -72,10 +72,6 @@ public final class Layer {
         return s;
     }
 
-    public boolean reverse() {
-        return reverse;
-    }
-
     /** State index of the initial state h0 (and c0). */
     public int initialIndex() {
         return reverse ? steps : 0;

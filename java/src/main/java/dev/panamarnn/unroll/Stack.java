@@ -18,8 +18,6 @@ public final class Stack {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     private final RnnConfig config;
-    private final int steps;
-    private final int batch;
     private final Layer[][] layers;                 // [layer][direction]
     private final MemorySegment input;              // (T, B, I) copy of the input, time-major
     private final MemorySegment ones;               // (T*B)
@@ -50,8 +48,6 @@ public final class Stack {
     public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix,
                  boolean transposed) {
         this.config = config;
-        this.steps = steps;
-        this.batch = batch;
         int L = config.numLayers(), D = config.directions();
         DirectionParameters[][] parameters = new DirectionParameters[L][D];
         for (int l = 0; l < L; l++) {

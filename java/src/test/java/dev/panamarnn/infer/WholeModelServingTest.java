@@ -131,6 +131,10 @@ class WholeModelServingTest {
                 }
                 state[i].close();
             }
+            if (maxBatch > 1) {          // else the head's GEMM over a batch's rows never ran
+                assertTrue(batcher.stepCount() > batcher.batchCount(), "some batch held several streams: "
+                        + batcher.stepCount() + " steps in " + batcher.batchCount() + " batches");
+            }
         }
         return out;
     }
@@ -203,7 +207,6 @@ class WholeModelServingTest {
                 step(sb, data, 0, t, yb);
                 assertArrayEquals(ya, yb, "step " + t + " after restore");
             }
-            assertFalse(y.length == 0);
             try (StreamState other = bare.newStream()) {
                 assertRefused(other, saved);
             }

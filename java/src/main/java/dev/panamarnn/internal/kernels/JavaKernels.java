@@ -335,8 +335,8 @@ public final class JavaKernels implements Kernels {
         return softmaxCrossEntropy(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
     }
 
-    /** {@link #softmaxCrossEntropyForwardBackward}; also the default of {@link Kernels}'s. */
-    public static double softmaxCrossEntropy(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
+    /** {@link #softmaxCrossEntropyForwardBackward}. */
+    private static double softmaxCrossEntropy(MemorySegment dlogits, MemorySegment losses, MemorySegment logits,
                                              MemorySegment targets, MemorySegment mask, float gradScale, int rows, int vocab) {
         boolean gradient = !absent(dlogits), perRow = !absent(losses), masked = !absent(mask);
         long v = vocab;
@@ -392,8 +392,8 @@ public final class JavaKernels implements Kernels {
         adam(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2, n);
     }
 
-    /** {@link #adamStep}; also the default of {@link Kernels}'s. */
-    public static void adam(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
+    /** {@link #adamStep}. */
+    private static void adam(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
                             double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
                             double biasCorrection1, double biasCorrection2, long n) {
         // the float constants exactly as rnnk_adam_step rounds them, so both give the same bits
@@ -430,8 +430,8 @@ public final class JavaKernels implements Kernels {
         sgd(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov, firstStep, n);
     }
 
-    /** {@link #sgdStep}; also the default of {@link Kernels}'s. */
-    public static void sgd(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
+    /** {@link #sgdStep}. */
+    private static void sgd(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
                            double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                            boolean firstStep, long n) {
         boolean l2 = weightDecay != 0;

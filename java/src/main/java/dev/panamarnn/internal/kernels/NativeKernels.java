@@ -3,7 +3,6 @@ package dev.panamarnn.internal.kernels;
 import dev.panamarnn.internal.bindings.cblas.cblas_h;
 import dev.panamarnn.internal.bindings.rnnk.rnnk_h;
 import dev.panamarnn.internal.loader.NativeLibraries;
-import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
@@ -15,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>These kernels trust their arguments: a size larger than a segment reaches native code
  * unchecked and can crash the JVM. Code that calls kernels directly should wrap them in
- * {@link CheckedKernels} (or use {@link dev.panamarnn.kernels.KernelSelection#checked()}), which checks every size and segment
+ * {@link dev.panamarnn.kernels.CheckedKernels} (or use {@link dev.panamarnn.kernels.KernelSelection#checked()}), which checks every size and segment
  * first; the library's own layers, losses and optimizers validate their inputs up front.
  */
 public final class NativeKernels implements Kernels {
