@@ -208,19 +208,8 @@ public final class SequenceDataset {
      *         [0, vocabulary)
      */
     public static SequenceDataset languageModel(int[] tokens, int vocabulary, int window) {
-        SequenceChecks.atLeastOne("vocabulary", vocabulary);
         SequenceChecks.atLeastOne("window", window);
-        Objects.requireNonNull(tokens, "tokens");
-        if (tokens.length < window + 1L) {
-            throw new IllegalArgumentException("a language model with window " + window + " needs at least "
-                    + (window + 1L) + " tokens, got " + tokens.length);
-        }
-        for (int s = 0; s < tokens.length; s++) {
-            if (tokens[s] < 0 || tokens[s] >= vocabulary) {
-                throw new IllegalArgumentException("token " + s + " is " + tokens[s] + ", outside the vocabulary [0, "
-                        + vocabulary + ")");
-            }
-        }
+        checkTokens(tokens, vocabulary, window + 1L, "a language model with window " + window);
         int n = (tokens.length - 1) / window;
         int[][] ids = new int[n][];    // (N) each (w)
         int[][] next = new int[n][];   // (N) each (w), ids shifted by one
@@ -233,6 +222,51 @@ public final class SequenceDataset {
     }
 
     /**
+     * A corpus read as {@code streams} long parallel streams for stateful next-token training:
+     * stream r reads tokens[r * L, (r + 1) * L) with L = (n - 1) / streams and is labelled, step
+     * by step, with the token after each (CLASS_PER_STEP, C = V). Trained with
+     * {@code Trainer.builder(model).batchSize(streams).truncatedBptt(k)}, one batch holds every
+     * stream and is trained window after window of k steps, the state carried from one window to
+     * the next, as a character-level language model is usually trained. The last (n - 1) mod streams
+     * tokens are dropped.
+     * @throws IllegalArgumentException if there are fewer than streams + 1 tokens or an id is out
+     *         of [0, vocabulary)
+     */
+    public static SequenceDataset languageModelStreams(int[] tokens, int vocabulary, int streams) {
+        SequenceChecks.atLeastOne("streams", streams);
+        checkTokens(tokens, vocabulary, streams + 1L, "a language model read as " + streams + " streams");
+        int length = (tokens.length - 1) / streams;
+        int[][] ids = new int[streams][];    // (B) each (L)
+        int[][] next = new int[streams][];   // (B) each (L), ids shifted by one
+        for (int r = 0; r < streams; r++) {
+            ids[r] = Arrays.copyOfRange(tokens, r * length, (r + 1) * length);
+            next[r] = Arrays.copyOfRange(tokens, r * length + 1, (r + 1) * length + 1);
+        }
+        return new SequenceDataset(0, vocabulary, Targets.CLASS_PER_STEP, vocabulary, 0, List.of(), List.of(), null, ids,
+                next, null);
+    }
+
+    /**
+     * A univariate series cut into windows with stride 1 for one-step-ahead forecasting at every
+     * step: window s reads series[s, s + w) as (w, 1) features and is targeted, step by step, with
+     * series[s + 1, s + w + 1) (VALUES_PER_STEP, K = 1).
+     * @throws IllegalArgumentException if the series is shorter than window + 1 or holds a value
+     *         that is not a finite float
+     */
+    public static SequenceDataset nextValues(double[] series, int window) {
+        SequenceChecks.atLeastOne("window", window);
+        float[] f = finiteFloats(series, window + 1L, "a series cut into windows of " + window + " for next values");
+        int n = f.length - window;
+        float[][] in = new float[n][];   // (N) each (w * 1)
+        float[][] out = new float[n][];  // (N) each (w * 1), shifted by one
+        for (int s = 0; s < n; s++) {
+            in[s] = Arrays.copyOfRange(f, s, s + window);
+            out[s] = Arrays.copyOfRange(f, s + 1, s + window + 1);
+        }
+        return new SequenceDataset(1, 0, Targets.VALUES_PER_STEP, 0, 1, List.of(), List.of(), in, null, null, out);
+    }
+
+    /**
      * A univariate series cut into windows with stride 1: window s reads series[s, s + w) as (w, 1)
      * features and targets the next {@code horizon} values series[s + w, s + w + horizon)
      * (VALUES_PER_SEQUENCE, K = horizon).
@@ -242,18 +276,7 @@ public final class SequenceDataset {
     public static SequenceDataset ofSeries(double[] series, int window, int horizon) {
         SequenceChecks.atLeastOne("window", window);
         SequenceChecks.atLeastOne("horizon", horizon);
-        Objects.requireNonNull(series, "series");
-        if (series.length < (long) window + horizon) {
-            throw new IllegalArgumentException("a series cut into windows of " + window + " with horizon " + horizon
-                    + " needs at least " + ((long) window + horizon) + " values, got " + series.length);
-        }
-        float[] f = new float[series.length];
-        for (int s = 0; s < f.length; s++) {
-            f[s] = (float) series[s];
-            if (!Float.isFinite(f[s])) {
-                throw new IllegalArgumentException("series value " + s + " is " + series[s] + ", not a finite float");
-            }
-        }
+        float[] f = finiteFloats(series, (long) window + horizon, "a series cut into windows of " + window + " with horizon " + horizon);
         int n = series.length - window - horizon + 1;
         float[][] in = new float[n][];   // (N) each (w * 1)
         float[][] out = new float[n][];  // (N) each (horizon)
@@ -550,6 +573,37 @@ public final class SequenceDataset {
     }
 
     // ---- helpers ---------------------------------------------------------------------------
+
+    /** At least {@code needed} tokens, each in [0, vocabulary); {@code what} starts the message. */
+    private static void checkTokens(int[] tokens, int vocabulary, long needed, String what) {
+        SequenceChecks.atLeastOne("vocabulary", vocabulary);
+        Objects.requireNonNull(tokens, "tokens");
+        if (tokens.length < needed) {
+            throw new IllegalArgumentException(what + " needs at least " + needed + " tokens, got " + tokens.length);
+        }
+        for (int s = 0; s < tokens.length; s++) {
+            if (tokens[s] < 0 || tokens[s] >= vocabulary) {
+                throw new IllegalArgumentException("token " + s + " is " + tokens[s] + ", outside the vocabulary [0, "
+                        + vocabulary + ")");
+            }
+        }
+    }
+
+    /** The series as floats, at least {@code needed} values, each finite; {@code what} starts the message. */
+    private static float[] finiteFloats(double[] series, long needed, String what) {
+        Objects.requireNonNull(series, "series");
+        if (series.length < needed) {
+            throw new IllegalArgumentException(what + " needs at least " + needed + " values, got " + series.length);
+        }
+        float[] f = new float[series.length];
+        for (int s = 0; s < f.length; s++) {
+            f[s] = (float) series[s];
+            if (!Float.isFinite(f[s])) {
+                throw new IllegalArgumentException("series value " + s + " is " + series[s] + ", not a finite float");
+            }
+        }
+        return f;
+    }
 
     /** Mean and population std per feature over every step, accumulated in double. */
     private void moments() {

@@ -32,6 +32,28 @@ final class BpttWindows implements AutoCloseable {
         return inactive.length;
     }
 
+    /** The state carried into the next window, by checkpoint name: h, and c for LSTM. */
+    java.util.Map<String, Tensor> carriedState() {
+        java.util.Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        state.put(TrainingCheckpoint.CARRIED_H, h);
+        if (c != null) {
+            state.put(TrainingCheckpoint.CARRIED_C, c);
+        }
+        return state;
+    }
+
+    /** Sets the carried state to a checkpoint's (shapes checked when it was read). */
+    void restore(TrainingCheckpoint.Carried saved) {
+        if (saved.h().length != h.size() || (c != null) != (saved.c() != null)) {
+            throw new IllegalArgumentException("the checkpoint's carried state (" + saved.h().length + " values) is not this "
+                    + "trainer's (L*D, B, H) = " + h.size() + " values: resume with the batch size it was written with");
+        }
+        h.copyFrom(saved.h());
+        if (c != null) {
+            c.copyFrom(saved.c());
+        }
+    }
+
     /** Windows of this batch: ceil(T / k). */
     int count(SequenceBatch b) {
         return (b.steps() + window - 1) / window;
@@ -39,18 +61,30 @@ final class BpttWindows implements AutoCloseable {
 
     /** Loads window {@code index} of {@code b} into its pass, runs forward from the carried state and backward; returns the loss. */
     double accumulate(SequenceModel model, SequenceBatch b, int index) {
-        int from = index * window, steps = Math.min(window, b.steps() - from), rows = b.batch();
-        SequenceBatch part = slice(b, from, steps);
-        ModelPass pass = model.pass(steps, rows);
-        pass.load(part);
+        return forward(model, b, index, true, true).lossAndBackward();
+    }
+
+    /**
+     * Loads window {@code index} of {@code b} (rows already ended are inactive: no loss) into its
+     * pass and runs it forward from the state carried out of window index - 1 (zeros for the
+     * first), with dropout when training; the window's final state is carried on, without gradient.
+     */
+    ModelPass forward(SequenceModel model, SequenceBatch b, int index, boolean training, boolean withTargets) {
+        int from = index * window, steps = Math.min(window, b.steps() - from);
+        ModelPass pass = model.pass(steps, b.batch());
+        pass.load(slice(b, from, steps), withTargets);
         pass.deactivate(inactive);
-        pass.forward(true, index == 0 ? null : h, index == 0 ? null : c);
-        double loss = pass.lossAndBackward();
-        MemorySegment.copy(pass.finalHidden().segment(), 0, h.segment(), 0, h.segment().byteSize());   // carried, no gradient
+        pass.forward(training, index == 0 ? null : h, index == 0 ? null : c);
+        MemorySegment.copy(pass.finalHidden().segment(), 0, h.segment(), 0, h.segment().byteSize());
         if (c != null) {
             MemorySegment.copy(pass.finalCell().segment(), 0, c.segment(), 0, c.segment().byteSize());
         }
-        return loss;
+        return pass;
+    }
+
+    /** The first step of window {@code index}. */
+    int start(int index) {
+        return index * window;
     }
 
     /** Steps [from, from + steps) of every row; rows already ended get length 1 of padding and are marked inactive. */

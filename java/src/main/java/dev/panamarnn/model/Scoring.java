@@ -5,10 +5,15 @@ import dev.panamarnn.data.SequenceDataset;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Batched prediction and evaluation of a {@link SequenceModel} (inference passes, no gradients). */
+/**
+ * Batched prediction and evaluation of a {@link SequenceModel} (inference passes, no gradients);
+ * long sequences of per-step models run in windows, so any length fits in memory.
+ */
 final class Scoring {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     static final int BATCH = 64;
+    /** Steps run at once when scoring long sequences of a per-step model (bounds the memory). */
+    static final int WINDOW = 256;
 
     private Scoring() {}
 
@@ -22,21 +27,22 @@ final class Scoring {
         boolean perStep = model.spec().outputMode() == OutputMode.PER_STEP;
         float[][] result = new float[data.size()][];
         for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
-            ModelPass pass = model.pass(b.steps(), b.batch());
-            pass.load(b, false);                                                     // targets are not read
-            MemorySegment y = pass.forward(false);                                   // (rows, outputs)
             for (int r = 0; r < b.batch(); r++) {
-                int length = b.lengths()[r];
-                float[] values = new float[perStep ? length * out : out];
-                if (perStep) {
-                    for (int t = 0; t < length; t++) {
-                        MemorySegment.copy(y, F, ((long) t * b.batch() + r) * out * Float.BYTES, values, t * out, out);
-                    }
-                } else {
-                    MemorySegment.copy(y, F, (long) r * out * Float.BYTES, values, 0, out);
-                }
-                result[b.rows()[r]] = values;
+                result[b.rows()[r]] = new float[perStep ? b.lengths()[r] * out : out];
             }
+            forEachPiece(model, b, false, (y, from, steps) -> {                      // y (rows, outputs)
+                for (int r = 0; r < b.batch(); r++) {
+                    float[] values = result[b.rows()[r]];
+                    if (!perStep) {
+                        MemorySegment.copy(y, F, (long) r * out * Float.BYTES, values, 0, out);
+                        continue;
+                    }
+                    for (int t = 0; t < steps && from + t < b.lengths()[r]; t++) {
+                        MemorySegment.copy(y, F, ((long) t * b.batch() + r) * out * Float.BYTES, values, (from + t) * out, out);
+                    }
+                }
+                return 0;
+            });
         }
         return result;
     }
@@ -47,41 +53,80 @@ final class Scoring {
         ModelSpec spec = model.spec();
         int out = spec.outputs();
         boolean perStep = spec.outputMode() == OutputMode.PER_STEP;
-        double lossSum = 0, absSum = 0, squareSum = 0;
-        long rows = 0, correct = 0;
+        double[] sums = new double[3];               // loss * rows, |error|, error^2
+        long[] counts = new long[2];                 // scored rows, correct
         for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
-            ModelPass pass = model.pass(b.steps(), b.batch());
-            pass.load(b);
-            MemorySegment y = pass.forward(false);
-            long scored = 0;
-            for (int t = 0; t < (perStep ? b.steps() : 1); t++) {
-                for (int r = 0; r < b.batch(); r++) {
-                    if (perStep && t >= b.lengths()[r]) {
-                        continue;
-                    }
-                    int row = perStep ? t * b.batch() + r : r;
-                    scored++;
-                    if (spec.task().hasClasses()) {
-                        correct += argMax(y, row, out) == b.labels()[row] ? 1 : 0;
-                    } else {
-                        for (int k = 0; k < out; k++) {
-                            double error = y.getAtIndex(F, (long) row * out + k) - b.targets()[row * out + k];
-                            absSum += Math.abs(error);
-                            squareSum += error * error;
+            forEachPiece(model, b, true, (y, from, steps) -> {
+                long scored = 0;
+                for (int t = 0; t < (perStep ? steps : 1); t++) {
+                    for (int r = 0; r < b.batch(); r++) {
+                        if (perStep && from + t >= b.lengths()[r]) {
+                            continue;
+                        }
+                        int row = perStep ? t * b.batch() + r : r;                  // in the piece
+                        int label = perStep ? (from + t) * b.batch() + r : r;       // in the batch
+                        scored++;
+                        if (spec.task().hasClasses()) {
+                            counts[1] += argMax(y, row, out) == b.labels()[label] ? 1 : 0;
+                        } else {
+                            for (int k = 0; k < out; k++) {
+                                double error = y.getAtIndex(F, (long) row * out + k) - b.targets()[label * out + k];
+                                sums[1] += Math.abs(error);
+                                sums[2] += error * error;
+                            }
                         }
                     }
                 }
-            }
-            lossSum += pass.loss() * scored;                                         // the pass's loss is a mean over scored rows
-            rows += scored;
+                counts[0] += scored;
+                return scored;
+            }, sums);
         }
-        double loss = lossSum / rows;
+        long rows = counts[0];
+        double loss = sums[0] / rows;
         return switch (spec.task()) {
-            case CLASSIFICATION -> new Metrics(spec.task(), rows, loss, (double) correct / rows, Double.NaN, Double.NaN, Double.NaN);
-            case LANGUAGE_MODEL -> new Metrics(spec.task(), rows, loss, (double) correct / rows, loss / Math.log(2), Double.NaN, Double.NaN);
-            case REGRESSION -> new Metrics(spec.task(), rows, loss, Double.NaN, Double.NaN, absSum / ((double) rows * out),
-                    Math.sqrt(squareSum / ((double) rows * out)));
+            case CLASSIFICATION -> new Metrics(spec.task(), rows, loss, (double) counts[1] / rows, Double.NaN, Double.NaN, Double.NaN);
+            case LANGUAGE_MODEL -> new Metrics(spec.task(), rows, loss, (double) counts[1] / rows, loss / Math.log(2), Double.NaN, Double.NaN);
+            case REGRESSION -> new Metrics(spec.task(), rows, loss, Double.NaN, Double.NaN, sums[1] / ((double) rows * out),
+                    Math.sqrt(sums[2] / ((double) rows * out)));
         };
+    }
+
+    /** What is done with one piece of a batch: its head output y (rows, outputs) for steps [from, from + steps); returns the rows it scored. */
+    private interface Piece {
+        long accept(MemorySegment y, int from, int steps);
+    }
+
+    private static void forEachPiece(SequenceModel model, SequenceBatch b, boolean withTargets, Piece piece) {
+        forEachPiece(model, b, withTargets, piece, null);
+    }
+
+    /**
+     * Runs the batch forward without dropout: whole, or for a per-step unidirectional model whose
+     * batch is longer than {@link #WINDOW} steps, window after window from the carried state (the
+     * same outputs, with the memory of one window). With {@code lossSum}, adds each piece's mean
+     * loss times the rows it scored to lossSum[0].
+     */
+    private static void forEachPiece(SequenceModel model, SequenceBatch b, boolean withTargets, Piece piece, double[] lossSum) {
+        ModelSpec spec = model.spec();
+        if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional() || b.steps() <= WINDOW) {
+            ModelPass pass = model.pass(b.steps(), b.batch());
+            pass.load(b, withTargets);                                                // without targets, they are not read
+            long scored = piece.accept(pass.forward(false), 0, b.steps());
+            if (lossSum != null) {
+                lossSum[0] += pass.loss() * scored;                                   // the pass's loss is a mean over scored rows
+            }
+            return;
+        }
+        try (BpttWindows windows = new BpttWindows(model, WINDOW, b.batch())) {
+            for (int w = 0; w < windows.count(b); w++) {
+                ModelPass pass = windows.forward(model, b, w, false, withTargets);
+                int from = windows.start(w);
+                long scored = piece.accept(pass.output(), from, Math.min(WINDOW, b.steps() - from));
+                if (lossSum != null) {
+                    lossSum[0] += pass.loss() * scored;
+                }
+            }
+        }
     }
 
     static int argMax(MemorySegment logits, int row, int classes) {

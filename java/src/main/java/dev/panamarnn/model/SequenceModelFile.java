@@ -228,7 +228,7 @@ public final class SequenceModelFile {
             }
         }
         for (String name : f.names()) {
-            if (!expected.containsKey(name) && !name.startsWith(TrainingCheckpoint.OPTIMIZER) && !declared.ignoresOtherTensors()) {
+            if (!expected.containsKey(name) && !name.startsWith(TrainingCheckpoint.OPTIMIZER) && !name.startsWith(TrainingCheckpoint.TRAIN) && !declared.ignoresOtherTensors()) {
                 problems.add("unexpected tensor '" + name + "'");
             }
         }

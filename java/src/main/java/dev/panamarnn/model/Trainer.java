@@ -37,6 +37,7 @@ public final class Trainer implements AutoCloseable {
     private final Slab best;          // the parameters of the best validation epoch (early stopping), or null
     private final TrainingPosition position = new TrainingPosition();
     private BpttWindows bptt;         // carried state of truncated BPTT, for the current batch size
+    private TrainingCheckpoint.Carried carried;   // state restored by resume, handed to bptt at the next window
 
     /** Everything the builder sets besides the optimizer. */
     record Settings(int batchSize, double clipNorm, int maxNonFiniteInARow, long seed, boolean groupByLength,
@@ -100,24 +101,30 @@ public final class Trainer implements AutoCloseable {
             }
             List<SequenceBatch> batches = train.batches(settings.batchSize(), true, settings.groupByLength(),
                     settings.seed() + position.epoch);
-            for (; position.batchInEpoch < batches.size(); ) {
-                if ((budget.steps() > 0 && position.step - startStep >= budget.steps()) || System.nanoTime() >= deadline) {
-                    break outer;
-                }
+            while (position.batchInEpoch < batches.size()) {
                 SequenceBatch batch = batches.get(position.batchInEpoch);
                 int windows = windows(batch);
-                for (int w = 0; w < windows; w++) {
-                    TrainingStep step = trainStep(batch, w);
+                while (position.windowInBatch < windows) {
+                    if (budget.spent(position.step - startStep, deadline)) {
+                        break outer;
+                    }
+                    TrainingStep step = trainStep(batch, position.windowInBatch);
                     position.epochLossSum += step.skipped() ? 0 : step.loss();
                     position.epochLossSteps += step.skipped() ? 0 : 1;
+                    if (++position.windowInBatch == windows) {
+                        position.batchInEpoch++;
+                        position.windowInBatch = 0;
+                    }
                     for (TrainingListener l : settings.listeners()) {
                         l.onStep(step, position.epoch);
                     }
-                }
-                position.batchInEpoch++;
-                // checkpoints fall on batch boundaries, so a resume starts a batch at its first window
-                if (settings.checkpoint() != null && position.step - position.lastCheckpoint >= settings.checkpointEvery()) {
-                    checkpoint(settings.checkpoint());
+                    // a checkpoint between two windows of a batch also holds the state carried between them
+                    if (settings.checkpoint() != null && position.step - position.lastCheckpoint >= settings.checkpointEvery()) {
+                        checkpoint(settings.checkpoint());
+                    }
+                    if (position.windowInBatch == 0) {
+                        break;
+                    }
                 }
             }
             trainLoss.add(position.epochLossSteps == 0 ? Double.NaN : position.epochLossSum / position.epochLossSteps);
@@ -152,9 +159,13 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
+    private boolean windowed(SequenceBatch batch) {
+        return settings.bpttWindow() > 0 && batch.steps() > settings.bpttWindow();
+    }
+
     /** Optimizer steps this batch takes: 1, or its truncated-BPTT windows. */
     private int windows(SequenceBatch batch) {
-        if (settings.bpttWindow() == 0 || batch.steps() <= settings.bpttWindow()) {
+        if (!windowed(batch)) {
             return 1;
         }
         if (bptt == null || bptt.batch() != batch.batch()) {
@@ -163,14 +174,17 @@ public final class Trainer implements AutoCloseable {
             }
             bptt = new BpttWindows(model, settings.bpttWindow(), batch.batch());
         }
+        if (carried != null) {                     // a resume between two windows: the state saved with the checkpoint
+            bptt.restore(carried);
+            carried = null;
+        }
         return bptt.count(batch);
     }
 
     /** One optimizer step: zero the gradients, forward, loss, backward (of window {@code w}, if windowed), clip, guard, step. */
     private TrainingStep trainStep(SequenceBatch batch, int w) {
         model.zeroGradients();
-        boolean windowed = settings.bpttWindow() > 0 && batch.steps() > settings.bpttWindow();
-        double loss = windowed ? bptt.accumulate(model, batch, w) : model.accumulateGradients(batch);
+        double loss = windowed(batch) ? bptt.accumulate(model, batch, w) : model.accumulateGradients(batch);
         long number = ++position.step;
         return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
     }
@@ -179,7 +193,7 @@ public final class Trainer implements AutoCloseable {
     public void checkpoint(Path file) {
         checkOpen();
         try {
-            TrainingCheckpoint.save(file, model, optimizer, position);
+            TrainingCheckpoint.save(file, model, optimizer, position, position.windowInBatch > 0 ? bptt : null);
             position.lastCheckpoint = position.step;
         } catch (ModelFileException e) {
             throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
@@ -195,7 +209,7 @@ public final class Trainer implements AutoCloseable {
      */
     public void resume(Path file) throws ModelFileException {
         checkOpen();
-        TrainingCheckpoint.restore(file, model, optimizer, position);
+        carried = TrainingCheckpoint.restore(file, model, optimizer, position);
     }
 
     private void checkOpen() {

@@ -11,26 +11,41 @@ import java.util.Map;
 
 /**
  * A {@link Trainer}'s checkpoint: a sequence-model file (it loads as a model too) plus the
- * optimizer state under "optimizer.<slot>.<parameter>" and the trainer's position in the metadata
- * ("train.*", "optimizer.*"). Written atomically; restored all or nothing.
+ * optimizer state under "optimizer.<slot>.<parameter>", the trainer's position in the metadata
+ * ("train.*", "optimizer.*") and, between two truncated-BPTT windows of a batch, the state carried
+ * from one to the next ("train.state.h", "train.state.c", each (L*D, B, H)). Written atomically;
+ * restored all or nothing.
  */
 final class TrainingCheckpoint {
     static final String OPTIMIZER = "optimizer.";
+    static final String TRAIN = "train.";
+    static final String CARRIED_H = "train.state.h";
+    static final String CARRIED_C = "train.state.c";
+
+    /** The carried state read from a checkpoint: h (L*D*B*H) and c (LSTM) or null; null itself at a batch boundary. */
+    record Carried(float[] h, float[] c) {}
 
     private TrainingCheckpoint() {}
 
-    static void save(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p) throws ModelFileException {
+    /** @param windows the truncated-BPTT state between two windows of a batch, or null at a batch boundary */
+    static void save(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, BpttWindows windows)
+            throws ModelFileException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("train.step", Long.toString(p.step));
         meta.put("train.epoch", Integer.toString(p.epoch));
         meta.put("train.batch_in_epoch", Integer.toString(p.batchInEpoch));
+        meta.put("train.window_in_batch", Integer.toString(p.windowInBatch));
         meta.put("train.epoch_loss_sum", Double.toString(p.epochLossSum));
         meta.put("train.epoch_loss_steps", Long.toString(p.epochLossSteps));
         meta.put("train.best_objective", Double.toString(p.bestObjective));
         meta.put("train.epochs_without_improvement", Integer.toString(p.epochsWithoutImprovement));
         meta.put("optimizer.name", optimizer.name());
         meta.put("optimizer.step", Long.toString(optimizer.stepCount()));
-        SequenceModelFile.save(file, model, meta, optimizerState(optimizer));
+        Map<String, Tensor> state = optimizerState(optimizer);
+        if (windows != null) {
+            state.putAll(windows.carriedState());
+        }
+        SequenceModelFile.save(file, model, meta, state);
     }
 
     private static Map<String, Tensor> optimizerState(Optimizer optimizer) {
@@ -43,7 +58,8 @@ final class TrainingCheckpoint {
         return state;
     }
 
-    static void restore(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p) throws ModelFileException {
+    /** Restores parameters, optimizer state and position; returns the carried state to continue a batch with, or null. */
+    static Carried restore(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p) throws ModelFileException {
         try (SafeTensorsFile f = SafeTensors.read(file)) {
             SequenceModelFile.Declared declared = SequenceModelFile.declared(f);
             ModelSpec saved = declared.spec(), ours = model.spec().withNormalisation(null, null);
@@ -59,6 +75,8 @@ final class TrainingCheckpoint {
                 restored.step = Long.parseLong(meta(f, "train.step"));
                 restored.epoch = Integer.parseInt(meta(f, "train.epoch"));
                 restored.batchInEpoch = Integer.parseInt(meta(f, "train.batch_in_epoch"));
+                String window = f.metadata().get("train.window_in_batch");          // absent in checkpoints of batch boundaries only
+                restored.windowInBatch = window == null ? 0 : Integer.parseInt(window);
                 restored.epochLossSum = Double.parseDouble(meta(f, "train.epoch_loss_sum"));
                 restored.epochLossSteps = Long.parseLong(meta(f, "train.epoch_loss_steps"));
                 restored.bestObjective = Double.parseDouble(meta(f, "train.best_objective"));
@@ -72,10 +90,12 @@ final class TrainingCheckpoint {
             } catch (NumberFormatException e) {
                 throw new ModelFileException(file, "metadata 'optimizer.step' is not an integer");
             }
-            if (restored.step < 0 || restored.epoch < 0 || restored.batchInEpoch < 0 || optimizerSteps < 0 || optimizerSteps > restored.step) {
+            if (restored.step < 0 || restored.epoch < 0 || restored.batchInEpoch < 0 || restored.windowInBatch < 0 || optimizerSteps < 0
+                    || optimizerSteps > restored.step) {
                 throw new ModelFileException(file, "training position is inconsistent: step " + restored.step + ", epoch " + restored.epoch
-                        + ", batch " + restored.batchInEpoch + ", optimizer steps " + optimizerSteps);
+                        + ", batch " + restored.batchInEpoch + ", window " + restored.windowInBatch + ", optimizer steps " + optimizerSteps);
             }
+            Carried carried = restored.windowInBatch == 0 ? null : carried(f, model);
             Map<String, Tensor> targets = new LinkedHashMap<>(model.parameters().tensors());
             targets.putAll(optimizerState(optimizer));
             f.copyAllInto(targets);                       // checks every name and shape before copying any
@@ -83,12 +103,43 @@ final class TrainingCheckpoint {
             p.step = restored.step;
             p.epoch = restored.epoch;
             p.batchInEpoch = restored.batchInEpoch;
+            p.windowInBatch = restored.windowInBatch;
             p.epochLossSum = restored.epochLossSum;
             p.epochLossSteps = restored.epochLossSteps;
             p.bestObjective = restored.bestObjective;
             p.epochsWithoutImprovement = restored.epochsWithoutImprovement;
             p.lastCheckpoint = restored.step;
+            return carried;
         }
+    }
+
+    /** train.state.h (and .c for LSTM): (L*D, B, H) for some batch B, finite. */
+    private static Carried carried(SafeTensorsFile f, SequenceModel model) throws ModelFileException {
+        var rc = model.rnn().config();
+        float[] h = state(f, CARRIED_H, rc.numLayers() * rc.directions(), rc.hiddenSize());
+        float[] c = rc.cell().hasCellState() ? state(f, CARRIED_C, rc.numLayers() * rc.directions(), rc.hiddenSize()) : null;
+        if (c != null && c.length != h.length) {
+            throw new ModelFileException(f.path(), "tensors '" + CARRIED_H + "' and '" + CARRIED_C + "' differ in shape");
+        }
+        return new Carried(h, c);
+    }
+
+    private static float[] state(SafeTensorsFile f, String name, int states, int hidden) throws ModelFileException {
+        if (!f.contains(name)) {
+            throw new ModelFileException(f.path(), "was written between two truncated-BPTT windows but has no tensor '" + name + "'");
+        }
+        int[] shape = f.shape(name);
+        if (shape.length != 3 || shape[0] != states || shape[2] != hidden || shape[1] < 1) {
+            throw new ModelFileException(f.path(), "tensor '" + name + "' is " + java.util.Arrays.toString(shape) + ", expected ["
+                    + states + ", B, " + hidden + "]");
+        }
+        float[] values = f.tensor(name).toArray();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + values[i] + "; values must be finite");
+            }
+        }
+        return values;
     }
 
     private static String meta(SafeTensorsFile f, String key) throws ModelFileException {

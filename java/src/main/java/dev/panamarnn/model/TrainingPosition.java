@@ -5,6 +5,7 @@ final class TrainingPosition {
     long step;                       // optimizer steps taken (including skipped ones)
     int epoch;                       // epochs completed; the current epoch's batch order uses seed + epoch
     int batchInEpoch;                // batches of the current epoch done
+    int windowInBatch;               // truncated-BPTT windows of the current batch done
     double epochLossSum;             // the current epoch's summed step losses
     long epochLossSteps;
     double bestObjective = Double.POSITIVE_INFINITY;
@@ -15,6 +16,7 @@ final class TrainingPosition {
     void nextEpoch() {
         epoch++;
         batchInEpoch = 0;
+        windowInBatch = 0;
         epochLossSum = 0;
         epochLossSteps = 0;
     }
