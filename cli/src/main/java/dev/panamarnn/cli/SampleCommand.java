@@ -1,10 +1,7 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.kernels.KernelSelection;
-import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.model.CharModel;
 import dev.panamarnn.infer.CharSampler;
-import dev.panamarnn.model.Checkpoints;
+import dev.panamarnn.model.SequenceModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,7 +23,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (CharModel m = Checkpoints.loadCharModel(model, KernelSelection.selected());
+        try (SequenceModel m = SequenceModel.load(model);
              CharSampler sampler = new CharSampler(m)) {
             System.out.println(sampler.sample(prime, length, temperature, seed));
         }

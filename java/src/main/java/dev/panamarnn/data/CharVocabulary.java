@@ -54,6 +54,15 @@ public final class CharVocabulary {
         return new String(codePoints, 0, codePoints.length);
     }
 
+    /** Each character as a string of one code point, in id order (a language model's class names). */
+    public java.util.List<String> characters() {
+        java.util.List<String> names = new java.util.ArrayList<>(codePoints.length);
+        for (int cp : codePoints) {
+            names.add(Character.toString(cp));
+        }
+        return java.util.List.copyOf(names);
+    }
+
     public int size() {
         return codePoints.length;
     }

@@ -577,7 +577,9 @@ public final class SequenceDataset {
     /** At least {@code needed} tokens, each in [0, vocabulary); {@code what} starts the message. */
     private static void checkTokens(int[] tokens, int vocabulary, long needed, String what) {
         SequenceChecks.atLeastOne("vocabulary", vocabulary);
-        Objects.requireNonNull(tokens, "tokens");
+        if (tokens == null) {
+            throw new IllegalArgumentException("tokens is null");
+        }
         if (tokens.length < needed) {
             throw new IllegalArgumentException(what + " needs at least " + needed + " tokens, got " + tokens.length);
         }
@@ -591,7 +593,9 @@ public final class SequenceDataset {
 
     /** The series as floats, at least {@code needed} values, each finite; {@code what} starts the message. */
     private static float[] finiteFloats(double[] series, long needed, String what) {
-        Objects.requireNonNull(series, "series");
+        if (series == null) {
+            throw new IllegalArgumentException("series is null");
+        }
         if (series.length < needed) {
             throw new IllegalArgumentException(what + " needs at least " + needed + " values, got " + series.length);
         }

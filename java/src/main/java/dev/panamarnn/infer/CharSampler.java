@@ -1,12 +1,15 @@
 package dev.panamarnn.infer;
 
 import dev.panamarnn.data.CharVocabulary;
-import dev.panamarnn.model.CharModel;
+import dev.panamarnn.model.ModelSpec;
 import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.Task;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Generates text from a {@link CharModel} one character at a time: a client of the streaming path
+ * Generates text from a character-level language model (a {@link SequenceModel} over token ids
+ * whose class names are its characters, {@link #languageModel}) one character at a time: a client of the streaming path
  * ({@link InferenceModel}, one {@link StreamState}), which carries the state from step to step and
  * gives the next character's logits; the next character is drawn from softmax(logits / temperature)
  * with a seeded random source (temperature 0 picks the most likely character).
@@ -21,14 +24,17 @@ public final class CharSampler implements AutoCloseable {
     private final float[] logits;           // (V) the next character's logits
     private final double[] probabilities;   // (V) exp((logit - max) / temperature)
 
-    public CharSampler(CharModel model) {
+    /**
+     * A sampler of {@code model}, a language model whose class names are its vocabulary's
+     * characters in id order (one code point each, sorted, as {@link CharVocabulary} numbers them).
+     * @throws IllegalArgumentException if it is not such a model
+     */
+    public CharSampler(SequenceModel model) {
         if (model == null) {
             throw new IllegalArgumentException("model is required");
         }
-        this.vocabulary = model.vocabulary();
-        try (SequenceModel whole = model.toSequenceModel()) {                   // throws when the model is closed
-            this.inference = InferenceModel.of(whole);
-        }
+        this.vocabulary = vocabulary(model.spec());
+        this.inference = InferenceModel.of(model);                               // throws when the model is closed
         try {
             this.stream = inference.newStream();
         } catch (RuntimeException | Error e) {
@@ -37,6 +43,33 @@ public final class CharSampler implements AutoCloseable {
         }
         this.logits = new float[vocabulary.size()];
         this.probabilities = new double[vocabulary.size()];
+    }
+
+    /**
+     * The builder of a character-level language model over {@code vocabulary}: token ids through
+     * an embedding of width {@code embedding}, next-character prediction at every step, the
+     * characters as class names (so the model file holds its vocabulary); choose the stack on it.
+     */
+    public static SequenceModel.Builder languageModel(CharVocabulary vocabulary, int embedding) {
+        return SequenceModel.builder().tokens(vocabulary.size(), embedding).languageModel().classNames(vocabulary.characters());
+    }
+
+    /** The characters a language model's class names spell, or an IllegalArgumentException saying why it has none. */
+    static CharVocabulary vocabulary(ModelSpec spec) {
+        List<String> names = spec.classNames();
+        if (spec.task() != Task.LANGUAGE_MODEL || names.size() != spec.vocabulary()) {
+            throw new IllegalArgumentException("a character sampler needs a language model whose class names are its " + spec.vocabulary()
+                    + " characters; this model is " + spec.task().id() + " with " + names.size() + " class names");
+        }
+        StringBuilder characters = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).codePointCount(0, names.get(i).length()) != 1) {
+                throw new IllegalArgumentException("class name " + i + " of the model is not one character (" + names.get(i).length()
+                        + " chars): not a character-level model");
+            }
+            characters.append(names.get(i));
+        }
+        return CharVocabulary.deserialise(characters.toString());
     }
 
     /**

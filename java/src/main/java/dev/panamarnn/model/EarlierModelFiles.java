@@ -5,7 +5,6 @@ import dev.panamarnn.data.CharVocabulary;
 import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensorsFile;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,13 +35,9 @@ final class EarlierModelFiles {
         try {
             if (CHAR_LM.equals(kind)) {
                 CharVocabulary vocabulary = CharVocabulary.deserialise(Metadata.required(f, "vocabulary"));
-                List<String> tokens = new ArrayList<>();
-                for (int i = 0; i < vocabulary.size(); i++) {
-                    tokens.add(Character.toString(vocabulary.codePoint(i)));
-                }
                 ModelSpec spec = new ModelSpec(0, null, null, vocabulary.size(), rnn.inputSize(), rnn.cell(), rnn.hiddenSize(),
                         rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.LANGUAGE_MODEL, vocabulary.size(),
-                        OutputMode.PER_STEP, seed, tokens);
+                        OutputMode.PER_STEP, seed, vocabulary.characters());
                 return new SequenceModelFile.Declared(spec, false, true);
             }
             float mean = (float) Metadata.finite(f, "series.mean");

@@ -47,6 +47,15 @@ final class Metadata {
         return (int) v;
     }
 
+    /** An integer in [0, max] that must be present. */
+    static long nonNegative(SafeTensorsFile f, String key, long max) throws ModelFileException {
+        long v = longValue(f, key);
+        if (v < 0 || v > max) {
+            throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer in [0, " + max + "], got " + v);
+        }
+        return v;
+    }
+
     /** A finite decimal number that must be present. */
     static double finite(SafeTensorsFile f, String key) throws ModelFileException {
         String v = required(f, key);

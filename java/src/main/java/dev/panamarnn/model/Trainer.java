@@ -37,7 +37,11 @@ public final class Trainer implements AutoCloseable {
     private final Slab best;          // the parameters of the best validation epoch (early stopping), or null
     private final TrainingPosition position = new TrainingPosition();
     private BpttWindows bptt;         // carried state of truncated BPTT, for the current batch size
-    private TrainingCheckpoint.Carried carried;   // state restored by resume, handed to bptt at the next window
+    private SequenceDataset batchesOf;    // the data the cached epoch's batches were cut from
+    private int batchesEpoch;
+    private List<SequenceBatch> batches;
+    private SequenceBatch current;        // the batch being trained
+    private int currentIndex;
 
     /** Everything the builder sets besides the optimizer. */
     record Settings(int batchSize, double clipNorm, int maxNonFiniteInARow, long seed, boolean groupByLength,
@@ -99,11 +103,12 @@ public final class Trainer implements AutoCloseable {
             if (budget.epochs() > 0 && epochsThisRun >= budget.epochs()) {
                 break;
             }
-            List<SequenceBatch> batches = train.batches(settings.batchSize(), true, settings.groupByLength(),
-                    settings.seed() + position.epoch);
+            List<SequenceBatch> batches = epochBatches(train);
+            requireWithin(position.batchInEpoch, batches.size() + (position.windowInBatch == 0 ? 1 : 0), "batch", "batches in an epoch");
             while (position.batchInEpoch < batches.size()) {
-                SequenceBatch batch = batches.get(position.batchInEpoch);
+                SequenceBatch batch = batch(batches, position.batchInEpoch);
                 int windows = windows(batch);
+                requireWithin(position.windowInBatch, windows, "window", "truncated-BPTT windows in batch " + position.batchInEpoch);
                 while (position.windowInBatch < windows) {
                     if (budget.spent(position.step - startStep, deadline)) {
                         break outer;
@@ -159,6 +164,37 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The current epoch's batches (shuffled with seed + epoch), kept while the data and the epoch
+     * stay the same, so that fit called step by step does not cut them again.
+     */
+    private List<SequenceBatch> epochBatches(SequenceDataset train) {
+        if (train != batchesOf || position.epoch != batchesEpoch) {
+            batches = train.batches(settings.batchSize(), true, settings.groupByLength(), settings.seed() + position.epoch);
+            batchesOf = train;
+            batchesEpoch = position.epoch;
+            current = null;
+        }
+        return batches;
+    }
+
+    /** Batch {@code index} of the epoch, kept while it is trained (a long batch is trained window by window). */
+    private SequenceBatch batch(List<SequenceBatch> epoch, int index) {
+        if (current == null || currentIndex != index) {
+            current = epoch.get(index);
+            currentIndex = index;
+        }
+        return current;
+    }
+
+    /** A resumed position inside this data: index < count, or the checkpoint came from other data. */
+    private static void requireWithin(int index, int count, String what, String of) {
+        if (index >= count) {
+            throw new IllegalArgumentException("the resumed position (" + what + " " + index + ") is past this data's " + count + " "
+                    + of + ": resume with the data and batch size the checkpoint was trained with");
+        }
+    }
+
     private boolean windowed(SequenceBatch batch) {
         return settings.bpttWindow() > 0 && batch.steps() > settings.bpttWindow();
     }
@@ -169,14 +205,14 @@ public final class Trainer implements AutoCloseable {
             return 1;
         }
         if (bptt == null || bptt.batch() != batch.batch()) {
+            if (position.windowInBatch > 0) {
+                throw new IllegalArgumentException("the resumed position is between two windows of a batch of " + (bptt == null ? "?" : bptt.batch())
+                        + " rows, this data's batch has " + batch.batch() + ": resume with the data and batch size the checkpoint was trained with");
+            }
             if (bptt != null) {
                 bptt.close();
             }
             bptt = new BpttWindows(model, settings.bpttWindow(), batch.batch());
-        }
-        if (carried != null) {                     // a resume between two windows: the state saved with the checkpoint
-            bptt.restore(carried);
-            carried = null;
         }
         return bptt.count(batch);
     }
@@ -209,7 +245,14 @@ public final class Trainer implements AutoCloseable {
      */
     public void resume(Path file) throws ModelFileException {
         checkOpen();
-        carried = TrainingCheckpoint.restore(file, model, optimizer, position);
+        TrainingCheckpoint.Carried carried = TrainingCheckpoint.restore(file, model, optimizer, position, settings.bpttWindow() > 0);
+        if (carried != null) {                      // between two windows: the state carried into the next one
+            if (bptt != null) {
+                bptt.close();
+            }
+            bptt = new BpttWindows(model, settings.bpttWindow(), carried.batch(model.rnn().config()));
+            bptt.restore(carried);
+        }
     }
 
     private void checkOpen() {

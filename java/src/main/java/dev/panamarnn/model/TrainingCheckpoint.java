@@ -23,7 +23,12 @@ final class TrainingCheckpoint {
     static final String CARRIED_C = "train.state.c";
 
     /** The carried state read from a checkpoint: h (L*D*B*H) and c (LSTM) or null; null itself at a batch boundary. */
-    record Carried(float[] h, float[] c) {}
+    record Carried(float[] h, float[] c) {
+        /** B, the batch the state was carried for. */
+        int batch(dev.panamarnn.RnnConfig rc) {
+            return h.length / (rc.numLayers() * rc.directions() * rc.hiddenSize());
+        }
+    }
 
     private TrainingCheckpoint() {}
 
@@ -59,7 +64,8 @@ final class TrainingCheckpoint {
     }
 
     /** Restores parameters, optimizer state and position; returns the carried state to continue a batch with, or null. */
-    static Carried restore(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p) throws ModelFileException {
+    static Carried restore(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, boolean windowed)
+            throws ModelFileException {
         try (SafeTensorsFile f = SafeTensors.read(file)) {
             SequenceModelFile.Declared declared = SequenceModelFile.declared(f);
             ModelSpec saved = declared.spec(), ours = model.spec().withNormalisation(null, null);
@@ -71,29 +77,23 @@ final class TrainingCheckpoint {
                 throw new ModelFileException(file, "holds the state of optimizer '" + name + "', not " + optimizer.name());
             }
             TrainingPosition restored = new TrainingPosition();
+            restored.step = integer(f, "train.step", Long.MAX_VALUE);
+            restored.epoch = (int) integer(f, "train.epoch", Integer.MAX_VALUE);
+            restored.batchInEpoch = (int) integer(f, "train.batch_in_epoch", Integer.MAX_VALUE);
+            restored.windowInBatch = f.metadata().containsKey("train.window_in_batch")       // absent: a batch boundary
+                    ? (int) integer(f, "train.window_in_batch", Integer.MAX_VALUE) : 0;
+            restored.epochLossSteps = integer(f, "train.epoch_loss_steps", Long.MAX_VALUE);
+            restored.epochsWithoutImprovement = (int) integer(f, "train.epochs_without_improvement", Integer.MAX_VALUE);
             try {
-                restored.step = Long.parseLong(meta(f, "train.step"));
-                restored.epoch = Integer.parseInt(meta(f, "train.epoch"));
-                restored.batchInEpoch = Integer.parseInt(meta(f, "train.batch_in_epoch"));
-                String window = f.metadata().get("train.window_in_batch");          // absent in checkpoints of batch boundaries only
-                restored.windowInBatch = window == null ? 0 : Integer.parseInt(window);
                 restored.epochLossSum = Double.parseDouble(meta(f, "train.epoch_loss_sum"));
-                restored.epochLossSteps = Long.parseLong(meta(f, "train.epoch_loss_steps"));
                 restored.bestObjective = Double.parseDouble(meta(f, "train.best_objective"));
-                restored.epochsWithoutImprovement = Integer.parseInt(meta(f, "train.epochs_without_improvement"));
             } catch (NumberFormatException e) {
-                throw new ModelFileException(file, "training position metadata is not a number: " + e.getMessage());
+                throw new ModelFileException(file, "metadata 'train.epoch_loss_sum' or 'train.best_objective' is not a number");
             }
-            long optimizerSteps;
-            try {
-                optimizerSteps = Long.parseLong(meta(f, "optimizer.step"));
-            } catch (NumberFormatException e) {
-                throw new ModelFileException(file, "metadata 'optimizer.step' is not an integer");
-            }
-            if (restored.step < 0 || restored.epoch < 0 || restored.batchInEpoch < 0 || restored.windowInBatch < 0 || optimizerSteps < 0
-                    || optimizerSteps > restored.step) {
-                throw new ModelFileException(file, "training position is inconsistent: step " + restored.step + ", epoch " + restored.epoch
-                        + ", batch " + restored.batchInEpoch + ", window " + restored.windowInBatch + ", optimizer steps " + optimizerSteps);
+            long optimizerSteps = integer(f, "optimizer.step", restored.step);
+            if (restored.windowInBatch > 0 && !windowed) {
+                throw new ModelFileException(file, "was written between two truncated-BPTT windows (metadata 'train.window_in_batch' is "
+                        + restored.windowInBatch + "); resume it with a trainer built with truncatedBptt(window)");
             }
             Carried carried = restored.windowInBatch == 0 ? null : carried(f, model);
             Map<String, Tensor> targets = new LinkedHashMap<>(model.parameters().tensors());
@@ -140,6 +140,12 @@ final class TrainingCheckpoint {
             }
         }
         return values;
+    }
+
+    /** Metadata {@code key} as an integer in [0, max], or a ModelFileException naming the key and its value. */
+    private static long integer(SafeTensorsFile f, String key, long max) throws ModelFileException {
+        meta(f, key);                                  // a missing key: not a training checkpoint
+        return Metadata.nonNegative(f, key, max);
     }
 
     private static String meta(SafeTensorsFile f, String key) throws ModelFileException {

@@ -9,7 +9,6 @@ import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.kernels.KernelSelection;
-import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -21,8 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A checkpoint whose training counters are hostile (negative, past the stream, past an int) or
- * whose optimizer state is incomplete is refused as a {@link ModelFileException}, and the run it
+ * A checkpoint whose training counters are hostile (negative, not a number, past an int), or
+ * whose optimizer state or carried truncated-BPTT state is incomplete is refused as a {@link ModelFileException}, and the run it
  * was restored into is left exactly as it was: counters and optimizer moments unchanged.
  */
 class CheckpointMetadataTest {
@@ -31,10 +30,12 @@ class CheckpointMetadataTest {
 
     @ParameterizedTest
     @CsvSource({
-            "train.position, -1",
-            "train.position, 1000000",
-            "train.position, 99999999999",
+            "train.window_in_batch, -1",
+            "train.batch_in_epoch, -3",
+            "train.epoch, 99999999999",
             "train.step, -5",
+            "DROP, train.state.h",
+            "DROP, train.state.c",
             "optimizer.step, -1",
             "optimizer.step, twelve",
             "DROP, optimizer.exp_avg.rnn.weight_hh_l0",
@@ -51,25 +52,23 @@ class CheckpointMetadataTest {
         try (TrainingRun target = TrainingRun.fresh(KernelSelection.java())) {
             target.train(2);
             long step = target.trainer.step();
-            int position = target.trainer.position();
-            long optimizerSteps = target.optimizer.stepCount();
+            long optimizerSteps = target.trainer.optimizer().stepCount();
             float[] moments = firstState(target).toArray();
 
             ModelFileException e = assertThrows(ModelFileException.class,
-                    () -> Checkpoints.restoreTraining(bad, target.optimizer, target.trainer));
-            String expectedWord = key.equals("DROP") ? "missing" : key;
+                    () -> target.trainer.resume(bad));
+            String expectedWord = key.equals("DROP") ? (value.startsWith("train.") ? value : "missing") : key;
             assertTrue(e.getMessage().contains(expectedWord), e.getMessage());
 
             assertEquals(step, target.trainer.step());
-            assertEquals(position, target.trainer.position());
-            assertEquals(optimizerSteps, target.optimizer.stepCount());
+            assertEquals(optimizerSteps, target.trainer.optimizer().stepCount());
             assertArrayEquals(moments, firstState(target).toArray());
         }
     }
 
     private static Tensor firstState(TrainingRun run) {
-        String slot = run.optimizer.stateNames().get(0);
-        return run.optimizer.state(slot).tensors().values().iterator().next();
+        String slot = run.trainer.optimizer().stateNames().get(0);
+        return run.trainer.optimizer().state(slot).tensors().values().iterator().next();
     }
 
     /** Copies {@code from} to {@code to} with one metadata value replaced, or one tensor dropped. */
@@ -85,8 +84,8 @@ class CheckpointMetadataTest {
             if (!key.equals("DROP")) {
                 metadata.put(key, value);
             }
-            assertTrue(key.equals("DROP") ? tensors.size() == f.names().size() - 1 : List.of("train.position",
-                    "train.step", "optimizer.step").contains(key), "the rewrite must change something");
+            assertTrue(key.equals("DROP") ? tensors.size() == f.names().size() - 1 : List.of("train.window_in_batch",
+                    "train.batch_in_epoch", "train.epoch", "train.step", "optimizer.step").contains(key), "the rewrite must change something");
             SafeTensors.write(to, tensors, metadata);
         }
     }

@@ -7,47 +7,45 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.CharVocabulary;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.model.CharModel;
+import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.SeriesModel;
 import dev.panamarnn.model.SeriesTrainer;
-import dev.panamarnn.model.TextTrainer;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Adam;
 import dev.panamarnn.train.Optimizer;
 import java.util.List;
 
 /**
- * The models on top of the library: CharModel, CharSampler, TextTrainer, SeriesModel,
- * SeriesTrainer — missing arguments, an optimizer or corpus of another model, NaN in the data,
- * use after close.
+ * The applications on top of the model layer: CharSampler (of models that are not character
+ * models, closed models, bad arguments), text read as streams and series read as next values (bad
+ * sizes, ids, NaN), SeriesModel, SeriesTrainer — missing arguments, an optimizer of another model,
+ * NaN in the data, use after close.
  */
 final class ModelCases {
     private ModelCases() {}
 
     static final String TEXT = "the quick brown fox jumps over the lazy dog. ".repeat(20);
-    static final CharModel.Config CHAR = new CharModel.Config(CellType.GRU, 4, 8, 1, 0.0, 3);
     static final SeriesModel.Config SERIES = new SeriesModel.Config(CellType.LSTM, 6, 1, 5, 10, 2, 12);
 
     static List<GuardCase> all(Kernels k) {
         return List.of(
-            new GuardCase("char model construction", () -> {
-                CharVocabulary vocabulary = CharVocabulary.of(TEXT);
-                expect(IllegalArgumentException.class, () -> new CharModel(null, vocabulary, k), "config", "null");
-                expect(IllegalArgumentException.class, () -> new CharModel(CHAR, null, k), "vocabulary", "null");
-                expect(IllegalArgumentException.class, () -> new CharModel(CHAR, vocabulary, null), "kernels", "null");
-                expect(IllegalArgumentException.class, () -> new CharModel.Config(CellType.GRU, 0, 8, 1, 0, 3), "embedding >= 1");
-                expect(IllegalArgumentException.class, () -> new CharModel.Config(CellType.GRU, 4, 8, 1, Double.NaN, 3), "dropout", "NaN");
-            }),
-            new GuardCase("char model use after close", () -> {
-                CharModel model = new CharModel(CHAR, CharVocabulary.of(TEXT), k);
-                model.close();
-                expect(IllegalStateException.class, () -> model.embedding().forward(java.lang.foreign.MemorySegment.ofArray(new float[4]),
-                        new int[] {1}, 0, 1), "embedding.", "closed");
-                expect(IllegalStateException.class, () -> new CharSampler(model), "closed");
-                expect(IllegalStateException.class, () -> new Adam(k, model.parameters(), model.gradients(), 0.1), "closed");
+            new GuardCase("char sampler of a model that is not a character model", () -> {
+                try (SequenceModel classifier = SequenceModel.builder().features(2).classify(3).hidden(4).kernels(k).build();
+                     SequenceModel unnamed = SequenceModel.builder().tokens(5, 4).languageModel().hidden(4).kernels(k).build();
+                     SequenceModel words = SequenceModel.builder().tokens(2, 4).languageModel().classNames(List.of("the", "a")).hidden(4)
+                             .kernels(k).build()) {
+                    expect(IllegalArgumentException.class, () -> new CharSampler(null), "model is required");
+                    expect(IllegalArgumentException.class, () -> new CharSampler(classifier), "needs a language model", "classification");
+                    expect(IllegalArgumentException.class, () -> new CharSampler(unnamed), "its 5 characters", "0 class names");
+                    expect(IllegalArgumentException.class, () -> new CharSampler(words), "class name 0", "not one character");
+                }
+                SequenceModel closed = CharSampler.languageModel(CharVocabulary.of(TEXT), 4).cell(CellType.GRU).hidden(8).kernels(k).build();
+                closed.close();
+                expect(IllegalStateException.class, () -> new CharSampler(closed), "closed");
             }),
             new GuardCase("char sampler arguments", () -> {
-                try (CharModel model = new CharModel(CHAR, CharVocabulary.of(TEXT), k)) {
+                try (SequenceModel model = CharSampler.languageModel(CharVocabulary.of(TEXT), 4).cell(CellType.GRU).hidden(8).kernels(k).build()) {
                     CharSampler sampler = new CharSampler(model);
                     ok(() -> sampler.sample("the", 5, 1.0, 1));
                     expect(IllegalArgumentException.class, () -> sampler.sample("", 5, 1.0, 1), "the prime text must have at least one character");
@@ -60,33 +58,16 @@ final class ModelCases {
                     expect(IllegalStateException.class, () -> sampler.sample("the", 5, 1.0, 1), "closed");
                 }
             }),
-            new GuardCase("text trainer mismatched pieces", () -> {
-                TextCorpus corpus = TextCorpus.of(TEXT, 0.1);
-                TextCorpus otherText = TextCorpus.of("abcdefghij".repeat(100), 0.1);
-                TextTrainer.Settings settings = new TextTrainer.Settings(2, 8, 1.0, 3);
-                try (CharModel model = new CharModel(CHAR, corpus.vocabulary(), k); CharModel other = new CharModel(CHAR, corpus.vocabulary(), k);
-                     Optimizer own = new Adam(k, model.parameters(), model.gradients(), 0.01);
-                     Optimizer foreign = new Adam(k, other.parameters(), other.gradients(), 0.01)) {
-                    expect(IllegalArgumentException.class, () -> new TextTrainer(model, corpus, settings, foreign),
-                            "the optimizer", "another model");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer(model, otherText, settings, own),
-                            "the corpus's vocabulary (10 characters) is not the model's (" + corpus.vocabulary().size() + " characters)");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer(model, corpus, null, own), "settings", "null");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer.Settings(2, 8, Double.NaN, 3), "clipNorm", "NaN");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer.Settings(2, 8, -1, 3), "clipNorm", "-1.0");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer.Settings(2, 8, 1, -1), "maxNonFiniteInARow", "-1");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer.Settings(0, 8, 1, 3), "batch and window must be >= 1, got 0 and 8");
-                    expect(IllegalArgumentException.class, () -> new TextTrainer(model, corpus, new TextTrainer.Settings(64, 64, 1, 3), own),
-                            "is too short for 64 streams of windows of 64 characters");
-                    TextTrainer trainer = new TextTrainer(model, corpus, settings, own);
-                    ok(trainer::trainStep);
-                    expect(IllegalArgumentException.class, () -> trainer.resumeAt(-1, 0), "step", "-1");
-                    expect(IllegalArgumentException.class, () -> trainer.resumeAt(3, -8), "position", "-8");
-                    expect(IllegalArgumentException.class, () -> trainer.resumeAt(3, Integer.MAX_VALUE), "position", "2147483647");
-                    trainer.close();
-                    expect(IllegalStateException.class, trainer::trainStep, "this TextTrainer is closed");
-                    expect(IllegalStateException.class, () -> trainer.validationBitsPerCharacter(1000), "this TextTrainer is closed");
-                }
+            new GuardCase("text read as streams", () -> {
+                int[] tokens = TextCorpus.of(TEXT, 0.1).tokens();
+                expect(IllegalArgumentException.class, () -> SequenceDataset.languageModelStreams(tokens, 30, 0), "streams", "0");
+                expect(IllegalArgumentException.class, () -> SequenceDataset.languageModelStreams(null, 30, 2), "tokens");
+                expect(IllegalArgumentException.class, () -> SequenceDataset.languageModelStreams(new int[] {1, 2, 3}, 30, 4),
+                        "needs at least 5 tokens, got 3");
+                expect(IllegalArgumentException.class, () -> SequenceDataset.languageModelStreams(new int[] {1, 40, 3}, 30, 1),
+                        "token 1 is 40, outside the vocabulary [0, 30)");
+                expect(IllegalArgumentException.class, () -> SequenceDataset.nextValues(new double[] {1, 2}, 2), "needs at least 3 values, got 2");
+                expect(IllegalArgumentException.class, () -> SequenceDataset.nextValues(new double[] {1, Double.NaN, 3}, 1), "series value 1", "NaN");
             }),
             new GuardCase("series model arguments", () -> {
                 expect(IllegalArgumentException.class, () -> new SeriesModel.Config(CellType.LSTM, 6, 1, 5, 10, Double.NaN, 12), "std > 0", "NaN");

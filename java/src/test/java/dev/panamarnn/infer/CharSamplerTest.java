@@ -6,9 +6,10 @@ import dev.panamarnn.TruncatedBptt;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.KernelsForTests;
-import dev.panamarnn.model.CharModel;
-import dev.panamarnn.model.TextTrainer;
+import dev.panamarnn.model.Budget;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.TextTrainingTest;
+import dev.panamarnn.model.Trainer;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,13 +30,9 @@ class CharSamplerTest {
     void samplesEqualTheTrainingPathsSamples(String kernelName) {
         Kernels kernels = kernelName.equals("native") ? KernelsForTests.nativeKernels() : KernelsForTests.java();
         TextCorpus corpus = TextCorpus.of(TextTrainingTest.TEXT, 0.1);
-        try (CharModel model = new CharModel(TextTrainingTest.CONFIG, corpus.vocabulary(), kernels);
-             var optimizer = TextTrainingTest.adam(model);
-             TextTrainer trainer = new TextTrainer(model, corpus, TextTrainingTest.SETTINGS, optimizer)) {
-            for (int i = 0; i < 60; i++) {
-                trainer.trainStep();
-            }
-            try (CharSampler sampler = new CharSampler(model); Reference reference = new Reference(model)) {
+        try (SequenceModel model = TextTrainingTest.model(corpus, kernels); Trainer trainer = TextTrainingTest.trainer(model)) {
+            trainer.fit(TextTrainingTest.training(corpus), Budget.steps(60));
+            try (CharSampler sampler = new CharSampler(model); Reference reference = new Reference(model, corpus)) {
                 for (double temperature : new double[] {0, 0.5, 1.0, 1.5}) {
                     for (long seed = 1; seed <= 4; seed++) {
                         assertEquals(reference.sample("the ", 150, temperature, seed), sampler.sample("the ", 150, temperature, seed),
@@ -48,23 +45,25 @@ class CharSamplerTest {
 
     /** The sampler's former implementation: embedding, TruncatedBptt (T = 1, B = 1), head, the same draw. */
     private static final class Reference implements AutoCloseable {
-        private final CharModel model;
+        private final SequenceModel model;
+        private final dev.panamarnn.data.CharVocabulary vocabulary;
         private final TruncatedBptt stream;
         private final Arena arena = Arena.ofConfined();
         private final Tensor embedded;          // (1, 1, E)
         private final MemorySegment logits;     // (1, V)
         private final double[] probabilities;
 
-        Reference(CharModel model) {
+        Reference(SequenceModel model, TextCorpus corpus) {
             this.model = model;
+            this.vocabulary = corpus.vocabulary();
             this.stream = new TruncatedBptt(model.rnn(), 1, 1, 1);
-            this.embedded = Tensor.allocate(arena, 1, 1, model.config().embedding());
-            this.logits = arena.allocate((long) model.vocabulary().size() * Float.BYTES, 64);
-            this.probabilities = new double[model.vocabulary().size()];
+            this.embedded = Tensor.allocate(arena, 1, 1, model.spec().embeddingDim());
+            this.logits = arena.allocate((long) vocabulary.size() * Float.BYTES, 64);
+            this.probabilities = new double[vocabulary.size()];
         }
 
         String sample(String prime, int length, double temperature, long seed) {
-            int[] ids = model.vocabulary().encode(prime);
+            int[] ids = vocabulary.encode(prime);
             stream.resetState();
             for (int i = 0; i < ids.length - 1; i++) {
                 feed(ids[i]);
@@ -75,7 +74,7 @@ class CharSamplerTest {
             for (int i = 0; i < length; i++) {
                 feed(next);
                 next = draw(temperature, random);
-                text.appendCodePoint(model.vocabulary().codePoint(next));
+                text.appendCodePoint(vocabulary.codePoint(next));
             }
             return text.toString();
         }
@@ -83,7 +82,7 @@ class CharSamplerTest {
         private void feed(int id) {
             model.embedding().forward(embedded.segment(), new int[] {id}, 0, 1);
             Tensor hidden = stream.forward(embedded, false);
-            model.head().forward(logits, hidden.segment(), 1);
+            model.head().forward(logits, MemorySegment.NULL, hidden.segment(), 1);
         }
 
         private int draw(double temperature, SplittableRandom random) {

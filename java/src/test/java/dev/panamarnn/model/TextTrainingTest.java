@@ -4,99 +4,75 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.CellType;
+import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.data.TextCorpus;
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.kernels.KernelsForTests;
-import dev.panamarnn.train.AdamW;
-import dev.panamarnn.train.LearningRateSchedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The char-level trainer: it learns, a checkpointed run resumes exactly, samples are reproducible. */
+/**
+ * A character-level language model on the model layer: a text read as parallel streams and
+ * trained with stateful truncated BPTT learns it (validation bits per character), its samples are
+ * reproducible and continue a memorised text, and its file carries the characters.
+ */
 public class TextTrainingTest {
     public static final String TEXT = "the quick brown fox jumps over the lazy dog. ".repeat(200);
-    public static final CharModel.Config CONFIG = new CharModel.Config(CellType.LSTM, 8, 24, 2, 0.0, 3);
-    public static final TextTrainer.Settings SETTINGS = new TextTrainer.Settings(4, 16, 1.0, 5);
+    public static final int STREAMS = 4;
+    public static final int WINDOW = 16;
 
     @TempDir
     Path dir;
 
-    public static AdamW adam(CharModel m) {
-        return new AdamW(m.kernels(), m.parameters(), m.gradients(), LearningRateSchedule.constant(1e-2), 0.9, 0.999, 1e-8, 0.01);
+    /** An LSTM (E 8, H 24, 2 layers) over the text's characters. */
+    public static SequenceModel model(TextCorpus corpus, Kernels kernels) {
+        return CharSampler.languageModel(corpus.vocabulary(), 8).cell(CellType.LSTM).hidden(24).layers(2).seed(3).kernels(kernels).build();
+    }
+
+    public static Trainer trainer(SequenceModel model) {
+        return Trainer.builder(model).adamW(1e-2, 0.01).batchSize(STREAMS).truncatedBptt(WINDOW).maxNonFiniteInARow(5).build();
+    }
+
+    public static SequenceDataset training(TextCorpus corpus) {
+        return SequenceDataset.languageModelStreams(Arrays.copyOf(corpus.tokens(), corpus.trainingLength()), corpus.vocabulary().size(),
+                STREAMS);
+    }
+
+    static SequenceDataset validation(TextCorpus corpus) {
+        int[] tail = Arrays.copyOfRange(corpus.tokens(), corpus.validationStart(), corpus.validationStart() + corpus.validationLength());
+        return SequenceDataset.languageModelStreams(tail, corpus.vocabulary().size(), STREAMS);
     }
 
     @Test
-    void learnsARepetitiveText() {
+    void learnsARepetitiveText() throws Exception {
         TextCorpus corpus = TextCorpus.of(TEXT, 0.1);
-        try (CharModel model = new CharModel(CONFIG, corpus.vocabulary(), KernelsForTests.nativeKernels());
-             AdamW optimizer = adam(model);
-             TextTrainer trainer = new TextTrainer(model, corpus, SETTINGS, optimizer)) {
-            double first = trainer.trainStep().loss();
-            assertEquals(Math.log(corpus.vocabulary().size()), first, 0.3, "an untrained model is close to uniform");
-            double before = trainer.validationBitsPerCharacter(10_000);
-            for (int i = 0; i < 300; i++) {
-                trainer.trainStep();
-            }
-            double after = trainer.validationBitsPerCharacter(10_000);
+        try (SequenceModel model = model(corpus, KernelsForTests.nativeKernels()); Trainer trainer = trainer(model)) {
+            double before = model.evaluate(validation(corpus)).bitsPerToken();
+            assertEquals(Math.log(corpus.vocabulary().size()) / Math.log(2), before, 0.5, "an untrained model is close to uniform");
+            trainer.fit(training(corpus), Budget.steps(300));
+            double after = model.evaluate(validation(corpus)).bitsPerToken();
             assertTrue(after < 0.5 * before && after < 1.5, "validation bpc " + before + " -> " + after);
             try (CharSampler sampler = new CharSampler(model)) {
                 String a = sampler.sample("the ", 60, 0.5, 7), b = sampler.sample("the ", 60, 0.5, 7);
                 assertEquals(a, b, "same seed, same text");
                 assertTrue(sampler.sample("the quick brown ", 4, 0, 1).endsWith("fox "), "greedy continuation of a memorised text");
             }
-        }
-    }
-
-    @Test
-    void resumedRunReproducesTheUninterruptedLosses() throws Exception {
-        TextCorpus corpus = TextCorpus.of(TEXT, 0.1);
-        Kernels kernels = KernelsForTests.nativeKernels();
-        Path checkpoint = dir.resolve("ckpt.safetensors");
-        List<Double> uninterrupted = new ArrayList<>();
-        try (CharModel model = new CharModel(CONFIG, corpus.vocabulary(), kernels);
-             AdamW optimizer = adam(model);
-             TextTrainer trainer = new TextTrainer(model, corpus, SETTINGS, optimizer)) {
-            for (int i = 0; i < 20; i++) {
-                double loss = trainer.trainStep().loss();
-                if (i >= 10) {
-                    uninterrupted.add(loss);
-                }
-                if (i == 9) {
-                    Checkpoints.saveCharModel(checkpoint, model, optimizer, trainer);
-                }
+            Path file = dir.resolve("text.safetensors");
+            trainer.checkpoint(file);
+            try (SequenceModel loaded = SequenceModel.load(file); CharSampler sampler = new CharSampler(loaded);
+                 CharSampler original = new CharSampler(model)) {
+                assertEquals(corpus.vocabulary().characters(), loaded.spec().classNames(), "the file carries the characters");
+                assertEquals(original.sample("the ", 80, 0.7, 3), sampler.sample("the ", 80, 0.7, 3));
             }
+            byte[] bytes = Files.readAllBytes(file);
+            Files.write(file, Arrays.copyOf(bytes, bytes.length - 10));
+            assertThrows(ModelFileException.class, () -> SequenceModel.load(file));
         }
-        List<Double> resumed = new ArrayList<>();
-        try (CharModel model = Checkpoints.loadCharModel(checkpoint, kernels);
-             AdamW optimizer = adam(model);
-             TextTrainer trainer = new TextTrainer(model, corpus, SETTINGS, optimizer)) {
-            Checkpoints.restoreTraining(checkpoint, optimizer, trainer);
-            assertEquals(10, trainer.step());
-            for (int i = 10; i < 20; i++) {
-                resumed.add(trainer.trainStep().loss());
-            }
-        }
-        assertEquals(uninterrupted, resumed);
-    }
-
-    @Test
-    void modelFilesOfAnotherKindOrDamagedAreRejected() throws Exception {
-        TextCorpus corpus = TextCorpus.of(TEXT, 0.1);
-        Path file = dir.resolve("m.safetensors");
-        try (CharModel model = new CharModel(CONFIG, corpus.vocabulary(), KernelsForTests.java())) {
-            Checkpoints.saveCharModel(file, model, null, null);
-        }
-        var wrongKind = assertThrows(ModelFileException.class, () -> Checkpoints.loadSeriesModel(file, KernelsForTests.java()));
-        assertTrue(wrongKind.getMessage().contains("is not a series-forecaster model"), wrongKind.getMessage());
-        byte[] bytes = Files.readAllBytes(file);
-        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 10));
-        assertThrows(ModelFileException.class, () -> Checkpoints.loadCharModel(file, KernelsForTests.java()));
     }
 }
