@@ -2,22 +2,21 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.kernels.KernelSelection;
-import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.model.Checkpoints;
+import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.ForecastMetrics;
-import dev.panamarnn.model.SeriesModel;
+import dev.panamarnn.model.SequenceModel;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code rnn forecast}: forecasts the held-out tail of the series a model was trained on (or of
- * another CSV), compares multi-step and rolling one-step errors with the naive and seasonal-naive
+ * {@code rnn forecast}: forecasts the held-out tail of the embedded series a model was trained on
+ * (or of the CSV named with --csv: a model file never chooses a file to read), compares multi-step and rolling one-step errors with the naive and seasonal-naive
  * baselines, and plots history, truth and forecasts.
  */
 @Command(name = "forecast", mixinStandardHelpOptions = true, description = "Forecast with a series model and compare with naive baselines.")
@@ -33,26 +32,39 @@ final class ForecastCommand implements Callable<Integer> {
     @Option(names = "--png", description = "Plot file (default: forecast.png next to the model).")
     Path png;
 
+    @Option(names = "--period", description = "Season length for the seasonal-naive baseline and MASE (default: the model's, else 12).")
+    Integer period;
+
     @Override
     public Integer call() throws Exception {
-        Checkpoints.LoadedSeriesModel loaded = Checkpoints.loadSeriesModel(model, KernelSelection.selected());
-        try (SeriesModel m = loaded.model()) {
-            TimeSeries series = SeriesData.read(csv != null ? csv : loaded.source(), column != null ? column : loaded.column());
-            int h = horizon != null ? horizon : loaded.holdout();
+        Map<String, String> metadata = SeriesModelFiles.metadata(model);
+        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = new Forecaster(m)) {
+            // the data: --csv, or the embedded series the model was trained on; never a file the model file names
+            String earlier = metadata.getOrDefault("series.source", "");                // files of the earlier series model
+            String source = csv != null ? csv : metadata.getOrDefault("series.embedded", earlier.startsWith("embedded:") ? earlier : null);
+            if (source == null) {
+                throw new IllegalArgumentException("this model was not trained on an embedded series: name its data with --csv FILE --column NAME");
+            }
+            TimeSeries series = SeriesData.read(source, column != null ? column : metadata.getOrDefault("series.column", "value"));
+            int h = horizon != null ? horizon : SeriesModelFiles.positive(model, metadata, "series.holdout", 12);
             if (h < 1 || h >= series.length() - 1) {
                 throw new IllegalArgumentException("--horizon must be in [1, " + (series.length() - 2) + "], got " + h);
+            }
+            int season = period != null ? period : SeriesModelFiles.positive(model, metadata, "series.period", 12);
+            if (season < 1) {
+                throw new IllegalArgumentException("--period must be >= 1, got " + season);
             }
             int split = series.length() - h;
             double[] history = Arrays.copyOf(series.values(), split);
             double[] truth = Arrays.copyOfRange(series.values(), split, series.length());
-            int period = m.config().period();
-            double[] multi = m.forecast(history, h);
-            double[] oneStep = m.oneStepForecasts(history, truth);
+            int period = season;
+            double[] multi = forecaster.forecast(history, h);
+            double[] oneStep = forecaster.oneStepForecasts(history, truth);
             double[] naive = ForecastMetrics.naive(history, h);
             double[] seasonal = ForecastMetrics.seasonalNaive(history, h, period);
             double[] naiveOneStep = ForecastMetrics.naiveOneStep(history, truth);
             System.out.printf("%s: forecasting the last %d values from the %d before them (%s)%n", series.name(), h, split,
-                    m.config().cell().id());
+                    m.spec().cell().id());
             System.out.printf("  %-34s %s%n", "model, " + h + "-step (fed back)", ForecastMetrics.errors(truth, multi, history, period));
             System.out.printf("  %-34s %s%n", "naive (last value)", ForecastMetrics.errors(truth, naive, history, period));
             System.out.printf("  %-34s %s%n", "seasonal naive (m=" + period + ")", ForecastMetrics.errors(truth, seasonal, history, period));

@@ -4,6 +4,9 @@ import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.EmbeddedData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The series a command works on: a CSV file's column, or one of the embedded real series
@@ -15,11 +18,35 @@ public final class SeriesData {
 
     private SeriesData() {}
 
+    private static final List<String> EMBEDDED_SERIES = List.of("sunspot_month.csv", "air_passengers.csv", "co2_mauna_loa.csv");
+
+    /** A CSV file's column, or with {@code source} null or "embedded:NAME" one of the embedded series. */
     static TimeSeries read(String source, String column) throws IOException {
         if (source == null || source.startsWith(EMBEDDED_PREFIX)) {
-            return embedded(source == null ? "sunspot_month.csv" : source.substring(EMBEDDED_PREFIX.length()));
+            String name = source == null ? "sunspot_month.csv" : source.substring(EMBEDDED_PREFIX.length());
+            if (!EMBEDDED_SERIES.contains(name)) {
+                throw new IllegalArgumentException("no embedded series has that name (" + name.length() + " characters); embedded are "
+                        + String.join(", ", EMBEDDED_SERIES));
+            }
+            return embedded(name);
         }
         return TimeSeries.readCsv(Path.of(source), column);
+    }
+
+    /**
+     * What a series model file says about its data (metadata "series.*"): the season length, the
+     * held-out tail's length, the column, and the embedded series' name when it was trained on one.
+     * A CSV file is not named: a model file never chooses a file to read.
+     */
+    static Map<String, String> metadata(String csv, String column, int holdout, int period) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("series.period", Integer.toString(period));
+        m.put("series.holdout", Integer.toString(holdout));
+        m.put("series.column", column);
+        if (csv == null || csv.startsWith(EMBEDDED_PREFIX)) {
+            m.put("series.embedded", csv == null ? EMBEDDED : csv);
+        }
+        return m;
     }
 
     /** The embedded series {@code data/<fileName>} (columns {@code time}, {@code value}). */

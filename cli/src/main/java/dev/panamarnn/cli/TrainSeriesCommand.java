@@ -2,13 +2,15 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
-import dev.panamarnn.kernels.KernelSelection;
-import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.model.Checkpoints;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.infer.Forecaster;
+import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.ForecastMetrics;
-import dev.panamarnn.model.SeriesModel;
-import dev.panamarnn.model.SeriesTrainer;
-import dev.panamarnn.train.AdamW;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.SequenceModelFile;
+import dev.panamarnn.model.Trainer;
+import dev.panamarnn.model.TrainingListener;
+import dev.panamarnn.model.TrainingStep;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -18,7 +20,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code rnn train series}: a one-step-ahead forecaster on a univariate series, holding out its tail. */
+/**
+ * {@code rnn train series}: a next-value model ({@link Forecaster#model}) on a univariate series,
+ * trained by the {@link Trainer} on windows of its training part ({@code SequenceDataset.nextValues}),
+ * holding out its tail; the model file names the series and season length (metadata "series.*").
+ */
 @Command(name = "series", mixinStandardHelpOptions = true,
         description = "Train a forecaster on a CSV column (default: the embedded monthly sunspot numbers), holding out the last values.")
 final class TrainSeriesCommand implements Callable<Integer> {
@@ -51,6 +57,10 @@ final class TrainSeriesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps < 1 || window < 1 || batch < 1 || period < 1) {
+            throw new IllegalArgumentException("--steps, --window, --batch and --period must be >= 1, got " + steps + ", " + window + ", "
+                    + batch + ", " + period);
+        }
         TimeSeries series = SeriesData.read(csv, column);
         if (holdout < 1 || holdout >= series.length() - window - 1) {
             throw new IllegalArgumentException("--holdout must leave at least " + (window + 1) + " training values; the series has "
@@ -62,44 +72,74 @@ final class TrainSeriesCommand implements Callable<Integer> {
         if (!(std > 0)) {
             throw new IllegalArgumentException("the training part of " + series.name() + " is constant; nothing to learn");
         }
-        SeriesModel.Config config = new SeriesModel.Config(CellType.fromId(cell), hidden, layers, seed, mean, std, period);
         // the last tenth of the training part (at most --holdout values) validates during training
         int validation = Math.min(holdout, training.length / 10);
         double[] fit = Arrays.copyOf(training, training.length - validation);
         double[] check = Arrays.copyOfRange(training, training.length - validation, training.length);
         System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
                 series.name(), series.length(), fit.length, validation, holdout);
-        try (SeriesModel model = new SeriesModel(config, KernelSelection.selected());
-             AdamW optimizer = new AdamW(model.kernels(), model.parameters(), model.gradients(),
-                     dev.panamarnn.train.LearningRateSchedule.constant(lr), 0.9, 0.999, 1e-8, 0.0);
-             SeriesTrainer trainer = new SeriesTrainer(model, fit, window, batch, 1.0, optimizer, seed);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build()) {
-            double smoothed = Double.NaN;
-            double lastValidation = Double.NaN;
-            while (trainer.step() < steps) {
-                dev.panamarnn.model.TrainingStep r = trainer.trainStep();
-                smoothed = Double.isNaN(smoothed) ? r.loss() : 0.95 * smoothed + 0.05 * r.loss();
-                bar.stepTo(r.step());
-                bar.setExtraMessage(String.format(" mse %.4f (normalised)", smoothed));
-                if (validation > 0 && (r.step() % 250 == 0 || r.step() == steps)) {
-                    double mae = ForecastMetrics.errors(check, model.oneStepForecasts(fit, check), fit, period).mae();
-                    bar.setExtraMessage(String.format(" mse %.4f (normalised), validation 1-step MAE %.3f", smoothed, mae));
-                    lastValidation = mae;
-                }
-            }
-            bar.close();
+        SequenceDataset windows = SequenceDataset.nextValues(fit, window);
+        try (SequenceModel model = Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
+             SeriesProgress progress = new SeriesProgress(model, fit, check, validation);
+             Trainer trainer = Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10).seed(seed)
+                     .listener(progress).build()) {
+            trainer.fit(windows, Budget.steps(steps));
+            progress.close();
             if (validation > 0) {
                 double naive = ForecastMetrics.errors(check, ForecastMetrics.naiveOneStep(fit, check), fit, period).mae();
-                System.out.printf("validation (last %d training values): rolling 1-step MAE %.3f, naive %.3f%n", validation, lastValidation, naive);
+                System.out.printf("validation (last %d training values): rolling 1-step MAE %.3f, naive %.3f%n", validation,
+                        progress.validationMae(), naive);
             }
             java.nio.file.Files.createDirectories(out);
             Path file = out.resolve("series.safetensors");
-            Checkpoints.saveSeriesModel(file, model, csv == null ? SeriesData.EMBEDDED : Path.of(csv).toAbsolutePath().toString(),
-                    column, holdout);
+            SequenceModelFile.save(file, model, SeriesData.metadata(csv, column, holdout, period));
             System.out.println("model written to " + file);
-            System.out.println("forecast the held-out tail with:\n  ./rnn forecast --model " + file + " --horizon " + holdout);
+            System.out.println("forecast the held-out tail with:\n  ./rnn forecast --model " + file + " --horizon " + holdout
+                    + (csv == null ? "" : " --csv " + csv + " --column " + column));
         }
         return 0;
+    }
+
+    /** The bar (normalised MSE) and the rolling one-step MAE on the validation part every 250 steps and at the end. */
+    private final class SeriesProgress implements TrainingListener, AutoCloseable {
+        private final SequenceModel model;
+        private final double[] fit;
+        private final double[] check;
+        private final int validation;
+        private final ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build();
+        private double smoothed = Double.NaN;
+        private double mae = Double.NaN;
+
+        SeriesProgress(SequenceModel model, double[] fit, double[] check, int validation) {
+            this.model = model;
+            this.fit = fit;
+            this.check = check;
+            this.validation = validation;
+        }
+
+        @Override
+        public void onStep(TrainingStep r, int epoch) {
+            if (!r.skipped()) {
+                smoothed = Double.isNaN(smoothed) ? r.loss() : 0.95 * smoothed + 0.05 * r.loss();
+            }
+            bar.stepTo(r.step());
+            bar.setExtraMessage(String.format(" mse %.4f (normalised)", smoothed));
+            if (validation > 0 && (r.step() % 250 == 0 || r.step() == steps)) {
+                try (Forecaster forecaster = new Forecaster(model)) {
+                    mae = ForecastMetrics.errors(check, forecaster.oneStepForecasts(fit, check), fit, period).mae();
+                }
+                bar.setExtraMessage(String.format(" mse %.4f (normalised), validation 1-step MAE %.3f", smoothed, mae));
+            }
+        }
+
+        double validationMae() {
+            return mae;
+        }
+
+        @Override
+        public void close() {
+            bar.close();
+        }
     }
 }

@@ -9,24 +9,21 @@ import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.infer.CharSampler;
-import dev.panamarnn.model.SeriesModel;
-import dev.panamarnn.model.SeriesTrainer;
+import dev.panamarnn.infer.Forecaster;
+import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
-import dev.panamarnn.train.Adam;
-import dev.panamarnn.train.Optimizer;
 import java.util.List;
 
 /**
  * The applications on top of the model layer: CharSampler (of models that are not character
  * models, closed models, bad arguments), text read as streams and series read as next values (bad
- * sizes, ids, NaN), SeriesModel, SeriesTrainer — missing arguments, an optimizer of another model,
- * NaN in the data, use after close.
+ * sizes, ids, NaN), Forecaster — models it cannot use, bad normalisation, missing
+ * or NaN history, use after close.
  */
 final class ModelCases {
     private ModelCases() {}
 
     static final String TEXT = "the quick brown fox jumps over the lazy dog. ".repeat(20);
-    static final SeriesModel.Config SERIES = new SeriesModel.Config(CellType.LSTM, 6, 1, 5, 10, 2, 12);
 
     static List<GuardCase> all(Kernels k) {
         return List.of(
@@ -69,50 +66,30 @@ final class ModelCases {
                 expect(IllegalArgumentException.class, () -> SequenceDataset.nextValues(new double[] {1, 2}, 2), "needs at least 3 values, got 2");
                 expect(IllegalArgumentException.class, () -> SequenceDataset.nextValues(new double[] {1, Double.NaN, 3}, 1), "series value 1", "NaN");
             }),
-            new GuardCase("series model arguments", () -> {
-                expect(IllegalArgumentException.class, () -> new SeriesModel.Config(CellType.LSTM, 6, 1, 5, 10, Double.NaN, 12), "std > 0", "NaN");
-                expect(IllegalArgumentException.class, () -> new SeriesModel.Config(CellType.LSTM, 6, 1, 5, 10, Double.POSITIVE_INFINITY, 12),
-                        "std", "Infinity");
-                expect(IllegalArgumentException.class, () -> new SeriesModel.Config(CellType.LSTM, 6, 1, 5, Double.NaN, 2, 12), "mean", "NaN");
-                expect(IllegalArgumentException.class, () -> new SeriesModel(null, k), "config", "null");
-                expect(IllegalArgumentException.class, () -> new SeriesModel(SERIES, null), "kernels", "null");
-                try (SeriesModel model = new SeriesModel(SERIES, k)) {
-                    ok(() -> model.forecast(new double[] {1, 2, 3}, 2));
-                    expect(IllegalArgumentException.class, () -> model.forecast(new double[0], 2), "at least one past value and horizon >= 1, got 0 and 2");
-                    expect(IllegalArgumentException.class, () -> model.forecast(new double[] {1}, 0), "got 1 and 0");
-                    expect(IllegalArgumentException.class, () -> model.forecast(null, 2), "history", "null");
-                    expect(IllegalArgumentException.class, () -> model.oneStepForecasts(new double[] {1}, null), "tail", "null");
-                    expect(IllegalArgumentException.class, () -> model.forecast(new double[] {1, Double.NaN}, 2), "history[1]", "NaN");
+            new GuardCase("forecaster arguments", () -> {
+                expect(IllegalArgumentException.class, () -> new Forecaster(null), "model is required");
+                try (SequenceModel classifier = SequenceModel.builder().features(1).classify(2).hidden(4).kernels(k).build();
+                     SequenceModel two = SequenceModel.builder().features(2).regress(1).output(OutputMode.PER_STEP).hidden(4).kernels(k).build()) {
+                    expect(IllegalArgumentException.class, () -> new Forecaster(classifier), "one feature regressing one value per step",
+                            "classification");
+                    expect(IllegalArgumentException.class, () -> new Forecaster(two), "reads 2 feature(s)");
                 }
-                SeriesModel closed = new SeriesModel(SERIES, k);
+                expect(IllegalArgumentException.class, () -> Forecaster.model(10, 0).build(), "std", "0.0");
+                expect(IllegalArgumentException.class, () -> Forecaster.model(Double.NaN, 2).build(), "mean", "NaN");
+                try (SequenceModel model = Forecaster.model(10, 2).cell(CellType.LSTM).hidden(6).seed(5).kernels(k).build()) {
+                    Forecaster forecaster = new Forecaster(model);
+                    ok(() -> forecaster.forecast(new double[] {1, 2, 3}, 2));
+                    expect(IllegalArgumentException.class, () -> forecaster.forecast(new double[0], 2), "at least one past value and horizon >= 1, got 0 and 2");
+                    expect(IllegalArgumentException.class, () -> forecaster.forecast(new double[] {1}, 0), "got 1 and 0");
+                    expect(IllegalArgumentException.class, () -> forecaster.forecast(null, 2), "history", "null");
+                    expect(IllegalArgumentException.class, () -> forecaster.oneStepForecasts(new double[] {1}, null), "tail", "null");
+                    expect(IllegalArgumentException.class, () -> forecaster.forecast(new double[] {1, Double.NaN}, 2), "history[1]", "NaN");
+                    forecaster.close();
+                    expect(IllegalStateException.class, () -> forecaster.forecast(new double[] {1, 2}, 2), "closed");
+                }
+                SequenceModel closed = Forecaster.model(10, 2).hidden(4).kernels(k).build();
                 closed.close();
-                expect(IllegalStateException.class, () -> closed.forecast(new double[] {1, 2}, 2), "this Rnn is closed");
-            }),
-            new GuardCase("series trainer mismatched pieces", () -> {
-                double[] series = new double[64];
-                for (int i = 0; i < series.length; i++) {
-                    series[i] = Math.sin(i / 3.0);
-                }
-                try (SeriesModel model = new SeriesModel(SERIES, k); SeriesModel other = new SeriesModel(SERIES, k);
-                     Optimizer own = new Adam(k, model.parameters(), model.gradients(), 0.01);
-                     Optimizer foreign = new Adam(k, other.parameters(), other.gradients(), 0.01)) {
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, series, 8, 2, 1.0, foreign, 1), "the optimizer", "another model");
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, null, 8, 2, 1.0, own, 1), "training", "null");
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, series, 0, 2, 1.0, own, 1),
-                            "window and batch must be >= 1, got 0 and 2");
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, series, 8, 0, 1.0, own, 1),
-                            "window and batch must be >= 1, got 8 and 0");
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, series, 64, 2, 1.0, own, 1),
-                            "the training part has 64 values; windows of 64 need at least 65");
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, series, 8, 2, Double.NaN, own, 1), "clipNorm", "NaN");
-                    double[] holed = series.clone();
-                    holed[10] = Double.NaN;
-                    expect(IllegalArgumentException.class, () -> new SeriesTrainer(model, holed, 8, 2, 1.0, own, 1), "training[10]", "NaN");
-                    SeriesTrainer trainer = new SeriesTrainer(model, series, 8, 2, 1.0, own, 1);
-                    ok(trainer::trainStep);
-                    trainer.close();
-                    expect(IllegalStateException.class, trainer::trainStep, "this SeriesTrainer is closed");
-                }
+                expect(IllegalStateException.class, () -> new Forecaster(closed), "closed");
             })
         );
     }

@@ -1,18 +1,24 @@
 package dev.panamarnn.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.kernels.KernelsForTests;
-import dev.panamarnn.train.AdamW;
-import dev.panamarnn.train.LearningRateSchedule;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The series forecaster learns a noisy seasonal signal well enough to beat the naive forecast, and round-trips through its file. */
+/**
+ * A next-value model of a series on the model layer: trained by the Trainer on windows of the
+ * training part, its forecasts beat the naive forecast on a noisy seasonal signal; the forecaster's
+ * rolling one-step forecasts are the model's own per-step predictions; the file round-trips.
+ */
 class SeriesTrainingTest {
     @TempDir
     Path dir;
@@ -28,26 +34,32 @@ class SeriesTrainingTest {
         double[] training = Arrays.copyOf(y, n - holdout), truth = Arrays.copyOfRange(y, n - holdout, n);
         double mean = Arrays.stream(training).average().orElseThrow();
         double std = Math.sqrt(Arrays.stream(training).map(v -> (v - mean) * (v - mean)).average().orElseThrow());
-        SeriesModel.Config config = new SeriesModel.Config(CellType.GRU, 16, 1, 3, mean, std, period);
         Path file = dir.resolve("s.safetensors");
         double[] forecast;
-        try (SeriesModel model = new SeriesModel(config, KernelsForTests.nativeKernels());
-             AdamW optimizer = new AdamW(model.kernels(), model.parameters(), model.gradients(),
-                     LearningRateSchedule.constant(1e-2), 0.9, 0.999, 1e-8, 0);
-             SeriesTrainer trainer = new SeriesTrainer(model, training, 36, 16, 1.0, optimizer, 9)) {
-            for (int i = 0; i < 1000; i++) {
-                trainer.trainStep();
+        try (SequenceModel model = Forecaster.model(mean, std).cell(CellType.GRU).hidden(16).seed(3)
+                .kernels(KernelsForTests.nativeKernels()).build();
+             Trainer trainer = Trainer.builder(model).adamW(1e-2, 0).batchSize(16).seed(9).build()) {
+            trainer.fit(SequenceDataset.nextValues(training, 36), Budget.steps(1000));
+            try (Forecaster forecaster = new Forecaster(model)) {
+                forecast = forecaster.forecast(training, holdout);
+                // the rolling one-step forecasts are what predict gives at each step of the whole series
+                double[] oneStep = forecaster.oneStepForecasts(training, truth);
+                float[][] steps = new float[n - 1][1];
+                for (int t = 0; t < n - 1; t++) {
+                    steps[t][0] = (float) y[t];
+                }
+                float[] predicted = model.predict(SequenceDataset.ofInputs(List.<float[][]>of(steps)))[0];
+                for (int i = 0; i < holdout; i++) {
+                    assertEquals(predicted[n - holdout - 1 + i], oneStep[i], 1e-4 * (1 + Math.abs(oneStep[i])), "one-step forecast " + i);
+                }
             }
-            forecast = model.forecast(training, holdout);
-            Checkpoints.saveSeriesModel(file, model, "test", "value", holdout);
+            model.save(file);
         }
         var model = ForecastMetrics.errors(truth, forecast, training, period);
         var naive = ForecastMetrics.errors(truth, ForecastMetrics.naive(training, holdout), training, period);
         assertTrue(model.mae() < 0.7 * naive.mae(), "model " + model + " vs naive " + naive);
-        Checkpoints.LoadedSeriesModel loaded = Checkpoints.loadSeriesModel(file, KernelsForTests.nativeKernels());
-        try (SeriesModel again = loaded.model()) {
-            assertEquals(holdout, loaded.holdout());
-            assertEquals(Arrays.toString(forecast), Arrays.toString(again.forecast(training, holdout)));
+        try (SequenceModel again = SequenceModel.load(file); Forecaster forecaster = new Forecaster(again)) {
+            assertArrayEquals(forecast, forecaster.forecast(training, holdout), 1e-4);
         }
     }
 }

@@ -6,10 +6,15 @@ import dev.panamarnn.examples.support.Plots;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.ForecastMetrics;
-import dev.panamarnn.model.SeriesModel;
-import dev.panamarnn.model.SeriesTrainer;
-import dev.panamarnn.train.AdamW;
-import dev.panamarnn.train.LearningRateSchedule;
+import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.infer.Forecaster;
+import dev.panamarnn.model.Budget;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.Trainer;
+import dev.panamarnn.model.TrainingListener;
+import dev.panamarnn.model.TrainingStep;
+
+import java.time.Duration;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +26,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code rnn experiment forecast}: LSTM and GRU forecasters ({@link SeriesModel}, trained by
- * {@link SeriesTrainer} on the preprocessed history only) against the naive and seasonal-naive
+ * {@code rnn experiment forecast}: LSTM and GRU forecasters (next-value models, {@link Forecaster#model},
+ * trained by the {@link Trainer} on windows of the preprocessed history only) against the naive and seasonal-naive
  * forecasts on the held-out tail of real series, multi-step (h steps from the end of the history,
  * predictions fed back) and rolling one-step (each value forecast after observing the ones before
  * it). Prints one table per series (MAE, RMSE, MASE), writes forecast-&lt;series&gt;.png and
@@ -149,24 +154,27 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
         double[] input = split.trainingInput();
         double mean = Arrays.stream(input).average().orElseThrow();
         double std = Math.sqrt(Arrays.stream(input).map(v -> (v - mean) * (v - mean)).average().orElseThrow());
-        SeriesModel.Config config = new SeriesModel.Config(cell, hidden, 1, options.seed(), mean, std, spec.seasonalPeriod());
         long begin = System.nanoTime();
-        try (SeriesModel model = new SeriesModel(config, KernelSelection.selected());
-             AdamW optimizer = new AdamW(model.kernels(), model.parameters(), model.gradients(),
-                     LearningRateSchedule.constant(lr), 0.9, 0.999, 1e-8, 0.0);
-             SeriesTrainer trainer = new SeriesTrainer(model, input, spec.window(), batch, 1.0, optimizer, options.seed())) {
-            double smoothed = Double.NaN;
-            while (trainer.step() < steps && System.nanoTime() < deadline) {
-                double loss = trainer.trainStep().loss();
-                smoothed = Double.isNaN(smoothed) ? loss : 0.98 * smoothed + 0.02 * loss;
-            }
+        double[] smoothed = {Double.NaN};
+        try (SequenceModel model = Forecaster.model(mean, std).cell(cell).hidden(hidden).seed(options.seed()).build();
+             Trainer trainer = Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10)
+                     .seed(options.seed()).listener(new TrainingListener() {
+                         @Override
+                         public void onStep(TrainingStep step, int epoch) {
+                             smoothed[0] = Double.isNaN(smoothed[0]) ? step.loss() : 0.98 * smoothed[0] + 0.02 * step.loss();
+                         }
+                     }).build()) {
+            long left = Math.max(1, deadline - System.nanoTime());
+            trainer.fit(SequenceDataset.nextValues(input, spec.window()), Budget.time(Duration.ofNanos(left)).orSteps(steps));
             int h = split.truth().length;
-            double[] multi = spec.transform().invertForecast(split.history(), model.forecast(input, h));
-            double[] oneStep = spec.transform().invertOneStep(split.history(), split.truth(),
-                    model.oneStepForecasts(input, split.tailInput()));
-            System.out.printf("  %-12s %5d steps %6.1f s  training mse %.4f (normalised)%n", cell.id(), trainer.step(),
-                    (System.nanoTime() - begin) / 1e9, smoothed);
-            return new Forecasts(trainer.step(), multi, oneStep);
+            try (Forecaster forecaster = new Forecaster(model)) {
+                double[] multi = spec.transform().invertForecast(split.history(), forecaster.forecast(input, h));
+                double[] oneStep = spec.transform().invertOneStep(split.history(), split.truth(),
+                        forecaster.oneStepForecasts(input, split.tailInput()));
+                System.out.printf("  %-12s %5d steps %6.1f s  training mse %.4f (normalised)%n", cell.id(), trainer.step(),
+                        (System.nanoTime() - begin) / 1e9, smoothed[0]);
+                return new Forecasts(trainer.step(), multi, oneStep);
+            }
         }
     }
 

@@ -1,0 +1,36 @@
+package dev.panamarnn.cli;
+
+import dev.panamarnn.io.ModelFileException;
+import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.SafeTensorsFile;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The "series.*" metadata of a forecasting model file (season length, held-out tail, data), read as untrusted. */
+final class SeriesModelFiles {
+    private SeriesModelFiles() {}
+
+    /** The file's metadata (its tensors are read by SequenceModel.load). */
+    static Map<String, String> metadata(Path file) throws ModelFileException {
+        try (SafeTensorsFile f = SafeTensors.read(file)) {
+            return Map.copyOf(f.metadata());
+        }
+    }
+
+    /** Metadata {@code key} as an integer in [1, 10^7], or {@code fallback} when absent. */
+    static int positive(Path file, Map<String, String> metadata, String key, int fallback) throws ModelFileException {
+        String text = metadata.get(key);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value >= 1 && value <= 10_000_000) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ModelFileException(file, "metadata '" + key + "' must be an integer in [1, 10000000] (" + text.length() + " characters given)");
+    }
+}
