@@ -15,10 +15,13 @@ import java.util.List;
  *   <li>"char-lm" (CharModel): token ids -> embedding -> unidirectional stack -> Linear(H, V) at
  *       every step: a language model whose token names are the vocabulary's characters.</li>
  *   <li>"series-forecaster" (SeriesModel): one feature normalised by series.mean / series.std ->
- *       stack -> Linear(H, 1) at every step: a per-step regressor. Its output is the NEXT value in
- *       normalised units, (y_{t+1} - mean) / std, as that model was trained.</li>
+ *       stack -> Linear(H, 1) at every step: a per-step regressor. That model was trained to give
+ *       the NEXT value in normalised units, z = (y_{t+1} - mean) / std, so it is read with target
+ *       normalisation by the same (series.mean, series.std): its outputs are y_{t+1} = z * std + mean,
+ *       in the series' units, as SeriesModel's forecasts are.</li>
  * </ul>
- * Their training state (optimizer moments, carried TBPTT state) stays in the file, unread.
+ * Their training state (optimizer moments, carried TBPTT state) stays in the file, unread; the
+ * normalisation values come from the metadata, not from tensors.
  */
 final class EarlierModelFiles {
     static final String CHAR_LM = "char-lm";
@@ -42,14 +45,15 @@ final class EarlierModelFiles {
                 }
                 ModelSpec spec = new ModelSpec(0, null, null, vocabulary.size(), rnn.inputSize(), rnn.cell(), rnn.hiddenSize(),
                         rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.LANGUAGE_MODEL, vocabulary.size(),
-                        OutputMode.PER_STEP, seed, tokens);
-                return new SequenceModelFile.Declared(spec, false, true);
+                        OutputMode.PER_STEP, seed, tokens, null, null);
+                return new SequenceModelFile.Declared(spec, false, false, true);
             }
             float mean = (float) Metadata.finite(f, "series.mean");
             float std = (float) Metadata.finite(f, "series.std");
             ModelSpec spec = new ModelSpec(rnn.inputSize(), new float[] {mean}, new float[] {std}, 0, 0, rnn.cell(), rnn.hiddenSize(),
-                    rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.REGRESSION, 1, OutputMode.PER_STEP, seed, List.of());
-            return new SequenceModelFile.Declared(spec, false, true);
+                    rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), 0, Task.REGRESSION, 1, OutputMode.PER_STEP, seed, List.of(),
+                    new float[] {mean}, new float[] {std});
+            return new SequenceModelFile.Declared(spec, false, false, true);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(f.path(), "describes no valid " + kind + " model: " + e.getMessage());
         }

@@ -14,7 +14,8 @@ final class Scoring {
 
     /**
      * The head's output for every sequence, in data set order: per sequence (outputs) floats, or per
-     * step (T_i * outputs), step-major — logits for classes, values for regression.
+     * step (T_i * outputs), step-major — logits for classes, values for regression (in the
+     * targets' units under target normalisation).
      */
     static float[][] predict(SequenceModel model, SequenceDataset data) {
         DataFit.check(model.spec(), data, false);
@@ -24,7 +25,8 @@ final class Scoring {
         for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
             ModelPass pass = model.pass(b.steps(), b.batch());
             pass.load(b, false);                                                     // targets are not read
-            MemorySegment y = pass.forward(false);                                   // (rows, outputs)
+            pass.forward(false);
+            MemorySegment y = pass.predictions();                                    // (rows, outputs) in target units
             for (int r = 0; r < b.batch(); r++) {
                 int length = b.lengths()[r];
                 float[] values = new float[perStep ? length * out : out];
@@ -41,7 +43,11 @@ final class Scoring {
         return result;
     }
 
-    /** Loss and the task's measures over the whole data set. */
+    /**
+     * Loss and the task's measures over the whole data set. Under target normalisation the loss is
+     * the normalised mean squared error training minimises, and MAE and RMSE compare the model's
+     * outputs in target units with the raw targets.
+     */
     static Metrics evaluate(SequenceModel model, SequenceDataset data) {
         DataFit.check(model.spec(), data, true);
         ModelSpec spec = model.spec();
@@ -52,7 +58,8 @@ final class Scoring {
         for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
             ModelPass pass = model.pass(b.steps(), b.batch());
             pass.load(b);
-            MemorySegment y = pass.forward(false);
+            pass.forward(false);
+            MemorySegment y = pass.predictions();                                    // (rows, outputs) in target units
             long scored = 0;
             for (int t = 0; t < (perStep ? b.steps() : 1); t++) {
                 for (int r = 0; r < b.batch(); r++) {
