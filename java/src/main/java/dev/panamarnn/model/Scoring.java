@@ -87,7 +87,7 @@ final class Scoring {
             case CLASSIFICATION -> new Metrics(spec.task(), rows, loss, (double) correct / rows, Double.NaN, Double.NaN, Double.NaN);
             case LANGUAGE_MODEL -> new Metrics(spec.task(), rows, loss, (double) correct / rows, loss / Math.log(2), Double.NaN, Double.NaN);
             case REGRESSION -> new Metrics(spec.task(), rows, loss, Double.NaN, Double.NaN, absSum / ((double) rows * out),
-                    Math.sqrt(squareSum / ((double) rows * out)));
+                    Math.sqrt(squareSum / ((double) rows * out)), spec.targetsNormalised());
         };
     }
 

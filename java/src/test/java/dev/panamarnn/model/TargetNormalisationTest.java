@@ -179,6 +179,7 @@ class TargetNormalisationTest {
             assertEquals(abs / values, m.mae(), 1e-9 * (abs / values), "MAE");
             assertEquals(Math.sqrt(squares / values), m.rmse(), 1e-9 * Math.sqrt(squares / values), "RMSE");
             assertTrue(m.rmse() > 1, "RMSE in target units (output 0 has std " + STD[0] + "): " + m.rmse());
+            assertTrue(m.lossNormalised() && m.toString().contains("(normalised)"), m.toString());
         }
     }
 
