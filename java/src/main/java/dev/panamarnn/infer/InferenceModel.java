@@ -35,8 +35,9 @@ import java.util.Map;
  * <p>A whole {@link SequenceModel} ({@link #of(SequenceModel)}) adds its input stage and its head:
  * a step then takes a feature event (normalised inside, if the model normalises) or a token id
  * (its embedding row is gathered) and gives the head applied to the top layer's h_t — logits or
- * regression values (in the targets' units when the model normalises targets), {@link #outputSize()} floats. For a model that reads per sequence, that is
- * its prediction for the sequence so far, as if it ended at this step.
+ * regression values (in the targets' units when the model normalises targets), {@link #outputSize()}
+ * floats. For a model that reads per sequence, that is its prediction for the sequence so far, as
+ * if it ended at this step.
  *
  * <p>Closing: {@link #close()} returns at once. Steps already running finish normally; every later
  * step of every stream throws {@link IllegalStateException}; the memory is freed when the last

@@ -112,7 +112,8 @@ public final class SequenceModel implements AutoCloseable {
         }
         switch (data.targets()) {
             case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(data.classes()).classNames(data.classNames());
-            case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(data.targetSize()).normaliseTargets(data.targetMean(), data.targetStd());
+            case VALUES_PER_SEQUENCE, VALUES_PER_STEP ->
+                    b.regress(data.targetSize()).normaliseTargets(data.targetMean(), data.targetStd());
             case NONE -> throw new AssertionError("checked above");
         }
         return b.output(data.targets().perStep() ? OutputMode.PER_STEP : OutputMode.SEQUENCE);

@@ -285,7 +285,8 @@ public final class SequenceModelFile {
         for (long i = 0; i < values.byteSize() / Float.BYTES; i++) {
             float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
             if (!(v > 0)) {
-                throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + v + "; a standard deviation must be > 0");
+                throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + v
+                        + "; a standard deviation must be > 0");
             }
         }
     }

@@ -12,7 +12,9 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.SequenceBatch;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.kernels.KernelsForTests;
+import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.train.Adam;
+import java.nio.file.Path;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +22,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Target normalisation of a regressor: model A with it (mean m, std s per output) and model B
  * without, with the same weights, are the same network read in two units — A's outputs are B's
  * times s plus m, A's loss on targets t is B's on (t - m) / s, one optimizer step moves both alike;
- * A's MAE and RMSE are in the targets' units; forData takes the data's target moments.
+ * A's MAE and RMSE are in the targets' units; forData takes the data's target moments; a
+ * checkpoint resumes only into a model with target normalisation.
  */
 class TargetNormalisationTest {
     static final float[] MEAN = {100f, -3f};       // (K) far from 0 and different per output, so a missing or swapped one shows
@@ -141,6 +145,32 @@ class TargetNormalisationTest {
             float[] pa = parameters(a), pb = parameters(b);
             assertArrayEquals(pb, pa, "parameters after one Adam step");
             assertNotEquals(0, maxAbsDifference(pa, parametersOfAFreshModel(mode)), "the step changed the parameters");
+        }
+    }
+
+    @Test
+    void checkpointsResumeOnlyIntoAModelWithTheSameTargetNormalisation(@TempDir Path dir) throws Exception {
+        SequenceDataset data = data(OutputMode.PER_STEP, 4);
+        Path checkpoint = dir.resolve("run.safetensors");
+        float[] uninterrupted;
+        try (SequenceModel a = builder(OutputMode.PER_STEP).normaliseTargets(MEAN, STD).build();
+             Trainer trainer = Trainer.builder(a).adam(1e-2).batchSize(4).seed(2).build()) {
+            trainer.fit(data, Budget.steps(4));
+            trainer.checkpoint(checkpoint);
+            trainer.fit(data, Budget.steps(3));
+            uninterrupted = parameters(a);
+        }
+        try (SequenceModel loaded = SequenceModelFile.load(checkpoint, KernelsForTests.java());
+             Trainer trainer = Trainer.builder(loaded).adam(1e-2).batchSize(4).seed(2).build()) {
+            assertArrayEquals(MEAN, loaded.spec().targetMean());
+            trainer.resume(checkpoint);
+            trainer.fit(data, Budget.steps(3));
+            assertArrayEquals(uninterrupted, parameters(loaded), "resumed run equals the uninterrupted one");
+        }
+        try (SequenceModel b = builder(OutputMode.PER_STEP).build();
+             Trainer trainer = Trainer.builder(b).adam(1e-2).batchSize(4).seed(2).build()) {
+            var e = assertThrows(ModelFileException.class, () -> trainer.resume(checkpoint));
+            assertTrue(e.getMessage().contains("is a checkpoint of another model"), e.getMessage());
         }
     }
 
