@@ -4,7 +4,6 @@ import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
-import dev.panamarnn.model.Checkpoints;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
@@ -79,7 +78,7 @@ final class PredictCommand implements Callable<Integer> {
         try (SafeTensorsFile f = SafeTensors.read(model)) {
             metadata = f.metadata();
         }
-        String kind = metadata.get(Checkpoints.KIND);
+        String kind = metadata.get(SequenceModelFile.KIND_KEY);
         if (!SequenceModelFile.KIND.equals(kind)) {
             throw new IllegalArgumentException(model + " is not a sequence model (its kind is " + (kind == null ? "not set" : "'" + kind + "'")
                     + "); predict reads the model.safetensors of `rnn train sequences`");

@@ -100,7 +100,7 @@ class SequenceCommandsTest {
         assertEquals(0, train.exit(), train.err() + train.out());
         assertTrue(train.out().contains("1 target value(s) per sequence"), train.out());
         assertTrue(isPng(perSequence.resolve("learning-curves.png")));
-        double rmse = number(train.out(), "validation: mse \\S+  mae \\S+  rmse (\\S+)");
+        double rmse = number(train.out(), "validation: mse \\S+ \\(normalised\\)  mae \\S+  rmse (\\S+)");
         Path predictions = dir.resolve("reg.csv");
         Run predict = rnn("predict", "--model", perSequence.resolve("model.safetensors").toString(), "--csv", csv.toString(),
                 "--out", predictions.toString());

@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
  * {@link IllegalArgumentException} naming the sequence index (and step). {@link #fromCsv} reports
  * bad file content as an {@link IOException} naming the file, line and column.
  *
- * <p>This class holds data and cuts batches; it does not normalise features (it reports
- * {@link #featureMean()} and {@link #featureStd()} for the caller to use).
+ * <p>This class holds data and cuts batches; it does not normalise features or targets (it reports
+ * {@link #featureMean()}, {@link #featureStd()}, {@link #targetMean()} and {@link #targetStd()}
+ * for the caller to use).
  */
 public final class SequenceDataset {
 
@@ -67,6 +68,8 @@ public final class SequenceDataset {
     private final float[][] values;         // (N) each (K) or (T_i * K) step-major, or null for classes
     private final float[] mean;             // (F)
     private final float[] std;              // (F), 1 where the population std is 0
+    private final float[] targetMean;       // (K), empty for classes
+    private final float[] targetStd;        // (K), 1 where the population std is 0; empty for classes
 
     private SequenceDataset(int features, int vocabulary, Targets targets, int classes, int targetSize,
                             List<String> classNames, List<String> ids, float[][] inputs, int[][] tokens,
@@ -89,7 +92,10 @@ public final class SequenceDataset {
         }
         this.mean = new float[features];
         this.std = new float[features];
-        moments();
+        moments(inputs, features, mean, std);
+        this.targetMean = new float[values != null ? targetSize : 0];
+        this.targetStd = new float[targetMean.length];
+        moments(values, targetMean.length, targetMean, targetStd);
     }
 
     /** {@code from} with other class names and ids: the data, its lengths and its moments are shared, not recomputed. */
@@ -108,6 +114,8 @@ public final class SequenceDataset {
         this.lengths = from.lengths;
         this.mean = from.mean;
         this.std = from.std;
+        this.targetMean = from.targetMean;
+        this.targetStd = from.targetStd;
     }
 
     private static SequenceDataset ofFeatures(SequenceChecks.Flat in, Targets targets, int classes,
@@ -439,6 +447,16 @@ public final class SequenceDataset {
         return std.clone();
     }
 
+    /** (K) the mean of every target value over every sequence (and every step, per step); empty for classes. */
+    public float[] targetMean() {
+        return targetMean.clone();
+    }
+
+    /** (K) the population standard deviation of every target value (1 where it is 0); empty for classes. */
+    public float[] targetStd() {
+        return targetStd.clone();
+    }
+
     /** (T_i, F) sequence i's features, a copy. */
     public float[][] inputs(int i) {
         require(inputs != null, "inputs(i) reads features; this dataset holds token ids (use tokenIds(i))");
@@ -609,34 +627,37 @@ public final class SequenceDataset {
         return f;
     }
 
-    /** Mean and population std per feature over every step, accumulated in double. */
-    private void moments() {
-        if (features == 0) {
+    /**
+     * Mean and population std per column over every row, accumulated in double: of the features
+     * (rows (T_i * F)) or of the target values (rows (K) or (T_i * K)). Nothing for width 0.
+     */
+    private static void moments(float[][] rows, int width, float[] mean, float[] std) {
+        if (width == 0) {
             return;
         }
-        double[] sum = new double[features];
-        long steps = 0;
-        for (float[] row : inputs) {
+        double[] sum = new double[width];
+        long count = 0;
+        for (float[] row : rows) {
             for (int j = 0; j < row.length; j++) {
-                sum[j % features] += row[j];
+                sum[j % width] += row[j];
             }
-            steps += row.length / features;
+            count += row.length / width;
         }
-        double[] m = new double[features];
-        for (int f = 0; f < features; f++) {
-            m[f] = sum[f] / steps;
+        double[] m = new double[width];
+        for (int f = 0; f < width; f++) {
+            m[f] = sum[f] / count;
         }
-        double[] squares = new double[features];
-        for (float[] row : inputs) {
+        double[] squares = new double[width];
+        for (float[] row : rows) {
             for (int j = 0; j < row.length; j++) {
-                double d = row[j] - m[j % features];
-                squares[j % features] += d * d;
+                double d = row[j] - m[j % width];
+                squares[j % width] += d * d;
             }
         }
-        for (int f = 0; f < features; f++) {
-            float s = (float) Math.sqrt(squares[f] / steps);
+        for (int f = 0; f < width; f++) {
+            float s = (float) Math.sqrt(squares[f] / count);
             mean[f] = (float) m[f];
-            std[f] = s == 0 ? 1f : s; // a constant feature (or one whose std underflows a float)
+            std[f] = s == 0 ? 1f : s; // a constant column (or one whose std underflows a float)
         }
     }
 

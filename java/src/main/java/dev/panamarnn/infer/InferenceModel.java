@@ -35,8 +35,9 @@ import java.util.Map;
  * <p>A whole {@link SequenceModel} ({@link #of(SequenceModel)}) adds its input stage and its head:
  * a step then takes a feature event (normalised inside, if the model normalises) or a token id
  * (its embedding row is gathered) and gives the head applied to the top layer's h_t — logits or
- * regression values, {@link #outputSize()} floats. For a model that reads per sequence, that is
- * its prediction for the sequence so far, as if it ended at this step.
+ * regression values (in the targets' units when the model normalises targets), {@link #outputSize()}
+ * floats. For a model that reads per sequence, that is its prediction for the sequence so far, as
+ * if it ended at this step.
  *
  * <p>Closing: {@link #close()} returns at once. Steps already running finish normally; every later
  * step of every stream throws {@link IllegalStateException}; the memory is freed when the last
@@ -54,10 +55,12 @@ public final class InferenceModel implements AutoCloseable {
 
     /**
      * What a whole model adds to the stack, as its own (live) tensors; {@link #NONE} for a bare network.
-     * @param embedding (V, I) or null;  mean, std (I) or null;  head the Linears (one, or two around a ReLU of width K) or null
+     * @param embedding (V, I) or null;  mean, std (I) or null;  head the Linears (one, or two around a ReLU of width K) or null;
+     *                  targetMean, targetStd (outputs) the target normalisation, or null
      */
-    private record Parts(Tensor embedding, float[] mean, float[] std, Linear[] head, int headHidden) {
-        static final Parts NONE = new Parts(null, null, null, null, 0);
+    private record Parts(Tensor embedding, float[] mean, float[] std, Linear[] head, int headHidden, float[] targetMean,
+                         float[] targetStd) {
+        static final Parts NONE = new Parts(null, null, null, null, 0, null, null);
     }
 
     private InferenceModel(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels, Parts parts) {
@@ -128,7 +131,7 @@ public final class InferenceModel implements AutoCloseable {
             throw new IllegalStateException("this SequenceModel is closed");
         }
         Parts parts = new Parts(model.embedding() == null ? null : model.embedding().weight(), model.spec().mean(), model.spec().std(),
-                model.head().linears(), model.head().hidden());
+                model.head().linears(), model.head().hidden(), model.spec().targetMean(), model.spec().targetStd());
         return new InferenceModel(model.rnn().config(), stackParameters(model.rnn()), kernels, parts);
     }
 
@@ -156,7 +159,8 @@ public final class InferenceModel implements AutoCloseable {
     /**
      * The model's slab: per layer the joined weights [W_ih | W_hh], the folded bias and GRU's b_hh;
      * and their transpose when batched steps of this layer run on the kernels' small-product path;
-     * then a whole model's embedding or normalisation and its head, under their state_dict names.
+     * then a whole model's embedding or normalisation, its head and its target normalisation, under
+     * their state_dict and model-file names.
      */
     private static Slab.Layout layout(RnnConfig c, Kernels kernels, Parts parts) {
         Slab.Layout.Builder layout = Slab.Layout.builder();
@@ -184,6 +188,10 @@ public final class InferenceModel implements AutoCloseable {
                 layout.add(linear.prefix() + "weight", linear.out(), linear.in())          // (out, in)
                       .add(linear.prefix() + "bias", linear.out());                        // (out)
             }
+        }
+        if (parts.targetMean() != null) {
+            layout.add(TARGET_MEAN, parts.targetMean().length)                            // (outputs)
+                  .add(TARGET_STD, parts.targetStd().length);                             // (outputs)
         }
         return layout.build();
     }
@@ -276,6 +284,8 @@ public final class InferenceModel implements AutoCloseable {
     private static final String EMBEDDING = "embedding.weight";
     private static final String MEAN = "normalise.mean";
     private static final String STD = "normalise.std";
+    private static final String TARGET_MEAN = "normalise.target_mean";
+    private static final String TARGET_STD = "normalise.target_std";
 
     /** The embedding table or the normalisation, copied into the slab; x_t = the event for a bare network. */
     private InputStage copyInputStage(Parts parts) {
@@ -291,7 +301,7 @@ public final class InferenceModel implements AutoCloseable {
         return InputStage.floats(width);
     }
 
-    /** The head's Linears, copied into the slab; null for a bare network. */
+    /** The head's Linears and the target normalisation, copied into the slab; null for a bare network. */
     private StreamHead copyHead(Parts parts) {
         if (parts.head() == null) {
             return null;
@@ -303,7 +313,13 @@ public final class InferenceModel implements AutoCloseable {
             copies[2 * i + 1] = slab.get(linear.prefix() + "bias").segment().copyFrom(linear.bias().segment());
         }
         int outputs = parts.head()[parts.head().length - 1].out();
-        return new StreamHead(kernels, parts.head()[0].in(), parts.headHidden(), outputs, copies[0], copies[1], copies[2], copies[3]);
+        MemorySegment targetMean = null, targetStd = null;                     // (outputs) each
+        if (parts.targetMean() != null) {
+            targetMean = slab.get(TARGET_MEAN).copyFrom(parts.targetMean()).segment();
+            targetStd = slab.get(TARGET_STD).copyFrom(parts.targetStd()).segment();
+        }
+        return new StreamHead(kernels, parts.head()[0].in(), parts.headHidden(), outputs, copies[0], copies[1], copies[2], copies[3],
+                targetMean, targetStd);
     }
 
     /**
@@ -323,7 +339,8 @@ public final class InferenceModel implements AutoCloseable {
             }
         }
         String description = Fingerprint.describe(config) + ";input=" + (input.tokens() ? "tokens V=" + input.vocabulary
-                : input.normalises() ? "normalised features" : "features") + ";head K=" + head.hidden + " outputs=" + head.outputs;
+                : input.normalises() ? "normalised features" : "features") + ";head K=" + head.hidden + " outputs=" + head.outputs
+                + (head.denormalises() ? " targets normalised" : "");
         return Fingerprint.of(description, List.copyOf(all.keySet()), all);
     }
 
@@ -410,7 +427,7 @@ public final class InferenceModel implements AutoCloseable {
     @Override
     public String toString() {
         String whole = head == null ? "" : (input.tokens() ? " tokens V=" + input.vocabulary : input.normalises() ? " normalised" : "")
-                + " head K=" + head.hidden + " outputs=" + head.outputs;
+                + " head K=" + head.hidden + " outputs=" + head.outputs + (head.denormalises() ? " targets normalised" : "");
         return "InferenceModel[" + config.cell().id() + " I=" + inputSize() + " H=" + hiddenSize() + " L=" + numLayers() + whole
                 + " kernels=" + kernels.name() + " fingerprint=" + Fingerprint.shortHex(fingerprint) + (isOpen() ? "" : " closed") + "]";
     }

@@ -2,6 +2,7 @@ package dev.panamarnn.infer;
 
 import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.model.Head;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
@@ -12,10 +13,12 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  *   y (B, outputs) = x (B, H) W^T + b                                    one Linear
  *   a (B, K) = relu(x W0^T + b0);  y (B, outputs) = a W2^T + b2          with a hidden layer
+ *   y = y * targetStd + targetMean  per output                           a regressor with target normalisation
  * </pre>
  * Each Linear copies its bias into the rows and then adds one GEMV (one row: a single stream) or
  * one GEMM (a batch), exactly the order of operations of the training Linear. The weights are views
- * of the model's immutable slab; the caller owns y and the scratch a, so nothing is allocated.
+ * of the model's immutable slab, as are the target normalisation's mean and std ({@link Head#denormalise},
+ * the model's own arithmetic); the caller owns y and the scratch a, so nothing is allocated.
  */
 final class StreamHead {
     /** H: what the head reads. */
@@ -28,9 +31,11 @@ final class StreamHead {
     private final MemorySegment firstBias;      // (K) or (outputs)
     private final MemorySegment secondWeight;   // (outputs, K), or null
     private final MemorySegment secondBias;     // (outputs), or null
+    private final MemorySegment targetMean;     // (outputs), or null: no target normalisation
+    private final MemorySegment targetStd;      // (outputs), or null
 
     StreamHead(Kernels kernels, int in, int hidden, int outputs, MemorySegment firstWeight, MemorySegment firstBias,
-               MemorySegment secondWeight, MemorySegment secondBias) {
+               MemorySegment secondWeight, MemorySegment secondBias, MemorySegment targetMean, MemorySegment targetStd) {
         this.kernels = kernels;
         this.in = in;
         this.hidden = hidden;
@@ -39,6 +44,13 @@ final class StreamHead {
         this.firstBias = firstBias;
         this.secondWeight = secondWeight;
         this.secondBias = secondBias;
+        this.targetMean = targetMean;
+        this.targetStd = targetStd;
+    }
+
+    /** True when the outputs are denormalised into the targets' units. */
+    boolean denormalises() {
+        return targetMean != null;
     }
 
     /**
@@ -50,16 +62,19 @@ final class StreamHead {
     void forward(MemorySegment y, MemorySegment scratch, MemorySegment x, int ldx, int rows) {
         if (secondWeight == null) {
             linear(y, x, ldx, firstWeight, firstBias, in, outputs, rows);
-            return;
-        }
-        linear(scratch, x, ldx, firstWeight, firstBias, in, hidden, rows);
-        long n = (long) rows * hidden;
-        for (long i = 0; i < n; i++) {                                   // ReLU in place (NaN -> 0, as Head)
-            if (!(scratch.getAtIndex(Tensor.FLOAT, i) > 0)) {
-                scratch.setAtIndex(Tensor.FLOAT, i, 0f);
+        } else {
+            linear(scratch, x, ldx, firstWeight, firstBias, in, hidden, rows);
+            long n = (long) rows * hidden;
+            for (long i = 0; i < n; i++) {                               // ReLU in place (NaN -> 0, as Head)
+                if (!(scratch.getAtIndex(Tensor.FLOAT, i) > 0)) {
+                    scratch.setAtIndex(Tensor.FLOAT, i, 0f);
+                }
             }
+            linear(y, scratch, hidden, secondWeight, secondBias, hidden, outputs, rows);
         }
-        linear(y, scratch, hidden, secondWeight, secondBias, hidden, outputs, rows);
+        if (targetMean != null) {
+            Head.denormalise(y, y, targetMean, targetStd, rows, outputs);  // y = z * targetStd + targetMean, in place
+        }
     }
 
     /** y (B, out) = b in every row, then += x (B, in; row stride ldx) W^T with W (out, in). */

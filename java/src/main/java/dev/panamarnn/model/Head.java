@@ -83,6 +83,24 @@ public final class Head {
     }
 
     /**
+     * A regressor's output in the targets' units from the head's normalised output: y = z * std + mean
+     * per output k ({@link ModelSpec}'s target normalisation). The one place this is computed: for
+     * training-side prediction and evaluation and for streaming. Allocates nothing; y may be z.
+     * @param y    (N, outputs) out, row stride outputs
+     * @param z    (N, outputs) the head's output
+     * @param mean (outputs) the target mean
+     * @param std  (outputs) the target standard deviation
+     */
+    public static void denormalise(MemorySegment y, MemorySegment z, MemorySegment mean, MemorySegment std, int rows, int outputs) {
+        for (long r = 0; r < rows; r++) {
+            long at = r * outputs;
+            for (int k = 0; k < outputs; k++) {
+                y.setAtIndex(F, at + k, z.getAtIndex(F, at + k) * std.getAtIndex(F, k) + mean.getAtIndex(F, k));
+            }
+        }
+    }
+
+    /**
      * Backward of forward: parameter gradients are added into the gradient slab; dx is written.
      * @param dx      (N, D*H) out: dL/dx, or null when not needed
      * @param dy      (N, outputs) dL/dy

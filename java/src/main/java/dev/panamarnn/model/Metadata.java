@@ -72,7 +72,16 @@ final class Metadata {
 
     /** "true" or "false", present. */
     static boolean bool(SafeTensorsFile f, String key) throws ModelFileException {
-        String v = required(f, key);
+        return parseBool(f, key, required(f, key));
+    }
+
+    /** "true" or "false", or {@code fallback} when the key is absent. */
+    static boolean bool(SafeTensorsFile f, String key, boolean fallback) throws ModelFileException {
+        String v = f.metadata().get(key);
+        return v == null ? fallback : parseBool(f, key, v);
+    }
+
+    private static boolean parseBool(SafeTensorsFile f, String key, String v) throws ModelFileException {
         return switch (v) {
             case "true" -> true;
             case "false" -> false;

@@ -18,7 +18,8 @@ import java.lang.foreign.ValueLayout;
  * <pre>
  *   forward   input stage (embedding gather | normalise) -> Workspace.forward -> head input
  *             (every step's output, or each row's final state) -> head -> y
- *   loss      softmax cross-entropy | mean squared error, padded steps masked
+ *   loss      softmax cross-entropy | mean squared error (against normalised targets when the model
+ *             normalises targets), padded steps masked
  *   backward  head -> dL/d(output) or dL/dh_n -> Workspace.backward (BPTT) -> embedding scatter-add
  * </pre>
  * Parameter gradients are added into the model's gradient slab (the caller zeroes it). One thread.
@@ -46,7 +47,10 @@ final class ModelPass implements AutoCloseable {
     private final MemorySegment y;       // (rows, outputs) logits or predictions
     private final MemorySegment dy;      // (rows, outputs)
     private final MemorySegment labels;  // (rows) int32 class ids
-    private final MemorySegment targets; // (rows, outputs) regression targets
+    private final MemorySegment targets; // (rows, outputs) regression targets, normalised when the model normalises targets
+    private final MemorySegment targetMean; // (outputs) target normalisation, or null
+    private final MemorySegment targetStd;  // (outputs) or null
+    private final MemorySegment values;  // (rows, outputs) y in the targets' units (target normalisation), or null
     private final MemorySegment mask;    // (rows) 1 at real steps, 0 at padded ones (per step)
     private final Tensor dOutput;        // (T, B, D*H) dL/d(stack output): the head's dx per step, zeros per sequence
     private final MemorySegment dHeadIn; // (B, D*H) the head's dx per sequence
@@ -81,6 +85,10 @@ final class ModelPass implements AutoCloseable {
             this.dy = arena.allocate((long) rows * outputs * Float.BYTES, 64);
             this.labels = arena.allocate((long) rows * Integer.BYTES, 64);
             this.targets = arena.allocate((long) rows * outputs * Float.BYTES, 64);
+            boolean denormalise = spec.targetsNormalised();
+            this.targetMean = denormalise ? arena.allocateFrom(F, model.targetMean()) : null;
+            this.targetStd = denormalise ? arena.allocateFrom(F, model.targetStd()) : null;
+            this.values = denormalise ? arena.allocate((long) rows * outputs * Float.BYTES, 64) : null;
             this.mask = arena.allocate((long) rows * Float.BYTES, 64);
             this.dOutput = Tensor.allocate(arena, steps, batch, headIn);
             this.dHeadIn = arena.allocate((long) batch * headIn * Float.BYTES, 64);
@@ -92,9 +100,22 @@ final class ModelPass implements AutoCloseable {
         this.lengths = new int[batch];
     }
 
-    /** (rows, outputs) the head's output of the last forward: logits or predictions. */
+    /** (rows, outputs) the head's output of the last forward: logits or predictions (normalised units under target normalisation). */
     MemorySegment output() {
         return y;
+    }
+
+    /**
+     * (rows, outputs) the model's output of the last forward in the targets' units: y = z * targetStd
+     * + targetMean under target normalisation (into a buffer of its own; the head's output stays),
+     * else the head's output itself.
+     */
+    MemorySegment predictions() {
+        if (values == null) {
+            return y;
+        }
+        Head.denormalise(values, y, targetMean, targetStd, rows, outputs);
+        return values;
     }
 
     /** Copies a batch in: the stack's input (embedded or normalised, zero at padded steps), lengths, targets. */
@@ -122,7 +143,7 @@ final class ModelPass implements AutoCloseable {
         if (hasClasses) {
             MemorySegment.copy(b.labels(), 0, labels, I, 0, rows);
         } else if (hasTargets) {
-            MemorySegment.copy(b.targets(), 0, targets, F, 0, rows * outputs);
+            loadTargets(b.targets());
         }
         if (perStep) {
             for (int t = 0; t < steps; t++) {
@@ -188,6 +209,19 @@ final class ModelPass implements AutoCloseable {
                     xs.setAtIndex(F, at + j, real ? (features[(int) at + j] - mean[j]) / std[j] : 0f);
                 }
             }
+        }
+    }
+
+    /** t' = (t - targetMean) / targetStd per output k under target normalisation, else t as it is. */
+    private void loadTargets(float[] t) {
+        if (!spec.targetsNormalised()) {
+            MemorySegment.copy(t, 0, targets, F, 0, rows * outputs);
+            return;
+        }
+        float[] mean = model.targetMean(), std = model.targetStd();
+        for (int i = 0; i < rows * outputs; i++) {
+            int k = i % outputs;
+            targets.setAtIndex(F, i, (t[i] - mean[k]) / std[k]);
         }
     }
 

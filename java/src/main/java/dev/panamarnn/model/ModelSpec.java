@@ -14,8 +14,22 @@ import java.util.List;
  *   head          nn.Linear(D*H, outputs)                         names head.weight, head.bias
  *                 or nn.Sequential(nn.Linear(D*H, K), nn.ReLU(), nn.Linear(K, outputs))
  *                                                                 names head.0.*, head.2.*
+ *                 computes z (N, outputs)
+ *   output        regression with target normalisation (buffers targetMean, targetStd (K)):
+ *                     y = z * targetStd + targetMean                                   (N, K)
+ *                 otherwise y = z
  * </pre>
  * read per step ({@link OutputMode#PER_STEP}) or from each row's final state ({@link OutputMode#SEQUENCE}).
+ *
+ * <p>Target normalisation lets a regressor trained on raw targets of any scale learn in normalised
+ * units while everything the user sees is in the targets' own units:
+ * <pre>
+ *   training      targets are normalised as they are loaded, t' = (t - targetMean) / targetStd per
+ *                 output k; the mean squared error and its gradient are between z and t', so every
+ *                 reported loss (training, validation, {@code evaluate}'s loss) is in normalised units
+ *   user-visible  y in target units: predict, evaluate's MAE and RMSE (y against the raw targets),
+ *                 a stream's step outputs and a stream batcher's outputs
+ * </pre>
  *
  * @param features     F float features per step; 0 when the input is token ids
  * @param mean         (F) per-feature mean subtracted before the network, or null: no normalisation
@@ -25,11 +39,13 @@ import java.util.List;
  * @param headHidden   K, width of the head's hidden ReLU layer; 0 for a single Linear head
  * @param outputs      classes C (classification), values per target K (regression), V (language model)
  * @param classNames   names of the classes (e.g. the labels of a CSV) or of a language model's tokens (e.g. its characters), or empty
+ * @param targetMean   (K) per-output mean added to the head's output (regression only), or null: no target normalisation
+ * @param targetStd    (K) per-output standard deviation the head's output is multiplied by (each > 0), null with targetMean
  */
 public record ModelSpec(int features, float[] mean, float[] std, int vocabulary, int embeddingDim,
                         CellType cell, int hiddenSize, int layers, boolean bidirectional, double dropout,
                         int headHidden, Task task, int outputs, OutputMode outputMode, long seed,
-                        List<String> classNames) {
+                        List<String> classNames, float[] targetMean, float[] targetStd) {
 
     public ModelSpec {
         boolean tokens = vocabulary > 0;
@@ -83,6 +99,26 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
             throw new IllegalArgumentException("class names are for classes or tokens, one per " + (task == Task.REGRESSION ? "class" : task == Task.LANGUAGE_MODEL ? "token" : "class")
                     + " (" + outputs + "), got " + classNames.size() + (task == Task.REGRESSION ? " for a regression model" : ""));
         }
+        if ((targetMean == null) != (targetStd == null)) {
+            throw new IllegalArgumentException("target normalisation needs both targetMean and targetStd (or neither)");
+        }
+        if (targetMean != null) {
+            if (task != Task.REGRESSION) {
+                throw new IllegalArgumentException("target normalisation is for regression, not " + task.id());
+            }
+            if (targetMean.length != outputs || targetStd.length != outputs) {
+                throw new IllegalArgumentException("target normalisation needs " + outputs + " means and stds (one per output), got "
+                        + targetMean.length + " and " + targetStd.length);
+            }
+            for (int k = 0; k < outputs; k++) {
+                if (!Float.isFinite(targetMean[k]) || !(targetStd[k] > 0) || !Float.isFinite(targetStd[k])) {
+                    throw new IllegalArgumentException("output " + k + " needs a finite target mean and a finite target std > 0, got mean "
+                            + targetMean[k] + ", std " + targetStd[k]);
+                }
+            }
+            targetMean = targetMean.clone();
+            targetStd = targetStd.clone();
+        }
         rnnConfig(features, vocabulary, embeddingDim, cell, hiddenSize, layers, bidirectional, dropout, seed);   // the stack's own checks
     }
 
@@ -102,8 +138,14 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
         return vocabulary > 0;
     }
 
+    /** True when the input stage normalises the features. */
     public boolean normalised() {
         return mean != null;
+    }
+
+    /** True when the model's output is the head's denormalised: y = z * targetStd + targetMean. */
+    public boolean targetsNormalised() {
+        return targetMean != null;
     }
 
     /** Width of what the head reads: D*H. */
@@ -121,10 +163,26 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
         return std == null ? null : std.clone();
     }
 
-    /** The same architecture with another normalisation (null, null: none). */
+    @Override
+    public float[] targetMean() {
+        return targetMean == null ? null : targetMean.clone();
+    }
+
+    @Override
+    public float[] targetStd() {
+        return targetStd == null ? null : targetStd.clone();
+    }
+
+    /** The same architecture with another input normalisation (null, null: none). */
     public ModelSpec withNormalisation(float[] newMean, float[] newStd) {
         return new ModelSpec(features, newMean, newStd, vocabulary, embeddingDim, cell, hiddenSize, layers, bidirectional, dropout,
-                headHidden, task, outputs, outputMode, seed, classNames);
+                headHidden, task, outputs, outputMode, seed, classNames, targetMean, targetStd);
+    }
+
+    /** The same architecture with another target normalisation (null, null: none). */
+    public ModelSpec withTargetNormalisation(float[] newMean, float[] newStd) {
+        return new ModelSpec(features, mean, std, vocabulary, embeddingDim, cell, hiddenSize, layers, bidirectional, dropout,
+                headHidden, task, outputs, outputMode, seed, classNames, newMean, newStd);
     }
 
     @Override
@@ -133,13 +191,14 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
                 && vocabulary == s.vocabulary && embeddingDim == s.embeddingDim && cell == s.cell && hiddenSize == s.hiddenSize
                 && layers == s.layers && bidirectional == s.bidirectional && Double.compare(dropout, s.dropout) == 0
                 && headHidden == s.headHidden && task == s.task && outputs == s.outputs && outputMode == s.outputMode
-                && seed == s.seed && classNames.equals(s.classNames);
+                && seed == s.seed && classNames.equals(s.classNames)
+                && Arrays.equals(targetMean, s.targetMean) && Arrays.equals(targetStd, s.targetStd);
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(features, Arrays.hashCode(mean), vocabulary, embeddingDim, cell, hiddenSize, layers,
-                bidirectional, task, outputs, outputMode, headHidden);
+                bidirectional, task, outputs, outputMode, headHidden, Arrays.hashCode(targetMean));
     }
 
     @Override
@@ -147,6 +206,6 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
         return (tokens() ? "tokens V=" + vocabulary + " E=" + embeddingDim : "features F=" + features + (normalised() ? " normalised" : ""))
                 + " -> " + cell.id() + " H=" + hiddenSize + " L=" + layers + (bidirectional ? " bidirectional" : "")
                 + (dropout > 0 ? " dropout=" + dropout : "") + " -> head" + (headHidden > 0 ? " (K=" + headHidden + ", relu)" : "")
-                + " -> " + outputs + " " + task.id() + " " + outputMode.id();
+                + " -> " + outputs + " " + task.id() + (targetsNormalised() ? " (targets normalised)" : "") + " " + outputMode.id();
     }
 }

@@ -19,7 +19,8 @@ final class Scoring {
 
     /**
      * The head's output for every sequence, in data set order: per sequence (outputs) floats, or per
-     * step (T_i * outputs), step-major — logits for classes, values for regression.
+     * step (T_i * outputs), step-major — logits for classes, values for regression (in the
+     * targets' units under target normalisation).
      */
     static float[][] predict(SequenceModel model, SequenceDataset data) {
         DataFit.check(model.spec(), data, false);
@@ -47,7 +48,11 @@ final class Scoring {
         return result;
     }
 
-    /** Loss and the task's measures over the whole data set. */
+    /**
+     * Loss and the task's measures over the whole data set. Under target normalisation the loss is
+     * the normalised mean squared error training minimises, and MAE and RMSE compare the model's
+     * outputs in target units with the raw targets.
+     */
     static Metrics evaluate(SequenceModel model, SequenceDataset data) {
         DataFit.check(model.spec(), data, true);
         ModelSpec spec = model.spec();
@@ -87,11 +92,14 @@ final class Scoring {
             case CLASSIFICATION -> new Metrics(spec.task(), rows, loss, (double) counts[1] / rows, Double.NaN, Double.NaN, Double.NaN);
             case LANGUAGE_MODEL -> new Metrics(spec.task(), rows, loss, (double) counts[1] / rows, loss / Math.log(2), Double.NaN, Double.NaN);
             case REGRESSION -> new Metrics(spec.task(), rows, loss, Double.NaN, Double.NaN, sums[1] / ((double) rows * out),
-                    Math.sqrt(sums[2] / ((double) rows * out)));
+                    Math.sqrt(sums[2] / ((double) rows * out)), spec.targetsNormalised());
         };
     }
 
-    /** What is done with one piece of a batch: its head output y (rows, outputs) for steps [from, from + steps); returns the rows it scored. */
+    /**
+     * What is done with one piece of a batch: its predictions y (rows, outputs), in target units,
+     * for steps [from, from + steps); returns the rows it scored.
+     */
     private interface Piece {
         long accept(MemorySegment y, int from, int steps);
     }
@@ -111,7 +119,8 @@ final class Scoring {
         if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional() || b.steps() <= WINDOW) {
             ModelPass pass = model.pass(b.steps(), b.batch());
             pass.load(b, withTargets);                                                // without targets, they are not read
-            long scored = piece.accept(pass.forward(false), 0, b.steps());
+            pass.forward(false);
+            long scored = piece.accept(pass.predictions(), 0, b.steps());            // in target units
             if (lossSum != null) {
                 lossSum[0] += pass.loss() * scored;                                   // the pass's loss is a mean over scored rows
             }
@@ -121,7 +130,7 @@ final class Scoring {
             for (int w = 0; w < windows.count(b); w++) {
                 ModelPass pass = windows.forward(model, b, w, false, withTargets);
                 int from = windows.start(w);
-                long scored = piece.accept(pass.output(), from, Math.min(WINDOW, b.steps() - from));
+                long scored = piece.accept(pass.predictions(), from, Math.min(WINDOW, b.steps() - from));
                 if (lossSum != null) {
                     lossSum[0] += pass.loss() * scored;
                 }

@@ -44,6 +44,8 @@ public final class SequenceModel implements AutoCloseable {
     private final Head head;
     private final float[] mean;          // (F) or null
     private final float[] std;           // (F) or null
+    private final float[] targetMean;    // (K) or null
+    private final float[] targetStd;     // (K) or null
     private final Map<Long, ModelPass> passes = new LinkedHashMap<>(16, 0.75f, true);   // by (T, B), least recently used first
 
     /** A model with PyTorch's initialisation from {@code spec.seed()} on {@code kernels}. */
@@ -55,6 +57,8 @@ public final class SequenceModel implements AutoCloseable {
         this.kernels = kernels;
         this.mean = spec.mean();
         this.std = spec.std();
+        this.targetMean = spec.targetMean();
+        this.targetStd = spec.targetStd();
         Slab.Layout layout = layout(spec);
         this.parameters = Slab.allocate("sequence-model parameters", layout);
         this.gradients = Slab.allocate("sequence-model gradients", layout);
@@ -89,7 +93,8 @@ public final class SequenceModel implements AutoCloseable {
      * A builder that takes from {@code data} what it determines: features (with the data's
      * per-feature mean and std as the model's normalisation) or tokens (vocabulary; embedding width
      * 32 unless set), the task (classification with the data's classes and class names, or
-     * regression with its values per target) and the output mode (per step or per sequence).
+     * regression with its values per target and the data's target mean and std as the model's
+     * target normalisation) and the output mode (per step or per sequence).
      */
     public static Builder forData(SequenceDataset data) {
         if (data == null) {
@@ -107,7 +112,8 @@ public final class SequenceModel implements AutoCloseable {
         }
         switch (data.targets()) {
             case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(data.classes()).classNames(data.classNames());
-            case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(data.targetSize());
+            case VALUES_PER_SEQUENCE, VALUES_PER_STEP ->
+                    b.regress(data.targetSize()).normaliseTargets(data.targetMean(), data.targetStd());
             case NONE -> throw new AssertionError("checked above");
         }
         return b.output(data.targets().perStep() ? OutputMode.PER_STEP : OutputMode.SEQUENCE);
@@ -156,6 +162,15 @@ public final class SequenceModel implements AutoCloseable {
         return std;
     }
 
+    /** (K) the target normalisation's mean, or null (internal array: not to be modified). */
+    float[] targetMean() {
+        return targetMean;
+    }
+
+    float[] targetStd() {
+        return targetStd;
+    }
+
     /** Writes the model file (safetensors, atomically): parameters, normalisation, architecture ({@link SequenceModelFile}). */
     public void save(java.nio.file.Path file) throws dev.panamarnn.io.ModelFileException {
         SequenceModelFile.save(file, this, Map.of());
@@ -169,7 +184,8 @@ public final class SequenceModel implements AutoCloseable {
     /**
      * The model's output for every sequence of {@code data}, in its order, batched: per sequence
      * (outputs) floats, or per step (T_i * outputs) floats, step-major — logits for a classifier or
-     * language model, values for regression. The data set's targets are not read.
+     * language model, values for regression (in the targets' units when the model normalises
+     * targets). The data set's targets are not read.
      */
     public float[][] predict(SequenceDataset data) {
         checkOpen();
@@ -190,7 +206,11 @@ public final class SequenceModel implements AutoCloseable {
         return classes;
     }
 
-    /** Loss and the task's measures (accuracy, bits per token, MAE/RMSE) over {@code data}. */
+    /**
+     * Loss and the task's measures (accuracy, bits per token, MAE/RMSE) over {@code data}. With
+     * target normalisation the loss is in normalised units (what training minimises) and MAE/RMSE
+     * are in the targets' units.
+     */
     public Metrics evaluate(SequenceDataset data) {
         checkOpen();
         return Scoring.evaluate(this, data);
@@ -284,6 +304,8 @@ public final class SequenceModel implements AutoCloseable {
         private OutputMode outputMode;
         private long seed;
         private List<String> classNames = List.of();
+        private float[] targetMean;
+        private float[] targetStd;
         private Kernels kernels;
 
         private Builder() {}
@@ -325,6 +347,16 @@ public final class SequenceModel implements AutoCloseable {
         public Builder regress(int values) {
             this.task = Task.REGRESSION;
             this.outputs = values;
+            return this;
+        }
+
+        /**
+         * Target normalisation of a regressor, stored in the model: it learns z = (t - mean) / std
+         * per output and its outputs are y = z * std + mean, in the targets' units ({@link ModelSpec}).
+         */
+        public Builder normaliseTargets(float[] mean, float[] std) {
+            this.targetMean = mean;
+            this.targetStd = std;
             return this;
         }
 
@@ -395,7 +427,7 @@ public final class SequenceModel implements AutoCloseable {
             OutputMode mode = outputMode != null ? outputMode : task == Task.LANGUAGE_MODEL ? OutputMode.PER_STEP : OutputMode.SEQUENCE;
             int out = task == Task.LANGUAGE_MODEL ? vocabulary : outputs;
             return new ModelSpec(features, mean, std, vocabulary, embeddingDim, cell, hidden, layers, bidirectional, dropout,
-                    headHidden, task, out, mode, seed, classNames);
+                    headHidden, task, out, mode, seed, classNames, targetMean, targetStd);
         }
 
         public SequenceModel build() {

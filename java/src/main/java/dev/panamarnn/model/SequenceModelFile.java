@@ -22,7 +22,9 @@ import java.util.Map;
 /**
  * The model file of a {@link SequenceModel}: safetensors with the parameters under the PyTorch
  * module's state_dict names, the normalisation buffers {@code normalise.mean} / {@code normalise.std}
- * when the model has them, the stack's architecture under "rnn." ({@link ModelFile#metadata}) and
+ * when the model has them (metadata {@code model.normalise}), the target normalisation
+ * {@code normalise.target_mean} / {@code normalise.target_std} (K) when a regressor has it (metadata
+ * {@code model.normalise_targets}; absent means false), the stack's architecture under "rnn." ({@link ModelFile#metadata}) and
  * the rest of the {@link ModelSpec} under "model.". A file that {@code scripts/export_pytorch_model.py}
  * writes from a PyTorch module loads here and gives PyTorch's outputs.
  *
@@ -32,9 +34,13 @@ import java.util.Map;
  * than the file holds). Problems are a {@link ModelFileException} naming the file and the problem.
  */
 public final class SequenceModelFile {
+    /** The metadata key naming what a model file holds. */
+    public static final String KIND_KEY = "panama_rnn.kind";
     public static final String KIND = "sequence-model";
     static final String MEAN = "normalise.mean";
     static final String STD = "normalise.std";
+    static final String TARGET_MEAN = "normalise.target_mean";
+    static final String TARGET_STD = "normalise.target_std";
 
     private SequenceModelFile() {}
 
@@ -53,6 +59,10 @@ public final class SequenceModelFile {
                 tensors.put(MEAN, Tensor.allocate(arena, spec.features()).copyFrom(spec.mean()));
                 tensors.put(STD, Tensor.allocate(arena, spec.features()).copyFrom(spec.std()));
             }
+            if (spec.targetsNormalised()) {
+                tensors.put(TARGET_MEAN, Tensor.allocate(arena, spec.outputs()).copyFrom(spec.targetMean()));
+                tensors.put(TARGET_STD, Tensor.allocate(arena, spec.outputs()).copyFrom(spec.targetStd()));
+            }
             tensors.putAll(model.parameters().tensors());
             tensors.putAll(extraTensors);
             SafeTensors.write(file, tensors, metadata(spec, extra));
@@ -62,7 +72,7 @@ public final class SequenceModelFile {
     /** The metadata that describes {@code spec}, followed by {@code extra}. */
     static Map<String, String> metadata(ModelSpec spec, Map<String, String> extra) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put(Checkpoints.KIND, KIND);
+        m.put(KIND_KEY, KIND);
         m.put("model.task", spec.task().id());
         m.put("model.output_mode", spec.outputMode().id());
         m.put("model.outputs", Integer.toString(spec.outputs()));
@@ -74,6 +84,7 @@ public final class SequenceModelFile {
             m.put("model.features", Integer.toString(spec.features()));
         }
         m.put("model.normalise", Boolean.toString(spec.normalised()));
+        m.put("model.normalise_targets", Boolean.toString(spec.targetsNormalised()));
         m.put("model.head_hidden", Integer.toString(spec.headHidden()));
         m.put("model.seed", Long.toString(spec.seed()));
         if (!spec.classNames().isEmpty()) {
@@ -103,11 +114,19 @@ public final class SequenceModelFile {
     public static SequenceModel load(SafeTensorsFile f, Kernels kernels) throws ModelFileException {
         Declared declared = declared(f);
         check(f, declared);
-        ModelSpec spec;
+        ModelSpec spec = declared.spec();
         try {
-            spec = declared.normalised() ? declared.spec().withNormalisation(values(f, MEAN), values(f, STD)) : declared.spec();
+            spec = declared.normalised() ? spec.withNormalisation(values(f, MEAN), values(f, STD)) : spec;
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(f.path(), "normalisation is invalid: " + e.getMessage());
+        }
+        if (declared.targetsNormalised()) {
+            requirePositive(f, TARGET_STD);
+            try {
+                spec = spec.withTargetNormalisation(values(f, TARGET_MEAN), values(f, TARGET_STD));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFileException(f.path(), "target normalisation is invalid: " + e.getMessage());
+            }
         }
         SequenceModel model = new SequenceModel(spec, kernels);
         try {
@@ -121,10 +140,11 @@ public final class SequenceModelFile {
 
     /**
      * What the metadata describes: the spec (without its normalisation values when the file holds
-     * them as tensors), and whether tensors beyond the model's may be present and are ignored (the
-     * training state in files of the earlier special-purpose models).
+     * them as tensors: {@code normalised}, {@code targetsNormalised}), and whether tensors beyond the
+     * model's may be present and are ignored (the training state in files of the earlier
+     * special-purpose models).
      */
-    record Declared(ModelSpec spec, boolean normalised, boolean ignoresOtherTensors) {}
+    record Declared(ModelSpec spec, boolean normalised, boolean targetsNormalised, boolean ignoresOtherTensors) {}
 
     /** Names joined by newlines, with backslash and newline escaped ("\\", "\\n"), so any name survives. */
     static String joinNames(List<String> names) {
@@ -158,12 +178,12 @@ public final class SequenceModelFile {
 
     static Declared declared(SafeTensorsFile f) throws ModelFileException {
         Path path = f.path();
-        String kind = f.metadata().get(Checkpoints.KIND);
+        String kind = f.metadata().get(KIND_KEY);
         if (EarlierModelFiles.reads(kind)) {
             return EarlierModelFiles.declared(f, kind);
         }
         if (!KIND.equals(kind)) {
-            throw new ModelFileException(path, "is not a sequence model (metadata " + Checkpoints.KIND + " is "
+            throw new ModelFileException(path, "is not a sequence model (metadata " + KIND_KEY + " is "
                     + (kind == null ? "missing" : "'" + kind + "'") + ", expected '" + KIND + "')");
         }
         RnnConfig rnn = ModelFile.config(f, SequenceModel.RNN);
@@ -186,6 +206,11 @@ public final class SequenceModelFile {
                         + expectedInput + (tokens ? " (model.embedding_dim)" : " (model.features)"));
             }
             boolean normalised = Metadata.bool(f, "model.normalise");
+            boolean targetsNormalised = Metadata.bool(f, "model.normalise_targets", false);
+            if (targetsNormalised && task != Task.REGRESSION) {
+                throw new ModelFileException(path, "metadata 'model.normalise_targets' is true for a " + task.id()
+                        + " model; target normalisation is for regression");
+            }
             long headHidden = Metadata.longValue(f, "model.head_hidden");
             if (headHidden < 0 || headHidden > Integer.MAX_VALUE) {
                 throw new ModelFileException(path, "metadata 'model.head_hidden' must be in [0, " + Integer.MAX_VALUE + "], got " + headHidden);
@@ -194,8 +219,8 @@ public final class SequenceModelFile {
             List<String> classNames = names == null ? List.of() : splitNames(path, names);
             ModelSpec spec = new ModelSpec(features, null, null, vocabulary, embeddingDim, rnn.cell(), rnn.hiddenSize(),
                     rnn.numLayers(), rnn.bidirectional(), rnn.dropout(), (int) headHidden, task, outputs, mode,
-                    seedValue(f), classNames);
-            return new Declared(spec, normalised, false);
+                    seedValue(f), classNames, null, null);
+            return new Declared(spec, normalised, targetsNormalised, false);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path, "metadata describes no valid sequence model: " + e.getMessage());
         }
@@ -214,6 +239,10 @@ public final class SequenceModelFile {
         if (declared.normalised()) {
             expected.put(MEAN, new int[] {spec.features()});
             expected.put(STD, new int[] {spec.features()});
+        }
+        if (declared.targetsNormalised()) {
+            expected.put(TARGET_MEAN, new int[] {spec.outputs()});
+            expected.put(TARGET_STD, new int[] {spec.outputs()});
         }
         for (Slab.Layout.Entry e : layout.entries()) {
             expected.put(e.name(), e.shape());
@@ -252,9 +281,17 @@ public final class SequenceModelFile {
         return f.tensor(name).toArray();
     }
 
-
-
-
+    /** Every element of a (checked, finite) standard-deviation tensor is > 0. */
+    private static void requirePositive(SafeTensorsFile f, String name) throws ModelFileException {
+        MemorySegment values = f.tensor(name).segment();
+        for (long i = 0; i < values.byteSize() / Float.BYTES; i++) {
+            float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!(v > 0)) {
+                throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + v
+                        + "; a standard deviation must be > 0");
+            }
+        }
+    }
     private static long seedValue(SafeTensorsFile f) throws ModelFileException {
         return Metadata.longValue(f, "model.seed", 0);
     }

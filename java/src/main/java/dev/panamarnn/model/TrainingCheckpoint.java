@@ -68,8 +68,9 @@ final class TrainingCheckpoint {
             throws ModelFileException {
         try (SafeTensorsFile f = SafeTensors.read(file)) {
             SequenceModelFile.Declared declared = SequenceModelFile.declared(f);
-            ModelSpec saved = declared.spec(), ours = model.spec().withNormalisation(null, null);
-            if (!saved.equals(ours) || declared.normalised() != model.spec().normalised()) {
+            ModelSpec saved = declared.spec(), ours = model.spec().withNormalisation(null, null).withTargetNormalisation(null, null);
+            if (!saved.equals(ours) || declared.normalised() != model.spec().normalised()
+                    || declared.targetsNormalised() != model.spec().targetsNormalised()) {
                 throw new ModelFileException(file, "is a checkpoint of another model (" + saved + "), not of " + model.spec());
             }
             String name = f.metadata().get("optimizer.name");

@@ -12,10 +12,12 @@ import dev.panamarnn.model.SequenceModelFile;
 /**
  * Fuzzes the sequence-model reader ({@link SequenceModelFile#load}) with the bytes of a whole
  * file: safetensors framing, the "rnn." and "model." metadata, the earlier char-lm and
- * series-forecaster kinds, tensor names, shapes and values. Property: the file loads as a model
+ * series-forecaster kinds, tensor names, shapes and values (the normalisation and target
+ * normalisation tensors included). Property: the file loads as a model
  * whose parameter slab holds exactly the layout its spec implies, or it is refused with a
  * {@link ModelFileException}; any other exception, a crash or a hang is a finding. Seeds:
- * SequenceModelFileFuzzTestInputs/fuzz/ (the PyTorch-exported fixtures and the earlier kinds).
+ * SequenceModelFileFuzzTestInputs/fuzz/ (the PyTorch-exported fixtures, the earlier kinds, and a
+ * per-step regressor with target normalisation saved by SequenceModel).
  */
 class SequenceModelFileFuzzTest {
     private static final ScratchFile INPUT = new ScratchFile(".safetensors");

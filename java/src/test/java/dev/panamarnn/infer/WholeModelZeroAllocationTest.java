@@ -15,18 +15,22 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A whole model's step (input stage, stack, head with a hidden layer) allocates nothing on the Java
- * heap, feature events (normalised) and token ids alike: the pattern of {@link ZeroAllocationTest}.
+ * heap, feature events (normalised) and token ids alike, and a regressor's outputs denormalised
+ * into its targets' units: the pattern of {@link ZeroAllocationTest}.
  */
 class WholeModelZeroAllocationTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
-    @CsvSource({"native, LSTM, features", "native, GRU, tokens", "java, LSTM, tokens", "java, GRU, features"})
+    @CsvSource({"native, LSTM, features", "native, GRU, tokens", "java, LSTM, tokens", "java, GRU, features",
+                "native, GRU, regression", "java, LSTM, regression"})
     void aStepAllocatesNothing(String kernels, CellType cell, String input) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
         threads.setThreadAllocatedMemoryEnabled(true);
         boolean tokens = input.equals("tokens");
-        try (SequenceModel whole = WholeModels.model(tokens, cell, 2, 7, OutputMode.PER_STEP, 1, InferTesting.kernels(kernels));
+        try (SequenceModel whole = input.equals("regression")                // features, with target normalisation
+                ? TargetNormalisedServingTest.regressor(cell, 7, TargetNormalisedServingTest.TARGET_STD, InferTesting.kernels(kernels))
+                : WholeModels.model(tokens, cell, 2, 7, OutputMode.PER_STEP, 1, InferTesting.kernels(kernels));
              InferenceModel model = InferenceModel.of(whole);
              StreamState stream = model.newStream();
              Arena arena = Arena.ofConfined()) {

@@ -2,10 +2,12 @@ package dev.panamarnn.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
@@ -21,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Saving and loading a SequenceModel: a round trip keeps every parameter, the normalisation and
- * the spec (class names with newlines and backslashes included); a file whose metadata or tensors
+ * Saving and loading a SequenceModel: a round trip keeps every parameter, the normalisation, the
+ * target normalisation and the spec (class names with newlines and backslashes included); a file whose metadata or tensors
  * do not describe a valid model is a ModelFileException naming the problem, before anything is
  * allocated for the model.
  */
@@ -49,21 +51,74 @@ class SequenceModelFileTest {
         }
     }
 
-    /** Rewrites the saved model's file with a change to its metadata or tensors, and loads it. */
-    ModelFileException broken(BiConsumer<Map<String, String>, Map<String, Tensor>> change) throws Exception {
-        Path good = dir.resolve("good.safetensors"), bad = dir.resolve("bad.safetensors");
+    /** A per-step regressor of K = 2 values with target normalisation. */
+    static SequenceModel regressor() {
+        return SequenceModel.builder().features(3).regress(2).output(OutputMode.PER_STEP)
+                .normaliseTargets(new float[] {100f, -3f}, new float[] {20f, 0.5f}).cell(CellType.LSTM).hidden(4)
+                .seed(3).kernels(KernelsForTests.java()).build();
+    }
+
+    @Test
+    void roundTripKeepsTargetNormalisation() throws Exception {
+        Path file = dir.resolve("r.safetensors");
+        SequenceDataset data = SequenceDataset.ofStepTargets(List.<float[][]>of(new float[][] {{1, 2, 3}, {0, -1, 2}}),
+                List.<float[][]>of(new float[][] {{90, -3}, {110, -2}}));
+        try (SequenceModel saved = regressor()) {
+            saved.save(file);
+            try (SafeTensorsFile f = SafeTensors.read(file)) {
+                assertEquals("true", f.metadata().get("model.normalise_targets"));
+                assertArrayEquals(new float[] {100f, -3f}, f.tensor("normalise.target_mean").toArray());
+                assertArrayEquals(new float[] {20f, 0.5f}, f.tensor("normalise.target_std").toArray());
+            }
+            try (SequenceModel loaded = SequenceModelFile.load(file, KernelsForTests.java())) {
+                assertEquals(saved.spec(), loaded.spec());
+                assertTrue(loaded.spec().targetsNormalised());
+                assertArrayEquals(saved.predict(data)[0], loaded.predict(data)[0]);
+            }
+        }
+    }
+
+    @Test
+    void filesWithoutTargetNormalisationStillLoad() throws Exception {
+        Path good = dir.resolve("good.safetensors"), old = dir.resolve("old.safetensors");
         try (SequenceModel m = model()) {
             m.save(good);
+            try (SafeTensorsFile f = SafeTensors.read(good)) {
+                assertEquals("false", f.metadata().get("model.normalise_targets"));
+            }
+            rewrite(good, old, (meta, t) -> meta.remove("model.normalise_targets"));   // as written before target normalisation
+            try (SequenceModel loaded = SequenceModelFile.load(old, KernelsForTests.java())) {
+                assertEquals(m.spec(), loaded.spec());
+                assertFalse(loaded.spec().targetsNormalised());
+            }
         }
-        try (SafeTensorsFile f = SafeTensors.read(good); Arena arena = Arena.ofConfined()) {
+    }
+
+    /** Copies {@code from} to {@code to} with a change to its metadata or tensors. */
+    static void rewrite(Path from, Path to, BiConsumer<Map<String, String>, Map<String, Tensor>> change) throws Exception {
+        try (SafeTensorsFile f = SafeTensors.read(from); Arena arena = Arena.ofConfined()) {
             Map<String, String> meta = new LinkedHashMap<>(f.metadata());
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (String name : f.names()) {
                 tensors.put(name, Tensor.allocate(arena, f.shape(name)).copyFrom(f.tensor(name).toArray()));
             }
             change.accept(meta, tensors);
-            SafeTensors.write(bad, tensors, meta);
+            SafeTensors.write(to, tensors, meta);
         }
+    }
+
+    /** Rewrites the saved model's file with a change to its metadata or tensors, and loads it. */
+    ModelFileException broken(BiConsumer<Map<String, String>, Map<String, Tensor>> change) throws Exception {
+        return broken(model(), change);
+    }
+
+    /** The same for the file of {@code model} (closed here). */
+    ModelFileException broken(SequenceModel model, BiConsumer<Map<String, String>, Map<String, Tensor>> change) throws Exception {
+        Path good = dir.resolve("good.safetensors"), bad = dir.resolve("bad.safetensors");
+        try (SequenceModel m = model) {
+            m.save(good);
+        }
+        rewrite(good, bad, change);
         return assertThrows(ModelFileException.class, () -> SequenceModelFile.load(bad, KernelsForTests.java()));
     }
 
@@ -97,5 +152,27 @@ class SequenceModelFileTest {
         expect(broken((m, t) -> t.get("normalise.std").set(1, 0f)), "std > 0");
         expect(broken((m, t) -> m.put("model.class_names", "a\nb")), "one per class (3), got 2");
         expect(broken((m, t) -> m.put("model.class_names", "a\nb\\x\nc")), "bad escape");
+    }
+
+    @Test
+    void badTargetNormalisationIsRefusedByName() throws Exception {
+        expect(broken(regressor(), (m, t) -> t.remove("normalise.target_std")), "'normalise.target_std' is missing");
+        expect(broken(regressor(), (m, t) -> {
+            t.remove("normalise.target_mean");
+            t.remove("normalise.target_std");
+        }), "'normalise.target_mean' is missing", "'normalise.target_std' is missing");
+        expect(broken(regressor(), (m, t) -> t.put("normalise.target_mean", t.get("rnn.bias_ih_l0"))),
+                "tensor 'normalise.target_mean' is [16], expected [2]");
+        expect(broken(regressor(), (m, t) -> m.put("model.outputs", "3")), "normalise.target_mean", "[2], expected [3]");
+        expect(broken(regressor(), (m, t) -> t.get("normalise.target_mean").set(1, Float.NaN)), "normalise.target_mean", "element 1", "NaN");
+        expect(broken(regressor(), (m, t) -> t.get("normalise.target_std").set(0, Float.POSITIVE_INFINITY)), "normalise.target_std",
+                "element 0", "Infinity");
+        expect(broken(regressor(), (m, t) -> t.get("normalise.target_std").set(1, 0f)), "normalise.target_std", "element 1",
+                "standard deviation must be > 0");
+        expect(broken(regressor(), (m, t) -> t.get("normalise.target_std").set(0, -2f)), "normalise.target_std", "element 0", "-2.0");
+        expect(broken(regressor(), (m, t) -> m.put("model.normalise_targets", "yes")), "model.normalise_targets", "yes");
+        expect(broken(regressor(), (m, t) -> m.put("model.normalise_targets", "false")), "unexpected tensor 'normalise.target_mean'");
+        expect(broken((m, t) -> m.put("model.normalise_targets", "true")), "'model.normalise_targets' is true for a classification model");
+        expect(broken(regressor(), (m, t) -> m.put("model.outputs", "2000000000")), "normalise.target_mean", "expected [2000000000]");
     }
 }
