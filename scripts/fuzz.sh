@@ -30,7 +30,7 @@ esac
 duration=${FUZZ_DURATION:-$duration}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest)
+  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest TrainingCheckpointFuzzTest)
 fi
 
 out=java/target/fuzz
