@@ -1,21 +1,25 @@
 package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
-import dev.panamarnn.data.TextCorpus;
-import dev.panamarnn.kernels.Kernels;
-import dev.panamarnn.model.CharModel;
+import dev.panamarnn.data.CharVocabulary;
+import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.infer.CharSampler;
-import dev.panamarnn.model.TextTrainer;
+import dev.panamarnn.kernels.Kernels;
+import dev.panamarnn.model.Budget;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.Trainer;
+import dev.panamarnn.model.TrainingListener;
 import dev.panamarnn.model.TrainingStep;
-import dev.panamarnn.train.AdamW;
 import dev.panamarnn.train.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One cell of the text experiment: a char model with its optimizer and trainer, a clock that runs
- * only while it trains (evaluation and sampling are not charged to it), and its held-out learning
- * curve. The experiment steps several of these in turn; this file knows nothing of the others.
+ * One cell of the text experiment: a character-level language model (one layer, no dropout) and
+ * its {@link Trainer} (AdamW, stateful truncated BPTT over the training streams, one optimizer step
+ * per window), a clock that runs only while it trains (evaluation and sampling are not charged to
+ * it), and its held-out learning curve. The experiment steps several of these in turn; this file
+ * knows nothing of the others.
  */
 final class TextCellRun implements AutoCloseable {
     /** Held-out bits per character after {@code step} steps and {@code trainingSeconds} of training. */
@@ -28,36 +32,47 @@ final class TextCellRun implements AutoCloseable {
     private final CellType cell;
     private final int hidden;
     private final long parameters;
-    private final CharModel model;
-    private final AdamW optimizer;
-    private final TextTrainer trainer;
+    private final SequenceModel model;
+    private final Trainer trainer;
+    private final SequenceDataset train;        // B streams of the training split
     private final long charactersPerStep;      // T*B
     private final List<Point> curve = new ArrayList<>();
     private long trainingNanos;
     private long evaluationNanos;
     private long skippedSteps;
 
-    TextCellRun(CellType cell, int hidden, TextCorpus corpus, Kernels kernels, Settings s) {
+    /**
+     * @param train the training split read as {@code s.batch()} streams ({@link TextHeldOut#training()}):
+     *              one batch, trained window after window with the state carried
+     */
+    TextCellRun(CellType cell, int hidden, CharVocabulary vocabulary, SequenceDataset train, Kernels kernels, Settings s) {
+        if (train.size() != s.batch()) {
+            throw new IllegalArgumentException("the training data must be read as " + s.batch() + " streams (one batch), got "
+                    + train.size() + " sequences");
+        }
         this.cell = cell;
         this.hidden = hidden;
-        CharModel.Config config = new CharModel.Config(cell, s.embedding(), hidden, 1, 0.0, s.seed());
-        CharModel m = new CharModel(config, corpus.vocabulary(), kernels);
-        AdamW o = null;
+        this.train = train;
+        SequenceModel m = CharSampler.languageModel(vocabulary, s.embedding()).cell(cell).hidden(hidden).layers(1).dropout(0)
+                .seed(s.seed()).kernels(kernels).build();
         try {
-            o = new AdamW(kernels, m.parameters(), m.gradients(),
-                    LearningRateSchedule.warmup(s.warmupSteps(), LearningRateSchedule.constant(s.learningRate())),
-                    0.9, 0.999, 1e-8, s.weightDecay());
-            this.trainer = new TextTrainer(m, corpus, new TextTrainer.Settings(s.batch(), s.window(), s.clipNorm(), 20), o);
+            this.trainer = Trainer.builder(m).adamW(s.learningRate(), s.weightDecay())
+                    .schedule(LearningRateSchedule.warmup(s.warmupSteps(), LearningRateSchedule.constant(s.learningRate())))
+                    .clipNorm(s.clipNorm()).maxNonFiniteInARow(20).batchSize(s.batch()).truncatedBptt(s.window()).seed(s.seed())
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void onStep(TrainingStep step, int epoch) {
+                            if (step.skipped()) {
+                                skippedSteps++;
+                            }
+                        }
+                    }).build();
         } catch (RuntimeException e) {
-            if (o != null) {
-                o.close();
-            }
             m.close();
             throw e;
         }
         this.model = m;
-        this.optimizer = o;
-        this.parameters = TextSizing.parameterCount(cell, corpus.vocabulary().size(), s.embedding(), hidden, 1);
+        this.parameters = TextSizing.parameterCount(cell, vocabulary.size(), s.embedding(), hidden, 1);
         this.charactersPerStep = (long) s.batch() * s.window();
     }
 
@@ -106,20 +121,21 @@ final class TextCellRun implements AutoCloseable {
         return curve.getLast();
     }
 
-    /** One training window (forward, backward, optimizer step), timed on this cell's clock. */
+    /**
+     * One training window (forward, backward, optimizer step), timed on this cell's clock. The
+     * first window of each epoch also cuts the epoch's batch from the streams (tens of ms, once per
+     * ~L/T windows); the Trainer keeps it for the epoch's other windows.
+     */
     void trainStep() {
         long start = System.nanoTime();
-        TrainingStep step = trainer.trainStep();
+        trainer.fit(train, Budget.steps(1));          // the listener counts a skipped step
         trainingNanos += System.nanoTime() - start;
-        if (step.skipped()) {
-            skippedSteps++;
-        }
     }
 
     /** Scores the held-out slice now and adds the point to the curve (not charged to the training clock). */
     Point evaluate(TextHeldOut heldOut) {
         long start = System.nanoTime();
-        double bpc = trainer.validationBitsPerCharacter(heldOut.characters());
+        double bpc = model.evaluate(heldOut.dataset()).bitsPerToken();
         evaluationNanos += System.nanoTime() - start;
         Point point = new Point(steps(), trainingSeconds(), bpc);
         if (curve.isEmpty() || curve.getLast().step() != point.step()) {
@@ -138,7 +154,6 @@ final class TextCellRun implements AutoCloseable {
     @Override
     public void close() {
         trainer.close();
-        optimizer.close();
         model.close();
     }
 }

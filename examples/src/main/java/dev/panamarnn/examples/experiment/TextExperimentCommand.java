@@ -2,6 +2,7 @@ package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.RuntimeInfo;
+import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.examples.support.EmbeddedData;
 import dev.panamarnn.examples.support.Plots;
@@ -73,7 +74,7 @@ public final class TextExperimentCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "3e-3", description = "AdamW learning rate after 100 warm-up steps, the same for every cell (default ${DEFAULT-VALUE}).")
     double learningRate;
     @Option(names = "--held-out-windows", paramLabel = "N", defaultValue = "16",
-            description = "Held-out slice: this many windows per stream, i.e. batch * (windows * seq-len + 1) characters (default ${DEFAULT-VALUE}).")
+            description = "Held-out slice: this many windows per stream, i.e. batch * windows * seq-len + 1 characters (default ${DEFAULT-VALUE}).")
     int heldOutWindows;
     @Option(names = "--sample-length", paramLabel = "N", defaultValue = "240", description = "Characters per sample (default ${DEFAULT-VALUE}).")
     int sampleLength;
@@ -105,6 +106,7 @@ public final class TextExperimentCommand implements Callable<Integer> {
         }
         TextCorpus data = TextCorpus.of(text, VALIDATION_FRACTION);
         TextHeldOut heldOut = new TextHeldOut(data, batch, window, heldOutWindows);
+        SequenceDataset train = heldOut.training();
         int vocabulary = data.vocabulary().size();
 
         // baselines on the held-out slice's scored characters
@@ -131,11 +133,11 @@ public final class TextExperimentCommand implements Callable<Integer> {
 
         TextCellRun.Settings settings = new TextCellRun.Settings(embedding, batch, window, learningRate, 100, 1.0, 0.01,
                 options.seed());
-        warmUp(hidden, data, kernels, settings);
+        warmUp(hidden, data, train, kernels, settings);
         List<TextCellRun> runs = new ArrayList<>();
         try {
             for (CellType cell : CELLS) {
-                runs.add(new TextCellRun(cell, hidden.get(cell), data, kernels, settings));
+                runs.add(new TextCellRun(cell, hidden.get(cell), data.vocabulary(), train, kernels, settings));
             }
             Map<TextCellRun, TextCellRun.Point> atEqualSteps = new LinkedHashMap<>();
             race(runs, heldOut, shareNanos, atEqualSteps, out);
@@ -172,10 +174,11 @@ public final class TextExperimentCommand implements Callable<Integer> {
      * A few untimed windows and one short evaluation of a throwaway copy of each cell, so that the
      * JIT's compile time is charged to no cell's clock (else the cell that goes first pays for it).
      */
-    private void warmUp(Map<CellType, Integer> hidden, TextCorpus data, Kernels kernels, TextCellRun.Settings settings) {
+    private void warmUp(Map<CellType, Integer> hidden, TextCorpus data, SequenceDataset train, Kernels kernels,
+                        TextCellRun.Settings settings) {
         TextHeldOut shortSlice = new TextHeldOut(data, batch, window, 1);
         for (CellType cell : CELLS) {
-            try (TextCellRun run = new TextCellRun(cell, hidden.get(cell), data, kernels, settings)) {
+            try (TextCellRun run = new TextCellRun(cell, hidden.get(cell), data.vocabulary(), train, kernels, settings)) {
                 for (int i = 0; i < 5; i++) {
                     run.trainStep();
                 }

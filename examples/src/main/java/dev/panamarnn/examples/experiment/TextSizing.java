@@ -3,15 +3,17 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 
 /**
- * Parameter counts of a {@link dev.panamarnn.model.CharModel} in closed form, and the hidden size
- * that gives another cell the same count: the "equal parameter count" of the text experiment.
- * This file counts; it allocates no model (TextSizingTest checks the formula against the real layout).
+ * Parameter counts of a character-level language model
+ * ({@link dev.panamarnn.infer.CharSampler#languageModel}, a {@link dev.panamarnn.model.SequenceModel}
+ * with a single-Linear head) in closed form, and the hidden size that gives another cell the same
+ * count: the "equal parameter count" of the text experiment. This file counts; it allocates no
+ * model (TextSizingTest checks the formula against {@link dev.panamarnn.model.SequenceModel#layout}).
  */
 final class TextSizing {
     private TextSizing() {}
 
     /**
-     * All parameters of a char model with V characters, embedding E, hidden H, L layers and G gate blocks:
+     * All parameters of a character model with V characters, embedding E, hidden H, L layers and G gate blocks:
      * <pre>
      *   embedding.weight               V*E
      *   per layer l: W_ih, W_hh, b_ih, b_hh   G*H*(I_l + H + 2),  I_0 = E, I_l = H after

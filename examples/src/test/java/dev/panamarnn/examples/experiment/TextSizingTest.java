@@ -4,21 +4,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.CellType;
-import dev.panamarnn.model.CharModel;
+import dev.panamarnn.data.CharVocabulary;
+import dev.panamarnn.infer.CharSampler;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.tensor.Slab;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** The closed-form parameter count against the real model's layout, and the equal-count chooser. */
 class TextSizingTest {
+    /** The layout of the experiment's model (CharSampler.languageModel) over V characters. */
+    private static Slab.Layout layout(CellType cell, int v, int e, int h, int layers) {
+        CharVocabulary vocabulary = CharVocabulary.of(IntStream.range(0, v).collect(StringBuilder::new,
+                (text, i) -> text.appendCodePoint('A' + i), StringBuilder::append));       // V distinct characters
+        assertEquals(v, vocabulary.size());
+        return SequenceModel.layout(CharSampler.languageModel(vocabulary, e).cell(cell).hidden(h).layers(layers).spec());
+    }
+
     private static long layoutCount(CellType cell, int v, int e, int h, int layers) {
-        Slab.Layout layout = CharModel.layout(new CharModel.Config(cell, e, h, layers, 0.0, 1), v);
-        return layout.entries().stream().mapToLong(Slab.Layout.Entry::elements).sum();
+        return layout(cell, v, e, h, layers).entries().stream().mapToLong(Slab.Layout.Entry::elements).sum();
     }
 
     @Test
-    void formulaAgreesWithTheCharModelLayout() {
+    void formulaAgreesWithTheLanguageModelLayout() {
         for (CellType cell : CellType.values()) {
-            for (int[] size : new int[][] {{73, 32, 128, 1}, {5, 3, 7, 2}, {1, 1, 1, 1}, {100, 64, 255, 3}, {73, 32, 149, 1}}) {
+            for (int[] size : new int[][] {{73, 32, 128, 1}, {5, 3, 7, 2}, {2, 1, 1, 1}, {100, 64, 255, 3}, {73, 32, 149, 1}}) {
                 assertEquals(layoutCount(cell, size[0], size[1], size[2], size[3]),
                         TextSizing.parameterCount(cell, size[0], size[1], size[2], size[3]),
                         cell + " V, E, H, L = " + java.util.Arrays.toString(size));
@@ -28,8 +38,8 @@ class TextSizingTest {
 
     @Test
     void recurrentCountIsTheRnnPartOfTheLayout() {
-        Slab.Layout layout = CharModel.layout(new CharModel.Config(CellType.GRU, 32, 149, 2, 0.0, 1), 73);
-        long rnn = layout.entries().stream().filter(e -> e.name().startsWith(CharModel.RNN))
+        Slab.Layout layout = layout(CellType.GRU, 73, 32, 149, 2);
+        long rnn = layout.entries().stream().filter(e -> e.name().startsWith(SequenceModel.RNN))
                 .mapToLong(Slab.Layout.Entry::elements).sum();
         assertEquals(rnn, TextSizing.recurrentParameterCount(CellType.GRU, 32, 149, 2));
     }
