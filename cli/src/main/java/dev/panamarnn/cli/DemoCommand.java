@@ -4,6 +4,7 @@ import dev.panamarnn.CellType;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code rnn demo}: a 2-layer character-level LSTM learns to write like the King James Bible. */
@@ -17,11 +18,13 @@ final class DemoCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--seed", defaultValue = "42")
     long seed;
+    @Mixin
+    RunSafety safety;
 
     @Override
     public Integer call() throws Exception {
         String text = TextTrainingJob.readDefaultCorpus();
         return TextTrainingJob.run(text, new TextTrainingJob.Settings("the King James Bible (embedded)", CellType.LSTM,
-                64, 256, 2, 0.0, 64, 32, 3e-3, 1.0, minutes, 0, out, seed, 400, 400), System.out);
+                64, 256, 2, 0.0, 64, 32, 3e-3, 1.0, minutes, 0, out, seed, 400, 400), safety, "rnn demo", System.out);
     }
 }

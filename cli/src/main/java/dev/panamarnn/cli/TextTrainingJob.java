@@ -43,7 +43,9 @@ public final class TextTrainingJob {
         return EmbeddedData.kjv();
     }
 
-    static int run(String text, Settings s, PrintStream out) throws IOException {
+    static int run(String text, Settings s, RunSafety safety, String command, PrintStream out) throws IOException {
+        safety.prepare(s.out());
+        Path modelFile = s.out().resolve("model.safetensors");
         TextCorpus corpus = TextCorpus.of(text, 0.05);
         // samples start from "And " (the demo's corpus) or else from the text's first characters
         int[] head = text.codePoints().limit(4).toArray();
@@ -59,18 +61,29 @@ public final class TextTrainingJob {
         SequenceDataset checkAtTheEnd = validation(corpus, 200_000, s.batch());
         out.printf("corpus %s: %,d characters, vocabulary %d, validation tail %,d%n", s.corpusName(), tokens.length,
                 vocabulary, corpus.validationLength());
-        try (SequenceModel model = CharSampler.languageModel(corpus.vocabulary(), s.embedding()).cell(s.cell()).hidden(s.hidden())
-                .layers(s.layers()).dropout(s.dropout()).seed(s.seed()).build();
+        try (SequenceModel model = safety.resume != null ? resumed(safety.resume, corpus)
+                : CharSampler.languageModel(corpus.vocabulary(), s.embedding()).cell(s.cell()).hidden(s.hidden())
+                        .layers(s.layers()).dropout(s.dropout()).seed(s.seed()).build();
              TextProgress progress = new TextProgress(out, s, model, checkDuringTraining, prime);
-             Trainer trainer = Trainer.builder(model).adamW(s.learningRate(), 0.01)
+             Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(s.learningRate(), 0.01)
                      .schedule(LearningRateSchedule.warmup(100, LearningRateSchedule.constant(s.learningRate())))
                      .clipNorm(s.clipNorm()).maxNonFiniteInARow(20).batchSize(s.batch()).truncatedBptt(s.window()).seed(s.seed())
-                     .listener(progress).build()) {
+                     .listener(progress), modelFile).build()) {
+            if (safety.resume != null) {
+                trainer.resume(safety.resume);
+                out.printf("resumed from %s at step %d%n", safety.resume, trainer.step());
+            }
             out.printf("model: %s, embedding %d, hidden %d, %d layer(s), dropout %.2f; windows of %d x %d streams; kernels %s%n",
                     s.cell().id(), s.embedding(), s.hidden(), s.layers(), s.dropout(), s.window(), s.batch(), model.kernels().name());
             Budget budget = s.minutes() > 0 ? Budget.minutes(s.minutes()) : Budget.steps(s.maxSteps());
-            trainer.fit(train, s.minutes() > 0 && s.maxSteps() > 0 ? budget.orSteps(s.maxSteps()) : budget);
+            safety.stopOnSignal(trainer);
+            String reason = trainer.fit(train, s.minutes() > 0 && s.maxSteps() > 0 ? budget.orSteps(s.maxSteps()) : budget).reason();
             progress.close();
+            if (safety.signalled() && reason.equals("stopped")) {
+                trainer.checkpoint(modelFile);
+                RunSafety.reportStopped(out, modelFile, command);
+                return 130;
+            }
             double validationBpc = model.evaluate(checkAtTheEnd).bitsPerToken();
             progress.validation.add(new double[] {trainer.step(), validationBpc});
             double seconds = progress.seconds();
@@ -79,8 +92,6 @@ public final class TextTrainingJob {
             try (CharSampler sampler = new CharSampler(model)) {
                 out.println("--- sample (temperature 0.8) ---\n" + sampler.sample(prime, 400, 0.8, s.seed()) + "\n");
             }
-            java.nio.file.Files.createDirectories(s.out());
-            Path modelFile = s.out().resolve("model.safetensors");
             trainer.checkpoint(modelFile);                 // the model, and the optimizer state to continue from
             Path png = s.out().resolve("loss.png");
             Plots.lines(png, "Character-level " + s.cell().id() + " on " + s.corpusName(), "step", "bits per character", List.of(
@@ -89,8 +100,22 @@ public final class TextTrainingJob {
             out.println("model written to " + modelFile + ", loss curve to " + png);
             out.println("sample from it with:\n  ./rnn sample --model " + modelFile + " --prime \"" + prime.strip()
                     + "\" --length 400 --temperature 0.8");
+        } finally {
+            safety.done();
         }
         return 0;
+    }
+
+    /** The model of a checkpoint to resume: a character model over exactly this corpus's characters. */
+    private static SequenceModel resumed(Path checkpoint, TextCorpus corpus) throws IOException {
+        SequenceModel model = SequenceModel.load(checkpoint);
+        if (!model.spec().classNames().equals(corpus.vocabulary().characters())) {
+            int size = model.spec().classNames().size();
+            model.close();
+            throw new IllegalArgumentException(checkpoint + " is not a character model of this corpus (" + size + " class names, the corpus has "
+                    + corpus.vocabulary().size() + " characters): resume with the corpus it was trained on");
+        }
+        return model;
     }
 
     /** Up to {@code characters} of the held-out tail, read as {@code streams} streams (fewer when the tail is short). */
@@ -112,6 +137,7 @@ public final class TextTrainingJob {
         final List<double[]> validation = new ArrayList<>(); // step, validation bpc
         long characters;
         private double smoothed = Double.NaN;
+        private long firstStep = -1;
         private ProgressBar bar;
 
         TextProgress(PrintStream out, Settings s, SequenceModel model, SequenceDataset validationData, String prime) {
@@ -138,7 +164,10 @@ public final class TextTrainingJob {
                 smoothed = Double.isNaN(smoothed) ? r.loss() : 0.98 * smoothed + 0.02 * r.loss();
             }
             double elapsed = seconds();
-            bar.stepTo(s.minutes() <= 0 ? r.step() : (long) elapsed);
+            if (firstStep < 0) {
+                firstStep = r.step();                         // a resumed run counts on from its checkpoint
+            }
+            bar.stepTo(s.minutes() <= 0 ? r.step() - firstStep + 1 : (long) elapsed);
             bar.setExtraMessage(String.format(" loss %.3f  %.3f bpc  %,.0f chars/s", smoothed, smoothed / ln2, characters / elapsed));
             curve.add(new double[] {r.step(), smoothed / ln2});
             if (s.validateEvery() > 0 && r.step() % s.validateEvery() == 0) {

@@ -6,10 +6,8 @@ import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.SequenceModel;
-import dev.panamarnn.model.SequenceModelFile;
 import dev.panamarnn.model.Trainer;
 import dev.panamarnn.model.TrainingResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -73,9 +72,13 @@ final class TrainSequencesCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--out", defaultValue = "rnn-sequences")
     Path out;
+    @Mixin
+    RunSafety safety;
 
     @Override
     public Integer call() throws Exception {
+        safety.prepare(out);
+        Path modelFile = out.resolve("model.safetensors");
         SequenceSource source = SequenceSource.of(csv);
         CsvLayout layout = layout(source);
         Budget budget = budget();
@@ -87,20 +90,30 @@ final class TrainSequencesCommand implements Callable<Integer> {
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
                 source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),
                 split.train().size(), split.validation().size());
-        try (SequenceModel model = SequenceModel.forData(split.train()).cell(CellType.fromId(cell)).hidden(hidden).layers(layers)
-                .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
+        try (SequenceModel model = safety.resume != null ? SequenceModel.load(safety.resume)
+                : SequenceModel.forData(split.train()).cell(CellType.fromId(cell)).hidden(hidden).layers(layers)
+                        .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
              TrainingProgress progress = new TrainingProgress(System.out, minutes == null ? 0 : minutes);
-             Trainer trainer = Trainer.builder(model).adam(lr).batchSize(batch).seed(seed).validation(split.validation())
-                     .earlyStopping(patience).listener(progress).build()) {
+             Trainer trainer = safety.checkpoints(Trainer.builder(model).adam(lr).batchSize(batch).seed(seed).validation(split.validation())
+                     .earlyStopping(patience).metadata(CsvLayoutMetadata.write(layout)).listener(progress), modelFile).build()) {
+            if (safety.resume != null) {
+                trainer.resume(safety.resume);
+                System.out.println("resumed from " + safety.resume + " at step " + trainer.step());
+            }
             System.out.printf("model: %s; kernels %s; budget %s%n", model.spec(), model.kernels().name(), budget);
+            safety.stopOnSignal(trainer);
             TrainingResult result = trainer.fit(split.train(), budget);
+            if (safety.signalled() && result.reason().equals("stopped")) {
+                progress.close();
+                trainer.checkpoint(modelFile);
+                RunSafety.reportStopped(System.out, modelFile, "rnn train sequences");
+                return 130;
+            }
             Metrics last = model.evaluate(split.validation());
             progress.last(last);
             progress.close();
             System.out.printf("%d steps in %.1f s (%s)%nvalidation: %s%n", progress.steps(), progress.seconds(), result.reason(), last);
-            Files.createDirectories(out);
-            Path modelFile = out.resolve("model.safetensors");
-            SequenceModelFile.save(modelFile, model, CsvLayoutMetadata.write(layout));
+            trainer.checkpoint(modelFile);                       // the model, its CSV layout and the optimizer state
             Path held = out.resolve("validation.csv");
             LongCsvWriter.write(held, split.validation(), layout);
             Path png = out.resolve("learning-curves.png");
@@ -109,6 +122,8 @@ final class TrainSequencesCommand implements Callable<Integer> {
             System.out.println("model written to " + modelFile + ", held-out sequences to " + held + ", learning curves to " + png);
             System.out.println("predict the held-out sequences with:\n  ./rnn predict --model " + modelFile + " --csv " + held
                     + " --out " + out.resolve("predictions.csv"));
+        } finally {
+            safety.done();
         }
         return 0;
     }

@@ -7,7 +7,6 @@ import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.ForecastMetrics;
 import dev.panamarnn.model.SequenceModel;
-import dev.panamarnn.model.SequenceModelFile;
 import dev.panamarnn.model.Trainer;
 import dev.panamarnn.model.TrainingListener;
 import dev.panamarnn.model.TrainingStep;
@@ -18,6 +17,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,6 +54,8 @@ final class TrainSeriesCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--seed", defaultValue = "42")
     long seed;
+    @Mixin
+    RunSafety safety;
 
     @Override
     public Integer call() throws Exception {
@@ -61,6 +63,8 @@ final class TrainSeriesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps, --window, --batch and --period must be >= 1, got " + steps + ", " + window + ", "
                     + batch + ", " + period);
         }
+        safety.prepare(out);
+        Path file = out.resolve("series.safetensors");
         TimeSeries series = SeriesData.read(csv, column);
         if (holdout < 1 || holdout >= series.length() - window - 1) {
             throw new IllegalArgumentException("--holdout must leave at least " + (window + 1) + " training values; the series has "
@@ -79,23 +83,35 @@ final class TrainSeriesCommand implements Callable<Integer> {
         System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
                 series.name(), series.length(), fit.length, validation, holdout);
         SequenceDataset windows = SequenceDataset.nextValues(fit, window);
-        try (SequenceModel model = Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
+        try (SequenceModel model = safety.resume != null ? SequenceModel.load(safety.resume)
+                : Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
              SeriesProgress progress = new SeriesProgress(model, fit, check, validation);
-             Trainer trainer = Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10).seed(seed)
-                     .listener(progress).build()) {
-            trainer.fit(windows, Budget.steps(steps));
+             Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10)
+                     .seed(seed).metadata(SeriesData.metadata(csv, column, holdout, period)).listener(progress), file).build()) {
+            if (safety.resume != null) {
+                new Forecaster(model).close();                   // a next-value model, or a clear error
+                trainer.resume(safety.resume);
+                System.out.println("resumed from " + safety.resume + " at step " + trainer.step());
+            }
+            safety.stopOnSignal(trainer);
+            String reason = trainer.fit(windows, Budget.steps(steps)).reason();
             progress.close();
+            if (safety.signalled() && reason.equals("stopped")) {
+                trainer.checkpoint(file);
+                RunSafety.reportStopped(System.out, file, "rnn train series");
+                return 130;
+            }
             if (validation > 0) {
                 double naive = ForecastMetrics.errors(check, ForecastMetrics.naiveOneStep(fit, check), fit, period).mae();
                 System.out.printf("validation (last %d training values): rolling 1-step MAE %.3f, naive %.3f%n", validation,
                         progress.validationMae(), naive);
             }
-            java.nio.file.Files.createDirectories(out);
-            Path file = out.resolve("series.safetensors");
-            SequenceModelFile.save(file, model, SeriesData.metadata(csv, column, holdout, period));
+            trainer.checkpoint(file);                            // the model, its series metadata and the optimizer state
             System.out.println("model written to " + file);
             System.out.println("forecast the held-out tail with:\n  ./rnn forecast --model " + file + " --horizon " + holdout
                     + (csv == null ? "" : " --csv " + csv + " --column " + column));
+        } finally {
+            safety.done();
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import dev.panamarnn.data.TextCorpus;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code rnn train text}: a character-level language model on a text file (or the embedded corpus). */
@@ -40,12 +41,15 @@ final class TrainTextCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--sample-every", defaultValue = "500")
     int sampleEvery;
+    @Mixin
+    RunSafety safety;
 
     @Override
     public Integer call() throws Exception {
         String text = corpus == null ? TextTrainingJob.readDefaultCorpus() : TextCorpus.readText(corpus);
         String name = corpus == null ? "the King James Bible (embedded)" : corpus.getFileName().toString();
         return TextTrainingJob.run(text, new TextTrainingJob.Settings(name, CellType.fromId(cell), embedding, hidden, layers,
-                dropout, seqLen, batch, lr, clip, steps > 0 ? 0 : minutes, steps, out, seed, sampleEvery, sampleEvery), System.out);
+                dropout, seqLen, batch, lr, clip, steps > 0 ? 0 : minutes, steps, out, seed, sampleEvery, sampleEvery), safety, "rnn train text",
+                System.out);
     }
 }

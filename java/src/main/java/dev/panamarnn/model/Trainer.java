@@ -37,6 +37,8 @@ public final class Trainer implements AutoCloseable {
     private final Slab best;          // the parameters of the best validation epoch (early stopping), or null
     private final TrainingPosition position = new TrainingPosition();
     private BpttWindows bptt;         // carried state of truncated BPTT, for the current batch size
+    private volatile boolean stopRequested;
+    private long lastCheckpointNanos = System.nanoTime();
     private SequenceDataset batchesOf;    // the data the cached epoch's batches were cut from
     private int batchesEpoch;
     private List<SequenceBatch> batches;
@@ -46,7 +48,8 @@ public final class Trainer implements AutoCloseable {
     /** Everything the builder sets besides the optimizer. */
     record Settings(int batchSize, double clipNorm, int maxNonFiniteInARow, long seed, boolean groupByLength,
                     SequenceDataset validation, int patience, boolean restoreBest, List<TrainingListener> listeners,
-                    Path checkpoint, long checkpointEvery, int bpttWindow) {}
+                    Path checkpoint, long checkpointEvery, java.time.Duration checkpointInterval, int bpttWindow,
+                    java.util.Map<String, String> metadata) {}
 
     private Trainer(SequenceModel model, Settings settings, Optimizer optimizer) {
         this.model = model;
@@ -113,6 +116,11 @@ public final class Trainer implements AutoCloseable {
                     if (budget.spent(position.step - startStep, deadline)) {
                         break outer;
                     }
+                    if (stopRequested) {
+                        stopRequested = false;
+                        reason = "stopped";
+                        break outer;
+                    }
                     TrainingStep step = trainStep(batch, position.windowInBatch);
                     position.epochLossSum += step.skipped() ? 0 : step.loss();
                     position.epochLossSteps += step.skipped() ? 0 : 1;
@@ -124,7 +132,7 @@ public final class Trainer implements AutoCloseable {
                         l.onStep(step, position.epoch);
                     }
                     // a checkpoint between two windows of a batch also holds the state carried between them
-                    if (settings.checkpoint() != null && position.step - position.lastCheckpoint >= settings.checkpointEvery()) {
+                    if (checkpointDue()) {
                         checkpoint(settings.checkpoint());
                     }
                     if (position.windowInBatch == 0) {
@@ -225,12 +233,33 @@ public final class Trainer implements AutoCloseable {
         return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
     }
 
+    /** Every {@code checkpointEvery} steps, or when {@code checkpointInterval} has passed since the last checkpoint. */
+    private boolean checkpointDue() {
+        if (settings.checkpoint() == null) {
+            return false;
+        }
+        boolean bySteps = settings.checkpointEvery() > 0 && position.step - position.lastCheckpoint >= settings.checkpointEvery();
+        boolean byTime = settings.checkpointInterval() != null
+                && System.nanoTime() - lastCheckpointNanos >= settings.checkpointInterval().toNanos();
+        return bySteps || byTime;
+    }
+
+    /**
+     * Asks a running {@link #fit} to return after its current step, with the reason "stopped" (for
+     * example from a shutdown hook on SIGINT, to write a last checkpoint). Safe from any thread; a
+     * request made while no fit runs ends the next fit before its first step.
+     */
+    public void stop() {
+        stopRequested = true;
+    }
+
     /** Writes the model, the optimizer state and this trainer's position (atomically) for {@link #resume}. */
     public void checkpoint(Path file) {
         checkOpen();
         try {
-            TrainingCheckpoint.save(file, model, optimizer, position, position.windowInBatch > 0 ? bptt : null);
+            TrainingCheckpoint.save(file, model, optimizer, position, position.windowInBatch > 0 ? bptt : null, settings.metadata());
             position.lastCheckpoint = position.step;
+            lastCheckpointNanos = System.nanoTime();
         } catch (ModelFileException e) {
             throw new java.io.UncheckedIOException(new java.io.IOException(e.getMessage(), e));
         }
@@ -289,7 +318,9 @@ public final class Trainer implements AutoCloseable {
         private final List<TrainingListener> listeners = new ArrayList<>();
         private Path checkpoint;
         private long checkpointEvery;
+        private java.time.Duration checkpointInterval;
         private int bpttWindow;
+        private java.util.Map<String, String> metadata = java.util.Map.of();
 
         private Builder(SequenceModel model) {
             if (model == null) {
@@ -393,6 +424,32 @@ public final class Trainer implements AutoCloseable {
         }
 
         /**
+         * Metadata every checkpoint carries besides the model's and the trainer's (what an
+         * application needs to use the model, e.g. the columns of its CSV); keys must not be the
+         * model's ("model.*", "rnn.*") or the trainer's ("train.*", "optimizer.*").
+         */
+        public Builder metadata(java.util.Map<String, String> values) {
+            for (String key : values.keySet()) {
+                if (key.startsWith("model.") || key.startsWith("rnn.") || key.startsWith("train.") || key.startsWith("optimizer.")
+                        || key.equals(SequenceModelFile.KIND_KEY)) {
+                    throw new IllegalArgumentException("checkpoint metadata key '" + key + "' is reserved for the model or the trainer");
+                }
+            }
+            this.metadata = java.util.Map.copyOf(values);
+            return this;
+        }
+
+        /** A checkpoint to {@code file} whenever {@code interval} has passed since the last one (checked after every step). */
+        public Builder checkpoints(Path file, java.time.Duration interval) {
+            if (file == null || interval == null || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("checkpoints need a file and a positive interval, got " + file + ", " + interval);
+            }
+            this.checkpoint = file;
+            this.checkpointInterval = interval;
+            return this;
+        }
+
+        /**
          * Truncated BPTT for long sequences (per-step models, unidirectional): batches longer than
          * {@code window} steps train as consecutive windows, one optimizer step each, the state
          * carried from one window to the next (0: off, the whole sequence at once).
@@ -428,7 +485,7 @@ public final class Trainer implements AutoCloseable {
                 default -> new Adam(model.kernels(), p, g, rate, 0.9, 0.999, 1e-8, 0);
             };
             Settings settings = new Settings(batchSize, clipNorm, maxNonFiniteInARow, seed, groupByLength, validation, patience,
-                    restoreBest, List.copyOf(listeners), checkpoint, checkpointEvery, bpttWindow);
+                    restoreBest, List.copyOf(listeners), checkpoint, checkpointEvery, checkpointInterval, bpttWindow, metadata);
             try {
                 return new Trainer(model, settings, optimizer);
             } catch (RuntimeException e) {

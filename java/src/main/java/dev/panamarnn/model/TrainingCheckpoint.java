@@ -32,10 +32,13 @@ final class TrainingCheckpoint {
 
     private TrainingCheckpoint() {}
 
-    /** @param windows the truncated-BPTT state between two windows of a batch, or null at a batch boundary */
-    static void save(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, BpttWindows windows)
-            throws ModelFileException {
-        Map<String, String> meta = new LinkedHashMap<>();
+    /**
+     * @param windows the truncated-BPTT state between two windows of a batch, or null at a batch boundary
+     * @param extra   the application's metadata (Trainer.Builder.metadata), written first
+     */
+    static void save(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, BpttWindows windows,
+                     Map<String, String> extra) throws ModelFileException {
+        Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put("train.step", Long.toString(p.step));
         meta.put("train.epoch", Integer.toString(p.epoch));
         meta.put("train.batch_in_epoch", Integer.toString(p.batchInEpoch));

@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param steps       optimizer steps taken in total (including a resumed run's earlier steps)
  * @param epochs      epochs completed
- * @param reason      why it stopped: "budget", "early stopping"
+ * @param reason      why it stopped: "budget", "early stopping", or "stopped" ({@link Trainer#stop})
  * @param trainLoss   mean training loss of each completed epoch
  * @param validation  validation metrics after each epoch (empty without validation data)
  * @param best        the best validation metrics (the restored weights' with early stopping), or null

@@ -1,0 +1,126 @@
+package dev.panamarnn.cli;
+
+import dev.panamarnn.model.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/**
+ * What keeps a long training run from being lost, shared by the training commands (a picocli mixin):
+ * the output directory checked writable before training starts; checkpoints every N steps or every
+ * so many seconds/minutes/hours ({@code --checkpoint-every}); a resume from a checkpoint
+ * ({@code --resume}); and on SIGINT or SIGTERM a last checkpoint before the JVM exits.
+ */
+final class RunSafety {
+    private static final Pattern INTERVAL = Pattern.compile("(\\d{1,9})(s|m|h)?");
+    /** How long a signal waits for the last checkpoint to be written. */
+    private static final Duration LAST_CHECKPOINT_WAIT = Duration.ofMinutes(2);
+
+    @Option(names = "--checkpoint-every", paramLabel = "N|Ns|Nm|Nh",
+            description = "Write a checkpoint (the model, optimizer state and position) every N steps, or every N seconds, "
+                    + "minutes or hours (e.g. 500, 90s, 10m); default: none, only the final file and one on SIGINT/SIGTERM.")
+    String checkpointEvery;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Continue the run saved in this checkpoint (a model file this command wrote), with the same data and options.")
+    Path resume;
+
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean signalled;
+    private Thread hook;
+
+    /**
+     * Before anything is read or trained: the options are valid, the checkpoint to resume is a
+     * regular file, and {@code out} exists and is writable.
+     */
+    void prepare(Path out) throws IOException {
+        if (checkpointEvery != null) {
+            checkpoints(null, null);                              // parses, or says what is wrong
+        }
+        if (resume != null && !Files.isRegularFile(resume)) {
+            throw new IllegalArgumentException("--resume " + resume + " is not a regular file");
+        }
+        requireWritable(out);
+    }
+
+    /** Creates {@code out} and proves it writable (a probe file created and deleted) before any training. */
+    private static void requireWritable(Path out) throws IOException {
+        try {
+            Files.createDirectories(out);
+            Path probe = Files.createTempFile(out, ".write-probe", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new IOException("the output directory " + out + " is not writable (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + "); choose another with --out", e);
+        }
+    }
+
+    /** The builder with the checkpoints --checkpoint-every asks for, to {@code file} (a null builder: only parse). */
+    Trainer.Builder checkpoints(Trainer.Builder builder, Path file) {
+        if (checkpointEvery == null) {
+            return builder;
+        }
+        Matcher m = INTERVAL.matcher(checkpointEvery.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches() || Long.parseLong(m.group(1)) < 1) {
+            throw new IllegalArgumentException("--checkpoint-every must be N steps or N followed by s, m or h (N >= 1), e.g. 500 or 10m; got '"
+                    + checkpointEvery.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        if (builder == null) {
+            return null;
+        }
+        return switch (m.group(2) == null ? "" : m.group(2)) {
+            case "s" -> builder.checkpoints(file, Duration.ofSeconds(n));
+            case "m" -> builder.checkpoints(file, Duration.ofMinutes(n));
+            case "h" -> builder.checkpoints(file, Duration.ofHours(n));
+            default -> builder.checkpoints(file, n);
+        };
+    }
+
+    /**
+     * From now until {@link #done}, SIGINT or SIGTERM ask {@code trainer} to stop after its current
+     * step and wait (up to two minutes) for the command to write its last checkpoint.
+     */
+    void stopOnSignal(Trainer trainer) {
+        hook = new Thread(() -> {
+            signalled = true;
+            trainer.stop();
+            try {
+                finished.await(LAST_CHECKPOINT_WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "rnn-last-checkpoint");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Whether a signal stopped the run (the command then writes its checkpoint and returns). */
+    boolean signalled() {
+        return signalled;
+    }
+
+    /** The command has written what it writes: a signal may let the JVM exit now. */
+    void done() {
+        finished.countDown();
+        if (hook != null && !signalled) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting anyway
+            }
+        }
+    }
+
+    /** The one line a stopped run prints. */
+    static void reportStopped(PrintStream out, Path checkpoint, String command) {
+        out.println("stopped by a signal: checkpoint written to " + checkpoint + "; continue with " + command + " --resume " + checkpoint);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.panamarnn.cli;
+
+import static dev.panamarnn.cli.CliEndToEndTest.rnn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.SafeTensorsFile;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A long run is not lost: an output directory that cannot be written is refused before training;
+ * --checkpoint-every writes checkpoints a run resumes from (--resume); SIGTERM to a training JVM
+ * writes a last checkpoint that resumes.
+ */
+class RunSafetyTest {
+    @TempDir
+    Path dir;
+
+    private static final String[] SMALL_SERIES = {"--hidden", "8", "--window", "24", "--batch", "8", "--holdout", "24"};
+
+    private static String[] series(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("train", "series"));
+        args.addAll(List.of(SMALL_SERIES));
+        args.addAll(List.of("--out", out.toString()));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void anUnwritableOutputOrABadIntervalIsRefusedBeforeTraining() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        for (String[] args : List.of(series(file.resolve("out"), "--steps", "5"),
+                new String[] {"train", "text", "--steps", "5", "--out", file.resolve("t").toString()},
+                new String[] {"train", "sequences", "--steps", "5", "--out", file.resolve("s").toString()})) {
+            var run = rnn(args);
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().contains("is not writable") && run.err().contains("--out"), run.err());
+            assertTrue(!run.out().contains("model:"), "nothing was trained: " + run.out());
+        }
+        var bad = rnn(series(dir.resolve("s"), "--steps", "5", "--checkpoint-every", "10 minutes"));
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("--checkpoint-every must be N steps or N followed by s, m or h"), bad.err());
+        var missing = rnn(series(dir.resolve("s"), "--steps", "5", "--resume", dir.resolve("none").toString()));
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("is not a regular file"), missing.err());
+    }
+
+    @Test
+    void checkpointsEveryNStepsResume() throws Exception {
+        Path out = dir.resolve("series");
+        var first = rnn(series(out, "--steps", "12", "--checkpoint-every", "5"));
+        assertEquals(0, first.exit(), first.err());
+        Path model = out.resolve("series.safetensors");
+        assertEquals("12", metadata(model, "train.step"));
+        var again = rnn(series(out, "--steps", "3", "--resume", model.toString()));
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("resumed from " + model + " at step 12"), again.out());
+        assertEquals("15", metadata(model, "train.step"));
+        assertEquals("24", metadata(model, "series.holdout"), "the application's metadata is in every checkpoint");
+    }
+
+    @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void sigtermWritesALastCheckpoint() throws Exception {
+        Path out = dir.resolve("signalled");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), RnnCommand.class.getName()));
+        command.addAll(List.of(series(out, "--steps", "100000000")));
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> lines = new ArrayList<>();
+        try (AutoCloseable killedAtTheEnd = child::destroyForcibly; BufferedReader stdout = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line = stdout.readLine();                               // "series ...: N values; fitting ..."
+            assertTrue(line != null && line.contains("fitting"), "the run started: " + line);
+            Thread.sleep(2500);                                            // it trains
+            child.toHandle().destroy();                                    // SIGTERM (Process.destroy would close our pipes)
+            while ((line = stdout.readLine()) != null) {
+                lines.add(line);
+            }
+            assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child exited");
+        }
+        assertTrue(child.exitValue() != 0, "a signalled run does not exit 0");
+        assertTrue(String.join("\n", lines).contains("stopped by a signal: checkpoint written to"), String.join("\n", lines));
+        Path model = out.resolve("series.safetensors");
+        long step = Long.parseLong(metadata(model, "train.step"));
+        assertTrue(step > 0, "the checkpoint holds the steps taken: " + step);
+        var resumed = rnn(series(out, "--steps", "2", "--resume", model.toString()));
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(resumed.out().contains("at step " + step), resumed.out());
+    }
+
+    private static String metadata(Path file, String key) throws Exception {
+        try (SafeTensorsFile f = SafeTensors.read(file)) {
+            return f.metadata().get(key);
+        }
+    }
+}
