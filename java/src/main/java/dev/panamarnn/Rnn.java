@@ -1,5 +1,6 @@
 package dev.panamarnn;
 
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
@@ -33,8 +34,16 @@ public final class Rnn implements AutoCloseable {
         this.config = config;
         this.kernels = kernels;
         Slab.Layout layout = parameterLayout(config);
+        // both slabs at once, so the message names the network and nothing is allocated for a size that cannot succeed
+        OffHeap.check(2, layout.byteSize(), "the parameters and gradients of the network (" + config.cell().id() + ", I=" + config.inputSize() + ", H="
+                + config.hiddenSize() + ", " + config.numLayers() + " layer(s) x " + config.directions() + " direction(s))", "the hidden size, the input size or the number of layers");
         this.parameters = Slab.allocate("parameters", layout);
-        this.gradients = Slab.allocate("gradients", layout);
+        try {
+            this.gradients = Slab.allocate("gradients", layout);
+        } catch (RuntimeException e) {
+            parameters.close();
+            throw e;
+        }
         this.prefix = "";
         this.ownsSlabs = true;
         initialise();

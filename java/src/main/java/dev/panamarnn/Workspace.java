@@ -1,5 +1,6 @@
 package dev.panamarnn;
 
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.unroll.Stack;
@@ -74,9 +75,17 @@ public final class Workspace implements AutoCloseable {
                   .add("d_input_bf", batch, steps, config.inputSize())
                   .add("d_output_tm", steps, batch, config.outputSize());
         }
-        this.slab = Slab.allocate("workspace", layout.build());
-        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
-        this.states = new StateCopies(stack, config, batch);
+        Slab.Layout built = layout.build();
+        OffHeap.check(built.byteSize(), "the workspace (T=" + steps + ", B=" + batch + ", H=" + h + ", " + config.numLayers()
+                + " layer(s) x " + config.directions() + " direction(s))", "T or B (or use TruncatedBptt for long sequences)");
+        this.slab = Slab.allocate("workspace", built);
+        try {
+            this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
+            this.states = new StateCopies(stack, config, batch);
+        } catch (RuntimeException e) {
+            slab.close();
+            throw e;
+        }
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.copiedOutput = config.batchFirst() ? slab.get("output_bf") : topOutput;

@@ -2,6 +2,7 @@ package dev.panamarnn.model;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.data.SequenceDataset;
@@ -60,16 +61,21 @@ public final class SequenceModel implements AutoCloseable {
         this.targetMean = spec.targetMean();
         this.targetStd = spec.targetStd();
         Slab.Layout layout = layout(spec);
+        OffHeap.check(2, layout.byteSize(), "the parameters and gradients of the model (" + spec + ")",
+                "the hidden size, the number of layers, the vocabulary or the embedding width");
         this.parameters = Slab.allocate("sequence-model parameters", layout);
-        this.gradients = Slab.allocate("sequence-model gradients", layout);
+        Slab grads = null;
         try {
+            this.gradients = grads = Slab.allocate("sequence-model gradients", layout);
             this.embedding = spec.tokens() ? new Embedding(parameters, gradients, EMBEDDING, spec.vocabulary(), spec.embeddingDim(), spec.seed())
                     : null;
             this.rnn = Rnn.inSlabs(spec.rnn(), kernels, parameters, gradients, RNN);
             this.head = new Head(kernels, parameters, gradients, HEAD, spec.headInput(), spec.headHidden(), spec.outputs(), spec.seed() + 1);
         } catch (RuntimeException | Error e) {
             parameters.close();
-            gradients.close();
+            if (grads != null) {
+                grads.close();
+            }
             throw e;
         }
     }

@@ -232,7 +232,7 @@ public final class SequenceModelFile {
         Slab.Layout layout;
         try {
             layout = SequenceModel.layout(spec);
-        } catch (ArithmeticException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw new ModelFileException(f.path(), "the metadata describes a model too large for any file: " + spec);
         }
         Map<String, int[]> expected = new LinkedHashMap<>();
