@@ -2,6 +2,7 @@ package dev.panamarnn.infer;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.Products;
+import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -126,7 +127,8 @@ public final class StreamState implements AutoCloseable {
         this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
         this.output = head != null ? slab.get("head_out").segment() : hiddens[count - 1];
         this.outputView = output.asReadOnly();
-        this.lifetime = new ExclusiveLifetime(slab::close);
+        this.lifetime = new ExclusiveLifetime(slab::close, "StreamState", "(a stream is stepped, reset, saved or restored by "
+                + "one thread at a time; a step queued in a StreamBatcher counts while its batch runs)");
     }
 
     public InferenceModel model() {
@@ -420,10 +422,7 @@ public final class StreamState implements AutoCloseable {
 
     /** Claims this stream and enters the model (a step needs both). */
     private void enter(String what) {
-        int s = lifetime.tryEnter();
-        if (s != ExclusiveLifetime.IDLE) {
-            throw ExclusiveLifetime.refusal(s, what);
-        }
+        lifetime.enter(what);
         if (!model.tryEnter()) {
             lifetime.exit();
             throw new IllegalStateException("cannot " + what + ": the InferenceModel of this stream is closed");
@@ -437,10 +436,7 @@ public final class StreamState implements AutoCloseable {
 
     /** Claims this stream for a call that does not read the model. */
     private void enterStreamOnly(String what) {
-        int s = lifetime.tryEnter();
-        if (s != ExclusiveLifetime.IDLE) {
-            throw ExclusiveLifetime.refusal(s, what);
-        }
+        lifetime.enter(what);
     }
 
     // ---- for StreamBatcher (same package) ----
@@ -452,6 +448,11 @@ public final class StreamState implements AutoCloseable {
 
     void release() {
         lifetime.exit();
+    }
+
+    /** The exception for a claim refused in {@code state}. */
+    IllegalStateException refusal(int state, String what) {
+        return lifetime.refusal(state, what);
     }
 
     /** (L, H) h, the tail of v. Only while claimed. */

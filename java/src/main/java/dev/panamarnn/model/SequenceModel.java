@@ -2,6 +2,7 @@ package dev.panamarnn.model;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
+import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
@@ -27,8 +28,10 @@ import java.util.Map;
  *     model.save(Path.of("model.safetensors"));
  * }
  * }</pre>
- * Training and {@link #predict} run on one thread at a time; for concurrent serving build an
- * {@code InferenceModel} from it. Closing frees the parameters and every buffer.
+ * Training, {@link #predict} and {@link #evaluate} run on one thread at a time: one of them called
+ * while another thread's is in progress is an {@link IllegalStateException}. For concurrent serving
+ * build an {@code InferenceModel} from it. Closing frees the parameters and every buffer (at the end
+ * of the call in progress, if any).
  */
 public final class SequenceModel implements AutoCloseable {
     public static final String EMBEDDING = "embedding.";
@@ -48,6 +51,7 @@ public final class SequenceModel implements AutoCloseable {
     private final float[] targetMean;    // (K) or null
     private final float[] targetStd;     // (K) or null
     private final Map<Long, ModelPass> passes = new LinkedHashMap<>(16, 0.75f, true);   // by (T, B), least recently used first
+    private final ExclusiveLifetime lifetime;   // one pass at a time; frees everything
 
     /** A model with PyTorch's initialisation from {@code spec.seed()} on {@code kernels}. */
     public SequenceModel(ModelSpec spec, Kernels kernels) {
@@ -71,6 +75,8 @@ public final class SequenceModel implements AutoCloseable {
                     : null;
             this.rnn = Rnn.inSlabs(spec.rnn(), kernels, parameters, gradients, RNN);
             this.head = new Head(kernels, parameters, gradients, HEAD, spec.headInput(), spec.headHidden(), spec.outputs(), spec.seed() + 1);
+            this.lifetime = new ExclusiveLifetime(this::free, "SequenceModel", "(training, predict and evaluate of one model run "
+                    + "on one thread at a time; for concurrent serving build an InferenceModel from it)");
         } catch (RuntimeException | Error e) {
             parameters.close();
             if (grads != null) {
@@ -194,8 +200,12 @@ public final class SequenceModel implements AutoCloseable {
      * targets). The data set's targets are not read.
      */
     public float[][] predict(SequenceDataset data) {
-        checkOpen();
-        return Scoring.predict(this, data);
+        enter("predict");
+        try {
+            return Scoring.predict(this, data);
+        } finally {
+            exit();
+        }
     }
 
     /** The arg-max class of each sequence (per-sequence classification): index into {@link ModelSpec#classNames()} when set. */
@@ -218,8 +228,12 @@ public final class SequenceModel implements AutoCloseable {
      * are in the targets' units.
      */
     public Metrics evaluate(SequenceDataset data) {
-        checkOpen();
-        return Scoring.evaluate(this, data);
+        enter("evaluate");
+        try {
+            return Scoring.evaluate(this, data);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -230,14 +244,32 @@ public final class SequenceModel implements AutoCloseable {
      * @return the batch's mean loss
      */
     public double accumulateGradients(dev.panamarnn.data.SequenceBatch batch) {
-        checkOpen();
         if (batch == null) {
             throw new IllegalArgumentException("the batch is null");
         }
+        enter("accumulate gradients");
+        try {
+            return accumulate(batch);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #accumulateGradients} for a caller that has claimed the model. */
+    double accumulate(dev.panamarnn.data.SequenceBatch batch) {
         ModelPass pass = pass(batch.steps(), batch.batch());
         pass.load(batch);
         pass.forward(true);
         return pass.lossAndBackward();
+    }
+
+    /** Claims the model for a call on this thread (its passes, buffers and parameters); {@link #exit()} releases it. */
+    void enter(String what) {
+        lifetime.enter(what);
+    }
+
+    void exit() {
+        lifetime.exit();
     }
 
     /** Sets every gradient to zero (one fill of the gradient slab). */
@@ -263,17 +295,22 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     public boolean isOpen() {
-        return parameters.isOpen();
+        return lifetime.isOpen();
     }
 
     void checkOpen() {
-        if (!parameters.isOpen()) {
+        if (!lifetime.isOpen()) {
             throw new IllegalStateException("this SequenceModel is closed");
         }
     }
 
+    /** Frees the parameters and every buffer (at the end of the call in progress, if any). Idempotent. */
     @Override
     public void close() {
+        lifetime.close();
+    }
+
+    private void free() {
         for (ModelPass pass : passes.values()) {
             pass.close();
         }
