@@ -1,5 +1,6 @@
 package dev.panamarnn;
 
+import dev.panamarnn.internal.checks.Finite;
 import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
@@ -177,9 +178,17 @@ public final class Rnn implements AutoCloseable {
         gradients().zero();
     }
 
-    /** Copies a parameter from row-major values (e.g. a PyTorch state_dict entry), by state_dict name. */
+    /**
+     * Copies a parameter from row-major values (e.g. a PyTorch state_dict entry), by state_dict name.
+     * A NaN or infinite value is an {@link IllegalArgumentException} naming the parameter and the
+     * element, and changes nothing.
+     */
     public void setParameter(String name, float[] values) {
-        parameters().get(prefix + name).copyFrom(values);
+        Tensor t = parameters().get(prefix + name);
+        if (values != null && values.length == t.size()) {   // else copyFrom names the expected and actual count
+            Finite.require(values, "parameter '" + name + "'", "parameters must be finite");
+        }
+        t.copyFrom(values);
     }
 
     /** A parameter by its state_dict name (without the prefix). */

@@ -2,6 +2,7 @@ package dev.panamarnn.infer;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.Products;
+import dev.panamarnn.internal.checks.Finite;
 import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
@@ -311,9 +312,11 @@ public final class StreamState implements AutoCloseable {
      * Sets the state, as PyTorch's h_0 and c_0 for a batch of one.
      * @param hidden (L, H) layer-major, L*H floats
      * @param cell   (L, H) for LSTM; must be null for GRU and RNN; null for LSTM means zeros
+     * @throws IllegalArgumentException for a wrong size or a NaN or infinite value (naming the
+     *         element), leaving the state unchanged
      */
     public void setState(float[] hidden, float[] cell) {
-        int n = checkStateArrays(hidden, cell);
+        int n = checkNewState(hidden, cell);
         enterStreamOnly("set the state of");
         try {
             MemorySegment.copy(hidden, 0, hiddenState, F, 0, n);
@@ -327,6 +330,16 @@ public final class StreamState implements AutoCloseable {
         } finally {
             lifetime.exit();
         }
+    }
+
+    /** Checks h (L, H) and, for LSTM only, c (L, H) arrays to set: their sizes and finite values; returns L*H. */
+    private int checkNewState(float[] hidden, float[] cell) {
+        int n = checkStateArrays(hidden, cell);
+        Finite.require(hidden, "hidden state (L, H)", "a state must be finite");
+        if (cell != null) {
+            Finite.require(cell, "cell state (L, H)", "a state must be finite");
+        }
+        return n;
     }
 
     /** Checks h (L, H) and, for LSTM only, c (L, H) arrays; returns L*H. */
@@ -389,7 +402,8 @@ public final class StreamState implements AutoCloseable {
 
     /**
      * Replaces the state with a snapshot of a stream of the same model. A snapshot of another model
-     * (other fingerprint), a truncated or corrupted one is an {@link IllegalArgumentException}
+     * (other fingerprint), a truncated or corrupted one, or one with a NaN or infinite value (a
+     * snapshot of a stream that a NaN input had reached) is an {@link IllegalArgumentException}
      * naming the problem, and leaves the state unchanged.
      */
     public void restore(byte[] snapshot) {

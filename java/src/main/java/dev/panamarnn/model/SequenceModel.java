@@ -2,6 +2,7 @@ package dev.panamarnn.model;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
+import dev.panamarnn.internal.checks.Finite;
 import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
@@ -149,6 +150,25 @@ public final class SequenceModel implements AutoCloseable {
     public Slab gradients() {
         checkOpen();
         return gradients;
+    }
+
+    /**
+     * Copies a parameter from row-major values by its state_dict name ({@code embedding.weight},
+     * {@code rnn.weight_ih_l0}, {@code head.weight}...), e.g. from a PyTorch state_dict. A wrong
+     * name or count, or a NaN or infinite value, is an {@link IllegalArgumentException} naming it,
+     * and changes nothing.
+     */
+    public void setParameter(String name, float[] values) {
+        enter("set a parameter of");
+        try {
+            dev.panamarnn.tensor.Tensor t = parameters.get(name);
+            if (values != null && values.length == t.size()) {   // else copyFrom names the expected and actual count
+                Finite.require(values, "parameter '" + name + "'", "parameters must be finite");
+            }
+            t.copyFrom(values);
+        } finally {
+            exit();
+        }
     }
 
     /** The recurrent stack (its parameters are the "rnn." slices of the model's slabs). */
