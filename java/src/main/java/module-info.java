@@ -12,6 +12,7 @@
  */
 module dev.panamarnn {
     requires dev.panamarnn.bindings;
+    requires jdk.management;   // the physical memory, the default off-heap budget (internal.memory.OffHeap)
 
     exports dev.panamarnn;
     exports dev.panamarnn.data;

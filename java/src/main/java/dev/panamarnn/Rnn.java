@@ -1,5 +1,7 @@
 package dev.panamarnn;
 
+import dev.panamarnn.internal.checks.Finite;
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
@@ -33,8 +35,16 @@ public final class Rnn implements AutoCloseable {
         this.config = config;
         this.kernels = kernels;
         Slab.Layout layout = parameterLayout(config);
+        // both slabs at once, so the message names the network and nothing is allocated for a size that cannot succeed
+        OffHeap.check(2, layout.byteSize(), "the parameters and gradients of the network (" + config.cell().id() + ", I=" + config.inputSize() + ", H="
+                + config.hiddenSize() + ", " + config.numLayers() + " layer(s) x " + config.directions() + " direction(s))", "the hidden size, the input size or the number of layers");
         this.parameters = Slab.allocate("parameters", layout);
-        this.gradients = Slab.allocate("gradients", layout);
+        try {
+            this.gradients = Slab.allocate("gradients", layout);
+        } catch (RuntimeException e) {
+            parameters.close();
+            throw e;
+        }
         this.prefix = "";
         this.ownsSlabs = true;
         initialise();
@@ -168,9 +178,17 @@ public final class Rnn implements AutoCloseable {
         gradients().zero();
     }
 
-    /** Copies a parameter from row-major values (e.g. a PyTorch state_dict entry), by state_dict name. */
+    /**
+     * Copies a parameter from row-major values (e.g. a PyTorch state_dict entry), by state_dict name.
+     * A NaN or infinite value is an {@link IllegalArgumentException} naming the parameter and the
+     * element, and changes nothing.
+     */
     public void setParameter(String name, float[] values) {
-        parameters().get(prefix + name).copyFrom(values);
+        Tensor t = parameters().get(prefix + name);
+        if (values != null && values.length == t.size()) {   // else copyFrom names the expected and actual count
+            Finite.require(values, "parameter '" + name + "'", "parameters must be finite");
+        }
+        t.copyFrom(values);
     }
 
     /** A parameter by its state_dict name (without the prefix). */

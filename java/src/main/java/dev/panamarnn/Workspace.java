@@ -1,5 +1,7 @@
 package dev.panamarnn;
 
+import dev.panamarnn.internal.memory.ExclusiveLifetime;
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.unroll.Stack;
@@ -10,8 +12,10 @@ import java.util.Arrays;
  * Everything a forward and backward pass of one {@link Rnn} needs for sequences of T steps in
  * batches of B rows: activations, saved values, gradients of activations, states — one slab,
  * allocated once and reused by every call (nothing is allocated inside the time loop).
- * Not thread-safe: one workspace per thread. Closing it frees the memory; later use throws
- * {@link IllegalStateException}.
+ * One thread at a time: a pass (forward, infer, backward) started while another thread's pass on
+ * the same workspace is in progress is an {@link IllegalStateException}, never mixed outputs; use
+ * one workspace per thread. Closing it frees the memory (at the end of the pass in progress, if
+ * any); later use throws {@link IllegalStateException}.
  *
  * <p>Shapes at this API (time-major; with {@code batchFirst} the first two axes of x, output,
  * dOutput and the input gradient are swapped): x (T, B, I); output (T, B, D*H); h0, c0, h_n, c_n
@@ -23,6 +27,7 @@ public final class Workspace implements AutoCloseable {
     private final int steps;
     private final int batch;
     private final Slab slab;
+    private final ExclusiveLifetime lifetime;   // one pass at a time; frees the slab
     private final Stack stack;
     private final StateCopies states;     // (L*D, B, H) state tensors <-> each direction's (B, H) state
     private final Tensor copiedOutput;    // the output's own buffer: (T, B, D*H) or (B, T, D*H) with batchFirst
@@ -74,9 +79,17 @@ public final class Workspace implements AutoCloseable {
                   .add("d_input_bf", batch, steps, config.inputSize())
                   .add("d_output_tm", steps, batch, config.outputSize());
         }
-        this.slab = Slab.allocate("workspace", layout.build());
-        this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
-        this.states = new StateCopies(stack, config, batch);
+        Slab.Layout built = layout.build();
+        OffHeap.check(built.byteSize(), "the workspace (T=" + steps + ", B=" + batch + ", H=" + h + ", " + config.numLayers()
+                + " layer(s) x " + config.directions() + " direction(s))", "T or B (or use TruncatedBptt for long sequences)");
+        this.slab = Slab.allocate("workspace", built);
+        try {
+            this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed);
+            this.states = new StateCopies(stack, config, batch);
+        } catch (RuntimeException e) {
+            slab.close();
+            throw e;
+        }
         Tensor topOutput = Tensor.of(stack.output(), steps, batch, config.outputSize());
         Tensor dInput = Tensor.of(stack.inputGradient(), steps, batch, config.inputSize());
         this.copiedOutput = config.batchFirst() ? slab.get("output_bf") : topOutput;
@@ -93,6 +106,8 @@ public final class Workspace implements AutoCloseable {
         this.xShape = config.batchFirst() ? new int[] {batch, steps, config.inputSize()} : new int[] {steps, batch, config.inputSize()};
         this.outShape = config.batchFirst() ? new int[] {batch, steps, config.outputSize()} : new int[] {steps, batch, config.outputSize()};
         this.stateShape = new int[] {states, batch, h};
+        this.lifetime = new ExclusiveLifetime(slab::close, "workspace", "(forward, infer and backward of one workspace run on "
+                + "one thread at a time; use one workspace per thread)");
     }
 
     public int steps() {
@@ -130,7 +145,16 @@ public final class Workspace implements AutoCloseable {
 
     /** A pass: check -> copy in -> stack -> copy out. */
     private Tensor run(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training, boolean inference) {
-        checkOpen();
+        lifetime.enter(inference ? "infer" : "run forward");
+        try {
+            rnn.checkOpen();
+            return pass(x, lengths, h0, c0, training, inference);
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    private Tensor pass(Tensor x, int[] lengths, Tensor h0, Tensor c0, boolean training, boolean inference) {
         checkForward(x, lengths, h0, c0);
         forwardDone = false;   // until this pass completes: a pass that throws leaves nothing for backward
         MemorySegment input = copyInput(x, inference);
@@ -165,14 +189,19 @@ public final class Workspace implements AutoCloseable {
      * Unidirectional networks only.
      */
     public void backwardThroughLast(int depth, Tensor dOutput, Tensor dhN, Tensor dcN) {
-        checkOpen();
-        checkBackward(depth, dOutput, dhN, dcN);
-        states.copyFinalStateGradients(dhN, dcN);
-        MemorySegment dy = timeMajorOutputGradient(dOutput);
-        stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
-        // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
-        states.copyInitialStateGradients(depth == steps, hiddenGradient, cellGradient);
-        copyInputGradient();
+        lifetime.enter("run backward");
+        try {
+            rnn.checkOpen();
+            checkBackward(depth, dOutput, dhN, dcN);
+            states.copyFinalStateGradients(dhN, dcN);
+            MemorySegment dy = timeMajorOutputGradient(dOutput);
+            stack.backward(rnn.kernels(), dy, hasLengths ? lengths : null, depth, lastForwardTraining);
+            // dL/dh0 (and dL/dc0) reach the initial state only through a full-depth backward
+            states.copyInitialStateGradients(depth == steps, hiddenGradient, cellGradient);
+            copyInputGradient();
+        } finally {
+            lifetime.exit();
+        }
     }
 
     // ---- forward: check, copy in, copy out ----
@@ -375,14 +404,15 @@ public final class Workspace implements AutoCloseable {
     }
 
     private void checkOpen() {
-        if (!slab.isOpen()) {
+        if (!lifetime.isOpen()) {
             throw new IllegalStateException("this workspace is closed");
         }
         rnn.checkOpen();
     }
 
+    /** Frees the memory (at the end of the pass in progress, if any). Idempotent. */
     @Override
     public void close() {
-        slab.close();
+        lifetime.close();
     }
 }

@@ -18,8 +18,8 @@ import java.util.zip.CRC32C;
  *   end-4   4           CRC-32C of every byte before it
  * </pre>
  * Decoding checks, in this order, size, magic, version, declared sizes against the length,
- * checksum, then fingerprint, and names what is wrong in an {@link IllegalArgumentException};
- * nothing is written into the stream until all checks passed.
+ * checksum, fingerprint, then that every float is finite, and names what is wrong in an
+ * {@link IllegalArgumentException}; nothing is written into the stream until all checks passed.
  */
 final class Snapshot {
     static final int MAGIC = 'P' | 'R' << 8 | 'N' << 16 | 'S' << 24;   // "PRNS" in little-endian order
@@ -116,6 +116,23 @@ final class Snapshot {
             throw new IllegalArgumentException("stream snapshot has L=" + l + ", H=" + h + ", " + s + " vector(s) per layer; this model needs L="
                     + layers + ", H=" + hidden + ", " + vectors);
         }
+        requireFinite(b, layers, hidden, vectors);
         return b;
+    }
+
+    /** Every float after the header is finite (a checksum only proves the bytes were not changed since the snapshot). */
+    private static void requireFinite(ByteBuffer b, int layers, int hidden, int vectors) {
+        int at = b.position();
+        for (int v = 0; v < vectors; v++) {
+            for (int l = 0; l < layers; l++) {
+                for (int j = 0; j < hidden; j++, at += Float.BYTES) {
+                    float x = b.getFloat(at);
+                    if (!Float.isFinite(x)) {
+                        throw new IllegalArgumentException("stream snapshot's " + (v == 0 ? "hidden" : "cell") + " state (layer " + l
+                                + ", unit " + j + ") is " + x + "; a restored state must be finite");
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -410,7 +411,7 @@ public final class StreamBatcher implements AutoCloseable {
                 batch[i] = null;
                 int state = r.stream.tryClaim();
                 if (state != ExclusiveLifetime.IDLE) {
-                    fail(r, ExclusiveLifetime.refusal(state, "step"));
+                    fail(r, r.stream.refusal(state, "step"));
                     continue;
                 }
                 rows[count++] = r;

@@ -2,6 +2,8 @@ package dev.panamarnn.infer;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.Products;
+import dev.panamarnn.internal.checks.Finite;
+import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -126,7 +128,8 @@ public final class StreamState implements AutoCloseable {
         this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
         this.output = head != null ? slab.get("head_out").segment() : hiddens[count - 1];
         this.outputView = output.asReadOnly();
-        this.lifetime = new ExclusiveLifetime(slab::close);
+        this.lifetime = new ExclusiveLifetime(slab::close, "StreamState", "(a stream is stepped, reset, saved or restored by "
+                + "one thread at a time; a step queued in a StreamBatcher counts while its batch runs)");
     }
 
     public InferenceModel model() {
@@ -309,9 +312,11 @@ public final class StreamState implements AutoCloseable {
      * Sets the state, as PyTorch's h_0 and c_0 for a batch of one.
      * @param hidden (L, H) layer-major, L*H floats
      * @param cell   (L, H) for LSTM; must be null for GRU and RNN; null for LSTM means zeros
+     * @throws IllegalArgumentException for a wrong size or a NaN or infinite value (naming the
+     *         element), leaving the state unchanged
      */
     public void setState(float[] hidden, float[] cell) {
-        int n = checkStateArrays(hidden, cell);
+        int n = checkNewState(hidden, cell);
         enterStreamOnly("set the state of");
         try {
             MemorySegment.copy(hidden, 0, hiddenState, F, 0, n);
@@ -325,6 +330,16 @@ public final class StreamState implements AutoCloseable {
         } finally {
             lifetime.exit();
         }
+    }
+
+    /** Checks h (L, H) and, for LSTM only, c (L, H) arrays to set: their sizes and finite values; returns L*H. */
+    private int checkNewState(float[] hidden, float[] cell) {
+        int n = checkStateArrays(hidden, cell);
+        Finite.require(hidden, "hidden state (L, H)", "a state must be finite");
+        if (cell != null) {
+            Finite.require(cell, "cell state (L, H)", "a state must be finite");
+        }
+        return n;
     }
 
     /** Checks h (L, H) and, for LSTM only, c (L, H) arrays; returns L*H. */
@@ -387,7 +402,8 @@ public final class StreamState implements AutoCloseable {
 
     /**
      * Replaces the state with a snapshot of a stream of the same model. A snapshot of another model
-     * (other fingerprint), a truncated or corrupted one is an {@link IllegalArgumentException}
+     * (other fingerprint), a truncated or corrupted one, or one with a NaN or infinite value (a
+     * snapshot of a stream that a NaN input had reached) is an {@link IllegalArgumentException}
      * naming the problem, and leaves the state unchanged.
      */
     public void restore(byte[] snapshot) {
@@ -420,10 +436,7 @@ public final class StreamState implements AutoCloseable {
 
     /** Claims this stream and enters the model (a step needs both). */
     private void enter(String what) {
-        int s = lifetime.tryEnter();
-        if (s != ExclusiveLifetime.IDLE) {
-            throw ExclusiveLifetime.refusal(s, what);
-        }
+        lifetime.enter(what);
         if (!model.tryEnter()) {
             lifetime.exit();
             throw new IllegalStateException("cannot " + what + ": the InferenceModel of this stream is closed");
@@ -437,10 +450,7 @@ public final class StreamState implements AutoCloseable {
 
     /** Claims this stream for a call that does not read the model. */
     private void enterStreamOnly(String what) {
-        int s = lifetime.tryEnter();
-        if (s != ExclusiveLifetime.IDLE) {
-            throw ExclusiveLifetime.refusal(s, what);
-        }
+        lifetime.enter(what);
     }
 
     // ---- for StreamBatcher (same package) ----
@@ -452,6 +462,11 @@ public final class StreamState implements AutoCloseable {
 
     void release() {
         lifetime.exit();
+    }
+
+    /** The exception for a claim refused in {@code state}. */
+    IllegalStateException refusal(int state, String what) {
+        return lifetime.refusal(state, what);
     }
 
     /** (L, H) h, the tail of v. Only while claimed. */

@@ -196,7 +196,7 @@ public final class ModelFile {
                     .batchFirst(batchFirst != null && bool(path, prefix + BATCH_FIRST, batchFirst))
                     .dropout(dropout == null ? 0 : decimal(path, prefix + DROPOUT, dropout))
                     .build();
-        } catch (IllegalArgumentException | ArithmeticException e) {
+        } catch (IllegalArgumentException e) {
             throw new ModelFileException(path, "metadata describes no valid network: " + e.getMessage());
         }
     }
@@ -222,7 +222,7 @@ public final class ModelFile {
         Slab.Layout layout;
         try {
             layout = Rnn.parameterLayout(config);
-        } catch (ArithmeticException e) {
+        } catch (IllegalArgumentException e) {
             throw new ModelFileException(file.path(), "the metadata describes a network too large for any file: " + describe(config));
         }
         List<String> missing = new ArrayList<>();

@@ -205,12 +205,12 @@ final class SafeTensorsHeader {
          * The product of the dimensions, or -1 if it cannot be a {@link Tensor}: the count is taken as
          * {@link Tensor#elementCount} takes it, left to right, and must not overflow a long on the way
          * nor as a byte count. A zero dimension after huge ones ([2^31-1, 2^31-1, 2^31-1, 0]) is
-         * refused: it once passed here and made {@code tensor(name)} throw ArithmeticException.
+         * refused: it once passed here and made {@code tensor(name)} throw.
          */
         private static long elementCount(int[] shape) {
             try {
                 return Tensor.elementCount(shape);
-            } catch (ArithmeticException e) {
+            } catch (IllegalArgumentException e) {
                 return -1;
             }
         }

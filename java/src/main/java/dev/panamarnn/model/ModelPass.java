@@ -3,6 +3,7 @@ package dev.panamarnn.model;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.Workspace;
 import dev.panamarnn.data.SequenceBatch;
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.train.MeanSquaredError;
@@ -69,35 +70,40 @@ final class ModelPass implements AutoCloseable {
         this.steps = steps;
         this.batch = batch;
         this.perStep = spec.outputMode() == OutputMode.PER_STEP;
-        this.rows = Math.toIntExact(perStep ? (long) steps * batch : batch);
         this.headIn = spec.headInput();
         this.outputs = spec.outputs();
         RnnConfig rc = model.rnn().config();
         int k = Math.max(spec.headHidden(), 1);
-        this.workspace = model.rnn().workspace(steps, batch);
+        this.workspace = model.rnn().workspace(steps, batch);   // checks T and B first: T*B fits an int
+        this.rows = perStep ? steps * batch : batch;
         try {
             this.x = Tensor.allocate(arena, steps, batch, rc.inputSize());
-            this.ids = arena.allocate((long) steps * batch * Integer.BYTES, 64);
-            this.gathered = arena.allocate((long) batch * headIn * Float.BYTES, 64);
-            this.hidden = arena.allocate((long) rows * k * Float.BYTES, 64);
-            this.dHidden = arena.allocate((long) rows * k * Float.BYTES, 64);
-            this.y = arena.allocate((long) rows * outputs * Float.BYTES, 64);
-            this.dy = arena.allocate((long) rows * outputs * Float.BYTES, 64);
-            this.labels = arena.allocate((long) rows * Integer.BYTES, 64);
-            this.targets = arena.allocate((long) rows * outputs * Float.BYTES, 64);
+            this.ids = buffer((long) steps * batch * Integer.BYTES);
+            this.gathered = buffer((long) batch * headIn * Float.BYTES);
+            this.hidden = buffer((long) rows * k * Float.BYTES);
+            this.dHidden = buffer((long) rows * k * Float.BYTES);
+            this.y = buffer((long) rows * outputs * Float.BYTES);
+            this.dy = buffer((long) rows * outputs * Float.BYTES);
+            this.labels = buffer((long) rows * Integer.BYTES);
+            this.targets = buffer((long) rows * outputs * Float.BYTES);
             boolean denormalise = spec.targetsNormalised();
             this.targetMean = denormalise ? arena.allocateFrom(F, model.targetMean()) : null;
             this.targetStd = denormalise ? arena.allocateFrom(F, model.targetStd()) : null;
-            this.values = denormalise ? arena.allocate((long) rows * outputs * Float.BYTES, 64) : null;
-            this.mask = arena.allocate((long) rows * Float.BYTES, 64);
+            this.values = denormalise ? buffer((long) rows * outputs * Float.BYTES) : null;
+            this.mask = buffer((long) rows * Float.BYTES);
             this.dOutput = Tensor.allocate(arena, steps, batch, headIn);
-            this.dHeadIn = arena.allocate((long) batch * headIn * Float.BYTES, 64);
+            this.dHeadIn = buffer((long) batch * headIn * Float.BYTES);
             this.dFinal = Tensor.allocate(arena, rc.numLayers() * rc.directions(), batch, rc.hiddenSize());
         } catch (RuntimeException | Error e) {
             close();
             throw e;
         }
         this.lengths = new int[batch];
+    }
+
+    /** One zeroed buffer of this pass in its arena; a size that cannot succeed is an IllegalArgumentException naming T and B. */
+    private MemorySegment buffer(long bytes) {
+        return OffHeap.allocate(arena, bytes, 64, "a model pass (T=" + steps + ", B=" + batch + ")", "T or B");
     }
 
     /** (rows, outputs) the head's output of the last forward: logits or predictions (normalised units under target normalisation). */

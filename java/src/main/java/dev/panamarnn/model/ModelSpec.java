@@ -74,6 +74,9 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
                     throw new IllegalArgumentException("feature " + f + " needs a finite mean and a finite std > 0, got mean " + mean[f]
                             + ", std " + std[f]);
                 }
+                if (!usableMean(mean[f]) || !usableStd(std[f])) {
+                    throw new IllegalArgumentException("feature " + f + " has mean " + mean[f] + ", std " + std[f] + "; " + NORMALISATION_RANGE);
+                }
             }
             mean = mean.clone();
             std = std.clone();
@@ -115,11 +118,36 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
                     throw new IllegalArgumentException("output " + k + " needs a finite target mean and a finite target std > 0, got mean "
                             + targetMean[k] + ", std " + targetStd[k]);
                 }
+                if (!usableMean(targetMean[k]) || !usableStd(targetStd[k])) {
+                    throw new IllegalArgumentException("output " + k + " has target mean " + targetMean[k] + ", std " + targetStd[k] + "; "
+                            + NORMALISATION_RANGE);
+                }
             }
             targetMean = targetMean.clone();
             targetStd = targetStd.clone();
         }
         rnnConfig(features, vocabulary, embeddingDim, cell, hiddenSize, layers, bidirectional, dropout, seed);   // the stack's own checks
+    }
+
+    /**
+     * The largest |mean| and std of a normalisation, and the inverse of its smallest std: 2^100.
+     * float32 ends near 2^128, so this leaves 2^27 of headroom both ways: an input within 2^27 of
+     * the mean normalises to a finite (x - mean) / std, and a normalised output z within 2^27
+     * denormalises to a finite z * std + mean. A mean of 1e38 or a std of 1e-40 would turn ordinary
+     * values into infinities.
+     */
+    static final float NORMALISATION_LIMIT = 0x1p100f;
+    static final String NORMALISATION_RANGE = "a normalisation needs |mean| <= 2^100 (1.3e30) and a std in [2^-100, 2^100] "
+            + "(7.9e-31 to 1.3e30), or (x - mean) / std and z * std + mean overflow float32";
+
+    /** A finite mean within {@link #NORMALISATION_LIMIT}. */
+    static boolean usableMean(float mean) {
+        return Math.abs(mean) <= NORMALISATION_LIMIT;
+    }
+
+    /** A std in [1 / {@link #NORMALISATION_LIMIT}, {@link #NORMALISATION_LIMIT}] (so also finite and > 0). */
+    static boolean usableStd(float std) {
+        return std >= 1 / NORMALISATION_LIMIT && std <= NORMALISATION_LIMIT;
     }
 
     private static RnnConfig rnnConfig(int features, int vocabulary, int embeddingDim, CellType cell, int hiddenSize, int layers,

@@ -2,6 +2,9 @@ package dev.panamarnn.model;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
+import dev.panamarnn.internal.checks.Finite;
+import dev.panamarnn.internal.memory.ExclusiveLifetime;
+import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.data.SequenceDataset;
@@ -26,8 +29,10 @@ import java.util.Map;
  *     model.save(Path.of("model.safetensors"));
  * }
  * }</pre>
- * Training and {@link #predict} run on one thread at a time; for concurrent serving build an
- * {@code InferenceModel} from it. Closing frees the parameters and every buffer.
+ * Training, {@link #predict} and {@link #evaluate} run on one thread at a time: one of them called
+ * while another thread's is in progress is an {@link IllegalStateException}. For concurrent serving
+ * build an {@code InferenceModel} from it. Closing frees the parameters and every buffer (at the end
+ * of the call in progress, if any).
  */
 public final class SequenceModel implements AutoCloseable {
     public static final String EMBEDDING = "embedding.";
@@ -47,6 +52,7 @@ public final class SequenceModel implements AutoCloseable {
     private final float[] targetMean;    // (K) or null
     private final float[] targetStd;     // (K) or null
     private final Map<Long, ModelPass> passes = new LinkedHashMap<>(16, 0.75f, true);   // by (T, B), least recently used first
+    private final ExclusiveLifetime lifetime;   // one pass at a time; frees everything
 
     /** A model with PyTorch's initialisation from {@code spec.seed()} on {@code kernels}. */
     public SequenceModel(ModelSpec spec, Kernels kernels) {
@@ -60,16 +66,23 @@ public final class SequenceModel implements AutoCloseable {
         this.targetMean = spec.targetMean();
         this.targetStd = spec.targetStd();
         Slab.Layout layout = layout(spec);
+        OffHeap.check(2, layout.byteSize(), "the parameters and gradients of the model (" + spec + ")",
+                "the hidden size, the number of layers, the vocabulary or the embedding width");
         this.parameters = Slab.allocate("sequence-model parameters", layout);
-        this.gradients = Slab.allocate("sequence-model gradients", layout);
+        Slab grads = null;
         try {
+            this.gradients = grads = Slab.allocate("sequence-model gradients", layout);
             this.embedding = spec.tokens() ? new Embedding(parameters, gradients, EMBEDDING, spec.vocabulary(), spec.embeddingDim(), spec.seed())
                     : null;
             this.rnn = Rnn.inSlabs(spec.rnn(), kernels, parameters, gradients, RNN);
             this.head = new Head(kernels, parameters, gradients, HEAD, spec.headInput(), spec.headHidden(), spec.outputs(), spec.seed() + 1);
+            this.lifetime = new ExclusiveLifetime(this::free, "SequenceModel", "(training, predict and evaluate of one model run "
+                    + "on one thread at a time; for concurrent serving build an InferenceModel from it)");
         } catch (RuntimeException | Error e) {
             parameters.close();
-            gradients.close();
+            if (grads != null) {
+                grads.close();
+            }
             throw e;
         }
     }
@@ -139,6 +152,25 @@ public final class SequenceModel implements AutoCloseable {
         return gradients;
     }
 
+    /**
+     * Copies a parameter from row-major values by its state_dict name ({@code embedding.weight},
+     * {@code rnn.weight_ih_l0}, {@code head.weight}...), e.g. from a PyTorch state_dict. A wrong
+     * name or count, or a NaN or infinite value, is an {@link IllegalArgumentException} naming it,
+     * and changes nothing.
+     */
+    public void setParameter(String name, float[] values) {
+        enter("set a parameter of");
+        try {
+            dev.panamarnn.tensor.Tensor t = parameters.get(name);
+            if (values != null && values.length == t.size()) {   // else copyFrom names the expected and actual count
+                Finite.require(values, "parameter '" + name + "'", "parameters must be finite");
+            }
+            t.copyFrom(values);
+        } finally {
+            exit();
+        }
+    }
+
     /** The recurrent stack (its parameters are the "rnn." slices of the model's slabs). */
     public Rnn rnn() {
         return rnn;
@@ -188,8 +220,12 @@ public final class SequenceModel implements AutoCloseable {
      * targets). The data set's targets are not read.
      */
     public float[][] predict(SequenceDataset data) {
-        checkOpen();
-        return Scoring.predict(this, data);
+        enter("predict");
+        try {
+            return Scoring.predict(this, data);
+        } finally {
+            exit();
+        }
     }
 
     /** The arg-max class of each sequence (per-sequence classification): index into {@link ModelSpec#classNames()} when set. */
@@ -212,8 +248,12 @@ public final class SequenceModel implements AutoCloseable {
      * are in the targets' units.
      */
     public Metrics evaluate(SequenceDataset data) {
-        checkOpen();
-        return Scoring.evaluate(this, data);
+        enter("evaluate");
+        try {
+            return Scoring.evaluate(this, data);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -224,14 +264,32 @@ public final class SequenceModel implements AutoCloseable {
      * @return the batch's mean loss
      */
     public double accumulateGradients(dev.panamarnn.data.SequenceBatch batch) {
-        checkOpen();
         if (batch == null) {
             throw new IllegalArgumentException("the batch is null");
         }
+        enter("accumulate gradients");
+        try {
+            return accumulate(batch);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #accumulateGradients} for a caller that has claimed the model. */
+    double accumulate(dev.panamarnn.data.SequenceBatch batch) {
         ModelPass pass = pass(batch.steps(), batch.batch());
         pass.load(batch);
         pass.forward(true);
         return pass.lossAndBackward();
+    }
+
+    /** Claims the model for a call on this thread (its passes, buffers and parameters); {@link #exit()} releases it. */
+    void enter(String what) {
+        lifetime.enter(what);
+    }
+
+    void exit() {
+        lifetime.exit();
     }
 
     /** Sets every gradient to zero (one fill of the gradient slab). */
@@ -257,17 +315,22 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     public boolean isOpen() {
-        return parameters.isOpen();
+        return lifetime.isOpen();
     }
 
     void checkOpen() {
-        if (!parameters.isOpen()) {
+        if (!lifetime.isOpen()) {
             throw new IllegalStateException("this SequenceModel is closed");
         }
     }
 
+    /** Frees the parameters and every buffer (at the end of the call in progress, if any). Idempotent. */
     @Override
     public void close() {
+        lifetime.close();
+    }
+
+    private void free() {
         for (ModelPass pass : passes.values()) {
             pass.close();
         }

@@ -115,13 +115,16 @@ public final class SequenceModelFile {
         Declared declared = declared(f);
         check(f, declared);
         ModelSpec spec = declared.spec();
+        if (declared.normalised()) {
+            requireUsable(f, MEAN, STD);
+        }
         try {
             spec = declared.normalised() ? spec.withNormalisation(values(f, MEAN), values(f, STD)) : spec;
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(f.path(), "normalisation is invalid: " + e.getMessage());
         }
         if (declared.targetsNormalised()) {
-            requirePositive(f, TARGET_STD);
+            requireUsable(f, TARGET_MEAN, TARGET_STD);
             try {
                 spec = spec.withTargetNormalisation(values(f, TARGET_MEAN), values(f, TARGET_STD));
             } catch (IllegalArgumentException e) {
@@ -232,7 +235,7 @@ public final class SequenceModelFile {
         Slab.Layout layout;
         try {
             layout = SequenceModel.layout(spec);
-        } catch (ArithmeticException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw new ModelFileException(f.path(), "the metadata describes a model too large for any file: " + spec);
         }
         Map<String, int[]> expected = new LinkedHashMap<>();
@@ -281,14 +284,29 @@ public final class SequenceModelFile {
         return f.tensor(name).toArray();
     }
 
-    /** Every element of a (checked, finite) standard-deviation tensor is > 0. */
-    private static void requirePositive(SafeTensorsFile f, String name) throws ModelFileException {
-        MemorySegment values = f.tensor(name).segment();
-        for (long i = 0; i < values.byteSize() / Float.BYTES; i++) {
-            float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (!(v > 0)) {
-                throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + v
+    /**
+     * The (checked, finite) normalisation tensors can be used ({@link ModelSpec#NORMALISATION_RANGE}):
+     * every std > 0, and no mean or std so large or small that normalising overflows; the first
+     * bad element is named by tensor.
+     */
+    private static void requireUsable(SafeTensorsFile f, String meanName, String stdName) throws ModelFileException {
+        MemorySegment means = f.tensor(meanName).segment(), stds = f.tensor(stdName).segment();
+        for (long i = 0; i < stds.byteSize() / Float.BYTES; i++) {
+            float std = stds.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!(std > 0)) {
+                throw new ModelFileException(f.path(), "tensor '" + stdName + "' element " + i + " is " + std
                         + "; a standard deviation must be > 0");
+            }
+            if (!ModelSpec.usableStd(std)) {
+                throw new ModelFileException(f.path(), "tensor '" + stdName + "' element " + i + " is " + std + "; "
+                        + ModelSpec.NORMALISATION_RANGE);
+            }
+        }
+        for (long i = 0; i < means.byteSize() / Float.BYTES; i++) {
+            float mean = means.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!ModelSpec.usableMean(mean)) {
+                throw new ModelFileException(f.path(), "tensor '" + meanName + "' element " + i + " is " + mean + "; "
+                        + ModelSpec.NORMALISATION_RANGE);
             }
         }
     }

@@ -227,10 +227,15 @@ public final class Trainer implements AutoCloseable {
 
     /** One optimizer step: zero the gradients, forward, loss, backward (of window {@code w}, if windowed), clip, guard, step. */
     private TrainingStep trainStep(SequenceBatch batch, int w) {
-        model.zeroGradients();
-        double loss = windowed(batch) ? bptt.accumulate(model, batch, w) : model.accumulateGradients(batch);
-        long number = ++position.step;
-        return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
+        model.enter("train");   // the whole step, optimizer included: another thread's predict would read half-updated parameters
+        try {
+            model.zeroGradients();
+            double loss = windowed(batch) ? bptt.accumulate(model, batch, w) : model.accumulate(batch);
+            long number = ++position.step;
+            return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);
+        } finally {
+            model.exit();
+        }
     }
 
     /** Every {@code checkpointEvery} steps, or when {@code checkpointInterval} has passed since the last checkpoint. */

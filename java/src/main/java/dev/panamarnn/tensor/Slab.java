@@ -1,5 +1,6 @@
 package dev.panamarnn.tensor;
 
+import dev.panamarnn.internal.memory.OffHeap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -28,7 +29,13 @@ public final class Slab implements AutoCloseable {
         this.name = name;
         this.layout = layout;
         this.arena = Arena.ofShared();
-        this.all = arena.allocate(Math.max(layout.byteSize, 1), ALIGNMENT).asSlice(0, layout.byteSize);
+        try {
+            this.all = OffHeap.allocate(arena, Math.max(layout.byteSize, 1), ALIGNMENT, "slab '" + name + "' ("
+                    + layout.entries.size() + " tensors)", "the sizes that shape it").asSlice(0, layout.byteSize);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
         Map<String, Tensor> map = new LinkedHashMap<>();
         for (Layout.Entry e : layout.entries) {
             map.put(e.name(), Tensor.of(all.asSlice(e.offset(), e.elements() * Float.BYTES), e.shape()));
@@ -36,7 +43,10 @@ public final class Slab implements AutoCloseable {
         this.tensors = Collections.unmodifiableMap(map);
     }
 
-    /** A new zero-filled slab with the given layout. */
+    /**
+     * A new zero-filled slab with the given layout; an {@link IllegalArgumentException} naming the
+     * bytes when the allocation cannot succeed (over the off-heap budget, or refused by the machine).
+     */
     public static Slab allocate(String name, Layout layout) {
         if (layout == null) {
             throw new IllegalArgumentException("layout is null (slab '" + name + "')");
@@ -135,7 +145,7 @@ public final class Slab implements AutoCloseable {
             private final java.util.HashSet<String> names = new java.util.HashSet<>();
             private long offset;
 
-            /** Adds a line; a negative dimension is an IllegalArgumentException, a byte count past a long an ArithmeticException. */
+            /** Adds a line; a negative dimension or a byte count past a long is an IllegalArgumentException. */
             public Builder add(String name, int... shape) {
                 if (name == null) {
                     throw new IllegalArgumentException("tensor name is null");
@@ -147,7 +157,7 @@ public final class Slab implements AutoCloseable {
                 long bytes = elements * Float.BYTES;
                 long padded = bytes + (ALIGNMENT - 1 - (bytes + ALIGNMENT - 1) % ALIGNMENT);   // rounded up to ALIGNMENT
                 if (padded < bytes || offset > Long.MAX_VALUE - padded) {
-                    throw new ArithmeticException("slab layout too large: adding '" + name + "' " + Arrays.toString(shape)
+                    throw new IllegalArgumentException("slab layout too large: adding '" + name + "' " + Arrays.toString(shape)
                             + " (" + bytes + " bytes) at offset " + offset + " overflows a byte count");
                 }
                 names.add(name);

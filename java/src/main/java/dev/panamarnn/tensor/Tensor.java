@@ -1,5 +1,6 @@
 package dev.panamarnn.tensor;
 
+import dev.panamarnn.internal.memory.OffHeap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,7 +38,10 @@ public final class Tensor {
         return new Tensor(segment, shape.clone(), size);
     }
 
-    /** A zero-filled tensor allocated in {@code arena} (64-byte aligned). */
+    /**
+     * A zero-filled tensor allocated in {@code arena} (64-byte aligned); an
+     * {@link IllegalArgumentException} naming the bytes when the allocation cannot succeed.
+     */
     public static Tensor allocate(Arena arena, int... shape) {
         if (arena == null) {
             throw new IllegalArgumentException("arena is null");
@@ -46,13 +50,13 @@ public final class Tensor {
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("cannot allocate a tensor " + Arrays.toString(shape) + ": the arena is closed");
         }
-        return new Tensor(arena.allocate(size * Float.BYTES, 64), shape.clone(), size);
+        MemorySegment segment = OffHeap.allocate(arena, size * Float.BYTES, 64, "a tensor " + Arrays.toString(shape), "its shape");
+        return new Tensor(segment, shape.clone(), size);
     }
 
     /**
-     * Number of elements of a shape; every dimension must be >= 0 ({@link IllegalArgumentException})
-     * and the byte count must fit a long ({@link ArithmeticException} naming the shape otherwise —
-     * the type model-file readers catch to report a hostile header).
+     * Number of elements of a shape; every dimension must be >= 0 and the byte count must fit a long
+     * ({@link IllegalArgumentException} naming the shape otherwise).
      */
     public static long elementCount(int... shape) {
         if (shape == null) {
@@ -67,7 +71,7 @@ public final class Tensor {
                 throw new IllegalArgumentException("dimensions must be >= 0, got shape " + Arrays.toString(shape));
             }
             if (d != 0 && n > Long.MAX_VALUE / Float.BYTES / d) {
-                throw new ArithmeticException("shape " + Arrays.toString(shape) + " has too many elements: its byte count "
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has too many elements: its byte count "
                         + "overflows a long (at most " + Long.MAX_VALUE / Float.BYTES + " floats)");
             }
             n *= d;

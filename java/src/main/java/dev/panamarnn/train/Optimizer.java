@@ -60,8 +60,17 @@ public abstract sealed class Optimizer implements AutoCloseable permits Sgd, Ada
         this.size = parameters.layout().byteSize() / Float.BYTES;
         this.stateNames = List.of(stateNames);
         this.state = new Slab[stateNames.length];
-        for (int i = 0; i < stateNames.length; i++) {
-            state[i] = Slab.allocate(name + "." + stateNames[i], parameters.layout());
+        try {
+            for (int i = 0; i < stateNames.length; i++) {
+                state[i] = Slab.allocate(name + "." + stateNames[i], parameters.layout());
+            }
+        } catch (RuntimeException e) {
+            for (Slab s : state) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            throw e;
         }
     }
 

@@ -105,6 +105,36 @@ final class InferenceCases {
                     expect(IllegalArgumentException.class, () -> ls.restore(new byte[3]), "not a stream snapshot");
                 }
             }),
+            new GuardCase("stream state that is not finite", () -> {
+                try (Rnn lstm = Rnn.create(LSTM, k); InferenceModel lm = InferenceModel.of(lstm, k); StreamState ls = lm.newStream()) {
+                    float[] h = new float[8], c = new float[8];
+                    for (int i = 0; i < 8; i++) {
+                        h[i] = 0.1f * i;
+                        c[i] = -0.2f * i;
+                    }
+                    ls.setState(h, c);
+                    byte[] good = ls.snapshot();
+                    float[] badH = h.clone();
+                    badH[5] = Float.NaN;
+                    expect(IllegalArgumentException.class, () -> ls.setState(badH, c), "hidden state (L, H) element 5 is NaN; a state must be finite");
+                    float[] badC = c.clone();
+                    badC[2] = Float.POSITIVE_INFINITY;
+                    expect(IllegalArgumentException.class, () -> ls.setState(h, badC), "cell state (L, H) element 2 is Infinity");
+                    // a snapshot whose checksum is right but whose cell state (layer 1, unit 2) is infinite
+                    byte[] forged = good.clone();
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(forged).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    b.putFloat(52 + (8 + 4 + 2) * Float.BYTES, Float.POSITIVE_INFINITY);
+                    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                    crc.update(forged, 0, forged.length - 4);
+                    b.putInt(forged.length - 4, (int) crc.getValue());
+                    expect(IllegalArgumentException.class, () -> ls.restore(forged),
+                            "stream snapshot's cell state (layer 1, unit 2) is Infinity; a restored state must be finite");
+                    float[] hAfter = new float[8], cAfter = new float[8];
+                    ls.getState(hAfter, cAfter);
+                    check(java.util.Arrays.equals(h, hAfter) && java.util.Arrays.equals(c, cAfter), "a refused state changes nothing");
+                    ok(() -> ls.restore(good));
+                }
+            }),
             new GuardCase("stream use after close", () -> {
                 Rnn rnn = Rnn.create(GRU, k);
                 InferenceModel model = InferenceModel.of(rnn, k);

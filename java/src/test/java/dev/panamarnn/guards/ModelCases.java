@@ -1,5 +1,6 @@
 package dev.panamarnn.guards;
 
+import static dev.panamarnn.guards.Guards.check;
 import static dev.panamarnn.guards.Guards.expect;
 import static dev.panamarnn.guards.Guards.ok;
 
@@ -54,6 +55,25 @@ final class ModelCases {
                     sampler.close();
                     expect(IllegalStateException.class, () -> sampler.sample("the", 5, 1.0, 1), "closed");
                 }
+            }),
+            new GuardCase("model parameters set by name", () -> {
+                try (SequenceModel model = SequenceModel.builder().features(2).classify(3).hidden(4).kernels(k).build()) {
+                    float[] bias = model.parameters().get("head.bias").toArray();
+                    ok(() -> model.setParameter("head.bias", new float[] {0.5f, -0.5f, 0f}));
+                    check(model.parameters().get("head.bias").get(0) == 0.5f, "setParameter copies the values");
+                    expect(IllegalArgumentException.class, () -> model.setParameter("head.bias", new float[] {1f, Float.NaN, 2f}),
+                            "parameter 'head.bias' element 1 is NaN; parameters must be finite");
+                    expect(IllegalArgumentException.class, () -> model.setParameter("rnn.weight_hh_l0", new float[3]),
+                            "expected 64 values for shape [16, 4], got 3");
+                    expect(IllegalArgumentException.class, () -> model.setParameter("weight_hh_l0", bias), "has no tensor 'weight_hh_l0'");
+                    check(model.parameters().get("head.bias").get(1) == -0.5f, "a refused parameter changes nothing");
+                    model.close();
+                    expect(IllegalStateException.class, () -> model.setParameter("head.bias", bias), "this SequenceModel is closed");
+                }
+                expect(IllegalArgumentException.class, () -> SequenceModel.builder().features(1).normalise(new float[] {1e38f}, new float[] {1f})
+                        .classify(2).kernels(k).build(), "feature 0 has mean 1.0E38, std 1.0", "|mean| <= 2^100");
+                expect(IllegalArgumentException.class, () -> SequenceModel.builder().features(1).regress(1)
+                        .normaliseTargets(new float[] {0f}, new float[] {1e-40f}).kernels(k).build(), "output 0 has target mean 0.0, std 1.0E-40");
             }),
             new GuardCase("text read as streams", () -> {
                 int[] tokens = TextCorpus.of(TEXT, 0.1).tokens();

@@ -1,5 +1,6 @@
 package dev.panamarnn.guards;
 
+import static dev.panamarnn.guards.Guards.check;
 import static dev.panamarnn.guards.Guards.expect;
 import static dev.panamarnn.guards.Guards.ok;
 
@@ -61,6 +62,15 @@ final class UnrollCases {
                     expect(IllegalArgumentException.class, () -> rnn.setParameter("weight_ih_l1", new float[36]),
                             "has no tensor 'weight_ih_l1'");
                     expect(IllegalArgumentException.class, () -> rnn.setParameter("weight_ih_l0", null), "values", "null");
+                    float[] before = rnn.parameter("bias_hh_l0").toArray();
+                    float[] nan = before.clone();
+                    nan[7] = Float.NaN;
+                    expect(IllegalArgumentException.class, () -> rnn.setParameter("bias_hh_l0", nan),
+                            "parameter 'bias_hh_l0' element 7 is NaN; parameters must be finite");
+                    float[] infinite = before.clone();
+                    infinite[0] = Float.NEGATIVE_INFINITY;
+                    expect(IllegalArgumentException.class, () -> rnn.setParameter("bias_hh_l0", infinite), "element 0 is -Infinity");
+                    check(java.util.Arrays.equals(before, rnn.parameter("bias_hh_l0").toArray()), "a refused parameter changes nothing");
                 }
             }),
             new GuardCase("workspace sizes", () -> {

@@ -149,7 +149,11 @@ class SequenceModelFileTest {
         expect(broken((m, t) -> t.remove("rnn.bias_hh_l1")), "'rnn.bias_hh_l1' is missing");
         expect(broken((m, t) -> t.put("extra.weight", t.get("head.0.bias"))), "unexpected tensor 'extra.weight'");
         expect(broken((m, t) -> t.get("head.0.bias").set(2, Float.NaN)), "head.0.bias", "element 2", "NaN");
-        expect(broken((m, t) -> t.get("normalise.std").set(1, 0f)), "std > 0");
+        expect(broken((m, t) -> t.get("normalise.std").set(1, 0f)), "tensor 'normalise.std' element 1 is 0.0", "standard deviation must be > 0");
+        // finite, but normalising with them overflows float32
+        expect(broken((m, t) -> t.get("normalise.mean").set(0, 1e38f)), "tensor 'normalise.mean' element 0 is 1.0E38", "|mean| <= 2^100");
+        expect(broken((m, t) -> t.get("normalise.std").set(2, 1e-40f)), "tensor 'normalise.std' element 2 is 1.0E-40", "std in [2^-100, 2^100]");
+        expect(broken((m, t) -> t.get("normalise.std").set(0, 3e38f)), "tensor 'normalise.std' element 0 is 3.0E38", "overflow float32");
         expect(broken((m, t) -> m.put("model.class_names", "a\nb")), "one per class (3), got 2");
         expect(broken((m, t) -> m.put("model.class_names", "a\nb\\x\nc")), "bad escape");
     }
@@ -170,6 +174,10 @@ class SequenceModelFileTest {
         expect(broken(regressor(), (m, t) -> t.get("normalise.target_std").set(1, 0f)), "normalise.target_std", "element 1",
                 "standard deviation must be > 0");
         expect(broken(regressor(), (m, t) -> t.get("normalise.target_std").set(0, -2f)), "normalise.target_std", "element 0", "-2.0");
+        expect(broken(regressor(), (m, t) -> t.get("normalise.target_mean").set(1, -1e38f)), "tensor 'normalise.target_mean' element 1 is -1.0E38",
+                "|mean| <= 2^100");
+        expect(broken(regressor(), (m, t) -> t.get("normalise.target_std").set(1, 1e35f)), "tensor 'normalise.target_std' element 1 is 1.0E35",
+                "std in [2^-100, 2^100]");
         expect(broken(regressor(), (m, t) -> m.put("model.normalise_targets", "yes")), "model.normalise_targets", "yes");
         expect(broken(regressor(), (m, t) -> m.put("model.normalise_targets", "false")), "unexpected tensor 'normalise.target_mean'");
         expect(broken((m, t) -> m.put("model.normalise_targets", "true")), "'model.normalise_targets' is true for a classification model");

@@ -62,7 +62,7 @@ class WorkspaceValidationTest {
             Tensor x = Tensor.allocate(arena, 2, 1, 3);
             ws.forward(x, null, null, null, false);
             ws.close();
-            assertEquals("this workspace is closed", assertThrows(IllegalStateException.class,
+            assertEquals("cannot run forward: this workspace is closed", assertThrows(IllegalStateException.class,
                     () -> ws.forward(x, null, null, null, false)).getMessage());
             Workspace other = rnn.workspace(2, 1);
             rnn.close();

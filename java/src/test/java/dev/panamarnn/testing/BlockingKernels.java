@@ -1,4 +1,4 @@
-package dev.panamarnn.infer;
+package dev.panamarnn.testing;
 
 import dev.panamarnn.kernels.Kernels;
 import java.lang.reflect.InvocationTargetException;
@@ -14,21 +14,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * inside a kernel. {@link #kernels()} is a dynamic proxy over the {@link Kernels} interface, so it
  * follows the interface as kernels are added.
  */
-final class BlockingKernels {
+public final class BlockingKernels {
     private final Kernels inner;
     private final Kernels proxy;
     private final AtomicBoolean armed = new AtomicBoolean();
     private volatile CountDownLatch entered = new CountDownLatch(0);
     private volatile CountDownLatch released = new CountDownLatch(0);
 
-    BlockingKernels(Kernels inner) {
+    public BlockingKernels(Kernels inner) {
         this.inner = inner;
         this.proxy = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
                 (p, method, args) -> invoke(method, args));
     }
 
     /** The kernels to build a model with. */
-    Kernels kernels() {
+    public Kernels kernels() {
         return proxy;
     }
 
@@ -57,20 +57,20 @@ final class BlockingKernels {
     }
 
     /** The next product blocks until {@link #release()}. */
-    void arm() {
+    public void arm() {
         entered = new CountDownLatch(1);
         released = new CountDownLatch(1);
         armed.set(true);
     }
 
     /** Waits until a step is blocked inside the armed product. */
-    void awaitBlocked() throws InterruptedException {
+    public void awaitBlocked() throws InterruptedException {
         if (!entered.await(20, TimeUnit.SECONDS)) {
             throw new AssertionError("no step reached the armed kernel within 20 s");
         }
     }
 
-    void release() {
+    public void release() {
         released.countDown();
     }
 
