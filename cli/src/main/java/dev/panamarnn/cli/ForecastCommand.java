@@ -35,6 +35,17 @@ final class ForecastCommand implements Callable<Integer> {
     @Option(names = "--period", description = "Season length for the seasonal-naive baseline and MASE (default: the model's, else 12).")
     Integer period;
 
+    /** Forecasts that overflowed (values far outside what the model was trained on) are an error, not a NaN in a table. */
+    private static double[] requireFinite(double[] forecasts, String what) {
+        for (int i = 0; i < forecasts.length; i++) {
+            if (!Double.isFinite(forecasts[i])) {
+                throw new IllegalArgumentException("the model's " + what + " " + (i + 1) + " is " + forecasts[i]
+                        + ": the series' values are far outside the range the model was trained on");
+            }
+        }
+        return forecasts;
+    }
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> metadata = SeriesModelFiles.metadata(model);
@@ -58,8 +69,8 @@ final class ForecastCommand implements Callable<Integer> {
             double[] history = Arrays.copyOf(series.values(), split);
             double[] truth = Arrays.copyOfRange(series.values(), split, series.length());
             int period = season;
-            double[] multi = forecaster.forecast(history, h);
-            double[] oneStep = forecaster.oneStepForecasts(history, truth);
+            double[] multi = requireFinite(forecaster.forecast(history, h), h + "-step forecast");
+            double[] oneStep = requireFinite(forecaster.oneStepForecasts(history, truth), "rolling one-step forecast");
             double[] naive = ForecastMetrics.naive(history, h);
             double[] seasonal = ForecastMetrics.seasonalNaive(history, h, period);
             double[] naiveOneStep = ForecastMetrics.naiveOneStep(history, truth);
@@ -70,8 +81,8 @@ final class ForecastCommand implements Callable<Integer> {
             System.out.printf("  %-34s %s%n", "seasonal naive (m=" + period + ")", ForecastMetrics.errors(truth, seasonal, history, period));
             System.out.printf("  %-34s %s%n", "model, rolling 1-step", ForecastMetrics.errors(truth, oneStep, history, period));
             System.out.printf("  %-34s %s%n", "naive, rolling 1-step", ForecastMetrics.errors(truth, naiveOneStep, history, period));
-            System.out.println("first forecasts: " + Arrays.toString(Arrays.stream(Arrays.copyOf(multi, Math.min(6, h)))
-                    .map(v -> Math.round(v * 100) / 100.0).toArray()));
+            System.out.println("first forecasts: " + Arrays.stream(Arrays.copyOf(multi, Math.min(6, h)))
+                    .mapToObj(v -> String.format("%.2f", v)).collect(java.util.stream.Collectors.joining(", ", "[", "]")));
             Path plot = png != null ? png : model.toAbsolutePath().resolveSibling("forecast.png");
             int shown = Math.min(split, 4 * h);
             double[] t = series.time();

@@ -51,16 +51,28 @@ final class RunSafety {
         requireWritable(out);
     }
 
-    /** Creates {@code out} and proves it writable (a probe file created and deleted) before any training. */
+    /**
+     * Proves {@code out} can be created and written without leaving anything behind: its nearest
+     * existing ancestor (or itself) is a directory where a probe file can be created and deleted.
+     */
     private static void requireWritable(Path out) throws IOException {
-        try {
-            Files.createDirectories(out);
-            Path probe = Files.createTempFile(out, ".write-probe", ".tmp");
-            Files.delete(probe);
-        } catch (IOException e) {
-            throw new IOException("the output directory " + out + " is not writable (" + e.getClass().getSimpleName() + ": "
-                    + e.getMessage() + "); choose another with --out", e);
+        Path existing = out.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
         }
+        try {
+            if (existing == null || !Files.isDirectory(existing)) {
+                throw new IOException((existing == null ? "no existing parent" : existing + " is not a directory"));
+            }
+            Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with --out", e);
+        }
+    }
+
+    /** Creates the output directory, once the data are read and the model built: training is about to start. */
+    static void create(Path out) throws IOException {
+        Files.createDirectories(out);
     }
 
     /** The builder with the checkpoints --checkpoint-every asks for, to {@code file} (a null builder: only parse). */
