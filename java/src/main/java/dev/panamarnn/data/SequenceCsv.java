@@ -94,7 +94,8 @@ final class SequenceCsv {
             }
         }
         // as TimeSeries: a malformed byte reads as U+FFFD and then fails as a number or stays in a name
-        return new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8));
+        return new BufferedReader(new InputStreamReader(new BoundedInput(text, SequenceDataset.MAX_CSV_BYTES, name, "CSV text"),
+                StandardCharsets.UTF_8));
     }
 
     private SequenceDataset read(BufferedReader reader) throws IOException {

@@ -26,6 +26,12 @@ import java.util.SplittableRandom;
  */
 public final class SequenceDataset {
 
+    /**
+     * The most CSV text (after decompression) {@link #fromCsv} and {@code TimeSeries.readCsv} read
+     * into memory: 256 MiB; beyond it they fail with an IOException naming the file.
+     */
+    public static final long MAX_CSV_BYTES = 256L << 20;
+
     /** What each sequence is trained to predict. */
     public enum Targets {
         /** One class id in [0, C) per sequence. */
@@ -305,8 +311,8 @@ public final class SequenceDataset {
      * @throws IOException if the file cannot be read, or for any bad content — a missing or
      *         duplicated column, a row with another number of fields, an empty id or label, a value
      *         that is not a finite float, two rows of a sequence at the same time, a label or
-     *         target that changes within a sequence without {@link CsvLayout#perStep(boolean)};
-     *         the message names the file, line and column
+     *         target that changes within a sequence without {@link CsvLayout#perStep(boolean)},
+     *         more than {@link #MAX_CSV_BYTES} bytes of text; the message names the file, line and column
      */
     public static SequenceDataset fromCsv(Path file, CsvLayout layout) throws IOException {
         return SequenceCsv.read(file, layout);

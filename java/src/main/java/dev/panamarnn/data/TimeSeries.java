@@ -40,11 +40,13 @@ public record TimeSeries(String name, double[] time, double[] values) {
 
     /**
      * Reads a CSV stream as {@link #readCsv(Path, String)} does; {@code name} names it in messages.
-     * The stream is read to its end or to the first bad line, and is not closed.
+     * The stream is read to its end or to the first bad line, and is not closed; more than
+     * {@link SequenceDataset#MAX_CSV_BYTES} bytes is an IOException.
      * @throws IOException if reading fails or for any bad content, as {@link #readCsv(Path, String)}
      */
     public static TimeSeries readCsv(InputStream in, String name, String valueColumn) throws IOException {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        BufferedReader reader = new BufferedReader(new InputStreamReader(new BoundedInput(in, SequenceDataset.MAX_CSV_BYTES, name,
+                "CSV text"), StandardCharsets.UTF_8));
         String header = reader.readLine();
         if (header == null) {
             throw new IOException(name + " is empty: expected a header line with a '" + valueColumn + "' column");
