@@ -2,6 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.Metrics;
@@ -42,6 +43,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        UserFiles.regularFile(model, "model file");
         CsvLayout layout = trainedLayout();
         SequenceSource source = SequenceSource.of(csv);
         List<String> header = source.header();
