@@ -51,7 +51,7 @@ public final class RnnCommand implements Runnable {
      * disk full, out of memory) prints "rnn <command>: <message>" and exits 1. No stack trace unless
      * -Drnn.debug=true. The library's INFO log lines show only with --verbose.
      */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CliLogging.configure(false);
         CommandLine cli = new CommandLine(new RnnCommand());
         Object bench = benchCommand();

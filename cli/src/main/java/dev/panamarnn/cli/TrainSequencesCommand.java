@@ -53,7 +53,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "1", description = "Stacked recurrent layers.")
     @Range(min = 1, max = 16)
     int layers;
-    @Option(names = "--bidirectional")
+    @Option(names = "--bidirectional", description = "Read each sequence in both directions.")
     boolean bidirectional;
     @Option(names = "--dropout", defaultValue = "0", description = "Dropout between recurrent layers.")
     @Range(min = 0, max = 0.9)
