@@ -1,6 +1,7 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.examples.support.Range;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,11 +13,12 @@ import picocli.CommandLine.Option;
         description = "Train a character-level LSTM on the embedded King James Bible for a few minutes, "
                 + "printing samples along the way; writes the model and a loss-curve PNG.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--minutes", defaultValue = "3", description = "Training time budget (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--minutes", defaultValue = "3", description = "Training time budget.")
+    @Range(min = 0.01, max = 10080)
     double minutes;
-    @Option(names = "--out", defaultValue = "rnn-demo", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "rnn-demo", description = "Output directory.")
     Path out;
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice.")
     long seed;
     @Mixin
     RunSafety safety;

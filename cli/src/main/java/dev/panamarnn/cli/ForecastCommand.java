@@ -2,6 +2,8 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.ForecastMetrics;
 import dev.panamarnn.model.SequenceModel;
@@ -21,9 +23,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "forecast", mixinStandardHelpOptions = true, description = "Forecast with a series model and compare with naive baselines.")
 final class ForecastCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true)
+    @Option(names = "--model", required = true, description = "A model file written by `rnn train series`.")
     Path model;
     @Option(names = "--horizon", description = "Values to forecast (default: the model's held-out tail).")
+    @Range(min = 1, max = 10000000)
     Integer horizon;
     @Option(names = "--csv", description = "Series to forecast (default: the one the model was trained on).")
     String csv;
@@ -33,6 +36,7 @@ final class ForecastCommand implements Callable<Integer> {
     Path png;
 
     @Option(names = "--period", description = "Season length for the seasonal-naive baseline and MASE (default: the model's, else 12).")
+    @Range(min = 1, max = 10000000)
     Integer period;
 
     /** Forecasts that overflowed (values far outside what the model was trained on) are an error, not a NaN in a table. */
@@ -48,7 +52,7 @@ final class ForecastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> metadata = SeriesModelFiles.metadata(model);
+        Map<String, String> metadata = SeriesModelFiles.metadata(UserFiles.regularFile(model, "model file"));
         try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = new Forecaster(m)) {
             // the data: --csv, or the embedded series the model was trained on; never a file the model file names
             String earlier = metadata.getOrDefault("series.source", "");                // files of the earlier series model

@@ -1,6 +1,7 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.RuntimeInfo;
+import dev.panamarnn.examples.support.Range;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Option;
         description = "Show the kernels in use, the native libraries loaded and OpenBLAS's configuration.")
 final class InfoCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Set OpenBLAS's thread count first.")
+    @Range(min = 1, max = 1024)
     Integer threads;
 
     @Override

@@ -2,6 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.Metrics;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Predict with a sequence model (from `rnn train sequences`) on a long CSV with the columns it was trained on.")
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true)
+    @Option(names = "--model", required = true, description = "A model file written by `rnn train sequences`.")
     Path model;
     @Option(names = "--csv", required = true, description = "Long-layout CSV (.gz too, or embedded:digits.csv.gz); the label or "
             + "target column may be missing, else it is scored.")
@@ -42,6 +43,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        UserFiles.regularFile(model, "model file");
         CsvLayout layout = trainedLayout();
         SequenceSource source = SequenceSource.of(csv);
         List<String> header = source.header();

@@ -1,7 +1,14 @@
 package dev.panamarnn.cli;
 
-import picocli.CommandLine;
+import dev.panamarnn.examples.support.OptionRanges;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ExecutionException;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** {@code rnn}: the command line of panama-rnn. Each subcommand drives the library's public API. */
 @Command(name = "rnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -14,35 +21,94 @@ public final class RnnCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Also show the library's INFO log lines (which kernels were chosen) on standard error.")
+    boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
     }
 
+    /** Exits with the command's code; whatever escapes (an error in picocli itself) is one line and exit code 1 too. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int exit;
+        try {
+            exit = commandLine().execute(args);
+        } catch (Throwable t) {
+            System.err.println("rnn: " + PrintableText.line(String.valueOf(t.getMessage() != null ? t.getMessage() : t)));
+            if (Boolean.getBoolean("rnn.debug")) {
+                t.printStackTrace();
+            }
+            exit = 1;
+        }
+        System.exit(exit);
     }
 
     /**
-     * The command line with one-line errors: a bad option or argument prints usage help; any
-     * other failure (missing file, invalid model, disk full) prints "rnn <command>: <message>" and exits 1.
+     * The command line with one-line errors: a bad option or argument (out of its range too) prints
+     * "rnn <command>: <problem> (see ...)" and exits 2; any other failure (missing file, invalid model,
+     * disk full, out of memory) prints "rnn <command>: <message>" and exits 1. No stack trace unless
+     * -Drnn.debug=true. The library's INFO log lines show only with --verbose.
      */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
+        CliLogging.configure(false);
         CommandLine cli = new CommandLine(new RnnCommand());
         Object bench = benchCommand();
         if (bench != null) {
             cli.addSubcommand(bench);
         }
         cli.addSubcommand(new CommandLine.HelpCommand());
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message); // "rnn train sequences: ..."
-            if (Boolean.getBoolean("rnn.debug")) {
-                e.printStackTrace(commandLine.getErr());
-            }
+        showDefaults(cli);
+        cli.setExecutionStrategy(RnnCommand::execute);
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine command = e.getCommandLine();
+            PrintWriter err = command.getErr();
+            err.println(PrintableText.line(command.getCommandSpec().qualifiedName() + ": " + e.getMessage())
+                    + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
+            debug(e, err);
+            return command.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        cli.setExecutionExceptionHandler((e, command, parseResult) -> {
+            Throwable failure = e instanceof ExecutionException && e.getCause() instanceof Error error ? error : e;
+            command.getErr().println(FailureMessage.of(command.getCommandSpec(), failure));
+            debug(failure, command.getErr());
             return 1;
         });
         return cli;
+    }
+
+    /** Options checked against their ranges, --verbose applied, then the command; an Error it throws is reported like an exception. */
+    private static int execute(ParseResult parsed) {
+        boolean verbose = false;
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            verbose |= p.hasMatchedOption("--verbose");
+        }
+        CliLogging.configure(verbose);
+        OptionRanges.check(parsed);
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (ParameterException | ExecutionException e) {
+            throw e;
+        } catch (Error e) {
+            ParseResult last = parsed;
+            while (last.subcommand() != null) {
+                last = last.subcommand();
+            }
+            throw new ExecutionException(last.commandSpec().commandLine(), "failed: " + e, e);
+        }
+    }
+
+    private static void debug(Throwable failure, PrintWriter err) {
+        if (Boolean.getBoolean("rnn.debug")) {
+            failure.printStackTrace(err);
+        }
+    }
+
+    /** Every command's --help shows each option's default ("Default: 42") unless its description already does. */
+    private static void showDefaults(CommandLine command) {
+        command.getCommandSpec().usageMessage().showDefaultValues(true);
+        command.getSubcommands().values().forEach(RnnCommand::showDefaults);
     }
 
     /**

@@ -1,31 +1,42 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.infer.CharSampler;
+import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.model.SequenceModel;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 
-/** {@code rnn sample}: text from a trained character-level model. */
+/** {@code rnn sample}: text from a trained character-level model, printed as it is generated. */
 @Command(name = "sample", mixinStandardHelpOptions = true, description = "Generate text from a character-level model.")
 final class SampleCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "A model file written by `rnn train text` or `rnn demo`.")
     Path model;
-    @Option(names = "--prime", defaultValue = "And ", description = "Text to start from (default: '${DEFAULT-VALUE}').")
+    @Option(names = "--prime", defaultValue = "And ", showDefaultValue = Visibility.NEVER,
+            description = "Text to start from (default: '${DEFAULT-VALUE}').")
     String prime;
-    @Option(names = "--length", defaultValue = "500")
+    @Option(names = "--length", defaultValue = "500", description = "Characters to generate, printed as they are made.")
+    @Range(min = 0, max = 10_000_000)
     int length;
-    @Option(names = "--temperature", defaultValue = "0.8")
+    @Option(names = "--temperature", defaultValue = "0.8", description = "Softmax temperature (0: always the most likely character).")
+    @Range(min = 0, max = 100)
     double temperature;
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice.")
     long seed;
 
     @Override
     public Integer call() throws Exception {
-        try (SequenceModel m = SequenceModel.load(model);
-             CharSampler sampler = new CharSampler(m)) {
-            System.out.println(sampler.sample(prime, length, temperature, seed));
+        try (SequenceModel m = SequenceModel.load(UserFiles.regularFile(model, "model file"));
+             StreamingSampler sampler = new StreamingSampler(m)) {
+            Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+            sampler.sample(prime, length, temperature, seed, out);
+            out.write(System.lineSeparator());
+            out.flush();
         }
         return 0;
     }

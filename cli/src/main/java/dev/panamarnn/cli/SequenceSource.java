@@ -3,13 +3,14 @@ package dev.panamarnn.cli;
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.examples.support.EmbeddedData;
+import dev.panamarnn.examples.support.UserFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The long-layout CSV a sequence command reads: a file (gzip too), or an embedded data set named
+ * The long-layout CSV a sequence command reads: a file (gzip too; read through {@link UserFiles}), or an embedded data set named
  * {@code embedded:<file>} (data/README.md has the provenance). The default is the embedded
  * handwritten digits, whose columns {@link #DIGITS_ID}, {@link #DIGITS_TIME} and {@link #DIGITS_LABEL}
  * are the default layout when no --csv is given.
@@ -33,7 +34,9 @@ record SequenceSource(String name) {
     /** The header's column names. */
     List<String> header() throws IOException {
         if (!embedded()) {
-            return SequenceDataset.csvHeader(Path.of(name));
+            try (InputStream in = UserFiles.open(Path.of(name), "CSV file", UserFiles.MAX_CSV_BYTES)) {
+                return SequenceDataset.csvHeader(in, name);
+            }
         }
         try (InputStream in = resource()) {
             return SequenceDataset.csvHeader(in, name);
@@ -42,7 +45,9 @@ record SequenceSource(String name) {
 
     SequenceDataset read(CsvLayout layout) throws IOException {
         if (!embedded()) {
-            return SequenceDataset.fromCsv(Path.of(name), layout);
+            try (InputStream in = UserFiles.open(Path.of(name), "CSV file", UserFiles.MAX_CSV_BYTES)) {
+                return SequenceDataset.fromCsv(in, name, layout);
+            }
         }
         try (InputStream in = resource()) {
             return SequenceDataset.fromCsv(in, name, layout);

@@ -2,7 +2,9 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.EmbeddedData;
+import dev.panamarnn.examples.support.UserFiles;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +32,9 @@ public final class SeriesData {
             }
             return embedded(name);
         }
-        return TimeSeries.readCsv(Path.of(source), column);
+        try (InputStream in = UserFiles.open(Path.of(source), "CSV file", UserFiles.MAX_CSV_BYTES)) {
+            return TimeSeries.readCsv(in, source, column);
+        }
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.panamarnn.cli;
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.examples.support.NetworkSize;
+import dev.panamarnn.examples.support.Range;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.SequenceModel;
@@ -42,35 +44,46 @@ final class TrainSequencesCommand implements Callable<Integer> {
     List<String> targets;
     @Option(names = "--per-step", description = "The label or targets are read at every step (else once per sequence).")
     boolean perStep;
-    @Option(names = "--cell", defaultValue = "gru", description = "lstm, gru, rnn_tanh or rnn_relu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "gru", description = "lstm, gru, rnn_tanh or rnn_relu.")
     String cell;
-    @Option(names = "--hidden", defaultValue = "64")
+    @Option(names = "--hidden", defaultValue = "64", description = "Hidden units per layer.")
+    @Range(min = 1, max = 8192)
     int hidden;
-    @Option(names = "--layers", defaultValue = "1")
+    @Option(names = "--layers", defaultValue = "1", description = "Stacked recurrent layers.")
+    @Range(min = 1, max = 16)
     int layers;
-    @Option(names = "--bidirectional")
+    @Option(names = "--bidirectional", description = "Read each sequence in both directions.")
     boolean bidirectional;
     @Option(names = "--dropout", defaultValue = "0", description = "Dropout between recurrent layers.")
+    @Range(min = 0, max = 0.9)
     double dropout;
     @Option(names = "--head-hidden", defaultValue = "0", description = "Width of a hidden ReLU layer in the head (0: none).")
+    @Range(min = 0, max = 8192)
     int headHidden;
-    @Option(names = "--batch", defaultValue = "32")
+    @Option(names = "--batch", defaultValue = "32", description = "Sequences per training step.")
+    @Range(min = 1, max = 4096)
     int batch;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate.")
+    @Range(min = 1e-9, max = 10)
     double lr;
     @Option(names = "--epochs", description = "Passes over the training part (default: 20 when no --steps or --minutes).")
+    @Range(min = 1, max = 1000000)
     Integer epochs;
     @Option(names = "--steps", description = "Optimizer steps.")
+    @Range(min = 1, max = 1e12)
     Long steps;
     @Option(names = "--minutes", description = "Wall-clock minutes.")
+    @Range(min = 0.01, max = 10080)
     Double minutes;
-    @Option(names = "--validation", defaultValue = "0.2", description = "Fraction of the sequences held out (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--validation", defaultValue = "0.2", description = "Fraction of the sequences held out.")
+    @Range(min = 0.01, max = 0.99)
     double validation;
     @Option(names = "--patience", defaultValue = "0", description = "Stop after this many epochs without a lower validation loss (0: off).")
+    @Range(min = 0, max = 1000000)
     int patience;
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of every random choice.")
     long seed;
-    @Option(names = "--out", defaultValue = "rnn-sequences")
+    @Option(names = "--out", defaultValue = "rnn-sequences", description = "Output directory.")
     Path out;
     @Mixin
     RunSafety safety;
@@ -86,6 +99,9 @@ final class TrainSequencesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--validation must be in (0, 1), the fraction of sequences held out; got " + validation);
         }
         SequenceDataset data = source.read(layout);
+        NetworkSize.of(CellType.fromId(cell), data.features(), hidden, layers, bidirectional, Math.max(headHidden, data.targets().classes() ? data.classes() : data.targetSize()),
+                0, 0, batch, data.maxLength()).requireTrainable("--hidden " + hidden + " --layers " + layers + (bidirectional ? " --bidirectional" : "")
+                + " --batch " + batch + " with " + data.features() + " features and sequences of up to " + data.maxLength() + " steps");
         SequenceDataset.Split split = data.split(validation, seed);
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
                 source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),

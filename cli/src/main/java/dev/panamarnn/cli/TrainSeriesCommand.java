@@ -1,8 +1,10 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
-import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.data.SequenceDataset;
+import dev.panamarnn.data.TimeSeries;
+import dev.panamarnn.examples.support.NetworkSize;
+import dev.panamarnn.examples.support.Range;
 import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.ForecastMetrics;
@@ -30,35 +32,45 @@ import picocli.CommandLine.Option;
 final class TrainSeriesCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "CSV file with a header line; default: the embedded sunspot series.")
     String csv;
-    @Option(names = "--column", defaultValue = "value")
+    @Option(names = "--column", defaultValue = "value", description = "CSV column of the series.")
     String column;
-    @Option(names = "--holdout", defaultValue = "120", description = "Values held out at the end (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--holdout", defaultValue = "120", description = "Values held out at the end.")
+    @Range(min = 1, max = 10000000)
     int holdout;
     @Option(names = "--period", defaultValue = "12", description = "Season length for the seasonal-naive baseline and MASE.")
+    @Range(min = 1, max = 10000000)
     int period;
-    @Option(names = "--cell", defaultValue = "lstm")
+    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn_tanh or rnn_relu.")
     String cell;
-    @Option(names = "--hidden", defaultValue = "32")
+    @Option(names = "--hidden", defaultValue = "32", description = "Hidden units per layer.")
+    @Range(min = 1, max = 8192)
     int hidden;
-    @Option(names = "--layers", defaultValue = "1")
+    @Option(names = "--layers", defaultValue = "1", description = "Stacked recurrent layers.")
+    @Range(min = 1, max = 16)
     int layers;
-    @Option(names = "--window", defaultValue = "48")
+    @Option(names = "--window", defaultValue = "48", description = "Past values each training example reads.")
+    @Range(min = 1, max = 100000)
     int window;
-    @Option(names = "--batch", defaultValue = "32")
+    @Option(names = "--batch", defaultValue = "32", description = "Windows per training step.")
+    @Range(min = 1, max = 4096)
     int batch;
-    @Option(names = "--lr", defaultValue = "3e-3")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "AdamW learning rate.")
+    @Range(min = 1e-9, max = 10)
     double lr;
-    @Option(names = "--steps", defaultValue = "1500")
+    @Option(names = "--steps", defaultValue = "1500", description = "Training steps.")
+    @Range(min = 1, max = 1e12)
     long steps;
-    @Option(names = "--out", defaultValue = "rnn-series")
+    @Option(names = "--out", defaultValue = "rnn-series", description = "Output directory.")
     Path out;
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice.")
     long seed;
     @Mixin
     RunSafety safety;
 
     @Override
     public Integer call() throws Exception {
+        NetworkSize.of(CellType.fromId(cell), 1, hidden, layers, false, 1, 0, 0, batch, window)
+                .requireTrainable("--hidden " + hidden + " --layers " + layers + " --batch " + batch + " --window " + window);
         if (steps < 1 || window < 1 || batch < 1 || period < 1) {
             throw new IllegalArgumentException("--steps, --window, --batch and --period must be >= 1, got " + steps + ", " + window + ", "
                     + batch + ", " + period);

@@ -130,7 +130,7 @@ class SequenceCommandsTest {
     void badInputIsOneLineAndExitCodeOne() throws Exception {
         Path csv = data(true);
         String[] tiny = {"--hidden", "4", "--steps", "1"};
-        assertError("rnn train sequences: CSV file " + dir.resolve("nope.csv") + " does not exist or is not a file",
+        assertError("rnn train sequences: CSV file " + dir.resolve("nope.csv") + " does not exist",
                 train(dir.resolve("nope.csv"), "--id", "id", "--label", "label"));
         assertError("rnn train sequences: " + csv + " has no column 'kind'; its columns are id, t, x1, x2, label, y, z",
                 train(csv, "--id", "id", "--label", "kind"));

@@ -2,6 +2,7 @@ package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.examples.support.Range;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,23 +32,31 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--task", split = ",", defaultValue = "order,frequency", description = "order, frequency (default: both).")
     List<String> tasks;
-    @Option(names = "--cells", split = ",", defaultValue = "gru,lstm", description = "Recurrent cells to train (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cells", split = ",", defaultValue = "gru,lstm", description = "Recurrent cells to train.")
     List<String> cells;
-    @Option(names = "--hidden", defaultValue = "32")
+    @Option(names = "--hidden", defaultValue = "32", description = "Hidden units of every network.")
+    @Range(min = 1, max = 4096)
     int hidden;
-    @Option(names = "--steps", defaultValue = "1000", description = "Training steps per network at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "1000", description = "Training steps per network at most.")
+    @Range(min = 1, max = 1e12)
     long steps;
-    @Option(names = "--baseline-steps", defaultValue = "3000", description = "Training steps of the logistic regression (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--baseline-steps", defaultValue = "3000", description = "Training steps of the logistic regression.")
+    @Range(min = 1, max = 1e12)
     long baselineSteps;
-    @Option(names = "--batch", defaultValue = "32")
+    @Option(names = "--batch", defaultValue = "32", description = "Examples per training step.")
+    @Range(min = 1, max = 4096)
     int batch;
-    @Option(names = "--lr", defaultValue = "3e-3", description = "Adam learning rate of every model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Adam learning rate of every model.")
+    @Range(min = 1e-9, max = 10)
     double lr;
-    @Option(names = "--train", defaultValue = "4000", description = "Training examples per task (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--train", defaultValue = "4000", description = "Training examples per task.")
+    @Range(min = 2, max = 1000000)
     int trainSize;
-    @Option(names = "--test", defaultValue = "2000", description = "Held-out examples per task (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--test", defaultValue = "2000", description = "Held-out examples per task.")
+    @Range(min = 1, max = 1000000)
     int testSize;
     @Option(names = "--check-every", defaultValue = "100", description = "Held-out accuracy is measured every this many steps for the figure.")
+    @Range(min = 1, max = 1e12)
     long checkEvery;
 
     private static final Color[] COLORS = {new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};

@@ -1,20 +1,22 @@
 package dev.panamarnn.examples.experiment;
 
+import dev.panamarnn.examples.support.Range;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** Options every experiment takes: the seed, the time budget and where its figures go. */
 public final class ExperimentOptions {
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (data, init, batches); default ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (data, init, batches).")
     long seed;
 
     @Option(names = "--budget", defaultValue = "60", paramLabel = "SECONDS",
-            description = "Wall-clock budget in seconds (shared out over the experiment's runs as its help says); default ${DEFAULT-VALUE}.")
+            description = "Wall-clock budget in seconds (shared out over the experiment's runs as its help says).")
+    @Range(min = 0.1, max = 604800)
     double budgetSeconds;
 
     @Option(names = "--out", defaultValue = "experiments", paramLabel = "DIR",
-            description = "Directory for the PNG figures and the results JSON; default ${DEFAULT-VALUE}.")
+            description = "Directory for the PNG figures and the results JSON.")
     Path outputDirectory;
 
     public long seed() {

@@ -3,6 +3,7 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.examples.support.Range;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.ForecastMetrics;
@@ -43,20 +44,25 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--series", split = ",", defaultValue = "sunspots,airline,co2", description = "sunspots, airline, co2 (default: all three).")
     List<String> series;
-    @Option(names = "--cells", split = ",", defaultValue = "lstm,gru", description = "Recurrent cells (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cells", split = ",", defaultValue = "lstm,gru", description = "Recurrent cells.")
     List<String> cells;
     @Option(names = "--horizon", description = "Values held out at the end of every series (default: sunspots 120, airline 24, co2 60).")
+    @Range(min = 1, max = 100000)
     Integer horizon;
     @Option(names = "--transform", defaultValue = "auto",
             description = "auto: the preprocessing fixed per series (airline: log + lag-12 difference; co2: lag-12 difference; sunspots: none); none: raw values.")
     String transform;
-    @Option(names = "--hidden", defaultValue = "32")
+    @Option(names = "--hidden", defaultValue = "32", description = "Hidden units of every network.")
+    @Range(min = 1, max = 4096)
     int hidden;
-    @Option(names = "--steps", defaultValue = "800", description = "Training steps per network at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "800", description = "Training steps per network at most.")
+    @Range(min = 1, max = 1e12)
     long steps;
-    @Option(names = "--batch", defaultValue = "32")
+    @Option(names = "--batch", defaultValue = "32", description = "Windows per training step.")
+    @Range(min = 1, max = 4096)
     int batch;
-    @Option(names = "--lr", defaultValue = "3e-3")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Adam learning rate of every network.")
+    @Range(min = 1e-9, max = 10)
     double lr;
 
     @Override

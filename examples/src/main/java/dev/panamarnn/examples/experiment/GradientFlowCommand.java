@@ -3,7 +3,9 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
+import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.examples.support.Range;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Sgd;
 import java.awt.Color;
@@ -44,28 +46,39 @@ public final class GradientFlowCommand implements Callable<Integer> {
     @Mixin
     ExperimentOptions options = new ExperimentOptions();
 
-    @Option(names = "--length", defaultValue = "200", description = "Sequence length T of the gradient-norm curves; default ${DEFAULT-VALUE}.")
+    @Option(names = "--length", defaultValue = "200", description = "Sequence length T of the gradient-norm curves.")
+    @Range(min = 1, max = 100000)
     int length;
-    @Option(names = "--hidden", defaultValue = "32", description = "Hidden size H of every cell in the gradient-norm curves; default ${DEFAULT-VALUE}.")
+    @Option(names = "--hidden", defaultValue = "32", description = "Hidden size H of every cell in the gradient-norm curves.")
+    @Range(min = 1, max = 4096)
     int hidden;
-    @Option(names = "--sequences", defaultValue = "16", description = "Input sequences averaged over (geometric mean of the norms); default ${DEFAULT-VALUE}.")
+    @Option(names = "--sequences", defaultValue = "16", description = "Input sequences averaged over (geometric mean of the norms).")
+    @Range(min = 1, max = 4096)
     int sequences;
     @Option(names = "--radii", split = ",", defaultValue = "0.5,0.9,1.0,1.5,3.0",
-            description = "Spectral radii of W_hh for the RNN sweep; default ${DEFAULT-VALUE}.")
+            description = "Spectral radii of W_hh for the RNN sweep.")
+    @Range(min = 0.001, max = 100)
     double[] radii;
-    @Option(names = "--clip-radius", defaultValue = "1.5", description = "Spectral radius of W_hh in the clipping runs; default ${DEFAULT-VALUE}.")
+    @Option(names = "--clip-radius", defaultValue = "1.5", description = "Spectral radius of W_hh in the clipping runs.")
+    @Range(min = 0.001, max = 100)
     double clipRadius;
-    @Option(names = "--clip-norm", defaultValue = "1.0", description = "Maximum global gradient norm in the clipped run; default ${DEFAULT-VALUE}.")
+    @Option(names = "--clip-norm", defaultValue = "1.0", description = "Maximum global gradient norm in the clipped run.")
+    @Range(min = 1e-6, max = 1e6)
     double clipNorm;
-    @Option(names = "--clip-length", defaultValue = "50", description = "Adding-problem length T of the clipping runs; default ${DEFAULT-VALUE}.")
+    @Option(names = "--clip-length", defaultValue = "50", description = "Adding-problem length T of the clipping runs.")
+    @Range(min = 2, max = 100000)
     int clipLength;
-    @Option(names = "--clip-hidden", defaultValue = "64", description = "Hidden size of the clipping runs; default ${DEFAULT-VALUE}.")
+    @Option(names = "--clip-hidden", defaultValue = "64", description = "Hidden size of the clipping runs.")
+    @Range(min = 1, max = 4096)
     int clipHidden;
-    @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate of the clipping runs; default ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate of the clipping runs.")
+    @Range(min = 1e-9, max = 10)
     double lr;
-    @Option(names = "--train-length", defaultValue = "50", description = "Adding-problem length T of the brief training before the second curves; default ${DEFAULT-VALUE}.")
+    @Option(names = "--train-length", defaultValue = "50", description = "Adding-problem length T of the brief training before the second curves.")
+    @Range(min = 2, max = 100000)
     int trainLength;
-    @Option(names = "--max-steps", defaultValue = "600", description = "Steps per clipping run at most (the budget may stop it earlier); default ${DEFAULT-VALUE}.")
+    @Option(names = "--max-steps", defaultValue = "600", description = "Steps per clipping run at most (the budget may stop it earlier).")
+    @Range(min = 1, max = 1000000000)
     int maxSteps;
 
     /** The gradient-norm curve of one network: geometric mean over the sequences of ||dL/dh_t||, t = 0..T. */
@@ -77,6 +90,8 @@ public final class GradientFlowCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--length, --hidden, --sequences, --clip-hidden, --max-steps must be >= 1, --clip-length >= 2,"
                     + " --lr and --clip-norm > 0, --train-length >= 2");
         }
+        NetworkSize.of(CellType.LSTM, AddingProblem.INPUTS, Math.max(hidden, clipHidden), 1, false, 1, 0, 0, sequences, Math.max(length, clipLength))
+                .requireTrainable("--hidden " + hidden + " --clip-hidden " + clipHidden + " --sequences " + sequences + " --length " + length);
         long started = System.nanoTime();
         long seed = options.seed();
         Path out = options.outputDirectory();

@@ -1,7 +1,9 @@
 package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.examples.support.Range;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Adam;
 import java.awt.Color;
@@ -10,10 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code rnn experiment memory}: can a recurrent network carry information across a long delay?
@@ -42,27 +44,36 @@ public final class MemoryTaskCommand implements Callable<Integer> {
     @Mixin
     ExperimentOptions options = new ExperimentOptions();
 
-    @Option(names = "--task", defaultValue = "adding", description = "adding or copy; default ${DEFAULT-VALUE}.")
+    @Option(names = "--task", defaultValue = "adding", description = "adding or copy.")
     String task;
     @Option(names = "--length", split = ",", defaultValue = "50,100,200",
-            description = "Sequence lengths T (adding) or delays D (copy); default ${DEFAULT-VALUE}.")
+            description = "Sequence lengths T (adding) or delays D (copy).")
+    @Range(min = 1, max = 100000)
     int[] lengths;
     @Option(names = "--lstm-hidden", defaultValue = "32",
-            description = "The parameter budget is that of an LSTM with this hidden size; RNN and GRU get the hidden size that matches it; default ${DEFAULT-VALUE}.")
+            description = "The parameter budget is that of an LSTM with this hidden size; RNN and GRU get the hidden size that matches it.")
+    @Range(min = 1, max = 4096)
     int lstmHidden;
-    @Option(names = "--batch", defaultValue = "32", description = "Training sequences per step; default ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", defaultValue = "32", description = "Training sequences per step.")
+    @Range(min = 1, max = 4096)
     int batch;
-    @Option(names = "--lr", defaultValue = "3e-3", description = "Adam learning rate; default ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Adam learning rate.")
+    @Range(min = 1e-9, max = 10)
     double lr;
-    @Option(names = "--clip-norm", defaultValue = "1.0", description = "Global gradient-norm clipping (0: none); default ${DEFAULT-VALUE}.")
+    @Option(names = "--clip-norm", defaultValue = "1.0", description = "Global gradient-norm clipping (0: none).")
+    @Range(min = 0, max = 1e6)
     double clipNorm;
-    @Option(names = "--eval-every", defaultValue = "50", description = "Steps between test evaluations; default ${DEFAULT-VALUE}.")
+    @Option(names = "--eval-every", defaultValue = "50", description = "Steps between test evaluations.")
+    @Range(min = 1, max = 1000000000)
     int evalEvery;
-    @Option(names = "--test", defaultValue = "512", description = "Sequences in the fixed test set; default ${DEFAULT-VALUE}.")
+    @Option(names = "--test", defaultValue = "512", description = "Sequences in the fixed test set.")
+    @Range(min = 1, max = 1000000)
     int testRows;
-    @Option(names = "--symbols", defaultValue = "5", description = "Copy task: symbols to recall S; default ${DEFAULT-VALUE}.")
+    @Option(names = "--symbols", defaultValue = "5", description = "Copy task: symbols to recall S.")
+    @Range(min = 1, max = 1000)
     int symbols;
-    @Option(names = "--alphabet", defaultValue = "8", description = "Copy task: alphabet size K; default ${DEFAULT-VALUE}.")
+    @Option(names = "--alphabet", defaultValue = "8", description = "Copy task: alphabet size K.")
+    @Range(min = 2, max = 1000)
     int alphabet;
 
     /** What one run did. */
@@ -82,6 +93,9 @@ public final class MemoryTaskCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--length must be >= " + (task.equals("adding") ? 2 : 1) + ", got " + length);
             }
         }
+        int longest = java.util.Arrays.stream(lengths).max().orElseThrow() + 2 * symbols;
+        NetworkSize.of(CellType.LSTM, alphabet + 2, lstmHidden, 1, false, alphabet + 1, 0, 0, Math.max(batch, testRows), longest)
+                .requireTrainable("--lstm-hidden " + lstmHidden + " --batch " + batch + " --test " + testRows + " --length " + longest);
         long started = System.nanoTime();
         double perRun = options.budget().toNanos() / 1e9 / (CELLS.length * lengths.length);
         Path out = options.outputDirectory();

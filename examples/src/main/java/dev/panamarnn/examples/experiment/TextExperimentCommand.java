@@ -5,7 +5,10 @@ import dev.panamarnn.RuntimeInfo;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.examples.support.EmbeddedData;
+import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
+import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import java.awt.Color;
@@ -16,10 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code rnn experiment text}: vanilla RNN (tanh), LSTM and GRU as character-level language models
@@ -63,28 +66,36 @@ public final class TextExperimentCommand implements Callable<Integer> {
     @Option(names = "--corpus", paramLabel = "FILE", description = "UTF-8 text (.gz allowed); default: the embedded King James Bible.")
     Path corpus;
     @Option(names = "--hidden", paramLabel = "N", defaultValue = "128",
-            description = "LSTM hidden size; the RNN and GRU get the hidden size with the nearest parameter count (default ${DEFAULT-VALUE}).")
+            description = "LSTM hidden size; the RNN and GRU get the hidden size with the nearest parameter count.")
+    @Range(min = 1, max = 4096)
     int lstmHidden;
-    @Option(names = "--embedding", paramLabel = "N", defaultValue = "32", description = "Character embedding size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--embedding", paramLabel = "N", defaultValue = "32", description = "Character embedding size.")
+    @Range(min = 1, max = 4096)
     int embedding;
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Parallel streams per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Parallel streams per step.")
+    @Range(min = 1, max = 4096)
     int batch;
-    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "64", description = "Window of truncated BPTT (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "64", description = "Window of truncated BPTT.")
+    @Range(min = 1, max = 100000)
     int window;
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "3e-3", description = "AdamW learning rate after 100 warm-up steps, the same for every cell (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "3e-3", description = "AdamW learning rate after 100 warm-up steps, the same for every cell.")
+    @Range(min = 1e-9, max = 10)
     double learningRate;
     @Option(names = "--held-out-windows", paramLabel = "N", defaultValue = "16",
-            description = "Held-out slice: this many windows per stream, i.e. batch * windows * seq-len + 1 characters (default ${DEFAULT-VALUE}).")
+            description = "Held-out slice: this many windows per stream, i.e. batch * windows * seq-len + 1 characters.")
+    @Range(min = 1, max = 1000000)
     int heldOutWindows;
-    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "240", description = "Characters per sample (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "240", description = "Characters per sample.")
+    @Range(min = 0, max = 1000000)
     int sampleLength;
     @Option(names = "--blas-threads", paramLabel = "N", defaultValue = "1",
-            description = "OpenBLAS threads (default ${DEFAULT-VALUE}: these matrices are small, and extra threads measure the machine's load more than the cells).")
+            description = "OpenBLAS threads (these matrices are small, and extra threads measure the machine's load more than the cells).")
+    @Range(min = 1, max = 1024)
     int blasThreads;
 
     @Override
     public Integer call() throws Exception {
-        String text = corpus == null ? EmbeddedData.kjv() : TextCorpus.readText(corpus);
+        String text = corpus == null ? EmbeddedData.kjv() : UserFiles.readText(corpus);
         String name = corpus == null ? "the King James Bible (embedded)" : corpus.getFileName().toString();
         run(text, name, System.out);
         return 0;
@@ -99,6 +110,8 @@ public final class TextExperimentCommand implements Callable<Integer> {
                     + "and --lr > 0; got " + lstmHidden + ", " + embedding + ", " + batch + ", " + window + ", "
                     + sampleLength + ", " + learningRate);
         }
+        NetworkSize.of(CellType.LSTM, embedding, lstmHidden, 1, false, 256, 256, embedding, batch, window)  // a vocabulary of 256 assumed
+                .requireTrainable("--hidden " + lstmHidden + " --embedding " + embedding + " --batch " + batch + " --seq-len " + window);
         Kernels kernels = KernelSelection.selected();
         boolean nativeKernels = RuntimeInfo.current().nativeStatus() != null;
         if (nativeKernels) {

@@ -26,8 +26,9 @@ public final class Plots {
     }
 
     /**
-     * Writes a line chart to {@code file} (PNG); with {@code logY} the y axis is logarithmic, so
-     * every y value must be positive (for example gradient norms or losses).
+     * Writes a line chart to {@code file} (PNG); with {@code logY} the y axis is logarithmic
+     * ({@link LogAxis}: at most 24 decades and 8 labels; values below its bottom are drawn there),
+     * for positive values such as gradient norms or losses.
      */
     public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
             throws IOException {
@@ -47,18 +48,28 @@ public final class Plots {
                               String rightLabel, List<Line> rightLines) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(1100).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        chart.getStyler().setYAxisLogarithmic(logY);
+        LogAxis axis = logY ? LogAxis.of(lines) : null;
+        if (axis != null) {
+            chart.getStyler().setYAxisMin((double) axis.lowDecade());
+            chart.getStyler().setYAxisMax((double) axis.highDecade());
+            chart.getStyler().setYAxisTickMarkSpacingHint(560 / LogAxis.MAX_LABELS);
+            chart.setCustomYAxisTickLabelsFormatter(axis::label);
+            if (axis.clipped(lines)) {
+                chart.setYAxisTitle(yLabel + ", values below " + axis.label(axis.lowDecade()) + " at the bottom");
+            }
+        }
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
         // the legend right of the plot, where it covers no curve (a rising series ends top right)
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
         chart.getStyler().setXAxisDecimalPattern("0.##");   // years as 1963.75, not 1,963.75
+        chart.getStyler().setXAxisTickMarkSpacingHint(90);  // labels like "1960.5" or "121" apart, not run together
         for (Line line : lines) {
             if (line.x().length == 0) {
                 continue;
             }
-            XYSeries series = chart.addSeries(line.name(), line.x(), line.y());
+            XYSeries series = chart.addSeries(line.name(), line.x(), axis != null ? axis.plotted(line.y()) : line.y());
             series.setMarker(SeriesMarkers.NONE);
             if (line.color() != null) {
                 series.setLineColor(line.color());
@@ -80,7 +91,14 @@ public final class Plots {
                 series.setMarkerColor(line.color());
             }
         }
-        Path absolute = file.toAbsolutePath();
+        try {
+            write(chart, file.toAbsolutePath());
+        } catch (IOException e) {       // "I/O error writing PNG file!", or a bare path: say which figure
+            throw new IOException("cannot write the figure " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(XYChart chart, Path absolute) throws IOException {
         if (absolute.getParent() != null) {
             Files.createDirectories(absolute.getParent());
         }

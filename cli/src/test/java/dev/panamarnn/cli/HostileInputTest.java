@@ -1,0 +1,251 @@
+package dev.panamarnn.cli;
+
+import static dev.panamarnn.cli.CliEndToEndTest.rnn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panamarnn.cli.CliEndToEndTest.Run;
+import dev.panamarnn.data.CharVocabulary;
+import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.infer.CharSampler;
+import dev.panamarnn.model.SequenceModel;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The command line as a hostile or careless user meets it, one test per root cause: errors of the
+ * JVM, options out of range, oversized networks, FIFOs, huge and broken files, control characters
+ * in input, the log lines, the help text and the streamed sample. Each failure is one line
+ * {@code rnn <command>: <message>} without a stack trace.
+ */
+class HostileInputTest {
+    @TempDir
+    Path dir;
+
+    /** A command that throws what it is given, to see the handler meet errors of the JVM. */
+    @CommandLine.Command(name = "throw")
+    static final class Throwing implements Callable<Integer> {
+        static Throwable next;
+
+        @CommandLine.Option(names = "--hidden")
+        int hidden;
+
+        @Override
+        public Integer call() throws Exception {
+            if (next instanceof Exception e) throw e;
+            throw (Error) next;
+        }
+    }
+
+    private static Run throwing(Throwable t) {
+        Throwing.next = t;
+        CommandLine cli = RnnCommand.commandLine();
+        cli.addSubcommand(new Throwing());
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        int exit;
+        try {
+            exit = cli.execute("throw");
+        } catch (Throwable escaped) {      // not rethrown: JUnit would end the whole run on an OutOfMemoryError
+            throw new AssertionError("escaped execute(): " + escaped);
+        }
+        return new Run(exit, "", err.toString());
+    }
+
+    @Test
+    void errorsOfTheJvmAreOneLineWithExitCodeOne() {
+        Run oom = throwing(new OutOfMemoryError("Java heap space"));
+        assertEquals(1, oom.exit());
+        assertEquals("rnn throw: out of memory (Java heap space): reduce --hidden or the data or give the JVM more memory "
+                + "(e.g. JAVA_TOOL_OPTIONS=-Xmx8g)", oom.err().strip());
+        Run deep = throwing(new StackOverflowError());
+        assertEquals(1, deep.exit());
+        assertEquals(1, deep.err().strip().lines().count(), deep.err());
+        assertTrue(deep.err().startsWith("rnn throw: stack overflow"), deep.err());
+        Run npe = throwing(new NullPointerException());
+        assertEquals("rnn throw: java.lang.NullPointerException", npe.err().strip());
+        Run lines = throwing(new IllegalStateException("two\nlines \u001b[2J and \u009b"));
+        assertEquals("rnn throw: two lines \\u001b[2J and \\u009b", lines.err().strip());
+    }
+
+    @Test
+    void nestedCommandsAreNamedInFull() {
+        Run memory = rnn("experiment", "memory", "--task", "nope", "--budget", "1", "--out", dir.toString());
+        assertEquals(1, memory.exit());
+        assertEquals("rnn experiment memory: --task must be adding or copy, got 'nope'", memory.err().strip());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "train text --minutes 0 | rnn train text: --minutes must be in [0.01, 10080], got 0.0",
+            "train text --minutes -1 | rnn train text: --minutes must be in [0.01, 10080], got -1.0",
+            "train text --minutes NaN | rnn train text: --minutes must be in [0.01, 10080], got NaN",
+            "train text --steps -5 | rnn train text: --steps must be in [0, 1000000000000], got -5",
+            "train series --window 2147483647 | rnn train series: --window must be in [1, 100000], got 2147483647",
+            "train text --hidden 100000 | rnn train text: --hidden must be in [1, 8192], got 100000",
+            "train sequences --layers 100000 | rnn train sequences: --layers must be in [1, 16], got 100000",
+            "sample --model m --length 10000001 | rnn sample: --length must be in [0, 10000000], got 10000001",
+            "experiment gradients --radii 1,NaN | rnn experiment gradients: --radii must be in [0.001, 100], got NaN",
+            "experiment memory --length 50,0 | rnn experiment memory: --length must be in [1, 100000], got 0",
+            "experiment text --budget Infinity | rnn experiment text: --budget must be in [0.1, 604800], got Infinity",
+            "info --threads 0 | rnn info: --threads must be in [1, 1024], got 0"})
+    void optionsOutOfRangeAreUsageErrors(String args, String expected) {
+        Run run = rnn(args.split(" "));
+        assertEquals(2, run.exit(), run.out());
+        assertEquals(expected + " (see " + expected.substring(0, expected.indexOf(':')) + " --help)", run.err().strip());
+    }
+
+    @Test
+    void networksTooLargeToTrainAreRefusedWithTheirSize() {
+        Run run = rnn("train", "text", "--hidden", "8192", "--layers", "16", "--steps", "1", "--out", dir.resolve("m").toString());
+        assertEquals(1, run.exit());
+        assertEquals("rnn train text: --hidden 8192 --layers 16 --embedding 64 --batch 32 --seq-len 64 would make a network of "
+                + "8,326,758,656 parameters (31.0 GiB of weights) needing about 130.1 GiB to train (weights, gradients, Adam moments "
+                + "and activations); the limit is 8.0 GiB: make it smaller", run.err().strip());
+        assertFalse(Files.exists(dir.resolve("m")));
+    }
+
+    @Test
+    void everyNumericOptionHasARangeAndEveryOptionADescription() {
+        walk(RnnCommand.commandLine().getCommandSpec());
+    }
+
+    private static void walk(CommandSpec command) {
+        for (OptionSpec option : command.options()) {
+            String name = command.qualifiedName() + " " + option.longestName();
+            assertTrue(option.description().length > 0 && !option.description()[0].isBlank(), name + " has a description");
+            if (option.userObject() instanceof Field field && numeric(field) && !option.longestName().equals("--seed")
+                    && !command.qualifiedName().startsWith("rnn bench")) {
+                assertNotNull(field.getAnnotation(Range.class), name + " has a @Range");
+            }
+        }
+        assertNotNull(command.findOption("--verbose"), command.qualifiedName() + " takes --verbose");
+        command.subcommands().values().forEach(sub -> walk(sub.getCommandSpec()));
+    }
+
+    private static boolean numeric(Field field) {
+        Class<?> type = field.getType().isArray() ? field.getType().getComponentType() : field.getType();
+        return type.isPrimitive() && type != boolean.class || Number.class.isAssignableFrom(type);
+    }
+
+    @Test
+    void helpShowsDefaults() {
+        Run help = rnn("train", "text", "--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().matches("(?s).*--hidden=<hidden>\\s+Hidden units per layer\\.\\s+Default: 256.*"), help.out());
+    }
+
+    @Test
+    void quietByDefaultVerboseOnRequest() {
+        rnn("info");
+        assertEquals(Level.WARNING, CliLogging.level());
+        rnn("info", "--verbose");
+        assertEquals(Level.INFO, CliLogging.level());
+        rnn("--verbose", "info");
+        assertEquals(Level.INFO, CliLogging.level());
+        rnn("info");
+        assertEquals(Level.WARNING, CliLogging.level());
+    }
+
+    @Test
+    void pipesAndDirectoriesAreRefusedNotRead() throws Exception {
+        Run directory = rnn("sample", "--model", dir.toString());
+        assertEquals("rnn sample: model file " + dir + " is not a regular file (a directory, pipe or device); name a file",
+                directory.err().strip());
+        Path fifo = dir.resolve("fifo");
+        Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
+        for (String[] args : List.of(new String[] {"train", "series", "--csv", fifo.toString()},
+                new String[] {"train", "text", "--corpus", fifo.toString(), "--steps", "1"},
+                new String[] {"predict", "--model", fifo.toString(), "--csv", "x.csv"},
+                new String[] {"train", "sequences", "--csv", fifo.toString(), "--id", "i", "--label", "l"})) {
+            Run run = rnn(args);
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().strip().endsWith(fifo + " is not a regular file (a directory, pipe or device); name a file"), run.err());
+        }
+    }
+
+    @Test
+    void hugeFilesAreRefusedBeforeReading() throws Exception {
+        Path big = dir.resolve("big.csv");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength((256L << 20) + 1);                           // sparse: takes no disk
+        }
+        Run run = rnn("train", "series", "--csv", big.toString());
+        assertEquals("rnn train series: CSV file " + big + " is 256.0 MiB; the limit is 256.0 MiB", run.err().strip());
+
+        Path bomb = dir.resolve("bomb.csv.gz");                      // 1 MiB of gzip, 257 MiB of CSV
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb)) {{ def.setLevel(Deflater.BEST_SPEED); }}) {
+            out.write("id,t,x,label\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] rows = "a,1,0.5,up\n".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+            for (long written = 0; written <= 257L << 20; written += rows.length) {
+                out.write(rows);
+            }
+        }
+        Run sequences = rnn("train", "sequences", "--csv", bomb.toString(), "--id", "id", "--label", "label", "--out", dir.resolve("o").toString());
+        assertEquals("rnn train sequences: CSV file " + bomb + " holds more than 256.0 MiB once decompressed; the limit is 256.0 MiB",
+                sequences.err().strip());
+        Path text = dir.resolve("bomb.txt.gz");
+        Files.copy(bomb, text);
+        Run corpus = rnn("train", "text", "--corpus", text.toString(), "--steps", "1");
+        assertTrue(corpus.err().strip().startsWith("rnn train text: corpus file " + text + " holds more than 256.0 MiB"), corpus.err());
+    }
+
+    @Test
+    void brokenGzipAndControlCharactersAreNamedAndEscaped() throws Exception {
+        Path gz = dir.resolve("bad.csv.gz");
+        Files.write(gz, new byte[] {0x1f, (byte) 0x8b, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+        Run run = rnn("train", "series", "--csv", gz.toString());
+        assertEquals("rnn train series: CSV file " + gz + " is not valid gzip data: Unsupported compression method", run.err().strip());
+        Path truncated = dir.resolve("truncated.csv.gz");
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(whole)) {
+            out.write("time,value\n1,2\n2,3\n3,4\n".repeat(50).getBytes(StandardCharsets.US_ASCII));
+        }
+        Files.write(truncated, java.util.Arrays.copyOf(whole.toByteArray(), whole.size() / 2));
+        Run cut = rnn("train", "series", "--csv", truncated.toString());
+        assertTrue(cut.err().strip().startsWith("rnn train series: CSV file " + truncated + " is not valid gzip data: "), cut.err());
+
+        Path csv = dir.resolve("esc\u001b]0;x\u0007.csv");
+        Files.writeString(csv, "ti\u001b[31mme,va\u009blue\n1,2\n");
+        Run escaped = rnn("train", "series", "--csv", csv.toString());
+        assertEquals(1, escaped.exit());
+        assertTrue(escaped.err().contains("columns are ti\\u001b[31mme, va\\u009blue"), escaped.err());
+        assertTrue(escaped.err().contains("esc\\u001b]0;x\\u0007.csv"), escaped.err());
+        assertTrue(escaped.err().chars().noneMatch(c -> c == 0x1b || c == 0x9b || c == 0x07), escaped.err());
+    }
+
+    @Test
+    void theStreamedSampleIsCharSamplersText() throws Exception {
+        try (SequenceModel model = CharSampler.languageModel(CharVocabulary.of("abc d."), 4).hidden(8).seed(3).build();
+             CharSampler reference = new CharSampler(model);
+             StreamingSampler streaming = new StreamingSampler(model)) {
+            for (double temperature : new double[] {0, 0.8, 2}) {
+                StringWriter out = new StringWriter();
+                streaming.sample("ab", 300, temperature, 7, out);
+                assertEquals(reference.sample("ab", 300, temperature, 7), out.toString(), "temperature " + temperature);
+            }
+        }
+    }
+}
