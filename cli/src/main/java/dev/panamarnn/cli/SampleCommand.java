@@ -2,8 +2,11 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.examples.support.Range;
 import dev.panamarnn.examples.support.UserFiles;
+import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.SequenceModel;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,12 +35,35 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SequenceModel m = SequenceModel.load(UserFiles.regularFile(model, "model file"));
-             StreamingSampler sampler = new StreamingSampler(m)) {
+             CharSampler sampler = new CharSampler(m)) {
             Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
-            sampler.sample(prime, length, temperature, seed, out);
+            int[] written = {0};
+            try {
+                sampler.sample(prime, length, temperature, seed, codePoint -> {
+                    try {
+                        if (written[0]++ == 0) {
+                            out.write(prime);                  // once the prime proved to be of the model's characters
+                        }
+                        out.write(Character.toString(codePoint));
+                        if (written[0] % FLUSH_EVERY == 0) {
+                            out.flush();
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            if (written[0] == 0) {
+                out.write(prime);
+            }
             out.write(System.lineSeparator());
             out.flush();
         }
         return 0;
     }
+
+    /** Characters between flushes: a terminal sees text within a moment, a pipe is not flushed per character. */
+    private static final int FLUSH_EVERY = 64;
 }

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.cli.CliEndToEndTest.Run;
-import dev.panamarnn.data.CharVocabulary;
 import dev.panamarnn.examples.support.Range;
-import dev.panamarnn.infer.CharSampler;
-import dev.panamarnn.model.SequenceModel;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -234,18 +231,5 @@ class HostileInputTest {
         assertTrue(escaped.err().contains("columns are ti\\u001b[31mme, va\\u009blue"), escaped.err());
         assertTrue(escaped.err().contains("esc\\u001b]0;x\\u0007.csv"), escaped.err());
         assertTrue(escaped.err().chars().noneMatch(c -> c == 0x1b || c == 0x9b || c == 0x07), escaped.err());
-    }
-
-    @Test
-    void theStreamedSampleIsCharSamplersText() throws Exception {
-        try (SequenceModel model = CharSampler.languageModel(CharVocabulary.of("abc d."), 4).hidden(8).seed(3).build();
-             CharSampler reference = new CharSampler(model);
-             StreamingSampler streaming = new StreamingSampler(model)) {
-            for (double temperature : new double[] {0, 0.8, 2}) {
-                StringWriter out = new StringWriter();
-                streaming.sample("ab", 300, temperature, 7, out);
-                assertEquals(reference.sample("ab", 300, temperature, 7), out.toString(), "temperature " + temperature);
-            }
-        }
     }
 }

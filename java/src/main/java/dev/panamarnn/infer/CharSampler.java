@@ -6,6 +6,7 @@ import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.Task;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * Generates text from a character-level language model (a {@link SequenceModel} over token ids
@@ -77,11 +78,24 @@ public final class CharSampler implements AutoCloseable {
      * IllegalArgumentException) followed by {@code length} generated characters.
      */
     public String sample(String prime, int length, double temperature, long seed) {
+        StringBuilder text = new StringBuilder(prime == null ? "" : prime);
+        sample(prime, length, temperature, seed, text::appendCodePoint);
+        return text.toString();
+    }
+
+    /**
+     * The same {@code length} characters, each handed to {@code generated} (as a code point) as soon
+     * as it is drawn, so a long sample can be written out while it is made; the prime is not passed on.
+     */
+    public void sample(String prime, int length, double temperature, long seed, IntConsumer generated) {
         if (prime == null || prime.isEmpty()) {
             throw new IllegalArgumentException("the prime text must have at least one character");
         }
         if (!(temperature >= 0) || length < 0) {
             throw new IllegalArgumentException("need temperature >= 0 and length >= 0, got " + temperature + " and " + length);
+        }
+        if (generated == null) {
+            throw new IllegalArgumentException("the consumer of the generated characters is null");
         }
         int[] ids = vocabulary.encode(prime);
         stream.reset();
@@ -89,14 +103,12 @@ public final class CharSampler implements AutoCloseable {
             stream.step(ids[i], logits);
         }
         SplittableRandom random = new SplittableRandom(seed);
-        StringBuilder text = new StringBuilder(prime);
         int next = ids[ids.length - 1];
         for (int i = 0; i < length; i++) {
             stream.step(next, logits);
             next = draw(temperature, random);
-            text.appendCodePoint(vocabulary.codePoint(next));
+            generated.accept(vocabulary.codePoint(next));
         }
-        return text.toString();
     }
 
     private int draw(double temperature, SplittableRandom random) {

@@ -43,6 +43,17 @@ class CharSamplerTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(doubles = {0, 0.8, 2})
+    void theStreamedCharactersAreTheSample(double temperature) {
+        TextCorpus corpus = TextCorpus.of(TextTrainingTest.TEXT, 0.1);
+        try (SequenceModel model = TextTrainingTest.model(corpus, KernelsForTests.java()); CharSampler sampler = new CharSampler(model)) {
+            StringBuilder streamed = new StringBuilder("the ");
+            sampler.sample("the ", 300, temperature, 7, streamed::appendCodePoint);
+            assertEquals(sampler.sample("the ", 300, temperature, 7), streamed.toString());
+        }
+    }
+
     /** The sampler's former implementation: embedding, TruncatedBptt (T = 1, B = 1), head, the same draw. */
     private static final class Reference implements AutoCloseable {
         private final SequenceModel model;
