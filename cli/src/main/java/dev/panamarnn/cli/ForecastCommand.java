@@ -55,8 +55,7 @@ final class ForecastCommand implements Callable<Integer> {
         Map<String, String> metadata = SeriesModelFiles.metadata(UserFiles.regularFile(model, "model file"));
         try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = new Forecaster(m)) {
             // the data: --csv, or the embedded series the model was trained on; never a file the model file names
-            String earlier = metadata.getOrDefault("series.source", "");                // files of the earlier series model
-            String source = csv != null ? csv : metadata.getOrDefault("series.embedded", earlier.startsWith("embedded:") ? earlier : null);
+            String source = csv != null ? csv : SeriesModelFiles.embeddedSource(model, metadata);
             if (source == null) {
                 throw new IllegalArgumentException("this model was not trained on an embedded series: name its data with --csv FILE --column NAME");
             }
