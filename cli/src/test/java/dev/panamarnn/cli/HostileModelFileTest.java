@@ -52,4 +52,32 @@ class HostileModelFileTest {
         assertEquals("rnn forecast: model file " + model + ": metadata 'series.embedded' must name an embedded series (embedded:NAME), got '"
                 + csv + "'; a model file never names a file to read", run.err().strip());
     }
+
+    @Test
+    void anOutputOverItsInputOrOnADirectoryIsRefusedBeforeTheWork() throws Exception {
+        Path series = seriesModel();
+        byte[] before = Files.readAllBytes(series);
+        Run png = rnn("forecast", "--model", series.toString(), "--png", series.toString());
+        assertEquals(1, png.exit(), png.out());
+        assertEquals("rnn forecast: --png " + series + " is the input " + series + "; writing it would destroy it: name another file",
+                png.err().strip());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(series)), "the model is intact");
+
+        Path out = dir.resolve("seq");
+        Run train = rnn("train", "sequences", "--hidden", "4", "--steps", "1", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        Path model = out.resolve("model.safetensors");
+        Run over = rnn("predict", "--model", model.toString(), "--csv", "embedded:digits.csv.gz", "--out", model.toString());
+        assertEquals("rnn predict: --out " + model + " is the input " + model + "; writing it would destroy it: name another file",
+                over.err().strip());
+        Run directory = rnn("predict", "--model", model.toString(), "--csv", "embedded:digits.csv.gz", "--out", dir.toString());
+        assertEquals(1, directory.exit(), directory.out());
+        assertEquals("rnn predict: --out " + dir + " is not a regular file (a directory, pipe or device); name a file to write",
+                directory.err().strip());
+        Path unwritable = dir.resolve("no").resolve("x.csv");
+        Files.writeString(dir.resolve("no"), "a file where a directory is needed");
+        Run cannot = rnn("predict", "--model", model.toString(), "--csv", "embedded:digits.csv.gz", "--out", unwritable.toString());
+        assertEquals(1, cannot.exit(), cannot.out());
+        assertTrue(cannot.err().startsWith("rnn predict: cannot write " + unwritable + ": "), cannot.err());
+    }
 }
