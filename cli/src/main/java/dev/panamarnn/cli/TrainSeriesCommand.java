@@ -92,6 +92,10 @@ final class TrainSeriesCommand implements Callable<Integer> {
         int validation = Math.min(holdout, training.length / 10);
         double[] fit = Arrays.copyOf(training, training.length - validation);
         double[] check = Arrays.copyOfRange(training, training.length - validation, training.length);
+        if (period >= fit.length) {
+            throw new IllegalArgumentException("--period must be less than the " + fit.length + " values fitted (MASE compares with the "
+                    + "seasonal naive forecast over them), got " + period);
+        }
         System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
                 series.name(), series.length(), fit.length, validation, holdout);
         SequenceDataset windows = SequenceDataset.nextValues(fit, window);

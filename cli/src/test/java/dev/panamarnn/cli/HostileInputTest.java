@@ -248,4 +248,21 @@ class HostileInputTest {
             }
         }
     }
+
+    @Test
+    void aSeasonLongerThanTheFittedSeriesIsRefusedBeforeTraining() throws Exception {
+        Path csv = dir.resolve("s.csv");
+        StringBuilder text = new StringBuilder("\uFEFFtime,value\r\n");
+        for (int i = 0; i < 200; i++) {
+            text.append(i).append(',').append(i % 7).append("\r\n");
+        }
+        Files.writeString(csv, text);
+        Path out = dir.resolve("o");
+        Run run = rnn("train", "series", "--csv", csv.toString(), "--column", "time", "--hidden", "4", "--steps", "1",
+                "--holdout", "12", "--period", "1000", "--out", out.toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn train series: --period must be less than the 176 values fitted (MASE compares with the seasonal naive "
+                + "forecast over them), got 1000", run.err().strip());
+        assertFalse(Files.exists(out), "nothing written");
+    }
 }
