@@ -176,6 +176,17 @@ final class TrainSequencesCommand implements Callable<Integer> {
         if (featureColumns == null) {
             Set<String> used = new HashSet<>(named);
             featureColumns = header.stream().filter(c -> !used.contains(c)).toList();
+            for (int i = 0; i < header.size(); i++) {               // every other column is a feature: each needs a name of its own
+                String column = header.get(i);
+                if (column.isBlank()) {
+                    throw new IllegalArgumentException(source.name() + " has no name for field " + (i + 1) + " of its header; name it or "
+                            + "choose the feature columns with --features");
+                }
+                if (header.indexOf(column) != i) {
+                    throw new IllegalArgumentException(source.name() + " names column '" + column + "' twice in its header (fields "
+                            + (header.indexOf(column) + 1) + " and " + (i + 1) + "); rename one or choose the feature columns with --features");
+                }
+            }
             if (featureColumns.isEmpty()) {
                 throw new IllegalArgumentException(source.name() + " has no feature columns: every column (" + String.join(", ", header)
                         + ") is the id, time, label or a target");

@@ -265,4 +265,22 @@ class HostileInputTest {
                 + "forecast over them), got 1000", run.err().strip());
         assertFalse(Files.exists(out), "nothing written");
     }
+
+    @Test
+    void aHeaderWithABlankOrRepeatedNameIsNamedWhenEveryOtherColumnIsAFeature() throws Exception {
+        Path blank = dir.resolve("blank.csv");
+        Files.writeString(blank, "id,t,,label\n" + "a,0,1,up\nb,0,2,down\n".repeat(5));
+        Run run = rnn("train", "sequences", "--csv", blank.toString(), "--id", "id", "--label", "label", "--hidden", "4", "--steps", "1",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn train sequences: " + blank + " has no name for field 3 of its header; name it or choose the feature columns "
+                + "with --features", run.err().strip());
+        Path twice = dir.resolve("twice.csv");
+        Files.writeString(twice, "id,x,x,label\n" + "a,0,1,up\nb,0,2,down\n".repeat(5));
+        Run repeated = rnn("train", "sequences", "--csv", twice.toString(), "--id", "id", "--label", "label", "--hidden", "4",
+                "--steps", "1", "--out", dir.resolve("o").toString());
+        assertEquals("rnn train sequences: " + twice + " names column 'x' twice in its header (fields 2 and 3); rename one or choose "
+                + "the feature columns with --features", repeated.err().strip());
+        assertFalse(Files.exists(dir.resolve("o")), "nothing written");
+    }
 }
