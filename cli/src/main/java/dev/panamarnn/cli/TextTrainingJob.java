@@ -61,6 +61,8 @@ public final class TextTrainingJob {
         SequenceDataset checkAtTheEnd = validation(corpus, 200_000, s.batch());
         out.printf("corpus %s: %,d characters, vocabulary %d, validation tail %,d%n", s.corpusName(), tokens.length,
                 vocabulary, corpus.validationLength());
+        DataFingerprint fingerprint = DataFingerprint.of(corpus.tokens());
+        fingerprint.requireSameAs(safety.resume);
         try (SequenceModel model = safety.resume != null ? resumed(safety.resume, corpus)
                 : CharSampler.languageModel(corpus.vocabulary(), s.embedding()).cell(s.cell()).hidden(s.hidden())
                         .layers(s.layers()).dropout(s.dropout()).seed(s.seed()).build();
@@ -68,7 +70,7 @@ public final class TextTrainingJob {
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(s.learningRate(), 0.01)
                      .schedule(LearningRateSchedule.warmup(100, LearningRateSchedule.constant(s.learningRate())))
                      .clipNorm(s.clipNorm()).maxNonFiniteInARow(20).batchSize(s.batch()).truncatedBptt(s.window()).seed(s.seed())
-                     .listener(progress), modelFile).build()) {
+                     .metadata(fingerprint.in(java.util.Map.of())).listener(progress), modelFile).build()) {
             if (safety.resume != null) {
                 trainer.resume(safety.resume);
                 out.printf("resumed from %s at step %d%n", safety.resume, trainer.step());

@@ -103,6 +103,8 @@ final class TrainSequencesCommand implements Callable<Integer> {
                 0, 0, batch, data.maxLength()).requireTrainable("--hidden " + hidden + " --layers " + layers + (bidirectional ? " --bidirectional" : "")
                 + " --batch " + batch + " with " + data.features() + " features and sequences of up to " + data.maxLength() + " steps");
         SequenceDataset.Split split = data.split(validation, seed);
+        DataFingerprint fingerprint = DataFingerprint.of(data);
+        fingerprint.requireSameAs(safety.resume);
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
                 source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),
                 split.train().size(), split.validation().size());
@@ -111,7 +113,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
                         .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
              TrainingProgress progress = new TrainingProgress(System.out, minutes == null ? 0 : minutes);
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adam(lr).batchSize(batch).seed(seed).validation(split.validation())
-                     .earlyStopping(patience).metadata(CsvLayoutMetadata.write(layout)).listener(progress), modelFile).build()) {
+                     .earlyStopping(patience).metadata(fingerprint.in(CsvLayoutMetadata.write(layout))).listener(progress), modelFile).build()) {
             if (safety.resume != null) {
                 trainer.resume(safety.resume);
                 System.out.println("resumed from " + safety.resume + " at step " + trainer.step());

@@ -99,11 +99,13 @@ final class TrainSeriesCommand implements Callable<Integer> {
         System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
                 series.name(), series.length(), fit.length, validation, holdout);
         SequenceDataset windows = SequenceDataset.nextValues(fit, window);
+        DataFingerprint fingerprint = DataFingerprint.of(fit);
+        fingerprint.requireSameAs(safety.resume);
         try (SequenceModel model = safety.resume != null ? SequenceModel.load(safety.resume)
                 : Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
              SeriesProgress progress = new SeriesProgress(model, fit, check, validation);
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10)
-                     .seed(seed).metadata(SeriesData.metadata(csv, column, holdout, period)).listener(progress), file).build()) {
+                     .seed(seed).metadata(fingerprint.in(SeriesData.metadata(csv, column, holdout, period))).listener(progress), file).build()) {
             if (safety.resume != null) {
                 new Forecaster(model).close();                   // a next-value model, or a clear error
                 trainer.resume(safety.resume);
