@@ -78,7 +78,7 @@ public final class TextTrainingJob {
             out.printf("model: %s, embedding %d, hidden %d, %d layer(s), dropout %.2f; windows of %d x %d streams; kernels %s%n",
                     s.cell().id(), s.embedding(), s.hidden(), s.layers(), s.dropout(), s.window(), s.batch(), model.kernels().name());
             Budget budget = s.minutes() > 0 ? Budget.minutes(s.minutes()) : Budget.steps(s.maxSteps());
-            RunSafety.create(s.out());
+            safety.create(s.out());
             safety.stopOnSignal(trainer);
             String reason = trainer.fit(train, s.minutes() > 0 && s.maxSteps() > 0 ? budget.orSteps(s.maxSteps()) : budget).reason();
             progress.close();

@@ -119,7 +119,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
                 System.out.println("resumed from " + safety.resume + " at step " + trainer.step());
             }
             System.out.printf("model: %s; kernels %s; budget %s%n", model.spec(), model.kernels().name(), budget);
-            RunSafety.create(out);
+            safety.create(out);
             safety.stopOnSignal(trainer);
             TrainingResult result = trainer.fit(split.train(), budget);
             if (safety.signalled() && result.reason().equals("stopped")) {

@@ -111,7 +111,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
                 trainer.resume(safety.resume);
                 System.out.println("resumed from " + safety.resume + " at step " + trainer.step());
             }
-            RunSafety.create(out);
+            safety.create(out);
             safety.stopOnSignal(trainer);
             String reason = trainer.fit(windows, Budget.steps(steps)).reason();
             progress.close();

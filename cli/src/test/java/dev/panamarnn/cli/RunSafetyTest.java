@@ -86,6 +86,24 @@ class RunSafetyTest {
         assertTrue(!Files.exists(dir.resolve("t2")), "nothing written");
     }
 
+    @Test
+    void aSecondRunIntoTheSameOutputIsRefusedWhileTheFirstRuns() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("busy"));
+        Path lock = out.resolve(RunSafety.LOCK_FILE);
+        try (var channel = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var held = channel.lock()) {
+            var second = rnn(series(out, "--steps", "2"));
+            assertEquals(1, second.exit(), second.out());
+            assertEquals("rnn train series: another run is writing to " + out + " (it holds " + lock + "): wait for it to end or "
+                    + "choose another --out", second.err().strip());
+            assertTrue(!Files.exists(out.resolve("series.safetensors")), "nothing written");
+        }
+        Files.delete(lock);
+        var alone = rnn(series(out, "--steps", "2"));
+        assertEquals(0, alone.exit(), alone.err());
+        assertTrue(!Files.exists(lock), "the lock file goes with the run");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
