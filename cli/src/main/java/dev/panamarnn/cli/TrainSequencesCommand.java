@@ -103,6 +103,10 @@ final class TrainSequencesCommand implements Callable<Integer> {
                 0, 0, batch, data.maxLength()).requireTrainable("--hidden " + hidden + " --layers " + layers + (bidirectional ? " --bidirectional" : "")
                 + " --batch " + batch + " with " + data.features() + " features and sequences of up to " + data.maxLength() + " steps");
         SequenceDataset.Split split = data.split(validation, seed);
+        if (safety.resume != null && !SeriesModelFiles.metadata(safety.resume).containsKey("csv.id")) {
+            throw new IllegalArgumentException("--resume " + safety.resume + " is not a checkpoint of `rnn train sequences` (it names no "
+                    + "CSV columns): resume with the model.safetensors a sequences run wrote");
+        }
         DataFingerprint fingerprint = DataFingerprint.of(data);
         fingerprint.requireSameAs(safety.resume);
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",

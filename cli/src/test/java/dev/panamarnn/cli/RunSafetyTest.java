@@ -104,6 +104,24 @@ class RunSafetyTest {
         assertTrue(!Files.exists(lock), "the lock file goes with the run");
     }
 
+    @Test
+    void aResumeFromAnotherKindOfModelIsRefusedBeforeTraining() throws Exception {
+        String[] tiny = {"--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1", "--batch", "2", "--seq-len", "8"};
+        Path corpus = Files.writeString(dir.resolve("a.txt"), "abc def abc def\n".repeat(200));
+        assertEquals(0, rnn(concat(new String[] {"train", "text", "--corpus", corpus.toString(), "--out", dir.resolve("t").toString()},
+                tiny)).exit());
+        Path text = dir.resolve("t").resolve("model.safetensors");
+        var series = rnn(series(dir.resolve("s"), "--steps", "2", "--resume", text.toString()));
+        assertEquals(1, series.exit(), series.out());
+        assertEquals("rnn train series: a forecaster needs a unidirectional model of one feature regressing one value per step; this "
+                + "model reads tokens, language_model of 8 value(s), per_step", series.err().strip());
+        var sequences = rnn("train", "sequences", "--hidden", "4", "--steps", "2", "--resume", text.toString(), "--out",
+                dir.resolve("q").toString());
+        assertEquals("rnn train sequences: --resume " + text + " is not a checkpoint of `rnn train sequences` (it names no CSV columns): "
+                + "resume with the model.safetensors a sequences run wrote", sequences.err().strip());
+        assertTrue(!Files.exists(dir.resolve("s")) && !Files.exists(dir.resolve("q")), "nothing written");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
