@@ -1,5 +1,6 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.model.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,23 +60,8 @@ final class RunSafety {
         requireWritable(out);
     }
 
-    /**
-     * Proves {@code out} can be created and written without leaving anything behind: its nearest
-     * existing ancestor (or itself) is a directory where a probe file can be created and deleted.
-     */
     private static void requireWritable(Path out) throws IOException {
-        Path existing = out.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        try {
-            if (existing == null || !Files.isDirectory(existing)) {
-                throw new IOException((existing == null ? "no existing parent" : existing + " is not a directory"));
-            }
-            Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
-        } catch (IOException e) {
-            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with --out", e);
-        }
+        UserFiles.requireWritableDirectory(out, "--out");
     }
 
     /**

@@ -283,4 +283,16 @@ class HostileInputTest {
                 + "the feature columns with --features", repeated.err().strip());
         assertFalse(Files.exists(dir.resolve("o")), "nothing written");
     }
+
+    @Test
+    void anExperimentWhoseOutputCannotBeWrittenIsRefusedBeforeItRuns() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        for (String experiment : List.of("gradients", "memory", "classify", "forecast", "text")) {
+            Run run = rnn("experiment", experiment, "--budget", "0.1", "--out", file.toString());
+            assertEquals(1, run.exit(), run.out());
+            assertEquals("rnn experiment " + experiment + ": the output directory " + file + " is not writable (" + file.toAbsolutePath()
+                    + " is not a directory); choose another with --out", run.err().strip());
+            assertTrue(run.out().isEmpty(), "nothing ran: " + run.out());
+        }
+    }
 }

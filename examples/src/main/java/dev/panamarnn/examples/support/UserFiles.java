@@ -35,6 +35,26 @@ public final class UserFiles {
     }
 
     /**
+     * Proves the output directory {@code out} can be created and written without leaving anything
+     * behind: its nearest existing ancestor (or itself) is a directory where a probe file can be
+     * created and deleted; else an IOException naming it and {@code option}.
+     */
+    public static void requireWritableDirectory(Path out, String option) throws IOException {
+        Path existing = out.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            if (existing == null || !Files.isDirectory(existing)) {
+                throw new IOException((existing == null ? "no existing parent" : existing + " is not a directory"));
+            }
+            Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with " + option, e);
+        }
+    }
+
+    /**
      * {@code file} as a file to write: refused when it exists and is not a regular file (a directory,
      * pipe or device), or when it is one of {@code inputs} (null or absent ones are skipped), which
      * writing it would destroy; checked before the work, so a refused output costs nothing.
