@@ -33,11 +33,25 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (SequenceModel m = SequenceModel.load(UserFiles.regularFile(model, "model file"));
              StreamingSampler sampler = new StreamingSampler(m)) {
+            requireKnown(prime, m.spec().classNames());
             Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
             sampler.sample(prime, length, temperature, seed, out);
             out.write(System.lineSeparator());
             out.flush();
         }
         return 0;
+    }
+
+    /** Every character of the prime is one the model knows (its class names), else an error naming --prime, which may be the default. */
+    private static void requireKnown(String prime, java.util.List<String> characters) {
+        int[] cps = prime.codePoints().toArray();
+        for (int i = 0; i < cps.length; i++) {
+            String c = new String(Character.toChars(cps[i]));
+            if (!characters.contains(c)) {
+                throw new IllegalArgumentException("--prime '" + prime + "': character '" + c + "' (U+" + Integer.toHexString(cps[i])
+                        .toUpperCase(java.util.Locale.ROOT) + ") at position " + i + " is not one of the " + characters.size()
+                        + " characters the model knows; start from characters of the text it was trained on");
+            }
+        }
     }
 }

@@ -295,4 +295,19 @@ class HostileInputTest {
             assertTrue(run.out().isEmpty(), "nothing ran: " + run.out());
         }
     }
+
+    @Test
+    void aPrimeTheModelCannotReadNamesThePrimeEvenWhenItIsTheDefault() throws Exception {
+        Path corpus = Files.writeString(dir.resolve("c.txt"), "abc def abc def\n".repeat(200));
+        Path out = dir.resolve("t");
+        assertEquals(0, rnn("train", "text", "--corpus", corpus.toString(), "--steps", "1", "--hidden", "4", "--embedding", "4",
+                "--layers", "1", "--batch", "2", "--seq-len", "8", "--out", out.toString()).exit());
+        Run run = rnn("sample", "--model", out.resolve("model.safetensors").toString(), "--length", "5");
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn sample: --prime 'And ': character 'A' (U+41) at position 0 is not one of the 8 characters the model knows; "
+                + "start from characters of the text it was trained on", run.err().strip());
+        Run escaped = rnn("sample", "--model", out.resolve("model.safetensors").toString(), "--prime", "ab\u001b[2J");
+        assertEquals("rnn sample: --prime 'ab\\u001b[2J': character '\\u001b' (U+1B) at position 2 is not one of the 8 characters the "
+                + "model knows; start from characters of the text it was trained on", escaped.err().strip());
+    }
 }
