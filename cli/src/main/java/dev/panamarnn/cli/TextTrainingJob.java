@@ -93,7 +93,7 @@ public final class TextTrainingJob {
             out.printf("%n%d steps in %.0f s (%,.0f characters/s); validation %.3f bits per character%n",
                     trainer.step(), seconds, progress.characters / seconds, validationBpc);
             try (CharSampler sampler = new CharSampler(model)) {
-                out.println("--- sample (temperature 0.8) ---\n" + sampler.sample(prime, 400, 0.8, s.seed()) + "\n");
+                out.println("--- sample (temperature 0.8) ---\n" + PrintableText.keepingLines(sampler.sample(prime, 400, 0.8, s.seed())) + "\n");
             }
             trainer.checkpoint(modelFile);                 // the model, and the optimizer state to continue from
             Path png = s.out().resolve("loss.png");
@@ -101,7 +101,7 @@ public final class TextTrainingJob {
                     new Plots.Line("training (smoothed)", column(progress.curve, 0), column(progress.curve, 1), new Color(0x1f77b4)),
                     new Plots.Line("validation", column(progress.validation, 0), column(progress.validation, 1), new Color(0xd62728))));
             out.println("model written to " + modelFile + ", loss curve to " + png);
-            out.println("sample from it with:\n  ./rnn sample --model " + modelFile + " --prime \"" + prime.strip()
+            out.println("sample from it with:\n  ./rnn sample --model " + modelFile + " --prime \"" + PrintableText.of(prime.strip())
                     + "\" --length 400 --temperature 0.8");
         } finally {
             safety.done();
@@ -179,7 +179,7 @@ public final class TextTrainingJob {
             if (s.sampleEvery() > 0 && r.step() % s.sampleEvery() == 0) {
                 try (CharSampler sampler = new CharSampler(model)) {
                     bar.pause();
-                    out.println("\n--- sample at step " + r.step() + " ---\n" + sampler.sample(prime, 200, 0.8, r.step()) + "\n");
+                    out.println("\n--- sample at step " + r.step() + " ---\n" + PrintableText.keepingLines(sampler.sample(prime, 200, 0.8, r.step())) + "\n");
                     bar.resume();
                 }
             }

@@ -310,4 +310,15 @@ class HostileInputTest {
         assertEquals("rnn sample: --prime 'ab\\u001b[2J': character '\\u001b' (U+1B) at position 2 is not one of the 8 characters the "
                 + "model knows; start from characters of the text it was trained on", escaped.err().strip());
     }
+
+    @Test
+    void samplesPrintedWhileTrainingEscapeTheCorpusControlCharacters() throws Exception {
+        Path corpus = Files.writeString(dir.resolve("c.txt"), "a\u001b[31mb\u0007c\n".repeat(300));
+        Run run = rnn("train", "text", "--corpus", corpus.toString(), "--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1",
+                "--batch", "2", "--seq-len", "8", "--sample-every", "1", "--out", dir.resolve("t").toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("--- sample"), run.out());
+        assertTrue(run.out().chars().noneMatch(c -> c == 0x1b || c == 0x07), run.out());
+        assertTrue(run.out().contains("\\u001b") || run.out().contains("\\u0007"), run.out());
+    }
 }
