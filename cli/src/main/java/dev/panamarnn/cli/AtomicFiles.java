@@ -18,7 +18,14 @@ final class AtomicFiles {
     }
 
     static void write(Path file, Body body) throws IOException {
-        Path absolute = file.toAbsolutePath();
+        try {
+            writeAtomically(file.toAbsolutePath(), body);
+        } catch (IOException e) {       // a bare path ("/proc/x.csv123.part") or "a -> b: Is a directory": say which file
+            throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeAtomically(Path absolute, Body body) throws IOException {
         if (absolute.getParent() != null) {
             Files.createDirectories(absolute.getParent());
         }

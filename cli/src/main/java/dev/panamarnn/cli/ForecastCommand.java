@@ -53,10 +53,11 @@ final class ForecastCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> metadata = SeriesModelFiles.metadata(UserFiles.regularFile(model, "model file"));
+        Path plot = png != null ? png : model.toAbsolutePath().resolveSibling("forecast.png");
+        UserFiles.outputFile(plot, "--png", model, csv == null || csv.startsWith("embedded:") ? null : Path.of(csv));
         try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = new Forecaster(m)) {
             // the data: --csv, or the embedded series the model was trained on; never a file the model file names
-            String earlier = metadata.getOrDefault("series.source", "");                // files of the earlier series model
-            String source = csv != null ? csv : metadata.getOrDefault("series.embedded", earlier.startsWith("embedded:") ? earlier : null);
+            String source = csv != null ? csv : SeriesModelFiles.embeddedSource(model, metadata);
             if (source == null) {
                 throw new IllegalArgumentException("this model was not trained on an embedded series: name its data with --csv FILE --column NAME");
             }
@@ -87,7 +88,6 @@ final class ForecastCommand implements Callable<Integer> {
             System.out.printf("  %-34s %s%n", "naive, rolling 1-step", ForecastMetrics.errors(truth, naiveOneStep, history, period));
             System.out.println("first forecasts: " + Arrays.stream(Arrays.copyOf(multi, Math.min(6, h)))
                     .mapToObj(v -> String.format("%.2f", v)).collect(java.util.stream.Collectors.joining(", ", "[", "]")));
-            Path plot = png != null ? png : model.toAbsolutePath().resolveSibling("forecast.png");
             int shown = Math.min(split, 4 * h);
             double[] t = series.time();
             Plots.lines(plot, "Forecast of " + series.name(), "time", "value", List.of(

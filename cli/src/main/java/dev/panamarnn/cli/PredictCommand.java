@@ -44,6 +44,9 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UserFiles.regularFile(model, "model file");
+        if (out != null) {
+            UserFiles.outputFile(out, "--out", model, csv.startsWith("embedded:") ? null : Path.of(csv));
+        }
         CsvLayout layout = trainedLayout();
         SequenceSource source = SequenceSource.of(csv);
         List<String> header = source.header();

@@ -19,6 +19,11 @@ final class PrintableText {
         return of(text.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' '));
     }
 
+    /** {@code text} with its line breaks kept and every other unprintable character escaped, as {@link #of} (a sample of generated text). */
+    static String keepingLines(String text) {
+        return String.join("\n", java.util.Arrays.stream(text.split("\n", -1)).map(PrintableText::of).toList());
+    }
+
     static String of(String text) {
         StringBuilder sb = new StringBuilder(Math.min(text.length(), MAX_LENGTH) + 16);
         int i = 0;

@@ -1,10 +1,15 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.model.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +41,10 @@ final class RunSafety {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean signalled;
     private Thread hook;
+    private FileChannel lock;
+    private Path lockFile;
+    /** The file a run locks in its output directory. */
+    static final String LOCK_FILE = ".rnn-run.lock";
 
     /**
      * Before anything is read or trained: the options are valid, the checkpoint to resume is a
@@ -51,28 +60,32 @@ final class RunSafety {
         requireWritable(out);
     }
 
-    /**
-     * Proves {@code out} can be created and written without leaving anything behind: its nearest
-     * existing ancestor (or itself) is a directory where a probe file can be created and deleted.
-     */
     private static void requireWritable(Path out) throws IOException {
-        Path existing = out.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        try {
-            if (existing == null || !Files.isDirectory(existing)) {
-                throw new IOException((existing == null ? "no existing parent" : existing + " is not a directory"));
-            }
-            Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
-        } catch (IOException e) {
-            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with --out", e);
-        }
+        UserFiles.requireWritableDirectory(out, "--out");
     }
 
-    /** Creates the output directory, once the data are read and the model built: training is about to start. */
-    static void create(Path out) throws IOException {
+    /**
+     * Creates the output directory, once the data are read and the model built: training is about to
+     * start. The run takes the directory's lock file ({@value #LOCK_FILE}) until {@link #done()}, so a
+     * second run writing there at the same time is refused instead of silently overwriting the first.
+     */
+    void create(Path out) throws IOException {
         Files.createDirectories(out);
+        Path file = out.resolve(LOCK_FILE);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock taken;
+        try {
+            taken = channel.tryLock();
+        } catch (OverlappingFileLockException inThisJvm) {
+            taken = null;
+        }
+        if (taken == null) {
+            channel.close();
+            throw new IllegalStateException("another run is writing to " + out + " (it holds " + file + "): wait for it to end or "
+                    + "choose another --out");
+        }
+        lock = channel;
+        lockFile = file;
     }
 
     /** The builder with the checkpoints --checkpoint-every asks for, to {@code file} (a null builder: only parse). */
@@ -122,6 +135,14 @@ final class RunSafety {
     /** The command has written what it writes: a signal may let the JVM exit now. */
     void done() {
         finished.countDown();
+        if (lock != null) {
+            try (FileChannel released = lock) {
+                Files.deleteIfExists(lockFile);
+            } catch (IOException e) {
+                // the lock goes with the process anyway
+            }
+            lock = null;
+        }
         if (hook != null && !signalled) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

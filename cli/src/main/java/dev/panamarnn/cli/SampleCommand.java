@@ -36,6 +36,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (SequenceModel m = SequenceModel.load(UserFiles.regularFile(model, "model file"));
              CharSampler sampler = new CharSampler(m)) {
+            requireKnown(prime, m.spec().classNames());
             Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
             int[] written = {0};
             try {
@@ -66,4 +67,17 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Characters between flushes: a terminal sees text within a moment, a pipe is not flushed per character. */
     private static final int FLUSH_EVERY = 64;
+
+    /** Every character of the prime is one the model knows (its class names), else an error naming --prime, which may be the default. */
+    private static void requireKnown(String prime, java.util.List<String> characters) {
+        int[] cps = prime.codePoints().toArray();
+        for (int i = 0; i < cps.length; i++) {
+            String c = new String(Character.toChars(cps[i]));
+            if (!characters.contains(c)) {
+                throw new IllegalArgumentException("--prime '" + prime + "': character '" + c + "' (U+" + Integer.toHexString(cps[i])
+                        .toUpperCase(java.util.Locale.ROOT) + ") at position " + i + " is not one of the " + characters.size()
+                        + " characters the model knows; start from characters of the text it was trained on");
+            }
+        }
+    }
 }

@@ -61,6 +61,8 @@ public final class TextTrainingJob {
         SequenceDataset checkAtTheEnd = validation(corpus, 200_000, s.batch());
         out.printf("corpus %s: %,d characters, vocabulary %d, validation tail %,d%n", s.corpusName(), tokens.length,
                 vocabulary, corpus.validationLength());
+        DataFingerprint fingerprint = DataFingerprint.of(corpus.tokens());
+        fingerprint.requireSameAs(safety.resume);
         try (SequenceModel model = safety.resume != null ? resumed(safety.resume, corpus)
                 : CharSampler.languageModel(corpus.vocabulary(), s.embedding()).cell(s.cell()).hidden(s.hidden())
                         .layers(s.layers()).dropout(s.dropout()).seed(s.seed()).build();
@@ -68,7 +70,7 @@ public final class TextTrainingJob {
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(s.learningRate(), 0.01)
                      .schedule(LearningRateSchedule.warmup(100, LearningRateSchedule.constant(s.learningRate())))
                      .clipNorm(s.clipNorm()).maxNonFiniteInARow(20).batchSize(s.batch()).truncatedBptt(s.window()).seed(s.seed())
-                     .listener(progress), modelFile).build()) {
+                     .metadata(fingerprint.in(java.util.Map.of())).listener(progress), modelFile).build()) {
             if (safety.resume != null) {
                 trainer.resume(safety.resume);
                 out.printf("resumed from %s at step %d%n", safety.resume, trainer.step());
@@ -76,7 +78,7 @@ public final class TextTrainingJob {
             out.printf("model: %s, embedding %d, hidden %d, %d layer(s), dropout %.2f; windows of %d x %d streams; kernels %s%n",
                     s.cell().id(), s.embedding(), s.hidden(), s.layers(), s.dropout(), s.window(), s.batch(), model.kernels().name());
             Budget budget = s.minutes() > 0 ? Budget.minutes(s.minutes()) : Budget.steps(s.maxSteps());
-            RunSafety.create(s.out());
+            safety.create(s.out());
             safety.stopOnSignal(trainer);
             String reason = trainer.fit(train, s.minutes() > 0 && s.maxSteps() > 0 ? budget.orSteps(s.maxSteps()) : budget).reason();
             progress.close();
@@ -91,7 +93,7 @@ public final class TextTrainingJob {
             out.printf("%n%d steps in %.0f s (%,.0f characters/s); validation %.3f bits per character%n",
                     trainer.step(), seconds, progress.characters / seconds, validationBpc);
             try (CharSampler sampler = new CharSampler(model)) {
-                out.println("--- sample (temperature 0.8) ---\n" + sampler.sample(prime, 400, 0.8, s.seed()) + "\n");
+                out.println("--- sample (temperature 0.8) ---\n" + PrintableText.keepingLines(sampler.sample(prime, 400, 0.8, s.seed())) + "\n");
             }
             trainer.checkpoint(modelFile);                 // the model, and the optimizer state to continue from
             Path png = s.out().resolve("loss.png");
@@ -99,7 +101,7 @@ public final class TextTrainingJob {
                     new Plots.Line("training (smoothed)", column(progress.curve, 0), column(progress.curve, 1), new Color(0x1f77b4)),
                     new Plots.Line("validation", column(progress.validation, 0), column(progress.validation, 1), new Color(0xd62728))));
             out.println("model written to " + modelFile + ", loss curve to " + png);
-            out.println("sample from it with:\n  ./rnn sample --model " + modelFile + " --prime \"" + prime.strip()
+            out.println("sample from it with:\n  ./rnn sample --model " + modelFile + " --prime \"" + PrintableText.of(prime.strip())
                     + "\" --length 400 --temperature 0.8");
         } finally {
             safety.done();
@@ -177,7 +179,7 @@ public final class TextTrainingJob {
             if (s.sampleEvery() > 0 && r.step() % s.sampleEvery() == 0) {
                 try (CharSampler sampler = new CharSampler(model)) {
                     bar.pause();
-                    out.println("\n--- sample at step " + r.step() + " ---\n" + sampler.sample(prime, 200, 0.8, r.step()) + "\n");
+                    out.println("\n--- sample at step " + r.step() + " ---\n" + PrintableText.keepingLines(sampler.sample(prime, 200, 0.8, r.step())) + "\n");
                     bar.resume();
                 }
             }

@@ -103,6 +103,12 @@ final class TrainSequencesCommand implements Callable<Integer> {
                 0, 0, batch, data.maxLength()).requireTrainable("--hidden " + hidden + " --layers " + layers + (bidirectional ? " --bidirectional" : "")
                 + " --batch " + batch + " with " + data.features() + " features and sequences of up to " + data.maxLength() + " steps");
         SequenceDataset.Split split = data.split(validation, seed);
+        if (safety.resume != null && !SeriesModelFiles.metadata(safety.resume).containsKey("csv.id")) {
+            throw new IllegalArgumentException("--resume " + safety.resume + " is not a checkpoint of `rnn train sequences` (it names no "
+                    + "CSV columns): resume with the model.safetensors a sequences run wrote");
+        }
+        DataFingerprint fingerprint = DataFingerprint.of(data);
+        fingerprint.requireSameAs(safety.resume);
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
                 source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),
                 split.train().size(), split.validation().size());
@@ -111,13 +117,13 @@ final class TrainSequencesCommand implements Callable<Integer> {
                         .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
              TrainingProgress progress = new TrainingProgress(System.out, minutes == null ? 0 : minutes);
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adam(lr).batchSize(batch).seed(seed).validation(split.validation())
-                     .earlyStopping(patience).metadata(CsvLayoutMetadata.write(layout)).listener(progress), modelFile).build()) {
+                     .earlyStopping(patience).metadata(fingerprint.in(CsvLayoutMetadata.write(layout))).listener(progress), modelFile).build()) {
             if (safety.resume != null) {
                 trainer.resume(safety.resume);
                 System.out.println("resumed from " + safety.resume + " at step " + trainer.step());
             }
             System.out.printf("model: %s; kernels %s; budget %s%n", model.spec(), model.kernels().name(), budget);
-            RunSafety.create(out);
+            safety.create(out);
             safety.stopOnSignal(trainer);
             TrainingResult result = trainer.fit(split.train(), budget);
             if (safety.signalled() && result.reason().equals("stopped")) {
@@ -176,6 +182,17 @@ final class TrainSequencesCommand implements Callable<Integer> {
         if (featureColumns == null) {
             Set<String> used = new HashSet<>(named);
             featureColumns = header.stream().filter(c -> !used.contains(c)).toList();
+            for (int i = 0; i < header.size(); i++) {               // every other column is a feature: each needs a name of its own
+                String column = header.get(i);
+                if (column.isBlank()) {
+                    throw new IllegalArgumentException(source.name() + " has no name for field " + (i + 1) + " of its header; name it or "
+                            + "choose the feature columns with --features");
+                }
+                if (header.indexOf(column) != i) {
+                    throw new IllegalArgumentException(source.name() + " names column '" + column + "' twice in its header (fields "
+                            + (header.indexOf(column) + 1) + " and " + (i + 1) + "); rename one or choose the feature columns with --features");
+                }
+            }
             if (featureColumns.isEmpty()) {
                 throw new IllegalArgumentException(source.name() + " has no feature columns: every column (" + String.join(", ", header)
                         + ") is the id, time, label or a target");

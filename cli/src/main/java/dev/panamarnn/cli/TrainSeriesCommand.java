@@ -92,20 +92,24 @@ final class TrainSeriesCommand implements Callable<Integer> {
         int validation = Math.min(holdout, training.length / 10);
         double[] fit = Arrays.copyOf(training, training.length - validation);
         double[] check = Arrays.copyOfRange(training, training.length - validation, training.length);
+        if (period >= fit.length) {
+            throw new IllegalArgumentException("--period must be less than the " + fit.length + " values fitted (MASE compares with the "
+                    + "seasonal naive forecast over them), got " + period);
+        }
         System.out.printf("series %s: %d values; fitting the first %d, validating on the next %d, holding out the last %d%n",
                 series.name(), series.length(), fit.length, validation, holdout);
         SequenceDataset windows = SequenceDataset.nextValues(fit, window);
-        try (SequenceModel model = safety.resume != null ? SequenceModel.load(safety.resume)
+        DataFingerprint fingerprint = DataFingerprint.of(fit);
+        try (SequenceModel model = safety.resume != null ? forecasting(safety.resume, fingerprint)
                 : Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
              SeriesProgress progress = new SeriesProgress(model, fit, check, validation);
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10)
-                     .seed(seed).metadata(SeriesData.metadata(csv, column, holdout, period)).listener(progress), file).build()) {
+                     .seed(seed).metadata(fingerprint.in(SeriesData.metadata(csv, column, holdout, period))).listener(progress), file).build()) {
             if (safety.resume != null) {
-                new Forecaster(model).close();                   // a next-value model, or a clear error
                 trainer.resume(safety.resume);
                 System.out.println("resumed from " + safety.resume + " at step " + trainer.step());
             }
-            RunSafety.create(out);
+            safety.create(out);
             safety.stopOnSignal(trainer);
             String reason = trainer.fit(windows, Budget.steps(steps)).reason();
             progress.close();
@@ -169,6 +173,19 @@ final class TrainSeriesCommand implements Callable<Integer> {
         @Override
         public void close() {
             bar.close();
+        }
+    }
+
+    /** The checkpoint's model, if it is a next-value model of this data (checked before anything is printed), or a clear error. */
+    private static SequenceModel forecasting(Path checkpoint, DataFingerprint data) throws java.io.IOException {
+        SequenceModel model = SequenceModel.load(checkpoint);
+        try {
+            new Forecaster(model).close();
+            data.requireSameAs(checkpoint);
+            return model;
+        } catch (RuntimeException | java.io.IOException e) {
+            model.close();
+            throw e;
         }
     }
 }

@@ -232,4 +232,77 @@ class HostileInputTest {
         assertTrue(escaped.err().contains("esc\\u001b]0;x\\u0007.csv"), escaped.err());
         assertTrue(escaped.err().chars().noneMatch(c -> c == 0x1b || c == 0x9b || c == 0x07), escaped.err());
     }
+
+    @Test
+    void aSeasonLongerThanTheFittedSeriesIsRefusedBeforeTraining() throws Exception {
+        Path csv = dir.resolve("s.csv");
+        StringBuilder text = new StringBuilder("\uFEFFtime,value\r\n");
+        for (int i = 0; i < 200; i++) {
+            text.append(i).append(',').append(i % 7).append("\r\n");
+        }
+        Files.writeString(csv, text);
+        Path out = dir.resolve("o");
+        Run run = rnn("train", "series", "--csv", csv.toString(), "--column", "time", "--hidden", "4", "--steps", "1",
+                "--holdout", "12", "--period", "1000", "--out", out.toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn train series: --period must be less than the 176 values fitted (MASE compares with the seasonal naive "
+                + "forecast over them), got 1000", run.err().strip());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void aHeaderWithABlankOrRepeatedNameIsNamedWhenEveryOtherColumnIsAFeature() throws Exception {
+        Path blank = dir.resolve("blank.csv");
+        Files.writeString(blank, "id,t,,label\n" + "a,0,1,up\nb,0,2,down\n".repeat(5));
+        Run run = rnn("train", "sequences", "--csv", blank.toString(), "--id", "id", "--label", "label", "--hidden", "4", "--steps", "1",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn train sequences: " + blank + " has no name for field 3 of its header; name it or choose the feature columns "
+                + "with --features", run.err().strip());
+        Path twice = dir.resolve("twice.csv");
+        Files.writeString(twice, "id,x,x,label\n" + "a,0,1,up\nb,0,2,down\n".repeat(5));
+        Run repeated = rnn("train", "sequences", "--csv", twice.toString(), "--id", "id", "--label", "label", "--hidden", "4",
+                "--steps", "1", "--out", dir.resolve("o").toString());
+        assertEquals("rnn train sequences: " + twice + " names column 'x' twice in its header (fields 2 and 3); rename one or choose "
+                + "the feature columns with --features", repeated.err().strip());
+        assertFalse(Files.exists(dir.resolve("o")), "nothing written");
+    }
+
+    @Test
+    void anExperimentWhoseOutputCannotBeWrittenIsRefusedBeforeItRuns() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        for (String experiment : List.of("gradients", "memory", "classify", "forecast", "text")) {
+            Run run = rnn("experiment", experiment, "--budget", "0.1", "--out", file.toString());
+            assertEquals(1, run.exit(), run.out());
+            assertEquals("rnn experiment " + experiment + ": the output directory " + file + " is not writable (" + file.toAbsolutePath()
+                    + " is not a directory); choose another with --out", run.err().strip());
+            assertTrue(run.out().isEmpty(), "nothing ran: " + run.out());
+        }
+    }
+
+    @Test
+    void aPrimeTheModelCannotReadNamesThePrimeEvenWhenItIsTheDefault() throws Exception {
+        Path corpus = Files.writeString(dir.resolve("c.txt"), "abc def abc def\n".repeat(200));
+        Path out = dir.resolve("t");
+        assertEquals(0, rnn("train", "text", "--corpus", corpus.toString(), "--steps", "1", "--hidden", "4", "--embedding", "4",
+                "--layers", "1", "--batch", "2", "--seq-len", "8", "--out", out.toString()).exit());
+        Run run = rnn("sample", "--model", out.resolve("model.safetensors").toString(), "--length", "5");
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn sample: --prime 'And ': character 'A' (U+41) at position 0 is not one of the 8 characters the model knows; "
+                + "start from characters of the text it was trained on", run.err().strip());
+        Run escaped = rnn("sample", "--model", out.resolve("model.safetensors").toString(), "--prime", "ab\u001b[2J");
+        assertEquals("rnn sample: --prime 'ab\\u001b[2J': character '\\u001b' (U+1B) at position 2 is not one of the 8 characters the "
+                + "model knows; start from characters of the text it was trained on", escaped.err().strip());
+    }
+
+    @Test
+    void samplesPrintedWhileTrainingEscapeTheCorpusControlCharacters() throws Exception {
+        Path corpus = Files.writeString(dir.resolve("c.txt"), "a\u001b[31mb\u0007c\n".repeat(300));
+        Run run = rnn("train", "text", "--corpus", corpus.toString(), "--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1",
+                "--batch", "2", "--seq-len", "8", "--sample-every", "1", "--out", dir.resolve("t").toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("--- sample"), run.out());
+        assertTrue(run.out().chars().noneMatch(c -> c == 0x1b || c == 0x07), run.out());
+        assertTrue(run.out().contains("\\u001b") || run.out().contains("\\u0007"), run.out());
+    }
 }

@@ -57,6 +57,78 @@ class RunSafetyTest {
     }
 
     @Test
+    void aResumeWithOtherDataIsRefused() throws Exception {
+        Path out = dir.resolve("s");
+        assertEquals(0, rnn(series(out, "--steps", "2")).exit());
+        Path checkpoint = out.resolve("series.safetensors");
+        Path other = dir.resolve("other.csv");
+        StringBuilder csv = new StringBuilder("time,value\n");
+        for (int i = 0; i < 300; i++) {
+            csv.append(i).append(',').append(Math.sin(i / 5.0)).append('\n');
+        }
+        Files.writeString(other, csv);
+        var series = rnn(series(dir.resolve("s2"), "--steps", "4", "--csv", other.toString(), "--resume", checkpoint.toString()));
+        assertEquals(1, series.exit(), series.out());
+        assertTrue(series.err().startsWith("rnn train series: --resume " + checkpoint + " was trained on other data (3129 values, hash "),
+                series.err());
+        assertTrue(series.err().strip().endsWith("): resume with the data and options it was trained with"), series.err());
+
+        Path corpus = dir.resolve("a.txt"), shuffled = dir.resolve("b.txt");     // the same characters, other text
+        Files.writeString(corpus, "abc def abc def\n".repeat(200));
+        Files.writeString(shuffled, "fed cba fed cba\n".repeat(200));
+        String[] tiny = {"--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1", "--batch", "2", "--seq-len", "8"};
+        var text = rnn(concat(new String[] {"train", "text", "--corpus", corpus.toString(), "--out", dir.resolve("t").toString()}, tiny));
+        assertEquals(0, text.exit(), text.err());
+        var resumed = rnn(concat(new String[] {"train", "text", "--corpus", shuffled.toString(), "--out", dir.resolve("t2").toString(),
+                "--resume", dir.resolve("t").resolve("model.safetensors").toString()}, tiny));
+        assertEquals(1, resumed.exit(), resumed.out());
+        assertTrue(resumed.err().contains("was trained on other data (3200 tokens, hash "), resumed.err());
+        assertTrue(!Files.exists(dir.resolve("t2")), "nothing written");
+    }
+
+    @Test
+    void aSecondRunIntoTheSameOutputIsRefusedWhileTheFirstRuns() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("busy"));
+        Path lock = out.resolve(RunSafety.LOCK_FILE);
+        try (var channel = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var held = channel.lock()) {
+            var second = rnn(series(out, "--steps", "2"));
+            assertEquals(1, second.exit(), second.out());
+            assertEquals("rnn train series: another run is writing to " + out + " (it holds " + lock + "): wait for it to end or "
+                    + "choose another --out", second.err().strip());
+            assertTrue(!Files.exists(out.resolve("series.safetensors")), "nothing written");
+        }
+        Files.delete(lock);
+        var alone = rnn(series(out, "--steps", "2"));
+        assertEquals(0, alone.exit(), alone.err());
+        assertTrue(!Files.exists(lock), "the lock file goes with the run");
+    }
+
+    @Test
+    void aResumeFromAnotherKindOfModelIsRefusedBeforeTraining() throws Exception {
+        String[] tiny = {"--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1", "--batch", "2", "--seq-len", "8"};
+        Path corpus = Files.writeString(dir.resolve("a.txt"), "abc def abc def\n".repeat(200));
+        assertEquals(0, rnn(concat(new String[] {"train", "text", "--corpus", corpus.toString(), "--out", dir.resolve("t").toString()},
+                tiny)).exit());
+        Path text = dir.resolve("t").resolve("model.safetensors");
+        var series = rnn(series(dir.resolve("s"), "--steps", "2", "--resume", text.toString()));
+        assertEquals(1, series.exit(), series.out());
+        assertEquals("rnn train series: a forecaster needs a unidirectional model of one feature regressing one value per step; this "
+                + "model reads tokens, language_model of 8 value(s), per_step", series.err().strip());
+        var sequences = rnn("train", "sequences", "--hidden", "4", "--steps", "2", "--resume", text.toString(), "--out",
+                dir.resolve("q").toString());
+        assertEquals("rnn train sequences: --resume " + text + " is not a checkpoint of `rnn train sequences` (it names no CSV columns): "
+                + "resume with the model.safetensors a sequences run wrote", sequences.err().strip());
+        assertTrue(!Files.exists(dir.resolve("s")) && !Files.exists(dir.resolve("q")), "nothing written");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void checkpointsEveryNStepsResume() throws Exception {
         Path out = dir.resolve("series");
         var first = rnn(series(out, "--steps", "12", "--checkpoint-every", "5"));

@@ -72,7 +72,7 @@ final class SequenceCsv {
     }
 
     private static String[] header(String line) {
-        String[] header = line.split(",", -1);
+        String[] header = TimeSeries.withoutBom(line).split(",", -1);
         for (int i = 0; i < header.length; i++) {
             header[i] = TimeSeries.clean(header[i]);
         }

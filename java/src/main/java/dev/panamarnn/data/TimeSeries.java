@@ -51,10 +51,14 @@ public record TimeSeries(String name, double[] time, double[] values) {
         if (header == null) {
             throw new IOException(name + " is empty: expected a header line with a '" + valueColumn + "' column");
         }
-        String[] columns = header.split(",", -1);
+        String[] columns = withoutBom(header).split(",", -1);
         int valueAt = -1, timeAt = -1;
         for (int i = 0; i < columns.length; i++) {
             String c = clean(columns[i]);
+            if (c.equals(valueColumn) && valueAt >= 0) {
+                throw new IOException(name + ": column '" + valueColumn + "' appears twice in the header, as fields " + (valueAt + 1)
+                        + " and " + (i + 1));
+            }
             if (c.equals(valueColumn)) valueAt = i;
             if (c.equals("time")) timeAt = i;
         }
@@ -89,6 +93,11 @@ public record TimeSeries(String name, double[] time, double[] values) {
     }
 
     /** A CSV field with its double quotes and surrounding spaces removed (shared with {@link SequenceCsv}). */
+    /** A header line without the byte order mark that some editors put first in a UTF-8 file. */
+    static String withoutBom(String line) {
+        return line.startsWith("\uFEFF") ? line.substring(1) : line;
+    }
+
     static String clean(String cell) {
         return cell.trim().replace("\"", "");
     }

@@ -63,6 +63,7 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        options.requireWritableOutput();
         long start = System.nanoTime();
         long budget = options.budget().toNanos();
         if (steps < 1 || baselineSteps < 1 || hidden < 1 || batch < 1 || trainSize < batch || testSize < 1 || checkEvery < 1) {

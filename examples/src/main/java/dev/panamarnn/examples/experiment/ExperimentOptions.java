@@ -35,6 +35,11 @@ public final class ExperimentOptions {
         return outputDirectory;
     }
 
+    /** Before the experiment runs: the output directory can be written (else its figures would fail at the end). */
+    public void requireWritableOutput() throws java.io.IOException {
+        dev.panamarnn.examples.support.UserFiles.requireWritableDirectory(outputDirectory, "--out");
+    }
+
     /** Sets the options programmatically (tests). */
     public static ExperimentOptions of(long seed, double budgetSeconds, Path outputDirectory) {
         ExperimentOptions options = new ExperimentOptions();

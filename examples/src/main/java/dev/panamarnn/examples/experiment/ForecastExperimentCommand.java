@@ -67,6 +67,7 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        options.requireWritableOutput();
         long start = System.nanoTime();
         long budget = options.budget().toNanos();
         if (steps < 1 || hidden < 1 || batch < 1) {

@@ -86,6 +86,7 @@ public final class GradientFlowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        options.requireWritableOutput();
         if (length < 1 || hidden < 1 || sequences < 1 || trainLength < 2 || clipLength < 2 || clipHidden < 1 || maxSteps < 1 || !(lr > 0) || !(clipNorm > 0)) {
             throw new IllegalArgumentException("--length, --hidden, --sequences, --clip-hidden, --max-steps must be >= 1, --clip-length >= 2,"
                     + " --lr and --clip-norm > 0, --train-length >= 2");

@@ -82,6 +82,7 @@ public final class MemoryTaskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        options.requireWritableOutput();
         if (!task.equals("adding") && !task.equals("copy")) {
             throw new IllegalArgumentException("--task must be adding or copy, got '" + task + "'");
         }

@@ -95,6 +95,7 @@ public final class TextExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        options.requireWritableOutput();
         String text = corpus == null ? EmbeddedData.kjv() : UserFiles.readText(corpus);
         String name = corpus == null ? "the King James Bible (embedded)" : corpus.getFileName().toString();
         run(text, name, System.out);

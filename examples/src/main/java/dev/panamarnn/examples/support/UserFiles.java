@@ -35,6 +35,43 @@ public final class UserFiles {
     }
 
     /**
+     * Proves the output directory {@code out} can be created and written without leaving anything
+     * behind: its nearest existing ancestor (or itself) is a directory where a probe file can be
+     * created and deleted; else an IOException naming it and {@code option}.
+     */
+    public static void requireWritableDirectory(Path out, String option) throws IOException {
+        Path existing = out.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            if (existing == null || !Files.isDirectory(existing)) {
+                throw new IOException((existing == null ? "no existing parent" : existing + " is not a directory"));
+            }
+            Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with " + option, e);
+        }
+    }
+
+    /**
+     * {@code file} as a file to write: refused when it exists and is not a regular file (a directory,
+     * pipe or device), or when it is one of {@code inputs} (null or absent ones are skipped), which
+     * writing it would destroy; checked before the work, so a refused output costs nothing.
+     */
+    public static Path outputFile(Path file, String what, Path... inputs) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new IOException(what + " " + file + " is not a regular file (a directory, pipe or device); name a file to write");
+        }
+        for (Path input : inputs) {
+            if (input != null && Files.exists(file) && Files.exists(input) && Files.isSameFile(file, input)) {
+                throw new IOException(what + " " + file + " is the input " + input + "; writing it would destroy it: name another file");
+            }
+        }
+        return file;
+    }
+
+    /**
      * The content of a regular file, gunzipped when it starts with the gzip magic bytes, that fails
      * with a message naming the file once more than {@code limit} bytes were read (the size of an
      * uncompressed file is checked before reading); read errors (corrupt gzip data) name the file too.

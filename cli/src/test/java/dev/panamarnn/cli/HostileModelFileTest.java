@@ -1,0 +1,83 @@
+package dev.panamarnn.cli;
+
+import static dev.panamarnn.cli.CliEndToEndTest.rnn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panamarnn.cli.CliEndToEndTest.Run;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Model files written by the commands, then edited as an attacker would (their JSON header
+ * rewritten), and the one-line errors the commands give for them.
+ */
+class HostileModelFileTest {
+    @TempDir
+    Path dir;
+
+    /** {@code model} with {@code from} replaced by {@code to} in its JSON header, written to {@code name}. */
+    static Path edited(Path model, String from, String to, Path target) throws Exception {
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(model)).order(ByteOrder.LITTLE_ENDIAN);
+        int length = (int) file.getLong(0);
+        String header = new String(file.array(), 8, length, StandardCharsets.UTF_8);
+        assertTrue(header.contains(from), header);
+        byte[] edited = header.replace(from, to).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + edited.length + file.capacity() - 8 - length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(edited.length).put(edited).put(file.array(), 8 + length, file.capacity() - 8 - length);
+        Files.write(target, out.array());
+        return target;
+    }
+
+    private Path seriesModel() {
+        Path out = dir.resolve("series");
+        Run train = rnn("train", "series", "--hidden", "4", "--steps", "2", "--window", "12", "--batch", "4", "--holdout", "12",
+                "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        return out.resolve("series.safetensors");
+    }
+
+    @Test
+    void aSeriesModelNamingAFileIsRefusedNotRead() throws Exception {
+        Path csv = dir.resolve("secret.csv");
+        Files.writeString(csv, "time,value\n" + "1,2\n2,3\n3,5\n".repeat(20));
+        Path model = edited(seriesModel(), "\"embedded:sunspot_month.csv\"", "\"" + csv + "\"", dir.resolve("evil.safetensors"));
+        Run run = rnn("forecast", "--model", model.toString(), "--png", dir.resolve("f.png").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn forecast: model file " + model + ": metadata 'series.embedded' must name an embedded series (embedded:NAME), got '"
+                + csv + "'; a model file never names a file to read", run.err().strip());
+    }
+
+    @Test
+    void anOutputOverItsInputOrOnADirectoryIsRefusedBeforeTheWork() throws Exception {
+        Path series = seriesModel();
+        byte[] before = Files.readAllBytes(series);
+        Run png = rnn("forecast", "--model", series.toString(), "--png", series.toString());
+        assertEquals(1, png.exit(), png.out());
+        assertEquals("rnn forecast: --png " + series + " is the input " + series + "; writing it would destroy it: name another file",
+                png.err().strip());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(series)), "the model is intact");
+
+        Path out = dir.resolve("seq");
+        Run train = rnn("train", "sequences", "--hidden", "4", "--steps", "1", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        Path model = out.resolve("model.safetensors");
+        Run over = rnn("predict", "--model", model.toString(), "--csv", "embedded:digits.csv.gz", "--out", model.toString());
+        assertEquals("rnn predict: --out " + model + " is the input " + model + "; writing it would destroy it: name another file",
+                over.err().strip());
+        Run directory = rnn("predict", "--model", model.toString(), "--csv", "embedded:digits.csv.gz", "--out", dir.toString());
+        assertEquals(1, directory.exit(), directory.out());
+        assertEquals("rnn predict: --out " + dir + " is not a regular file (a directory, pipe or device); name a file to write",
+                directory.err().strip());
+        Path unwritable = dir.resolve("no").resolve("x.csv");
+        Files.writeString(dir.resolve("no"), "a file where a directory is needed");
+        Run cannot = rnn("predict", "--model", model.toString(), "--csv", "embedded:digits.csv.gz", "--out", unwritable.toString());
+        assertEquals(1, cannot.exit(), cannot.out());
+        assertTrue(cannot.err().startsWith("rnn predict: cannot write " + unwritable + ": "), cannot.err());
+    }
+}
