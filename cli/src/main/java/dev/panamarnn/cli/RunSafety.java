@@ -51,16 +51,10 @@ final class RunSafety {
      * regular file, and {@code out} exists and is writable.
      */
     void prepare(Path out) throws IOException {
-        if (checkpointEvery != null) {
-            checkpoints(null, null);                              // parses, or says what is wrong
-        }
+        every();                                                  // parses --checkpoint-every, or says what is wrong
         if (resume != null && !Files.isRegularFile(resume)) {
             throw new IllegalArgumentException("--resume " + resume + " is not a regular file");
         }
-        requireWritable(out);
-    }
-
-    private static void requireWritable(Path out) throws IOException {
         UserFiles.requireWritableDirectory(out, "--out");
     }
 
@@ -88,10 +82,13 @@ final class RunSafety {
         lockFile = file;
     }
 
-    /** The builder with the checkpoints --checkpoint-every asks for, to {@code file} (a null builder: only parse). */
-    Trainer.Builder checkpoints(Trainer.Builder builder, Path file) {
+    /** How often --checkpoint-every asks for a checkpoint: every {@code steps} steps, or every {@code interval}. */
+    private record Every(long steps, Duration interval) {}
+
+    /** --checkpoint-every parsed, or null without it. */
+    private Every every() {
         if (checkpointEvery == null) {
-            return builder;
+            return null;
         }
         Matcher m = INTERVAL.matcher(checkpointEvery.trim().toLowerCase(Locale.ROOT));
         if (!m.matches() || Long.parseLong(m.group(1)) < 1) {
@@ -99,15 +96,21 @@ final class RunSafety {
                     + checkpointEvery.replaceAll("\\p{Cntrl}", "?") + "'");
         }
         long n = Long.parseLong(m.group(1));
-        if (builder == null) {
-            return null;
-        }
         return switch (m.group(2) == null ? "" : m.group(2)) {
-            case "s" -> builder.checkpoints(file, Duration.ofSeconds(n));
-            case "m" -> builder.checkpoints(file, Duration.ofMinutes(n));
-            case "h" -> builder.checkpoints(file, Duration.ofHours(n));
-            default -> builder.checkpoints(file, n);
+            case "s" -> new Every(0, Duration.ofSeconds(n));
+            case "m" -> new Every(0, Duration.ofMinutes(n));
+            case "h" -> new Every(0, Duration.ofHours(n));
+            default -> new Every(n, null);
         };
+    }
+
+    /** The builder with the checkpoints --checkpoint-every asks for, to {@code file}. */
+    Trainer.Builder checkpoints(Trainer.Builder builder, Path file) {
+        Every every = every();
+        if (every == null) {
+            return builder;
+        }
+        return every.interval() != null ? builder.checkpoints(file, every.interval()) : builder.checkpoints(file, every.steps());
     }
 
     /**

@@ -38,15 +38,17 @@ final class SampleCommand implements Callable<Integer> {
              CharSampler sampler = new CharSampler(m)) {
             requireKnown(prime, m.spec().classNames());
             Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+            out.write(prime);                                  // its characters are the model's (checked above)
             int[] written = {0};
             try {
                 sampler.sample(prime, length, temperature, seed, codePoint -> {
                     try {
-                        if (written[0]++ == 0) {
-                            out.write(prime);                  // once the prime proved to be of the model's characters
+                        if (Character.isBmpCodePoint(codePoint)) {
+                            out.write(codePoint);
+                        } else {
+                            out.write(Character.toChars(codePoint));
                         }
-                        out.write(Character.toString(codePoint));
-                        if (written[0] % FLUSH_EVERY == 0) {
+                        if (++written[0] % FLUSH_EVERY == 0) {
                             out.flush();
                         }
                     } catch (IOException e) {
@@ -55,9 +57,6 @@ final class SampleCommand implements Callable<Integer> {
                 });
             } catch (UncheckedIOException e) {
                 throw e.getCause();
-            }
-            if (written[0] == 0) {
-                out.write(prime);
             }
             out.write(System.lineSeparator());
             out.flush();

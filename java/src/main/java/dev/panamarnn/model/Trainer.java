@@ -107,11 +107,11 @@ public final class Trainer implements AutoCloseable {
                 break;
             }
             List<SequenceBatch> batches = epochBatches(train);
-            requireWithin(position.batchInEpoch, batches.size() + (position.windowInBatch == 0 ? 1 : 0), "batch", "batches in an epoch");
+            requireWithin(position.batchInEpoch, batches.size() + (position.windowInBatch == 0 ? 1 : 0), "batch", -1);
             while (position.batchInEpoch < batches.size()) {
                 SequenceBatch batch = batch(batches, position.batchInEpoch);
                 int windows = windows(batch);
-                requireWithin(position.windowInBatch, windows, "window", "truncated-BPTT windows in batch " + position.batchInEpoch);
+                requireWithin(position.windowInBatch, windows, "window", position.batchInEpoch);
                 while (position.windowInBatch < windows) {
                     if (budget.spent(position.step - startStep, deadline)) {
                         break outer;
@@ -195,9 +195,10 @@ public final class Trainer implements AutoCloseable {
         return current;
     }
 
-    /** A resumed position inside this data: index < count, or the checkpoint came from other data. */
-    private static void requireWithin(int index, int count, String what, String of) {
-        if (index >= count) {
+    /** A resumed position inside this data: index < count, or the checkpoint came from other data (batch -1: the batch index itself). */
+    private static void requireWithin(int index, int count, String what, int batch) {
+        if (index >= count) {                    // the message is built only here: this runs for every batch
+            String of = batch < 0 ? "batches in an epoch" : "truncated-BPTT windows in batch " + batch;
             throw new IllegalArgumentException("the resumed position (" + what + " " + index + ") is past this data's " + count + " "
                     + of + ": resume with the data and batch size the checkpoint was trained with");
         }

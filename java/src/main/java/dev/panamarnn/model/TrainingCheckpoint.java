@@ -104,15 +104,8 @@ final class TrainingCheckpoint {
             targets.putAll(optimizerState(optimizer));
             f.copyAllInto(targets);                       // checks every name and shape before copying any
             optimizer.restoreStepCount(optimizerSteps);
-            p.step = restored.step;
-            p.epoch = restored.epoch;
-            p.batchInEpoch = restored.batchInEpoch;
-            p.windowInBatch = restored.windowInBatch;
-            p.epochLossSum = restored.epochLossSum;
-            p.epochLossSteps = restored.epochLossSteps;
-            p.bestObjective = restored.bestObjective;
-            p.epochsWithoutImprovement = restored.epochsWithoutImprovement;
-            p.lastCheckpoint = restored.step;
+            restored.lastCheckpoint = restored.step;
+            p.set(restored);
             return carried;
         }
     }

@@ -13,6 +13,19 @@ final class TrainingPosition {
     Metrics best;
     long lastCheckpoint;             // step of the last checkpoint this run wrote
 
+    /** Takes the counters of {@code other}, a position read from a checkpoint (the best epoch's metrics are not saved, so not taken). */
+    void set(TrainingPosition other) {
+        step = other.step;
+        epoch = other.epoch;
+        batchInEpoch = other.batchInEpoch;
+        windowInBatch = other.windowInBatch;
+        epochLossSum = other.epochLossSum;
+        epochLossSteps = other.epochLossSteps;
+        bestObjective = other.bestObjective;
+        epochsWithoutImprovement = other.epochsWithoutImprovement;
+        lastCheckpoint = other.lastCheckpoint;
+    }
+
     void nextEpoch() {
         epoch++;
         batchInEpoch = 0;
