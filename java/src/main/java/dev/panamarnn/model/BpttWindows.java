@@ -17,7 +17,8 @@ final class BpttWindows implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final Tensor h;       // (L*D, B, H) carried h
     private final Tensor c;       // (L*D, B, H) carried c (LSTM), or null
-    private final boolean[] inactive;
+    private final boolean[] inactive;  // (B) rows whose sequence ended before the current window
+    private final int[] lengths;        // (B) each row's length within the current window
 
     BpttWindows(SequenceModel model, int window, int batch) {
         var rc = model.rnn().config();
@@ -26,6 +27,7 @@ final class BpttWindows implements AutoCloseable {
         this.h = Tensor.allocate(arena, states, batch, rc.hiddenSize());
         this.c = rc.cell().hasCellState() ? Tensor.allocate(arena, states, batch, rc.hiddenSize()) : null;
         this.inactive = new boolean[batch];
+        this.lengths = new int[batch];
     }
 
     int batch() {
@@ -71,8 +73,13 @@ final class BpttWindows implements AutoCloseable {
      */
     ModelPass forward(SequenceModel model, SequenceBatch b, int index, boolean training, boolean withTargets) {
         int from = index * window, steps = Math.min(window, b.steps() - from);
+        for (int r = 0; r < b.batch(); r++) {                   // rows already ended: length 1 of padding, inactive
+            int left = b.lengths()[r] - from;
+            inactive[r] = left <= 0;
+            lengths[r] = Math.max(1, Math.min(steps, left));
+        }
         ModelPass pass = model.pass(steps, b.batch());
-        pass.load(slice(b, from, steps), withTargets);
+        pass.load(b, from, lengths, withTargets);                  // read in place: nothing copied per window
         pass.deactivate(inactive);
         pass.forward(training, index == 0 ? null : h, index == 0 ? null : c);
         MemorySegment.copy(pass.finalHidden().segment(), 0, h.segment(), 0, h.segment().byteSize());
@@ -85,31 +92,6 @@ final class BpttWindows implements AutoCloseable {
     /** The first step of window {@code index}. */
     int start(int index) {
         return index * window;
-    }
-
-    /** Steps [from, from + steps) of every row; rows already ended get length 1 of padding and are marked inactive. */
-    private SequenceBatch slice(SequenceBatch b, int from, int steps) {
-        int rows = b.batch();
-        int[] lengths = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            int left = b.lengths()[r] - from;
-            inactive[r] = left <= 0;
-            lengths[r] = Math.max(1, Math.min(steps, left));
-        }
-        int total = b.steps();
-        return new SequenceBatch(steps, rows, lengths, part(b.features(), total, from, steps), part(b.tokens(), total, from, steps),
-                part(b.labels(), total, from, steps), part(b.targets(), total, from, steps), b.rows());
-    }
-
-    /** Steps [from, from + steps) of a time-major (T, B, w) array (padding beyond a row's length is already 0). */
-    private static float[] part(float[] a, int total, int from, int steps) {
-        int perStep = a == null ? 0 : a.length / total;
-        return a == null ? null : java.util.Arrays.copyOfRange(a, from * perStep, (from + steps) * perStep);
-    }
-
-    private static int[] part(int[] a, int total, int from, int steps) {
-        int perStep = a == null ? 0 : a.length / total;
-        return a == null ? null : java.util.Arrays.copyOfRange(a, from * perStep, (from + steps) * perStep);
     }
 
     @Override

@@ -131,25 +131,42 @@ final class ModelPass implements AutoCloseable {
 
     /** Copies a batch in; without targets (prediction) its labels and targets are neither checked nor read. */
     void load(SequenceBatch b, boolean withTargets) {
-        if (b.steps() != steps || b.batch() != batch) {
+        if (b.steps() != steps) {
             throw new IllegalArgumentException("batch is (T=" + b.steps() + ", B=" + b.batch() + "), this pass is for (T=" + steps
                     + ", B=" + batch + ")");
         }
-        checkArrays(b, withTargets);
-        System.arraycopy(b.lengths(), 0, lengths, 0, batch);
-        full = b.full();
+        load(b, 0, b.lengths(), withTargets);
+    }
+
+    /**
+     * Copies steps [from, from + T) of a longer batch in, read in place (a truncated-BPTT window):
+     * each row's length within the window is {@code windowLengths[r]} in [1, T].
+     */
+    void load(SequenceBatch b, int from, int[] windowLengths, boolean withTargets) {
+        if (b.batch() != batch || from < 0 || from + steps > b.steps()) {
+            throw new IllegalArgumentException("batch is (T=" + b.steps() + ", B=" + b.batch() + "); steps [" + from + ", "
+                    + (from + steps) + ") of it do not fit this pass for (T=" + steps + ", B=" + batch + ")");
+        }
+        checkArrays(b, windowLengths, withTargets);
+        full = true;
+        for (int r = 0; r < batch; r++) {
+            lengths[r] = windowLengths[r];
+            full &= lengths[r] == steps;
+        }
+        int offset = from * batch;                                                 // (from, 0) in the time-major (T', B) arrays
         if (spec.tokens()) {
-            MemorySegment.copy(b.tokens(), 0, ids, I, 0, steps * batch);
+            MemorySegment.copy(b.tokens(), offset, ids, I, 0, steps * batch);
             model.embedding().forward(x.segment(), ids, steps * batch);             // x[t, b] = E[ids[t, b]]
         } else {
-            loadFeatures(b.features());
+            loadFeatures(b.features(), offset * spec.features());
         }
         hasClasses = withTargets && b.labels() != null;
         hasTargets = hasClasses || (withTargets && b.targets() != null);
+        int targetOffset = perStep ? offset : 0;
         if (hasClasses) {
-            MemorySegment.copy(b.labels(), 0, labels, I, 0, rows);
+            MemorySegment.copy(b.labels(), targetOffset, labels, I, 0, rows);
         } else if (hasTargets) {
-            loadTargets(b.targets());
+            loadTargets(b.targets(), targetOffset * outputs);
         }
         if (perStep) {
             for (int t = 0; t < steps; t++) {
@@ -161,18 +178,20 @@ final class ModelPass implements AutoCloseable {
         loaded = true;
     }
 
-    /** Each array of the batch has the size the model needs (values are checked where they are used). */
-    private void checkArrays(SequenceBatch b, boolean withTargets) {
-        require("lengths", b.lengths(), batch, "(B)");
+    /** Each array of the batch (of T' >= T steps) has the size the model needs (values are checked where they are used). */
+    private void checkArrays(SequenceBatch b, int[] windowLengths, boolean withTargets) {
+        require("lengths", windowLengths, batch, "(B)");
         for (int r = 0; r < batch; r++) {
-            if (b.lengths()[r] < 1 || b.lengths()[r] > steps) {
-                throw new IllegalArgumentException("lengths[" + r + "] must be in [1, T=" + steps + "], got " + b.lengths()[r]);
+            if (windowLengths[r] < 1 || windowLengths[r] > steps) {
+                throw new IllegalArgumentException("lengths[" + r + "] must be in [1, T=" + steps + "], got " + windowLengths[r]);
             }
         }
+        long all = (long) b.steps() * batch;
+        long targetRows = perStep ? all : batch;
         if (spec.tokens()) {
-            require("tokens", b.tokens(), (long) steps * batch, "(T, B)");
+            require("tokens", b.tokens(), all, "(T, B)");
         } else {
-            require("features", b.features(), (long) steps * batch * spec.features(), "(T, B, F)");
+            require("features", b.features(), all * spec.features(), "(T, B, F)");
         }
         if (!withTargets) {
             return;
@@ -181,12 +200,12 @@ final class ModelPass implements AutoCloseable {
             if (!spec.task().hasClasses()) {
                 throw new IllegalArgumentException("a regression model needs float targets, the batch has class labels");
             }
-            require("labels", b.labels(), rows, perStep ? "(T, B)" : "(B)");
+            require("labels", b.labels(), targetRows, perStep ? "(T, B)" : "(B)");
         } else if (b.targets() != null) {
             if (spec.task().hasClasses()) {
                 throw new IllegalArgumentException("a " + spec.task().id() + " model needs class labels, the batch has float targets");
             }
-            require("targets", b.targets(), (long) rows * outputs, perStep ? "(T, B, K)" : "(B, K)");
+            require("targets", b.targets(), targetRows * outputs, perStep ? "(T, B, K)" : "(B, K)");
         }
     }
 
@@ -198,12 +217,12 @@ final class ModelPass implements AutoCloseable {
         }
     }
 
-    /** x' = (x - mean) / std per feature (PyTorch's float32 arithmetic), 0 at padded steps. */
-    private void loadFeatures(float[] features) {
+    /** x' = (x - mean) / std per feature (PyTorch's float32 arithmetic), 0 at padded steps; features read from {@code offset}. */
+    private void loadFeatures(float[] features, int offset) {
         int f = spec.features();
         MemorySegment xs = x.segment();
         if (!spec.normalised()) {
-            MemorySegment.copy(features, 0, xs, F, 0, features.length);
+            MemorySegment.copy(features, offset, xs, F, 0, steps * batch * f);
             return;
         }
         float[] mean = model.mean(), std = model.std();
@@ -212,22 +231,22 @@ final class ModelPass implements AutoCloseable {
                 long at = ((long) t * batch + r) * f;
                 boolean real = t < lengths[r];
                 for (int j = 0; j < f; j++) {
-                    xs.setAtIndex(F, at + j, real ? (features[(int) at + j] - mean[j]) / std[j] : 0f);
+                    xs.setAtIndex(F, at + j, real ? (features[offset + (int) at + j] - mean[j]) / std[j] : 0f);
                 }
             }
         }
     }
 
-    /** t' = (t - targetMean) / targetStd per output k under target normalisation, else t as it is. */
-    private void loadTargets(float[] t) {
+    /** t' = (t - targetMean) / targetStd per output k under target normalisation, else t as it is; read from {@code offset}. */
+    private void loadTargets(float[] t, int offset) {
         if (!spec.targetsNormalised()) {
-            MemorySegment.copy(t, 0, targets, F, 0, rows * outputs);
+            MemorySegment.copy(t, offset, targets, F, 0, rows * outputs);
             return;
         }
         float[] mean = model.targetMean(), std = model.targetStd();
         for (int i = 0; i < rows * outputs; i++) {
             int k = i % outputs;
-            targets.setAtIndex(F, i, (t[i] - mean[k]) / std[k]);
+            targets.setAtIndex(F, i, (t[offset + i] - mean[k]) / std[k]);
         }
     }
 
