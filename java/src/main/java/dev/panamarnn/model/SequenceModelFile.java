@@ -69,8 +69,11 @@ public final class SequenceModelFile {
         }
     }
 
-    /** The metadata that describes {@code spec}, followed by {@code extra}. */
-    static Map<String, String> metadata(ModelSpec spec, Map<String, String> extra) {
+    /**
+     * The metadata that describes {@code spec}, followed by {@code extra}: what a model file's header
+     * carries, and what an ONNX export carries as its metadata_props.
+     */
+    public static Map<String, String> metadata(ModelSpec spec, Map<String, String> extra) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(KIND_KEY, KIND);
         m.put("model.task", spec.task().id());
