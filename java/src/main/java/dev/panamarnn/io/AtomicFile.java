@@ -1,6 +1,7 @@
 package dev.panamarnn.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -35,7 +36,7 @@ import java.util.regex.Pattern;
  * target: two concurrent writers of one path each replace it whole, the last one wins. A symbolic
  * link at the target path is replaced by the new file (the file it pointed to is left alone).
  */
-final class AtomicFile {
+public final class AtomicFile {
     /** The content of the file, written sequentially to {@code out}. */
     @FunctionalInterface
     interface Body {
@@ -72,6 +73,16 @@ final class AtomicFile {
     private AtomicFile() {}
 
     /** Writes {@code body} to {@code target} atomically; see the class comment. */
+    /** Replaces {@code target} with {@code content} atomically, as described above (an ONNX export, say). */
+    public static void write(Path target, byte[] content) throws ModelFileException {
+        write(target, out -> {
+            ByteBuffer bytes = ByteBuffer.wrap(content);
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+        });
+    }
+
     static void write(Path target, Body body) throws ModelFileException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
