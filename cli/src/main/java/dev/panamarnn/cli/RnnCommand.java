@@ -13,7 +13,7 @@ import picocli.CommandLine;
 /** {@code rnn}: the command line of panama-rnn. Each subcommand drives the library's public API. */
 @Command(name = "rnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Recurrent neural networks (RNN, LSTM, GRU) on the JVM with native kernels.",
-        subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, ForecastCommand.class, PredictCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, ForecastCommand.class, PredictCommand.class, ExportCommand.class,
                 dev.panamarnn.examples.experiment.ExperimentCommand.class, InfoCommand.class})
 public final class RnnCommand implements Runnable {
     private static final String BENCH = "dev.panamarnn.bench.runner.SideBySide";
