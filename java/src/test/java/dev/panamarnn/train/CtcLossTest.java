@@ -1,0 +1,122 @@
+package dev.panamarnn.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CTC against PyTorch's {@code F.ctc_loss} (scripts/ctc_reference.py: per-row losses, the mean and
+ * its gradient with respect to the logits, in float64) and against finite differences of its own
+ * loss in double precision.
+ */
+class CtcLossTest {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    static Stream<JsonNode> cases() throws Exception {
+        try (InputStream in = CtcLossTest.class.getResourceAsStream("/ctc/ctc-reference.json")) {
+            List<JsonNode> list = new ArrayList<>();
+            new ObjectMapper().readTree(in).get("cases").forEach(list::add);
+            return list.stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesPyTorch(JsonNode c) {
+        int steps = c.get("steps").asInt(), batch = c.get("batch").asInt(), classes = c.get("classes").asInt();
+        int[] lengths = ints(c.get("lengths"));
+        int[][] labels = new int[batch][];
+        for (int b = 0; b < batch; b++) {
+            labels[b] = ints(c.get("labels").get(b));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment logits = floats(arena, c.get("logits"));
+            MemorySegment grad = arena.allocate(logits.byteSize());
+            double[] rows = new double[batch];
+            double mean = new CtcLoss(classes, c.get("blank").asInt()).forwardBackward(logits, steps, batch, lengths, labels, grad, rows);
+            assertEquals(c.get("mean_loss").asDouble(), mean, 1e-9 * Math.max(1, Math.abs(mean)), "mean loss");
+            for (int b = 0; b < batch; b++) {
+                double expected = c.get("row_losses").get(b).asDouble();
+                assertEquals(expected, rows[b], 1e-9 * Math.max(1, Math.abs(expected)), "row " + b);
+            }
+            JsonNode expected = c.get("gradient");
+            for (int i = 0; i < expected.size(); i++) {
+                assertEquals(expected.get(i).asDouble(), grad.getAtIndex(F, i), 1e-6, "gradient " + i);
+            }
+        }
+    }
+
+    @Test
+    void gradientMatchesFiniteDifferences() {
+        int steps = 7, batch = 2, classes = 4;
+        int[] lengths = {7, 5};
+        int[][] labels = {{1, 1, 3}, {2}};
+        CtcLoss ctc = new CtcLoss(classes, 0);
+        SplittableRandom random = new SplittableRandom(9);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment logits = arena.allocate(F, (long) steps * batch * classes);
+            for (int i = 0; i < steps * batch * classes; i++) {
+                logits.setAtIndex(F, i, (float) (random.nextGaussian() * 1.5));
+            }
+            MemorySegment grad = arena.allocate(logits.byteSize());
+            ctc.forwardBackward(logits, steps, batch, lengths, labels, grad, null);
+            float h = 1e-2f;
+            for (int i = 0; i < steps * batch * classes; i++) {
+                float x = logits.getAtIndex(F, i);
+                logits.setAtIndex(F, i, x + h);
+                double up = ctc.forwardBackward(logits, steps, batch, lengths, labels, null, null);
+                logits.setAtIndex(F, i, x - h);
+                double down = ctc.forwardBackward(logits, steps, batch, lengths, labels, null, null);
+                logits.setAtIndex(F, i, x);
+                double numeric = (up - down) / (2.0 * h);
+                assertEquals(numeric, grad.getAtIndex(F, i), 1e-4, "dL/dlogits[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void refusesLabelsThatCannotBeAlignedAndBadIndices() {
+        CtcLoss ctc = new CtcLoss(3, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment logits = arena.allocate(F, 3 * 3);
+            var tooShort = assertThrows(IllegalArgumentException.class,
+                    () -> ctc.forwardBackward(logits, 3, 1, new int[] {3}, new int[][] {{1, 1, 2}}, null, null));
+            assertTrue(tooShort.getMessage().contains("needs at least 4 steps, the row has 3"), tooShort.getMessage());
+            var blank = assertThrows(IllegalArgumentException.class,
+                    () -> ctc.forwardBackward(logits, 3, 1, new int[] {3}, new int[][] {{0}}, null, null));
+            assertTrue(blank.getMessage().contains("other than the blank 0"), blank.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new CtcLoss(3, 3));
+        }
+        assertEquals(4, CtcLoss.requiredSteps(new int[] {1, 1, 2}));
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] v = new int[array.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = array.get(i).asInt();
+        }
+        return v;
+    }
+
+    private static MemorySegment floats(Arena arena, JsonNode array) {
+        MemorySegment s = arena.allocate(F, array.size());
+        for (int i = 0; i < array.size(); i++) {
+            s.setAtIndex(F, i, (float) array.get(i).asDouble());
+        }
+        return s;
+    }
+}
