@@ -36,6 +36,7 @@ How to run (from the repository root)
 """
 
 import json
+import math
 import os
 import sys
 
@@ -85,6 +86,10 @@ CASES = [
     dict(name="lm_lstm_l2", seed=3006, task="language_model", mode="per_step",
          outputs=8, input="tokens", V=8, E=4, cell="lstm", H=5, L=2, bi=False,
          head_hidden=0, T=6, lengths=[6, 6, 6]),
+    # CTC: class 0 is the blank; label sequences unaligned, one with a repeat, one empty
+    dict(name="ctc_gru_bi_norm", seed=3007, task="ctc", mode="per_step",
+         outputs=5, input="features", F=3, normalise=True, cell="gru", H=4, L=2, bi=True,
+         head_hidden=0, T=7, lengths=[5, 7, 3, 6], label_sequences=[[1, 2], [3, 3, 4], [], [4, 1, 2]]),
 ]
 
 
@@ -151,6 +156,8 @@ def step_mask(lengths, T):
 
 def loss_of(c, output, target, lengths):
     """Mean loss over the valid rows: cross-entropy for class ids, MSE over all values for regression."""
+    if c["task"] == "ctc":
+        return ctc_loss(output, target, lengths)
     if c["mode"] == "per_step":
         mask = step_mask(lengths, output.shape[1])
         output, target = output[mask], target[mask]              # (N, outputs), (N) or (N, K)
@@ -159,9 +166,47 @@ def loss_of(c, output, target, lengths):
     return F.cross_entropy(output, target)
 
 
+def ctc_loss(output, label_sequences, lengths):
+    """F.ctc_loss over log_softmax of the per-step logits (B, T, C), blank 0, PyTorch's mean reduction."""
+    flat = torch.tensor([k for row in label_sequences for k in row], dtype=torch.int64)
+    target_lengths = torch.tensor([len(row) for row in label_sequences], dtype=torch.int64)
+    log_probs = F.log_softmax(output, dim=2).transpose(0, 1)  # (T, B, C)
+    return F.ctc_loss(log_probs, flat, lengths, target_lengths, blank=0, reduction="mean")
+
+
+def reference_ctc(out, label_sequences, lengths):
+    """The CTC forward variable summed in float64 with explicit loops (a cross-check of F.ctc_loss)."""
+    total = 0.0
+    for b, n in enumerate(lengths.tolist()):
+        lp = torch.log_softmax(out[b, :n], dim=1)               # (n, C)
+        ext = [0]
+        for k in label_sequences[b]:
+            ext += [k, 0]
+        alpha = [-math.inf] * len(ext)
+        alpha[0] = lp[0, ext[0]].item()
+        if len(ext) > 1:
+            alpha[1] = lp[0, ext[1]].item()
+        for t in range(1, n):
+            prev = alpha
+            alpha = []
+            for s, k in enumerate(ext):
+                terms = [prev[s]] + ([prev[s - 1]] if s >= 1 else [])
+                if s >= 2 and k != 0 and k != ext[s - 2]:
+                    terms.append(prev[s - 2])
+                m = max(terms)
+                a = -math.inf if m == -math.inf else m + math.log(sum(math.exp(v - m) for v in terms))
+                alpha.append(a + lp[t, k].item())
+        ends = alpha[-2:] if len(ext) > 1 else alpha
+        m = max(ends)
+        total += -(m + math.log(sum(math.exp(v - m) for v in ends))) / max(1, len(label_sequences[b]))
+    return total / len(label_sequences)
+
+
 def reference_loss(c, output, target, lengths):
     """The same loss written out in float64 with explicit loops over the valid rows (a cross-check)."""
     out = output.detach().double()
+    if c["task"] == "ctc":
+        return reference_ctc(out, target, lengths)
     rows = []
     for b, n in enumerate(lengths.tolist()):
         steps = range(n) if c["mode"] == "per_step" else [None]
@@ -238,6 +283,8 @@ def batch_of(c, module):
     elif c["task"] == "regression":
         shape = (B, T, c["outputs"]) if c["mode"] == "per_step" else (B, c["outputs"])
         target = torch.randn(shape)
+    elif c["task"] == "ctc":
+        return inputs, lengths, c["label_sequences"]
     if c["mode"] == "per_step":
         m = mask if target.dim() == 2 else mask.unsqueeze(-1)
         target = torch.where(m, target, torch.zeros_like(target))
@@ -341,7 +388,8 @@ def export(c, seed):
         ("torch_version", json.dumps(torch.__version__)),
         ("tokens" if is_tokens else "x", tensor_json(inputs)),
         ("lengths", tensor_json(lengths)),
-        ("targets" if c["task"] == "regression" else "labels", tensor_json(target)),
+        ("targets" if c["task"] == "regression" else "label_sequences" if c["task"] == "ctc" else "labels",
+         json.dumps(target) if c["task"] == "ctc" else tensor_json(target)),
         ("output", tensor_json(output)),
         ("loss", fmt_float(loss.item())),
         ("grads", dict_json([(k, tensor_json(p.grad)) for k, p in params.items()], 2)),

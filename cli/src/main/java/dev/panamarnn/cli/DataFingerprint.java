@@ -34,6 +34,7 @@ record DataFingerprint(String value) {
                 case CLASS_PER_STEP -> Arrays.hashCode(data.stepLabels(i));
                 case VALUES_PER_SEQUENCE -> Arrays.hashCode(data.target(i));
                 case VALUES_PER_STEP -> Arrays.deepHashCode(data.stepTargets(i));
+                case LABEL_SEQUENCE -> Arrays.hashCode(data.labelSequence(i));
                 case NONE -> 0;
             };
         }

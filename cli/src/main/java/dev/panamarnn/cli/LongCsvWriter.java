@@ -51,6 +51,7 @@ final class LongCsvWriter {
                     row.append(',').append(number(v));
                 }
             }
+            case LABEL_SEQUENCE -> throw new IllegalArgumentException("unaligned label sequences (CTC) have no column in the long CSV layout");
             case NONE -> { }
         }
     }

@@ -13,9 +13,15 @@ package dev.panamarnn.data;
  * @param labels   class ids: (B) per sequence or (T, B) per step; null for regression targets
  * @param targets  regression targets: (B, K) per sequence or (T, B, K) per step; null for labels
  * @param rows     (B) index in the dataset of each row's sequence
+ * @param labelSequences (B) each row's unaligned label sequence (S_b) for CTC, or null
  */
 public record SequenceBatch(int steps, int batch, int[] lengths, float[] features, int[] tokens,
-                            int[] labels, float[] targets, int[] rows) {
+                            int[] labels, float[] targets, int[] rows, int[][] labelSequences) {
+
+    /** A batch without label sequences (every task but CTC). */
+    public SequenceBatch(int steps, int batch, int[] lengths, float[] features, int[] tokens, int[] labels, float[] targets, int[] rows) {
+        this(steps, batch, lengths, features, tokens, labels, targets, rows, null);
+    }
 
     /** True when every row has all T steps (no padding). */
     public boolean full() {

@@ -136,6 +136,7 @@ final class SequenceBatches extends AbstractList<SequenceBatch> implements Rando
             }
         }
         int[] labels = null;                             // (B) or (T, B)
+        int[][] labelSequences = null;                   // (B) each (S_r)
         float[] targets = null;                          // (B, K) or (T, B, K)
         SequenceDataset.Targets kind = data.targets();
         int k = data.targetSize();
@@ -170,8 +171,14 @@ final class SequenceBatches extends AbstractList<SequenceBatch> implements Rando
                     }
                 }
             }
+            case LABEL_SEQUENCE -> {
+                labelSequences = new int[b][];
+                for (int r = 0; r < b; r++) {
+                    labelSequences[r] = data.rawLabels(rows[r]).clone();
+                }
+            }
             case NONE -> { } // inputs only: labels and targets stay null
         }
-        return new SequenceBatch(t, b, lengths, features, tokens, labels, targets, rows);
+        return new SequenceBatch(t, b, lengths, features, tokens, labels, targets, rows, labelSequences);
     }
 }

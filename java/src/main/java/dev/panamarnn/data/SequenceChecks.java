@@ -149,6 +149,37 @@ final class SequenceChecks {
     }
 
     /** Checks per-step class labels (each of its sequence's length) and copies them. */
+    /** (N) each (S_i): label sequences for CTC, ids in [1, classes) (0 is the blank), each alignable to its T_i steps. */
+    static int[][] labelSequences(List<int[]> labels, int[] lengths, int classes) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("label sequences need at least 2 classes (the blank, class 0, and one label), got " + classes);
+        }
+        if (labels == null) {
+            throw new IllegalArgumentException("label sequences are null");
+        }
+        sameCount("label sequences", labels.size(), lengths.length);
+        int[][] rows = new int[lengths.length][]; // (N) each (S_i)
+        for (int i = 0; i < rows.length; i++) {
+            int[] row = labels.get(i);
+            if (row == null) {
+                throw new IllegalArgumentException("label sequence " + i + " is null");
+            }
+            for (int s = 0; s < row.length; s++) {
+                if (row[s] < 1 || row[s] >= classes) {
+                    throw new IllegalArgumentException("label " + s + " of sequence " + i + " is " + row[s] + ", outside [1, " + classes
+                            + ") (class 0 is the CTC blank)");
+                }
+            }
+            int need = dev.panamarnn.train.CtcLoss.requiredSteps(row);
+            if (need > lengths[i]) {
+                throw new IllegalArgumentException("label sequence " + i + " of " + row.length + " classes needs at least " + need
+                        + " steps, the sequence has " + lengths[i]);
+            }
+            rows[i] = row.clone();
+        }
+        return rows;
+    }
+
     static int[][] stepLabels(List<int[]> labels, int[] lengths, int classes) {
         atLeastOne("classes", classes);
         if (labels == null) {

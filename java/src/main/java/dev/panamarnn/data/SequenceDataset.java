@@ -42,12 +42,18 @@ public final class SequenceDataset {
         VALUES_PER_SEQUENCE,
         /** K float values per step. */
         VALUES_PER_STEP,
+        /**
+         * A sequence of S_i class ids per sequence, not aligned to its steps (S_i at most its length):
+         * what a CTC model learns to emit (speech to characters, say). Class 0 is the CTC blank and
+         * never a label.
+         */
+        LABEL_SEQUENCE,
         /** No targets: inputs only, to be predicted (a model can neither train on nor evaluate them). */
         NONE;
 
         /** True for class ids, false for regression values. */
         public boolean classes() {
-            return this == CLASS_PER_SEQUENCE || this == CLASS_PER_STEP;
+            return this == CLASS_PER_SEQUENCE || this == CLASS_PER_STEP || this == LABEL_SEQUENCE;
         }
 
         /** True when there is a target at every step. */
@@ -70,7 +76,7 @@ public final class SequenceDataset {
     private final int[] lengths;            // (N) T_i
     private final float[][] inputs;         // (N) each (T_i * F) step-major, or null for tokens
     private final int[][] tokens;           // (N) each (T_i), or null for features
-    private final int[][] labels;           // (N) each (1) or (T_i), or null for values
+    private final int[][] labels;           // (N) each (1), (T_i) or (S_i), or null for values
     private final float[][] values;         // (N) each (K) or (T_i * K) step-major, or null for classes
     private final float[] mean;             // (F)
     private final float[] std;              // (F), 1 where the population std is 0
@@ -201,6 +207,18 @@ public final class SequenceDataset {
         SequenceChecks.Flat in = SequenceChecks.steps(inputs, null, "", "feature");
         SequenceChecks.Flat out = SequenceChecks.steps(targets, lengthsOf(in), "targets of ", "value");
         return ofFeatures(in, Targets.VALUES_PER_STEP, 0, out.width(), null, out.rows());
+    }
+
+    /**
+     * Sequences with an unaligned label sequence each (CTC): classes include the blank, class 0,
+     * which is never a label; each label sequence must fit its input (its length plus one step
+     * between each pair of equal neighbours, at most T_i).
+     * @param inputs (N) each (T_i, F)
+     * @param labels (N) each (S_i) class ids in [1, classes); may be empty
+     */
+    public static SequenceDataset ofLabelSequences(List<float[][]> inputs, List<int[]> labels, int classes) {
+        SequenceChecks.Flat in = SequenceChecks.steps(inputs, null, "", "feature");
+        return ofFeatures(in, Targets.LABEL_SEQUENCE, classes, 0, SequenceChecks.labelSequences(labels, lengthsOf(in), classes), null);
     }
 
     /**
@@ -487,6 +505,12 @@ public final class SequenceDataset {
         return labels[Objects.checkIndex(i, size())].clone();
     }
 
+    /** (S_i) sequence i's label sequence (LABEL_SEQUENCE), a copy. */
+    public int[] labelSequence(int i) {
+        require(targets == Targets.LABEL_SEQUENCE, "labelSequence(i) needs LABEL_SEQUENCE targets, not " + targets);
+        return labels[Objects.checkIndex(i, size())].clone();
+    }
+
     /** (K) sequence i's target values (VALUES_PER_SEQUENCE), a copy. */
     public float[] target(int i) {
         require(targets == Targets.VALUES_PER_SEQUENCE, "target(i) needs VALUES_PER_SEQUENCE targets, not " + targets);
@@ -588,7 +612,7 @@ public final class SequenceDataset {
         return tokens[i];
     }
 
-    int[] rawLabels(int i) {     // (1) or (T_i)
+    int[] rawLabels(int i) {     // (1), (T_i) or (S_i)
         return labels[i];
     }
 

@@ -35,8 +35,8 @@ final class DataFit {
         SequenceDataset.Targets kind = data.targets();
         boolean perStep = spec.outputMode() == OutputMode.PER_STEP;
         boolean classes = spec.task().hasClasses();
-        SequenceDataset.Targets expected = classes
-                ? (perStep ? SequenceDataset.Targets.CLASS_PER_STEP : SequenceDataset.Targets.CLASS_PER_SEQUENCE)
+        SequenceDataset.Targets expected = spec.task() == Task.CTC ? SequenceDataset.Targets.LABEL_SEQUENCE
+                : classes ? (perStep ? SequenceDataset.Targets.CLASS_PER_STEP : SequenceDataset.Targets.CLASS_PER_SEQUENCE)
                 : (perStep ? SequenceDataset.Targets.VALUES_PER_STEP : SequenceDataset.Targets.VALUES_PER_SEQUENCE);
         if (kind != expected) {
             throw new IllegalArgumentException("a " + spec.task().id() + " model with " + spec.outputMode().id() + " output needs "

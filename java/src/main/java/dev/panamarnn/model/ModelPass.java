@@ -6,6 +6,7 @@ import dev.panamarnn.data.SequenceBatch;
 import dev.panamarnn.internal.memory.OffHeap;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.train.CtcLoss;
 import dev.panamarnn.train.MeanSquaredError;
 import dev.panamarnn.train.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
@@ -20,7 +21,7 @@ import java.lang.foreign.ValueLayout;
  *   forward   input stage (embedding gather | normalise) -> Workspace.forward -> head input
  *             (every step's output, or each row's final state) -> head -> y
  *   loss      softmax cross-entropy | mean squared error (against normalised targets when the model
- *             normalises targets), padded steps masked
+ *             normalises targets), padded steps masked | CTC against each row's label sequence
  *   backward  head -> dL/d(output) or dL/dh_n -> Workspace.backward (BPTT) -> embedding scatter-add
  * </pre>
  * Parameter gradients are added into the model's gradient slab (the caller zeroes it). One thread.
@@ -57,6 +58,8 @@ final class ModelPass implements AutoCloseable {
     private final MemorySegment dHeadIn; // (B, D*H) the head's dx per sequence
     private final Tensor dFinal;         // (L*D, B, H) dL/dh_n per sequence: the top layer's slices set
     private final int[] lengths;         // (B)
+    private final CtcLoss ctc;           // CTC models' loss and its scratch, else null
+    private int[][] labelSequences;      // (B) each (S_b) the loaded batch's label sequences (CTC)
     private boolean full;                // every row has T steps: no lengths passed down
     private MemorySegment headInput;     // (rows, D*H) what the head read in the last forward
     private boolean hasClasses;
@@ -99,6 +102,7 @@ final class ModelPass implements AutoCloseable {
             throw e;
         }
         this.lengths = new int[batch];
+        this.ctc = spec.task() == Task.CTC ? new CtcLoss(outputs, 0) : null;
     }
 
     /** One zeroed buffer of this pass in its arena; a size that cannot succeed is an IllegalArgumentException naming T and B. */
@@ -147,7 +151,7 @@ final class ModelPass implements AutoCloseable {
             throw new IllegalArgumentException("batch is (T=" + b.steps() + ", B=" + b.batch() + "); steps [" + from + ", "
                     + (from + steps) + ") of it do not fit this pass for (T=" + steps + ", B=" + batch + ")");
         }
-        checkArrays(b, windowLengths, withTargets);
+        checkArrays(b, from, windowLengths, withTargets);
         full = true;
         for (int r = 0; r < batch; r++) {
             lengths[r] = windowLengths[r];
@@ -162,10 +166,14 @@ final class ModelPass implements AutoCloseable {
         }
         hasClasses = withTargets && b.labels() != null;
         hasTargets = hasClasses || (withTargets && b.targets() != null);
+        if (ctc != null) {
+            labelSequences = withTargets ? b.labelSequences() : null;
+            hasTargets = labelSequences != null;
+        }
         int targetOffset = perStep ? offset : 0;
-        if (hasClasses) {
+        if (ctc == null && hasClasses) {                                           // (CTC's label sequences are read where they are)
             MemorySegment.copy(b.labels(), targetOffset, labels, I, 0, rows);
-        } else if (hasTargets) {
+        } else if (ctc == null && hasTargets) {
             loadTargets(b.targets(), targetOffset * outputs);
         }
         if (perStep) {
@@ -179,7 +187,7 @@ final class ModelPass implements AutoCloseable {
     }
 
     /** Each array of the batch (of T' >= T steps) has the size the model needs (values are checked where they are used). */
-    private void checkArrays(SequenceBatch b, int[] windowLengths, boolean withTargets) {
+    private void checkArrays(SequenceBatch b, int from, int[] windowLengths, boolean withTargets) {
         require("lengths", windowLengths, batch, "(B)");
         for (int r = 0; r < batch; r++) {
             if (windowLengths[r] < 1 || windowLengths[r] > steps) {
@@ -194,6 +202,18 @@ final class ModelPass implements AutoCloseable {
             require("features", b.features(), all * spec.features(), "(T, B, F)");
         }
         if (!withTargets) {
+            return;
+        }
+        if (ctc != null) {
+            if (from != 0 || steps != b.steps()) {
+                throw new IllegalArgumentException("a CTC model's loss aligns whole sequences; steps [" + from + ", " + (from + steps)
+                        + ") are a window of a batch of " + b.steps());
+            }
+            if (b.labelSequences() != null) {
+                require("label sequences", b.labelSequences(), batch, "(B)");
+            } else if (b.labels() != null || b.targets() != null) {
+                throw new IllegalArgumentException("a CTC model needs label sequences, the batch has " + (b.labels() != null ? "class labels" : "float targets"));
+            }
             return;
         }
         if (b.labels() != null) {
@@ -318,6 +338,9 @@ final class ModelPass implements AutoCloseable {
     private double loss(boolean gradient) {
         if (!hasTargets) {
             throw new IllegalArgumentException("the batch has no labels or targets: a loss needs them (prediction does not)");
+        }
+        if (ctc != null) {                                                         // y (T, B, C) time-major
+            return ctc.forwardBackward(y, steps, batch, lengths, labelSequences, gradient ? dy : null, null);
         }
         MemorySegment m = perStep && !full ? mask : MemorySegment.NULL;
         if (hasClasses) {

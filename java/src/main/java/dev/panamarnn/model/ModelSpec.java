@@ -97,6 +97,9 @@ public record ModelSpec(int features, float[] mean, float[] std, int vocabulary,
                         + vocabulary + "), got " + (tokens ? "tokens" : "features") + ", " + outputMode.id() + ", outputs " + outputs);
             }
         }
+        if (task == Task.CTC && outputMode != OutputMode.PER_STEP) {
+            throw new IllegalArgumentException("a CTC model emits logits at every step (per_step), got " + outputMode.id());
+        }
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
         if (!classNames.isEmpty() && (task == Task.REGRESSION || classNames.size() != outputs)) {
             throw new IllegalArgumentException("class names are for classes or tokens, one per " + (task == Task.REGRESSION ? "class" : task == Task.LANGUAGE_MODEL ? "token" : "class")

@@ -60,6 +60,9 @@ final class Scoring {
         boolean perStep = spec.outputMode() == OutputMode.PER_STEP;
         double[] sums = new double[3];               // loss * rows, |error|, error^2
         long[] counts = new long[2];                 // scored rows, correct
+        if (spec.task() == Task.CTC) {
+            return evaluateCtc(model, data);
+        }
         for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
             forEachPiece(model, b, true, (y, from, steps) -> {
                 long scored = 0;
@@ -91,9 +94,39 @@ final class Scoring {
         return switch (spec.task()) {
             case CLASSIFICATION -> new Metrics(spec.task(), rows, loss, (double) counts[1] / rows, Double.NaN, Double.NaN, Double.NaN);
             case LANGUAGE_MODEL -> new Metrics(spec.task(), rows, loss, (double) counts[1] / rows, loss / Math.log(2), Double.NaN, Double.NaN);
+            case CTC -> throw new AssertionError("evaluated by evaluateCtc");
             case REGRESSION -> new Metrics(spec.task(), rows, loss, Double.NaN, Double.NaN, sums[1] / ((double) rows * out),
                     Math.sqrt(sums[2] / ((double) rows * out)), spec.targetsNormalised());
         };
+    }
+
+    /** CTC: the mean loss over sequences, and the label error rate of greedy decoding (edit distance over label length). */
+    private static Metrics evaluateCtc(SequenceModel model, SequenceDataset data) {
+        int classes = model.spec().outputs();
+        double[] lossSum = new double[1];
+        long[] errors = new long[2];                                                  // edit distance, label length
+        for (SequenceBatch b : data.batches(BATCH, false, true, 0)) {
+            forEachPiece(model, b, true, (y, from, steps) -> {                         // y (T, B, C): the whole batch
+                for (int r = 0; r < b.batch(); r++) {
+                    int[] decoded = CtcDecoder.greedy(rowLogits(y, r, b.batch(), b.lengths()[r], classes), 0, b.lengths()[r], classes, 0).labels();
+                    errors[0] += EditDistance.between(decoded, b.labelSequences()[r]);
+                    errors[1] += b.labelSequences()[r].length;
+                }
+                return b.batch();
+            }, lossSum);
+        }
+        long rows = data.size();
+        return new Metrics(Task.CTC, rows, lossSum[0] / rows, Double.NaN, Double.NaN, Double.NaN, Double.NaN, false,
+                (double) errors[0] / Math.max(1, errors[1]));
+    }
+
+    /** (T_r, C) row r's logits out of a time-major (T, B, C) output. */
+    private static float[] rowLogits(MemorySegment y, int r, int batch, int steps, int classes) {
+        float[] row = new float[steps * classes];
+        for (int t = 0; t < steps; t++) {
+            MemorySegment.copy(y, F, ((long) t * batch + r) * classes * Float.BYTES, row, t * classes, classes);
+        }
+        return row;
     }
 
     /**
@@ -109,14 +142,14 @@ final class Scoring {
     }
 
     /**
-     * Runs the batch forward without dropout: whole, or for a per-step unidirectional model whose
+     * Runs the batch forward without dropout: whole, or for a per-step unidirectional model (not CTC, whose loss needs whole sequences) whose
      * batch is longer than {@link #WINDOW} steps, window after window from the carried state (the
      * same outputs, with the memory of one window). With {@code lossSum}, adds each piece's mean
      * loss times the rows it scored to lossSum[0].
      */
     private static void forEachPiece(SequenceModel model, SequenceBatch b, boolean withTargets, Piece piece, double[] lossSum) {
         ModelSpec spec = model.spec();
-        if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional() || b.steps() <= WINDOW) {
+        if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional() || b.steps() <= WINDOW || spec.task() == Task.CTC) {
             ModelPass pass = model.pass(b.steps(), b.batch());
             pass.load(b, withTargets);                                                // without targets, they are not read
             pass.forward(false);

@@ -125,6 +125,9 @@ public final class SequenceModel implements AutoCloseable {
         }
         switch (data.targets()) {
             case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(data.classes()).classNames(data.classNames());
+            case LABEL_SEQUENCE -> {
+                return b.ctc(data.classes()).classNames(data.classNames());
+            }
             case VALUES_PER_SEQUENCE, VALUES_PER_STEP ->
                     b.regress(data.targetSize()).normaliseTargets(data.targetMean(), data.targetStd());
             case NONE -> throw new AssertionError("checked above");
@@ -423,6 +426,17 @@ public final class SequenceModel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Connectionist temporal classification into C classes, class 0 the blank: per-step logits
+         * trained with the CTC loss against unaligned label sequences ({@link Task#CTC}).
+         */
+        public Builder ctc(int classes) {
+            this.task = Task.CTC;
+            this.outputs = classes;
+            this.outputMode = OutputMode.PER_STEP;
+            return this;
+        }
+
         /** Next-token prediction at every step over the token vocabulary. */
         public Builder languageModel() {
             this.task = Task.LANGUAGE_MODEL;
@@ -485,9 +499,10 @@ public final class SequenceModel implements AutoCloseable {
 
         public ModelSpec spec() {
             if (task == null) {
-                throw new IllegalArgumentException("choose a task: classify(C), regress(K) or languageModel()");
+                throw new IllegalArgumentException("choose a task: classify(C), regress(K), languageModel() or ctc(C)");
             }
-            OutputMode mode = outputMode != null ? outputMode : task == Task.LANGUAGE_MODEL ? OutputMode.PER_STEP : OutputMode.SEQUENCE;
+            OutputMode mode = outputMode != null ? outputMode
+                    : task == Task.LANGUAGE_MODEL || task == Task.CTC ? OutputMode.PER_STEP : OutputMode.SEQUENCE;
             int out = task == Task.LANGUAGE_MODEL ? vocabulary : outputs;
             return new ModelSpec(features, mean, std, vocabulary, embeddingDim, cell, hidden, layers, bidirectional, dropout,
                     headHidden, task, out, mode, seed, classNames, targetMean, targetStd);

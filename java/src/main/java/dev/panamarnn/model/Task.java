@@ -7,7 +7,13 @@ public enum Task {
     /** K real values: mean squared error; metrics loss (MSE), MAE and RMSE. */
     REGRESSION("regression"),
     /** The next token at every step: softmax cross-entropy over the vocabulary; metrics loss and bits per token. */
-    LANGUAGE_MODEL("language_model");
+    LANGUAGE_MODEL("language_model"),
+    /**
+     * An unaligned label sequence per input sequence (speech to characters, say): per-step logits
+     * over C classes, class 0 the blank, trained with the CTC loss; metrics loss and label error
+     * rate of greedy decoding.
+     */
+    CTC("ctc");
 
     private final String id;
 
@@ -31,6 +37,6 @@ public enum Task {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown task '" + id + "'; expected classification, regression or language_model");
+        throw new IllegalArgumentException("unknown task '" + id + "'; expected classification, regression, language_model or ctc");
     }
 }

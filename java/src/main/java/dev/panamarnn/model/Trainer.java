@@ -87,6 +87,10 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("a budget is required: Budget.epochs(n), Budget.steps(n) or Budget.minutes(m)");
         }
         DataFit.check(model.spec(), train, true);
+        if (model.spec().task() == Task.CTC && settings.bpttWindow() > 0) {
+            throw new IllegalArgumentException("a CTC model aligns each label sequence with its whole input: train it without truncated BPTT "
+                    + "(truncatedBptt(0)), got a window of " + settings.bpttWindow());
+        }
         if (settings.validation() != null) {
             DataFit.check(model.spec(), settings.validation(), true);
         }

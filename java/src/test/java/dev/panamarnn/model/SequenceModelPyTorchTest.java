@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Whole sequence models against PyTorch 1.13: model files that scripts/export_sequence_model.py
  * wrote from a PyTorch SequenceModule (embedding or normalised features, LSTM/GRU/RNN, a Linear or
- * Linear-ReLU-Linear head, per step or per sequence; classification, regression, language model)
+ * Linear-ReLU-Linear head, per step or per sequence; classification, regression, language model, CTC)
  * load through {@link SequenceModelFile}; one training pass on the fixture's padded batch gives
  * PyTorch's head output, loss and the gradient of every parameter — on the Java and the native
  * kernels. Tolerance 2e-5 * (1 + |reference|); the worst element is named on failure.
@@ -97,14 +97,24 @@ class SequenceModelPyTorchTest {
         boolean perStep = spec.outputMode() == OutputMode.PER_STEP;
         int[] labels = null;
         float[] targets = null;
-        if (f.has("labels")) {
+        int[][] labelSequences = null;
+        if (f.has("label_sequences")) {                                       // CTC: (B) each (S_b)
+            labelSequences = new int[b][];
+            for (int i = 0; i < b; i++) {
+                JsonNode row = f.get("label_sequences").get(i);
+                labelSequences[i] = new int[row.size()];
+                for (int s = 0; s < row.size(); s++) {
+                    labelSequences[i][s] = row.get(s).asInt();
+                }
+            }
+        } else if (f.has("labels")) {
             labels = perStep ? timeMajor(ints(f.get("labels")), b, t, 1) : ints(f.get("labels"));
         } else {
             targets = perStep ? timeMajor(floats(f.get("targets")), b, t, spec.outputs()) : floats(f.get("targets"));
         }
         int[] rows = new int[b];
         Arrays.setAll(rows, i -> i);
-        return new SequenceBatch(t, b, lengths, features, tokens, labels, targets, rows);
+        return new SequenceBatch(t, b, lengths, features, tokens, labels, targets, rows, labelSequences);
     }
 
     static float[] outputTimeMajor(JsonNode f, ModelSpec spec, SequenceBatch batch) {

@@ -1,4 +1,4 @@
-package dev.panamarnn.infer;
+package dev.panamarnn.model;
 
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.panamarnn.infer;
+package dev.panamarnn.model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
