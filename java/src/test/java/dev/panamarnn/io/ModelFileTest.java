@@ -214,7 +214,7 @@ class ModelFileTest {
     @Test
     void badMetadataValuesAreNamed() throws Exception {
         Object[][] cases = {
-            {"cell", "lstm2", "metadata 'cell' is 'lstm2'; expected one of lstm, gru, rnn_tanh, rnn_relu"},
+            {"cell", "lstm2", "metadata 'cell' is 'lstm2'; expected one of lstm, gru, gru_reset_before, rnn_tanh, rnn_relu"},
             {"hidden_size", "0", "metadata 'hidden_size' is '0'; expected an integer in [1, 2147483647]"},
             {"hidden_size", "-3", "metadata 'hidden_size' is '-3'"},
             {"hidden_size", "+3", "metadata 'hidden_size' is '+3'"},
