@@ -9,7 +9,10 @@
 # (the committed output was made with master f9866df3a178baa2e4a3746a7a6e458d783ace92,
 # "jextract 23", JDK 25.0.3, libclang 13.0.1; regenerated for ABI 5 with the same jextract and
 # Debian 12's libclang 14.0.6, which left every earlier line as it was; for ABI 6 likewise, JDK
-# 25.0.3 and libclang 14.0.6, after checking that it reproduced the ABI 5 output byte for byte).
+# 25.0.3 and libclang 14.0.6, after checking that it reproduced the ABI 5 output byte for byte; for
+# ABI 7 likewise, with the same jextract commit compiled by javac 25.0.3 (--module-version 23) and
+# run on Debian 12's libclang 14.0.6 (libclang-14-dev), after checking that it reproduced the ABI 6
+# output byte for byte).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
@@ -41,6 +44,10 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_lstm_backward_step \
   --include-function rnnk_gru_forward_step \
   --include-function rnnk_gru_backward_step \
+  --include-function rnnk_gru_reset_before_gates_forward_step \
+  --include-function rnnk_gru_reset_before_state_forward_step \
+  --include-function rnnk_gru_reset_before_state_backward_step \
+  --include-function rnnk_gru_reset_before_gates_backward_step \
   --include-function rnnk_rnn_tanh_forward_step \
   --include-function rnnk_rnn_tanh_backward_step \
   --include-function rnnk_rnn_relu_forward_step \

@@ -46,7 +46,8 @@ extern "C" {
  * 1: LSTM.  2: + GRU, RNN tanh/relu.  3: + softmax cross-entropy, Adam/AdamW, SGD.
  * 4: + rnnk_sgemm_nn.  5: + the thread pool (rnnk_pool_*).
  * 6: the forward step kernels add the biases themselves (a bias argument each), so the caller's
- *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first. */
+ *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first.
+ * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -111,6 +112,79 @@ RNNK_API void rnnk_gru_forward_step(float *h, float *xg, float *hg, const float 
 RNNK_API void rnnk_gru_backward_step(float *dxg, float *dhg, float *dh_prev, const float *dh,
                                      const float *xg, const float *hg, const float *h_prev,
                                      int64_t B, int64_t H);
+
+/*
+ * GRU with the reset gate applied before the recurrent product (ONNX GRU with
+ * linear_before_reset = 0, ONNX's default; Keras GRU(reset_after=False); Cho et al. 2014), with
+ * PyTorch's gate order r, z, n and parameter layout (W_hh = [W_hr; W_hz; W_hn], (3H, H)):
+ *   r = sigmoid(xr + b_ir + hr + b_hr),  z = sigmoid(xz + b_iz + hz + b_hz),   [hr | hz] = h_{t-1} W_h{r,z}^T
+ *   n = tanh(xn + b_in + hn + b_hn),                                           hn = (r * h_{t-1}) W_hn^T
+ *   h_t = (1 - z) * n + z * h_{t-1}   (evaluated as n + z * (h_{t-1} - n), as rnnk_gru_forward_step)
+ * The second recurrent product needs r, so a step is two kernels around the caller's two GEMMs:
+ *   forward:  hrz = h_{t-1} W_h{r,z}^T; gates_forward (r, z, r * h_{t-1}); hn = (r * h_{t-1}) W_hn^T;
+ *             state_forward (n, h_t)
+ *   backward: state_backward (dz_pre, dn_pre, dh_t z); drh = dn_pre W_hn; gates_backward (dr_pre,
+ *             dh_{t-1} += drh r); dh_{t-1} += (dr_pre, dz_pre) W_h{r,z}
+ * The hidden pre-activations' gradients equal the input ones (dr_pre, dz_pre, dn_pre): no r
+ * separates them, so dW_hr,z += (dr_pre, dz_pre)^T h_{t-1}, dW_hn += dn_pre^T (r * h_{t-1}), and
+ * db_hh = db_ih. The caller keeps r * h_{t-1} of every step for dW_hn.
+ *
+ * Step forward, first half: the reset and update gates, and the reset hidden state.
+ *   xg     (B, 3H) in:  x W_ih^T without bias (xr, xz, xn)
+ *                  out: r, z in the first 2H columns (saved for backward); xn untouched
+ *   rh     (B, H)  out: r * h_{t-1}, the second product's input (saved for dW_hn)
+ *   hrz    (B, 2H) in:  h_{t-1} W_h{r,z}^T without bias (hr, hz)
+ *   b_ih   (3H)    in:  b_ir, b_iz, b_in (the first 2H read)
+ *   b_hh   (3H)    in:  b_hr, b_hz, b_hn (the first 2H read)
+ *   h_prev (B, H)  in:  h_{t-1}
+ * No two buffers may overlap.
+ */
+RNNK_API void rnnk_gru_reset_before_gates_forward_step(float *xg, float *rh, const float *hrz,
+                                                       const float *b_ih, const float *b_hh,
+                                                       const float *h_prev, int64_t B, int64_t H);
+
+/*
+ * Step forward, second half: the new gate and the state.
+ *   h      (B, H)  out: h_t
+ *   xg     (B, 3H) in:  r, z (from the first half), xn = x W_in^T without bias
+ *                  out: n in the last H columns (r, z, n: what backward reads)
+ *   hn     (B, H)  in:  (r * h_{t-1}) W_hn^T without bias
+ *   b_ih   (3H)    in:  the last H (b_in) read
+ *   b_hh   (3H)    in:  the last H (b_hn) read
+ *   h_prev (B, H)  in:  h_{t-1}
+ * No two buffers may overlap (h may not alias h_prev).
+ */
+RNNK_API void rnnk_gru_reset_before_state_forward_step(float *h, float *xg, const float *hn,
+                                                       const float *b_ih, const float *b_hh,
+                                                       const float *h_prev, int64_t B, int64_t H);
+
+/*
+ * Step backward, first half (mirror of the state forward). Written, not accumulated.
+ *   dxg     (B, 3H) out: dz_pre, dn_pre in the last 2H columns; the first H (dr_pre) untouched
+ *   dh_prev (B, H)  out: the direct part of dL/dh_{t-1}, dh_t * z
+ *   dh      (B, H)  in:  dL/dh_t, all contributions (output and recurrence)
+ *   xg      (B, 3H) in:  r, z, n saved by forward
+ *   h_prev  (B, H)  in:  h_{t-1}
+ * dn = dh (1 - z), dz = dh (h_{t-1} - n), dn_pre = dn (1 - n^2), dz_pre = dz z (1 - z).
+ * The caller then forms drh = dn_pre W_hn (dL/d(r * h_{t-1})). No two buffers may overlap.
+ */
+RNNK_API void rnnk_gru_reset_before_state_backward_step(float *dxg, float *dh_prev, const float *dh,
+                                                        const float *xg, const float *h_prev,
+                                                        int64_t B, int64_t H);
+
+/*
+ * Step backward, second half (mirror of the gates forward).
+ *   dxg     (B, 3H) out:    dr_pre = drh h_{t-1} r (1 - r) in the first H columns; the rest untouched
+ *   dh_prev (B, H)  in/out: += drh * r (the path through r * h_{t-1}); the caller then adds
+ *                           (dr_pre, dz_pre) W_h{r,z}
+ *   drh     (B, H)  in:     dL/d(r * h_{t-1}) = dn_pre W_hn
+ *   xg      (B, 3H) in:     r, z, n saved by forward (r read)
+ *   h_prev  (B, H)  in:     h_{t-1}
+ * No two buffers may overlap.
+ */
+RNNK_API void rnnk_gru_reset_before_gates_backward_step(float *dxg, float *dh_prev, const float *drh,
+                                                        const float *xg, const float *h_prev,
+                                                        int64_t B, int64_t H);
 
 /*
  * Vanilla RNN step with tanh: h_t = tanh(pre + bias).

@@ -18,6 +18,9 @@ typedef void (*rnnk_rows_fn)(const void *args, int64_t b0, int64_t b1);
 #define RNNK_WORK_LSTM_BACKWARD 2  /* 1 tanh and 4 gate derivatives */
 #define RNNK_WORK_GRU_FORWARD 3    /* 2 sigmoid, 1 tanh */
 #define RNNK_WORK_GRU_BACKWARD 1   /* only products */
+#define RNNK_WORK_GRU_RB_GATES_FORWARD 2  /* reset-before GRU: 2 sigmoid */
+#define RNNK_WORK_GRU_RB_STATE_FORWARD 1  /* reset-before GRU: 1 tanh */
+#define RNNK_WORK_GRU_RB_BACKWARD 1       /* reset-before GRU, both halves: only products */
 #define RNNK_WORK_RNN_TANH_FORWARD 1 /* 1 tanh */
 
 /*

@@ -1,6 +1,6 @@
 /*
  * pool_test.c — librnnk's thread pool (native/src/pool.c), run by ctest:
- *   - the LSTM and GRU step kernels, forward and backward, give the same bits with their rows
+ *   - the LSTM and GRU step kernels (both GRU variants), forward and backward, give the same bits with their rows
  *     split over 2, 3 and 5 threads as on the caller alone (outputs start as different NaNs, so a
  *     row no thread wrote is caught), with and without guard overruns;
  *   - rnnk_pool_openblas_callback runs every job exactly once, each with its own record,
@@ -26,10 +26,15 @@
 /* ---- the step kernels, split or not ---- */
 
 enum kernel { LSTM_FORWARD, LSTM_BACKWARD, GRU_FORWARD, GRU_BACKWARD, RNN_TANH_FORWARD,
-              RNN_TANH_IN_PLACE, KERNELS };
+              RNN_TANH_IN_PLACE, GRU_RB_GATES_FORWARD, GRU_RB_STATE_FORWARD, GRU_RB_STATE_BACKWARD,
+              GRU_RB_GATES_BACKWARD, KERNELS };
 static const char *const KERNEL_NAMES[KERNELS] = {"lstm forward", "lstm backward", "gru forward",
                                                   "gru backward", "rnn tanh forward",
-                                                  "rnn tanh forward in place"};
+                                                  "rnn tanh forward in place",
+                                                  "gru reset-before gates forward",
+                                                  "gru reset-before state forward",
+                                                  "gru reset-before state backward",
+                                                  "gru reset-before gates backward"};
 
 /* every buffer a kernel reads or writes, sized for the largest (B, 4H) */
 struct step {
@@ -70,9 +75,13 @@ static void run_kernel(enum kernel k, struct step *s, uint32_t poison) {
     /* sizes of out[0..2] per kernel, and whether each is read before it is written */
     int64_t sizes[KERNELS][3] = {{B * H, B * H, B * 4 * H}, {B * 4 * H, B * H, 0},
                                  {B * H, B * 3 * H, B * 3 * H}, {B * 3 * H, B * 3 * H, B * H},
-                                 {B * H, 0, 0}, {B * H, 0, 0}};
+                                 {B * H, 0, 0}, {B * H, 0, 0},
+                                 {B * 3 * H, B * H, 0}, {B * H, B * 3 * H, 0},
+                                 {B * 3 * H, B * H, 0}, {B * 3 * H, B * H, 0}};
+    /* the reset-before kernels write part of xg or dxg: those are read first (kept elsewhere) */
     static const int read_first[KERNELS][3] = {{0, 0, 1}, {0, 1, 0}, {0, 1, 1}, {0, 0, 0},
-                                               {0, 0, 0}, {1, 0, 0}};
+                                               {0, 0, 0}, {1, 0, 0},
+                                               {1, 0, 0}, {0, 1, 0}, {1, 0, 0}, {1, 1, 0}};
     for (int o = 0; o < 3; o++) {
         s->out_n[o] = sizes[k][o];
         for (int64_t j = 0; j < sizes[k][o]; j++) s->out[o][j] = read_first[k][o] ? s->init[o][j] : nan;
@@ -97,6 +106,22 @@ static void run_kernel(enum kernel k, struct step *s, uint32_t poison) {
         break;
     case RNN_TANH_IN_PLACE: /* h = tanh(h + bias) */
         rnnk_rnn_tanh_forward_step(s->out[0], s->out[0], s->in[1], B, H);
+        break;
+    case GRU_RB_GATES_FORWARD:   /* xg (in/out), rh; hrz, b_ih, b_hh, h_prev */
+        rnnk_gru_reset_before_gates_forward_step(s->out[0], s->out[1], s->in[0], s->in[1], s->in[2],
+                                                 s->in[3], B, H);
+        break;
+    case GRU_RB_STATE_FORWARD:   /* h, xg (in/out); hn, b_ih, b_hh, h_prev */
+        rnnk_gru_reset_before_state_forward_step(s->out[0], s->out[1], s->in[0], s->in[1], s->in[2],
+                                                 s->in[3], B, H);
+        break;
+    case GRU_RB_STATE_BACKWARD:  /* dxg (in/out), dh_prev; dh, xg, h_prev */
+        rnnk_gru_reset_before_state_backward_step(s->out[0], s->out[1], s->in[0], s->in[1], s->in[2],
+                                                  B, H);
+        break;
+    case GRU_RB_GATES_BACKWARD:  /* dxg (in/out), dh_prev (in/out); drh, xg, h_prev */
+        rnnk_gru_reset_before_gates_backward_step(s->out[0], s->out[1], s->in[0], s->in[1], s->in[2],
+                                                  B, H);
         break;
     default:
         break;

@@ -1,7 +1,8 @@
 /*
  * rnnk_test.c — C-level checks of every librnnk kernel, run by ctest.
  *
- * For each cell (LSTM, GRU, RNN tanh, RNN relu) and every B, H in {1, 3, 7, 17, 129}:
+ * For each cell (LSTM, GRU, GRU with the reset gate before the product, RNN tanh, RNN relu) and
+ * every B, H in {1, 3, 7, 17, 129}:
  *   - forward against a direct evaluation of the equations in double precision, with the biases
  *     the kernels add (random, so a bias added to the wrong gate or row is caught);
  *   - backward against central finite differences in double precision of the scalar loss
@@ -26,7 +27,7 @@
 #define TEST_SEED 42u
 #include "test_support.h"
 
-#define EXPECTED_ABI 6
+#define EXPECTED_ABI 7
 /* forward: |kernel - double| <= FWD_TOL (1 + |exact|); the float inputs are exact, the error is
  * the float arithmetic plus the activations' <= 1e-7 absolute error */
 #define FWD_TOL 1e-6
@@ -184,6 +185,77 @@ static void test_gru(int64_t B, int64_t H, int off, struct maxima *m) {
     release(xin, off); release(hin, off); release(xg, off); release(hg, off); release(b_hh, off);
     release(h_prev, off); release(h, off); release(dh, off); release(dxg, off); release(dhg, off);
     release(dh_prev, off); release(b_ih, off);
+}
+
+/* ------------------------------------------- GRU, reset gate before the recurrent product */
+
+/*
+ * One element of the reset-before GRU with a diagonal W_hn (weight w), so that the product
+ * hn = (r * h) W_hn^T between the two kernels is w * r * h per element and the whole step is a
+ * function of the element's own values: v = (xr, xz, xn incl. b_ih, hr, hz without bias, h_prev),
+ * bias b = (b_hr, b_hz, b_hn).
+ */
+static double gru_rb_h(const double *v, const double *bias, double w) {
+    double r = sigmoid(v[0] + (v[3] + bias[0]));
+    double z = sigmoid(v[1] + (v[4] + bias[1]));
+    double n = tanh(v[2] + (w * (r * v[5]) + bias[2]));
+    return (1 - z) * n + z * v[5];
+}
+
+static void test_gru_reset_before(int64_t B, int64_t H, int off, struct maxima *m) {
+    int64_t G = 3 * H;
+    float *xin = buffer(B * G, off), *xg = buffer(B * G, off), *hrz = buffer(B * 2 * H, off);
+    float *rh = buffer(B * H, off), *hn = buffer(B * H, off), *h = buffer(B * H, off);
+    float *h_prev = buffer(B * H, off), *dh = buffer(B * H, off), *dxg = buffer(B * G, off);
+    float *dh_prev = buffer(B * H, off), *drh = buffer(B * H, off), *w = buffer(H, off);
+    float *b_ih = buffer(G, off), *b_hh = buffer(G, off);
+    for (int64_t k = 0; k < B * G; k++) xg[k] = xin[k] = pre_value();
+    for (int64_t k = 0; k < B * 2 * H; k++) hrz[k] = 2.0f * uniform();
+    for (int64_t k = 0; k < G; k++) { b_hh[k] = uniform(); b_ih[k] = uniform(); }
+    for (int64_t k = 0; k < H; k++) w[k] = 2.0f * uniform();
+    for (int64_t k = 0; k < B * H; k++) { h_prev[k] = uniform(); dh[k] = uniform(); }
+    /* forward: gates, the diagonal "GEMM" hn = w * rh, state */
+    rnnk_gru_reset_before_gates_forward_step(xg, rh, hrz, b_ih, b_hh, h_prev, B, H);
+    for (int64_t k = 0; k < B * H; k++) hn[k] = w[k % H] * rh[k];
+    rnnk_gru_reset_before_state_forward_step(h, xg, hn, b_ih, b_hh, h_prev, B, H);
+    /* backward: state, the diagonal "GEMM" drh = dn_pre * w, gates */
+    rnnk_gru_reset_before_state_backward_step(dxg, dh_prev, dh, xg, h_prev, B, H);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t j = 0; j < H; j++) drh[b * H + j] = dxg[b * G + 2 * H + j] * w[j];
+    rnnk_gru_reset_before_gates_backward_step(dxg, dh_prev, drh, xg, h_prev, B, H);
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t j = 0; j < H; j++) {
+            int64_t s = b * H + j, p = b * G + j, q2 = b * 2 * H + j;
+            /* x W_ih^T + b_ih as the float sum the kernel forms */
+            double v[6] = {(float)(xin[p] + b_ih[j]), (float)(xin[p + H] + b_ih[j + H]),
+                           (float)(xin[p + 2 * H] + b_ih[j + 2 * H]), hrz[q2], hrz[q2 + H], h_prev[s]};
+            double bias[3] = {b_hh[j], b_hh[j + H], b_hh[j + 2 * H]};
+            double r = sigmoid(v[0] + (v[3] + bias[0])), z = sigmoid(v[1] + (v[4] + bias[1]));
+            /* n from the float hn the kernel was given (the float "GEMM" is the caller's) */
+            double n = tanh(v[2] + ((double)hn[s] + bias[2]));
+            double act[3] = {r, z, n};
+            for (int q = 0; q < 3; q++)
+                check("gru_reset_before forward xg (r, z, n)", B, H, p + q * H, xg[p + q * H], act[q], FWD_TOL, &m->fwd);
+            check("gru_reset_before forward r h", B, H, s, rh[s], r * v[5], FWD_TOL, &m->fwd);
+            check("gru_reset_before forward h", B, H, s, h[s], (1 - z) * n + z * v[5], FWD_TOL, &m->fwd);
+            double wd = dh[s];
+            for (int q = 0; q < 6; q++) {
+                if (q == 3 || q == 4) continue;   /* hr, hz: their gradient is dxg's (the caller's GEMM) */
+                double fd;
+                FD(wd * gru_rb_h(v, bias, w[j]), v, q, fd);
+                if (q < 3) check("gru_reset_before backward dxg", B, H, p + q * H, dxg[p + q * H], fd, BWD_TOL, &m->bwd);
+                else check("gru_reset_before backward dh_prev", B, H, s, dh_prev[s], fd, BWD_TOL, &m->bwd);
+            }
+        }
+    }
+    check_guard("gru_reset_before xg", xg, B * G); check_guard("gru_reset_before rh", rh, B * H);
+    check_guard("gru_reset_before h", h, B * H); check_guard("gru_reset_before dxg", dxg, B * G);
+    check_guard("gru_reset_before dh_prev", dh_prev, B * H);
+    hash_floats(xg, B * G); hash_floats(rh, B * H); hash_floats(h, B * H);
+    hash_floats(dxg, B * G); hash_floats(dh_prev, B * H);
+    release(xin, off); release(xg, off); release(hrz, off); release(rh, off); release(hn, off);
+    release(h, off); release(h_prev, off); release(dh, off); release(dxg, off); release(dh_prev, off);
+    release(drh, off); release(w, off); release(b_ih, off); release(b_hh, off);
 }
 
 /* ---------------------------------------------------------------- RNN tanh / relu */
@@ -363,7 +435,7 @@ int main(void) {
         return 77;
     }
 #endif
-    struct maxima lstm = {0, 0}, gru = {0, 0}, rtanh = {0, 0}, rrelu = {0, 0};
+    struct maxima lstm = {0, 0}, gru = {0, 0}, grurb = {0, 0}, rtanh = {0, 0}, rrelu = {0, 0};
     int cases = 0;
     for (int bi = 0; bi < NSIZES; bi++) {
         for (int hi = 0; hi < NSIZES; hi++) {
@@ -371,6 +443,7 @@ int main(void) {
             int off = (bi + hi) % 2;   /* half the cases on unaligned buffers */
             test_lstm(B, H, off, &lstm);
             test_gru(B, H, off, &gru);
+            test_gru_reset_before(B, H, off, &grurb);
             test_rnn(0, B, H, off, &rtanh);
             test_rnn(1, B, H, off, &rrelu);
             cases++;
@@ -378,11 +451,12 @@ int main(void) {
     }
     test_special_values();
     double gemm_err = test_gemm();
-    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "6");
+    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "7");
     printf("rnnk_test: abi %d, %d (B, H) cases per kernel; max scaled error forward (tol %.0e) / "
            "backward vs finite differences (tol %.0e):\n", rnnk_abi_version(), cases, FWD_TOL, BWD_TOL);
-    printf("  lstm     %.3g / %.3g\n  gru      %.3g / %.3g\n  rnn_tanh %.3g / %.3g\n  rnn_relu %.3g / %.3g\n",
-           lstm.fwd, lstm.bwd, gru.fwd, gru.bwd, rtanh.fwd, rtanh.bwd, rrelu.fwd, rrelu.bwd);
+    printf("  lstm     %.3g / %.3g\n  gru      %.3g / %.3g\n  gru_reset_before %.3g / %.3g\n"
+           "  rnn_tanh %.3g / %.3g\n  rnn_relu %.3g / %.3g\n",
+           lstm.fwd, lstm.bwd, gru.fwd, gru.bwd, grurb.fwd, grurb.bwd, rtanh.fwd, rtanh.bwd, rrelu.fwd, rrelu.bwd);
     printf("  sgemm_nn %.3g (tol 1e-06, scaled by sum |a b|)\n", gemm_err);
     printf("  %ld failures\n", failures);
     printf("hash %016llx\n", (unsigned long long)hash);

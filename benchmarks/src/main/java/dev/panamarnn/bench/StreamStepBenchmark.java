@@ -84,6 +84,9 @@ public class StreamStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (cell != CellType.LSTM && cell != CellType.GRU) {   // the floor below is written for these two
+            throw new IllegalArgumentException("StreamStepBenchmark's floor knows LSTM and GRU, not " + cell);
+        }
         k = kernels.equals("native") ? KernelSelection.nativeKernels() : KernelSelection.java();
         nativeFloor = k.name().equals("native");
         if (nativeFloor) {

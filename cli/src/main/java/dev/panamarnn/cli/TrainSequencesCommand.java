@@ -44,7 +44,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
     List<String> targets;
     @Option(names = "--per-step", description = "The label or targets are read at every step (else once per sequence).")
     boolean perStep;
-    @Option(names = "--cell", defaultValue = "gru", description = "lstm, gru, rnn_tanh or rnn_relu.")
+    @Option(names = "--cell", defaultValue = "gru", description = "lstm, gru, gru_reset_before (ONNX's default GRU), rnn_tanh or rnn_relu.")
     String cell;
     @Option(names = "--hidden", defaultValue = "64", description = "Hidden units per layer.")
     @Range(min = 1, max = 8192)

@@ -40,7 +40,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
     @Option(names = "--period", defaultValue = "12", description = "Season length for the seasonal-naive baseline and MASE.")
     @Range(min = 1, max = 10000000)
     int period;
-    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn_tanh or rnn_relu.")
+    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, gru_reset_before (ONNX's default GRU), rnn_tanh or rnn_relu.")
     String cell;
     @Option(names = "--hidden", defaultValue = "32", description = "Hidden units per layer.")
     @Range(min = 1, max = 8192)

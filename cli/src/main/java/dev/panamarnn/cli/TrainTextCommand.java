@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 final class TrainTextCommand implements Callable<Integer> {
     @Option(names = "--corpus", description = "UTF-8 text file (.gz allowed); default: the embedded King James Bible.")
     Path corpus;
-    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn (tanh), rnn_tanh or rnn_relu.")
+    @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, gru_reset_before (ONNX's default GRU), rnn (tanh), rnn_tanh or rnn_relu.")
     String cell;
     @Option(names = "--embedding", defaultValue = "64", description = "Character embedding width.")
     @Range(min = 1, max = 4096)

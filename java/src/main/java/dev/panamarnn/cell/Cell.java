@@ -20,20 +20,31 @@ public interface Cell {
         return switch (type) {
             case LSTM -> new LstmCell();
             case GRU -> new GruCell();
+            case GRU_RESET_BEFORE -> new GruResetBeforeCell();
             case RNN_TANH -> new VanillaCell(false);
             case RNN_RELU -> new VanillaCell(true);
         };
     }
 
-    /** True when b_hh is folded with b_ih into the one bias the forward kernel adds (LSTM, RNN); false for GRU. */
+    /** True when b_hh is folded with b_ih into the one bias the forward kernel adds (LSTM, RNN); false for both GRUs. */
     boolean foldsRecurrentBias();
 
     /**
      * True when h_{t-1} W_hh^T goes to its own buffer hg (rows, 3H) (GRU: the reset gate multiplies
-     * W_hn h + b_hn apart from the input part); false when it is added into the gates.
+     * W_hn h + b_hn apart from the input part; the reset-before GRU: two products); false when it is
+     * added into the gates.
      */
     default boolean separateRecurrentProduct() {
         return !foldsRecurrentBias();
+    }
+
+    /**
+     * True when the recurrent product comes in two parts with a kernel between them (the
+     * reset-before GRU: (r h_{t-1}) W_hn^T needs r), so that a step after the input projection is
+     * {@link ResetBeforeStep#forward}, not one product and {@link #forwardKernel}.
+     */
+    default boolean splitsRecurrentProduct() {
+        return false;
     }
 
     /**
@@ -74,6 +85,17 @@ public interface Cell {
 
     /** dL/dh_{t-1} in s.dhCarry: the recurrent GEMM d(pre-activations)_t W_hh (after backwardKernel). */
     void backwardRecurrentGemm(Kernels k, CellBuffers s, int t);
+
+    /**
+     * dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H), after the time loop, over the n rows of steps
+     * from row {@code firstRow} (of T*B) on: one GEMM, or the cell's own split (the reset-before GRU's
+     * W_hn multiplies r h_{t-1}, not h_{t-1}).
+     * @param dR    (n, G*H) the recurrent pre-activations' gradients of those rows
+     * @param hPrev (n, H) h_{t-1} of those rows
+     */
+    default void recurrentWeightGradient(Kernels k, CellBuffers s, MemorySegment dR, MemorySegment hPrev, long firstRow, int n) {
+        k.sgemm(true, false, s.gateWidth, s.hidden, n, 1f, dR, s.gateWidth, hPrev, s.hidden, 1f, s.parameters.dWHh(), s.hidden);
+    }
 
     /**
      * How many leading columns of the recurrent pre-activations' gradients (whose transpose times

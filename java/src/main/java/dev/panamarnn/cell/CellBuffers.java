@@ -28,6 +28,8 @@ public final class CellBuffers {
     public final MemorySegment hAll;
     /** (T, B, 3H), GRU only: dL/d(hidden pre-activations). Null for other cells. */
     public final MemorySegment dHiddenGatesAll;
+    /** (T, B, H), reset-before GRU only: r_t * h_{t-1} of every step, W_hn's input (for dW_hn). Null for other cells. */
+    public final MemorySegment resetHiddenAll;
 
     /** [t] (B, G*H): pre-activations x W_ih^T + b (+ h W_hh^T), then the saved activations. */
     public final MemorySegment[] gates;
@@ -41,6 +43,20 @@ public final class CellBuffers {
     public final MemorySegment[] dGates;
     /** [t] (B, 3H), GRU only: dL/d(hidden pre-activations). Null for other cells. */
     public final MemorySegment[] dHiddenGates;
+    /** [t] (B, H), reset-before GRU only: r_t * h_{t-1}. Null for other cells. */
+    public final MemorySegment[] resetHidden;
+    /** [t] dGates[t] from column 2H on (row stride 3H), reset-before GRU only: dn_pre. Null for other cells. */
+    public final MemorySegment[] dNewGates;
+    /** dGatesAll from column 2H on (row stride 3H), reset-before GRU only: dn_pre of every step, for dW_hn. */
+    public final MemorySegment dNewGatesAll;
+    /** (H, H) dL/dW_hn: the last H rows of dL/dW_hh, reset-before GRU only (null on the sizing pass). */
+    public final MemorySegment dWHn;
+    /** (B, 2H), reset-before GRU only: scratch for h_{t-1} W_h{r,z}^T. Null for other cells. */
+    public final MemorySegment hiddenRz;
+    /** (B, H), reset-before GRU only: scratch for (r h_{t-1}) W_hn^T. Null for other cells. */
+    public final MemorySegment hiddenN;
+    /** (B, H), reset-before GRU only: scratch for dL/d(r h_{t-1}) = dn_pre W_hn. Null for other cells. */
+    public final MemorySegment dResetHidden;
     /** (B, H): dL/dh_t, all contributions, for the step being back-propagated. */
     public final MemorySegment dhTotal;
     /** (B, H): dL/dh carried to the previous step (the recurrent GEMM's output). */
@@ -65,6 +81,13 @@ public final class CellBuffers {
      * ({@link dev.panamarnn.kernels.Kernels#fastSmallProduct}); else null.
      */
     public final MemorySegment wHhT;
+    /**
+     * Reset-before GRU only: W_h{r,z} and W_hn, views of W_hh, and their transposes (wHhT holds them
+     * as two blocks, {@link ResetBeforeWeights#transpose}) when wHhT exists. Null for other cells
+     * and on the sizing pass.
+     */
+    public final ResetBeforeWeights resetBeforeWeights;
+    private final boolean resetBefore;
     /** Whether the current forward scan keeps what backward reads (see keepForBackward). */
     private boolean keepForBackward = true;
 
@@ -78,6 +101,7 @@ public final class CellBuffers {
                        DirectionParameters parameters) {
         int gw = type.gates() * hidden;
         boolean gru = type == CellType.GRU, lstm = type.hasCellState();
+        this.resetBefore = type == CellType.GRU_RESET_BEFORE;
         this.steps = steps;
         this.batch = batch;
         this.hidden = hidden;
@@ -95,14 +119,32 @@ public final class CellBuffers {
         this.dHiddenGatesAll = gru ? at.take("d_hidden_gates", steps, batch, gw) : null;        // (T, B, 3H)
         MemorySegment cAll = lstm ? at.take("c", steps + 1, batch, hidden) : null;      // (T+1, B, H)
         this.dcCarry = lstm ? at.take("dc_carry", batch, hidden) : null;                // (B, H)
+        this.resetHiddenAll = resetBefore ? at.take("reset_hidden", steps, batch, hidden) : null; // (T, B, H)
+        this.hiddenRz = resetBefore ? at.take("hidden_rz", batch, 2 * hidden) : null;           // (B, 2H)
+        this.hiddenN = resetBefore ? at.take("hidden_n", batch, hidden) : null;                 // (B, H)
+        this.dResetHidden = resetBefore ? at.take("d_reset_hidden", batch, hidden) : null;      // (B, H)
         this.gates = Slices.split(gatesAll, steps);
         this.dGates = Slices.split(dGatesAll, steps);
         this.h = Slices.split(hAll, steps + 1);
         this.hiddenGates = Slices.split(hiddenGatesAll, steps);
         this.dHiddenGates = Slices.split(dHiddenGatesAll, steps);
         this.c = Slices.split(cAll, steps + 1);
+        this.resetHidden = Slices.split(resetHiddenAll, steps);
+        this.dNewGates = resetBefore && dGatesAll != null ? columnsFrom(dGates, 2 * hidden) : null;
+        this.dNewGatesAll = resetBefore && dGatesAll != null ? dGatesAll.asSlice(2L * hidden * Float.BYTES) : null;
+        this.dWHn = resetBefore && parameters != null ? parameters.dWHh().asSlice(2L * hidden * hidden * Float.BYTES) : null;
         this.wHh = parameters == null ? null : parameters.wHh();
         this.bHh = parameters == null ? null : parameters.bHh();
+        this.resetBeforeWeights = resetBefore && wHh != null ? ResetBeforeWeights.of(wHh, wHhT, hidden) : null;
+    }
+
+    /** Each slice from float column {@code column} of its first row on (the rows keep their stride). */
+    private static MemorySegment[] columnsFrom(MemorySegment[] slices, int column) {
+        MemorySegment[] views = new MemorySegment[slices.length];
+        for (int i = 0; i < slices.length; i++) {
+            views[i] = slices[i].asSlice((long) column * Float.BYTES);
+        }
+        return views;
     }
 
     /**
@@ -119,9 +161,19 @@ public final class CellBuffers {
         return hiddenGates[keepForBackward ? t : 0];
     }
 
-    /** wHhT (H, G*H) = W_hh^T. No-op when wHhT is null. */
+    /** Reset-before GRU: (B, H) where the forward scan's step t puts r_t * h_{t-1} (one slice when not kept). */
+    public MemorySegment forwardResetHidden(int t) {
+        return resetHidden[keepForBackward ? t : 0];
+    }
+
+    /** wHhT (H, G*H) = W_hh^T (for the reset-before GRU, its two blocks transposed apart). No-op when wHhT is null. */
     public void refreshTransposedWeights() {
-        if (wHhT != null) {
+        if (wHhT == null) {
+            return;
+        }
+        if (resetBefore) {
+            resetBeforeWeights.refreshTransposes();
+        } else {
             Matrices.transpose(wHh, gateWidth, hidden, wHhT);
         }
     }

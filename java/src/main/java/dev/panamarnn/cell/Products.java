@@ -31,10 +31,16 @@ public final class Products {
     /** y (rows, n) = beta * y + x (rows, k) * W (k, n), all contiguous (an NN product already). */
     public static void times(Kernels kernels, int rows, int n, int k, MemorySegment x, MemorySegment w, float beta,
                              MemorySegment y) {
+        times(kernels, rows, n, k, x, k, w, beta, y);
+    }
+
+    /** y (rows, n) = beta * y + x (rows, k; row stride ldx) * W (k, n), W and y contiguous. */
+    public static void times(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx, MemorySegment w, float beta,
+                             MemorySegment y) {
         if (rows == 1) {
             kernels.sgemv(true, k, n, 1f, w, n, x, beta, y);                               // W^T (n, k) * x (k)
         } else {
-            kernels.sgemm(false, false, rows, n, k, 1f, x, k, w, n, beta, y, n);
+            kernels.sgemm(false, false, rows, n, k, 1f, x, ldx, w, n, beta, y, n);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.panamarnn.infer;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.Products;
+import dev.panamarnn.cell.ResetBeforeStep;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Slab;
 import dev.panamarnn.tensor.Tensor;
@@ -17,7 +18,9 @@ import java.lang.foreign.MemorySegment;
  * embedding row of a token id), and its head once over all rows after the top layer (one GEMM per
  * Linear, reading the top layer's h straight from V). The products go through {@link Products}
  * (a GEMV for one row; the model's transposed weights on the kernels' small-product path for small
- * batches). Used by one worker thread; allocates nothing per batch.
+ * batches). Both GRUs keep W_ih and W_hh apart: the input product alone, then the recurrent product
+ * on the gathered H_{t-1} (the reset-before GRU's two, {@link ResetBeforeStep}). Used by one worker
+ * thread; allocates nothing per batch.
  */
 final class BatchWorkspace implements AutoCloseable {
     private final Kernels kernels;
@@ -30,6 +33,7 @@ final class BatchWorkspace implements AutoCloseable {
     private final int maxRows;
     private final boolean lstm;
     private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
+    private final boolean resetBefore;        // the recurrent product in two parts (Cell.splitsRecurrentProduct)
     private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
 
@@ -39,6 +43,9 @@ final class BatchWorkspace implements AutoCloseable {
     private final MemorySegment hiddenGates;      // (Bmax, 3H) GRU: h_{t-1} W_hh^T, then + b_hh
     private final MemorySegment hiddenPrevious;   // (Bmax, H) GRU: h_{t-1} of the layer, contiguous for the kernel
     private final MemorySegment hiddenNext;       // (Bmax, H) h_t of the layer, before it goes into V
+    private final MemorySegment hiddenRz;         // (Bmax, 2H) reset-before GRU: H_{t-1} W_h{r,z}^T, the head of hiddenGates
+    private final MemorySegment hiddenN;          // (Bmax, H) reset-before GRU: (R H_{t-1}) W_hn^T, the tail of hiddenGates
+    private final MemorySegment resetHidden;      // (Bmax, H) reset-before GRU: R H_{t-1}
     private final MemorySegment[] cellPrevious;   // [l] (Bmax, H) LSTM: c_{t-1} gathered
     private final MemorySegment[] cellNext;       // [l] (Bmax, H) LSTM: c_t, scattered back
     private final MemorySegment top;              // V from the column of h_{L-1} on, row stride I + L*H: the head's input
@@ -57,6 +64,7 @@ final class BatchWorkspace implements AutoCloseable {
         this.lstm = model.cell().hasCellState();
         this.cell = Cell.of(model.cell());
         this.gru = cell.separateRecurrentProduct();
+        this.resetBefore = cell.splitsRecurrentProduct();
         int gw = model.cell().gates() * hidden, count = layers.length;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("vectors", maxRows, width)               // (Bmax, I + L*H)
@@ -65,6 +73,9 @@ final class BatchWorkspace implements AutoCloseable {
         if (gru) {
             layout.add("hidden_gates", maxRows, gw)           // (Bmax, 3H)
                   .add("h_prev", maxRows, hidden);            // (Bmax, H)
+        }
+        if (resetBefore) {
+            layout.add("reset_hidden", maxRows, hidden);      // (Bmax, H)
         }
         if (lstm) {
             layout.add("c_prev", count, maxRows, hidden)      // (L, Bmax, H)
@@ -82,13 +93,16 @@ final class BatchWorkspace implements AutoCloseable {
         this.hiddenNext = slab.get("h_next").segment();
         this.hiddenGates = gru ? slab.get("hidden_gates").segment() : null;
         this.hiddenPrevious = gru ? slab.get("h_prev").segment() : null;
+        long block = (long) maxRows * hidden * Float.BYTES;   // (Bmax, H)
+        this.hiddenRz = resetBefore ? hiddenGates.asSlice(0, 2 * block) : null;
+        this.hiddenN = resetBefore ? hiddenGates.asSlice(2 * block, block) : null;
+        this.resetHidden = resetBefore ? slab.get("reset_hidden").segment() : null;
         this.top = vectors.asSlice(layers[count - 1].hiddenOffset * Float.BYTES);
         this.headOutput = head != null ? slab.get("head_out").segment() : null;
         this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
         this.windows = new MemorySegment[count];
         this.cellPrevious = new MemorySegment[count];
         this.cellNext = new MemorySegment[count];
-        long block = (long) maxRows * hidden * Float.BYTES;
         for (int l = 0; l < count; l++) {
             windows[l] = vectors.asSlice(layers[l].windowOffset * Float.BYTES);
             if (lstm) {
@@ -147,7 +161,15 @@ final class BatchWorkspace implements AutoCloseable {
             ModelLayer p = layers[l];
             int gw = p.gateWidth;
             long hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
-            if (gru) {
+            if (resetBefore) {
+                // xg (B, 3H) = X (B, In) * W_ih^T; H_{t-1} gathered; the two recurrent products and kernels
+                Products.timesTransposed(k, rows, gw, p.inputSize, windows[l], width, p.weights, p.weightStride, p.weightsT, 0f, gates);
+                for (int b = 0; b < rows; b++) {
+                    MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
+                }
+                ResetBeforeStep.forward(k, hiddenNext, gates, hiddenRz, resetHidden, hiddenN, p.bias, p.recurrentBias,
+                        hiddenPrevious, p.resetBefore, rows, h);
+            } else if (gru) {
                 // xg (B, 3H) = X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; the kernel adds b_ih, b_hh
                 Products.timesTransposed(k, rows, gw, p.inputSize, windows[l], width, p.weights, p.weightStride, p.weightsT, 0f, gates);
                 for (int b = 0; b < rows; b++) {
@@ -159,9 +181,11 @@ final class BatchWorkspace implements AutoCloseable {
                 // pre (B, G*H) = [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T; the kernel adds b_ih + b_hh
                 Products.timesTransposed(k, rows, gw, p.rowLength, windows[l], width, p.weights, p.rowLength, p.weightsT, 0f, gates);
             }
-            // h_t (B, H) (and c_t) from the products; GRU reads H_{t-1} gathered, LSTM C_{t-1}
-            cell.forwardKernel(k, hiddenNext, cellNext[l], gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious,
-                    cellPrevious[l], rows, h);
+            if (!resetBefore) {
+                // h_t (B, H) (and c_t) from the products; GRU reads H_{t-1} gathered, LSTM C_{t-1}
+                cell.forwardKernel(k, hiddenNext, cellNext[l], gates, hiddenGates, p.bias, p.recurrentBias, hiddenPrevious,
+                        cellPrevious[l], rows, h);
+            }
             for (int b = 0; b < rows; b++) {                                                  // V[b, h_l] = h_t[b]
                 MemorySegment.copy(hiddenNext, b * hBytes, vectors, b * rowBytes + hAt, hBytes);
             }

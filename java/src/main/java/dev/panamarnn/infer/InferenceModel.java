@@ -3,6 +3,7 @@ package dev.panamarnn.infer;
 import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
+import dev.panamarnn.cell.ResetBeforeWeights;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.layers.Linear;
@@ -172,7 +173,7 @@ public final class InferenceModel implements AutoCloseable {
             if (transposedWeights(kernels, gw, rowLength)) {
                 layout.add("l" + l + ".weights_t", rowLength, gw);                        // (In+H, G*H)
             }
-            if (c.cell() == CellType.GRU) {
+            if (ModelLayer.separateRecurrentWeights(c.cell())) {
                 layout.add("l" + l + ".b_hh", gw);                                        // (3H)
             }
         }
@@ -235,7 +236,7 @@ public final class InferenceModel implements AutoCloseable {
     }
 
     /**
-     * Copies layer l: weights[r] = [W_ih[r] | W_hh[r]] and bias = b_ih + b_hh (folded); for GRU
+     * Copies layer l: weights[r] = [W_ih[r] | W_hh[r]] and bias = b_ih + b_hh (folded); for both GRUs
      * weights = W_ih then W_hh, each contiguous, and b_ih and b_hh apart (ModelLayer).
      */
     private ModelLayer copyLayer(int l, Map<String, Tensor> parameters) {
@@ -245,7 +246,7 @@ public final class InferenceModel implements AutoCloseable {
         MemorySegment bIh = parameters.get(Names.biasIh(l, 0)).segment();     // (G*H)
         MemorySegment bHh = parameters.get(Names.biasHh(l, 0)).segment();     // (G*H)
         MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H) floats
-        boolean gru = config.cell() == CellType.GRU;
+        boolean gru = ModelLayer.separateRecurrentWeights(config.cell());   // both GRUs
         long inBytes = (long) gw * in * Float.BYTES;                           // W_ih's size
         if (gru) {
             MemorySegment.copy(wIh, 0, weights, 0, inBytes);                   // W_ih (G*H, In)
@@ -260,7 +261,10 @@ public final class InferenceModel implements AutoCloseable {
         MemorySegment weightsT = null;                                         // (In+H, G*H) = [W_ih | W_hh]^T
         if (transposedWeights(kernels, gw, in + h)) {
             weightsT = slab.get("l" + l + ".weights_t").segment();
-            if (gru) {                                                         // rows 0..In-1: W_ih^T, then W_hh^T
+            if (config.cell() == CellType.GRU_RESET_BEFORE) {                  // W_ih^T, then [W_h{r,z}^T | W_hn^T]
+                Matrices.transpose(weights, gw, in, weightsT);
+                ResetBeforeWeights.transpose(weights.asSlice(inBytes), h, weightsT.asSlice(inBytes));
+            } else if (gru) {                                                  // rows 0..In-1: W_ih^T, then W_hh^T
                 Matrices.transpose(weights, gw, in, weightsT);
                 Matrices.transpose(weights.asSlice(inBytes), gw, h, weightsT.asSlice(inBytes));
             } else {
@@ -269,7 +273,7 @@ public final class InferenceModel implements AutoCloseable {
         }
         MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
         MemorySegment recurrentBias = null;
-        if (config.cell() == CellType.GRU) {
+        if (gru) {
             MemorySegment.copy(bIh, 0, bias, 0, (long) gw * Float.BYTES);
             recurrentBias = slab.get("l" + l + ".b_hh").segment();
             MemorySegment.copy(bHh, 0, recurrentBias, 0, (long) gw * Float.BYTES);

@@ -1,6 +1,8 @@
 package dev.panamarnn.infer;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.cell.Cell;
+import dev.panamarnn.cell.ResetBeforeWeights;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -17,7 +19,9 @@ import java.lang.foreign.MemorySegment;
  * GRU keeps the recurrent product apart (the reset gate multiplies W_hn h + b_hn), so its two
  * products read two contiguous matrices, W_ih (G*H, In) followed by W_hh (G*H, H):
  * xg = W_ih x, hg = W_hh h (the kernel adds b_ih and b_hh). (Contiguous matrices, not column blocks
- * of one joined W: docs/performance.md, "Notes moved from the code".)
+ * of one joined W: docs/performance.md, "Notes moved from the code".) The reset-before GRU has the
+ * same layout; its recurrent product comes in two parts (W_h{r,z}, then W_hn on r h), read through
+ * {@link #resetBefore}, and its transposed W_hh is the two blocks transposed apart.
  */
 final class ModelLayer {
     final int index;
@@ -43,7 +47,8 @@ final class ModelLayer {
     final MemorySegment weightsT;         // (In+H, G*H) the transpose, for batched steps on the small-product path; or null
     final MemorySegment recurrentWeightsT;// W_hh^T: rows In.. of weightsT; or null
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
-    final MemorySegment recurrentBias;    // (3H) b_hh, GRU only (the kernel adds it); null otherwise
+    final MemorySegment recurrentBias;    // (3H) b_hh, both GRUs (the kernels add it); null otherwise
+    final ResetBeforeWeights resetBefore; // reset-before GRU: W_h{r,z}, W_hn (and transposes), views of the above; else null
 
     ModelLayer(int index, CellType cell, int modelInputSize, int inputSize, int hidden,
                MemorySegment weights, MemorySegment weightsT, MemorySegment bias, MemorySegment recurrentBias) {
@@ -53,7 +58,7 @@ final class ModelLayer {
         this.hidden = hidden;
         this.gateWidth = cell.gates() * hidden;
         this.rowLength = inputSize + hidden;
-        boolean separate = cell == CellType.GRU;
+        boolean separate = separateRecurrentWeights(cell);
         this.weightStride = separate ? inputSize : rowLength;
         this.recurrentStride = separate ? hidden : rowLength;
         this.windowOffset = index == 0 ? 0 : modelInputSize + (long) (index - 1) * hidden;
@@ -64,5 +69,12 @@ final class ModelLayer {
         this.recurrentWeightsT = weightsT == null ? null : weightsT.asSlice((long) inputSize * gateWidth * Float.BYTES);
         this.bias = bias;
         this.recurrentBias = recurrentBias;
+        this.resetBefore = cell == CellType.GRU_RESET_BEFORE
+                ? ResetBeforeWeights.of(recurrentWeights, recurrentWeightsT, hidden) : null;
+    }
+
+    /** Whether W_ih and W_hh stay two matrices, and b_hh apart (both GRUs), instead of [W_ih | W_hh] and b_ih + b_hh. */
+    static boolean separateRecurrentWeights(CellType cell) {
+        return !Cell.of(cell).foldsRecurrentBias();
     }
 }

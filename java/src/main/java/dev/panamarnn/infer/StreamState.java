@@ -2,6 +2,7 @@ package dev.panamarnn.infer;
 
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.Products;
+import dev.panamarnn.cell.ResetBeforeStep;
 import dev.panamarnn.internal.checks.Finite;
 import dev.panamarnn.internal.memory.ExclusiveLifetime;
 import dev.panamarnn.kernels.Kernels;
@@ -17,7 +18,8 @@ import java.nio.ByteOrder;
  * layer, and c for LSTM, off-heap, plus the scratch buffers of a step — all allocated here, once.
  * {@link #step(float[], float[])} consumes one input event x_t (I floats) and gives the top layer's
  * h_t (H floats). A step allocates nothing on the Java heap and makes, per layer, one matrix-vector
- * product (two for GRU) and one fused cell kernel (see {@link ModelLayer} for the layout that makes
+ * product (two for GRU; three, with a kernel after each of the last two, for the reset-before GRU)
+ * and one fused cell kernel (see {@link ModelLayer} for the layout that makes
  * this possible).
  *
  * <p>A stream of a whole model ({@link InferenceModel#of(dev.panamarnn.model.SequenceModel)}) also
@@ -50,6 +52,7 @@ public final class StreamState implements AutoCloseable {
     private final int outputSize;             // H, or the head's outputs
     private final boolean lstm;
     private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
+    private final boolean resetBefore;        // the recurrent product in two parts (Cell.splitsRecurrentProduct)
     private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
     private final ExclusiveLifetime lifetime;
@@ -66,6 +69,9 @@ public final class StreamState implements AutoCloseable {
     private final MemorySegment hiddenGates;  // (3H) GRU: h_{t-1} W_hh^T, then + b_hh
     private final MemorySegment cellPrevious; // (H) LSTM: c_{t-1} (the kernel may not update c in place)
     private final MemorySegment hiddenNext;   // (H) GRU: h_t before it replaces h_{t-1}
+    private final MemorySegment hiddenRz;     // (2H) reset-before GRU: h_{t-1} W_h{r,z}^T, the head of hiddenGates
+    private final MemorySegment hiddenN;      // (H) reset-before GRU: (r h_{t-1}) W_hn^T, the tail of hiddenGates
+    private final MemorySegment resetHidden;  // (H) reset-before GRU: r h_{t-1}
     private final MemorySegment headHidden;   // (K) the head's hidden activations; null without a hidden layer
     private final MemorySegment output;       // (outputs) the head's output; for a bare network h_{L-1} itself
     private final MemorySegment outputView;   // (outputs) read-only view of output
@@ -86,6 +92,7 @@ public final class StreamState implements AutoCloseable {
         this.lstm = model.cell().hasCellState();
         this.cell = Cell.of(model.cell());
         this.gru = cell.separateRecurrentProduct();
+        this.resetBefore = cell.splitsRecurrentProduct();
         int count = layers.length, gw = model.cell().gates() * hidden;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("v", inputSize + count * hidden)     // (I + L*H)
@@ -97,6 +104,9 @@ public final class StreamState implements AutoCloseable {
         if (gru) {
             layout.add("hidden_gates", gw)                // (3H)
                   .add("h_next", hidden);                 // (H)
+        }
+        if (resetBefore) {
+            layout.add("reset_hidden", hidden);           // (H)
         }
         if (head != null) {
             layout.add("head_out", head.outputs);         // (outputs)
@@ -113,6 +123,10 @@ public final class StreamState implements AutoCloseable {
         this.cellPrevious = lstm ? slab.get("c_prev").segment() : null;
         this.hiddenGates = gru ? slab.get("hidden_gates").segment() : null;
         this.hiddenNext = gru ? slab.get("h_next").segment() : null;
+        long hBytes0 = (long) hidden * Float.BYTES;
+        this.hiddenRz = resetBefore ? hiddenGates.asSlice(0, 2 * hBytes0) : null;
+        this.hiddenN = resetBefore ? hiddenGates.asSlice(2 * hBytes0, hBytes0) : null;
+        this.resetHidden = resetBefore ? slab.get("reset_hidden").segment() : null;
         this.windows = new MemorySegment[count];
         this.inputs = new MemorySegment[count];
         this.hiddens = new MemorySegment[count];
@@ -272,6 +286,14 @@ public final class StreamState implements AutoCloseable {
         for (int l = 0; l < layers.length; l++) {
             ModelLayer p = layers[l];
             int gw = p.gateWidth;
+            if (resetBefore) {
+                // xg (3H) = W_ih (3H, In) x (In); then the two recurrent products and kernels; h_t beside h_{t-1}
+                Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, 0f, gates);
+                ResetBeforeStep.forward(k, hiddenNext, gates, hiddenRz, resetHidden, hiddenN, p.bias, p.recurrentBias, hiddens[l],
+                        p.resetBefore, 1, h);
+                MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
+                continue;
+            }
             if (gru) {
                 // xg (3H) = W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H); the kernel adds b_ih, b_hh
                 Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, 0f, gates);

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * (scripts/export_pytorch_model.py) and gives PyTorch's outputs.
  *
  * <p>Metadata keys (values are strings, as safetensors requires): {@value #CELL} (lstm, gru,
- * rnn_tanh, rnn_relu), {@value #INPUT_SIZE}, {@value #HIDDEN_SIZE}, {@value #NUM_LAYERS} (decimal
+ * gru_reset_before, rnn_tanh, rnn_relu), {@value #INPUT_SIZE}, {@value #HIDDEN_SIZE}, {@value #NUM_LAYERS} (decimal
  * integers), {@value #BIDIRECTIONAL} (true/false) — these five are the architecture and are
  * required — and, optional, {@value #BATCH_FIRST} (true/false) and {@value #DROPOUT} (a decimal
  * number), which do not change the parameters and are only used when a network is built from the
@@ -181,7 +181,7 @@ public final class ModelFile {
             cell = CellType.fromId(cellId);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(path, "metadata '" + prefix + CELL + "' is '" + JsonReader.printable(cellId)
-                    + "'; expected one of lstm, gru, rnn_tanh, rnn_relu");
+                    + "'; expected one of " + CellType.ids());
         }
         int inputSize = positiveInt(file, prefix + INPUT_SIZE);
         int hiddenSize = positiveInt(file, prefix + HIDDEN_SIZE);

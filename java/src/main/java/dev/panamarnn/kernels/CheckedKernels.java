@@ -150,6 +150,64 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
+    public void gruResetBeforeGatesForwardStep(MemorySegment xg, MemorySegment rh, MemorySegment hrz, MemorySegment bIh,
+                                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        output("xg (B, 3H)", xg, 3 * bh);
+        output("rh (B, H)", rh, bh);
+        vector("hrz (B, 2H)", hrz, 2 * bh);
+        vector("bIh (3H)", bIh, 3L * hidden);
+        vector("bHh (3H)", bHh, 3L * hidden);
+        vector("hPrev (B, H)", hPrev, bh);
+        inner.gruResetBeforeGatesForwardStep(xg, rh, hrz, bIh, bHh, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruResetBeforeStateForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hn, MemorySegment bIh,
+                                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        output("h (B, H)", h, bh);
+        output("xg (B, 3H)", xg, 3 * bh);
+        vector("hn (B, H)", hn, bh);
+        vector("bIh (3H)", bIh, 3L * hidden);
+        vector("bHh (3H)", bHh, 3L * hidden);
+        vector("hPrev (B, H)", hPrev, bh);
+        inner.gruResetBeforeStateForwardStep(h, xg, hn, bIh, bHh, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruResetBeforeStateBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment dh, MemorySegment xg,
+                                                MemorySegment hPrev, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        output("dxg (B, 3H)", dxg, 3 * bh);
+        output("dhPrev (B, H)", dhPrev, bh);
+        vector("dh (B, H)", dh, bh);
+        vector("xg (B, 3H)", xg, 3 * bh);
+        vector("hPrev (B, H)", hPrev, bh);
+        inner.gruResetBeforeStateBackwardStep(dxg, dhPrev, dh, xg, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruResetBeforeGatesBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment drh, MemorySegment xg,
+                                                MemorySegment hPrev, int batch, int hidden) {
+        nonNegative("batch", batch);
+        nonNegative("hidden", hidden);
+        long bh = (long) batch * hidden;
+        output("dxg (B, 3H)", dxg, 3 * bh);
+        output("dhPrev (B, H)", dhPrev, bh);
+        vector("drh (B, H)", drh, bh);
+        vector("xg (B, 3H)", xg, 3 * bh);
+        vector("hPrev (B, H)", hPrev, bh);
+        inner.gruResetBeforeGatesBackwardStep(dxg, dhPrev, drh, xg, hPrev, batch, hidden);
+    }
+
+    @Override
     public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias,
                                int batch, int hidden) {
         nonNegative("batch", batch);

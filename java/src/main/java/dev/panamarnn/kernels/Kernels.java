@@ -99,6 +99,57 @@ public interface Kernels {
     void gruBackwardStep(MemorySegment dxg, MemorySegment dhg, MemorySegment dhPrev, MemorySegment dh,
                          MemorySegment xg, MemorySegment hg, MemorySegment hPrev, int batch, int hidden);
 
+    // The GRU with the reset gate before the recurrent product (ABI 7; rnnk.h): ONNX's default
+    // GRU (linear_before_reset = 0). n = tanh(W_in x + b_in + W_hn (r * h_{t-1}) + b_hn). A step is
+    // hrz = h_{t-1} W_h{r,z}^T; gates forward; hn = (r * h_{t-1}) W_hn^T; state forward. Backward:
+    // state backward; drh = dn_pre W_hn; gates backward; dh_{t-1} += (dr_pre, dz_pre) W_h{r,z}.
+
+    /**
+     * Reset-before GRU, first half of the forward step: the reset and update gates.
+     * @param xg    (B, 3H) in: x W_ih^T without bias; out: r, z in the first 2H columns (n part untouched)
+     * @param rh    (B, H) out: r * h_{t-1}, the input of the second recurrent product
+     * @param hrz   (B, 2H) in: h_{t-1} W_h{r,z}^T without bias
+     * @param bIh   (3H) input bias (b_ir, b_iz read)
+     * @param bHh   (3H) recurrent bias (b_hr, b_hz read)
+     * @param hPrev (B, H) h_{t-1}
+     */
+    void gruResetBeforeGatesForwardStep(MemorySegment xg, MemorySegment rh, MemorySegment hrz, MemorySegment bIh,
+                                        MemorySegment bHh, MemorySegment hPrev, int batch, int hidden);
+
+    /**
+     * Reset-before GRU, second half of the forward step: n and h_t = n + z * (h_{t-1} - n).
+     * @param h     (B, H) out: h_t
+     * @param xg    (B, 3H) in: r, z, x W_in^T without bias; out: r, z, n (saved for backward)
+     * @param hn    (B, H) in: (r * h_{t-1}) W_hn^T without bias
+     * @param bIh   (3H) input bias (b_in read)
+     * @param bHh   (3H) recurrent bias (b_hn read)
+     * @param hPrev (B, H) h_{t-1}
+     */
+    void gruResetBeforeStateForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hn, MemorySegment bIh,
+                                        MemorySegment bHh, MemorySegment hPrev, int batch, int hidden);
+
+    /**
+     * Reset-before GRU, first half of the backward step (mirror of the state forward); written.
+     * @param dxg    (B, 3H) out: dz_pre, dn_pre in the last 2H columns (the first H untouched)
+     * @param dhPrev (B, H) out: the direct part dh_t * z of dL/dh_{t-1}
+     * @param dh     (B, H) in: dL/dh_t
+     * @param xg     (B, 3H) r, z, n saved by forward
+     * @param hPrev  (B, H) h_{t-1}
+     */
+    void gruResetBeforeStateBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment dh, MemorySegment xg,
+                                         MemorySegment hPrev, int batch, int hidden);
+
+    /**
+     * Reset-before GRU, second half of the backward step (mirror of the gates forward).
+     * @param dxg    (B, 3H) out: dr_pre = drh h_{t-1} r (1 - r) in the first H columns (the rest untouched)
+     * @param dhPrev (B, H) in/out: += drh * r
+     * @param drh    (B, H) in: dL/d(r * h_{t-1}) = dn_pre W_hn
+     * @param xg     (B, 3H) r, z, n saved by forward
+     * @param hPrev  (B, H) h_{t-1}
+     */
+    void gruResetBeforeGatesBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment drh, MemorySegment xg,
+                                         MemorySegment hPrev, int batch, int hidden);
+
     /**
      * Vanilla RNN step forward: h (B, H) = tanh(pre (B, H) + bias (H) in every row), or relu when
      * {@code relu}; pre = x W_ih^T + h_{t-1} W_hh^T, bias = b_ih + b_hh. h may be pre (in place).

@@ -264,8 +264,8 @@ public final class Layer {
         MemorySegment hp = all ? hPrevAll : hPrevAll.asSlice(r0 * h * Float.BYTES, (long) n * h * Float.BYTES);
         // dW_ih (G*H, In) += dG^T (G*H, n) * X (n, In)
         k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, p.dWIh(), inputSize);
-        // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H)
-        k.sgemm(true, false, gw, h, n, 1f, dR, gw, hp, h, 1f, p.dWHh(), h);
+        // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H) (the reset-before GRU: W_hn's rows from R H_prev)
+        cell.recurrentWeightGradient(k, s, dR, hp, r0, n);
         // db_ih += dG^T 1, db_hh += dR^T 1: the sums over dG's columns once (into the kernels' bias,
         // free until the next forward), added to both where dR's columns are dG's; dR's other
         // columns summed alone

@@ -68,6 +68,17 @@ class SnapshotTest {
         }
     }
 
+    /** Both GRUs have the same state and parameter shapes: a snapshot of one is refused by the other (the fingerprint names the cell). */
+    @org.junit.jupiter.api.Test
+    void aSnapshotOfTheOtherGruIsRefused() {
+        try (InferenceModel gru = model(CellType.GRU, 1); InferenceModel resetBefore = model(CellType.GRU_RESET_BEFORE, 1);
+             StreamState a = gru.newStream(); StreamState b = resetBefore.newStream()) {
+            a.step(InferTesting.sequence(1, 1, I)[0]);
+            var e = assertThrows(IllegalArgumentException.class, () -> b.restore(a.snapshot()));
+            assertTrue(e.getMessage().contains("taken from another model"), e.getMessage());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = CellType.class, names = {"LSTM", "RNN_TANH"})
     void everyTruncationIsRefused(CellType cell) {

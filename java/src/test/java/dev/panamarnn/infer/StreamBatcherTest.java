@@ -54,7 +54,7 @@ class StreamBatcherTest {
     @ValueSource(strings = {"java", "native"})
     void concurrentStreamsGetTheSequentialResults(String kernels) throws Exception {
         int threads = 4, streamsPerThread = 6, steps = 25;
-        for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU, CellType.RNN_TANH}) {
+        for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU, CellType.GRU_RESET_BEFORE, CellType.RNN_TANH}) {
             try (InferenceModel model = model(cell, 2, InferTesting.kernels(kernels))) {
                 int streams = threads * streamsPerThread;
                 float[][][] x = new float[streams][][];

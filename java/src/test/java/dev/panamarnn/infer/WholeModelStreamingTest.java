@@ -28,7 +28,7 @@ class WholeModelStreamingTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (String kernels : new String[] {"java", "native"}) {
-            for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU, CellType.RNN_TANH}) {
+            for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU, CellType.GRU_RESET_BEFORE, CellType.RNN_TANH}) {
                 for (int layers = 1; layers <= 2; layers++) {
                     for (boolean tokens : new boolean[] {false, true}) {
                         int headHidden = (layers + (tokens ? 1 : 0)) % 2 == 0 ? 7 : 0;   // each input with both heads

@@ -22,7 +22,8 @@ class WholeModelZeroAllocationTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @CsvSource({"native, LSTM, features", "native, GRU, tokens", "java, LSTM, tokens", "java, GRU, features",
-                "native, GRU, regression", "java, LSTM, regression"})
+                "native, GRU, regression", "java, LSTM, regression", "native, GRU_RESET_BEFORE, tokens",
+                "java, GRU_RESET_BEFORE, features"})
     void aStepAllocatesNothing(String kernels, CellType cell, String input) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");

@@ -23,7 +23,8 @@ class ZeroAllocationTest {
     static final long SLACK_BYTES = 2_048;
 
     @ParameterizedTest(name = "{0} {1} L={2}")
-    @CsvSource({"native, LSTM, 2", "native, GRU, 2", "native, RNN_TANH, 1", "native, RNN_RELU, 3", "java, LSTM, 1", "java, GRU, 1"})
+    @CsvSource({"native, LSTM, 2", "native, GRU, 2", "native, RNN_TANH, 1", "native, RNN_RELU, 3", "java, LSTM, 1", "java, GRU, 1",
+                "native, GRU_RESET_BEFORE, 2", "java, GRU_RESET_BEFORE, 1"})
     void aStepAllocatesNothing(String kernels, CellType cell, int layers) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");

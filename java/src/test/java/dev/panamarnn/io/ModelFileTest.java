@@ -2,6 +2,7 @@ package dev.panamarnn.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -214,7 +215,7 @@ class ModelFileTest {
     @Test
     void badMetadataValuesAreNamed() throws Exception {
         Object[][] cases = {
-            {"cell", "lstm2", "metadata 'cell' is 'lstm2'; expected one of lstm, gru, rnn_tanh, rnn_relu"},
+            {"cell", "lstm2", "metadata 'cell' is 'lstm2'; expected one of lstm, gru, gru_reset_before, rnn_tanh, rnn_relu"},
             {"hidden_size", "0", "metadata 'hidden_size' is '0'; expected an integer in [1, 2147483647]"},
             {"hidden_size", "-3", "metadata 'hidden_size' is '-3'"},
             {"hidden_size", "+3", "metadata 'hidden_size' is '+3'"},
@@ -279,5 +280,33 @@ class ModelFileTest {
             assertEquals(CellType.RNN_TANH, back.config().cell());
         }
         assertTrue(Files.size(file) > 0);
+    }
+    /**
+     * The reset-before GRU has PyTorch's GRU names and shapes: a file keeps its cell in the
+     * metadata ("gru_reset_before"), loads back as that cell with the same outputs, and is refused
+     * by a network of PyTorch's GRU (and the reverse), whose outputs from the same weights differ.
+     */
+    @Test
+    void theResetBeforeGruRoundTripsAndIsToldApartFromPyTorchsGru() throws Exception {
+        Path file = dir.resolve("gru_reset_before.safetensors");
+        RnnConfig config = RnnConfig.builder(CellType.GRU_RESET_BEFORE, 3, 4).layers(2).bidirectional(true).seed(7).build();
+        try (Rnn rnn = Rnn.create(config, JAVA)) {
+            ModelFile.save(file, rnn, "", Map.of());
+            try (SafeTensorsFile f = SafeTensors.read(file)) {
+                assertEquals("gru_reset_before", f.metadata().get("cell"));
+            }
+            try (Rnn back = ModelFile.load(file, JAVA)) {
+                assertEquals(CellType.GRU_RESET_BEFORE, back.config().cell());
+                assertArrayEquals(parameters(rnn), parameters(back));
+                assertEquals(forward(rnn), forward(back));
+            }
+            try (SafeTensorsFile f = SafeTensors.read(file);
+                 Rnn gru = Rnn.create(RnnConfig.builder(CellType.GRU, 3, 4).layers(2).bidirectional(true).build(), JAVA)) {
+                ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(f, "", gru));
+                assertTrue(e.getMessage().contains("cell is gru_reset_before in the file, the network has gru"), e.getMessage());
+                gru.parameters().all().copyFrom(rnn.parameters().all());                      // the same weights
+                assertNotEquals(forward(rnn), forward(gru), "PyTorch's GRU gives other outputs from the same weights");
+            }
+        }
     }
 }

@@ -51,6 +51,27 @@ class SequenceModelFileTest {
         }
     }
 
+    /** A reset-before GRU classifier keeps its cell (rnn.cell = gru_reset_before) and predicts the same after a round trip. */
+    @Test
+    void roundTripKeepsTheResetBeforeGru() throws Exception {
+        Path file = dir.resolve("rb.safetensors");
+        SequenceDataset data = SequenceDataset.ofInputs(List.<float[][]>of(new float[][] {{1, 2, 3}, {0, -1, 2}, {2, 0, 1}},
+                new float[][] {{-1, 0.5f, 2}}));
+        try (SequenceModel saved = SequenceModel.builder().features(3).classify(3).cell(CellType.GRU_RESET_BEFORE).hidden(5)
+                .layers(2).bidirectional(true).seed(9).kernels(KernelsForTests.java()).build()) {
+            saved.save(file);
+            try (SafeTensorsFile f = SafeTensors.read(file)) {
+                assertEquals("gru_reset_before", f.metadata().get("rnn.cell"));
+            }
+            try (SequenceModel loaded = SequenceModelFile.load(file, KernelsForTests.java())) {
+                assertEquals(CellType.GRU_RESET_BEFORE, loaded.spec().cell());
+                assertEquals(saved.spec(), loaded.spec());
+                assertArrayEquals(saved.predict(data)[0], loaded.predict(data)[0]);
+                assertArrayEquals(saved.predict(data)[1], loaded.predict(data)[1]);
+            }
+        }
+    }
+
     /** A per-step regressor of K = 2 values with target normalisation. */
     static SequenceModel regressor() {
         return SequenceModel.builder().features(3).regress(2).output(OutputMode.PER_STEP)

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,11 +44,12 @@ class TrainerTest {
         return SequenceDataset.ofSequences(inputs, labels, 2);
     }
 
-    @Test
-    void learnsToClassifyVariableLengthSequences() {
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"GRU", "GRU_RESET_BEFORE"})
+    void learnsToClassifyVariableLengthSequences(CellType cell) {
         SequenceDataset data = signOfSum(600, 1);
         SequenceDataset.Split split = data.split(0.25, 2);
-        try (SequenceModel model = SequenceModel.forData(split.train()).cell(CellType.GRU).hidden(16).seed(3)
+        try (SequenceModel model = SequenceModel.forData(split.train()).cell(cell).hidden(16).seed(3)
                      .kernels(KernelsForTests.java()).build();
              Trainer trainer = Trainer.builder(model).adam(1e-2).batchSize(32).validation(split.validation()).build()) {
             double before = model.evaluate(split.validation()).accuracy();

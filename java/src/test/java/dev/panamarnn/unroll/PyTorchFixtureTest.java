@@ -48,24 +48,26 @@ class PyTorchFixtureTest {
             Tensor h0 = tensor(arena, f.tensor("h0"));
             Tensor c0 = tensor(arena, f.tensor("c0"));
             ws.forward(x, f.lengths(), h0, c0, true);
-            compare(name, "output", f.tensor("output"), ws.output());
-            compare(name, "h_n", f.tensor("h_n"), ws.finalHidden());
+            double forward = compare(name, "output", f.tensor("output"), ws.output());
+            forward = Math.max(forward, compare(name, "h_n", f.tensor("h_n"), ws.finalHidden()));
             if (f.tensor("c_n") != null) {
-                compare(name, "c_n", f.tensor("c_n"), ws.finalCell());
+                forward = Math.max(forward, compare(name, "c_n", f.tensor("c_n"), ws.finalCell()));
             }
 
             rnn.zeroGradients();
             ws.backward(tensor(arena, f.tensor("w_output")), tensor(arena, f.tensor("w_h_n")), tensor(arena, f.tensor("w_c_n")));
-            compare(name, "grad x", f.grads().get("x"), ws.inputGradient());
+            double backward = compare(name, "grad x", f.grads().get("x"), ws.inputGradient());
             if (f.grads().get("h0") != null) {
-                compare(name, "grad h0", f.grads().get("h0"), ws.initialHiddenGradient());
+                backward = Math.max(backward, compare(name, "grad h0", f.grads().get("h0"), ws.initialHiddenGradient()));
             }
             if (f.grads().get("c0") != null) {
-                compare(name, "grad c0", f.grads().get("c0"), ws.initialCellGradient());
+                backward = Math.max(backward, compare(name, "grad c0", f.grads().get("c0"), ws.initialCellGradient()));
             }
             for (String param : f.params().keySet()) {
-                compare(name, "grad " + param, f.grads().get(param), rnn.gradients().get(param));
+                backward = Math.max(backward, compare(name, "grad " + param, f.grads().get(param), rnn.gradients().get(param)));
             }
+            System.out.printf("%s on %s: max |diff| vs PyTorch: outputs and states %.3g, gradients %.3g%n",
+                    name, kernelsName, forward, backward);
         }
     }
 
@@ -73,13 +75,15 @@ class PyTorchFixtureTest {
         return array == null ? null : Tensor.allocate(arena, array.shape()).copyFrom(array.data());
     }
 
-    static void compare(String fixture, String what, Fixture.Array expected, Tensor actual) {
+    /** Fails beyond the tolerance; returns the largest |difference|. */
+    static double compare(String fixture, String what, Fixture.Array expected, Tensor actual) {
         assertEquals(List.of(Arrays.stream(expected.shape()).boxed().toArray()), List.of(Arrays.stream(actual.shape()).boxed().toArray()),
                 fixture + " " + what + " shape");
         float[] got = actual.toArray();
-        double worst = 0;
+        double worst = 0, largest = 0;
         int at = -1;
         for (int i = 0; i < got.length; i++) {
+            largest = Math.max(largest, Math.abs(got[i] - expected.data()[i]));
             double excess = Math.abs(got[i] - expected.data()[i]) - TOLERANCE * (1 + Math.abs(expected.data()[i]));
             if (Double.isNaN(got[i]) || excess > worst) {
                 worst = Double.isNaN(got[i]) ? Double.POSITIVE_INFINITY : excess;
@@ -91,5 +95,6 @@ class PyTorchFixtureTest {
                     + " (|diff| " + Math.abs(got[at] - expected.data()[at]) + "); first values " + Arrays.toString(Arrays.copyOf(got, Math.min(6, got.length)))
                     + " vs " + Arrays.toString(Arrays.copyOf(expected.data(), Math.min(6, got.length))));
         }
+        return largest;
     }
 }

@@ -108,7 +108,9 @@ class WorkspaceValidationTest {
         assertEquals("dropout must be in [0, 1), got 1.0", assertThrows(IllegalArgumentException.class,
                 () -> RnnConfig.builder(CellType.GRU, 3, 2).dropout(1).build()).getMessage());
         assertEquals(CellType.RNN_TANH, CellType.fromId("rnn"));
-        assertEquals("unknown cell type 'lstn'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
+        assertEquals(CellType.GRU_RESET_BEFORE, CellType.fromId("gru_reset_before"));
+        assertEquals("lstm, gru, gru_reset_before, rnn_tanh, rnn_relu", CellType.ids());
+        assertEquals("unknown cell type 'lstn'; expected one of lstm, gru, gru_reset_before, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
                 assertThrows(IllegalArgumentException.class, () -> CellType.fromId("lstn")).getMessage());
     }
 

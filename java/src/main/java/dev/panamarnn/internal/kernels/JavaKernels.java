@@ -302,6 +302,84 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void gruResetBeforeGatesForwardStep(MemorySegment xg, MemorySegment rh, MemorySegment hrz, MemorySegment bIh,
+                                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 3 * hs;      // r at g0, z at g0+H (n at g0+2H, not read)
+            long p0 = b * 2 * hs;      // hr at p0, hz at p0+H
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float xr = xg.getAtIndex(F, g0 + j) + bIh.getAtIndex(F, j);             // W_ir x + b_ir
+                float xz = xg.getAtIndex(F, g0 + hs + j) + bIh.getAtIndex(F, hs + j);
+                float hr = hrz.getAtIndex(F, p0 + j) + bHh.getAtIndex(F, j);           // W_hr h + b_hr
+                float hz = hrz.getAtIndex(F, p0 + hs + j) + bHh.getAtIndex(F, hs + j);
+                float r = sigmoid(xr + hr);
+                float z = sigmoid(xz + hz);
+                xg.setAtIndex(F, g0 + j, r);
+                xg.setAtIndex(F, g0 + hs + j, z);
+                rh.setAtIndex(F, s0 + j, r * hPrev.getAtIndex(F, s0 + j));            // r * h_{t-1}
+            }
+        }
+    }
+
+    @Override
+    public void gruResetBeforeStateForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hn, MemorySegment bIh,
+                                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 3 * hs;
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float xn = xg.getAtIndex(F, g0 + 2 * hs + j) + bIh.getAtIndex(F, 2 * hs + j);          // W_in x + b_in
+                float an = hn.getAtIndex(F, s0 + j) + bHh.getAtIndex(F, 2 * hs + j);                 // W_hn (r h) + b_hn
+                float n = tanh(xn + an);
+                float z = xg.getAtIndex(F, g0 + hs + j);
+                float hp = hPrev.getAtIndex(F, s0 + j);
+                xg.setAtIndex(F, g0 + 2 * hs + j, n);
+                h.setAtIndex(F, s0 + j, n + z * (hp - n));                     // h_t = (1 - z) n + z h_{t-1}
+            }
+        }
+    }
+
+    @Override
+    public void gruResetBeforeStateBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment dh, MemorySegment xg,
+                                                MemorySegment hPrev, int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 3 * hs;
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float z = xg.getAtIndex(F, g0 + hs + j);
+                float n = xg.getAtIndex(F, g0 + 2 * hs + j);
+                float dht = dh.getAtIndex(F, s0 + j);
+                float dn = dht * (1f - z);                                         // dh_t/dn = 1 - z
+                float dz = dht * (hPrev.getAtIndex(F, s0 + j) - n);                // dh_t/dz = h_{t-1} - n
+                dxg.setAtIndex(F, g0 + 2 * hs + j, dn * (1f - n * n));             // dn_pre
+                dxg.setAtIndex(F, g0 + hs + j, dz * z * (1f - z));                 // dz_pre
+                dhPrev.setAtIndex(F, s0 + j, dht * z);                             // direct path h_t <- z h_{t-1}
+            }
+        }
+    }
+
+    @Override
+    public void gruResetBeforeGatesBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment drh, MemorySegment xg,
+                                                MemorySegment hPrev, int batch, int hidden) {
+        long hs = hidden;
+        for (long b = 0; b < batch; b++) {
+            long g0 = b * 3 * hs;
+            long s0 = b * hs;
+            for (long j = 0; j < hs; j++) {
+                float r = xg.getAtIndex(F, g0 + j);
+                float d = drh.getAtIndex(F, s0 + j);
+                float dr = d * hPrev.getAtIndex(F, s0 + j);                        // d(r h)/dr = h_{t-1}
+                dxg.setAtIndex(F, g0 + j, dr * r * (1f - r));                      // dr_pre
+                dhPrev.setAtIndex(F, s0 + j, dhPrev.getAtIndex(F, s0 + j) + d * r); // d(r h)/dh_{t-1} = r
+            }
+        }
+    }
+
+    @Override
     public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias,
                                int batch, int hidden) {
         for (long b = 0; b < batch; b++) {

@@ -122,6 +122,30 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void gruResetBeforeGatesForwardStep(MemorySegment xg, MemorySegment rh, MemorySegment hrz, MemorySegment bIh,
+                                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_reset_before_gates_forward_step(xg, rh, hrz, bIh, bHh, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruResetBeforeStateForwardStep(MemorySegment h, MemorySegment xg, MemorySegment hn, MemorySegment bIh,
+                                               MemorySegment bHh, MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_reset_before_state_forward_step(h, xg, hn, bIh, bHh, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruResetBeforeStateBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment dh, MemorySegment xg,
+                                                MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_reset_before_state_backward_step(dxg, dhPrev, dh, xg, hPrev, batch, hidden);
+    }
+
+    @Override
+    public void gruResetBeforeGatesBackwardStep(MemorySegment dxg, MemorySegment dhPrev, MemorySegment drh, MemorySegment xg,
+                                                MemorySegment hPrev, int batch, int hidden) {
+        rnnk_h.rnnk_gru_reset_before_gates_backward_step(dxg, dhPrev, drh, xg, hPrev, batch, hidden);
+    }
+
+    @Override
     public void rnnForwardStep(boolean relu, MemorySegment h, MemorySegment pre, MemorySegment bias,
                                int batch, int hidden) {
         if (relu) {

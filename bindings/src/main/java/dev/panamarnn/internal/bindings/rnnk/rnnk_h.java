@@ -346,6 +346,268 @@ public class rnnk_h extends rnnk_h$shared {
         }
     }
 
+    private static class rnnk_gru_reset_before_gates_forward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_gru_reset_before_gates_forward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_forward_step(float *xg, float *rh, const float *hrz, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_gru_reset_before_gates_forward_step$descriptor() {
+        return rnnk_gru_reset_before_gates_forward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_forward_step(float *xg, float *rh, const float *hrz, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_gru_reset_before_gates_forward_step$handle() {
+        return rnnk_gru_reset_before_gates_forward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_forward_step(float *xg, float *rh, const float *hrz, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_gru_reset_before_gates_forward_step$address() {
+        return rnnk_gru_reset_before_gates_forward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_forward_step(float *xg, float *rh, const float *hrz, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_gru_reset_before_gates_forward_step(MemorySegment xg, MemorySegment rh, MemorySegment hrz, MemorySegment b_ih, MemorySegment b_hh, MemorySegment h_prev, long B, long H) {
+        var mh$ = rnnk_gru_reset_before_gates_forward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_gru_reset_before_gates_forward_step", xg, rh, hrz, b_ih, b_hh, h_prev, B, H);
+            }
+            mh$.invokeExact(xg, rh, hrz, b_ih, b_hh, h_prev, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_gru_reset_before_state_forward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_gru_reset_before_state_forward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_forward_step(float *h, float *xg, const float *hn, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_gru_reset_before_state_forward_step$descriptor() {
+        return rnnk_gru_reset_before_state_forward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_forward_step(float *h, float *xg, const float *hn, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_gru_reset_before_state_forward_step$handle() {
+        return rnnk_gru_reset_before_state_forward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_forward_step(float *h, float *xg, const float *hn, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_gru_reset_before_state_forward_step$address() {
+        return rnnk_gru_reset_before_state_forward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_forward_step(float *h, float *xg, const float *hn, const float *b_ih, const float *b_hh, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_gru_reset_before_state_forward_step(MemorySegment h, MemorySegment xg, MemorySegment hn, MemorySegment b_ih, MemorySegment b_hh, MemorySegment h_prev, long B, long H) {
+        var mh$ = rnnk_gru_reset_before_state_forward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_gru_reset_before_state_forward_step", h, xg, hn, b_ih, b_hh, h_prev, B, H);
+            }
+            mh$.invokeExact(h, xg, hn, b_ih, b_hh, h_prev, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_gru_reset_before_state_backward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_gru_reset_before_state_backward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_backward_step(float *dxg, float *dh_prev, const float *dh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_gru_reset_before_state_backward_step$descriptor() {
+        return rnnk_gru_reset_before_state_backward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_backward_step(float *dxg, float *dh_prev, const float *dh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_gru_reset_before_state_backward_step$handle() {
+        return rnnk_gru_reset_before_state_backward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_backward_step(float *dxg, float *dh_prev, const float *dh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_gru_reset_before_state_backward_step$address() {
+        return rnnk_gru_reset_before_state_backward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_state_backward_step(float *dxg, float *dh_prev, const float *dh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_gru_reset_before_state_backward_step(MemorySegment dxg, MemorySegment dh_prev, MemorySegment dh, MemorySegment xg, MemorySegment h_prev, long B, long H) {
+        var mh$ = rnnk_gru_reset_before_state_backward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_gru_reset_before_state_backward_step", dxg, dh_prev, dh, xg, h_prev, B, H);
+            }
+            mh$.invokeExact(dxg, dh_prev, dh, xg, h_prev, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_gru_reset_before_gates_backward_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_gru_reset_before_gates_backward_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_backward_step(float *dxg, float *dh_prev, const float *drh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static FunctionDescriptor rnnk_gru_reset_before_gates_backward_step$descriptor() {
+        return rnnk_gru_reset_before_gates_backward_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_backward_step(float *dxg, float *dh_prev, const float *drh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MethodHandle rnnk_gru_reset_before_gates_backward_step$handle() {
+        return rnnk_gru_reset_before_gates_backward_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_backward_step(float *dxg, float *dh_prev, const float *drh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static MemorySegment rnnk_gru_reset_before_gates_backward_step$address() {
+        return rnnk_gru_reset_before_gates_backward_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_gru_reset_before_gates_backward_step(float *dxg, float *dh_prev, const float *drh, const float *xg, const float *h_prev, int64_t B, int64_t H)
+     * }
+     */
+    public static void rnnk_gru_reset_before_gates_backward_step(MemorySegment dxg, MemorySegment dh_prev, MemorySegment drh, MemorySegment xg, MemorySegment h_prev, long B, long H) {
+        var mh$ = rnnk_gru_reset_before_gates_backward_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_gru_reset_before_gates_backward_step", dxg, dh_prev, drh, xg, h_prev, B, H);
+            }
+            mh$.invokeExact(dxg, dh_prev, drh, xg, h_prev, B, H);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rnnk_rnn_tanh_forward_step {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             rnnk_h.C_POINTER,
