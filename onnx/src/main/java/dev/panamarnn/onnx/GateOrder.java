@@ -13,7 +13,7 @@ final class GateOrder {
     static int[] onnxFromPyTorch(CellType cell) {
         return switch (cell) {
             case LSTM -> new int[] {0, 3, 1, 2};          // i <- i, o <- o, f <- f, c <- g
-            case GRU -> new int[] {1, 0, 2};              // z <- z, r <- r, n <- n
+            case GRU, GRU_RESET_BEFORE -> new int[] {1, 0, 2};   // z <- z, r <- r, n <- n
             case RNN_TANH, RNN_RELU -> new int[] {0};
         };
     }

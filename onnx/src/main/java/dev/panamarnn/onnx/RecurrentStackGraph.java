@@ -11,8 +11,9 @@ import java.util.function.Function;
  *   h0 (L*D, B, H) --Slice [k*D, (k+1)*D)--> initial_h of layer k;  hn = Concat(Y_h of every layer)
  * </pre>
  * W (D, G*H, in), R (D, G*H, H) and B (D, 2*G*H) = [b_ih; b_hh] per layer, gates in ONNX's order,
- * from the PyTorch-named parameters {@code weight_ih_l{k}[_reverse]} etc. GRU is PyTorch's, with
- * the reset gate applied after the recurrent product: {@code linear_before_reset = 1}.
+ * from the PyTorch-named parameters {@code weight_ih_l{k}[_reverse]} etc. PyTorch's GRU applies the
+ * reset gate after the recurrent product ({@code linear_before_reset = 1}); the reset-before GRU
+ * ({@link CellType#GRU_RESET_BEFORE}) is ONNX's default, {@code linear_before_reset = 0}.
  */
 final class RecurrentStackGraph {
     /** The values a written stack offers the rest of the graph. */
@@ -52,8 +53,8 @@ final class RecurrentStackGraph {
             var node = g.node(opType(cell), "rnn_" + layer, inputs, outputs);
             node.addAttribute(GraphBuilder.intAttribute("hidden_size", hidden));
             node.addAttribute(GraphBuilder.stringAttribute("direction", directions == 2 ? "bidirectional" : "forward"));
-            if (cell == CellType.GRU) {
-                node.addAttribute(GraphBuilder.intAttribute("linear_before_reset", 1));
+            if (cell == CellType.GRU || cell == CellType.GRU_RESET_BEFORE) {
+                node.addAttribute(GraphBuilder.intAttribute("linear_before_reset", cell == CellType.GRU ? 1 : 0));
             }
             if (cell == CellType.RNN_RELU) {
                 node.addAttribute(directions == 2 ? GraphBuilder.stringsAttribute("activations", "Relu", "Relu")
@@ -90,7 +91,7 @@ final class RecurrentStackGraph {
     private static String opType(CellType cell) {
         return switch (cell) {
             case LSTM -> "LSTM";
-            case GRU -> "GRU";
+            case GRU, GRU_RESET_BEFORE -> "GRU";
             case RNN_TANH, RNN_RELU -> "RNN";
         };
     }
