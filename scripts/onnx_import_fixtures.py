@@ -47,6 +47,7 @@ OUT_DIR = os.path.join(REPO_ROOT, "onnx", "src", "test", "resources", "torch")
 OPSET = 14
 T, B, I = 5, 3, 3
 LENGTHS = [5, 4, 2]   # sorted descending: pack_padded_sequence(enforce_sorted=True)
+UNSORTED = [3, 5, 2]  # pack_padded_sequence(enforce_sorted=False): the export sorts (TopK) and unsorts (ScatterElements)
 
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")
@@ -62,9 +63,9 @@ RNN_TYPES = {
 class Bare(torch.nn.Module):
     """A recurrent network alone: (x[, lengths][, h0[, c0]]) -> (y, h_n[, c_n])."""
 
-    def __init__(self, cell, hidden, layers, bidirectional, batch_first, lengths):
+    def __init__(self, cell, hidden, layers, bidirectional, batch_first, lengths, sorted_lengths=True):
         super().__init__()
-        self.cell, self.batch_first, self.lengths = cell, batch_first, lengths
+        self.cell, self.batch_first, self.lengths, self.sorted = cell, batch_first, lengths, sorted_lengths
         self.rnn = RNN_TYPES[cell](I, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
 
     def forward(self, x, *rest):
@@ -74,7 +75,7 @@ class Bare(torch.nn.Module):
         if rest:
             state = (rest[0], rest[1]) if self.cell == "lstm" else rest[0]
         if lengths is not None:
-            packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=self.batch_first, enforce_sorted=True)
+            packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=self.batch_first, enforce_sorted=self.sorted)
             y, s = self.rnn(packed, state)
             y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, batch_first=self.batch_first, total_length=x.shape[1 if self.batch_first else 0])
         else:
@@ -85,9 +86,11 @@ class Bare(torch.nn.Module):
 class WithHead(torch.nn.Module):
     """input stage (features or nn.Embedding) -> recurrent network (batch_first) -> head, per step or on the last state."""
 
-    def __init__(self, cell, hidden, layers, bidirectional, vocabulary, per_step, head_hidden, outputs, lengths, batch_first=True):
+    def __init__(self, cell, hidden, layers, bidirectional, vocabulary, per_step, head_hidden, outputs, lengths, batch_first=True,
+                 sorted_lengths=True):
         super().__init__()
         self.cell, self.per_step, self.lengths, self.bidirectional = cell, per_step, lengths, bidirectional
+        self.sorted = sorted_lengths
         self.batch_first = batch_first
         width = I
         if vocabulary:
@@ -106,7 +109,7 @@ class WithHead(torch.nn.Module):
         if self.embedding is not None:
             x = self.embedding(x)
         if self.lengths:
-            packed = torch.nn.utils.rnn.pack_padded_sequence(x, rest[0], batch_first=self.batch_first, enforce_sorted=True)
+            packed = torch.nn.utils.rnn.pack_padded_sequence(x, rest[0], batch_first=self.batch_first, enforce_sorted=self.sorted)
             y, s = self.rnn(packed)
             if self.per_step:
                 y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, batch_first=self.batch_first, total_length=x.shape[1 if self.batch_first else 0])
@@ -144,6 +147,14 @@ CASES = [
     ("seq_rnn_tanh_timemajor_bi_last", "sequence_model",
      dict(cell="rnn_tanh", hidden=4, layers=2, bidirectional=True, vocabulary=0, per_step=False, head_hidden=0, outputs=2, lengths=False,
           batch_first=False), None),
+    ("lstm_l2_bi_unsorted_lengths_state", "rnn",
+     dict(cell="lstm", hidden=3, layers=2, bidirectional=True, batch_first=True, lengths=True, sorted_lengths=False), True),
+    ("seq_gru_unsorted_lengths_last_classifier", "sequence_model",
+     dict(cell="gru", hidden=4, layers=1, bidirectional=False, vocabulary=0, per_step=False, head_hidden=0, outputs=3, lengths=True,
+          sorted_lengths=False), None),
+    ("seq_lstm_tokens_unsorted_lengths_perstep", "sequence_model",
+     dict(cell="lstm", hidden=4, layers=1, bidirectional=False, vocabulary=9, per_step=True, head_hidden=0, outputs=9, lengths=True,
+          sorted_lengths=False), None),
 ]
 
 
@@ -172,7 +183,7 @@ def build(index, name, kind, args, with_state):
     batch_axis, time_axis = (0, 1) if batch_first else (1, 0)
     dynamic = {"x": {batch_axis: "batch", time_axis: "time"}}
     if args["lengths"]:
-        inputs.append(("lengths", torch.tensor(LENGTHS, dtype=torch.int64)))
+        inputs.append(("lengths", torch.tensor(LENGTHS if args.get("sorted_lengths", True) else UNSORTED, dtype=torch.int64)))
         dynamic["lengths"] = {0: "batch"}
     if with_state:
         d = 2 if args["bidirectional"] else 1

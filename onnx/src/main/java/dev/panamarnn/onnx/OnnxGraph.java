@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class OnnxGraph {
     /** The axes of the graph's sequence input (x or token ids): its first two, one is time and one is batch. */
-    enum Label { A0, A1, D, H, F }
+    enum Label { A0, A1, D, H, F, N }   // N: the length of the lengths vector (ONNX makes it the batch)
 
     /** One axis of a sequence value: a label and, for D, H, F, its width. */
     record Axis(Label label, long width) {
@@ -48,7 +48,8 @@ final class OnnxGraph {
         }
     }
 
-    sealed interface Val permits Ints, Floats, Zeros, GraphInput, Seq, Lengths, StateIn, States, StateRow, LastState, HeadVal {}
+    sealed interface Val permits Ints, Floats, Zeros, GraphInput, Seq, Lengths, StateIn, States, StateRow, LastState, HeadVal,
+            SortedLengths, Perm, InvPerm, Arange, IntZeros {}
 
     /** Integers (shape arithmetic): a scalar or a vector of symbols. */
     record Ints(Sym[] elems, boolean scalar) implements Val {}
@@ -60,19 +61,42 @@ final class OnnxGraph {
     record Zeros(Sym[] shape) implements Val {}
 
     /** A graph input whose role is decided by its first use. */
-    record GraphInput(String name, int elemType, long[] dims) implements Val {}
+    /** A graph input whose role is decided by its first use; {@code permAxis} >= 0: its rows gathered by the sort permutation on that axis. */
+    record GraphInput(String name, int elemType, long[] dims, int permAxis) implements Val {}
 
     /** A float sequence: stage -1 is the model input after its input stage, k >= 0 layer k's output. */
-    record Seq(int layer, Axis[] axes) implements Val {}
+    record Seq(int layer, Axis[] axes, Label perm) implements Val {}   // perm: the axis in sorted order (by the lengths' sort), or null
 
     /** The per-row lengths (graph input 'lengths', through Casts). */
     record Lengths(String name) implements Val {}
 
     /** Rows [from, to) of an initial-state graph input. */
-    record StateIn(String name, long from, long to) implements Val {}
+    record StateIn(String name, long from, long to, boolean permuted) implements Val {}
 
     /** Final states (Y_h: hidden, Y_c: cell) of layers [from, to), stacked [n*D, B, H]. */
-    record States(boolean cell, int from, int to) implements Val {}
+    record States(boolean cell, int from, int to, boolean permuted) implements Val {}
+
+    /*
+     * pack_padded_sequence(enforce_sorted=False): the export sorts the rows by length (TopK gives the
+     * sorted lengths and the permutation P), runs the layers on rows in P's order, and puts the rows
+     * back with Q = ScatterElements(zeros, P, Range(0, N)), P's inverse. Rows of a recurrent layer
+     * never interact, so any permutation P with the lengths permuted alike and undone by its inverse
+     * computes the same function as the unsorted batch: that is what these values prove.
+     */
+    /** The lengths in P's order (TopK's values). */
+    record SortedLengths(String name) implements Val {}
+
+    /** The sort permutation P (TopK's indices). */
+    record Perm() implements Val {}
+
+    /** P's inverse. */
+    record InvPerm() implements Val {}
+
+    /** 0, 1, ..., N-1. */
+    record Arange() implements Val {}
+
+    /** N integer zeros. */
+    record IntZeros() implements Val {}
 
     /** The final state of one layer and direction, [B, H]. */
     record StateRow(boolean cell, int layer, int direction) implements Val {}
@@ -158,7 +182,7 @@ final class OnnxGraph {
         if (!t.hasShape()) {
             throw new ModelFileException(file, "graph input '" + OnnxReader.printable(in.getName()) + "' has no shape");
         }
-        define(in.getName(), new GraphInput(in.getName(), t.getElemType(), dims));
+        define(in.getName(), new GraphInput(in.getName(), t.getElemType(), dims, -1));
     }
 
     private void role(GraphInput in, String role) throws ModelFileException {
@@ -185,7 +209,11 @@ final class OnnxGraph {
                 throw refuse("reads a float input beside token ids");
             }
             features = Math.toIntExact(Math.min(in.dims()[2], Integer.MAX_VALUE));
-            return new Seq(-1, new Axis[] {new Axis(Label.A0, 0), new Axis(Label.A1, 0), new Axis(Label.F, in.dims()[2])});
+            if (in.permAxis() == 2) {
+                throw refuse("reads the model input permuted on its feature axis");
+            }
+            return new Seq(-1, new Axis[] {new Axis(Label.A0, 0), new Axis(Label.A1, 0), new Axis(Label.F, in.dims()[2])},
+                    in.permAxis() < 0 ? null : in.permAxis() == 0 ? Label.A0 : Label.A1);
         }
         if (v instanceof Seq s) {
             return s;
@@ -199,13 +227,19 @@ final class OnnxGraph {
             case Floats f -> "the constant " + f.data();
             case Zeros z -> "zeros " + Arrays.toString(z.shape());
             case GraphInput g -> "graph input '" + OnnxReader.printable(g.name()) + "'";
-            case Seq s -> (s.layer() < 0 ? "the model input" : "layer " + s.layer() + "'s output") + " " + Arrays.toString(s.axes());
+            case Seq s -> (s.layer() < 0 ? "the model input" : "layer " + s.layer() + "'s output") + " " + Arrays.toString(s.axes())
+                    + (s.perm() == null ? "" : " sorted by length on " + s.perm());
             case Lengths l -> "the lengths";
             case StateIn s -> "rows [" + s.from() + ", " + s.to() + ") of initial state '" + OnnxReader.printable(s.name()) + "'";
             case States s -> "final " + (s.cell() ? "cell" : "hidden") + " states of layers [" + s.from() + ", " + s.to() + ")";
             case StateRow r -> "the final " + (r.cell() ? "cell" : "hidden") + " state of layer " + r.layer() + " direction " + r.direction();
             case LastState l -> "the last hidden state of layer " + l.layer();
             case HeadVal h -> "the head's output";
+            case SortedLengths l -> "the lengths sorted";
+            case Perm p -> "the sort permutation of the lengths";
+            case InvPerm p -> "the inverse of the sort permutation";
+            case Arange r -> "0..N-1";
+            case IntZeros z -> "N integer zeros";
         };
     }
 
@@ -257,6 +291,10 @@ final class OnnxGraph {
             case "MatMul" -> matMul(n, a);
             case "Add" -> add(n, a);
             case "Relu" -> relu(n, a);
+            case "TopK" -> topK(n, a);
+            case "ReduceProd" -> reduceProd(n, a);
+            case "Range" -> range(n, a);
+            case "ScatterElements" -> scatterElements(n, a);
             case "Loop", "Scan", "If" -> throw refuse("control flow (" + n.getOpType() + ") is not supported: only graphs with one "
                     + "LSTM/GRU/RNN node per layer are imported");
             default -> throw refuse("op '" + OnnxReader.printable(n.getOpType()) + "' is not supported by the importer");
@@ -324,7 +362,7 @@ final class OnnxGraph {
             role(in, "lengths");
             v = new Lengths(in.name());
         }
-        if (!(v instanceof Lengths) && !(v instanceof Ints)) {
+        if (!(v instanceof Lengths) && !(v instanceof Ints) && !(v instanceof SortedLengths) && !(v instanceof Perm)) {
             throw refuse("casts " + describe(v) + "; only the lengths and shape integers are cast");
         }
         define(n.getOutput(0), v);
@@ -339,6 +377,8 @@ final class OnnxGraph {
         if (v instanceof Ints i) {
             dims = new Sym[] {Sym.of(i.scalar() ? 0 : i.elems().length)};
             dims = i.scalar() ? new Sym[0] : dims;
+        } else if (v instanceof Lengths || v instanceof Perm || v instanceof SortedLengths) {
+            dims = new Sym[] {new Sym(0, Label.N)};
         } else if (v instanceof GraphInput in && (in.elemType() == OnnxReader.INT64 || in.elemType() == OnnxReader.INT32) && in.dims().length == 2) {
             dims = new Sym[] {new Sym(0, Label.A0), new Sym(0, Label.A1)};
             throw refuse("reads the shape of the token ids; not supported");
@@ -372,7 +412,16 @@ final class OnnxGraph {
                 throw refuse("a second input stage is not supported");
             }
             embedding = matrix(f.data(), (int) f.data().dims()[0], (int) f.data().dims()[1]);
-            define(n.getOutput(0), new Seq(-1, new Axis[] {new Axis(Label.A0, 0), new Axis(Label.A1, 0), new Axis(Label.F, f.data().dims()[1])}));
+            define(n.getOutput(0), new Seq(-1, new Axis[] {new Axis(Label.A0, 0), new Axis(Label.A1, 0), new Axis(Label.F, f.data().dims()[1])}, null));
+            return;
+        }
+        if (idx instanceof Perm || idx instanceof InvPerm) {
+            gatherRows(n, data, idx instanceof Perm, axisAttr);
+            return;
+        }
+        if (idx instanceof Ints i && !i.scalar() && i.elems().length == 1 && data instanceof Ints d && !d.scalar() && axisAttr == 0) {
+            int k = axisOf(constantInt(i.elems()[0], "the index"), d.elems().length, "index");   // Gather(Shape, [-1]): a 1-vector
+            define(n.getOutput(0), new Ints(new Sym[] {d.elems()[k]}, false));
             return;
         }
         if (!(idx instanceof Ints i) || !i.scalar()) {
@@ -382,7 +431,7 @@ final class OnnxGraph {
         if (data instanceof Ints d && !d.scalar() && axisAttr == 0) {
             int k = axisOf(index, d.elems().length, "index");
             define(n.getOutput(0), new Ints(new Sym[] {d.elems()[k]}, true));
-        } else if (data instanceof States s && axis(axisAttr, 3) == 0) {
+        } else if (data instanceof States s && axis(axisAttr, 3) == 0 && !s.permuted()) {
             int d = directions();
             int rows = (s.to() - s.from()) * d;
             int k = axisOf(index, rows, "index");
@@ -390,6 +439,87 @@ final class OnnxGraph {
         } else {
             throw refuse("gathers from " + describe(data) + " on axis " + axisAttr + "; not a pattern the importer follows");
         }
+    }
+
+    /** Rows put in sorted order (P) or back in the batch's order (P's inverse) on {@code axisAttr}. */
+    private void gatherRows(Onnx.NodeProto n, Val data, boolean sort, long axisAttr) throws ModelFileException {
+        if (data instanceof GraphInput in && in.elemType() == OnnxReader.FLOAT && in.dims().length == 3 && sort && in.permAxis() < 0) {
+            int k = axisOf(axisAttr, 3, "axis");
+            define(n.getOutput(0), new GraphInput(in.name(), in.elemType(), in.dims(), k));   // x or an initial state, by its use
+            return;
+        }
+        if (data instanceof Seq s) {
+            int k = axisOf(axisAttr, s.axes().length, "axis");
+            Label label = s.axes()[k].label();
+            if (!isSeqAxis(s.axes()[k])) {
+                throw refuse("permutes axis " + k + " (" + s.axes()[k] + ") of " + describe(s) + "; only the batch axis");
+            }
+            if (sort && s.perm() == null) {
+                define(n.getOutput(0), new Seq(s.layer(), s.axes(), label));
+                return;
+            }
+            if (!sort && s.perm() == label) {
+                define(n.getOutput(0), new Seq(s.layer(), s.axes(), null));
+                return;
+            }
+        }
+        if (data instanceof States s && !sort && s.permuted() && axis(axisAttr, 3) == 1) {
+            define(n.getOutput(0), new States(s.cell(), s.from(), s.to(), false));
+            return;
+        }
+        throw refuse("gathers " + describe(data) + " on axis " + axisAttr + " by " + (sort ? "the sort permutation" : "its inverse")
+                + "; only the batch rows of the input, the initial states and the outputs are permuted and put back");
+    }
+
+    private void topK(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only("axis", "largest", "sorted");
+        in(n, 2, 2);
+        if (n.getOutputCount() != 2) {
+            throw refuse("has " + n.getOutputCount() + " outputs; expected 2");
+        }
+        Val v = value(n.getInput(0));
+        Ints k = ints(n.getInput(1), "input 'K'");
+        long axisAttr = a.i("axis", -1);
+        if (!(v instanceof Lengths l) || axis(axisAttr, 1) != 0 || k.elems().length != 1 || k.elems()[0].axis() != Label.N) {
+            throw refuse("sorts " + describe(v) + " (K " + Arrays.toString(k.elems()) + ", axis " + axisAttr
+                    + "); only all the lengths are sorted (pack_padded_sequence with enforce_sorted=False)");
+        }
+        define(n.getOutput(0), new SortedLengths(l.name()));
+        define(n.getOutput(1), new Perm());
+    }
+
+    private void reduceProd(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only("keepdims");
+        in(n, 1, 1);
+        out(n, 1);
+        Ints v = ints(n.getInput(0), "its input");
+        if (v.scalar() || v.elems().length != 1) {
+            throw refuse("multiplies " + describe(v) + "; only a one-element shape is followed");
+        }
+        define(n.getOutput(0), new Ints(v.elems(), a.i("keepdims", 1) == 0));
+    }
+
+    private void range(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only();
+        in(n, 3, 3);
+        out(n, 1);
+        Ints start = ints(n.getInput(0), "input 'start'"), limit = ints(n.getInput(1), "input 'limit'"), delta = ints(n.getInput(2), "input 'delta'");
+        if (start.elems().length != 1 || !start.elems()[0].constant() || start.elems()[0].value() != 0 || delta.elems().length != 1
+                || !delta.elems()[0].constant() || delta.elems()[0].value() != 1 || limit.elems().length != 1 || limit.elems()[0].axis() != Label.N) {
+            throw refuse("is not Range(0, N, 1) over the lengths");
+        }
+        define(n.getOutput(0), new Arange());
+    }
+
+    private void scatterElements(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only("axis", "reduction");
+        in(n, 3, 3);
+        out(n, 1);
+        if (!a.s("reduction", "none").equals("none") || a.i("axis", 0) != 0 || !(value(n.getInput(0)) instanceof IntZeros)
+                || !(value(n.getInput(1)) instanceof Perm) || !(value(n.getInput(2)) instanceof Arange)) {
+            throw refuse("is not ScatterElements(zeros, P, Range(0, N)) on axis 0 (the inverse of the sort permutation)");
+        }
+        define(n.getOutput(0), new InvPerm());
     }
 
     private int directions() throws ModelFileException {
@@ -443,7 +573,7 @@ final class OnnxGraph {
                 rest.add(x.label() == Label.H ? new Axis(Label.F, x.width()) : x);
             }
         }
-        define(n.getOutput(0), new Seq(s.layer(), rest.toArray(Axis[]::new)));
+        define(n.getOutput(0), new Seq(s.layer(), rest.toArray(Axis[]::new), s.perm()));
     }
 
     private void concat(Onnx.NodeProto n, Attrs a) throws ModelFileException {
@@ -468,12 +598,12 @@ final class OnnxGraph {
             int to = first.to();
             for (Val v : vs.subList(1, vs.size())) {
                 States s = (States) v;
-                if (s.cell() != first.cell() || s.from() != to) {
+                if (s.cell() != first.cell() || s.from() != to || s.permuted() != first.permuted()) {
                     throw refuse("concatenates final states out of layer order or of hidden and cell states together");
                 }
                 to = s.to();
             }
-            define(n.getOutput(0), new States(first.cell(), first.from(), to));
+            define(n.getOutput(0), new States(first.cell(), first.from(), to, first.permuted()));
             return;
         }
         if (vs.stream().allMatch(v -> v instanceof StateRow) && (axisAttr == 1 || axisAttr == -1) && vs.size() == 2) {
@@ -498,7 +628,12 @@ final class OnnxGraph {
                 throw refuse("attribute 'value' is not a single zero; only zeros (an initial state) are followed");
             }
             if (!d.isFloat()) {
-                throw refuse("attribute 'value' is an integer; only float zeros (an initial state) are followed");
+                Sym[] shape = ints(n.getInput(0), "the shape").elems();
+                if (shape.length != 1 || shape[0].axis() != Label.N) {
+                    throw refuse("integer zeros of shape " + Arrays.toString(shape) + "; only N zeros (to invert the sort permutation) are followed");
+                }
+                define(n.getOutput(0), new IntZeros());
+                return;
             }
         }
         define(n.getOutput(0), new Zeros(ints(n.getInput(0), "the shape").elems()));
@@ -537,12 +672,17 @@ final class OnnxGraph {
             Sym[] shape = z.shape().clone();
             shape[0] = Sym.of(Math.max(0, to - starts[0]));
             define(n.getOutput(0), new Zeros(shape));
+        } else if (v instanceof StateIn st && st.from() == 0) {
+            throw refuse("slices an initial state twice");
         } else if (v instanceof GraphInput in && in.elemType() == OnnxReader.FLOAT && in.dims().length == 3) {
             long rows = in.dims()[0];
             if (rows < 1) {
                 throw refuse("slices initial state '" + OnnxReader.printable(in.name()) + "' whose first dimension is not a fixed size");
             }
-            define(n.getOutput(0), new StateIn(in.name(), starts[0], Math.min(ends[0], rows)));
+            if (in.permAxis() != -1 && in.permAxis() != 1) {
+                throw refuse("slices initial state '" + OnnxReader.printable(in.name()) + "' permuted on axis " + in.permAxis());
+            }
+            define(n.getOutput(0), new StateIn(in.name(), starts[0], Math.min(ends[0], rows), in.permAxis() == 1));
         } else {
             throw refuse("slices " + describe(v) + "; only an initial state is sliced");
         }
@@ -579,7 +719,8 @@ final class OnnxGraph {
         if (v instanceof HeadVal h && h.axes() != null) {
             define(n.getOutput(0), new HeadVal(h.source(), out, h.weights(), h.biases(), h.biasPending(), h.relu(), h.outputs()));
         } else {
-            define(n.getOutput(0), new Seq(((Seq) (v instanceof Seq ? v : seq(v, "its input"))).layer(), out));
+            Seq s = v instanceof Seq q ? q : seq(v, "its input");
+            define(n.getOutput(0), new Seq(s.layer(), out, s.perm()));
         }
     }
 
@@ -597,7 +738,7 @@ final class OnnxGraph {
         if (axes.length == 4 && shape.length == 3 && shape[0] == 0 && shape[1] == 0 && isSeqAxis(axes[0]) && isSeqAxis(axes[1])
                 && axes[2].label() == Label.D && axes[3].label() == Label.H
                 && (shape[2] == -1 || shape[2] == axes[2].width() * axes[3].width())) {
-            define(n.getOutput(0), new Seq(s.layer(), new Axis[] {axes[0], axes[1], new Axis(Label.F, axes[2].width() * axes[3].width())}));
+            define(n.getOutput(0), new Seq(s.layer(), new Axis[] {axes[0], axes[1], new Axis(Label.F, axes[2].width() * axes[3].width())}, s.perm()));
             return;
         }
         if (axes.length == 3 && shape.length == 3 && shape[0] == 0 && shape[1] == 0 && isSeqAxis(axes[0]) && isSeqAxis(axes[1])
@@ -702,7 +843,7 @@ final class OnnxGraph {
                 throw refuse("applies Gemm to a sequence");
             }
             Axis last = s.axes()[s.axes().length - 1];
-            if (s.axes().length != 3 || last.label() != Label.F || s.layer() < 0) {
+            if (s.axes().length != 3 || last.label() != Label.F || s.layer() < 0 || s.perm() != null) {
                 throw refuse("applies a Linear to " + describe(s) + "; only to the top layer's output [., ., D*H] or its last state");
             }
             requireWidth(in, last.width());
@@ -812,21 +953,27 @@ final class OnnxGraph {
         if (hidden < 1 || hidden > Integer.MAX_VALUE / 8) {
             throw refuse("attribute 'hidden_size' is " + hidden);
         }
-        boolean lengths = false;
+        boolean lengths = false, sorted = false;
         if (n.getInputCount() > 4 && !n.getInput(4).isEmpty()) {
             Val l = value(n.getInput(4));
             if (l instanceof GraphInput in && (in.elemType() == OnnxReader.INT32 || in.elemType() == OnnxReader.INT64) && in.dims().length == 1) {
                 role(in, "lengths");
                 l = new Lengths(in.name());
             }
-            if (!(l instanceof Lengths)) {
+            if (!(l instanceof Lengths) && !(l instanceof SortedLengths)) {
                 throw refuse("input 'sequence_lens' is " + describe(l) + "; expected the lengths graph input");
             }
             lengths = true;
+            sorted = l instanceof SortedLengths;
         }
-        initialState(n, 5, "initial_h", "h0", k, d, hidden);
+        Label batchLabel = time == Label.A0 ? Label.A1 : Label.A0;
+        if (x.perm() != (sorted ? batchLabel : null)) {
+            throw refuse("input 'X' is " + (x.perm() == null ? "in the batch's order" : "permuted on axis " + x.perm())
+                    + " but input 'sequence_lens' is " + (sorted ? "sorted" : "in the batch's order"));
+        }
+        initialState(n, 5, "initial_h", "h0", k, d, hidden, sorted);
         if (lstm) {
-            initialState(n, 6, "initial_c", "c0", k, d, hidden);
+            initialState(n, 6, "initial_c", "c0", k, d, hidden, sorted);
         }
         if (!layers.isEmpty()) {
             Layer first = layers.get(0);
@@ -840,7 +987,7 @@ final class OnnxGraph {
         Axis t = new Axis(time, 0), batch = new Axis(time == Label.A0 ? Label.A1 : Label.A0, 0);
         Axis dAxis = new Axis(Label.D, d), hAxis = new Axis(Label.H, hidden);
         if (n.getOutputCount() > 0) {
-            define(n.getOutput(0), new Seq(k, layout == 0 ? new Axis[] {t, dAxis, batch, hAxis} : new Axis[] {batch, t, dAxis, hAxis}));
+            define(n.getOutput(0), new Seq(k, layout == 0 ? new Axis[] {t, dAxis, batch, hAxis} : new Axis[] {batch, t, dAxis, hAxis}, x.perm()));
         }
         if (n.getOutputCount() > 1 || n.getOutputCount() > 2) {
             if (layout == 1 && (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty() || n.getOutputCount() > 2 && !n.getOutput(2).isEmpty())) {
@@ -848,10 +995,10 @@ final class OnnxGraph {
             }
         }
         if (n.getOutputCount() > 1) {
-            define(n.getOutput(1), new States(false, k, k + 1));
+            define(n.getOutput(1), new States(false, k, k + 1, sorted));
         }
         if (n.getOutputCount() > 2) {
-            define(n.getOutput(2), new States(true, k, k + 1));
+            define(n.getOutput(2), new States(true, k, k + 1, sorted));
         }
     }
 
@@ -923,7 +1070,7 @@ final class OnnxGraph {
         return f.data();
     }
 
-    private void initialState(Onnx.NodeProto n, int index, String name, String role, int layer, int d, long hidden)
+    private void initialState(Onnx.NodeProto n, int index, String name, String role, int layer, int d, long hidden, boolean sorted)
             throws ModelFileException {
         if (n.getInputCount() <= index || n.getInput(index).isEmpty()) {
             return;   // zeros
@@ -942,9 +1089,16 @@ final class OnnxGraph {
             return;
         }
         if (v instanceof GraphInput in && in.elemType() == OnnxReader.FLOAT && in.dims().length == 3) {
-            v = new StateIn(in.name(), 0, in.dims()[0] < 1 ? -1 : in.dims()[0]);
+            if (in.permAxis() != -1 && in.permAxis() != 1) {
+                throw refuse("input '" + name + "' is graph input '" + OnnxReader.printable(in.name()) + "' permuted on axis " + in.permAxis());
+            }
+            v = new StateIn(in.name(), 0, in.dims()[0] < 1 ? -1 : in.dims()[0], in.permAxis() == 1);
         }
         if (v instanceof StateIn s) {
+            if (s.permuted() != sorted) {
+                throw refuse("input '" + name + "' is " + (s.permuted() ? "permuted" : "in the batch's order") + " but the rows are "
+                        + (sorted ? "sorted by length" : "in the batch's order"));
+            }
             GraphInput in = (GraphInput) values.get(s.name());
             role(in, role);
             if (role.equals("h0")) {

@@ -161,10 +161,10 @@ public final class OnnxImport {
             String name = OnnxReader.printable(e.getKey());
             Val v = e.getValue();
             String role;
-            if (v instanceof Seq s && s.layer() == top && s.axes().length == 3 && s.axes()[2].label() == Label.F
+            if (v instanceof Seq s && s.layer() == top && s.axes().length == 3 && s.perm() == null && s.axes()[2].label() == Label.F
                     && s.axes()[0].label() == (batchFirst ? Label.A0 : g.timeLabel) && s.axes()[1].label() != s.axes()[0].label()) {
                 role = "y";
-            } else if (v instanceof States s && s.from() == 0 && s.to() == top + 1) {
+            } else if (v instanceof States s && s.from() == 0 && s.to() == top + 1 && !s.permuted()) {
                 role = s.cell() ? "c_n" : "h_n";
             } else {
                 throw new ModelFileException(file, "graph output '" + name + "' is " + OnnxGraph.describe(v) + "; a bare recurrent graph may"

@@ -218,6 +218,51 @@ class OnnxImportHostileTest {
     }
 
     @Test
+    void unsortedLengthsMustBePutBackInTheBatchsOrder() throws Exception {
+        String name = "lstm_l2_bi_unsorted_lengths_state";
+        Onnx.GraphProto g0 = fixture(name).getGraph();
+        String sort = null, unsort = null;
+        for (Onnx.NodeProto n : g0.getNodeList()) {
+            if (n.getOpType().equals("ScatterElements")) {
+                unsort = n.getOutput(0);
+                sort = n.getInput(1);
+            }
+        }
+        String p = sort, q = unsort;
+        // y gathered with P instead of P's inverse: rows in the wrong order
+        Onnx.ModelProto.Builder m = fixture(name).toBuilder();
+        Onnx.GraphProto.Builder g = m.getGraphBuilder();
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            Onnx.NodeProto n = g.getNode(i);
+            if (n.getOpType().equals("Gather") && n.getOutput(0).equals("y")) {
+                g.setNode(i, n.toBuilder().setInput(1, p));
+            }
+        }
+        refused(m.build(), "sort permutation");
+        // h_n not put back: the Concat of the sorted final states as the output
+        Onnx.ModelProto.Builder m2 = fixture(name).toBuilder();
+        Onnx.GraphProto.Builder g2 = m2.getGraphBuilder();
+        String sortedStates = null;
+        for (Onnx.NodeProto n : g2.getNodeList()) {
+            if (n.getOpType().equals("Gather") && n.getOutput(0).equals("h_n")) {
+                sortedStates = n.getInput(0);
+            }
+        }
+        g2.setOutput(1, g2.getOutput(1).toBuilder().setName(sortedStates));
+        refused(m2.build(), "graph output");
+        // the lengths fed in the batch's order to rows in sorted order
+        String lengthsCast = null;
+        for (Onnx.NodeProto n : g0.getNodeList()) {
+            if (n.getOpType().equals("Cast") && n.getInput(0).equals("lengths")) {
+                lengthsCast = n.getOutput(0);
+            }
+        }
+        String lc = lengthsCast;
+        refused(withNode(name, "LSTM", n -> n.setInput(4, lc)), "input 'X' is permuted");
+        assertTrue(q != null);
+    }
+
+    @Test
     void aDirectoryIsNotAModelFile() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("dir.onnx"));
         ModelFileException e = assertThrows(ModelFileException.class, () -> OnnxImport.read(dir));
