@@ -120,6 +120,7 @@ final class OnnxGraph {
     float[][] embedding;          // (V, E) when the input is token ids
     int features;                 // F of a float input
     int h0Reads, c0Reads;         // how many layers read their initial state from a graph input
+    private boolean sortedOnce;   // a TopK of the lengths was seen
     private String node = "";     // the node being interpreted, for messages
 
     OnnxGraph(Path file) {
@@ -484,6 +485,10 @@ final class OnnxGraph {
             throw refuse("sorts " + describe(v) + " (K " + Arrays.toString(k.elems()) + ", axis " + axisAttr
                     + "); only all the lengths are sorted (pack_padded_sequence with enforce_sorted=False)");
         }
+        if (sortedOnce) {
+            throw refuse("sorts the lengths a second time; one sort permutation per graph is followed");
+        }
+        sortedOnce = true;   // so every Perm, InvPerm and SortedLengths of the graph is of this one sort
         define(n.getOutput(0), new SortedLengths(l.name()));
         define(n.getOutput(1), new Perm());
     }
