@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -78,7 +77,7 @@ final class OnnxReader {
     }
 
     static Onnx.ModelProto parse(Path file) throws ModelFileException {
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
             throw new ModelFileException(file, Files.exists(file) ? "is not a regular file" : "does not exist");
         }
         byte[] bytes;
@@ -86,6 +85,12 @@ final class OnnxReader {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
                 throw new ModelFileException(file, "is " + size + " bytes; ONNX files of at most " + MAX_FILE_BYTES + " bytes are read");
+            }
+            // the bytes, then the weights decoded as floats: about twice the file on the Java heap
+            long heap = Runtime.getRuntime().maxMemory();
+            if (heap != Long.MAX_VALUE && size > heap / 3) {
+                throw new ModelFileException(file, "is " + size + " bytes; reading it needs about twice that of Java heap and the heap "
+                        + "is " + heap + " bytes (raise -Xmx)");
             }
             bytes = Files.readAllBytes(file);
         } catch (ModelFileException e) {
@@ -103,6 +108,7 @@ final class OnnxReader {
         try {
             CodedInputStream in = CodedInputStream.newInstance(bytes);
             in.setRecursionLimit(MAX_NESTING);
+            in.enableAliasing(true);   // raw_data views the file's bytes instead of copying them
             Onnx.ModelProto model = Onnx.ModelProto.parseFrom(in);
             in.checkLastTagWas(0);
             return model;
