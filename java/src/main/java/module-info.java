@@ -23,4 +23,6 @@ module dev.panamarnn {
     exports dev.panamarnn.model;
     exports dev.panamarnn.tensor;
     exports dev.panamarnn.train;
+
+    uses dev.panamarnn.io.ModelFormat;   // other model file formats (ONNX: panama-rnn-onnx)
 }

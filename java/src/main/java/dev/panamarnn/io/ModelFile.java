@@ -121,9 +121,18 @@ public final class ModelFile {
      * @throws ModelFileException as {@link #load(Path)}
      */
     public static Rnn load(Path file, Kernels kernels) throws ModelFileException {
-        try (SafeTensorsFile f = SafeTensors.read(file)) {
+        try (SafeTensorsFile f = read(file)) {
             return load(f, "", kernels);
         }
+    }
+
+    /**
+     * Reads a model file: safetensors, or another format by its extension when a {@link ModelFormat}
+     * provides it (an {@code .onnx} file with panama-rnn-onnx on the class path).
+     */
+    public static SafeTensorsFile read(Path file) throws ModelFileException {
+        java.util.Optional<ModelFormat> format = ModelFormat.forFile(file);
+        return format.isPresent() ? format.get().read(file) : SafeTensors.read(file);
     }
 
     /**

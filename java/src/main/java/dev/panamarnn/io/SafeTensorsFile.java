@@ -87,6 +87,77 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
+    /** One tensor given by value to {@link #of}: its shape and its row-major float32 values. */
+    public record Values(int[] shape, float[] values) {}
+
+    /**
+     * The tensors and metadata of a model read from another format ({@link ModelFormat}, e.g. ONNX),
+     * held exactly as a file read by {@link SafeTensors#read} holds them, so the same loaders
+     * ({@link ModelFile#load(SafeTensorsFile, String, dev.panamarnn.kernels.Kernels)},
+     * {@code SequenceModelFile.load}) apply every check of the architecture, the shapes and the
+     * values to it: nothing read from another format reaches a model without them. Here the
+     * framing is checked as {@link SafeTensorsHeader} checks a header: at most
+     * {@link SafeTensorsHeader#MAX_TENSORS} tensors and {@link SafeTensorsHeader#MAX_METADATA_ENTRIES}
+     * metadata entries, 1..{@link SafeTensorsHeader#MAX_RANK} dimensions each in [0, 2^31-1] whose
+     * product equals the number of values, and the total within the off-heap budget.
+     * @param file     the file the values were read from (named by every later error)
+     * @param metadata as a safetensors header's {@code __metadata__}
+     * @param tensors  by name, in file order; the values are copied
+     * @throws ModelFileException if the framing is invalid
+     */
+    public static SafeTensorsFile of(Path file, Map<String, String> metadata, Map<String, Values> tensors) throws ModelFileException {
+        if (tensors.size() > SafeTensorsHeader.MAX_TENSORS || metadata.size() > SafeTensorsHeader.MAX_METADATA_ENTRIES) {
+            throw new ModelFileException(file, "has " + tensors.size() + " tensors and " + metadata.size() + " metadata entries; at most "
+                    + SafeTensorsHeader.MAX_TENSORS + " and " + SafeTensorsHeader.MAX_METADATA_ENTRIES + " are read");
+        }
+        Map<String, SafeTensorsHeader.Entry> entries = new java.util.LinkedHashMap<>();
+        long total = 0;
+        for (Map.Entry<String, Values> t : tensors.entrySet()) {
+            String name = t.getKey();
+            int[] shape = t.getValue().shape().clone();
+            float[] values = t.getValue().values();
+            if (shape.length < 1 || shape.length > SafeTensorsHeader.MAX_RANK) {
+                throw new ModelFileException(file, "tensor '" + JsonReader.printable(name) + "' has " + shape.length
+                        + " dimensions; 1.." + SafeTensorsHeader.MAX_RANK + " are supported");
+            }
+            long count = 1;
+            for (int d : shape) {
+                if (d < 0) {
+                    throw new ModelFileException(file, "tensor '" + JsonReader.printable(name) + "' has a negative dimension " + d);
+                }
+                if (d != 0 && count > Integer.MAX_VALUE / d) {   // left to right, as the safetensors header is checked
+                    throw new ModelFileException(file, "tensor '" + JsonReader.printable(name) + "' has shape " + Arrays.toString(shape)
+                            + ", more than 2^31-1 elements");
+                }
+                count *= d;
+            }
+            if (count != values.length) {
+                throw new ModelFileException(file, "tensor '" + JsonReader.printable(name) + "' has shape " + Arrays.toString(shape)
+                        + " (" + count + " elements) but " + values.length + " values");
+            }
+            long bytes = count * Float.BYTES;
+            entries.put(name, new SafeTensorsHeader.Entry(name, shape, total, total + bytes));
+            total += bytes;
+        }
+        try {
+            dev.panamarnn.internal.memory.OffHeap.check(total, "the tensors of " + file, "the model");
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, e.getMessage());
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment data = allocate(arena, total, file);
+            for (Map.Entry<String, Values> t : tensors.entrySet()) {
+                SafeTensorsHeader.Entry e = entries.get(t.getKey());
+                MemorySegment.copy(t.getValue().values(), 0, data, ValueLayout.JAVA_FLOAT, e.begin(), t.getValue().values().length);
+            }
+            return new SafeTensorsFile(file, arena, data.asReadOnly(), SafeTensorsHeader.of(entries, metadata));
+        } catch (ModelFileException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     /** The file this was read from. */
     public Path path() {
         return file;

@@ -72,6 +72,14 @@ final class SafeTensorsHeader {
         return metadata;
     }
 
+    /**
+     * A header for tensors that come from elsewhere (another format read by a {@link ModelFormat}):
+     * {@code entries} already tile a data section in order; checked by {@link SafeTensorsFile#of}.
+     */
+    static SafeTensorsHeader of(Map<String, Entry> entries, Map<String, String> metadata) {
+        return new SafeTensorsHeader(new LinkedHashMap<>(entries), new LinkedHashMap<>(metadata));
+    }
+
     /** Parses and validates {@code json}, the header of {@code file}, whose data section has {@code dataBytes} bytes. */
     static SafeTensorsHeader parse(MemorySegment json, long dataBytes, Path file) throws ModelFileException {
         return new Parser(new JsonReader(json), dataBytes, file).header();

@@ -211,7 +211,7 @@ public final class SequenceModel implements AutoCloseable {
         SequenceModelFile.save(file, this, Map.of());
     }
 
-    /** Reads a model file written by {@link #save} or exported from PyTorch, on the JVM's selected kernels. */
+    /** Reads a model file written by {@link #save} or exported from PyTorch (safetensors, or {@code .onnx} with panama-rnn-onnx on the class path), on the JVM's selected kernels. */
     public static SequenceModel load(java.nio.file.Path file) throws dev.panamarnn.io.ModelFileException {
         return SequenceModelFile.load(file);
     }

@@ -102,13 +102,13 @@ public final class SequenceModelFile {
         return ModelFile.metadata(spec.rnn(), SequenceModel.RNN, m);
     }
 
-    /** Reads a model on the JVM's selected kernels. */
+    /** Reads a model on the JVM's selected kernels: a safetensors model file, or an {@code .onnx} file when panama-rnn-onnx is on the class path. */
     public static SequenceModel load(Path file) throws ModelFileException {
         return load(file, KernelSelection.selected());
     }
 
     public static SequenceModel load(Path file, Kernels kernels) throws ModelFileException {
-        try (SafeTensorsFile f = SafeTensors.read(file)) {
+        try (SafeTensorsFile f = ModelFile.read(file)) {   // safetensors, or .onnx through panama-rnn-onnx
             return load(f, kernels);
         }
     }

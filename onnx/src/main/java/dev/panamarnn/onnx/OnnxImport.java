@@ -1,0 +1,372 @@
+package dev.panamarnn.onnx;
+
+import dev.panamarnn.CellType;
+import dev.panamarnn.Rnn;
+import dev.panamarnn.io.ModelFile;
+import dev.panamarnn.io.ModelFileException;
+import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.model.SequenceModelFile;
+import dev.panamarnn.onnx.OnnxGraph.HeadVal;
+import dev.panamarnn.onnx.OnnxGraph.Label;
+import dev.panamarnn.onnx.OnnxGraph.LastState;
+import dev.panamarnn.onnx.OnnxGraph.Layer;
+import dev.panamarnn.onnx.OnnxGraph.Seq;
+import dev.panamarnn.onnx.OnnxGraph.States;
+import dev.panamarnn.onnx.OnnxGraph.Val;
+import dev.panamarnn.onnx.proto.Onnx;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * ONNX import: reads an .onnx file that torch.onnx.export wrote for an nn.LSTM / nn.GRU / nn.RNN
+ * (alone, or between an nn.Embedding or float features and an nn.Linear head) and gives the
+ * panama-rnn model that computes the same function — an {@link Rnn} for a bare recurrent graph, a
+ * {@link SequenceModel} for one with a head. Anything it cannot prove equal is refused by name
+ * (a {@link ModelFileException} naming the file, the node and the attribute); never a wrong answer.
+ *
+ * <p>{@link #read} gives the model's tensors under the library's PyTorch names with the metadata
+ * of its own model file, plus the graph's signature (which graph input is x, the lengths, h0, c0;
+ * which output is y, h_n, c_n); the library's loaders then build the model through every check a
+ * safetensors file gets. {@code SequenceModel.load(path)} and {@code ModelFile.load(path)} reach
+ * this through {@link OnnxFormat} when this module is on the class path. See docs/onnx.md, "Import".
+ */
+public final class OnnxImport {
+    /** The default-domain opsets whose LSTM/GRU/RNN and glue ops this importer knows. */
+    public static final int MIN_OPSET = 9, MAX_OPSET = 21;
+
+    /** What the graph is: a bare recurrent network or a model with a head. */
+    public enum Kind { RNN, SEQUENCE_MODEL }
+
+    /**
+     * An imported graph.
+     * @param kind        RNN (build with ModelFile.load) or SEQUENCE_MODEL (SequenceModelFile.load)
+     * @param metadata    the metadata of the library's model file for it
+     * @param tensors     the parameters under the library's names (PyTorch's state_dict names)
+     * @param inputs      graph input name by role: "x" (float features) or "ids" (token ids), "lengths", "h0", "c0"
+     * @param outputs     graph output name by role: "y" (the network's output or the head's), "h_n", "c_n"
+     * @param batchFirst  the sequence input (and a per-step output) is batch-major [B, T, ...]
+     */
+    public record Imported(Path file, Kind kind, Map<String, String> metadata, Map<String, SafeTensorsFile.Values> tensors,
+                           Map<String, String> inputs, Map<String, String> outputs, boolean batchFirst) {
+        /** The tensors and metadata for the library's loaders (checked there); the caller closes it. */
+        public SafeTensorsFile toFile() throws ModelFileException {
+            return SafeTensorsFile.of(file, metadata, tensors);
+        }
+    }
+
+    private OnnxImport() {}
+
+    /** Reads and understands {@code file}; builds nothing. */
+    public static Imported read(Path file) throws ModelFileException {
+        return interpret(file, OnnxReader.parse(file));
+    }
+
+    /** The same for bytes already in memory ({@code file} names them in messages). */
+    public static Imported read(Path file, byte[] bytes) throws ModelFileException {
+        return interpret(file, OnnxReader.parse(file, bytes));
+    }
+
+    /** A SequenceModel from a graph with a head (on the JVM's selected kernels). */
+    public static SequenceModel loadModel(Path file) throws ModelFileException {
+        try (SafeTensorsFile f = require(read(file), Kind.SEQUENCE_MODEL).toFile()) {
+            return SequenceModelFile.load(f, dev.panamarnn.kernels.KernelSelection.selected());
+        }
+    }
+
+    /** An Rnn from a bare recurrent graph (on the JVM's selected kernels). */
+    public static Rnn loadRnn(Path file) throws ModelFileException {
+        try (SafeTensorsFile f = require(read(file), Kind.RNN).toFile()) {
+            return ModelFile.load(f, "", dev.panamarnn.kernels.KernelSelection.selected());
+        }
+    }
+
+    private static Imported require(Imported m, Kind kind) throws ModelFileException {
+        if (m.kind() != kind) {
+            throw new ModelFileException(m.file(), kind == Kind.RNN
+                    ? "is a graph with a head (a sequence model); load it with SequenceModel.load"
+                    : "is a bare recurrent graph (no head); load it as an Rnn with ModelFile.load");
+        }
+        return m;
+    }
+
+    static Imported interpret(Path file, Onnx.ModelProto model) throws ModelFileException {
+        if (!model.hasGraph()) {
+            throw new ModelFileException(file, "has no graph (not an ONNX model?)");
+        }
+        if (model.getTrainingInfoCount() > 0) {
+            throw new ModelFileException(file, "has training_info; training graphs are not supported");
+        }
+        if (model.getFunctionsCount() > 0) {
+            throw new ModelFileException(file, "defines functions; model-local functions are not supported");
+        }
+        long opset = -1;
+        for (Onnx.OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = o.getVersion();
+            }
+        }
+        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+            throw new ModelFileException(file, "imports opset " + (opset < 0 ? "(none)" : opset) + " of the default domain; opsets "
+                    + MIN_OPSET + ".." + MAX_OPSET + " are supported");
+        }
+        Onnx.GraphProto g = model.getGraph();
+        if (g.getSparseInitializerCount() > 0) {
+            throw new ModelFileException(file, "has sparse initializers; not supported");
+        }
+        OnnxGraph graph = new OnnxGraph(file);
+        for (Onnx.TensorProto t : g.getInitializerList()) {
+            String name = OnnxReader.printable(t.getName());
+            graph.constant(t.getName(), OnnxReader.decode(file, t, "initializer '" + name + "'"));
+        }
+        for (Onnx.ValueInfoProto in : g.getInputList()) {
+            graph.input(in);
+        }
+        for (Onnx.NodeProto n : g.getNodeList()) {
+            graph.node(n);
+        }
+        if (graph.layers.isEmpty()) {
+            throw new ModelFileException(file, "has no LSTM, GRU or RNN node");
+        }
+        if (g.getOutputCount() == 0) {
+            throw new ModelFileException(file, "has no graph outputs");
+        }
+        Map<String, Val> outputs = new LinkedHashMap<>();
+        for (Onnx.ValueInfoProto out : g.getOutputList()) {
+            if (outputs.put(out.getName(), graph.output(out.getName())) != null) {
+                throw new ModelFileException(file, "names graph output '" + OnnxReader.printable(out.getName()) + "' twice");
+            }
+        }
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("onnx.producer", OnnxReader.printable(model.getProducerName() + " " + model.getProducerVersion()).trim());
+        extra.put("onnx.opset", Long.toString(opset));
+        boolean head = outputs.values().stream().anyMatch(v -> v instanceof HeadVal);
+        return head ? sequenceModel(graph, outputs, extra, model) : rnn(graph, outputs, extra);
+    }
+
+    private static int layersOf(OnnxGraph g) {
+        return g.layers.size();
+    }
+
+    private static Imported rnn(OnnxGraph g, Map<String, Val> outputs, Map<String, String> extra) throws ModelFileException {
+        Path file = g.file;
+        if (g.embedding != null) {
+            throw new ModelFileException(file, "has an embedding but no head; only an embedding followed by a network and a head is imported");
+        }
+        boolean batchFirst = g.timeLabel == Label.A1;
+        int top = layersOf(g) - 1;
+        Map<String, String> roles = new LinkedHashMap<>();
+        for (Map.Entry<String, Val> e : outputs.entrySet()) {
+            String name = OnnxReader.printable(e.getKey());
+            Val v = e.getValue();
+            String role;
+            if (v instanceof Seq s && s.layer() == top && s.axes().length == 3 && s.perm() == null && s.axes()[2].label() == Label.F
+                    && s.axes()[0].label() == (batchFirst ? Label.A0 : g.timeLabel) && s.axes()[1].label() != s.axes()[0].label()) {
+                role = "y";
+            } else if (v instanceof States s && s.from() == 0 && s.to() == top + 1 && !s.permuted()) {
+                role = s.cell() ? "c_n" : "h_n";
+            } else {
+                throw new ModelFileException(file, "graph output '" + name + "' is " + OnnxGraph.describe(v) + "; a bare recurrent graph may"
+                        + " output the top layer's output in its input's layout, h_n and c_n of all layers");
+            }
+            if (roles.put(role, e.getKey()) != null) {
+                throw new ModelFileException(file, "graph output '" + name + "' is " + role + " a second time");
+            }
+        }
+        Layer first = g.layers.get(0);
+        checkStateInputs(g);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("panama_rnn.kind", "rnn");
+        meta.put(ModelFile.CELL, first.cell().id());
+        meta.put(ModelFile.INPUT_SIZE, Integer.toString(first.input()));
+        meta.put(ModelFile.HIDDEN_SIZE, Integer.toString(first.hidden()));
+        meta.put(ModelFile.NUM_LAYERS, Integer.toString(layersOf(g)));
+        meta.put(ModelFile.BIDIRECTIONAL, Boolean.toString(first.directions() == 2));
+        meta.put(ModelFile.BATCH_FIRST, Boolean.toString(batchFirst));
+        meta.put(ModelFile.DROPOUT, "0.0");
+        meta.putAll(extra);
+        Map<String, SafeTensorsFile.Values> tensors = new LinkedHashMap<>();
+        rnnTensors(g, "", tensors);
+        return new Imported(file, Kind.RNN, meta, tensors, inputRoles(g), roles, batchFirst);
+    }
+
+    private static void checkStateInputs(OnnxGraph g) throws ModelFileException {
+        // every layer read its rows [kD, (k+1)D) of h0/c0 (checked per node); all rows must be read
+        Layer first = g.layers.get(0);
+        for (Map.Entry<String, String> e : g.roles().entrySet()) {
+            if (e.getValue().equals("h0") || e.getValue().equals("c0")) {
+                OnnxGraph.GraphInput in = (OnnxGraph.GraphInput) g.value(e.getKey());
+                long rows = (long) layersOf(g) * first.directions();
+                if (in.dims()[0] != rows) {
+                    throw new ModelFileException(g.file, "graph input '" + OnnxReader.printable(e.getKey()) + "' has " + in.dims()[0]
+                            + " rows; the " + layersOf(g) + " layers read " + rows);
+                }
+            }
+        }
+        if (g.roles().containsValue("c0") != g.roles().containsValue("h0") && first.cell() == CellType.LSTM) {
+            throw new ModelFileException(g.file, "gives an LSTM's initial " + (g.roles().containsValue("h0") ? "hidden" : "cell")
+                    + " state as a graph input but the other as zeros; not supported");
+        }
+        // every layer reads its rows of the state input, or none does: zeros for some layers and
+        // rows of h0 for others is no (h0, c0) of an Rnn
+        for (String role : new String[] {"h0", "c0"}) {
+            int reads = role.equals("h0") ? g.h0Reads : g.c0Reads;
+            if (g.roles().containsValue(role) && reads != layersOf(g)) {
+                throw new ModelFileException(g.file, reads + " of the " + layersOf(g) + " layers read their initial state from graph input '"
+                        + OnnxReader.printable(inputRoles(g).get(role)) + "' and the others start from zeros; not supported");
+            }
+        }
+    }
+
+    private static Map<String, String> inputRoles(OnnxGraph g) {
+        Map<String, String> r = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : g.roles().entrySet()) {
+            r.put(e.getValue(), e.getKey());
+        }
+        return r;
+    }
+
+    private static Imported sequenceModel(OnnxGraph g, Map<String, Val> outputs, Map<String, String> extra, Onnx.ModelProto model)
+            throws ModelFileException {
+        Path file = g.file;
+        if (outputs.size() != 1) {
+            throw new ModelFileException(file, "has " + outputs.size() + " graph outputs beside its head's; a sequence model has one output");
+        }
+        String outName = outputs.keySet().iterator().next();
+        HeadVal h = (HeadVal) outputs.get(outName);
+        if (h.biasPending()) {
+            throw new ModelFileException(file, "graph output '" + OnnxReader.printable(outName) + "' is a head's MatMul without its bias Add");
+        }
+        if (h.relu()) {
+            throw new ModelFileException(file, "graph output '" + OnnxReader.printable(outName) + "' ends in a Relu; the head must end in a Linear");
+        }
+        int top = layersOf(g) - 1;
+        boolean perStep;
+        if (h.source() instanceof LastState l) {
+            perStep = false;
+            if (l.layer() != top) {
+                throw new ModelFileException(file, "the head reads the last state of layer " + l.layer() + ", not the top layer " + top);
+            }
+        } else {
+            Seq s = (Seq) h.source();
+            perStep = true;
+            if (s.layer() != top) {
+                throw new ModelFileException(file, "the head reads layer " + s.layer() + "'s output, not the top layer " + top + "'s");
+            }
+            if (h.axes()[0].label() == h.axes()[1].label() || h.axes()[2].label() != Label.F) {
+                throw new ModelFileException(file, "the head's output has axes " + java.util.Arrays.toString(h.axes()));
+            }
+        }
+        if (g.roles().containsValue("h0") || g.roles().containsValue("c0")) {
+            throw new ModelFileException(file, "reads an initial state as a graph input; a sequence model starts every sequence from zeros");
+        }
+        Layer first = g.layers.get(0);
+        boolean tokens = g.embedding != null;
+        int outputsCount = h.outputs();
+        int headHidden = h.weights().size() == 2 ? h.weights().get(0).length : 0;
+        Map<String, String> props = new LinkedHashMap<>();
+        for (Onnx.StringStringEntryProto p : model.getMetadataPropsList()) {
+            props.put(p.getKey(), p.getValue());
+        }
+        String task = props.getOrDefault("model.task",
+                tokens && perStep && outputsCount == g.embedding.length ? "language_model" : "regression");
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(SequenceModelFile.KIND_KEY, SequenceModelFile.KIND);
+        meta.put("model.task", task);
+        meta.put("model.output_mode", perStep ? "per_step" : "sequence");
+        meta.put("model.outputs", Integer.toString(outputsCount));
+        meta.put("model.input", tokens ? "tokens" : "features");
+        if (tokens) {
+            meta.put("model.vocabulary", Integer.toString(g.embedding.length));
+            meta.put("model.embedding_dim", Integer.toString(g.embedding[0].length));
+        } else {
+            meta.put("model.features", Integer.toString(g.features));
+        }
+        meta.put("model.normalise", "false");
+        meta.put("model.normalise_targets", "false");
+        meta.put("model.head_hidden", Integer.toString(headHidden));
+        meta.put("model.seed", "0");
+        if (props.containsKey("model.class_names")) {
+            meta.put("model.class_names", props.get("model.class_names"));
+        }
+        String p = SequenceModel.RNN;
+        meta.put(p + ModelFile.CELL, first.cell().id());
+        meta.put(p + ModelFile.INPUT_SIZE, Integer.toString(first.input()));
+        meta.put(p + ModelFile.HIDDEN_SIZE, Integer.toString(first.hidden()));
+        meta.put(p + ModelFile.NUM_LAYERS, Integer.toString(layersOf(g)));
+        meta.put(p + ModelFile.BIDIRECTIONAL, Boolean.toString(first.directions() == 2));
+        meta.put(p + ModelFile.BATCH_FIRST, "true");
+        meta.put(p + ModelFile.DROPOUT, "0.0");
+        meta.putAll(extra);
+        Map<String, SafeTensorsFile.Values> tensors = new LinkedHashMap<>();
+        if (tokens) {
+            tensors.put(SequenceModel.EMBEDDING + "weight", flat(g.embedding));
+        }
+        rnnTensors(g, p, tensors);
+        if (headHidden == 0) {
+            tensors.put(SequenceModel.HEAD + "weight", flat(h.weights().get(0)));
+            tensors.put(SequenceModel.HEAD + "bias", vector(h.biases().get(0)));
+        } else {
+            for (int i = 0; i < 2; i++) {
+                tensors.put(SequenceModel.HEAD + (2 * i) + ".weight", flat(h.weights().get(i)));
+                tensors.put(SequenceModel.HEAD + (2 * i) + ".bias", vector(h.biases().get(i)));
+            }
+        }
+        Map<String, String> outRoles = new LinkedHashMap<>();
+        outRoles.put("y", outName);
+        boolean batchFirst = g.timeLabel == Label.A1;
+        return new Imported(file, Kind.SEQUENCE_MODEL, meta, tensors, inputRoles(g), outRoles, batchFirst);
+    }
+
+    /** ONNX's gate blocks in PyTorch's order: torch block j is ONNX block ORDER[j]. LSTM i,o,f,c -> i,f,g,o; GRU z,r,h -> r,z,n. */
+    private static int[] order(CellType cell) {
+        return switch (cell) {
+            case LSTM -> new int[] {0, 2, 3, 1};
+            case GRU -> new int[] {1, 0, 2};
+            default -> new int[] {0};
+        };
+    }
+
+    private static void rnnTensors(OnnxGraph g, String prefix, Map<String, SafeTensorsFile.Values> tensors) {
+        for (int k = 0; k < g.layers.size(); k++) {
+            Layer l = g.layers.get(k);
+            int[] order = order(l.cell());
+            int gh = order.length * l.hidden();
+            for (int d = 0; d < l.directions(); d++) {
+                String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                tensors.put(prefix + "weight_ih" + suffix, new SafeTensorsFile.Values(new int[] {gh, l.input()},
+                        reorder(l.w()[d], 0, order, l.hidden(), l.input())));
+                tensors.put(prefix + "weight_hh" + suffix, new SafeTensorsFile.Values(new int[] {gh, l.hidden()},
+                        reorder(l.r()[d], 0, order, l.hidden(), l.hidden())));
+                tensors.put(prefix + "bias_ih" + suffix, new SafeTensorsFile.Values(new int[] {gh},
+                        reorder(l.b()[d], 0, order, l.hidden(), 1)));
+                tensors.put(prefix + "bias_hh" + suffix, new SafeTensorsFile.Values(new int[] {gh},
+                        reorder(l.b()[d], gh, order, l.hidden(), 1)));
+            }
+        }
+    }
+
+    /** Blocks of {@code hidden} rows of {@code cols} values from {@code src} at {@code offset}, in PyTorch's gate order. */
+    private static float[] reorder(float[] src, int offset, int[] order, int hidden, int cols) {
+        int block = hidden * cols;
+        float[] out = new float[order.length * block];
+        for (int j = 0; j < order.length; j++) {
+            System.arraycopy(src, offset + order[j] * block, out, j * block, block);
+        }
+        return out;
+    }
+
+    private static SafeTensorsFile.Values flat(float[][] m) {
+        int rows = m.length, cols = m[0].length;
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(m[i], 0, v, i * cols, cols);
+        }
+        return new SafeTensorsFile.Values(new int[] {rows, cols}, v);
+    }
+
+    private static SafeTensorsFile.Values vector(float[] v) {
+        return new SafeTensorsFile.Values(new int[] {v.length}, v.clone());
+    }
+}
