@@ -33,10 +33,15 @@ final class GateOrder {
      * rows: block j of the result is block {@code from[j]} of {@code source}.
      */
     static float[] permuteBlocks(float[] source, int[] from, int hidden, int cols) {
-        float[] result = new float[source.length];
+        return permuteBlocks(source, 0, from, hidden, cols);
+    }
+
+    /** The same for the G blocks that start at {@code offset} in {@code source} (ONNX's B holds [Wb; Rb]). */
+    static float[] permuteBlocks(float[] source, int offset, int[] from, int hidden, int cols) {
         int block = hidden * cols;
+        float[] result = new float[from.length * block];
         for (int j = 0; j < from.length; j++) {
-            System.arraycopy(source, from[j] * block, result, j * block, block);
+            System.arraycopy(source, offset + from[j] * block, result, j * block, block);
         }
         return result;
     }

@@ -1009,8 +1009,8 @@ final class OnnxGraph {
 
     /**
      * The cell of a recurrent node: the one place where an ONNX op and its attributes map to a
-     * {@link CellType}. GRU's linear_before_reset=0 (ONNX's default, the original GRU) is refused
-     * until the library has that cell; map it here when it does.
+     * {@link CellType}. GRU's linear_before_reset=1 is PyTorch's GRU, 0 (ONNX's default, the
+     * original GRU) the reset-before GRU.
      */
     private CellType cellType(String op, Attrs a, int directions) throws ModelFileException {
         List<String> acts = a.has("activations") ? a.get("activations").getStringsList().stream()
@@ -1024,9 +1024,12 @@ final class OnnxGraph {
                 requireActivations(acts, directions, "Sigmoid", "Tanh");
                 long lbr = a.i("linear_before_reset", 0);
                 if (lbr == 1) {
-                    return CellType.GRU;   // PyTorch's GRU: r * (W_hn h + b_hn)
+                    return CellType.GRU;                // PyTorch's GRU: r * (W_hn h + b_hn)
                 }
-                throw refuse("attribute 'linear_before_reset' is " + lbr + "; only 1 (PyTorch's GRU) is supported so far");
+                if (lbr == 0) {
+                    return CellType.GRU_RESET_BEFORE;   // ONNX's default: W_hn (r * h) + b_hn
+                }
+                throw refuse("attribute 'linear_before_reset' is " + lbr + "; expected 0 or 1");
             }
             default -> {
                 if (acts == null || activationsAre(acts, directions, "Tanh")) {

@@ -319,42 +319,23 @@ public final class OnnxImport {
         return new Imported(file, Kind.SEQUENCE_MODEL, meta, tensors, inputRoles(g), outRoles, batchFirst);
     }
 
-    /** ONNX's gate blocks in PyTorch's order: torch block j is ONNX block ORDER[j]. LSTM i,o,f,c -> i,f,g,o; GRU z,r,h -> r,z,n. */
-    private static int[] order(CellType cell) {
-        return switch (cell) {
-            case LSTM -> new int[] {0, 2, 3, 1};
-            case GRU -> new int[] {1, 0, 2};
-            default -> new int[] {0};
-        };
-    }
-
     private static void rnnTensors(OnnxGraph g, String prefix, Map<String, SafeTensorsFile.Values> tensors) {
         for (int k = 0; k < g.layers.size(); k++) {
             Layer l = g.layers.get(k);
-            int[] order = order(l.cell());
+            int[] order = GateOrder.pyTorchFromOnnx(l.cell());
             int gh = order.length * l.hidden();
             for (int d = 0; d < l.directions(); d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
                 tensors.put(prefix + "weight_ih" + suffix, new SafeTensorsFile.Values(new int[] {gh, l.input()},
-                        reorder(l.w()[d], 0, order, l.hidden(), l.input())));
+                        GateOrder.permuteBlocks(l.w()[d], 0, order, l.hidden(), l.input())));
                 tensors.put(prefix + "weight_hh" + suffix, new SafeTensorsFile.Values(new int[] {gh, l.hidden()},
-                        reorder(l.r()[d], 0, order, l.hidden(), l.hidden())));
+                        GateOrder.permuteBlocks(l.r()[d], 0, order, l.hidden(), l.hidden())));
                 tensors.put(prefix + "bias_ih" + suffix, new SafeTensorsFile.Values(new int[] {gh},
-                        reorder(l.b()[d], 0, order, l.hidden(), 1)));
+                        GateOrder.permuteBlocks(l.b()[d], 0, order, l.hidden(), 1)));
                 tensors.put(prefix + "bias_hh" + suffix, new SafeTensorsFile.Values(new int[] {gh},
-                        reorder(l.b()[d], gh, order, l.hidden(), 1)));
+                        GateOrder.permuteBlocks(l.b()[d], gh, order, l.hidden(), 1)));
             }
         }
-    }
-
-    /** Blocks of {@code hidden} rows of {@code cols} values from {@code src} at {@code offset}, in PyTorch's gate order. */
-    private static float[] reorder(float[] src, int offset, int[] order, int hidden, int cols) {
-        int block = hidden * cols;
-        float[] out = new float[order.length * block];
-        for (int j = 0; j < order.length; j++) {
-            System.arraycopy(src, offset + order[j] * block, out, j * block, block);
-        }
-        return out;
     }
 
     private static SafeTensorsFile.Values flat(float[][] m) {
