@@ -995,8 +995,10 @@ final class OnnxGraph {
             define(n.getOutput(0), new Seq(k, layout == 0 ? new Axis[] {t, dAxis, batch, hAxis} : new Axis[] {batch, t, dAxis, hAxis}, x.perm()));
         }
         if (n.getOutputCount() > 1 || n.getOutputCount() > 2) {
-            if (layout == 1 && (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty() || n.getOutputCount() > 2 && !n.getOutput(2).isEmpty())) {
-                throw refuse("output 'Y_h' of a layout=1 node ([B, D, H]) is not followed; use layout=0");
+            // with one direction [B, 1, H] holds the values of [1, B, H] in the same order
+            if (layout == 1 && d > 1
+                    && (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty() || n.getOutputCount() > 2 && !n.getOutput(2).isEmpty())) {
+                throw refuse("output 'Y_h' of a bidirectional layout=1 node ([B, D, H]) is not followed; use layout=0");
             }
         }
         if (n.getOutputCount() > 1) {

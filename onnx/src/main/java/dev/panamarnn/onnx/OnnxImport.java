@@ -149,6 +149,18 @@ public final class OnnxImport {
         return g.layers.size();
     }
 
+    /**
+     * A recurrent node's Y as it is: [B, T, D, H] (layout=1) holds the values of the network's
+     * batch-first output (B, T, D*H) in the same order; [T, D, B, H] those of (T, B, H) when D = 1.
+     */
+    private static boolean rawOutputInOrder(OnnxGraph.Axis[] axes, boolean batchFirst) {
+        Label time = batchFirst ? Label.A1 : Label.A0, batch = batchFirst ? Label.A0 : Label.A1;
+        return batchFirst
+                ? axes[0].label() == batch && axes[1].label() == time && axes[2].label() == Label.D && axes[3].label() == Label.H
+                : axes[0].label() == time && axes[1].label() == Label.D && axes[1].width() == 1 && axes[2].label() == batch
+                        && axes[3].label() == Label.H;
+    }
+
     private static Imported rnn(OnnxGraph g, Map<String, Val> outputs, Map<String, String> extra) throws ModelFileException {
         Path file = g.file;
         if (g.embedding != null) {
@@ -164,6 +176,8 @@ public final class OnnxImport {
             if (v instanceof Seq s && s.layer() == top && s.axes().length == 3 && s.perm() == null && s.axes()[2].label() == Label.F
                     && s.axes()[0].label() == (batchFirst ? Label.A0 : g.timeLabel) && s.axes()[1].label() != s.axes()[0].label()) {
                 role = "y";
+            } else if (v instanceof Seq s && s.layer() == top && s.axes().length == 4 && s.perm() == null && rawOutputInOrder(s.axes(), batchFirst)) {
+                role = "y";                                   // a node's own Y, whose values are in the order of the network's output
             } else if (v instanceof States s && s.from() == 0 && s.to() == top + 1 && !s.permuted()) {
                 role = s.cell() ? "c_n" : "h_n";
             } else {
