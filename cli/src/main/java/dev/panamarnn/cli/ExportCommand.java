@@ -3,8 +3,6 @@ package dev.panamarnn.cli;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.io.ModelFile;
-import dev.panamarnn.io.SafeTensors;
-import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.ModelSpec;
 import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
@@ -12,6 +10,8 @@ import dev.panamarnn.model.SequenceModelFile;
 import dev.panamarnn.onnx.OnnxExport;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,8 +39,12 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         UserFiles.regularFile(model, "model file");
         UserFiles.outputFile(out, "--out", model, null);
-        OnnxExport.Options options = OnnxExport.Options.defaults().withSequenceLengths(sequenceLengths);
-        if (isBareStack()) {
+        Map<String, String> metadata;
+        try (var file = ModelFile.read(model)) {                                   // safetensors, or .onnx
+            metadata = file.metadata();
+        }
+        OnnxExport.Options options = OnnxExport.Options.defaults().withSequenceLengths(sequenceLengths).withMetadata(carried(metadata));
+        if (!metadata.containsKey(SequenceModelFile.KIND_KEY) && metadata.containsKey(ModelFile.CELL)) {   // a bare stack
             try (Rnn rnn = ModelFile.load(model)) {
                 OnnxExport.write(rnn, out, options);
                 System.out.println("wrote " + out + ": a " + rnn.config().cell().id() + " stack; input (T, B, " + rnn.config().inputSize()
@@ -59,11 +63,15 @@ final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A file without the sequence-model kind whose metadata describes a stack (ModelFile.save). */
-    private boolean isBareStack() throws IOException {
-        try (SafeTensorsFile f = SafeTensors.read(model)) {
-            return !f.metadata().containsKey(SequenceModelFile.KIND_KEY) && f.metadata().containsKey(ModelFile.CELL);
-        }
+    /** The file's own metadata that describes the model's use (CSV columns, vocabulary, series), without the training run's state. */
+    private static Map<String, String> carried(Map<String, String> metadata) {
+        Map<String, String> kept = new TreeMap<>();
+        metadata.forEach((k, v) -> {
+            if (!k.startsWith("train.") && !k.startsWith("optimizer.") && !k.equals("data.fingerprint")) {
+                kept.put(k, v);
+            }
+        });
+        return kept;
     }
 
     private static String stateNote(boolean lstm) {

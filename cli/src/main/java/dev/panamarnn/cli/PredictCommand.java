@@ -3,7 +3,7 @@ package dev.panamarnn.cli;
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.examples.support.UserFiles;
-import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.OutputMode;
@@ -80,7 +80,7 @@ final class PredictCommand implements Callable<Integer> {
     /** The CSV layout stored by {@code rnn train sequences}; refuses any other model file. */
     private CsvLayout trainedLayout() throws IOException {
         Map<String, String> metadata;
-        try (SafeTensorsFile f = SafeTensors.read(model)) {
+        try (SafeTensorsFile f = ModelFile.read(model)) {
             metadata = f.metadata();
         }
         String kind = metadata.get(SequenceModelFile.KIND_KEY);

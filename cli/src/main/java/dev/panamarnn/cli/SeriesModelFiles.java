@@ -1,7 +1,7 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.io.ModelFileException;
-import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.io.SafeTensorsFile;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,7 +14,7 @@ final class SeriesModelFiles {
 
     /** The file's metadata (its tensors are read by SequenceModel.load). */
     static Map<String, String> metadata(Path file) throws ModelFileException {
-        try (SafeTensorsFile f = SafeTensors.read(file)) {
+        try (SafeTensorsFile f = ModelFile.read(file)) {
             return Map.copyOf(f.metadata());
         }
     }

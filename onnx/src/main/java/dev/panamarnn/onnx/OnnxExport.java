@@ -39,14 +39,26 @@ public final class OnnxExport {
     /** Metadata key recording the graph's layout (always "time-major"). */
     public static final String LAYOUT_KEY = "panama_rnn.onnx.layout";
 
-    /** @param sequenceLengths add the {@code sequence_lens} input (variable lengths in one batch) */
-    public record Options(boolean sequenceLengths) {
+    /**
+     * @param sequenceLengths add the {@code sequence_lens} input (variable lengths in one batch)
+     * @param metadata        more metadata_props (a model file's own, say: the CSV columns it was trained on);
+     *                        keys the model's architecture writes keep the model's values
+     */
+    public record Options(boolean sequenceLengths, Map<String, String> metadata) {
+        public Options {
+            metadata = Map.copyOf(metadata);
+        }
+
         public static Options defaults() {
-            return new Options(false);
+            return new Options(false, Map.of());
         }
 
         public Options withSequenceLengths(boolean value) {
-            return new Options(value);
+            return new Options(value, metadata);
+        }
+
+        public Options withMetadata(Map<String, String> values) {
+            return new Options(sequenceLengths, values);
         }
     }
 
@@ -106,7 +118,7 @@ public final class OnnxExport {
             g.output(OUTPUT, GraphBuilder.FLOAT, "batch", spec.outputs());
         }
         stateOutputs(g, config);
-        return model(g, SequenceModelFile.metadata(spec, Map.of())).toByteArray();
+        return model(g, SequenceModelFile.metadata(spec, Map.of()), options).toByteArray();
     }
 
     /** The serialized ModelProto of a bare stack: output (T, B, D*H), the top layer's outputs. */
@@ -119,7 +131,7 @@ public final class OnnxExport {
         RecurrentStackGraph.timeMajorFeatures(g, stack.topOutput(), OUTPUT, config.directions());
         g.output(OUTPUT, GraphBuilder.FLOAT, "time", "batch", config.outputSize());
         stateOutputs(g, config);
-        return model(g, ModelFile.metadata(config, "", Map.of())).toByteArray();
+        return model(g, ModelFile.metadata(config, "", Map.of()), options).toByteArray();
     }
 
     /** (B, D*H) from the top layer's Y_h (D, B, H): both directions' final states side by side (forward first). */
@@ -154,13 +166,14 @@ public final class OnnxExport {
         }
     }
 
-    private static Onnx.ModelProto model(GraphBuilder g, Map<String, String> metadata) {
+    private static Onnx.ModelProto model(GraphBuilder g, Map<String, String> metadata, Options options) {
         Onnx.ModelProto.Builder model = Onnx.ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setProducerName("panama-rnn")
                 .setGraph(g.build());
         Map<String, String> props = new LinkedHashMap<>(metadata);
+        options.metadata().forEach(props::putIfAbsent);
         props.put(LAYOUT_KEY, "time-major");
         props.forEach((k, v) -> model.addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return model.build();
