@@ -13,8 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import dev.panamarnn.infer.InferenceModel;
+import dev.panamarnn.infer.StreamState;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every exported graph runs in ONNX Runtime and gives the numbers the library gives: per step and
  * per sequence, features and tokens, one and two layers, both directions, variable lengths, and a
- * stream served in two calls with the state fed back. Tolerance: |ours - ORT| <= 2e-5 * max(1, |ours|)
+ * stream served in two calls with the state fed back; every bare stack of the matrix cell x layers x
+ * directions x lengths x initial state against Workspace.infer; single-step runs against a StreamState. Tolerance: |ours - ORT| <= 2e-5 * max(1, |ours|)
  * (float32 math in two implementations of tanh and the sigmoid).
  */
 class OnnxExportTest {
@@ -96,22 +102,45 @@ class OnnxExportTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(CellType.class)
-    void bareStackWithInitialStatesAndLengths(CellType cell) throws Exception {
-        RnnConfig config = RnnConfig.builder(cell, F, H).layers(2).bidirectional(true).seed(15).build();
+    /** Every cell x {1, 2 layers} x {uni, bi} x {lengths, none} x {initial state, none}: output, hn and cn. */
+    static Stream<Arguments> stacks() {
+        List<Arguments> all = new ArrayList<>();
+        for (CellType cell : CellType.values()) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean bi : new boolean[] {false, true}) {
+                    for (boolean lengths : new boolean[] {false, true}) {
+                        for (boolean state : new boolean[] {false, true}) {
+                            all.add(Arguments.of(cell, layers, bi, lengths, state));
+                        }
+                    }
+                }
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} L={1} bi={2} lengths={3} state={4}")
+    @MethodSource("stacks")
+    void bareStackAgreesWithWorkspaceInfer(CellType cell, int layers, boolean bi, boolean withLengths, boolean withState) throws Exception {
+        RnnConfig config = RnnConfig.builder(cell, F, H).layers(layers).bidirectional(bi).seed(15 + layers).build();
         int states = config.numLayers() * config.directions();
-        int[] lengths = {T, 2, 5};
+        int[] lengths = withLengths ? new int[] {T, 2, 5} : null;
         SplittableRandom random = new SplittableRandom(4);
-        float[] x = uniform(random, T * B * F), h0 = uniform(random, states * B * H), c0 = uniform(random, states * B * H);
+        float[] x = uniform(random, T * B * F);
+        float[] h0 = withState ? uniform(random, states * B * H) : new float[states * B * H];
+        float[] c0 = withState ? uniform(random, states * B * H) : new float[states * B * H];
         try (Rnn rnn = Rnn.create(config); Workspace ws = rnn.workspace(T, B); Arena arena = Arena.ofConfined()) {
-            Tensor out = ws.infer(Tensor.allocate(arena, T, B, F).copyFrom(x), lengths, Tensor.allocate(arena, states, B, H).copyFrom(h0),
-                    cell.hasCellState() ? Tensor.allocate(arena, states, B, H).copyFrom(c0) : null);
+            Tensor out = ws.infer(Tensor.allocate(arena, T, B, F).copyFrom(x), lengths,
+                    withState ? Tensor.allocate(arena, states, B, H).copyFrom(h0) : null,
+                    withState && cell.hasCellState() ? Tensor.allocate(arena, states, B, H).copyFrom(c0) : null);
             float[] ours = out.toArray(), oursHn = ws.finalHidden().toArray();
             float[] oursCn = cell.hasCellState() ? ws.finalCell().toArray() : null;
-            try (OrtRunner ort = new OrtRunner(OnnxExport.toBytes(rnn, OnnxExport.Options.defaults().withSequenceLengths(true)))) {
-                Map<String, float[]> theirs = withState(ort, cell, h0, c0).floats(OnnxExport.INPUT, x, T, B, F)
-                        .ints(OnnxExport.SEQUENCE_LENS, lengths, B).run();
+            try (OrtRunner ort = new OrtRunner(OnnxExport.toBytes(rnn, OnnxExport.Options.defaults().withSequenceLengths(withLengths)))) {
+                withState(ort, cell, h0, c0).floats(OnnxExport.INPUT, x, T, B, F);
+                if (withLengths) {
+                    ort.ints(OnnxExport.SEQUENCE_LENS, lengths, B);
+                }
+                Map<String, float[]> theirs = ort.run();
                 assertClose(ours, theirs.get(OnnxExport.OUTPUT), "output");
                 assertClose(oursHn, theirs.get(OnnxExport.HN), "hn");
                 if (oursCn != null) {
@@ -119,6 +148,37 @@ class OnnxExportTest {
                 }
             }
         }
+    }
+
+    /** T single-step ONNX Runtime runs with hn/cn fed back as h0/c0 give what one StreamState gives step by step. */
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void singleStepsWithTheStateFedBackEqualAStream(CellType cell) throws Exception {
+        try (SequenceModel model = SequenceModel.builder().features(F).normalise(new float[] {0.5f, -1f, 2f}, new float[] {2f, 0.5f, 3f})
+                .regress(2).output(OutputMode.PER_STEP).cell(cell).hidden(H).layers(2).seed(31).build();
+             InferenceModel served = InferenceModel.of(model);
+             StreamState stream = served.newStream();
+             OrtRunner ort = new OrtRunner(OnnxExport.toBytes(model, OnnxExport.Options.defaults()))) {
+            SplittableRandom random = new SplittableRandom(8);
+            int states = 2;
+            float[] h = new float[states * H], c = new float[states * H];          // B = 1
+            for (int t = 0; t < 12; t++) {
+                float[] event = uniform(random, F);
+                float[] ours = stream.step(event);
+                Map<String, float[]> theirs = withStateOfOne(ort, cell, h, c).floats(OnnxExport.INPUT, event, 1, 1, F).run();
+                assertClose(ours, theirs.get(OnnxExport.OUTPUT), "step " + t);
+                h = theirs.get(OnnxExport.HN);
+                c = cell.hasCellState() ? theirs.get(OnnxExport.CN) : c;
+            }
+        }
+    }
+
+    private static OrtRunner withStateOfOne(OrtRunner ort, CellType cell, float[] h, float[] c) throws Exception {
+        ort.floats(OnnxExport.H0, h, h.length / H, 1, H);
+        if (cell.hasCellState()) {
+            ort.floats(OnnxExport.C0, c, c.length / H, 1, H);
+        }
+        return ort;
     }
 
     /** Random inputs of the given lengths; ours from predict, ORT's from the exported graph (padded steps skipped). */
