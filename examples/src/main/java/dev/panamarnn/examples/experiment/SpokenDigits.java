@@ -136,6 +136,41 @@ public final class SpokenDigits {
 
     private SpokenDigits() {}
 
+    /**
+     * Builds (or reads) the set and prints its sizes, for measuring and for docs/experiments/speech.md:
+     * {@code java -cp cli/target/rnn.jar dev.panamarnn.examples.experiment.SpokenDigits CACHE_DIR [TRAIN TEST [SEED]]}.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1 && args.length != 3 && args.length != 4) {
+            System.err.println("usage: SpokenDigits CACHE_DIR [TRAIN TEST [SEED]]   (default " + DEFAULT.trainSize() + " "
+                    + DEFAULT.testSize() + " " + DEFAULT.seed() + ")");
+            System.exit(2);
+        }
+        Config config = DEFAULT;
+        try {
+            if (args.length >= 3) {
+                config = config.withSizes(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            }
+            if (args.length == 4) {
+                config = config.withSeed(Long.parseLong(args[3]));
+            }
+        } catch (IllegalArgumentException e) {                     // NumberFormatException too
+            System.err.println("SpokenDigits: " + e.getMessage());
+            System.exit(2);
+        }
+        Build build = build(config, Path.of(args[0]));
+        System.out.printf("| split | utterances | voices | frames | hours | mean frames | digits |%n|---|---|---|---|---|---|---|%n");
+        for (String name : List.of("train", "test")) {
+            SpeechDataset.Split split = name.equals("train") ? build.data().train() : build.data().test();
+            long digits = split.labels().stream().mapToLong(l -> l.length).sum();
+            System.out.printf("| %s | %d | %d | %d | %.2f | %.1f | %d |%n", name, split.size(), split.voices().size(), split.frames(),
+                    split.frames() * config.features().hop() / (double) config.features().sampleRate() / 3600,
+                    split.frames() / (double) Math.max(1, split.size()), digits);
+        }
+        System.out.printf("%s in %.1f s (%s); cache file %s, %d bytes%n", build.fromCache() ? "read" : "built", build.seconds(),
+                build.espeakVersion(), build.cacheFile(), Files.size(build.cacheFile()));
+    }
+
     /** The training voices, "accent" or "accent+variant". */
     public static List<String> trainVoices() {
         List<String> voices = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The checked WAV reader on espeak-ng's real output and on broken bytes; the resampler against scipy and on tones. */
@@ -58,6 +59,29 @@ class SpeechAudioTest {
         System.arraycopy("data".getBytes(), 0, dataFirst, 12, 4);
         dataFirst[16] = 2;
         expect(dataFirst, "data chunk before its fmt chunk");
+    }
+
+    @Test
+    void mutatedEspeakOutputIsReadOrRefusedWithAnIOExceptionNeverAnotherError() throws IOException {
+        // a cheap stand-in for fuzzing: bit flips, byte changes in the headers, truncations
+        byte[] original = resource("seven-espeak.wav");
+        SplittableRandom r = new SplittableRandom(11);
+        int read = 0, refused = 0;
+        for (int trial = 0; trial < 3000; trial++) {
+            byte[] bytes = Arrays.copyOf(original, trial % 3 == 0 ? r.nextInt(original.length + 1) : original.length);
+            for (int k = r.nextInt(1, 5); k > 0 && bytes.length > 0; k--) {
+                int at = r.nextBoolean() ? r.nextInt(Math.min(64, bytes.length)) : r.nextInt(bytes.length);
+                bytes[at] = r.nextBoolean() ? (byte) r.nextInt(256) : (byte) (bytes[at] ^ (1 << r.nextInt(8)));
+            }
+            try {
+                SpeechAudio.Pcm pcm = SpeechAudio.readWav(bytes);
+                assertTrue(pcm.samples().length <= bytes.length, "no more samples than bytes");
+                read++;
+            } catch (IOException e) {
+                refused++;
+            }
+        }
+        assertTrue(read > 0 && refused > 0, read + " read, " + refused + " refused");
     }
 
     private static SpeechAudio.Pcm assertDoesNotFail(byte[] bytes) {
