@@ -112,7 +112,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
                 source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),
                 split.train().size(), split.validation().size());
-        try (SequenceModel model = safety.resume != null ? SequenceModel.load(safety.resume)
+        try (SequenceModel model = safety.resume != null ? safety.requireSameArchitecture(SequenceModel.load(safety.resume))
                 : SequenceModel.forData(split.train()).cell(CellType.fromId(cell)).hidden(hidden).layers(layers)
                         .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
              TrainingProgress progress = new TrainingProgress(System.out, minutes == null ? 0 : minutes);
@@ -140,7 +140,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
             Path held = out.resolve("validation.csv");
             LongCsvWriter.write(held, split.validation(), layout);
             Path png = out.resolve("learning-curves.png");
-            LearningCurvesPlot.write(png, model.spec().cell().id() + " H=" + hidden + " on " + source.name(), model.spec().task(),
+            LearningCurvesPlot.write(png, model.spec().cell().id() + " H=" + model.spec().hiddenSize() + " on " + source.name(), model.spec().task(),
                     progress.points());
             System.out.println("model written to " + modelFile + ", held-out sequences to " + held + ", learning curves to " + png);
             System.out.println("predict the held-out sequences with:\n  ./rnn predict --model " + modelFile + " --csv " + held

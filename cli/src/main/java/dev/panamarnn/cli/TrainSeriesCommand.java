@@ -100,7 +100,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
                 series.name(), series.length(), fit.length, validation, holdout);
         SequenceDataset windows = SequenceDataset.nextValues(fit, window);
         DataFingerprint fingerprint = DataFingerprint.of(fit);
-        try (SequenceModel model = safety.resume != null ? forecasting(safety.resume, fingerprint)
+        try (SequenceModel model = safety.resume != null ? safety.requireSameArchitecture(forecasting(safety.resume, fingerprint))
                 : Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
              SeriesProgress progress = new SeriesProgress(model, fit, check, validation);
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10)
