@@ -2,7 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.ForecastMetrics;

@@ -1,6 +1,6 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.examples.support.OptionRanges;
+import dev.panamarnn.options.OptionRanges;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExecutionException;

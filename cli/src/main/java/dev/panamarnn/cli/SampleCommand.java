@@ -1,6 +1,6 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.SequenceModel;

@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.examples.support.NetworkSize;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.SequenceModel;

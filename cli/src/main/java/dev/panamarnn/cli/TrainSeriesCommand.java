@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.NetworkSize;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.ForecastMetrics;

@@ -67,11 +67,29 @@ class BenchCommandTest {
         assertTrue(doc.get("rows").get(0).get("javaTrainMs").isNull(), "pure Java skipped at --java-max-seconds 0");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "--rounds 0 | --rounds must be in [1, 1000], got 0",
+            "--rounds 2147483647 | --rounds must be in [1, 1000], got 2147483647",
+            "--measure NaN | --measure must be in [0, 86400], got NaN",
+            "--measure -1 | --measure must be in [0, 86400], got -1.0",
+            "--warmup Infinity | --warmup must be in [0, 3600], got Infinity",
+            "--java-max-seconds 1e300 | --java-max-seconds must be in [0, 86400], got 1.0E300",
+            "--threads 0 | --threads must be in [1, 1024], got 0"})
+    void numericOptionsHaveRanges(String option, String message) {
+        String[] args = ("bench --cells lstm --shape 2,1,1,1 " + option + " --json " + dir.resolve("r.json")).split(" ");
+        CliEndToEndTest.Run run = rnn(args);
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn bench: " + message + " (see rnn bench --help)", run.err().strip());
+        assertTrue(run.out().isEmpty(), "nothing measured: " + run.out());
+        assertFalse(Files.exists(dir.resolve("r.json")));
+    }
+
     @Test
     void badSettingsAreRefused() {
         CliEndToEndTest.Run rounds = rnn("bench", "--rounds", "0", "--json", dir.resolve("x.json").toString());
         assertNotEquals(0, rounds.exit());
-        assertTrue(rounds.err().contains("--rounds must be >= 1"), rounds.err());
+        assertTrue(rounds.err().contains("--rounds must be in [1, 1000]"), rounds.err());
         CliEndToEndTest.Run shape = rnn("bench", "--shape", "1,2,3", "--json", dir.resolve("y.json").toString());
         assertNotEquals(0, shape.exit());
         assertTrue(shape.err().contains("T,B,I,H"), shape.err());

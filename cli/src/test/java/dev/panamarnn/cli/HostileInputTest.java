@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.cli.CliEndToEndTest.Run;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;

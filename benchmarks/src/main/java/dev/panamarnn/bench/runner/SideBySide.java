@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.panamarnn.options.OptionRanges;
+import dev.panamarnn.options.Range;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,15 +47,20 @@ public final class SideBySide implements Callable<Integer> {
     List<String> shapes;
     @Option(names = "--java-max-seconds", defaultValue = "20",
             description = "Skip the pure-Java run of a case when one step is estimated to take longer (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 86400)
     double javaMaxSeconds;
     @Option(names = "--warmup", defaultValue = "1.0", description = "Warm-up seconds per shape.")
+    @Range(min = 0, max = 3600)
     double warmup;
     @Option(names = "--measure", defaultValue = "5.0", description = "Measurement seconds per shape and mode, split over the rounds.")
+    @Range(min = 0, max = 86400)
     double measure;
     @Option(names = "--rounds", defaultValue = "5",
             description = "Rounds per shape; each times the GEMM bound and the native steps back to back (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1000)
     int rounds;
     @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own).")
+    @Range(min = 1, max = 1024)
     Integer threads;
     @Option(names = "--openblas-only",
             description = "Run the native steps with every GEMM on OpenBLAS, without librnnk's small GEMM (to measure what it brings).")
@@ -69,16 +76,18 @@ public final class SideBySide implements Callable<Integer> {
         }
     }
 
+    /** Run alone (java -cp ... SideBySide): the options checked against their ranges before anything runs, as in `rnn bench`. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SideBySide()).execute(args));
+        CommandLine cli = new CommandLine(new SideBySide());
+        cli.setExecutionStrategy(parsed -> {
+            OptionRanges.check(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        System.exit(cli.execute(args));
     }
 
     @Override
     public Integer call() throws IOException {
-        if (rounds < 1 || measure < 0 || warmup < 0) {
-            throw new IllegalArgumentException(
-                    "--rounds must be >= 1 and --measure, --warmup >= 0; got " + rounds + ", " + measure + ", " + warmup);
-        }
         List<Shape> cases = new ArrayList<>();   // every case parsed before anything is measured
         for (String cellName : cells) {
             CellType cell = CellType.fromId(cellName.trim());

@@ -2,7 +2,7 @@ package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;

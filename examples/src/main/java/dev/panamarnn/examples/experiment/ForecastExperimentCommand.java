@@ -3,7 +3,7 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.ForecastMetrics;
