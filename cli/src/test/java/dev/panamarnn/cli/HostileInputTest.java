@@ -123,6 +123,23 @@ class HostileInputTest {
         assertEquals(expected + (line.endsWith(help) ? help : ""), line);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "classify | rnn experiment classify: --hidden 4096 --batch 2048 (gru, windows of 60 steps) would make a network of",
+            "forecast | rnn experiment forecast: --hidden 4096 --batch 2048 (lstm, windows of 48 values) would make a network of"})
+    void labNetworksTooLargeToTrainAreRefusedWithTheirSize(String experiment, String expected) {
+        Path out = dir.resolve("lab");
+        long started = System.nanoTime();
+        Run run = rnn("experiment", experiment, "--hidden", "4096", "--batch", "2048", "--out", out.toString());
+        assertEquals(1, run.exit(), run.out());
+        String line = run.err().strip();
+        assertTrue(line.startsWith(expected) && line.contains(" GiB to train (") && line.endsWith("the limit is 8.0 GiB: make it smaller"),
+                line);
+        assertEquals(1, line.lines().count());
+        assertTrue((System.nanoTime() - started) / 1e9 < 20, "refused up front");
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void networksTooLargeToTrainAreRefusedWithTheirSize() {
         Run run = rnn("train", "text", "--hidden", "8192", "--layers", "16", "--steps", "1", "--out", dir.resolve("m").toString());
