@@ -141,6 +141,15 @@ class HostileInputTest {
     }
 
     @Test
+    void aCorpusNotInUtf8NamesTheFileAndTheOffset() throws Exception {
+        Path corpus = Files.write(dir.resolve("latin1.txt"), ("abc caf\u00e9 " + "x".repeat(5000)).getBytes(StandardCharsets.ISO_8859_1));
+        Run run = rnn("train", "text", "--corpus", corpus.toString(), "--steps", "1", "--out", dir.resolve("t").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn train text: " + corpus + " is not valid UTF-8 text: the byte at offset 7 (0xE9) is not a UTF-8 character; "
+                + "convert it to UTF-8 (e.g. iconv -t UTF-8)", run.err().strip());
+    }
+
+    @Test
     void networksTooLargeToTrainAreRefusedWithTheirSize() {
         Run run = rnn("train", "text", "--hidden", "8192", "--layers", "16", "--steps", "1", "--out", dir.resolve("m").toString());
         assertEquals(1, run.exit());
