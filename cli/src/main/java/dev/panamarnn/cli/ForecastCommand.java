@@ -55,7 +55,7 @@ final class ForecastCommand implements Callable<Integer> {
         Map<String, String> metadata = SeriesModelFiles.metadata(UserFiles.regularFile(model, "model file"));
         Path plot = png != null ? png : model.toAbsolutePath().resolveSibling("forecast.png");
         UserFiles.outputFile(plot, "--png", model, csv == null || csv.startsWith("embedded:") ? null : Path.of(csv));
-        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = new Forecaster(m)) {
+        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = ModelFiles.interpret(model, () -> new Forecaster(m))) {
             // the data: --csv, or the embedded series the model was trained on; never a file the model file names
             String source = csv != null ? csv : SeriesModelFiles.embeddedSource(model, metadata);
             if (source == null) {

@@ -88,7 +88,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException(model + " is not a sequence model (its kind is " + (kind == null ? "not set" : "'" + kind + "'")
                     + "); predict reads the model.safetensors of `rnn train sequences`");
         }
-        CsvLayout layout = CsvLayoutMetadata.read(metadata);
+        CsvLayout layout = ModelFiles.interpret(model, () -> CsvLayoutMetadata.read(metadata));
         if (layout == null) {
             throw new IllegalArgumentException(model + " names no CSV columns (no " + CsvLayoutMetadata.ID + " and " + CsvLayoutMetadata.FEATURES
                     + " metadata); predict reads the model.safetensors of `rnn train sequences`");

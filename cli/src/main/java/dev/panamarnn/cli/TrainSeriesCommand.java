@@ -180,7 +180,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
     private static SequenceModel forecasting(Path checkpoint, DataFingerprint data) throws java.io.IOException {
         SequenceModel model = SequenceModel.load(checkpoint);
         try {
-            new Forecaster(model).close();
+            ModelFiles.interpret(checkpoint, () -> new Forecaster(model)).close();
             data.requireSameAs(checkpoint);
             return model;
         } catch (RuntimeException | java.io.IOException e) {

@@ -53,6 +53,60 @@ class HostileModelFileTest {
                 + csv + "'; a model file never names a file to read", run.err().strip());
     }
 
+    private Path sequencesModel() {
+        Path out = dir.resolve("seq");
+        Run train = rnn("train", "sequences", "--hidden", "4", "--steps", "1", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        return out.resolve("model.safetensors");
+    }
+
+    private Path textModel() throws Exception {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abc def abc def\n".repeat(200));
+        Path out = dir.resolve("text");
+        Run train = rnn("train", "text", "--corpus", corpus.toString(), "--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1",
+                "--batch", "2", "--seq-len", "8", "--sample-every", "0", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        return out.resolve("model.safetensors");
+    }
+
+    @Test
+    void metadataErrorsNameTheModelFileEscaped() throws Exception {
+        Path sequences = sequencesModel();
+        Path twoRoles = edited(sequences, "\"csv.label\":\"digit\"", "\"csv.label\":\"c0\"", dir.resolve("roles.safetensors"));
+        Run predict = rnn("predict", "--model", twoRoles.toString(), "--csv", "embedded:digits.csv.gz");
+        assertEquals(1, predict.exit(), predict.out());
+        assertEquals("rnn predict: model file " + twoRoles + ": column 'c0' has two roles in the CSV layout", predict.err().strip());
+
+        Path named = dir.resolve("evil\u001b]0;title\u0007.safetensors");       // a file name with a terminal escape in it
+        edited(sequences, "\"csv.label\":\"digit\"", "\"csv.label\":\"c0\"", named);
+        Run escaped = rnn("predict", "--model", named.toString(), "--csv", "embedded:digits.csv.gz");
+        assertEquals(1, escaped.exit(), escaped.out());
+        assertEquals("rnn predict: model file " + dir + "/evil\\u001b]0;title\\u0007.safetensors: column 'c0' has two roles in the CSV layout",
+                escaped.err().strip());
+
+        Path text = textModel();                                   // class names "\n", " ", a, b, ...: a and b swapped
+        Path unsorted = edited(text, "\\na\\nb\\n", "\\nb\\na\\n", dir.resolve("unsorted.safetensors"));
+        Run sample = rnn("sample", "--model", unsorted.toString(), "--prime", "a", "--length", "5");
+        assertEquals(1, sample.exit(), sample.out());
+        assertEquals("rnn sample: model file " + unsorted + ": its characters (class names) are not a vocabulary: vocabulary characters "
+                + "must be sorted and distinct; position 3 is not", sample.err().strip());
+
+        Run forecast = rnn("forecast", "--model", text.toString(), "--png", dir.resolve("f.png").toString());
+        assertEquals(1, forecast.exit(), forecast.out());
+        assertTrue(forecast.err().startsWith("rnn forecast: model file " + text + ": a forecaster needs a unidirectional model"),
+                forecast.err());
+    }
+
+    @Test
+    void samplingAModelThatIsNotACharacterModelSaysWhatItIs() throws Exception {
+        Path sequences = sequencesModel();
+        Run sample = rnn("sample", "--model", sequences.toString(), "--prime", "a", "--length", "5");
+        assertEquals(1, sample.exit(), sample.out());
+        assertEquals("rnn sample: model file " + sequences + ": not a character language model: it is a classification model of 8 "
+                + "feature(s) (features F=8 normalised -> gru H=4 L=1 -> head -> 10 classification sequence)", sample.err().strip());
+        assertTrue(!sample.err().contains("0 characters"), sample.err());
+    }
+
     @Test
     void anOutputOverItsInputOrOnADirectoryIsRefusedBeforeTheWork() throws Exception {
         Path series = seriesModel();

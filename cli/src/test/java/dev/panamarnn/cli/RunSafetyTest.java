@@ -113,7 +113,7 @@ class RunSafetyTest {
         Path text = dir.resolve("t").resolve("model.safetensors");
         var series = rnn(series(dir.resolve("s"), "--steps", "2", "--resume", text.toString()));
         assertEquals(1, series.exit(), series.out());
-        assertEquals("rnn train series: a forecaster needs a unidirectional model of one feature regressing one value per step; this "
+        assertEquals("rnn train series: model file " + text + ": a forecaster needs a unidirectional model of one feature regressing one value per step; this "
                 + "model reads tokens, language_model of 8 value(s), per_step", series.err().strip());
         var sequences = rnn("train", "sequences", "--hidden", "4", "--steps", "2", "--resume", text.toString(), "--out",
                 dir.resolve("q").toString());
