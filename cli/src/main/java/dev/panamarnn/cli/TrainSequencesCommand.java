@@ -198,9 +198,21 @@ final class TrainSequencesCommand implements Callable<Integer> {
                         + ") is the id, time, label or a target");
             }
         }
+        for (String column : concat(named, featureColumns)) {        // they go into the model file, validation.csv and predictions
+            if (column.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+                throw new IllegalArgumentException(source.name() + ": column name '" + column + "' (field " + (header.indexOf(column) + 1)
+                        + ") has a control character; column names, like ids and labels, must be printable text: rename it");
+            }
+        }
         CsvLayout layout = CsvLayout.id(idColumn).features(featureColumns.toArray(String[]::new)).perStep(perStep);
         if (timeColumn != null) layout = layout.time(timeColumn);
         return labelColumn != null ? layout.label(labelColumn) : layout.targets(targets.toArray(String[]::new));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private Budget budget() {

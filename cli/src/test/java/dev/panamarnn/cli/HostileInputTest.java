@@ -150,6 +150,53 @@ class HostileInputTest {
     }
 
     @Test
+    void controlCharactersInCsvIdsLabelsAndColumnsAreRefusedNeverWrittenRaw() throws Exception {
+        StringBuilder rows = new StringBuilder("id,t,x,y\n");
+        for (int i = 0; i < 20; i++) {
+            rows.append("s").append(i).append(",0,").append(i).append(",").append(i % 2).append('\n')
+                    .append("s").append(i).append(",1,").append(-i).append(",").append(i % 2).append('\n');
+        }
+        Path clean = Files.writeString(dir.resolve("clean.csv"), rows);
+        String[] train = {"train", "sequences", "--id", "id", "--time", "t", "--label", "y", "--hidden", "4", "--steps", "1"};
+        Path out = dir.resolve("seq");
+        Run trained = rnn(concat(train, "--csv", clean.toString(), "--out", out.toString()));
+        assertEquals(0, trained.exit(), trained.err());
+        Path model = out.resolve("model.safetensors");
+
+        Path badId = Files.writeString(dir.resolve("id.csv"), "id,t,x,y\ns1,0,1,0\n\u001b]0;pwned\u0007,0,1,1\n");
+        for (Run run : List.of(rnn(concat(train, "--csv", badId.toString(), "--out", dir.resolve("o").toString())),
+                rnn("predict", "--model", model.toString(), "--csv", badId.toString()))) {
+            assertEquals(1, run.exit(), run.out());
+            assertTrue(run.err().strip().endsWith(badId + " line 3: column 'id' (the sequence id) has a control character (U+001B) at "
+                    + "character 1; ids and labels must be printable text"), run.err());
+            assertTrue(run.out().chars().noneMatch(c -> c == 0x1b || c == 0x07), "nothing raw on standard output: " + run.out());
+        }
+        Path badLabel = Files.writeString(dir.resolve("label.csv"), "id,t,x,y\ns1,0,1,0\ns2,0,1,\u009b1\n");
+        Run label = rnn(concat(train, "--csv", badLabel.toString(), "--out", dir.resolve("o").toString()));
+        assertEquals(1, label.exit(), label.out());
+        assertTrue(label.err().contains("column 'y' (the label) has a control character (U+009B)"), label.err());
+        Path badColumn = Files.writeString(dir.resolve("column.csv"), "id,t,x\u001b[2J,y\ns1,0,1,0\ns2,0,1,1\n");
+        Run column = rnn(concat(train, "--csv", badColumn.toString(), "--out", dir.resolve("o").toString()));
+        assertEquals(1, column.exit(), column.out());
+        assertEquals("rnn train sequences: " + badColumn + ": column name 'x\\u001b[2J' (field 3) has a control character; "
+                + "column names, like ids and labels, must be printable text: rename it", column.err().strip());
+        assertFalse(Files.exists(dir.resolve("o")));
+
+        Path named = HostileModelFileTest.edited(model, "\"model.class_names\":\"0\\n", "\"model.class_names\":\"\\u001b[2J\\n",
+                dir.resolve("classes.safetensors"));                      // the model file's class name of class 0: an escape sequence
+        Run predicted = rnn("predict", "--model", named.toString(), "--csv", clean.toString());
+        assertEquals(0, predicted.exit(), predicted.err());
+        assertTrue(predicted.out().chars().noneMatch(c -> c == 0x1b), predicted.out());
+        assertTrue(predicted.out().startsWith("id,predicted_y,probability\n"), predicted.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void networksTooLargeToTrainAreRefusedWithTheirSize() {
         Run run = rnn("train", "text", "--hidden", "8192", "--layers", "16", "--steps", "1", "--out", dir.resolve("m").toString());
         assertEquals(1, run.exit());

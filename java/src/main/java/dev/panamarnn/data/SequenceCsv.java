@@ -122,10 +122,7 @@ final class SequenceCsv {
                 throw new IOException(name + " line " + lineNumber + ": expected " + header.length + " fields, got "
                         + cells.length);
             }
-            String id = TimeSeries.clean(cells[idAt]);
-            if (id.isEmpty()) {
-                throw new IOException(name + " line " + lineNumber + ": column '" + header[idAt] + "' (the sequence id) is empty");
-            }
+            String id = text(cells, idAt, lineNumber, "the sequence id");
             List<Row> rows = sequences.computeIfAbsent(id, k -> new ArrayList<>());
             double time = timeAt < 0 ? rows.size() : number(cells, timeAt, lineNumber);
             float[] features = new float[featureAt.length];    // (F)
@@ -134,11 +131,7 @@ final class SequenceCsv {
             }
             String label = null;
             if (labelAt >= 0) {
-                label = TimeSeries.clean(cells[labelAt]);
-                if (label.isEmpty()) {
-                    throw new IOException(name + " line " + lineNumber + ": column '" + header[labelAt] + "' (the label) is empty");
-                }
-                label = labelNames.computeIfAbsent(label, k -> k);
+                label = labelNames.computeIfAbsent(text(cells, labelAt, lineNumber, "the label"), k -> k);
             }
             float[] targets = new float[targetAt.length];     // (K)
             for (int k = 0; k < targets.length; k++) {
@@ -153,6 +146,31 @@ final class SequenceCsv {
             prepare(e.getKey(), e.getValue(), timeAt, labelAt, targetAt);
         }
         return build(sequences, labelNames);
+    }
+
+    /**
+     * A sequence id or label: the cell without its surrounding spaces and tabs and its quotes, not
+     * empty and without control characters (an escape sequence in an id would reach every file and
+     * terminal the id is written to, and trimming it away would silently change the id), so every
+     * writer can write it as it is.
+     */
+    private String text(String[] cells, int at, int lineNumber, String what) throws IOException {
+        String cell = cells[at];
+        int from = 0, to = cell.length();
+        while (from < to && (cell.charAt(from) == ' ' || cell.charAt(from) == '\t')) from++;
+        while (to > from && (cell.charAt(to - 1) == ' ' || cell.charAt(to - 1) == '\t')) to--;
+        String text = cell.substring(from, to).replace("\"", "");
+        if (text.isEmpty()) {
+            throw new IOException(name + " line " + lineNumber + ": column '" + header[at] + "' (" + what + ") is empty");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                throw new IOException(String.format(java.util.Locale.ROOT, "%s line %d: column '%s' (%s) has a control character (U+%04X) at "
+                        + "character %d; ids and labels must be printable text", name, lineNumber, header[at], what, (int) c, i + 1));
+            }
+        }
+        return text;
     }
 
     /** Sorts a sequence's rows by time and checks its per-sequence label or targets are constant. */
