@@ -94,8 +94,10 @@ final class SequenceCsv {
             }
         }
         // as TimeSeries: a malformed byte reads as U+FFFD and then fails as a number or stays in a name
-        return new BufferedReader(new InputStreamReader(new BoundedInput(text, SequenceDataset.MAX_CSV_BYTES, name, "CSV text"),
-                StandardCharsets.UTF_8));
+        // a caller's bound on the text itself (the CLI's, naming the file its way) holds; else the text is bounded here
+        InputStream bounded = !gzip && BoundedInput.bounds(in, SequenceDataset.MAX_CSV_BYTES) ? text
+                : new BoundedInput(text, SequenceDataset.MAX_CSV_BYTES, name, gzip);
+        return new BufferedReader(new InputStreamReader(bounded, StandardCharsets.UTF_8));
     }
 
     private SequenceDataset read(BufferedReader reader) throws IOException {
