@@ -98,6 +98,24 @@ class HostileModelFileTest {
     }
 
     @Test
+    void aCsvLayoutThatDoesNotFitTheNetworkIsRefusedBeforeAnyPrediction() throws Exception {
+        Path sequences = sequencesModel();                            // 8 features c0..c7 per step, a digit label per sequence
+        Path validation = dir.resolve("seq").resolve("validation.csv");
+        Path fewer = edited(sequences, "\"csv.features\":\"c0,c1,c2,c3,c4,c5,c6,c7\"", "\"csv.features\":\"c0,c1\"",
+                dir.resolve("fewer.safetensors"));
+        Run features = rnn("predict", "--model", fewer.toString(), "--csv", validation.toString());
+        assertEquals(1, features.exit(), features.out());
+        assertEquals("rnn predict: model file " + fewer + ": its network reads 8 feature(s) per step, its CSV layout (csv.features) names "
+                + "2 feature column(s)", features.err().strip());
+        Path perStep = edited(sequences, "\"csv.per_step\":\"false\"", "\"csv.per_step\":\"true\"", dir.resolve("step.safetensors"));
+        Run step = rnn("predict", "--model", perStep.toString(), "--csv", validation.toString());
+        assertEquals(1, step.exit(), step.out());
+        assertEquals("rnn predict: model file " + perStep + ": its network predicts per sequence, its CSV layout (csv.per_step) says true",
+                step.err().strip());
+        assertTrue(step.out().isEmpty(), "no predictions before the error: " + step.out());
+    }
+
+    @Test
     void samplingAModelThatIsNotACharacterModelSaysWhatItIs() throws Exception {
         Path sequences = sequencesModel();
         Run sample = rnn("sample", "--model", sequences.toString(), "--prime", "a", "--length", "5");
