@@ -12,8 +12,10 @@ import dev.panamarnn.model.Trainer;
 import dev.panamarnn.model.TrainingResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -167,13 +169,17 @@ final class TrainSequencesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --label COLUMN (classification) or --target COLUMN[,COLUMN...] (regression)");
         }
         List<String> header = source.header();
+        Map<String, Integer> fieldOf = new HashMap<>();              // each name's first field: a wide header is read once
+        for (int i = 0; i < header.size(); i++) {
+            fieldOf.putIfAbsent(header.get(i), i);
+        }
         List<String> named = new ArrayList<>(List.of(idColumn));
         if (timeColumn != null) named.add(timeColumn);
         if (labelColumn != null) named.add(labelColumn);
         if (targets != null) named.addAll(targets);
         if (features != null) named.addAll(features);
         for (String column : named) {
-            if (!header.contains(column)) {
+            if (!fieldOf.containsKey(column)) {
                 throw new IllegalArgumentException(source.name() + " has no column '" + column + "'; its columns are "
                         + String.join(", ", header));
             }
@@ -188,9 +194,9 @@ final class TrainSequencesCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(source.name() + " has no name for field " + (i + 1) + " of its header; name it or "
                             + "choose the feature columns with --features");
                 }
-                if (header.indexOf(column) != i) {
+                if (fieldOf.get(column) != i) {
                     throw new IllegalArgumentException(source.name() + " names column '" + column + "' twice in its header (fields "
-                            + (header.indexOf(column) + 1) + " and " + (i + 1) + "); rename one or choose the feature columns with --features");
+                            + (fieldOf.get(column) + 1) + " and " + (i + 1) + "); rename one or choose the feature columns with --features");
                 }
             }
             if (featureColumns.isEmpty()) {
@@ -200,7 +206,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
         }
         for (String column : concat(named, featureColumns)) {        // they go into the model file, validation.csv and predictions
             if (column.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
-                throw new IllegalArgumentException(source.name() + ": column name '" + column + "' (field " + (header.indexOf(column) + 1)
+                throw new IllegalArgumentException(source.name() + ": column name '" + column + "' (field " + (fieldOf.get(column) + 1)
                         + ") has a control character; column names, like ids and labels, must be printable text: rename it");
             }
         }

@@ -33,11 +33,19 @@ final class SequenceCsv {
     private final String name;
     private final CsvLayout layout;
     private final String[] header;
+    /** Each header name's first field and, for a name given twice, its second: one pass, so a wide header is not read once per column. */
+    private final Map<String, Integer> firstAt = new HashMap<>();
+    private final Map<String, Integer> secondAt = new HashMap<>();
 
     private SequenceCsv(String name, CsvLayout layout, String[] header) {
         this.name = name;
         this.layout = layout;
         this.header = header;
+        for (int i = 0; i < header.length; i++) {
+            if (firstAt.putIfAbsent(header[i], i) != null) {
+                secondAt.putIfAbsent(header[i], i);
+            }
+        }
     }
 
     static SequenceDataset read(Path file, CsvLayout layout) throws IOException {
@@ -250,16 +258,12 @@ final class SequenceCsv {
 
     /** The index of the header column {@code column}, which must appear exactly once. */
     private int column(String column, String role) throws IOException {
-        int at = -1;
-        for (int i = 0; i < header.length; i++) {
-            if (header[i].equals(column)) {
-                if (at >= 0) {
-                    throw new IOException(name + " line 1: column '" + column + "' (the " + role
-                            + " column) appears twice in the header, as fields " + (at + 1) + " and " + (i + 1));
-                }
-                at = i;
-            }
+        Integer first = firstAt.get(column), second = secondAt.get(column);
+        if (second != null) {
+            throw new IOException(name + " line 1: column '" + column + "' (the " + role
+                    + " column) appears twice in the header, as fields " + (first + 1) + " and " + (second + 1));
         }
+        int at = first == null ? -1 : first;
         if (at < 0) {
             throw new IOException(name + " line 1: no column '" + column + "' (the " + role + " column); columns are "
                     + String.join(", ", header));
