@@ -88,6 +88,7 @@ public final class SideBySide implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        requireWritableJson();
         List<Shape> cases = new ArrayList<>();   // every case parsed before anything is measured
         for (String cellName : cells) {
             CellType cell = CellType.fromId(cellName.trim());
@@ -181,12 +182,42 @@ public final class SideBySide implements Callable<Integer> {
                 + "forward 2*B*(I+H)*G*H per step per layer and direction, training = 3x forward");
         doc.put("rows", rows);
         Path absolute = json.toAbsolutePath();
-        Path temp = Files.createTempFile(absolute.getParent(), "bench", ".json.part");
         try {
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(temp.toFile(), doc);
-            Files.move(temp, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
+            Path temp = Files.createTempFile(absolute.getParent(), "bench", ".json.part");
+            try {
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(temp.toFile(), doc);
+                Files.move(temp, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new IOException("cannot write --json " + json + ": " + reason(e), e);
         }
+    }
+
+    /**
+     * Before anything is measured: --json names a file that can be written (not a directory, pipe or
+     * device; its directory exists and takes a new file), so a long run does not end in an error.
+     */
+    private void requireWritableJson() throws IOException {
+        Path absolute = json.toAbsolutePath();
+        if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+            throw new IllegalArgumentException("--json " + json + " is not a regular file (a directory, pipe or device); name a file to write");
+        }
+        try {
+            Files.delete(Files.createTempFile(absolute.getParent(), ".bench-write-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException("cannot write --json " + json + ": " + reason(e), e);
+        }
+    }
+
+    /** What failed, in words: the file system's reason, or the kind of failure and the file. */
+    private static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied (" + a.getFile() + ")";
+            case java.nio.file.NoSuchFileException n -> "no such directory (" + n.getFile() + ")";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason() + " (" + f.getFile() + ")";
+            default -> e.getMessage() != null ? e.getMessage() : e.toString();
+        };
     }
 }
