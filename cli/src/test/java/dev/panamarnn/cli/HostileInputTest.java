@@ -197,6 +197,46 @@ class HostileInputTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS)
+    void aCsvWithAHundredThousandColumnsIsReadOnceNotOncePerColumn() throws Exception {
+        int n = 100_000;                                        // reading the header once per column: 10^10 comparisons, hours
+        StringBuilder csv = new StringBuilder("id,y");
+        for (int i = 0; i < n; i++) csv.append(",c").append(i);
+        for (int row = 0; row < 4; row++) {
+            csv.append('\n').append("s").append(row).append(',').append(row % 2);
+            for (int i = 0; i < n; i++) csv.append(",1");
+        }
+        Path wide = Files.writeString(dir.resolve("wide.csv"), csv.append('\n'));
+        Run run = rnn("train", "sequences", "--csv", wide.toString(), "--id", "id", "--label", "y", "--hidden", "2", "--steps", "1",
+                "--validation", "0.5", "--out", dir.resolve("w").toString());
+        assertTrue(run.err().lines().count() <= 1, run.err());
+        assertTrue(run.exit() == 0 || run.err().startsWith("rnn train sequences: "), run.err());
+    }
+
+    @Test
+    void seriesValuesBeyondTheFloatRangeNameTheFile() throws Exception {
+        StringBuilder csv = new StringBuilder("time,value\n");
+        for (int i = 0; i < 200; i++) csv.append(i).append(',').append(i == 7 ? "1e308" : Integer.toString(i % 9)).append('\n');
+        Path file = Files.writeString(dir.resolve("huge.csv"), csv);
+        Run run = rnn("train", "series", "--csv", file.toString(), "--steps", "1", "--hidden", "2", "--window", "4", "--batch", "2",
+                "--holdout", "10", "--out", dir.resolve("s").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertTrue(run.err().strip().startsWith("rnn train series: " + file) && run.err().contains(": value 8 of the series is 1.0E308, beyond "
+                + "the float range"), run.err());
+        assertFalse(Files.exists(dir.resolve("s")));
+    }
+
+    @Test
+    void anEmptyOutputDirectoryIsRefusedNotTheWorkingDirectory() {
+        for (String[] args : List.of(new String[] {"train", "series", "--steps", "1", "--out", ""},
+                new String[] {"experiment", "memory", "--out", ""})) {
+            Run run = rnn(args);
+            assertEquals(1, run.exit(), run.out());
+            assertTrue(run.err().strip().endsWith(": --out is empty; name the output directory (\".\" for the working directory)"), run.err());
+        }
+    }
+
+    @Test
     void networksTooLargeToTrainAreRefusedWithTheirSize() {
         Run run = rnn("train", "text", "--hidden", "8192", "--layers", "16", "--steps", "1", "--out", dir.resolve("m").toString());
         assertEquals(1, run.exit());

@@ -42,6 +42,9 @@ public final class UserFiles {
      * created and deleted; else an IOException naming it and {@code option}.
      */
     public static void requireWritableDirectory(Path out, String option) throws IOException {
+        if (out.toString().isBlank()) {                       // "" is the working directory: a slip, not a choice
+            throw new IOException(option + " is empty; name the output directory (\".\" for the working directory)");
+        }
         Path existing = out.toAbsolutePath();
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
@@ -52,8 +55,18 @@ public final class UserFiles {
             }
             Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
         } catch (IOException e) {
-            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with " + option, e);
+            throw new IOException("the output directory " + out + " is not writable (" + reason(e) + "); choose another with " + option, e);
         }
+    }
+
+    /** What failed, in words: the file system's reason (permission denied, read-only file system, ...), not only a path. */
+    static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.NoSuchFileException n -> "no such directory";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage() != null ? e.getMessage() : e.toString();
+        };
     }
 
     /**
