@@ -1,7 +1,7 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.ForecastMetrics;
@@ -55,7 +55,7 @@ final class ForecastCommand implements Callable<Integer> {
         Map<String, String> metadata = SeriesModelFiles.metadata(UserFiles.regularFile(model, "model file"));
         Path plot = png != null ? png : model.toAbsolutePath().resolveSibling("forecast.png");
         UserFiles.outputFile(plot, "--png", model, csv == null || csv.startsWith("embedded:") ? null : Path.of(csv));
-        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = new Forecaster(m)) {
+        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = ModelFiles.interpret(model, () -> new Forecaster(m))) {
             // the data: --csv, or the embedded series the model was trained on; never a file the model file names
             String source = csv != null ? csv : SeriesModelFiles.embeddedSource(model, metadata);
             if (source == null) {

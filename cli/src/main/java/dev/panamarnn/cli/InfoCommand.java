@@ -1,7 +1,7 @@
 package dev.panamarnn.cli;
 
 import dev.panamarnn.RuntimeInfo;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -4,8 +4,10 @@ import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.io.ModelFile;
+import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.Metrics;
+import dev.panamarnn.model.ModelSpec;
 import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.SequenceModelFile;
@@ -48,32 +50,64 @@ final class PredictCommand implements Callable<Integer> {
             UserFiles.outputFile(out, "--out", model, csv.startsWith("embedded:") ? null : Path.of(csv));
         }
         CsvLayout layout = trainedLayout();
+        try (SequenceModel m = SequenceModel.load(model)) {
+            requireLayoutFits(layout, m.spec());
+            return predict(m, layout);
+        }
+    }
+
+    /**
+     * The model file's CSV layout reads what its network takes and gives: as many feature columns as
+     * it reads features, a label column for a classifier and as many target columns as a regressor
+     * predicts values, per step exactly when it predicts per step; else the file was edited or damaged.
+     */
+    private void requireLayoutFits(CsvLayout layout, ModelSpec network) throws ModelFileException {
+        boolean perStep = network.outputMode() == OutputMode.PER_STEP;
+        String problem = null;
+        if (network.tokens() || layout.featureColumns().size() != network.features()) {
+            problem = "its network reads " + (network.tokens() ? "tokens" : network.features() + " feature(s) per step") + ", its CSV layout "
+                    + "(csv.features) names " + layout.featureColumns().size() + " feature column(s)";
+        } else if (layout.perStep() != perStep) {
+            problem = "its network predicts " + (perStep ? "per step" : "per sequence") + ", its CSV layout (csv.per_step) says "
+                    + layout.perStep();
+        } else if (network.task().hasClasses() != (layout.labelColumn() != null)) {
+            problem = "its network is a " + network.task().id() + " model, its CSV layout names " + (layout.labelColumn() != null
+                    ? "a label column (csv.label)" : "no label column (csv.label)");
+        } else if (!network.task().hasClasses() && layout.targetColumns().size() != network.outputs()) {
+            problem = "its network predicts " + network.outputs() + " value(s), its CSV layout (csv.targets) names "
+                    + layout.targetColumns().size() + " target column(s)";
+        }
+        if (problem != null) {
+            throw new ModelFileException(model, problem);
+        }
+    }
+
+    private Integer predict(SequenceModel m, CsvLayout layout) throws IOException {
         SequenceSource source = SequenceSource.of(csv);
         List<String> header = source.header();
-        List<String> missing = CsvLayoutMetadata.inputColumns(layout).stream().filter(c -> !header.contains(c)).toList();
+        java.util.Set<String> columns = new java.util.HashSet<>(header);   // a wide header is read once, not once per column
+        List<String> missing = CsvLayoutMetadata.inputColumns(layout).stream().filter(c -> !columns.contains(c)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(source.name() + " lacks the column(s) " + String.join(", ", missing)
                     + " that the model reads; its columns are " + String.join(", ", header));
         }
-        boolean scored = header.containsAll(CsvLayoutMetadata.targetColumns(layout));
+        boolean scored = columns.containsAll(CsvLayoutMetadata.targetColumns(layout));
         SequenceDataset data = source.read(scored ? layout : CsvLayoutMetadata.inputsOnly(layout));
-        try (SequenceModel m = SequenceModel.load(model)) {
-            float[][] outputs = m.predict(data);
-            if (out != null) {
-                AtomicFiles.write(out, w -> PredictionCsvWriter.write(w, data, m.spec(), layout, outputs));
-            } else {
-                Writer w = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
-                PredictionCsvWriter.write(w, data, m.spec(), layout, outputs);
-                w.flush();
-            }
-            PrintWriter report = out != null ? new PrintWriter(System.out, true, StandardCharsets.UTF_8) : spec.commandLine().getErr();
-            String lines = m.spec().outputMode() == OutputMode.PER_STEP ? "steps of " + data.size() + " sequences" : data.size() + " sequences";
-            report.println("predicted " + lines + (out != null ? " into " + out : ""));
-            if (scored) {
-                report.println(score(m, data, outputs));
-            }
-            report.flush();
+        float[][] outputs = m.predict(data);
+        if (out != null) {
+            AtomicFiles.write(out, w -> PredictionCsvWriter.write(w, data, m.spec(), layout, outputs));
+        } else {
+            Writer w = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+            PredictionCsvWriter.write(w, data, m.spec(), layout, outputs);
+            w.flush();
         }
+        PrintWriter report = out != null ? new PrintWriter(System.out, true, StandardCharsets.UTF_8) : spec.commandLine().getErr();
+        String lines = m.spec().outputMode() == OutputMode.PER_STEP ? "steps of " + data.size() + " sequences" : data.size() + " sequences";
+        report.println("predicted " + lines + (out != null ? " into " + out : ""));
+        if (scored) {
+            report.println(score(m, data, outputs));
+        }
+        report.flush();
         return 0;
     }
 
@@ -88,7 +122,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException(model + " is not a sequence model (its kind is " + (kind == null ? "not set" : "'" + kind + "'")
                     + "); predict reads the model.safetensors of `rnn train sequences`");
         }
-        CsvLayout layout = CsvLayoutMetadata.read(metadata);
+        CsvLayout layout = ModelFiles.interpret(model, () -> CsvLayoutMetadata.read(metadata));
         if (layout == null) {
             throw new IllegalArgumentException(model + " names no CSV columns (no " + CsvLayoutMetadata.ID + " and " + CsvLayoutMetadata.FEATURES
                     + " metadata); predict reads the model.safetensors of `rnn train sequences`");

@@ -13,7 +13,9 @@ import java.util.List;
  * Writes a sequence model's predictions as CSV, one line per sequence (or per step of a per-step
  * model, with its step index 0..T-1): the sequence id, then the predicted class name and its
  * softmax probability, or the predicted values; columns named after the trained-on columns
- * ({@code predicted_<label>}, {@code predicted_<target>}).
+ * ({@code predicted_<label>}, {@code predicted_<target>}). Ids are printable (the CSV reader refuses
+ * control characters in them); column and class names, which may come from the model file, are
+ * written escaped ({@link PrintableText#cell}), so no control character reaches the file or terminal.
  */
 final class PredictionCsvWriter {
     private PredictionCsvWriter() {}
@@ -35,7 +37,7 @@ final class PredictionCsvWriter {
         } else {
             layout.targetColumns().forEach(c -> header.add("predicted_" + c));
         }
-        out.write(String.join(",", header) + "\n");
+        out.write(String.join(",", header.stream().map(PrintableText::cell).toList()) + "\n");
         for (int i = 0; i < data.size(); i++) {
             int steps = perStep ? data.length(i) : 1;
             for (int t = 0; t < steps; t++) {
@@ -46,7 +48,7 @@ final class PredictionCsvWriter {
                 int at = t * k;
                 if (classes) {
                     int best = argMax(outputs[i], at, k);
-                    row.append(',').append(spec.classNames().isEmpty() ? Integer.toString(best) : spec.classNames().get(best))
+                    row.append(',').append(spec.classNames().isEmpty() ? Integer.toString(best) : PrintableText.cell(spec.classNames().get(best)))
                             .append(',').append(String.format("%.4f", probability(outputs[i], at, k, best)));
                 } else {
                     for (int j = 0; j < k; j++) {

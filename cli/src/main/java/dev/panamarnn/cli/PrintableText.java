@@ -25,9 +25,21 @@ final class PrintableText {
     }
 
     static String of(String text) {
+        return escaped(text, MAX_LENGTH);
+    }
+
+    /**
+     * A CSV cell or column name from outside (a model file's class names, a column name) written to a
+     * file or standard output: escaped as {@link #of}, never shortened.
+     */
+    static String cell(String text) {
+        return escaped(text, Integer.MAX_VALUE);
+    }
+
+    private static String escaped(String text, int maxLength) {
         StringBuilder sb = new StringBuilder(Math.min(text.length(), MAX_LENGTH) + 16);
         int i = 0;
-        for (; i < text.length() && sb.length() < MAX_LENGTH; i++) {
+        for (; i < text.length() && sb.length() < maxLength; i++) {
             char c = text.charAt(i);
             boolean pairedHigh = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
             if (pairedHigh) {

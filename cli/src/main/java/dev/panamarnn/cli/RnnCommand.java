@@ -1,6 +1,6 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.examples.support.OptionRanges;
+import dev.panamarnn.options.OptionRanges;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExecutionException;
@@ -17,6 +17,8 @@ import picocli.CommandLine;
                 dev.panamarnn.examples.experiment.ExperimentCommand.class, InfoCommand.class})
 public final class RnnCommand implements Runnable {
     private static final String BENCH = "dev.panamarnn.bench.runner.SideBySide";
+    /** The exit code of every failed command, a bad option as much as a missing file (picocli's own would be 2 for the first). */
+    static final int USER_ERROR = 1;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -46,10 +48,11 @@ public final class RnnCommand implements Runnable {
     }
 
     /**
-     * The command line with one-line errors: a bad option or argument (out of its range too) prints
-     * "rnn <command>: <problem> (see ...)" and exits 2; any other failure (missing file, invalid model,
-     * disk full, out of memory) prints "rnn <command>: <message>" and exits 1. No stack trace unless
-     * -Drnn.debug=true. The library's INFO log lines show only with --verbose.
+     * The command line with one-line errors and one exit code for every user error, 1: a bad option or
+     * argument (unknown, unparsable, out of its range) prints "rnn <command>: <problem> (see ... --help)";
+     * any other failure (missing file, invalid model, disk full, out of memory) prints
+     * "rnn <command>: <message>". No stack trace unless -Drnn.debug=true. The library's INFO log lines
+     * show only with --verbose.
      */
     public static CommandLine commandLine() {
         CliLogging.configure(false);
@@ -67,13 +70,13 @@ public final class RnnCommand implements Runnable {
             err.println(PrintableText.line(command.getCommandSpec().qualifiedName() + ": " + e.getMessage())
                     + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
             debug(e, err);
-            return command.getCommandSpec().exitCodeOnInvalidInput();
+            return USER_ERROR;
         });
         cli.setExecutionExceptionHandler((e, command, parseResult) -> {
             Throwable failure = e instanceof ExecutionException && e.getCause() instanceof Error error ? error : e;
             command.getErr().println(FailureMessage.of(command.getCommandSpec(), failure));
             debug(failure, command.getErr());
-            return 1;
+            return USER_ERROR;
         });
         return cli;
     }

@@ -1,6 +1,9 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.CellType;
 import dev.panamarnn.examples.support.UserFiles;
+import dev.panamarnn.model.ModelSpec;
+import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,12 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
  * What keeps a long training run from being lost, shared by the training commands (a picocli mixin):
@@ -37,6 +46,10 @@ final class RunSafety {
     @Option(names = "--resume", paramLabel = "FILE",
             description = "Continue the run saved in this checkpoint (a model file this command wrote), with the same data and options.")
     Path resume;
+
+    /** The training command this mixin belongs to: which options the user gave. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean signalled;
@@ -80,6 +93,59 @@ final class RunSafety {
         }
         lock = channel;
         lockFile = file;
+    }
+
+    /**
+     * A resumed run continues the checkpoint's network: the options that shape it (--cell, --hidden,
+     * --layers, --embedding, --dropout, --bidirectional, --head-hidden) are the checkpoint's unless the
+     * user gave one on the command line, and one given with another value than the checkpoint's is
+     * refused, naming the option, the value given and the checkpoint's, instead of silently ignored.
+     * Returns {@code model}; closes it when refusing.
+     */
+    SequenceModel requireSameArchitecture(SequenceModel model) {
+        ModelSpec spec = model.spec();
+        Map<String, Object> saved = new LinkedHashMap<>();
+        saved.put("--cell", spec.cell());
+        saved.put("--hidden", spec.hiddenSize());
+        saved.put("--layers", spec.layers());
+        saved.put("--embedding", spec.embeddingDim());
+        saved.put("--dropout", spec.dropout());
+        saved.put("--bidirectional", spec.bidirectional());
+        saved.put("--head-hidden", spec.headHidden());
+        ParseResult parsed = command == null ? null : command.commandLine().getParseResult();
+        for (Map.Entry<String, Object> option : saved.entrySet()) {
+            if (parsed == null || command.findOption(option.getKey()) == null || !parsed.hasMatchedOption(option.getKey())) {
+                continue;                                          // not given: the checkpoint's value holds
+            }
+            Object given = parsed.matchedOptionValue(option.getKey(), null);
+            if (!same(given, option.getValue())) {
+                model.close();
+                throw new IllegalArgumentException("--resume " + resume + " is a run with " + option.getKey() + " " + shown(option.getValue())
+                        + ", the command line gives " + option.getKey() + " " + shown(given) + ": drop " + option.getKey()
+                        + " to continue the checkpoint's run, or start a new run without --resume");
+            }
+        }
+        return model;
+    }
+
+    private static boolean same(Object given, Object saved) {
+        return switch (saved) {
+            case CellType cell -> given instanceof String id && cellOrNull(id) == cell;
+            case Double d -> given instanceof Number n && Math.abs(n.doubleValue() - d) <= 1e-6;
+            default -> Objects.equals(given, saved);
+        };
+    }
+
+    private static CellType cellOrNull(String id) {
+        try {
+            return CellType.fromId(id);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String shown(Object value) {
+        return value instanceof CellType cell ? cell.id() : PrintableText.of(String.valueOf(value));
     }
 
     /** How often --checkpoint-every asks for a checkpoint: every {@code steps} steps, or every {@code interval}. */

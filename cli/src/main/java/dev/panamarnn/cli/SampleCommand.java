@@ -1,6 +1,6 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.SequenceModel;
@@ -35,7 +35,7 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SequenceModel m = SequenceModel.load(UserFiles.regularFile(model, "model file"));
-             CharSampler sampler = new CharSampler(m)) {
+             CharSampler sampler = ModelFiles.interpret(model, () -> new CharSampler(m))) {
             requireKnown(prime, m.spec().classNames());
             Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
             out.write(prime);                                  // its characters are the model's (checked above)

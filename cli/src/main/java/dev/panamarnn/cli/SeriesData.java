@@ -33,8 +33,23 @@ public final class SeriesData {
             return embedded(name);
         }
         try (InputStream in = UserFiles.open(Path.of(source), "CSV file", UserFiles.MAX_CSV_BYTES)) {
-            return TimeSeries.readCsv(in, source, column);
+            return inFloatRange(TimeSeries.readCsv(in, source, column));
         }
+    }
+
+    /**
+     * The series, if every value is within float32's range, in which the network computes (1e308 is a
+     * finite double but not a float); else an error naming the file, the value's position and the value.
+     */
+    static TimeSeries inFloatRange(TimeSeries series) {
+        double[] values = series.values();
+        for (int i = 0; i < values.length; i++) {
+            if (Math.abs(values[i]) > Float.MAX_VALUE) {
+                throw new IllegalArgumentException(series.name() + ": value " + (i + 1) + " of the series is "
+                        + values[i] + ", beyond the float range (+-3.4E38) the network computes in");
+            }
+        }
+        return series;
     }
 
     /**

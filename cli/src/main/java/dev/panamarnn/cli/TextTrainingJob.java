@@ -7,6 +7,7 @@ import dev.panamarnn.examples.support.Plots;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.infer.CharSampler;
 import dev.panamarnn.model.Budget;
+import dev.panamarnn.model.ModelSpec;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.Trainer;
 import dev.panamarnn.model.TrainingListener;
@@ -63,7 +64,7 @@ public final class TextTrainingJob {
                 vocabulary, corpus.validationLength());
         DataFingerprint fingerprint = DataFingerprint.of(corpus.tokens());
         fingerprint.requireSameAs(safety.resume);
-        try (SequenceModel model = safety.resume != null ? resumed(safety.resume, corpus)
+        try (SequenceModel model = safety.resume != null ? safety.requireSameArchitecture(resumed(safety.resume, corpus))
                 : CharSampler.languageModel(corpus.vocabulary(), s.embedding()).cell(s.cell()).hidden(s.hidden())
                         .layers(s.layers()).dropout(s.dropout()).seed(s.seed()).build();
              TextProgress progress = new TextProgress(out, s, model, checkDuringTraining, prime);
@@ -75,8 +76,10 @@ public final class TextTrainingJob {
                 trainer.resume(safety.resume);
                 out.printf("resumed from %s at step %d%n", safety.resume, trainer.step());
             }
+            ModelSpec spec = model.spec();                  // a resumed run's network is the checkpoint's
             out.printf("model: %s, embedding %d, hidden %d, %d layer(s), dropout %.2f; windows of %d x %d streams; kernels %s%n",
-                    s.cell().id(), s.embedding(), s.hidden(), s.layers(), s.dropout(), s.window(), s.batch(), model.kernels().name());
+                    spec.cell().id(), spec.embeddingDim(), spec.hiddenSize(), spec.layers(), spec.dropout(), s.window(), s.batch(),
+                    model.kernels().name());
             Budget budget = s.minutes() > 0 ? Budget.minutes(s.minutes()) : Budget.steps(s.maxSteps());
             safety.create(s.out());
             safety.stopOnSignal(trainer);

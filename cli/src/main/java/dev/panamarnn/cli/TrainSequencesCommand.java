@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.CsvLayout;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.examples.support.NetworkSize;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.SequenceModel;
@@ -12,8 +12,10 @@ import dev.panamarnn.model.Trainer;
 import dev.panamarnn.model.TrainingResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -112,7 +114,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
         System.out.printf("%s: %d sequences (%d to %d steps) of %d features, %s; training on %d, validating on %d%n",
                 source.name(), data.size(), minLength(data), data.maxLength(), data.features(), what(data),
                 split.train().size(), split.validation().size());
-        try (SequenceModel model = safety.resume != null ? SequenceModel.load(safety.resume)
+        try (SequenceModel model = safety.resume != null ? safety.requireSameArchitecture(SequenceModel.load(safety.resume))
                 : SequenceModel.forData(split.train()).cell(CellType.fromId(cell)).hidden(hidden).layers(layers)
                         .bidirectional(bidirectional).dropout(dropout).headHidden(headHidden).seed(seed).build();
              TrainingProgress progress = new TrainingProgress(System.out, minutes == null ? 0 : minutes);
@@ -140,7 +142,7 @@ final class TrainSequencesCommand implements Callable<Integer> {
             Path held = out.resolve("validation.csv");
             LongCsvWriter.write(held, split.validation(), layout);
             Path png = out.resolve("learning-curves.png");
-            LearningCurvesPlot.write(png, model.spec().cell().id() + " H=" + hidden + " on " + source.name(), model.spec().task(),
+            LearningCurvesPlot.write(png, model.spec().cell().id() + " H=" + model.spec().hiddenSize() + " on " + source.name(), model.spec().task(),
                     progress.points());
             System.out.println("model written to " + modelFile + ", held-out sequences to " + held + ", learning curves to " + png);
             System.out.println("predict the held-out sequences with:\n  ./rnn predict --model " + modelFile + " --csv " + held
@@ -167,13 +169,17 @@ final class TrainSequencesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --label COLUMN (classification) or --target COLUMN[,COLUMN...] (regression)");
         }
         List<String> header = source.header();
+        Map<String, Integer> fieldOf = new HashMap<>();              // each name's first field: a wide header is read once
+        for (int i = 0; i < header.size(); i++) {
+            fieldOf.putIfAbsent(header.get(i), i);
+        }
         List<String> named = new ArrayList<>(List.of(idColumn));
         if (timeColumn != null) named.add(timeColumn);
         if (labelColumn != null) named.add(labelColumn);
         if (targets != null) named.addAll(targets);
         if (features != null) named.addAll(features);
         for (String column : named) {
-            if (!header.contains(column)) {
+            if (!fieldOf.containsKey(column)) {
                 throw new IllegalArgumentException(source.name() + " has no column '" + column + "'; its columns are "
                         + String.join(", ", header));
             }
@@ -188,9 +194,9 @@ final class TrainSequencesCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(source.name() + " has no name for field " + (i + 1) + " of its header; name it or "
                             + "choose the feature columns with --features");
                 }
-                if (header.indexOf(column) != i) {
+                if (fieldOf.get(column) != i) {
                     throw new IllegalArgumentException(source.name() + " names column '" + column + "' twice in its header (fields "
-                            + (header.indexOf(column) + 1) + " and " + (i + 1) + "); rename one or choose the feature columns with --features");
+                            + (fieldOf.get(column) + 1) + " and " + (i + 1) + "); rename one or choose the feature columns with --features");
                 }
             }
             if (featureColumns.isEmpty()) {
@@ -198,9 +204,21 @@ final class TrainSequencesCommand implements Callable<Integer> {
                         + ") is the id, time, label or a target");
             }
         }
+        for (String column : concat(named, featureColumns)) {        // they go into the model file, validation.csv and predictions
+            if (column.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+                throw new IllegalArgumentException(source.name() + ": column name '" + column + "' (field " + (fieldOf.get(column) + 1)
+                        + ") has a control character; column names, like ids and labels, must be printable text: rename it");
+            }
+        }
         CsvLayout layout = CsvLayout.id(idColumn).features(featureColumns.toArray(String[]::new)).perStep(perStep);
         if (timeColumn != null) layout = layout.time(timeColumn);
         return labelColumn != null ? layout.label(labelColumn) : layout.targets(targets.toArray(String[]::new));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private Budget budget() {

@@ -4,7 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.data.TimeSeries;
 import dev.panamarnn.examples.support.NetworkSize;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.infer.Forecaster;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.ForecastMetrics;
@@ -100,7 +100,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
                 series.name(), series.length(), fit.length, validation, holdout);
         SequenceDataset windows = SequenceDataset.nextValues(fit, window);
         DataFingerprint fingerprint = DataFingerprint.of(fit);
-        try (SequenceModel model = safety.resume != null ? forecasting(safety.resume, fingerprint)
+        try (SequenceModel model = safety.resume != null ? safety.requireSameArchitecture(forecasting(safety.resume, fingerprint))
                 : Forecaster.model(mean, std).cell(CellType.fromId(cell)).hidden(hidden).layers(layers).seed(seed).build();
              SeriesProgress progress = new SeriesProgress(model, fit, check, validation);
              Trainer trainer = safety.checkpoints(Trainer.builder(model).adamW(lr, 0).batchSize(batch).clipNorm(1.0).maxNonFiniteInARow(10)
@@ -180,7 +180,7 @@ final class TrainSeriesCommand implements Callable<Integer> {
     private static SequenceModel forecasting(Path checkpoint, DataFingerprint data) throws java.io.IOException {
         SequenceModel model = SequenceModel.load(checkpoint);
         try {
-            new Forecaster(model).close();
+            ModelFiles.interpret(checkpoint, () -> new Forecaster(model)).close();
             data.requireSameAs(checkpoint);
             return model;
         } catch (RuntimeException | java.io.IOException e) {

@@ -2,7 +2,7 @@ package dev.panamarnn.cli;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.examples.support.NetworkSize;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.examples.support.UserFiles;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -67,11 +67,53 @@ class BenchCommandTest {
         assertTrue(doc.get("rows").get(0).get("javaTrainMs").isNull(), "pure Java skipped at --java-max-seconds 0");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "--rounds 0 | --rounds must be in [1, 1000], got 0",
+            "--rounds 2147483647 | --rounds must be in [1, 1000], got 2147483647",
+            "--measure NaN | --measure must be in [0, 86400], got NaN",
+            "--measure -1 | --measure must be in [0, 86400], got -1.0",
+            "--warmup Infinity | --warmup must be in [0, 3600], got Infinity",
+            "--java-max-seconds 1e300 | --java-max-seconds must be in [0, 86400], got 1.0E300",
+            "--threads 0 | --threads must be in [1, 1024], got 0"})
+    void numericOptionsHaveRanges(String option, String message) {
+        String[] args = ("bench --cells lstm --shape 2,1,1,1 " + option + " --json " + dir.resolve("r.json")).split(" ");
+        CliEndToEndTest.Run run = rnn(args);
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn bench: " + message + " (see rnn bench --help)", run.err().strip());
+        assertTrue(run.out().isEmpty(), "nothing measured: " + run.out());
+        assertFalse(Files.exists(dir.resolve("r.json")));
+    }
+
+    @Test
+    void shapesTooLargeAndUnwritableResultsAreRefusedBeforeMeasuring() throws Exception {
+        CliEndToEndTest.Run huge = rnn("bench", "--cells", "lstm", "--shape", "100000,100000,100000,100000", "--json", dir.resolve("h.json").toString());
+        assertEquals(1, huge.exit(), huge.out());
+        assertTrue(huge.err().strip().startsWith("rnn bench: shape '100000,100000,100000,100000' (lstm T=100000 B=100000 I=100000 "
+                + "H=100000) would need about "), huge.err());
+        assertTrue(huge.err().strip().endsWith(" GiB for its weights, gradients and the training step's workspace; the limit is 8 GiB: "
+                + "use a smaller shape"), huge.err());
+        CliEndToEndTest.Run deep = rnn("bench", "--cells", "lstm", "--shape", "1,1,1,1,100000", "--json", dir.resolve("d.json").toString());
+        assertEquals(1, deep.exit(), deep.out());
+        assertEquals("rnn bench: shape '1,1,1,1,100000': layers must be in [1, 16], got 100000", deep.err().strip());
+        CliEndToEndTest.Run directory = rnn("bench", "--cells", "lstm", "--shape", "2,1,1,1", "--json", dir.toString());
+        assertEquals(1, directory.exit(), directory.out());
+        assertEquals("rnn bench: --json " + dir + " is not a regular file (a directory, pipe or device); name a file to write",
+                directory.err().strip());
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CliEndToEndTest.Run missing = rnn("bench", "--cells", "lstm", "--shape", "2,1,1,1", "--json", file.resolve("r.json").toString());
+        assertEquals(1, missing.exit(), missing.out());
+        assertTrue(missing.err().startsWith("rnn bench: cannot write --json " + file.resolve("r.json") + ": "), missing.err());
+        for (CliEndToEndTest.Run run : java.util.List.of(huge, deep, directory, missing)) {
+            assertTrue(run.out().isEmpty(), "nothing measured: " + run.out());
+        }
+    }
+
     @Test
     void badSettingsAreRefused() {
         CliEndToEndTest.Run rounds = rnn("bench", "--rounds", "0", "--json", dir.resolve("x.json").toString());
         assertNotEquals(0, rounds.exit());
-        assertTrue(rounds.err().contains("--rounds must be >= 1"), rounds.err());
+        assertTrue(rounds.err().contains("--rounds must be in [1, 1000]"), rounds.err());
         CliEndToEndTest.Run shape = rnn("bench", "--shape", "1,2,3", "--json", dir.resolve("y.json").toString());
         assertNotEquals(0, shape.exit());
         assertTrue(shape.err().contains("T,B,I,H"), shape.err());

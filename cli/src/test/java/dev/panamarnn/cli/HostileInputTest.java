@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.cli.CliEndToEndTest.Run;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -107,11 +107,133 @@ class HostileInputTest {
             "experiment gradients --radii 1,NaN | rnn experiment gradients: --radii must be in [0.001, 100], got NaN",
             "experiment memory --length 50,0 | rnn experiment memory: --length must be in [1, 100000], got 0",
             "experiment text --budget Infinity | rnn experiment text: --budget must be in [0.1, 604800], got Infinity",
-            "info --threads 0 | rnn info: --threads must be in [1, 1024], got 0"})
-    void optionsOutOfRangeAreUsageErrors(String args, String expected) {
+            "info --threads 0 | rnn info: --threads must be in [1, 1024], got 0",
+            "train text --checkpoint-every x | rnn train text: --checkpoint-every must be N steps or N followed by s, m or h (N >= 1), e.g. 500 or 10m; got 'x'",
+            "train text --cell bogus | rnn train text: unknown cell type 'bogus'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
+            "train text --bogus | rnn train text: Unknown option: '--bogus'",
+            "train text --hidden 1e3 | rnn train text: Invalid value for option '--hidden': '1e3' is not an int",
+            "experiment classify --cells lstm,bogus | rnn experiment classify: unknown cell type 'bogus'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
+            "sample --model | rnn sample: Missing required parameter for option '--model' (<model>)",
+            "frobnicate | rnn: Unmatched argument at index 0: 'frobnicate'"})
+    void badOptionsAreOneLineAndExitCode1(String args, String expected) {
         Run run = rnn(args.split(" "));
-        assertEquals(2, run.exit(), run.out());
-        assertEquals(expected + " (see " + expected.substring(0, expected.indexOf(':')) + " --help)", run.err().strip());
+        assertEquals(1, run.exit(), run.out());
+        String line = run.err().strip();                  // a parse error points at the help, a value checked later need not
+        String help = " (see " + expected.substring(0, expected.indexOf(':')) + " --help)";
+        assertEquals(expected + (line.endsWith(help) ? help : ""), line);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "classify | rnn experiment classify: --hidden 4096 --batch 2048 (gru, windows of 60 steps) would make a network of",
+            "forecast | rnn experiment forecast: --hidden 4096 --batch 2048 (lstm, windows of 48 values) would make a network of"})
+    void labNetworksTooLargeToTrainAreRefusedWithTheirSize(String experiment, String expected) {
+        Path out = dir.resolve("lab");
+        long started = System.nanoTime();
+        Run run = rnn("experiment", experiment, "--hidden", "4096", "--batch", "2048", "--out", out.toString());
+        assertEquals(1, run.exit(), run.out());
+        String line = run.err().strip();
+        assertTrue(line.startsWith(expected) && line.contains(" GiB to train (") && line.endsWith("the limit is 8.0 GiB: make it smaller"),
+                line);
+        assertEquals(1, line.lines().count());
+        assertTrue((System.nanoTime() - started) / 1e9 < 20, "refused up front");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aCorpusNotInUtf8NamesTheFileAndTheOffset() throws Exception {
+        Path corpus = Files.write(dir.resolve("latin1.txt"), ("abc caf\u00e9 " + "x".repeat(5000)).getBytes(StandardCharsets.ISO_8859_1));
+        Run run = rnn("train", "text", "--corpus", corpus.toString(), "--steps", "1", "--out", dir.resolve("t").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertEquals("rnn train text: " + corpus + " is not valid UTF-8 text: the byte at offset 7 (0xE9) is not a UTF-8 character; "
+                + "convert it to UTF-8 (e.g. iconv -t UTF-8)", run.err().strip());
+    }
+
+    @Test
+    void controlCharactersInCsvIdsLabelsAndColumnsAreRefusedNeverWrittenRaw() throws Exception {
+        StringBuilder rows = new StringBuilder("id,t,x,y\n");
+        for (int i = 0; i < 20; i++) {
+            rows.append("s").append(i).append(",0,").append(i).append(",").append(i % 2).append('\n')
+                    .append("s").append(i).append(",1,").append(-i).append(",").append(i % 2).append('\n');
+        }
+        Path clean = Files.writeString(dir.resolve("clean.csv"), rows);
+        String[] train = {"train", "sequences", "--id", "id", "--time", "t", "--label", "y", "--hidden", "4", "--steps", "1"};
+        Path out = dir.resolve("seq");
+        Run trained = rnn(concat(train, "--csv", clean.toString(), "--out", out.toString()));
+        assertEquals(0, trained.exit(), trained.err());
+        Path model = out.resolve("model.safetensors");
+
+        Path badId = Files.writeString(dir.resolve("id.csv"), "id,t,x,y\ns1,0,1,0\n\u001b]0;pwned\u0007,0,1,1\n");
+        for (Run run : List.of(rnn(concat(train, "--csv", badId.toString(), "--out", dir.resolve("o").toString())),
+                rnn("predict", "--model", model.toString(), "--csv", badId.toString()))) {
+            assertEquals(1, run.exit(), run.out());
+            assertTrue(run.err().strip().endsWith(badId + " line 3: column 'id' (the sequence id) has a control character (U+001B) at "
+                    + "character 1; ids and labels must be printable text"), run.err());
+            assertTrue(run.out().chars().noneMatch(c -> c == 0x1b || c == 0x07), "nothing raw on standard output: " + run.out());
+        }
+        Path badLabel = Files.writeString(dir.resolve("label.csv"), "id,t,x,y\ns1,0,1,0\ns2,0,1,\u009b1\n");
+        Run label = rnn(concat(train, "--csv", badLabel.toString(), "--out", dir.resolve("o").toString()));
+        assertEquals(1, label.exit(), label.out());
+        assertTrue(label.err().contains("column 'y' (the label) has a control character (U+009B)"), label.err());
+        Path badColumn = Files.writeString(dir.resolve("column.csv"), "id,t,x\u001b[2J,y\ns1,0,1,0\ns2,0,1,1\n");
+        Run column = rnn(concat(train, "--csv", badColumn.toString(), "--out", dir.resolve("o").toString()));
+        assertEquals(1, column.exit(), column.out());
+        assertEquals("rnn train sequences: " + badColumn + ": column name 'x\\u001b[2J' (field 3) has a control character; "
+                + "column names, like ids and labels, must be printable text: rename it", column.err().strip());
+        assertFalse(Files.exists(dir.resolve("o")));
+
+        Path named = HostileModelFileTest.edited(model, "\"model.class_names\":\"0\\n", "\"model.class_names\":\"\\u001b[2J\\n",
+                dir.resolve("classes.safetensors"));                      // the model file's class name of class 0: an escape sequence
+        Run predicted = rnn("predict", "--model", named.toString(), "--csv", clean.toString());
+        assertEquals(0, predicted.exit(), predicted.err());
+        assertTrue(predicted.out().chars().noneMatch(c -> c == 0x1b), predicted.out());
+        assertTrue(predicted.out().startsWith("id,predicted_y,probability\n"), predicted.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS)
+    void aCsvWithAHundredThousandColumnsIsReadOnceNotOncePerColumn() throws Exception {
+        int n = 100_000;                                        // reading the header once per column: 10^10 comparisons, hours
+        StringBuilder csv = new StringBuilder("id,y");
+        for (int i = 0; i < n; i++) csv.append(",c").append(i);
+        for (int row = 0; row < 4; row++) {
+            csv.append('\n').append("s").append(row).append(',').append(row % 2);
+            for (int i = 0; i < n; i++) csv.append(",1");
+        }
+        Path wide = Files.writeString(dir.resolve("wide.csv"), csv.append('\n'));
+        Run run = rnn("train", "sequences", "--csv", wide.toString(), "--id", "id", "--label", "y", "--hidden", "2", "--steps", "1",
+                "--validation", "0.5", "--out", dir.resolve("w").toString());
+        assertTrue(run.err().lines().count() <= 1, run.err());
+        assertTrue(run.exit() == 0 || run.err().startsWith("rnn train sequences: "), run.err());
+    }
+
+    @Test
+    void seriesValuesBeyondTheFloatRangeNameTheFile() throws Exception {
+        StringBuilder csv = new StringBuilder("time,value\n");
+        for (int i = 0; i < 200; i++) csv.append(i).append(',').append(i == 7 ? "1e308" : Integer.toString(i % 9)).append('\n');
+        Path file = Files.writeString(dir.resolve("huge.csv"), csv);
+        Run run = rnn("train", "series", "--csv", file.toString(), "--steps", "1", "--hidden", "2", "--window", "4", "--batch", "2",
+                "--holdout", "10", "--out", dir.resolve("s").toString());
+        assertEquals(1, run.exit(), run.out());
+        assertTrue(run.err().strip().startsWith("rnn train series: " + file) && run.err().contains(": value 8 of the series is 1.0E308, beyond "
+                + "the float range"), run.err());
+        assertFalse(Files.exists(dir.resolve("s")));
+    }
+
+    @Test
+    void anEmptyOutputDirectoryIsRefusedNotTheWorkingDirectory() {
+        for (String[] args : List.of(new String[] {"train", "series", "--steps", "1", "--out", ""},
+                new String[] {"experiment", "memory", "--out", ""})) {
+            Run run = rnn(args);
+            assertEquals(1, run.exit(), run.out());
+            assertTrue(run.err().strip().endsWith(": --out is empty; name the output directory (\".\" for the working directory)"), run.err());
+        }
     }
 
     @Test
@@ -190,7 +312,8 @@ class HostileInputTest {
             f.setLength((256L << 20) + 1);                           // sparse: takes no disk
         }
         Run run = rnn("train", "series", "--csv", big.toString());
-        assertEquals("rnn train series: CSV file " + big + " is 256.0 MiB; the limit is 256.0 MiB", run.err().strip());
+        assertEquals("rnn train series: CSV file " + big + " is 256.0 MiB (268435457 bytes); the limit is 256.0 MiB (268435456 bytes)",
+                run.err().strip());
 
         Path bomb = dir.resolve("bomb.csv.gz");                      // 1 MiB of gzip, 257 MiB of CSV
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb)) {{ def.setLevel(Deflater.BEST_SPEED); }}) {
@@ -201,8 +324,8 @@ class HostileInputTest {
             }
         }
         Run sequences = rnn("train", "sequences", "--csv", bomb.toString(), "--id", "id", "--label", "label", "--out", dir.resolve("o").toString());
-        assertEquals("rnn train sequences: CSV file " + bomb + " holds more than 256.0 MiB once decompressed; the limit is 256.0 MiB",
-                sequences.err().strip());
+        assertEquals("rnn train sequences: CSV file " + bomb + " holds more than 256.0 MiB (268435456 bytes) once decompressed, the "
+                + "limit for reading it into memory", sequences.err().strip());    // the CLI's bound, kept by the library's reader
         Path text = dir.resolve("bomb.txt.gz");
         Files.copy(bomb, text);
         Run corpus = rnn("train", "text", "--corpus", text.toString(), "--steps", "1");

@@ -53,6 +53,78 @@ class HostileModelFileTest {
                 + csv + "'; a model file never names a file to read", run.err().strip());
     }
 
+    private Path sequencesModel() {
+        Path out = dir.resolve("seq");
+        Run train = rnn("train", "sequences", "--hidden", "4", "--steps", "1", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        return out.resolve("model.safetensors");
+    }
+
+    private Path textModel() throws Exception {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abc def abc def\n".repeat(200));
+        Path out = dir.resolve("text");
+        Run train = rnn("train", "text", "--corpus", corpus.toString(), "--steps", "2", "--hidden", "4", "--embedding", "4", "--layers", "1",
+                "--batch", "2", "--seq-len", "8", "--sample-every", "0", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err());
+        return out.resolve("model.safetensors");
+    }
+
+    @Test
+    void metadataErrorsNameTheModelFileEscaped() throws Exception {
+        Path sequences = sequencesModel();
+        Path twoRoles = edited(sequences, "\"csv.label\":\"digit\"", "\"csv.label\":\"c0\"", dir.resolve("roles.safetensors"));
+        Run predict = rnn("predict", "--model", twoRoles.toString(), "--csv", "embedded:digits.csv.gz");
+        assertEquals(1, predict.exit(), predict.out());
+        assertEquals("rnn predict: model file " + twoRoles + ": column 'c0' has two roles in the CSV layout", predict.err().strip());
+
+        Path named = dir.resolve("evil\u001b]0;title\u0007.safetensors");       // a file name with a terminal escape in it
+        edited(sequences, "\"csv.label\":\"digit\"", "\"csv.label\":\"c0\"", named);
+        Run escaped = rnn("predict", "--model", named.toString(), "--csv", "embedded:digits.csv.gz");
+        assertEquals(1, escaped.exit(), escaped.out());
+        assertEquals("rnn predict: model file " + dir + "/evil\\u001b]0;title\\u0007.safetensors: column 'c0' has two roles in the CSV layout",
+                escaped.err().strip());
+
+        Path text = textModel();                                   // class names "\n", " ", a, b, ...: a and b swapped
+        Path unsorted = edited(text, "\\na\\nb\\n", "\\nb\\na\\n", dir.resolve("unsorted.safetensors"));
+        Run sample = rnn("sample", "--model", unsorted.toString(), "--prime", "a", "--length", "5");
+        assertEquals(1, sample.exit(), sample.out());
+        assertEquals("rnn sample: model file " + unsorted + ": its characters (class names) are not a vocabulary: vocabulary characters "
+                + "must be sorted and distinct; position 3 is not", sample.err().strip());
+
+        Run forecast = rnn("forecast", "--model", text.toString(), "--png", dir.resolve("f.png").toString());
+        assertEquals(1, forecast.exit(), forecast.out());
+        assertTrue(forecast.err().startsWith("rnn forecast: model file " + text + ": a forecaster needs a unidirectional model"),
+                forecast.err());
+    }
+
+    @Test
+    void aCsvLayoutThatDoesNotFitTheNetworkIsRefusedBeforeAnyPrediction() throws Exception {
+        Path sequences = sequencesModel();                            // 8 features c0..c7 per step, a digit label per sequence
+        Path validation = dir.resolve("seq").resolve("validation.csv");
+        Path fewer = edited(sequences, "\"csv.features\":\"c0,c1,c2,c3,c4,c5,c6,c7\"", "\"csv.features\":\"c0,c1\"",
+                dir.resolve("fewer.safetensors"));
+        Run features = rnn("predict", "--model", fewer.toString(), "--csv", validation.toString());
+        assertEquals(1, features.exit(), features.out());
+        assertEquals("rnn predict: model file " + fewer + ": its network reads 8 feature(s) per step, its CSV layout (csv.features) names "
+                + "2 feature column(s)", features.err().strip());
+        Path perStep = edited(sequences, "\"csv.per_step\":\"false\"", "\"csv.per_step\":\"true\"", dir.resolve("step.safetensors"));
+        Run step = rnn("predict", "--model", perStep.toString(), "--csv", validation.toString());
+        assertEquals(1, step.exit(), step.out());
+        assertEquals("rnn predict: model file " + perStep + ": its network predicts per sequence, its CSV layout (csv.per_step) says true",
+                step.err().strip());
+        assertTrue(step.out().isEmpty(), "no predictions before the error: " + step.out());
+    }
+
+    @Test
+    void samplingAModelThatIsNotACharacterModelSaysWhatItIs() throws Exception {
+        Path sequences = sequencesModel();
+        Run sample = rnn("sample", "--model", sequences.toString(), "--prime", "a", "--length", "5");
+        assertEquals(1, sample.exit(), sample.out());
+        assertEquals("rnn sample: model file " + sequences + ": not a character language model: it is a classification model of 8 "
+                + "feature(s) (features F=8 normalised -> gru H=4 L=1 -> head -> 10 classification sequence)", sample.err().strip());
+        assertTrue(!sample.err().contains("0 characters"), sample.err());
+    }
+
     @Test
     void anOutputOverItsInputOrOnADirectoryIsRefusedBeforeTheWork() throws Exception {
         Path series = seriesModel();

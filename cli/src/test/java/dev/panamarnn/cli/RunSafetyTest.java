@@ -113,13 +113,47 @@ class RunSafetyTest {
         Path text = dir.resolve("t").resolve("model.safetensors");
         var series = rnn(series(dir.resolve("s"), "--steps", "2", "--resume", text.toString()));
         assertEquals(1, series.exit(), series.out());
-        assertEquals("rnn train series: a forecaster needs a unidirectional model of one feature regressing one value per step; this "
+        assertEquals("rnn train series: model file " + text + ": a forecaster needs a unidirectional model of one feature regressing one value per step; this "
                 + "model reads tokens, language_model of 8 value(s), per_step", series.err().strip());
         var sequences = rnn("train", "sequences", "--hidden", "4", "--steps", "2", "--resume", text.toString(), "--out",
                 dir.resolve("q").toString());
         assertEquals("rnn train sequences: --resume " + text + " is not a checkpoint of `rnn train sequences` (it names no CSV columns): "
                 + "resume with the model.safetensors a sequences run wrote", sequences.err().strip());
         assertTrue(!Files.exists(dir.resolve("s")) && !Files.exists(dir.resolve("q")), "nothing written");
+    }
+
+    @Test
+    void aResumeWithAnotherArchitectureGivenIsRefusedAndUnspecifiedOptionsTakeTheCheckpoints() throws Exception {
+        Path out = dir.resolve("s");
+        assertEquals(0, rnn(series(out, "--steps", "2", "--cell", "gru")).exit());    // --hidden 8, --layers 1
+        Path checkpoint = out.resolve("series.safetensors");
+        for (String[] given : List.of(new String[] {"--hidden", "16", "8"}, new String[] {"--cell", "lstm", "gru"},
+                new String[] {"--layers", "2", "1"})) {
+            var run = rnn("train", "series", "--window", "24", "--batch", "8", "--holdout", "24", "--out", dir.resolve("s2").toString(),
+                    "--steps", "4", given[0], given[1], "--resume", checkpoint.toString());
+            assertEquals(1, run.exit(), run.out());
+            assertEquals("rnn train series: --resume " + checkpoint + " is a run with " + given[0] + " " + given[2] + ", the command line "
+                    + "gives " + given[0] + " " + given[1] + ": drop " + given[0] + " to continue the checkpoint's run, or start a new run "
+                    + "without --resume", run.err().strip());
+            assertTrue(!Files.exists(dir.resolve("s2")), "nothing written");
+        }
+        var same = rnn(series(dir.resolve("s3"), "--steps", "4", "--cell", "GRU", "--layers", "1", "--resume", checkpoint.toString()));
+        assertEquals(0, same.exit(), same.err());                 // the checkpoint's values given again (SMALL_SERIES gives --hidden 8)
+
+        Path corpus = Files.writeString(dir.resolve("a.txt"), "abc def abc def\n".repeat(200));
+        String[] tiny = {"--steps", "2", "--layers", "1", "--batch", "2", "--seq-len", "8"};
+        assertEquals(0, rnn(concat(new String[] {"train", "text", "--corpus", corpus.toString(), "--hidden", "4", "--embedding", "4",
+                "--out", dir.resolve("t").toString()}, tiny)).exit());
+        Path text = dir.resolve("t").resolve("model.safetensors");
+        var unspecified = rnn(concat(new String[] {"train", "text", "--corpus", corpus.toString(), "--out", dir.resolve("t2").toString(),
+                "--resume", text.toString()}, tiny));                // --hidden and --embedding not given: the checkpoint's 4 and 4
+        assertEquals(0, unspecified.exit(), unspecified.err());
+        assertTrue(unspecified.out().contains("model: lstm, embedding 4, hidden 4, 1 layer(s)"), unspecified.out());
+        var embedding = rnn(concat(new String[] {"train", "text", "--corpus", corpus.toString(), "--embedding", "64", "--out",
+                dir.resolve("t3").toString(), "--resume", text.toString()}, tiny));
+        assertEquals(1, embedding.exit(), embedding.out());
+        assertTrue(embedding.err().startsWith("rnn train text: --resume " + text + " is a run with --embedding 4, the command line gives "
+                + "--embedding 64"), embedding.err());
     }
 
     private static String[] concat(String[] a, String[] b) {

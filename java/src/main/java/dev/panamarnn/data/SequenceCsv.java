@@ -33,11 +33,19 @@ final class SequenceCsv {
     private final String name;
     private final CsvLayout layout;
     private final String[] header;
+    /** Each header name's first field and, for a name given twice, its second: one pass, so a wide header is not read once per column. */
+    private final Map<String, Integer> firstAt = new HashMap<>();
+    private final Map<String, Integer> secondAt = new HashMap<>();
 
     private SequenceCsv(String name, CsvLayout layout, String[] header) {
         this.name = name;
         this.layout = layout;
         this.header = header;
+        for (int i = 0; i < header.length; i++) {
+            if (firstAt.putIfAbsent(header[i], i) != null) {
+                secondAt.putIfAbsent(header[i], i);
+            }
+        }
     }
 
     static SequenceDataset read(Path file, CsvLayout layout) throws IOException {
@@ -94,8 +102,10 @@ final class SequenceCsv {
             }
         }
         // as TimeSeries: a malformed byte reads as U+FFFD and then fails as a number or stays in a name
-        return new BufferedReader(new InputStreamReader(new BoundedInput(text, SequenceDataset.MAX_CSV_BYTES, name, "CSV text"),
-                StandardCharsets.UTF_8));
+        // a caller's bound on the text itself (the CLI's, naming the file its way) holds; else the text is bounded here
+        InputStream bounded = !gzip && BoundedInput.bounds(in, SequenceDataset.MAX_CSV_BYTES) ? text
+                : new BoundedInput(text, SequenceDataset.MAX_CSV_BYTES, name, gzip);
+        return new BufferedReader(new InputStreamReader(bounded, StandardCharsets.UTF_8));
     }
 
     private SequenceDataset read(BufferedReader reader) throws IOException {
@@ -122,10 +132,7 @@ final class SequenceCsv {
                 throw new IOException(name + " line " + lineNumber + ": expected " + header.length + " fields, got "
                         + cells.length);
             }
-            String id = TimeSeries.clean(cells[idAt]);
-            if (id.isEmpty()) {
-                throw new IOException(name + " line " + lineNumber + ": column '" + header[idAt] + "' (the sequence id) is empty");
-            }
+            String id = text(cells, idAt, lineNumber, "the sequence id");
             List<Row> rows = sequences.computeIfAbsent(id, k -> new ArrayList<>());
             double time = timeAt < 0 ? rows.size() : number(cells, timeAt, lineNumber);
             float[] features = new float[featureAt.length];    // (F)
@@ -134,11 +141,7 @@ final class SequenceCsv {
             }
             String label = null;
             if (labelAt >= 0) {
-                label = TimeSeries.clean(cells[labelAt]);
-                if (label.isEmpty()) {
-                    throw new IOException(name + " line " + lineNumber + ": column '" + header[labelAt] + "' (the label) is empty");
-                }
-                label = labelNames.computeIfAbsent(label, k -> k);
+                label = labelNames.computeIfAbsent(text(cells, labelAt, lineNumber, "the label"), k -> k);
             }
             float[] targets = new float[targetAt.length];     // (K)
             for (int k = 0; k < targets.length; k++) {
@@ -153,6 +156,31 @@ final class SequenceCsv {
             prepare(e.getKey(), e.getValue(), timeAt, labelAt, targetAt);
         }
         return build(sequences, labelNames);
+    }
+
+    /**
+     * A sequence id or label: the cell without its surrounding spaces and tabs and its quotes, not
+     * empty and without control characters (an escape sequence in an id would reach every file and
+     * terminal the id is written to, and trimming it away would silently change the id), so every
+     * writer can write it as it is.
+     */
+    private String text(String[] cells, int at, int lineNumber, String what) throws IOException {
+        String cell = cells[at];
+        int from = 0, to = cell.length();
+        while (from < to && (cell.charAt(from) == ' ' || cell.charAt(from) == '\t')) from++;
+        while (to > from && (cell.charAt(to - 1) == ' ' || cell.charAt(to - 1) == '\t')) to--;
+        String text = cell.substring(from, to).replace("\"", "");
+        if (text.isEmpty()) {
+            throw new IOException(name + " line " + lineNumber + ": column '" + header[at] + "' (" + what + ") is empty");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                throw new IOException(String.format(java.util.Locale.ROOT, "%s line %d: column '%s' (%s) has a control character (U+%04X) at "
+                        + "character %d; ids and labels must be printable text", name, lineNumber, header[at], what, (int) c, i + 1));
+            }
+        }
+        return text;
     }
 
     /** Sorts a sequence's rows by time and checks its per-sequence label or targets are constant. */
@@ -230,16 +258,12 @@ final class SequenceCsv {
 
     /** The index of the header column {@code column}, which must appear exactly once. */
     private int column(String column, String role) throws IOException {
-        int at = -1;
-        for (int i = 0; i < header.length; i++) {
-            if (header[i].equals(column)) {
-                if (at >= 0) {
-                    throw new IOException(name + " line 1: column '" + column + "' (the " + role
-                            + " column) appears twice in the header, as fields " + (at + 1) + " and " + (i + 1));
-                }
-                at = i;
-            }
+        Integer first = firstAt.get(column), second = secondAt.get(column);
+        if (second != null) {
+            throw new IOException(name + " line 1: column '" + column + "' (the " + role
+                    + " column) appears twice in the header, as fields " + (first + 1) + " and " + (second + 1));
         }
+        int at = first == null ? -1 : first;
         if (at < 0) {
             throw new IOException(name + " line 1: no column '" + column + "' (the " + role + " column); columns are "
                     + String.join(", ", header));

@@ -2,7 +2,6 @@ package dev.panamarnn.data;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,15 +74,35 @@ public final class TextCorpus {
                 throw new IOException(name + " holds more than " + MAX_TEXT_BYTES + " bytes of text"
                         + (gzip ? " once decompressed" : "") + "; a corpus is at most 1 GiB");
             }
-            try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                throw new IOException(name + " is not valid UTF-8 text: " + e.getMessage(), e);
-            }
+            return utf8(bytes, name, gzip);
         }
+    }
+
+    /**
+     * {@code bytes} decoded as UTF-8, or an IOException naming the input and the offset of the first
+     * byte that is not part of a UTF-8 character (counted in the decompressed text of a gzip file).
+     */
+    private static String utf8(byte[] bytes, String name, boolean gzip) throws IOException {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);     // UTF-8 never gives more chars than bytes
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            StringBuilder shown = new StringBuilder();
+            for (int i = at; i < Math.min(bytes.length, at + result.length()); i++) {
+                shown.append(shown.isEmpty() ? "" : " ").append(String.format("0x%02X", bytes[i] & 0xff));
+            }
+            throw new IOException(name + " is not valid UTF-8 text: the byte" + (result.length() > 1 ? "s" : "") + " at offset " + at
+                    + (gzip ? " of its decompressed text" : "") + " (" + (result.length() > 1 ? "from " : "") + shown
+                    + ") " + (result.length() > 1 ? "are" : "is") + " not a UTF-8 character; convert it to UTF-8 (e.g. iconv -t UTF-8)");
+        }
+        return out.flip().toString();
     }
 
     public CharVocabulary vocabulary() {

@@ -45,8 +45,8 @@ public record TimeSeries(String name, double[] time, double[] values) {
      * @throws IOException if reading fails or for any bad content, as {@link #readCsv(Path, String)}
      */
     public static TimeSeries readCsv(InputStream in, String name, String valueColumn) throws IOException {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(new BoundedInput(in, SequenceDataset.MAX_CSV_BYTES, name,
-                "CSV text"), StandardCharsets.UTF_8));
+        BufferedReader reader = new BufferedReader(new InputStreamReader(BoundedInput.atMost(in, SequenceDataset.MAX_CSV_BYTES, name),
+                StandardCharsets.UTF_8));
         String header = reader.readLine();
         if (header == null) {
             throw new IOException(name + " is empty: expected a header line with a '" + valueColumn + "' column");

@@ -58,19 +58,27 @@ public final class CharSampler implements AutoCloseable {
     /** The characters a language model's class names spell, or an IllegalArgumentException saying why it has none. */
     static CharVocabulary vocabulary(ModelSpec spec) {
         List<String> names = spec.classNames();
-        if (spec.task() != Task.LANGUAGE_MODEL || names.size() != spec.vocabulary()) {
-            throw new IllegalArgumentException("a character sampler needs a language model whose class names are its " + spec.vocabulary()
-                    + " characters; this model is " + spec.task().id() + " with " + names.size() + " class names");
+        if (spec.task() != Task.LANGUAGE_MODEL || !spec.tokens()) {
+            throw new IllegalArgumentException("not a character language model: it is a " + spec.task().id() + " model of "
+                    + (spec.tokens() ? spec.vocabulary() + " tokens" : spec.features() + " feature(s)") + " (" + spec + ")");
+        }
+        if (names.size() != spec.vocabulary()) {
+            throw new IllegalArgumentException("not a character language model: its " + spec.vocabulary() + " tokens have "
+                    + names.size() + " class names, where a character model names each token with its character");
         }
         StringBuilder characters = new StringBuilder();
         for (int i = 0; i < names.size(); i++) {
             if (names.get(i).codePointCount(0, names.get(i).length()) != 1) {
-                throw new IllegalArgumentException("class name " + i + " of the model is not one character (" + names.get(i).length()
-                        + " chars): not a character-level model");
+                throw new IllegalArgumentException("not a character language model: class name " + i + " is not one character ("
+                        + names.get(i).length() + " chars)");
             }
             characters.append(names.get(i));
         }
-        return CharVocabulary.deserialise(characters.toString());
+        try {
+            return CharVocabulary.deserialise(characters.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("its characters (class names) are not a vocabulary: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -36,10 +36,24 @@ class DataTest {
     }
 
     @Test
-    void malformedUtf8IsRejected() {
+    void malformedUtf8IsRejectedNamingTheOffset() throws IOException {
         byte[] bad = {'a', (byte) 0xC3, '(', 'b'};
         var e = assertThrows(IOException.class, () -> TextCorpus.readText(new ByteArrayInputStream(bad), false, "bad.txt"));
-        assertTrue(e.getMessage().startsWith("bad.txt is not valid UTF-8 text"), e.getMessage());
+        assertEquals("bad.txt is not valid UTF-8 text: the byte at offset 1 (0xC3) is not a UTF-8 character; convert it to UTF-8 "
+                + "(e.g. iconv -t UTF-8)", e.getMessage());
+        byte[] latin1 = "caf\u00e9 au lait".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertEquals("l.txt is not valid UTF-8 text: the byte at offset 3 (0xE9) is not a UTF-8 character; convert it to UTF-8 "
+                + "(e.g. iconv -t UTF-8)", assertThrows(IOException.class,
+                        () -> TextCorpus.readText(new ByteArrayInputStream(latin1), false, "l.txt")).getMessage());
+        byte[] truncated = {'a', 'b', (byte) 0xE2, (byte) 0x82};             // the first two bytes of a three-byte character, then the end
+        String end = assertThrows(IOException.class, () -> TextCorpus.readText(new ByteArrayInputStream(truncated), false, "t.txt"))
+                .getMessage();
+        assertTrue(end.startsWith("t.txt is not valid UTF-8 text: the byte") && end.contains(" at offset 2 (") && end.contains("0xE2"), end);
+        assertEquals("ok \u00e9\u20ac\ud83d\ude00", assertDoesNotThrowText("ok \u00e9\u20ac\ud83d\ude00"));
+    }
+
+    private static String assertDoesNotThrowText(String text) throws IOException {
+        return TextCorpus.readText(new ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), false, "ok.txt");
     }
 
     @Test

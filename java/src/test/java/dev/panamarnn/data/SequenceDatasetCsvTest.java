@@ -98,6 +98,12 @@ class SequenceDatasetCsvTest {
         assertMessage(name + " line 3: expected 4 fields, got 3", "id,t,x,y\na,0,1,p\na,1,2\n", labels);
         assertMessage(name + " line 2: column 'id' (the sequence id) is empty", "id,t,x,y\n \"\" ,0,1,p\n", labels);
         assertMessage(name + " line 2: column 'y' (the label) is empty", "id,t,x,y\na,0,1,\n", labels);
+        assertMessage(name + " line 2: column 'id' (the sequence id) has a control character (U+001B) at character 1; ids and labels "
+                + "must be printable text", "id,t,x,y\n\u001b[31ma,0,1,p\n", labels);             // not trimmed away
+        assertMessage(name + " line 3: column 'id' (the sequence id) has a control character (U+0007) at character 2; ids and labels "
+                + "must be printable text", "id,t,x,y\nab,0,1,p\na\u0007,0,1,p\n", labels);
+        assertMessage(name + " line 2: column 'y' (the label) has a control character (U+009B) at character 2; ids and labels "
+                + "must be printable text", "id,t,x,y\na,0,1,p\u009b\n", labels);
         assertMessage(name + " line 1: no column 'y' (the label column); columns are id, t, x, label",
                 "id,t,x,label\na,0,1,p\n", labels);
         assertMessage(name + " line 1: column 'x' (the feature column) appears twice in the header, as fields 2 and 3",

@@ -34,8 +34,8 @@ final class ModelCases {
                      SequenceModel words = SequenceModel.builder().tokens(2, 4).languageModel().classNames(List.of("the", "a")).hidden(4)
                              .kernels(k).build()) {
                     expect(IllegalArgumentException.class, () -> new CharSampler(null), "model is required");
-                    expect(IllegalArgumentException.class, () -> new CharSampler(classifier), "needs a language model", "classification");
-                    expect(IllegalArgumentException.class, () -> new CharSampler(unnamed), "its 5 characters", "0 class names");
+                    expect(IllegalArgumentException.class, () -> new CharSampler(classifier), "not a character language model", "classification");
+                    expect(IllegalArgumentException.class, () -> new CharSampler(unnamed), "its 5 tokens", "0 class names");
                     expect(IllegalArgumentException.class, () -> new CharSampler(words), "class name 0", "not one character");
                 }
                 SequenceModel closed = CharSampler.languageModel(CharVocabulary.of(TEXT), 4).cell(CellType.GRU).hidden(8).kernels(k).build();

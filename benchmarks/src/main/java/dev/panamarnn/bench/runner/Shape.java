@@ -24,7 +24,37 @@ public record Shape(CellType cell, int steps, int batch, int input, int hidden, 
                 throw new IllegalArgumentException(usage + "; got " + v[i]);
             }
         }
-        return new Shape(cell, v[0], v[1], v[2], v[3], v.length > 4 ? v[4] : 1, p.length == 6);
+        Shape shape = new Shape(cell, v[0], v[1], v[2], v[3], v.length > 4 ? v[4] : 1, p.length == 6);
+        if (shape.layers() > MAX_LAYERS) {
+            throw new IllegalArgumentException("shape '" + spec + "': layers must be in [1, " + MAX_LAYERS + "], got " + shape.layers());
+        }
+        double bytes = shape.trainingBytes();
+        if (bytes > LIMIT_BYTES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "shape '%s' (%s) would need about %.1f GiB for its "
+                    + "weights, gradients and the training step's workspace; the limit is %.0f GiB: use a smaller shape",
+                    spec, shape.label(), bytes / (1L << 30), LIMIT_BYTES / (1L << 30)));
+        }
+        return shape;
+    }
+
+    /** The most layers a benchmark shape may stack, as the training commands allow. */
+    static final int MAX_LAYERS = 16;
+    /** The most a benchmark case may need, estimated before anything is allocated: 8 GiB. */
+    static final double LIMIT_BYTES = 8.0 * (1L << 30);
+
+    /**
+     * About what measuring this shape allocates, in bytes: the parameters four times over (native and
+     * Java weights, their gradients), the input and its gradient, and what a training step's workspace
+     * keeps per step, row, layer and direction (the gates and two more values per hidden unit), twice
+     * (the native and the pure-Java workspace).
+     */
+    double trainingBytes() {
+        double g = cell.gates(), d = directions(), h = hidden, parameters = 0;
+        for (int l = 0; l < layers; l++) {
+            parameters += d * g * h * ((l == 0 ? input : d * h) + h + 2);
+        }
+        double activations = (double) steps * batch * layers * d * h * (g + 2);
+        return 4 * (4 * parameters + 2 * (double) steps * batch * input + 2 * activations);
     }
 
     public RnnConfig config() {

@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.panamarnn.options.OptionRanges;
+import dev.panamarnn.options.Range;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,15 +47,20 @@ public final class SideBySide implements Callable<Integer> {
     List<String> shapes;
     @Option(names = "--java-max-seconds", defaultValue = "20",
             description = "Skip the pure-Java run of a case when one step is estimated to take longer (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 86400)
     double javaMaxSeconds;
     @Option(names = "--warmup", defaultValue = "1.0", description = "Warm-up seconds per shape.")
+    @Range(min = 0, max = 3600)
     double warmup;
     @Option(names = "--measure", defaultValue = "5.0", description = "Measurement seconds per shape and mode, split over the rounds.")
+    @Range(min = 0, max = 86400)
     double measure;
     @Option(names = "--rounds", defaultValue = "5",
             description = "Rounds per shape; each times the GEMM bound and the native steps back to back (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1000)
     int rounds;
     @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own).")
+    @Range(min = 1, max = 1024)
     Integer threads;
     @Option(names = "--openblas-only",
             description = "Run the native steps with every GEMM on OpenBLAS, without librnnk's small GEMM (to measure what it brings).")
@@ -69,16 +76,19 @@ public final class SideBySide implements Callable<Integer> {
         }
     }
 
+    /** Run alone (java -cp ... SideBySide): the options checked against their ranges before anything runs, as in `rnn bench`. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SideBySide()).execute(args));
+        CommandLine cli = new CommandLine(new SideBySide());
+        cli.setExecutionStrategy(parsed -> {
+            OptionRanges.check(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        System.exit(cli.execute(args));
     }
 
     @Override
     public Integer call() throws IOException {
-        if (rounds < 1 || measure < 0 || warmup < 0) {
-            throw new IllegalArgumentException(
-                    "--rounds must be >= 1 and --measure, --warmup >= 0; got " + rounds + ", " + measure + ", " + warmup);
-        }
+        requireWritableJson();
         List<Shape> cases = new ArrayList<>();   // every case parsed before anything is measured
         for (String cellName : cells) {
             CellType cell = CellType.fromId(cellName.trim());
@@ -172,12 +182,42 @@ public final class SideBySide implements Callable<Integer> {
                 + "forward 2*B*(I+H)*G*H per step per layer and direction, training = 3x forward");
         doc.put("rows", rows);
         Path absolute = json.toAbsolutePath();
-        Path temp = Files.createTempFile(absolute.getParent(), "bench", ".json.part");
         try {
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(temp.toFile(), doc);
-            Files.move(temp, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
+            Path temp = Files.createTempFile(absolute.getParent(), "bench", ".json.part");
+            try {
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(temp.toFile(), doc);
+                Files.move(temp, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new IOException("cannot write --json " + json + ": " + reason(e), e);
         }
+    }
+
+    /**
+     * Before anything is measured: --json names a file that can be written (not a directory, pipe or
+     * device; its directory exists and takes a new file), so a long run does not end in an error.
+     */
+    private void requireWritableJson() throws IOException {
+        Path absolute = json.toAbsolutePath();
+        if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+            throw new IllegalArgumentException("--json " + json + " is not a regular file (a directory, pipe or device); name a file to write");
+        }
+        try {
+            Files.delete(Files.createTempFile(absolute.getParent(), ".bench-write-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException("cannot write --json " + json + ": " + reason(e), e);
+        }
+    }
+
+    /** What failed, in words: the file system's reason, or the kind of failure and the file. */
+    private static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied (" + a.getFile() + ")";
+            case java.nio.file.NoSuchFileException n -> "no such directory (" + n.getFile() + ")";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason() + " (" + f.getFile() + ")";
+            default -> e.getMessage() != null ? e.getMessage() : e.toString();
+        };
     }
 }

@@ -1,8 +1,9 @@
 package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,6 +73,11 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         List<ClassifyTasks.Task> taskList = tasks.stream().map(ClassifyTasks.Task::fromId).distinct().toList();
         List<CellType> cellList = cells.stream().map(CellType::fromId).distinct().toList();
+        int longest = taskList.stream().mapToInt(ClassifyTasks.Task::steps).max().orElse(1);
+        for (CellType cell : cellList) {                      // the largest network of the run, before any data is generated
+            NetworkSize.of(cell, 1, hidden, 1, false, ClassifyTasks.Task.ORDER.classNames().size(), 0, 0, batch, longest)
+                    .requireTrainable("--hidden " + hidden + " --batch " + batch + " (" + cell.id() + ", windows of " + longest + " steps)");
+        }
         ExperimentReport report = new ExperimentReport("classify", options)
                 .setting("tasks", taskList.stream().map(ClassifyTasks.Task::id).toList())
                 .setting("cells", cellList.stream().map(CellType::id).toList())

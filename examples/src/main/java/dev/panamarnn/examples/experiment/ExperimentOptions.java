@@ -1,6 +1,6 @@
 package dev.panamarnn.examples.experiment;
 
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;

@@ -2,8 +2,9 @@ package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.TimeSeries;
+import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.model.ForecastMetrics;
@@ -83,6 +84,11 @@ public final class ForecastExperimentCommand implements Callable<Integer> {
             specs.add(transform.equals("none") ? s.withTransform(SeriesTransform.NONE) : s);
         }
         List<CellType> cellList = cells.stream().map(CellType::fromId).distinct().toList();
+        int longest = specs.stream().mapToInt(ForecastSeries::window).max().orElse(1);
+        for (CellType cell : cellList) {                      // the largest network of the run, before any series is read
+            NetworkSize.of(cell, 1, hidden, 1, false, 1, 0, 0, batch, longest)
+                    .requireTrainable("--hidden " + hidden + " --batch " + batch + " (" + cell.id() + ", windows of " + longest + " values)");
+        }
         ExperimentReport report = new ExperimentReport("forecast", options)
                 .setting("series", specs.stream().map(ForecastSeries::id).toList())
                 .setting("cells", cellList.stream().map(CellType::id).toList())

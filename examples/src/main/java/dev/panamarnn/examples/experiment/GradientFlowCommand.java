@@ -5,7 +5,7 @@ import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Sgd;
 import java.awt.Color;

@@ -3,7 +3,7 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.train.Adam;
 import java.awt.Color;

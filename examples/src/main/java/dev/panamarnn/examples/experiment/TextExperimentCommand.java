@@ -7,7 +7,7 @@ import dev.panamarnn.data.TextCorpus;
 import dev.panamarnn.examples.support.EmbeddedData;
 import dev.panamarnn.examples.support.NetworkSize;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.examples.support.UserFiles;
 import dev.panamarnn.kernels.KernelSelection;
 import dev.panamarnn.kernels.Kernels;

@@ -3,7 +3,7 @@ package dev.panamarnn.examples.experiment;
 import dev.panamarnn.CellType;
 import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.examples.support.Plots;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.model.Budget;
 import dev.panamarnn.model.Metrics;
 import dev.panamarnn.model.SequenceModel;

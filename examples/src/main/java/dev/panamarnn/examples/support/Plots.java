@@ -27,7 +27,7 @@ public final class Plots {
 
     /**
      * Writes a line chart to {@code file} (PNG); with {@code logY} the y axis is logarithmic
-     * ({@link LogAxis}: at most 24 decades and 8 labels; values below its bottom are drawn there),
+     * ({@link LogAxis}: at most 48 decades and about 8 labels; values below its bottom are drawn there),
      * for positive values such as gradient norms or losses.
      */
     public static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
@@ -46,6 +46,17 @@ public final class Plots {
 
     private static void lines(Path file, String title, String xLabel, String yLabel, List<Line> lines, boolean logY,
                               String rightLabel, List<Line> rightLines) throws IOException {
+        XYChart chart = chart(title, xLabel, yLabel, lines, logY, rightLabel, rightLines);
+        try {
+            write(chart, file.toAbsolutePath());
+        } catch (IOException e) {       // "I/O error writing PNG file!", or a bare path: say which figure
+            throw new IOException("cannot write the figure " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The chart {@link #lines} writes (tests look at its axes). */
+    static XYChart chart(String title, String xLabel, String yLabel, List<Line> lines, boolean logY, String rightLabel,
+                         List<Line> rightLines) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(1100).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         LogAxis axis = logY ? LogAxis.of(lines) : null;
@@ -75,6 +86,7 @@ public final class Plots {
                 series.setLineColor(line.color());
             }
         }
+        spaceOutXLabels(chart, lines, axis);
         if (!rightLines.isEmpty()) {
             chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
             chart.setYAxisGroupTitle(1, rightLabel);
@@ -91,11 +103,28 @@ public final class Plots {
                 series.setMarkerColor(line.color());
             }
         }
-        try {
-            write(chart, file.toAbsolutePath());
-        } catch (IOException e) {       // "I/O error writing PNG file!", or a bare path: say which figure
-            throw new IOException("cannot write the figure " + file + ": " + e.getMessage(), e);
+        return chart;
+    }
+
+    /**
+     * When every point of every line is on one equally spaced grid (steps 0, 1, ..., 199), XChart
+     * ignores the x spacing hint and labels every k-th point with a tenth of a label's width between
+     * labels, which run together ("105112119126"); one invisible point off the grid (no line, no
+     * marker, not in the legend, inside the plotted range) makes it space the labels by the hint.
+     */
+    private static void spaceOutXLabels(XYChart chart, List<Line> lines, LogAxis axis) {
+        Line first = lines.stream().filter(l -> l.x().length >= 2).findFirst().orElse(null);
+        if (first == null) {
+            return;
         }
+        double x = (first.x()[0] + first.x()[1]) / 2;
+        double y = axis != null ? axis.plotted(new double[] {first.y()[0]})[0] : first.y()[0];
+        if (!Double.isFinite(x) || !Double.isFinite(y)) {
+            return;
+        }
+        XYSeries off = chart.addSeries(" off-grid", new double[] {x}, new double[] {y});
+        off.setMarker(SeriesMarkers.NONE);
+        off.setShowInLegend(false);
     }
 
     private static void write(XYChart chart, Path absolute) throws IOException {

@@ -1,8 +1,9 @@
 package dev.panamarnn.examples.support;
 
+import dev.panamarnn.data.BoundedInput;
+import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.data.TextCorpus;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,11 +14,12 @@ import java.util.zip.GZIPInputStream;
  * Files a user names on the command line (--model, --csv, --corpus), opened the one way every
  * command uses: only a regular file (a FIFO or a device would block or never end), and CSV and text
  * of at most a stated size, counted after decompression (a gzip file's own size bounds nothing), so
- * a huge input is refused with its name instead of ending in an out-of-memory error. Errors name the file.
+ * a huge input is refused with its name instead of ending in an out-of-memory error (the library's
+ * {@link BoundedInput}, which the library's CSV readers then keep instead of bounding again). Errors name the file.
  */
 public final class UserFiles {
-    /** The most a CSV file (--csv) may hold, decompressed: 256 MiB. */
-    public static final long MAX_CSV_BYTES = 256L << 20;
+    /** The most a CSV file (--csv) may hold, decompressed: the library's bound, 256 MiB. */
+    public static final long MAX_CSV_BYTES = SequenceDataset.MAX_CSV_BYTES;
     /** The most a text corpus (--corpus) may hold, decompressed: 256 MiB (its tokens take four times that). */
     public static final long MAX_TEXT_BYTES = 256L << 20;
 
@@ -40,6 +42,9 @@ public final class UserFiles {
      * created and deleted; else an IOException naming it and {@code option}.
      */
     public static void requireWritableDirectory(Path out, String option) throws IOException {
+        if (out.toString().isBlank()) {                       // "" is the working directory: a slip, not a choice
+            throw new IOException(option + " is empty; name the output directory (\".\" for the working directory)");
+        }
         Path existing = out.toAbsolutePath();
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
@@ -50,8 +55,18 @@ public final class UserFiles {
             }
             Files.delete(Files.createTempFile(existing, ".rnn-write-probe", ".tmp"));
         } catch (IOException e) {
-            throw new IOException("the output directory " + out + " is not writable (" + e.getMessage() + "); choose another with " + option, e);
+            throw new IOException("the output directory " + out + " is not writable (" + reason(e) + "); choose another with " + option, e);
         }
+    }
+
+    /** What failed, in words: the file system's reason (permission denied, read-only file system, ...), not only a path. */
+    static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.NoSuchFileException n -> "no such directory";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage() != null ? e.getMessage() : e.toString();
+        };
     }
 
     /**
@@ -80,7 +95,7 @@ public final class UserFiles {
         regularFile(file, what);
         long size = Files.size(file);
         if (size > limit) {
-            throw new IOException(what + " " + file + " is " + NetworkSize.bytes(size) + "; the limit is " + NetworkSize.bytes(limit));
+            throw new IOException(what + " " + file + " is " + BoundedInput.bytes(size) + "; the limit is " + BoundedInput.bytes(limit));
         }
         BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         try {
@@ -95,7 +110,7 @@ public final class UserFiles {
                     throw new IOException(what + " " + file + " is not valid gzip data: " + e.getMessage(), e);
                 }
             }
-            return new Limited(content, what + " " + file, limit, gzip);
+            return new BoundedInput(content, limit, what + " " + file, gzip);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
@@ -106,47 +121,6 @@ public final class UserFiles {
     public static String readText(Path file) throws IOException {
         try (InputStream in = open(file, "corpus file", MAX_TEXT_BYTES)) {
             return TextCorpus.readText(in, false, file.toString());
-        }
-    }
-
-    /** At most {@code limit} bytes of a stream; beyond it, or when the stream fails, an IOException naming the file. */
-    private static final class Limited extends FilterInputStream {
-        private final String name;
-        private final long limit;
-        private final boolean gzip;
-        private long read;
-
-        Limited(InputStream in, String name, long limit, boolean gzip) {
-            super(in);
-            this.name = name;
-            this.limit = limit;
-            this.gzip = gzip;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n;
-            try {
-                n = super.read(b, off, (int) Math.min(len, limit + 1 - read));
-            } catch (IOException e) {
-                throw new IOException(name + (gzip ? " is not valid gzip data: " : ": ") + e.getMessage(), e);
-            }
-            if (n > 0 && (read += n) > limit) {
-                throw new IOException(name + " holds more than " + NetworkSize.bytes(limit) + (gzip ? " once decompressed" : "")
-                        + "; the limit is " + NetworkSize.bytes(limit));
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            return Math.max(0, read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192)));
         }
     }
 }

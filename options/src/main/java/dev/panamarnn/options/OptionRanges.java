@@ -1,4 +1,4 @@
-package dev.panamarnn.examples.support;
+package dev.panamarnn.options;
 
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;

@@ -1,4 +1,4 @@
-package dev.panamarnn.examples.support;
+package dev.panamarnn.options;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
