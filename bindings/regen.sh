@@ -53,6 +53,7 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_rnn_relu_forward_step \
   --include-function rnnk_rnn_relu_backward_step \
   --include-function rnnk_softmax_xent_forward_backward \
+  --include-function rnnk_ctc_forward_backward \
   --include-function rnnk_adam_step \
   --include-function rnnk_sgd_step \
   --include-function rnnk_sgemm_nn \

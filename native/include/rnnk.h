@@ -47,7 +47,8 @@ extern "C" {
  * 4: + rnnk_sgemm_nn.  5: + the thread pool (rnnk_pool_*).
  * 6: the forward step kernels add the biases themselves (a bias argument each), so the caller's
  *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first.
- * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*). */
+ * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*).
+ * 8: + the CTC loss (rnnk_ctc_forward_backward). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -249,6 +250,28 @@ RNNK_API void rnnk_rnn_relu_backward_step(float *dpre, const float *dh, const fl
 RNNK_API double rnnk_softmax_xent_forward_backward(float *dlogits, float *losses, const float *logits,
                                                    const int32_t *targets, const float *mask,
                                                    float grad_scale, int64_t N, int64_t V);
+
+/*
+ * The CTC loss of B rows of per-step logits and its gradient (native/src/ctc.c), row after row in
+ * the log domain, in double:
+ *   loss_b    = -log p(l_b | x_b), summed over the alignments of the label l_b (S_b ids, no blanks)
+ *               to the row's first lengths[b] steps
+ *   dlogits   = row_scale[b] * d loss_b / d logits (through log_softmax), 0 at steps t >= lengths[b]
+ *   returns     sum_b row_scale[b] * loss_b
+ *   dlogits       (T, B, C) out, time-major: written at every step, or NULL for the loss only
+ *   row_losses    (B) out: loss_b, or NULL
+ *   logits        (T, B, C) in, time-major
+ *   lengths       (B) in: steps of each row, in [1, T]
+ *   labels        in: every row's label ids, concatenated; row b's are [label_offsets[b], label_offsets[b+1])
+ *   label_offsets (B + 1) in
+ *   row_scale     (B) in: each row's factor, e.g. 1 / (B max(1, S_b)) for PyTorch's mean reduction
+ *   scratch       in/out: at least 2 T_b (2 S_b + 1) + T_b C + C doubles for the largest row
+ * Unchecked: ids in [0, C) other than blank, each label alignable to its row (S_b plus one per pair
+ * of equal neighbours <= lengths[b]); the library checks these before the call.
+ */
+RNNK_API double rnnk_ctc_forward_backward(float *dlogits, double *row_losses, const float *logits, const int32_t *lengths,
+                                          const int32_t *labels, const int64_t *label_offsets, const float *row_scale,
+                                          double *scratch, int64_t T, int64_t B, int64_t C, int64_t blank);
 
 /*
  * One Adam (decoupled = 0) or AdamW (decoupled = 1) step over n floats, torch.optim semantics and

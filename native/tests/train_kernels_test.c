@@ -261,6 +261,78 @@ static void test_sgd(int64_t n, double momentum, double dampening, double weight
     release(p, off); release(buf, off); release(g, off);
 }
 
+/*
+ * CTC against enumeration: for T steps and C classes, every one of the C^T alignments is walked,
+ * collapsed (repeats merged, blanks removed) and its probability prod_t softmax_t(a_t) added to the
+ * label's when it collapses to it: an algorithm unrelated to the kernel's alpha/beta recursion.
+ * The gradient is checked against central differences of the kernel's own loss.
+ */
+static double enumerated_nll(const float *logits, int64_t T, int64_t B, int64_t C, int64_t b, int64_t length,
+                             const int32_t *label, int64_t S, int64_t blank) {
+    double p = 0;
+    int64_t total = 1;
+    for (int64_t t = 0; t < length; t++) total *= C;
+    for (int64_t code = 0; code < total; code++) {
+        double q = 1;
+        int64_t rest = code, previous = -1, n = 0;
+        int ok = 1;
+        for (int64_t t = 0; t < length; t++) {
+            int64_t a = rest % C;
+            rest /= C;
+            const float *x = logits + (t * B + b) * C;
+            double z = 0;
+            for (int64_t k = 0; k < C; k++) z += exp((double) x[k]);
+            q *= exp((double) x[a]) / z;
+            if (a != blank && a != previous) {
+                if (n >= S || label[n] != a) ok = 0;
+                n++;
+            }
+            previous = a;
+        }
+        if (ok && n == S) p += q;
+    }
+    (void) T;
+    return -log(p);
+}
+
+static double ctc_loss_err, ctc_grad_err;
+
+static void test_ctc(void) {
+    const int64_t T = 6, B = 3, C = 3, blank = 0;
+    const int32_t lengths[3] = {6, 4, 5};
+    const int32_t labels[5] = {1, 2, 1, 1, 2};           /* rows: [1 2], [1 1], [2] */
+    const int64_t offsets[4] = {0, 2, 4, 5};
+    const float scale[3] = {0.5f, 0.25f, 1.0f};
+    float *logits = buffer(T * B * C, 0), *d = buffer(T * B * C, 0);
+    for (int64_t i = 0; i < T * B * C; i++) logits[i] = 2.0f * uniform();
+    double scratch[2 * 6 * 5 + 6 * 3 + 3];
+    double losses[3];
+    double total = rnnk_ctc_forward_backward(d, losses, logits, lengths, labels, offsets, scale, scratch, T, B, C, blank);
+    double want_total = 0;
+    for (int64_t b = 0; b < B; b++) {
+        double want = enumerated_nll(logits, T, B, C, b, lengths[b], labels + offsets[b], offsets[b + 1] - offsets[b], blank);
+        check("ctc loss vs enumeration", T, C, b, losses[b], want, 1e-12, 0, &ctc_loss_err);
+        want_total += scale[b] * want;
+    }
+    check("ctc scaled sum", T, C, 0, total, want_total, 1e-12, 0, &ctc_loss_err);
+    for (int64_t i = 0; i < T * B * C; i++) {
+        float x = logits[i];
+        double h = 1e-3;
+        logits[i] = (float) (x + h);
+        double up = rnnk_ctc_forward_backward(NULL, NULL, logits, lengths, labels, offsets, scale, scratch, T, B, C, blank);
+        logits[i] = (float) (x - h);
+        double down = rnnk_ctc_forward_backward(NULL, NULL, logits, lengths, labels, offsets, scale, scratch, T, B, C, blank);
+        logits[i] = x;
+        double h_actual = ((double) (float) (x + h) - (double) (float) (x - h)) / 2;
+        check("ctc dlogits vs finite differences", T, C, i, d[i], (up - down) / (2 * h_actual), 1e-4, 0, &ctc_grad_err);
+    }
+    check_guard("ctc dlogits", d, T * B * C);
+    hash_floats(d, T * B * C);
+    hash_double(total);
+    release(logits, 0);
+    release(d, 0);
+}
+
 int main(void) {
 #if defined(RNNK_TEST_NEEDS_ISA) && defined(__GNUC__)
     if (!__builtin_cpu_supports(RNNK_TEST_NEEDS_ISA)) {
@@ -289,12 +361,14 @@ int main(void) {
         test_sgd(n, 0.9, 0.0, 0.01, 1, off, &sgd);
     }
     test_xent_special();
+    test_ctc();
     printf("train_kernels_test: abi %d; max scaled error vs double precision:\n", rnnk_abi_version());
     printf("  softmax xent  loss %.3g, dlogits %.3g (reference vs finite differences %.3g)\n",
            xent.loss, xent.grad, xent.fd);
     printf("  adam   param %.3g, moments %.3g\n  adamw  param %.3g, moments %.3g\n"
            "  sgd    param %.3g, momentum buffer %.3g\n",
            adam.param, adam.state, adamw.param, adamw.state, sgd.param, sgd.state);
+    printf("  ctc    loss vs enumeration %.3g, dlogits vs finite differences %.3g\n", ctc_loss_err, ctc_grad_err);
     printf("  %ld failures\n", failures);
     printf("hash %016llx\n", (unsigned long long)hash);
     return failures == 0 ? 0 : 1;

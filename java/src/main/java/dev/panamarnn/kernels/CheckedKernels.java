@@ -307,6 +307,81 @@ public final class CheckedKernels implements Kernels {
         return inner.softmaxCrossEntropyForwardBackward(dlogits, losses, logits, targets, mask, gradScale, rows, vocab);
     }
 
+    /**
+     * Checks: logits (T, B, C) and dlogits (unless NULL, writable, not overlapping); lengths in [1, T];
+     * label offsets non-decreasing from 0 within the labels; every label id in [0, C) other than the
+     * blank and alignable to its row; row scales finite; scratch large enough for the largest row.
+     */
+    @Override
+    public double ctcForwardBackward(MemorySegment dlogits, MemorySegment rowLosses, MemorySegment logits, MemorySegment lengths,
+                                     MemorySegment labels, MemorySegment labelOffsets, MemorySegment rowScale, MemorySegment scratch,
+                                     int steps, int batch, int classes, int blank) {
+        if (steps < 1 || batch < 1 || classes < 2 || blank < 0 || blank >= classes) {
+            throw new IllegalArgumentException("CTC needs T >= 1, B >= 1, C >= 2 and a blank in [0, C), got T=" + steps + ", B=" + batch
+                    + ", C=" + classes + ", blank=" + blank);
+        }
+        long values = (long) steps * batch * classes;
+        vector("logits (T, B, C)", logits, values);
+        dlogits = orNull(dlogits);
+        rowLosses = orNull(rowLosses);
+        if (!isNull(dlogits)) {
+            output("dlogits (T, B, C)", dlogits, values);
+            disjoint("dlogits (T, B, C)", dlogits, "logits (T, B, C)", logits, values);
+        }
+        if (!isNull(rowLosses)) {
+            eightByte("rowLosses (B) double", rowLosses, batch);
+            SegmentChecks.writable("rowLosses (B) double", rowLosses);
+        }
+        SegmentChecks.check("lengths (B) int32", lengths, batch, "ints");
+        eightByte("labelOffsets (B + 1) int64", labelOffsets, batch + 1L);
+        vector("rowScale (B)", rowScale, batch);
+        long labelCount = labelOffsets.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, batch);
+        SegmentChecks.check("labels int32", labels, labelCount, "ints");
+        long need = 0;
+        for (int b = 0; b < batch; b++) {
+            int length = lengths.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, b);
+            long from = labelOffsets.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, b);
+            long to = labelOffsets.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, b + 1);
+            if (length < 1 || length > steps) {
+                throw new IllegalArgumentException("lengths[" + b + "] must be in [1, " + steps + "], got " + length);
+            }
+            if (from < 0 || to < from || to > labelCount || (b == 0 && from != 0)) {
+                throw new IllegalArgumentException("labelOffsets must rise from 0 to " + labelCount + "; row " + b + " has [" + from + ", " + to + ")");
+            }
+            long required = to - from;
+            for (long i = from; i < to; i++) {
+                int id = labels.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i);
+                if (id < 0 || id >= classes || id == blank) {
+                    throw new IllegalArgumentException("label " + (i - from) + " of row " + b + " is " + id + ", expected a class in [0, "
+                            + classes + ") other than the blank " + blank);
+                }
+                if (i > from && id == labels.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i - 1)) {
+                    required++;
+                }
+            }
+            if (required > length) {
+                throw new IllegalArgumentException("row " + b + "'s label of " + (to - from) + " classes needs at least " + required
+                        + " steps, the row has " + length);
+            }
+            float scale = rowScale.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, b);
+            if (!Float.isFinite(scale)) {
+                throw new IllegalArgumentException("rowScale[" + b + "] must be finite, got " + scale);
+            }
+            need = Math.max(need, Kernels.ctcScratch(length, to - from, classes));
+        }
+        eightByte("scratch double", scratch, need);
+        SegmentChecks.writable("scratch double", scratch);
+        return inner.ctcForwardBackward(dlogits, rowLosses, logits, lengths, labels, labelOffsets, rowScale, scratch, steps, batch, classes, blank);
+    }
+
+    /** An open, off-heap, 8-byte-aligned segment of at least {@code count} 8-byte elements (double, int64). */
+    private static void eightByte(String name, MemorySegment segment, long count) {
+        SegmentChecks.check(name, segment, count <= Long.MAX_VALUE / 2 ? 2 * count : -1, "4-byte words");
+        if (segment.address() % 8 != 0) {
+            throw new IllegalArgumentException(name + " must be 8-byte aligned, got address 0x" + Long.toHexString(segment.address()));
+        }
+    }
+
     @Override
     public void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
                          double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,

@@ -180,6 +180,30 @@ public interface Kernels {
                                                       int rows, int vocab);
 
     /**
+     * The CTC loss of B rows of time-major logits and its gradient through log_softmax, in the log
+     * domain, in double (see rnnk.h): loss_b = -log p(l_b | x_b) over the alignments of the label to
+     * the row's first lengths[b] steps; dlogits = rowScale[b] * d loss_b / d logits, zero at padded
+     * steps. {@link dev.panamarnn.train.CtcLoss} is the checked, reduced front door.
+     * @param dlogits      (T, B, C) out, written everywhere; {@link MemorySegment#NULL} for the loss only
+     * @param rowLosses    (B) double out: loss_b; or {@link MemorySegment#NULL}
+     * @param logits       (T, B, C) in
+     * @param lengths      (B) int32 in [1, T]
+     * @param labels       int32 label ids of every row, concatenated (none is the blank)
+     * @param labelOffsets (B + 1) int64: row b's labels are [labelOffsets[b], labelOffsets[b + 1])
+     * @param rowScale     (B) float: each row's factor in the sum and in its gradient
+     * @param scratch      doubles, at least {@link #ctcScratch} of the largest row
+     * @return sum_b rowScale[b] * loss_b
+     */
+    double ctcForwardBackward(MemorySegment dlogits, MemorySegment rowLosses, MemorySegment logits, MemorySegment lengths,
+                              MemorySegment labels, MemorySegment labelOffsets, MemorySegment rowScale, MemorySegment scratch,
+                              int steps, int batch, int classes, int blank);
+
+    /** Doubles of scratch {@link #ctcForwardBackward} needs for a row of {@code steps} steps and {@code labels} labels: 2 T (2 S + 1) + T C + C. */
+    static long ctcScratch(long steps, long labels, long classes) {
+        return Math.addExact(Math.addExact(Math.multiplyExact(2 * steps, Math.addExact(2 * labels, 1)), Math.multiplyExact(steps, classes)), classes);
+    }
+
+    /**
      * One Adam ({@code decoupled} false) or AdamW step over n floats, torch.optim's order (see
      * rnnk.h): AdamW decays theta by 1 - lr wd; Adam adds wd theta to g; m = beta1 m + (1-beta1) g;
      * v = beta2 v + (1-beta2) g^2; theta -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).

@@ -102,7 +102,7 @@ final class ModelPass implements AutoCloseable {
             throw e;
         }
         this.lengths = new int[batch];
-        this.ctc = spec.task() == Task.CTC ? new CtcLoss(outputs, 0) : null;
+        this.ctc = spec.task() == Task.CTC ? new CtcLoss(kernels, outputs, 0) : null;
     }
 
     /** One zeroed buffer of this pass in its arena; a size that cannot succeed is an IllegalArgumentException naming T and B. */
@@ -395,6 +395,9 @@ final class ModelPass implements AutoCloseable {
     public void close() {
         if (workspace != null) {
             workspace.close();
+        }
+        if (ctc != null) {
+            ctc.close();
         }
         if (arena.scope().isAlive()) {
             arena.close();

@@ -1,5 +1,9 @@
 package dev.panamarnn.train;
 
+import dev.panamarnn.internal.memory.OffHeap;
+import dev.panamarnn.kernels.KernelSelection;
+import dev.panamarnn.kernels.Kernels;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -18,33 +22,51 @@ import java.lang.foreign.ValueLayout;
  * </pre>
  * The reduction is PyTorch's default for {@code F.ctc_loss(log_softmax(logits), ...)}: each row's
  * loss divided by its label length (at least 1), averaged over the rows; the gradient is that of
- * the mean, with zeros at steps beyond a row's length. Sums and logarithms run in double.
+ * the mean, with zeros at steps beyond a row's length. Sums and logarithms run in double, in the
+ * kernels' {@link Kernels#ctcForwardBackward} (librnnk natively, {@code JavaCtc} in pure Java).
  *
  * <p>Logits are time-major (T, B, C) float32, as a per-step head writes them. A row whose label
  * cannot be aligned to its steps (it needs S plus one step per adjacent repeat) is refused before
- * anything is computed. One instance keeps its scratch (grown to the largest row seen, then
- * reused): not thread-safe, and no allocation once warm.
+ * anything is computed. One instance keeps its off-heap buffers (grown to the largest batch seen,
+ * then reused): not thread-safe, no allocation once warm, and closed when done.
  */
-public final class CtcLoss {
+public final class CtcLoss implements AutoCloseable {
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final double NEG_INF = Double.NEGATIVE_INFINITY;
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
 
+    private final Kernels kernels;
     private final int classes;
     private final int blank;
-    private double[] alpha = new double[0];      // (T_b, 2S+1) row-major, one row at a time
-    private double[] beta = new double[0];
-    private double[] logProbs = new double[0];   // (T_b, C) log_softmax of the row's logits
-    private int[] extended = new int[0];         // (2S+1) l'
-    private double[] logitsGradient = new double[0];   // (C) one step's gradient before scaling
+    private Arena arena = Arena.ofShared();
+    private int batchCapacity = -1;          // rows the buffers hold
+    private long labelCapacity = -1;         // label ids
+    private long scratchCapacity = -1;       // doubles
+    private MemorySegment lengthsBuffer;     // (B) int32
+    private MemorySegment labelsBuffer;      // (sum S_b) int32
+    private MemorySegment offsetsBuffer;     // (B + 1) int64
+    private MemorySegment scaleBuffer;       // (B) float: 1 / (B max(1, S_b))
+    private MemorySegment lossesBuffer;      // (B) double
+    private MemorySegment scratch;           // doubles for the largest row
+
+    /** On the JVM's selected kernels. */
+    public CtcLoss(int classes, int blank) {
+        this(KernelSelection.selected(), classes, blank);
+    }
 
     /** @param blank the blank's class index in [0, classes) */
-    public CtcLoss(int classes, int blank) {
+    public CtcLoss(Kernels kernels, int classes, int blank) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels are required");
+        }
         if (classes < 2) {
             throw new IllegalArgumentException("CTC needs at least 2 classes (the blank and one label), got " + classes);
         }
         if (blank < 0 || blank >= classes) {
             throw new IllegalArgumentException("blank index must be in [0, " + classes + "), got " + blank);
         }
+        this.kernels = Segments.unchecked(kernels);
         this.classes = classes;
         this.blank = blank;
     }
@@ -59,7 +81,7 @@ public final class CtcLoss {
 
     /**
      * The mean loss and its gradient.
-     * @param logits    (T, B, C) float32, time-major
+     * @param logits    (T, B, C) float32, time-major, off-heap
      * @param lengths   (B) each row's steps, in [1, T]
      * @param labels    (B) each row's label sequence: class ids in [0, C) other than the blank; may be empty
      * @param dLogits   (T, B, C) out: dL/dlogits, written everywhere (zeros at padded steps); or null for the loss only
@@ -68,14 +90,34 @@ public final class CtcLoss {
      */
     public double forwardBackward(MemorySegment logits, int steps, int batch, int[] lengths, int[][] labels,
                                   MemorySegment dLogits, double[] rowLosses) {
-        check(logits, steps, batch, lengths, labels, dLogits, rowLosses);
-        double total = 0;
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("this CtcLoss is closed");
+        }
+        long need = check(logits, steps, batch, lengths, labels, dLogits, rowLosses);
+        long labelCount = 0;
+        for (int[] label : labels) {
+            labelCount += label.length;
+        }
+        ensureCapacity(batch, labelCount, need);
+        long at = 0;
         for (int b = 0; b < batch; b++) {
-            double loss = row(logits, steps, batch, b, lengths[b], labels[b], dLogits, 1.0 / (batch * (double) Math.max(1, labels[b].length)));
+            lengthsBuffer.setAtIndex(I, b, lengths[b]);
+            offsetsBuffer.setAtIndex(L, b, at);
+            for (int id : labels[b]) {
+                labelsBuffer.setAtIndex(I, at++, id);
+            }
+            scaleBuffer.setAtIndex(F, b, (float) (1.0 / ((double) batch * Math.max(1, labels[b].length))));
+        }
+        offsetsBuffer.setAtIndex(L, batch, at);
+        kernels.ctcForwardBackward(dLogits == null ? MemorySegment.NULL : dLogits, lossesBuffer, logits, lengthsBuffer,
+                labelsBuffer, offsetsBuffer, scaleBuffer, scratch, steps, batch, classes, blank);
+        double total = 0;                          // the mean in double (the kernel's float row scales are the gradient's)
+        for (int b = 0; b < batch; b++) {
+            double loss = lossesBuffer.getAtIndex(D, b);
+            total += loss / Math.max(1, labels[b].length);
             if (rowLosses != null) {
                 rowLosses[b] = loss;
             }
-            total += loss / Math.max(1, labels[b].length);
         }
         return total / batch;
     }
@@ -91,137 +133,44 @@ public final class CtcLoss {
         return need;
     }
 
-    /** One row: alpha, beta, its loss; its gradient scaled by {@code scale} when dLogits is given. */
-    private double row(MemorySegment logits, int steps, int batch, int b, int length, int[] label, MemorySegment dLogits, double scale) {
-        int c = classes, width = 2 * label.length + 1;
-        ensureScratch(length, width);
-        for (int s = 0; s < width; s++) {
-            extended[s] = (s & 1) == 0 ? blank : label[s >> 1];
-        }
-        for (int t = 0; t < length; t++) {                                   // log y_t = log_softmax(logits_t)
-            long at = ((long) t * batch + b) * c;
-            double max = NEG_INF;
-            for (int k = 0; k < c; k++) {
-                max = Math.max(max, logits.getAtIndex(F, at + k));
-            }
-            double sum = 0;
-            for (int k = 0; k < c; k++) {
-                sum += Math.exp(logits.getAtIndex(F, at + k) - max);
-            }
-            double logZ = max + Math.log(sum);
-            for (int k = 0; k < c; k++) {
-                logProbs[t * c + k] = logits.getAtIndex(F, at + k) - logZ;
-            }
-        }
-        forward(length, width);
-        double logP = width == 1 ? alpha[(length - 1) * width]
-                                 : logSumExp(alpha[(length - 1) * width + width - 1], alpha[(length - 1) * width + width - 2]);
-        if (dLogits != null) {
-            backward(length, width);
-            gradient(dLogits, steps, batch, b, length, width, logP, scale);
-        }
-        return -logP;
-    }
-
-    private void forward(int length, int width) {
-        int c = classes;
-        for (int s = 0; s < width; s++) {
-            alpha[s] = s < 2 ? logProbs[extended[s]] : NEG_INF;
-        }
-        for (int t = 1; t < length; t++) {
-            int row = t * width, prev = row - width;
-            for (int s = 0; s < width; s++) {
-                double a = alpha[prev + s];
-                if (s >= 1) {
-                    a = logSumExp(a, alpha[prev + s - 1]);
-                }
-                if (s >= 2 && extended[s] != blank && extended[s] != extended[s - 2]) {
-                    a = logSumExp(a, alpha[prev + s - 2]);
-                }
-                alpha[row + s] = a + logProbs[t * c + extended[s]];
-            }
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
         }
     }
 
-    private void backward(int length, int width) {
-        int c = classes, last = (length - 1) * width;
-        for (int s = 0; s < width; s++) {
-            beta[last + s] = s >= width - 2 ? logProbs[(length - 1) * c + extended[s]] : NEG_INF;
+    /** Grows the buffers (a new arena, the old one closed) when a batch needs more than they hold. */
+    private void ensureCapacity(int batch, long labelCount, long scratchDoubles) {
+        if (batch <= batchCapacity && labelCount <= labelCapacity && scratchDoubles <= scratchCapacity) {
+            return;
         }
-        for (int t = length - 2; t >= 0; t--) {
-            int row = t * width, next = row + width;
-            for (int s = 0; s < width; s++) {
-                double v = beta[next + s];
-                if (s + 1 < width) {
-                    v = logSumExp(v, beta[next + s + 1]);
-                }
-                if (s + 2 < width && extended[s] != blank && extended[s] != extended[s + 2]) {
-                    v = logSumExp(v, beta[next + s + 2]);
-                }
-                beta[row + s] = v + logProbs[t * c + extended[s]];
-            }
+        int rows = Math.max(batch, batchCapacity);
+        long ids = Math.max(Math.max(labelCount, labelCapacity), 1);
+        long doubles = Math.max(scratchDoubles, scratchCapacity);
+        Arena next = Arena.ofShared();
+        try {
+            String what = "CTC buffers (B=" + rows + ", " + ids + " labels)";
+            lengthsBuffer = OffHeap.allocate(next, (long) rows * Integer.BYTES, 8, what, "B");
+            labelsBuffer = OffHeap.allocate(next, ids * Integer.BYTES, 8, what, "the labels");
+            offsetsBuffer = OffHeap.allocate(next, (rows + 1L) * Long.BYTES, 8, what, "B");
+            scaleBuffer = OffHeap.allocate(next, (long) rows * Float.BYTES, 8, what, "B");
+            lossesBuffer = OffHeap.allocate(next, (long) rows * Double.BYTES, 8, what, "B");
+            scratch = OffHeap.allocate(next, Math.multiplyExact(doubles, Double.BYTES), 8, "CTC scratch (" + doubles + " doubles)",
+                    "the steps or labels per row");
+        } catch (RuntimeException | Error e) {
+            next.close();
+            throw e;
         }
+        arena.close();
+        arena = next;
+        batchCapacity = rows;
+        labelCapacity = ids;
+        scratchCapacity = doubles;
     }
 
-    /** dL/dlogits_t(c) = scale * (y_t(c) - occupancy of c at t); zeros beyond the row's length. */
-    private void gradient(MemorySegment dLogits, int steps, int batch, int b, int length, int width, double logP, double scale) {
-        int c = classes;
-        for (int t = 0; t < steps; t++) {
-            long at = ((long) t * batch + b) * c;
-            if (t >= length) {
-                for (int k = 0; k < c; k++) {
-                    dLogits.setAtIndex(F, at + k, 0f);
-                }
-                continue;
-            }
-            for (int k = 0; k < c; k++) {                                    // y_t(c), then minus the occupancies
-                logitsGradient[k] = Math.exp(logProbs[t * c + k]);
-            }
-            for (int s = 0; s < width; s++) {
-                int k = extended[s];
-                double logOccupancy = alpha[t * width + s] + beta[t * width + s] - logProbs[t * c + k] - logP;
-                if (logOccupancy > NEG_INF) {
-                    logitsGradient[k] -= Math.exp(logOccupancy);
-                }
-            }
-            for (int k = 0; k < c; k++) {
-                dLogits.setAtIndex(F, at + k, (float) (scale * logitsGradient[k]));
-            }
-        }
-    }
-
-    private void ensureScratch(int length, int width) {
-        long cells = (long) length * width;
-        if (cells > Integer.MAX_VALUE - 8 || (long) length * classes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a row of " + length + " steps and a label of " + (width / 2) + " classes is too large for CTC");
-        }
-        if (alpha.length < cells) {
-            alpha = new double[(int) cells];
-            beta = new double[(int) cells];
-        }
-        if (logProbs.length < length * classes) {
-            logProbs = new double[length * classes];
-        }
-        if (extended.length < width) {
-            extended = new int[width];
-        }
-        if (logitsGradient.length < classes) {
-            logitsGradient = new double[classes];
-        }
-    }
-
-    private static double logSumExp(double a, double b) {
-        if (a == NEG_INF) {
-            return b;
-        }
-        if (b == NEG_INF) {
-            return a;
-        }
-        double max = Math.max(a, b);
-        return max + Math.log1p(Math.exp(-Math.abs(a - b)));
-    }
-
-    private void check(MemorySegment logits, int steps, int batch, int[] lengths, int[][] labels, MemorySegment dLogits, double[] rowLosses) {
+    /** The checks before anything is computed; returns the scratch doubles the largest row needs. */
+    private long check(MemorySegment logits, int steps, int batch, int[] lengths, int[][] labels, MemorySegment dLogits, double[] rowLosses) {
         if (steps < 1 || batch < 1) {
             throw new IllegalArgumentException("CTC needs steps >= 1 and batch >= 1, got T=" + steps + ", B=" + batch);
         }
@@ -237,6 +186,7 @@ public final class CtcLoss {
         if (rowLosses != null && rowLosses.length != batch) {
             throw new IllegalArgumentException("rowLosses must hold " + batch + " values, got " + rowLosses.length);
         }
+        long need = 0;
         for (int b = 0; b < batch; b++) {
             if (lengths[b] < 1 || lengths[b] > steps) {
                 throw new IllegalArgumentException("row " + b + " has length " + lengths[b] + ", expected 1.." + steps);
@@ -251,11 +201,13 @@ public final class CtcLoss {
                             + ") other than the blank " + blank);
                 }
             }
-            int need = requiredSteps(label);
-            if (need > lengths[b]) {
-                throw new IllegalArgumentException("row " + b + "'s label of " + label.length + " classes needs at least " + need
+            int required = requiredSteps(label);
+            if (required > lengths[b]) {
+                throw new IllegalArgumentException("row " + b + "'s label of " + label.length + " classes needs at least " + required
                         + " steps, the row has " + lengths[b]);
             }
+            need = Math.max(need, Kernels.ctcScratch(lengths[b], label.length, classes));
         }
+        return need;
     }
 }

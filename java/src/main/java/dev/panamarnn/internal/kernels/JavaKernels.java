@@ -464,6 +464,13 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public double ctcForwardBackward(MemorySegment dlogits, MemorySegment rowLosses, MemorySegment logits, MemorySegment lengths,
+                                     MemorySegment labels, MemorySegment labelOffsets, MemorySegment rowScale, MemorySegment scratch,
+                                     int steps, int batch, int classes, int blank) {
+        return JavaCtc.forwardBackward(dlogits, rowLosses, logits, lengths, labels, labelOffsets, rowScale, scratch, steps, batch, classes, blank);
+    }
+
+    @Override
     public void adamStep(MemorySegment param, MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment grad,
                          double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
                          double biasCorrection1, double biasCorrection2, long n) {

@@ -927,6 +927,77 @@ public class rnnk_h extends rnnk_h$shared {
         }
     }
 
+    private static class rnnk_ctc_forward_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_DOUBLE,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_ctc_forward_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * double rnnk_ctc_forward_backward(float *dlogits, double *row_losses, const float *logits, const int32_t *lengths, const int32_t *labels, const int64_t *label_offsets, const float *row_scale, double *scratch, int64_t T, int64_t B, int64_t C, int64_t blank)
+     * }
+     */
+    public static FunctionDescriptor rnnk_ctc_forward_backward$descriptor() {
+        return rnnk_ctc_forward_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * double rnnk_ctc_forward_backward(float *dlogits, double *row_losses, const float *logits, const int32_t *lengths, const int32_t *labels, const int64_t *label_offsets, const float *row_scale, double *scratch, int64_t T, int64_t B, int64_t C, int64_t blank)
+     * }
+     */
+    public static MethodHandle rnnk_ctc_forward_backward$handle() {
+        return rnnk_ctc_forward_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * double rnnk_ctc_forward_backward(float *dlogits, double *row_losses, const float *logits, const int32_t *lengths, const int32_t *labels, const int64_t *label_offsets, const float *row_scale, double *scratch, int64_t T, int64_t B, int64_t C, int64_t blank)
+     * }
+     */
+    public static MemorySegment rnnk_ctc_forward_backward$address() {
+        return rnnk_ctc_forward_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * double rnnk_ctc_forward_backward(float *dlogits, double *row_losses, const float *logits, const int32_t *lengths, const int32_t *labels, const int64_t *label_offsets, const float *row_scale, double *scratch, int64_t T, int64_t B, int64_t C, int64_t blank)
+     * }
+     */
+    public static double rnnk_ctc_forward_backward(MemorySegment dlogits, MemorySegment row_losses, MemorySegment logits, MemorySegment lengths, MemorySegment labels, MemorySegment label_offsets, MemorySegment row_scale, MemorySegment scratch, long T, long B, long C, long blank) {
+        var mh$ = rnnk_ctc_forward_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_ctc_forward_backward", dlogits, row_losses, logits, lengths, labels, label_offsets, row_scale, scratch, T, B, C, blank);
+            }
+            return (double)mh$.invokeExact(dlogits, row_losses, logits, lengths, labels, label_offsets, row_scale, scratch, T, B, C, blank);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rnnk_adam_step {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             rnnk_h.C_POINTER,
