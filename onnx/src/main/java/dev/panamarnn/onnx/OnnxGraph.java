@@ -49,7 +49,7 @@ final class OnnxGraph {
     }
 
     sealed interface Val permits Ints, Floats, Zeros, GraphInput, Seq, Lengths, StateIn, States, StateRow, LastState, HeadVal,
-            SortedLengths, Perm, InvPerm, Arange, IntZeros {}
+            SortedLengths, Perm, InvPerm, Arange, IntZeros, Centred, StatesBatchMajor, TargetScale {}
 
     /** Integers (shape arithmetic): a scalar or a vector of symbols. */
     record Ints(Sym[] elems, boolean scalar) implements Val {}
@@ -60,7 +60,6 @@ final class OnnxGraph {
     /** Float zeros of a shape (ConstantOfShape, Expand of zeros, a slice of those). */
     record Zeros(Sym[] shape) implements Val {}
 
-    /** A graph input whose role is decided by its first use. */
     /** A graph input whose role is decided by its first use; {@code permAxis} >= 0: its rows gathered by the sort permutation on that axis. */
     record GraphInput(String name, int elemType, long[] dims, int permAxis) implements Val {}
 
@@ -104,6 +103,15 @@ final class OnnxGraph {
     /** The last hidden state of a layer as the head reads it, [B, D*H] (directions concatenated in order). */
     record LastState(int layer) implements Val {}
 
+    /** The model input minus the feature mean (Sub), [A0, A1, F]: only the Div by the std may read it. */
+    record Centred(Axis[] axes) implements Val {}
+
+    /** One layer's final hidden states Transposed from [D, B, H] to [B, D, H] (on the way to [B, D*H]). */
+    record StatesBatchMajor(int layer) implements Val {}
+
+    /** The head's output de-normalised: z * std (Mul), then + mean (Add; null until then), per output. */
+    record TargetScale(HeadVal head, float[] std, float[] mean) implements Val {}
+
     /** The head: its input (per step or last state), its linear layers so far, relu after the first. */
     record HeadVal(Val source, Axis[] axes, List<float[][]> weights, List<float[]> biases, boolean biasPending, boolean relu,
                    int outputs) implements Val {}
@@ -119,6 +127,8 @@ final class OnnxGraph {
     Label timeLabel;              // which of the input's leading axes is time, once a recurrent node said it
     float[][] embedding;          // (V, E) when the input is token ids
     int features;                 // F of a float input
+    float[] featureMean, featureStd;   // (F) the input normalisation (x - mean) / std, once Sub and Div were seen
+    private boolean rawInputRead;      // the float model input was read as it is (no normalisation may follow)
     int h0Reads, c0Reads;         // how many layers read their initial state from a graph input
     private boolean sortedOnce;   // a TopK of the lengths was seen
     private String node = "";     // the node being interpreted, for messages
@@ -199,27 +209,45 @@ final class OnnxGraph {
         }
     }
 
-    /** The sequence a value is, making a float graph input of rank 3 the model input x. */
+    /**
+     * The sequence a value is, making a float graph input of rank 3 the model input x. Reading x as it
+     * is rules out a normalisation of x (Sub, Div) anywhere in the graph, and the other way round:
+     * the network reads either the raw input or the normalised one, never both.
+     */
     private Seq seq(Val v, String what) throws ModelFileException {
-        if (v instanceof GraphInput in && in.elemType() == OnnxReader.FLOAT && in.dims().length == 3) {
-            if (in.dims()[2] < 1) {
-                throw refuse("reads graph input '" + OnnxReader.printable(in.name()) + "' whose last (feature) dimension is not a fixed size");
+        if (isFloatInput(v)) {
+            if (featureMean != null) {
+                throw refuse(what + " is the model input as it is, but the graph normalises it (Sub, Div); the network must read "
+                        + "the normalised input");
             }
-            role(in, "x");
-            if (embedding != null) {
-                throw refuse("reads a float input beside token ids");
-            }
-            features = Math.toIntExact(Math.min(in.dims()[2], Integer.MAX_VALUE));
-            if (in.permAxis() == 2) {
-                throw refuse("reads the model input permuted on its feature axis");
-            }
-            return new Seq(-1, new Axis[] {new Axis(Label.A0, 0), new Axis(Label.A1, 0), new Axis(Label.F, in.dims()[2])},
-                    in.permAxis() < 0 ? null : in.permAxis() == 0 ? Label.A0 : Label.A1);
+            rawInputRead = true;
+            return inputSeq((GraphInput) v);
         }
         if (v instanceof Seq s) {
             return s;
         }
         throw refuse(what + " is " + describe(v) + ", not a sequence this importer can follow");
+    }
+
+    private static boolean isFloatInput(Val v) {
+        return v instanceof GraphInput in && in.elemType() == OnnxReader.FLOAT && in.dims().length == 3;
+    }
+
+    /** The float graph input {@code in} as the model input x [A0, A1, F] (its role becomes x). */
+    private Seq inputSeq(GraphInput in) throws ModelFileException {
+        if (in.dims()[2] < 1) {
+            throw refuse("reads graph input '" + OnnxReader.printable(in.name()) + "' whose last (feature) dimension is not a fixed size");
+        }
+        role(in, "x");
+        if (embedding != null) {
+            throw refuse("reads a float input beside token ids");
+        }
+        features = Math.toIntExact(Math.min(in.dims()[2], Integer.MAX_VALUE));
+        if (in.permAxis() == 2) {
+            throw refuse("reads the model input permuted on its feature axis");
+        }
+        return new Seq(-1, new Axis[] {new Axis(Label.A0, 0), new Axis(Label.A1, 0), new Axis(Label.F, in.dims()[2])},
+                in.permAxis() < 0 ? null : in.permAxis() == 0 ? Label.A0 : Label.A1);
     }
 
     static String describe(Val v) {
@@ -241,6 +269,9 @@ final class OnnxGraph {
             case InvPerm p -> "the inverse of the sort permutation";
             case Arange r -> "0..N-1";
             case IntZeros z -> "N integer zeros";
+            case Centred c -> "the model input minus the feature mean";
+            case StatesBatchMajor s -> "the final hidden states of layer " + s.layer() + " as [B, D, H]";
+            case TargetScale t -> t.mean() == null ? "the head's output times the target std" : "the head's output de-normalised";
         };
     }
 
@@ -291,6 +322,9 @@ final class OnnxGraph {
             case "Gemm" -> gemm(n, a);
             case "MatMul" -> matMul(n, a);
             case "Add" -> add(n, a);
+            case "Sub" -> sub(n, a);
+            case "Div" -> div(n, a);
+            case "Mul" -> mul(n, a);
             case "Relu" -> relu(n, a);
             case "TopK" -> topK(n, a);
             case "ReduceProd" -> reduceProd(n, a);
@@ -384,7 +418,7 @@ final class OnnxGraph {
             dims = new Sym[] {new Sym(0, Label.A0), new Sym(0, Label.A1)};
             throw refuse("reads the shape of the token ids; not supported");
         } else {
-            Seq s = seq(v, "its input");
+            Seq s = isFloatInput(v) ? inputSeq((GraphInput) v) : seq(v, "its input");   // x's shape is its normalised form's
             dims = new Sym[s.axes().length];
             for (int k = 0; k < dims.length; k++) {
                 Axis ax = s.axes()[k];
@@ -562,7 +596,17 @@ final class OnnxGraph {
         in(n, 1, 2);
         out(n, 1);
         long[] axes = axesInputOrAttr(n, a);
-        Seq s = seq(value(n.getInput(0)), "its input");
+        Val v = value(n.getInput(0));
+        if (v instanceof States st) {   // Y_h [1, B, H] of a unidirectional top layer -> [B, H], what a per-sequence head reads
+            if (axes == null || axes.length != 1 || axis(axes[0], 3) != 0 || st.cell() || st.permuted() || st.to() - st.from() != 1
+                    || directions() != 1) {
+                throw refuse("squeezes " + describe(st) + " on axes " + (axes == null ? "(none)" : Arrays.toString(axes))
+                        + "; only axis 0 of one unidirectional layer's final hidden state [1, B, H] is followed");
+            }
+            define(n.getOutput(0), new LastState(st.from()));
+            return;
+        }
+        Seq s = seq(v, "its input");
         if (axes == null || axes.length != 1) {
             throw refuse("squeezes without exactly one axis; only the direction axis of a unidirectional layer's Y is followed");
         }
@@ -698,6 +742,14 @@ final class OnnxGraph {
         in(n, 1, 1);
         out(n, 1);
         Val v = value(n.getInput(0));
+        if (v instanceof States st) {   // Y_h [D, B, H] -> [B, D, H], then Reshape [0, -1]: torch.cat([h_n[-2], h_n[-1]], 1)
+            List<Long> perm = a.has("perm") ? a.get("perm").getIntsList() : List.of();
+            if (!perm.equals(List.of(1L, 0L, 2L)) || st.cell() || st.permuted() || st.to() - st.from() != 1) {
+                throw refuse("transposes " + describe(st) + " by " + perm + "; only one layer's final hidden states by [1, 0, 2] are followed");
+            }
+            define(n.getOutput(0), new StatesBatchMajor(st.from()));
+            return;
+        }
         Axis[] axes;
         if (v instanceof HeadVal h && h.axes() != null) {
             axes = h.axes();
@@ -736,7 +788,17 @@ final class OnnxGraph {
         if (a.i("allowzero", 0) != 0) {
             throw refuse("attribute 'allowzero' is " + a.i("allowzero", 0) + "; only 0 is followed");
         }
-        Seq s = seq(value(n.getInput(0)), "its input");
+        Val v = value(n.getInput(0));
+        if (v instanceof StatesBatchMajor st) {   // [B, D, H] -> [B, D*H]: both directions side by side, forward first
+            long[] shape = constants(ints(n.getInput(1), "the shape"), "the shape");
+            long width = (long) directions() * layers.get(0).hidden();
+            if (shape.length != 2 || shape[0] != 0 || shape[1] != -1 && shape[1] != width) {
+                throw refuse("reshapes " + describe(st) + " to " + Arrays.toString(shape) + "; only [0, -1] (or [0, " + width + "]) is followed");
+            }
+            define(n.getOutput(0), new LastState(st.layer()));
+            return;
+        }
+        Seq s = seq(v, "its input");
         long[] shape = constants(ints(n.getInput(1), "the shape"), "the shape");
         Axis[] axes = s.axes();
         // [0, 0, -1] (or [0, 0, D*H]) on [A, A', D, H]: merge the directions into features, forward first
@@ -791,7 +853,7 @@ final class OnnxGraph {
         in(n, 2, 2);
         out(n, 1);
         Val x = value(n.getInput(0)), y = value(n.getInput(1));
-        if (x instanceof Floats && y instanceof HeadVal) {
+        if (x instanceof Floats && (y instanceof HeadVal || y instanceof TargetScale)) {   // float addition commutes, bit for bit
             Val t = x;
             x = y;
             y = t;
@@ -800,7 +862,85 @@ final class OnnxGraph {
             define(n.getOutput(0), bias(h, y));
             return;
         }
-        throw refuse("adds " + describe(x) + " and " + describe(y) + "; only the bias of a head's MatMul is followed");
+        if (x instanceof TargetScale t && t.mean() == null) {   // z * std + mean: the target mean, after the Mul
+            define(n.getOutput(0), new TargetScale(t.head(), t.std(), perOutput(y, t.head().outputs(), "the target mean")));
+            return;
+        }
+        throw refuse("adds " + describe(x) + " and " + describe(y) + "; only the bias of a head's MatMul and the target mean after "
+                + "the target std's Mul are followed");
+    }
+
+    // ---- the normalisations: (x - mean) / std of the input, z * std + mean of a regressor's output ----
+
+    /** Sub(x, mean): the model input minus a constant mean per feature. */
+    private void sub(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only();
+        in(n, 2, 2);
+        out(n, 1);
+        Val x = value(n.getInput(0)), m = value(n.getInput(1));
+        if (!(isFloatInput(x) && x instanceof GraphInput in && in.permAxis() < 0)) {
+            throw refuse("subtracts " + describe(m) + " from " + describe(x) + "; only a constant mean per feature from the model input "
+                    + "(x - mean) is followed");
+        }
+        if (featureMean != null || rawInputRead) {
+            throw refuse(featureMean != null ? "subtracts a second mean from the model input; one normalisation is followed"
+                    : "normalises the model input after the graph read it as it is; the network must read one or the other");
+        }
+        Seq s = inputSeq(in);
+        featureMean = perFeature(m, s, "the mean");
+        define(n.getOutput(0), new Centred(s.axes()));
+    }
+
+    /** Div(x - mean, std): the normalised model input, what the first layer reads. */
+    private void div(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only();
+        in(n, 2, 2);
+        out(n, 1);
+        Val x = value(n.getInput(0)), d = value(n.getInput(1));
+        if (!(x instanceof Centred c)) {
+            throw refuse("divides " + describe(x) + " by " + describe(d) + "; only the model input minus its mean, by a constant std per "
+                    + "feature ((x - mean) / std) is followed");
+        }
+        if (featureStd != null) {
+            throw refuse("divides the centred input a second time; one normalisation is followed");
+        }
+        Seq s = new Seq(-1, c.axes(), null);
+        featureStd = perFeature(d, s, "the std");
+        define(n.getOutput(0), s);
+    }
+
+    /** Mul(z, std): a regressor's head output times the target std per output (then Add of the mean). */
+    private void mul(Onnx.NodeProto n, Attrs a) throws ModelFileException {
+        a.only();
+        in(n, 2, 2);
+        out(n, 1);
+        Val x = value(n.getInput(0)), y = value(n.getInput(1));
+        if (x instanceof Floats && y instanceof HeadVal) {   // float multiplication commutes, bit for bit
+            Val t = x;
+            x = y;
+            y = t;
+        }
+        if (!(x instanceof HeadVal h) || h.biasPending() || h.relu()) {
+            throw refuse("multiplies " + describe(x) + " by " + describe(y) + "; only the complete head's output by a constant target "
+                    + "std per output (z * std + mean) is followed");
+        }
+        define(n.getOutput(0), new TargetScale(h, perOutput(y, h.outputs(), "the target std"), null));
+    }
+
+    /** A constant of shape (F) for the input's F features: the input normalisation broadcasts on the last axis. */
+    private float[] perFeature(Val v, Seq s, String what) throws ModelFileException {
+        return vectorOf(v, s.axes()[s.axes().length - 1].width(), what, "feature");
+    }
+
+    private float[] perOutput(Val v, long outputs, String what) throws ModelFileException {
+        return vectorOf(v, outputs, what, "output");
+    }
+
+    private float[] vectorOf(Val v, long width, String what, String per) throws ModelFileException {
+        if (v instanceof Floats f && f.data().rank() == 1 && f.data().dims()[0] == width) {
+            return f.data().floats().clone();
+        }
+        throw refuse(what + " is " + describe(v) + "; expected " + width + " constants of shape (" + width + "), one per " + per);
     }
 
     private void relu(Onnx.NodeProto n, Attrs a) throws ModelFileException {

@@ -187,8 +187,11 @@ class OnnxImportHostileTest {
     @Test
     void unknownOpsAndDomainsAreRefused() throws Exception {
         Onnx.ModelProto.Builder m = fixture("seq_lstm_l2_perstep_regressor").toBuilder();
-        m.getGraphBuilder().addNode(0, Onnx.NodeProto.newBuilder().setName("sub").setOpType("Sub").addInput("x").addInput("x").addOutput("d"));
-        refused(m.build(), "node 'sub' (Sub)", "op 'Sub' is not supported");
+        m.getGraphBuilder().addNode(0, Onnx.NodeProto.newBuilder().setName("soft").setOpType("Softmax").addInput("x").addOutput("d"));
+        refused(m.build(), "node 'soft' (Softmax)", "op 'Softmax' is not supported");
+        Onnx.ModelProto.Builder sub = fixture("seq_lstm_l2_perstep_regressor").toBuilder();   // Sub only as x - (constant mean)
+        sub.getGraphBuilder().addNode(0, Onnx.NodeProto.newBuilder().setName("sub").setOpType("Sub").addInput("x").addInput("x").addOutput("d"));
+        refused(sub.build(), "node 'sub' (Sub)", "the mean is graph input 'x'");
         refused(withNode("lstm_l1", "LSTM", n -> n.setDomain("com.microsoft")), "domain 'com.microsoft'");
     }
 
