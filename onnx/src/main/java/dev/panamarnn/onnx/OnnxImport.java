@@ -21,8 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * ONNX import: reads an .onnx file that torch.onnx.export wrote for an nn.LSTM / nn.GRU / nn.RNN
- * (alone, or between an nn.Embedding or float features and an nn.Linear head) and gives the
+ * ONNX import: reads an .onnx file that {@link OnnxExport} wrote (normalisations, initial-state
+ * inputs and all), or that torch.onnx.export wrote for an nn.LSTM / nn.GRU / nn.RNN
+ * (alone, or between an nn.Embedding or float features and an nn.Linear head), and gives the
  * panama-rnn model that computes the same function — an {@link Rnn} for a bare recurrent graph, a
  * {@link SequenceModel} for one with a head. Anything it cannot prove equal is refused by name
  * (a {@link ModelFileException} naming the file, the node and the attribute); never a wrong answer.
@@ -207,11 +208,7 @@ public final class OnnxImport {
         meta.put(ModelFile.NUM_LAYERS, Integer.toString(layersOf(g)));
         meta.put(ModelFile.BIDIRECTIONAL, Boolean.toString(first.directions() == 2));
         Map<String, String> props = props(model);
-        if (props.containsKey(SequenceModelFile.KIND_KEY)) {
-            throw new ModelFileException(file, "metadata '" + SequenceModelFile.KIND_KEY + "' is '" + OnnxReader.printable(props.get(
-                    SequenceModelFile.KIND_KEY)) + "' but the graph has no head (a bare recurrent network)");
-        }
-        requireAgreement(file, props, meta);
+        requireAgreement(file, props, meta);   // panama_rnn.kind included: a sequence model's metadata on a graph without a head is refused
         // the graph's layout decides batch_first (our export is always time-major, whatever the Rnn's
         // batch_first); dropout changes no output and only the metadata can say it
         meta.put(ModelFile.BATCH_FIRST, Boolean.toString(batchFirst));
@@ -336,8 +333,8 @@ public final class OnnxImport {
         int outputsCount = h.outputs();
         int headHidden = h.weights().size() == 2 ? h.weights().get(0).length : 0;
         Map<String, String> props = props(model);
-        String task = props.getOrDefault("model.task",
-                tokens && perStep && outputsCount == g.embedding.length ? "language_model" : "regression");
+        String task = props.getOrDefault("model.task",   // the head's raw outputs are a regression's, unless they are next-token logits
+                tokens && perStep && outputsCount == g.embedding.length && targetMean == null ? "language_model" : "regression");
         // what the graph proves; the metadata of our own export must say the same
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(SequenceModelFile.KIND_KEY, SequenceModelFile.KIND);
