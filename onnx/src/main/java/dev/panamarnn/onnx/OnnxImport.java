@@ -7,14 +7,14 @@ import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.SequenceModelFile;
-import dev.panamarnn.onnx.OnnxGraph.HeadVal;
-import dev.panamarnn.onnx.OnnxGraph.Label;
-import dev.panamarnn.onnx.OnnxGraph.LastState;
-import dev.panamarnn.onnx.OnnxGraph.Layer;
-import dev.panamarnn.onnx.OnnxGraph.Seq;
-import dev.panamarnn.onnx.OnnxGraph.States;
-import dev.panamarnn.onnx.OnnxGraph.TargetScale;
-import dev.panamarnn.onnx.OnnxGraph.Val;
+import dev.panamarnn.onnx.GraphValues.HeadVal;
+import dev.panamarnn.onnx.GraphValues.Label;
+import dev.panamarnn.onnx.GraphValues.LastState;
+import dev.panamarnn.onnx.GraphValues.Layer;
+import dev.panamarnn.onnx.GraphValues.Seq;
+import dev.panamarnn.onnx.GraphValues.States;
+import dev.panamarnn.onnx.GraphValues.TargetScale;
+import dev.panamarnn.onnx.GraphValues.Val;
 import dev.panamarnn.onnx.proto.Onnx;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -162,7 +162,7 @@ public final class OnnxImport {
      * A recurrent node's Y as it is: [B, T, D, H] (layout=1) holds the values of the network's
      * batch-first output (B, T, D*H) in the same order; [T, D, B, H] those of (T, B, H) when D = 1.
      */
-    private static boolean rawOutputInOrder(OnnxGraph.Axis[] axes, boolean batchFirst) {
+    private static boolean rawOutputInOrder(GraphValues.Axis[] axes, boolean batchFirst) {
         Label time = batchFirst ? Label.A1 : Label.A0, batch = batchFirst ? Label.A0 : Label.A1;
         return batchFirst
                 ? axes[0].label() == batch && axes[1].label() == time && axes[2].label() == Label.D && axes[3].label() == Label.H
@@ -191,7 +191,7 @@ public final class OnnxImport {
             } else if (v instanceof States s && s.from() == 0 && s.to() == top + 1 && !s.permuted()) {
                 role = s.cell() ? "c_n" : "h_n";
             } else {
-                throw new ModelFileException(file, "graph output '" + name + "' is " + OnnxGraph.describe(v) + "; a bare recurrent graph may"
+                throw new ModelFileException(file, "graph output '" + name + "' is " + GraphValues.describe(v) + "; a bare recurrent graph may"
                         + " output the top layer's output in its input's layout, h_n and c_n of all layers");
             }
             if (roles.put(role, e.getKey()) != null) {
@@ -224,7 +224,7 @@ public final class OnnxImport {
         Layer first = g.layers.get(0);
         for (Map.Entry<String, String> e : g.roles().entrySet()) {
             if (e.getValue().equals("h0") || e.getValue().equals("c0")) {
-                OnnxGraph.GraphInput in = (OnnxGraph.GraphInput) g.value(e.getKey());
+                GraphValues.GraphInput in = (GraphValues.GraphInput) g.value(e.getKey());
                 long rows = (long) layersOf(g) * first.directions();
                 if (in.dims()[0] != rows) {
                     throw new ModelFileException(g.file, "graph input '" + OnnxReader.printable(e.getKey()) + "' has " + in.dims()[0]
@@ -283,7 +283,7 @@ public final class OnnxImport {
             } else if (v instanceof States st && st.from() == 0 && st.to() == top + 1 && !st.permuted()) {
                 role = st.cell() ? "c_n" : "h_n";
             } else {
-                throw new ModelFileException(file, "graph output '" + name + "' is " + OnnxGraph.describe(v) + "; a graph with a head may"
+                throw new ModelFileException(file, "graph output '" + name + "' is " + GraphValues.describe(v) + "; a graph with a head may"
                         + " output the head's output and the final states h_n, c_n of all layers");
             }
             if (outRoles.put(role, e.getKey()) != null) {
