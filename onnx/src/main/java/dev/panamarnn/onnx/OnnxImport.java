@@ -7,21 +7,23 @@ import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.model.SequenceModelFile;
-import dev.panamarnn.onnx.OnnxGraph.HeadVal;
-import dev.panamarnn.onnx.OnnxGraph.Label;
-import dev.panamarnn.onnx.OnnxGraph.LastState;
-import dev.panamarnn.onnx.OnnxGraph.Layer;
-import dev.panamarnn.onnx.OnnxGraph.Seq;
-import dev.panamarnn.onnx.OnnxGraph.States;
-import dev.panamarnn.onnx.OnnxGraph.Val;
+import dev.panamarnn.onnx.GraphValues.HeadVal;
+import dev.panamarnn.onnx.GraphValues.Label;
+import dev.panamarnn.onnx.GraphValues.LastState;
+import dev.panamarnn.onnx.GraphValues.Layer;
+import dev.panamarnn.onnx.GraphValues.Seq;
+import dev.panamarnn.onnx.GraphValues.States;
+import dev.panamarnn.onnx.GraphValues.TargetScale;
+import dev.panamarnn.onnx.GraphValues.Val;
 import dev.panamarnn.onnx.proto.Onnx;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * ONNX import: reads an .onnx file that torch.onnx.export wrote for an nn.LSTM / nn.GRU / nn.RNN
- * (alone, or between an nn.Embedding or float features and an nn.Linear head) and gives the
+ * ONNX import: reads an .onnx file that {@link OnnxExport} wrote (normalisations, initial-state
+ * inputs and all), or that torch.onnx.export wrote for an nn.LSTM / nn.GRU / nn.RNN
+ * (alone, or between an nn.Embedding or float features and an nn.Linear head), and gives the
  * panama-rnn model that computes the same function — an {@link Rnn} for a bare recurrent graph, a
  * {@link SequenceModel} for one with a head. Anything it cannot prove equal is refused by name
  * (a {@link ModelFileException} naming the file, the node and the attribute); never a wrong answer.
@@ -35,6 +37,13 @@ import java.util.Map;
 public final class OnnxImport {
     /** The default-domain opsets whose LSTM/GRU/RNN and glue ops this importer knows. */
     public static final int MIN_OPSET = 9, MAX_OPSET = 21;
+
+    /**
+     * Metadata key of an imported graph with a head that reads initial states: its state graph
+     * inputs (h0, then c0), comma-separated. The SequenceModel starts from zero states, i.e. it
+     * equals the graph fed zeros there.
+     */
+    public static final String STATE_INPUTS_KEY = "onnx.state_inputs_as_zeros";
 
     /** What the graph is: a bare recurrent network or a model with a head. */
     public enum Kind { RNN, SEQUENCE_MODEL }
@@ -141,8 +150,8 @@ public final class OnnxImport {
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put("onnx.producer", OnnxReader.printable(model.getProducerName() + " " + model.getProducerVersion()).trim());
         extra.put("onnx.opset", Long.toString(opset));
-        boolean head = outputs.values().stream().anyMatch(v -> v instanceof HeadVal);
-        return head ? sequenceModel(graph, outputs, extra, model) : rnn(graph, outputs, extra);
+        boolean head = outputs.values().stream().anyMatch(v -> v instanceof HeadVal || v instanceof TargetScale);
+        return head ? sequenceModel(graph, outputs, extra, model) : rnn(graph, outputs, extra, model);
     }
 
     private static int layersOf(OnnxGraph g) {
@@ -153,7 +162,7 @@ public final class OnnxImport {
      * A recurrent node's Y as it is: [B, T, D, H] (layout=1) holds the values of the network's
      * batch-first output (B, T, D*H) in the same order; [T, D, B, H] those of (T, B, H) when D = 1.
      */
-    private static boolean rawOutputInOrder(OnnxGraph.Axis[] axes, boolean batchFirst) {
+    private static boolean rawOutputInOrder(GraphValues.Axis[] axes, boolean batchFirst) {
         Label time = batchFirst ? Label.A1 : Label.A0, batch = batchFirst ? Label.A0 : Label.A1;
         return batchFirst
                 ? axes[0].label() == batch && axes[1].label() == time && axes[2].label() == Label.D && axes[3].label() == Label.H
@@ -161,7 +170,8 @@ public final class OnnxImport {
                         && axes[3].label() == Label.H;
     }
 
-    private static Imported rnn(OnnxGraph g, Map<String, Val> outputs, Map<String, String> extra) throws ModelFileException {
+    private static Imported rnn(OnnxGraph g, Map<String, Val> outputs, Map<String, String> extra, Onnx.ModelProto model)
+            throws ModelFileException {
         Path file = g.file;
         if (g.embedding != null) {
             throw new ModelFileException(file, "has an embedding but no head; only an embedding followed by a network and a head is imported");
@@ -181,7 +191,7 @@ public final class OnnxImport {
             } else if (v instanceof States s && s.from() == 0 && s.to() == top + 1 && !s.permuted()) {
                 role = s.cell() ? "c_n" : "h_n";
             } else {
-                throw new ModelFileException(file, "graph output '" + name + "' is " + OnnxGraph.describe(v) + "; a bare recurrent graph may"
+                throw new ModelFileException(file, "graph output '" + name + "' is " + GraphValues.describe(v) + "; a bare recurrent graph may"
                         + " output the top layer's output in its input's layout, h_n and c_n of all layers");
             }
             if (roles.put(role, e.getKey()) != null) {
@@ -197,8 +207,12 @@ public final class OnnxImport {
         meta.put(ModelFile.HIDDEN_SIZE, Integer.toString(first.hidden()));
         meta.put(ModelFile.NUM_LAYERS, Integer.toString(layersOf(g)));
         meta.put(ModelFile.BIDIRECTIONAL, Boolean.toString(first.directions() == 2));
+        Map<String, String> props = props(model);
+        requireAgreement(file, props, meta);   // panama_rnn.kind included: a sequence model's metadata on a graph without a head is refused
+        // the graph's layout decides batch_first (our export is always time-major, whatever the Rnn's
+        // batch_first); dropout changes no output and only the metadata can say it
         meta.put(ModelFile.BATCH_FIRST, Boolean.toString(batchFirst));
-        meta.put(ModelFile.DROPOUT, "0.0");
+        meta.put(ModelFile.DROPOUT, props.getOrDefault(ModelFile.DROPOUT, "0.0"));
         meta.putAll(extra);
         Map<String, SafeTensorsFile.Values> tensors = new LinkedHashMap<>();
         rnnTensors(g, "", tensors);
@@ -210,7 +224,7 @@ public final class OnnxImport {
         Layer first = g.layers.get(0);
         for (Map.Entry<String, String> e : g.roles().entrySet()) {
             if (e.getValue().equals("h0") || e.getValue().equals("c0")) {
-                OnnxGraph.GraphInput in = (OnnxGraph.GraphInput) g.value(e.getKey());
+                GraphValues.GraphInput in = (GraphValues.GraphInput) g.value(e.getKey());
                 long rows = (long) layersOf(g) * first.directions();
                 if (in.dims()[0] != rows) {
                     throw new ModelFileException(g.file, "graph input '" + OnnxReader.printable(e.getKey()) + "' has " + in.dims()[0]
@@ -241,21 +255,59 @@ public final class OnnxImport {
         return r;
     }
 
+    /**
+     * A graph with a head. Beside the head's output it may output h_n/c_n (all layers' final states,
+     * which the SequenceModel does not return) and read h0/c0 (every layer its rows): a SequenceModel
+     * starts every sequence from zero states, so the imported model is the graph fed zero h0/c0;
+     * {@link Imported#inputs} names those inputs (roles "h0", "c0") and the metadata key
+     * {@value #STATE_INPUTS_KEY} lists them. The input normalisation (Sub, Div) and the target
+     * de-normalisation (Mul, Add) become the model's own, with their values from the graph.
+     */
     private static Imported sequenceModel(OnnxGraph g, Map<String, Val> outputs, Map<String, String> extra, Onnx.ModelProto model)
             throws ModelFileException {
         Path file = g.file;
-        if (outputs.size() != 1) {
-            throw new ModelFileException(file, "has " + outputs.size() + " graph outputs beside its head's; a sequence model has one output");
+        int top = layersOf(g) - 1;
+        String outName = null;
+        Map<String, String> outRoles = new LinkedHashMap<>();
+        for (Map.Entry<String, Val> e : outputs.entrySet()) {
+            Val v = e.getValue();
+            String name = OnnxReader.printable(e.getKey());
+            String role;
+            if (v instanceof HeadVal || v instanceof TargetScale) {
+                if (outName != null) {
+                    throw new ModelFileException(file, "graph outputs '" + OnnxReader.printable(outName) + "' and '" + name
+                            + "' are both a head's output; a sequence model has one");
+                }
+                outName = e.getKey();
+                role = "y";
+            } else if (v instanceof States st && st.from() == 0 && st.to() == top + 1 && !st.permuted()) {
+                role = st.cell() ? "c_n" : "h_n";
+            } else {
+                throw new ModelFileException(file, "graph output '" + name + "' is " + GraphValues.describe(v) + "; a graph with a head may"
+                        + " output the head's output and the final states h_n, c_n of all layers");
+            }
+            if (outRoles.put(role, e.getKey()) != null) {
+                throw new ModelFileException(file, "graph output '" + name + "' is " + role + " a second time");
+            }
         }
-        String outName = outputs.keySet().iterator().next();
-        HeadVal h = (HeadVal) outputs.get(outName);
+        Val y = outputs.get(outName);
+        float[] targetMean = null, targetStd = null;
+        if (y instanceof TargetScale t) {
+            if (t.mean() == null) {
+                throw new ModelFileException(file, "graph output '" + OnnxReader.printable(outName)
+                        + "' is the head's output times the target std without the Add of the target mean");
+            }
+            targetMean = t.mean();
+            targetStd = t.std();
+            y = t.head();
+        }
+        HeadVal h = (HeadVal) y;
         if (h.biasPending()) {
             throw new ModelFileException(file, "graph output '" + OnnxReader.printable(outName) + "' is a head's MatMul without its bias Add");
         }
         if (h.relu()) {
             throw new ModelFileException(file, "graph output '" + OnnxReader.printable(outName) + "' ends in a Relu; the head must end in a Linear");
         }
-        int top = layersOf(g) - 1;
         boolean perStep;
         if (h.source() instanceof LastState l) {
             perStep = false;
@@ -272,19 +324,18 @@ public final class OnnxImport {
                 throw new ModelFileException(file, "the head's output has axes " + java.util.Arrays.toString(h.axes()));
             }
         }
-        if (g.roles().containsValue("h0") || g.roles().containsValue("c0")) {
-            throw new ModelFileException(file, "reads an initial state as a graph input; a sequence model starts every sequence from zeros");
+        checkStateInputs(g);   // h0/c0, if any: every layer reads its own rows; imported as zeros (see above)
+        if ((g.featureMean == null) != (g.featureStd == null)) {
+            throw new ModelFileException(file, "subtracts a feature mean from the model input but does not divide by a std");
         }
         Layer first = g.layers.get(0);
         boolean tokens = g.embedding != null;
         int outputsCount = h.outputs();
         int headHidden = h.weights().size() == 2 ? h.weights().get(0).length : 0;
-        Map<String, String> props = new LinkedHashMap<>();
-        for (Onnx.StringStringEntryProto p : model.getMetadataPropsList()) {
-            props.put(p.getKey(), p.getValue());
-        }
-        String task = props.getOrDefault("model.task",
-                tokens && perStep && outputsCount == g.embedding.length ? "language_model" : "regression");
+        Map<String, String> props = props(model);
+        String task = props.getOrDefault("model.task",   // the head's raw outputs are a regression's, unless they are next-token logits
+                tokens && perStep && outputsCount == g.embedding.length && targetMean == null ? "language_model" : "regression");
+        // what the graph proves; the metadata of our own export must say the same
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(SequenceModelFile.KIND_KEY, SequenceModelFile.KIND);
         meta.put("model.task", task);
@@ -297,23 +348,39 @@ public final class OnnxImport {
         } else {
             meta.put("model.features", Integer.toString(g.features));
         }
-        meta.put("model.normalise", "false");
-        meta.put("model.normalise_targets", "false");
+        meta.put("model.normalise", Boolean.toString(g.featureMean != null));
+        meta.put("model.normalise_targets", Boolean.toString(targetMean != null));
         meta.put("model.head_hidden", Integer.toString(headHidden));
-        meta.put("model.seed", "0");
-        if (props.containsKey("model.class_names")) {
-            meta.put("model.class_names", props.get("model.class_names"));
-        }
         String p = SequenceModel.RNN;
         meta.put(p + ModelFile.CELL, first.cell().id());
         meta.put(p + ModelFile.INPUT_SIZE, Integer.toString(first.input()));
         meta.put(p + ModelFile.HIDDEN_SIZE, Integer.toString(first.hidden()));
         meta.put(p + ModelFile.NUM_LAYERS, Integer.toString(layersOf(g)));
         meta.put(p + ModelFile.BIDIRECTIONAL, Boolean.toString(first.directions() == 2));
+        requireAgreement(file, props, meta);
+        // what only the metadata can say (it does not change a prediction): class names, seed, dropout
+        meta.put("model.seed", props.getOrDefault("model.seed", "0"));
+        if (props.containsKey("model.class_names")) {
+            meta.put("model.class_names", props.get("model.class_names"));
+        }
         meta.put(p + ModelFile.BATCH_FIRST, "true");
-        meta.put(p + ModelFile.DROPOUT, "0.0");
+        meta.put(p + ModelFile.DROPOUT, props.getOrDefault(p + ModelFile.DROPOUT, "0.0"));
         meta.putAll(extra);
+        Map<String, String> inputRoles = inputRoles(g);
+        String states = String.join(",", java.util.stream.Stream.of("h0", "c0").filter(inputRoles::containsKey).map(inputRoles::get)
+                .map(OnnxReader::printable).toList());
+        if (!states.isEmpty()) {
+            meta.put(STATE_INPUTS_KEY, states);
+        }
         Map<String, SafeTensorsFile.Values> tensors = new LinkedHashMap<>();
+        if (g.featureMean != null) {
+            tensors.put("normalise.mean", vector(g.featureMean));
+            tensors.put("normalise.std", vector(g.featureStd));
+        }
+        if (targetMean != null) {
+            tensors.put("normalise.target_mean", vector(targetMean));
+            tensors.put("normalise.target_std", vector(targetStd));
+        }
         if (tokens) {
             tensors.put(SequenceModel.EMBEDDING + "weight", flat(g.embedding));
         }
@@ -327,10 +394,31 @@ public final class OnnxImport {
                 tensors.put(SequenceModel.HEAD + (2 * i) + ".bias", vector(h.biases().get(i)));
             }
         }
-        Map<String, String> outRoles = new LinkedHashMap<>();
-        outRoles.put("y", outName);
         boolean batchFirst = g.timeLabel == Label.A1;
-        return new Imported(file, Kind.SEQUENCE_MODEL, meta, tensors, inputRoles(g), outRoles, batchFirst);
+        return new Imported(file, Kind.SEQUENCE_MODEL, meta, tensors, inputRoles, outRoles, batchFirst);
+    }
+
+    /**
+     * Every key of {@code derived} (what the graph computes) that the file's metadata_props also
+     * carry must have the same value there: the metadata of our own export describes the graph, and
+     * a file whose metadata says otherwise is refused rather than guessed at.
+     */
+    private static void requireAgreement(Path file, Map<String, String> props, Map<String, String> derived) throws ModelFileException {
+        for (Map.Entry<String, String> e : derived.entrySet()) {
+            String said = props.get(e.getKey());
+            if (said != null && !said.equals(e.getValue())) {
+                throw new ModelFileException(file, "metadata '" + OnnxReader.printable(e.getKey()) + "' is '" + OnnxReader.printable(said)
+                        + "' but the graph computes '" + e.getValue() + "'");
+            }
+        }
+    }
+
+    private static Map<String, String> props(Onnx.ModelProto model) {
+        Map<String, String> props = new LinkedHashMap<>();
+        for (Onnx.StringStringEntryProto p : model.getMetadataPropsList()) {
+            props.put(p.getKey(), p.getValue());
+        }
+        return props;
     }
 
     private static void rnnTensors(OnnxGraph g, String prefix, Map<String, SafeTensorsFile.Values> tensors) {

@@ -187,9 +187,81 @@ class OnnxImportHostileTest {
     @Test
     void unknownOpsAndDomainsAreRefused() throws Exception {
         Onnx.ModelProto.Builder m = fixture("seq_lstm_l2_perstep_regressor").toBuilder();
-        m.getGraphBuilder().addNode(0, Onnx.NodeProto.newBuilder().setName("sub").setOpType("Sub").addInput("x").addInput("x").addOutput("d"));
-        refused(m.build(), "node 'sub' (Sub)", "op 'Sub' is not supported");
+        m.getGraphBuilder().addNode(0, Onnx.NodeProto.newBuilder().setName("soft").setOpType("Softmax").addInput("x").addOutput("d"));
+        refused(m.build(), "node 'soft' (Softmax)", "op 'Softmax' is not supported");
+        Onnx.ModelProto.Builder sub = fixture("seq_lstm_l2_perstep_regressor").toBuilder();   // Sub only as x - (constant mean)
+        sub.getGraphBuilder().addNode(0, Onnx.NodeProto.newBuilder().setName("sub").setOpType("Sub").addInput("x").addInput("x").addOutput("d"));
+        refused(sub.build(), "node 'sub' (Sub)", "the mean is graph input 'x'");
         refused(withNode("lstm_l1", "LSTM", n -> n.setDomain("com.microsoft")), "domain 'com.microsoft'");
+    }
+
+    /** Our own export (LSTM, 2 layers, both normalisations, per step), to edit. */
+    static Onnx.ModelProto exported() throws Exception {
+        try (SequenceModel model = SequenceModel.builder().features(3).normalise(new float[] {0.5f, -1f, 2f}, new float[] {2f, 0.5f, 3f})
+                .regress(2).normaliseTargets(new float[] {10f, -3f}, new float[] {4f, 0.25f}).output(dev.panamarnn.model.OutputMode.PER_STEP)
+                .layers(2).hidden(4).seed(3).build()) {
+            return Onnx.ModelProto.parseFrom(OnnxExport.toBytes(model, OnnxExport.Options.defaults()));
+        }
+    }
+
+    static Onnx.ModelProto withMetadata(Onnx.ModelProto m, String key, String value) {
+        Onnx.ModelProto.Builder b = m.toBuilder();
+        for (int i = 0; i < b.getMetadataPropsCount(); i++) {
+            if (b.getMetadataProps(i).getKey().equals(key)) {
+                b.setMetadataProps(i, b.getMetadataProps(i).toBuilder().setValue(value));
+                return b.build();
+            }
+        }
+        throw new AssertionError("no metadata " + key);
+    }
+
+    static Onnx.ModelProto withExportedNode(String name, UnaryOperator<Onnx.NodeProto.Builder> change) throws Exception {
+        Onnx.ModelProto.Builder m = exported().toBuilder();
+        Onnx.GraphProto.Builder g = m.getGraphBuilder();
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            if (g.getNode(i).getName().equals(name)) {
+                g.setNode(i, change.apply(g.getNode(i).toBuilder()));
+                return m.build();
+            }
+        }
+        throw new AssertionError("no node " + name);
+    }
+
+    @Test
+    void theNormalisationsAndStatesOfAnExportAreFollowedOnlyAsWritten() throws Exception {
+        // the metadata must say what the graph computes
+        refused(withMetadata(exported(), "model.normalise", "false"), "metadata 'model.normalise' is 'false' but the graph computes 'true'");
+        refused(withMetadata(exported(), "model.normalise_targets", "false"), "metadata 'model.normalise_targets'");
+        refused(withMetadata(exported(), "rnn.hidden_size", "5"), "metadata 'rnn.hidden_size' is '5'");
+        refused(withMetadata(exported(), "panama_rnn.kind", "rnn"), "metadata 'panama_rnn.kind'");
+        // Sub and Div: (x - constant (F)) / constant (F), and the network reads that
+        refused(withExportedNode("centred", n -> n.setInput(1, "normalise.std").setInput(0, "normalise.mean")),
+                "node 'centred' (Sub)", "only a constant mean per feature from the model input");
+        refused(withExportedNode("centred", n -> n.setInput(1, "top.output.axes")), "node 'centred' (Sub)", "the mean is the integers");
+        refused(withExportedNode("normalised", n -> n.setInput(1, OnnxExport.INPUT)), "node 'normalised' (Div)", "the std is graph input");
+        refused(withExportedNode("rnn_l0", n -> n.setInput(0, OnnxExport.INPUT)), "node 'rnn_l0' (LSTM)",
+                "the model input as it is, but the graph normalises it");
+        refused(withExportedNode("rnn_l0", n -> n.setInput(0, "centred")), "node 'rnn_l0' (LSTM)", "the model input minus the feature mean");
+        // Mul then Add: the complete head's output times (K) constants plus (K) constants
+        refused(withExportedNode("denormalise.scaled", n -> n.setInput(0, "head.matmul")), "node 'denormalise.scaled' (Mul)",
+                "only the complete head's output");
+        refused(withExportedNode("denormalise.scaled", n -> n.setInput(1, "normalise.mean")), "node 'denormalise.scaled' (Mul)",
+                "the target std is the constant", "expected 2 constants of shape (2)");
+        refused(withExportedNode(OnnxExport.OUTPUT, n -> n.setInput(1, "head.bias").setInput(0, "head.output")),
+                "node 'output' (Add)", "only the bias of a head's MatMul and the target mean");
+        Onnx.ModelProto.Builder noAdd = exported().toBuilder();
+        noAdd.getGraphBuilder().setOutput(0, noAdd.getGraphBuilder().getOutput(0).toBuilder().setName("denormalise.scaled"));
+        refused(noAdd.build(), "without the Add of the target mean");
+        // initial states: every layer its rows of h0/c0, or none
+        refused(withExportedNode("rnn_l1", n -> n.setInput(5, "")), "1 of the 2 layers read their initial state from graph input 'h0'");
+        refused(withExportedNode("rnn_l1", n -> n.setInput(5, "l0.initial_h")), "node 'rnn_l1' (LSTM)", "must read rows [1, 2)");
+        // a bare stack's metadata likewise
+        try (dev.panamarnn.Rnn rnn = dev.panamarnn.Rnn.create(dev.panamarnn.RnnConfig.builder(dev.panamarnn.CellType.GRU, 3, 4).build())) {
+            Onnx.ModelProto stack = Onnx.ModelProto.parseFrom(OnnxExport.toBytes(rnn, OnnxExport.Options.defaults()));
+            refused(withMetadata(stack, "cell", "lstm"), "metadata 'cell' is 'lstm' but the graph computes 'gru'");
+            refused(stack.toBuilder().addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey("panama_rnn.kind")
+                    .setValue("sequence-model")).build(), "metadata 'panama_rnn.kind' is 'sequence-model' but the graph computes 'rnn'");
+        }
     }
 
     @Test
