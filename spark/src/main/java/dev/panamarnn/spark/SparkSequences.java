@@ -96,6 +96,36 @@ public final class SparkSequences implements Serializable {
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1, got " + workers);
         }
+        boolean label = layout.labelColumn() != null;
+        int targetCount = layout.targetColumns().size();
+        JavaRDD<ShardSequence> sequences = sequences(rows, layout);
+        int n = workers;
+        JavaRDD<ShardSequence> sharded = sequences.keyBy(ShardSequence::id).sortByKey(true).values()
+                .zipWithIndex()
+                .mapToPair(t -> new Tuple2<>(t._2(), t._1().withRank(t._2())))
+                .partitionBy(new RankPartitioner(n))
+                .mapPartitions(it -> {
+                    List<ShardSequence> list = new ArrayList<>();
+                    it.forEachRemaining(t -> list.add(t._2()));
+                    list.sort(Comparator.comparingLong(ShardSequence::rank));
+                    return list.iterator();
+                }, true)
+                .persist(StorageLevel.MEMORY_ONLY());
+        try {
+            List<ShardStats> stats = sharded.mapPartitionsWithIndex((i, it) -> List.of(ShardStats.of(i, it)).iterator(), true).collect();
+            SparkSequences data = new SparkSequences(sharded, check(stats, n, label, targetCount, layout.perStep()), sizes(stats));
+            return data;
+        } catch (RuntimeException e) {
+            sharded.unpersist(false);
+            throw e;
+        }
+    }
+
+    /**
+     * The rows grouped into sequences (steps sorted by time; a sequence's {@code problem} says what
+     * is wrong with it), unsorted, unranked; the columns are checked here, on the driver.
+     */
+    static JavaRDD<ShardSequence> sequences(Dataset<Row> rows, CsvLayout layout) {
         if (layout.timeColumn() == null) {
             throw new IllegalArgumentException("a Spark data set needs a time column (CsvLayout.time(column)): the order of rows "
                     + "in a Dataset is not defined, so the steps of a sequence are sorted by it");
@@ -124,26 +154,7 @@ public final class SparkSequences implements Serializable {
                 .mapToPair(r -> new Tuple2<>(r.isNullAt(0) ? NULL_ID : r.getString(0), step(r, featureCount, label, targetCount)))
                 .groupByKey()
                 .map(g -> sequence(g._1(), g._2(), perStep, label, idName));
-        int n = workers;
-        JavaRDD<ShardSequence> sharded = sequences.keyBy(ShardSequence::id).sortByKey(true).values()
-                .zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(t._2(), t._1().withRank(t._2())))
-                .partitionBy(new RankPartitioner(n))
-                .mapPartitions(it -> {
-                    List<ShardSequence> list = new ArrayList<>();
-                    it.forEachRemaining(t -> list.add(t._2()));
-                    list.sort(Comparator.comparingLong(ShardSequence::rank));
-                    return list.iterator();
-                }, true)
-                .persist(StorageLevel.MEMORY_ONLY());
-        try {
-            List<ShardStats> stats = sharded.mapPartitionsWithIndex((i, it) -> List.of(ShardStats.of(i, it)).iterator(), true).collect();
-            SparkSequences data = new SparkSequences(sharded, check(stats, n, label, targetCount, perStep), sizes(stats));
-            return data;
-        } catch (RuntimeException e) {
-            sharded.unpersist(false);
-            throw e;
-        }
+        return sequences;
     }
 
     /** A shard's sequences (in rank order) as the library's data set. */

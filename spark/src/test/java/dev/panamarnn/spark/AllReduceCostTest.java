@@ -11,14 +11,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The all-reduce's cost per step against the step's compute (the figures of docs/spark.md): local[2],
- * 2 workers, batch 8 of 40-step sequences each, LSTM of 2 layers at H = 32 and 256. Communication is
+ * 2 workers, batch 8 of 40-step sequences each (16 * STEPS sequences: one epoch of STEPS steps), LSTM of 2 layers at H = 32 and 256. Communication is
  * the step's wall time on the driver minus the slowest worker's compute (the job, the weights'
  * broadcast, the gradients' collect, the sum and the optimizer step).
  */
 class AllReduceCostTest {
+    /** -Dspark.figures=N: N steps per model (default 3, to keep CI short; docs/spark.md's figures used 12). */
+    static final int STEPS = Integer.getInteger("spark.figures", 3);
+
     @Test
     void measuresCommunicationAgainstCompute() {
-        SparkSequences data = SparkSequences.of(TestSpark.frame(TestSpark.rows(32, 9, 40, 40)),
+        SparkSequences data = SparkSequences.of(TestSpark.frame(TestSpark.rows(16 * STEPS, 9, 40, 40)),
                 CsvLayout.id("id").time("t").features("x1", "x2").label("label"), 2);
         try {
             System.out.println("  H   params   step ms   compute ms (slowest worker)   all-reduce ms   (medians of the steps after the first)");
@@ -26,8 +29,8 @@ class AllReduceCostTest {
                 try (SequenceModel model = SequenceModel.builder().features(2).classify(2).cell(CellType.LSTM).hidden(hidden).layers(2)
                         .seed(1).build();
                      SparkTrainer trainer = SparkTrainer.builder(TestSpark.context(), model).batchSize(8).adam(1e-3).build()) {
-                    List<Double> losses = trainer.fit(data, 2);
-                    assertEquals(4, losses.size());
+                    List<Double> losses = trainer.fit(data, 1);
+                    assertEquals(STEPS, losses.size());
                     List<SparkTrainer.StepTiming> t = trainer.timings().subList(1, trainer.timings().size());
                     long params = model.parameters().all().byteSize() / Float.BYTES;
                     double step = median(t.stream().mapToLong(SparkTrainer.StepTiming::totalNanos).toArray());
