@@ -7,7 +7,10 @@ import dev.panamarnn.train.Adam;
 import dev.panamarnn.train.GradientClipping;
 import dev.panamarnn.train.NonFiniteGuard;
 import dev.panamarnn.train.Optimizer;
+import dev.panamarnn.io.ModelFileException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,7 +53,12 @@ public final class SparkTrainer implements AutoCloseable {
     private final long seed;
     private final NonFiniteGuard guard;
     private final List<StepTiming> timings = new ArrayList<>();
+    private final Path checkpoint;
+    private final long checkpointEvery;
+    private final long failTaskAt;      // tests: the first attempt of the tasks of this step fails (-1: none)
     private long step;
+    private int epoch;
+    private int batchInEpoch;
     private boolean closed;
 
     /**
@@ -79,6 +87,9 @@ public final class SparkTrainer implements AutoCloseable {
         this.clipNorm = b.clipNorm;
         this.seed = b.seed;
         this.guard = new NonFiniteGuard(b.maxNonFinite);
+        this.checkpoint = b.checkpoint;
+        this.checkpointEvery = b.checkpointEvery;
+        this.failTaskAt = b.failTaskAt;
     }
 
     public static Builder builder(JavaSparkContext sc, SequenceModel model) {
@@ -103,12 +114,36 @@ public final class SparkTrainer implements AutoCloseable {
         return List.copyOf(timings);
     }
 
+    /** Epochs completed. */
+    public int epoch() {
+        return epoch;
+    }
+
     /**
-     * Trains {@code epochs} epochs over {@code data}: an epoch is max_i ceil(n_i / b) steps (a
-     * worker whose shard is used up sits the last step out with weight 0).
-     * @return the combined mean loss of every step
+     * Continues from a checkpoint of this run ({@link Builder#checkpoints}): parameters, optimizer
+     * state and position; then {@link #fit} with the same data, seed, worker count and batch size
+     * goes on exactly as the uninterrupted run would.
+     * @throws ModelFileException if the file is missing, damaged, or of another model, optimizer or split
+     */
+    public void resume(Path file, SparkSequences data) throws ModelFileException {
+        SparkCheckpoint.Position p = SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize);
+        step = p.step();
+        epoch = p.epoch();
+        batchInEpoch = p.batchInEpoch();
+    }
+
+    /**
+     * Trains until {@code epochs} epochs are complete (counting those before a {@link #resume}): an
+     * epoch is max_i ceil(n_i / b) steps (a worker whose shard is used up sits the last steps out
+     * with weight 0).
+     * @return the combined mean loss of every step taken by this call
      */
     public List<Double> fit(SparkSequences data, int epochs) {
+        return fit(data, epochs, Long.MAX_VALUE);
+    }
+
+    /** {@link #fit(SparkSequences, int)}, stopping early once {@code maxSteps} steps in all have been taken. */
+    public List<Double> fit(SparkSequences data, int epochs, long maxSteps) {
         if (closed) {
             throw new IllegalStateException("this SparkTrainer is closed");
         }
@@ -128,8 +163,11 @@ public final class SparkTrainer implements AutoCloseable {
         float[] gradient = new float[weights.length];
         List<Double> losses = new ArrayList<>();
         try {
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                for (int batch = 0; batch < perEpoch; batch++) {
+            for (; epoch < epochs; epoch++, batchInEpoch = 0) {
+                for (; batchInEpoch < perEpoch; batchInEpoch++) {
+                    if (step >= maxSteps) {
+                        return losses;
+                    }
                     long start = System.nanoTime();
                     MemorySegment.copy(model.parameters().all(), ValueLayout.JAVA_FLOAT, 0, weights, 0, weights.length);
                     Broadcast<float[]> w = sc.broadcast(weights);
@@ -137,7 +175,8 @@ public final class SparkTrainer implements AutoCloseable {
                     List<WorkerStep.Result> results;
                     try {
                         results = new ArrayList<>(data.shards().mapPartitionsWithIndex(
-                                new Task(run, modelBytes, w, data.schema(), batchSize, seed, epoch, batch, workers), true).collect());
+                                new Task(run, modelBytes, w, data.schema(), batchSize, seed, epoch, batchInEpoch, workers,
+                                step == failTaskAt), true).collect());
                     } finally {
                         w.destroy();
                     }
@@ -149,12 +188,25 @@ public final class SparkTrainer implements AutoCloseable {
                     timings.add(new StepTiming(step, loss, end - start, maxCompute, job - start, driver - job, end - driver,
                             results.getFirst().kernels()));
                     losses.add(loss);
+                    if (checkpointEvery > 0 && step % checkpointEvery == 0) {
+                        boolean endOfEpoch = batchInEpoch + 1 == perEpoch;
+                        writeCheckpoint(new SparkCheckpoint.Position(step, endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : batchInEpoch + 1),
+                                workers);
+                    }
                 }
             }
         } finally {
             modelBytes.destroy();
         }
         return losses;
+    }
+
+    private void writeCheckpoint(SparkCheckpoint.Position p, int workers) {
+        try {
+            SparkCheckpoint.save(checkpoint, model, optimizer, p, workers, batchSize);
+        } catch (ModelFileException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Sums the workers' gradients into the model's gradient slab, clips, asks the guard and steps; the combined loss. */
@@ -225,9 +277,11 @@ public final class SparkTrainer implements AutoCloseable {
         private final int epoch;
         private final int batch;
         private final int workers;
+        private final boolean failFirstAttempt;
 
         Task(String run, Broadcast<byte[]> modelBytes, Broadcast<float[]> weights, SparkSequences.Schema schema, int batchSize,
-             long seed, int epoch, int batch, int workers) {
+             long seed, int epoch, int batch, int workers, boolean failFirstAttempt) {
+            this.failFirstAttempt = failFirstAttempt;
             this.run = run;
             this.modelBytes = modelBytes;
             this.weights = weights;
@@ -241,6 +295,10 @@ public final class SparkTrainer implements AutoCloseable {
 
         @Override
         public Iterator<WorkerStep.Result> call(Integer shard, Iterator<ShardSequence> rows) {
+            if (failFirstAttempt && org.apache.spark.TaskContext.get().attemptNumber() == 0) {
+                throw new IllegalStateException("injected failure of the first attempt of shard " + shard + "'s task (epoch " + epoch
+                        + ", batch " + batch + ")");
+            }
             SequenceDataset data = Replicas.shard(run, shard, () -> {
                 List<ShardSequence> list = new ArrayList<>();
                 rows.forEachRemaining(list::add);
@@ -266,6 +324,9 @@ public final class SparkTrainer implements AutoCloseable {
         private double clipNorm;
         private long seed;
         private int maxNonFinite = 10;
+        private Path checkpoint;
+        private long checkpointEvery;
+        private long failTaskAt = -1;
 
         private Builder(JavaSparkContext sc, SequenceModel model) {
             if (sc == null || model == null) {
@@ -307,6 +368,25 @@ public final class SparkTrainer implements AutoCloseable {
         /** The seed of the per-epoch shuffles. */
         public Builder seed(long value) {
             this.seed = value;
+            return this;
+        }
+
+        /**
+         * Writes a checkpoint to {@code file} (on the driver, atomically, replacing the last) after
+         * every {@code steps} steps, for {@link #resume}.
+         */
+        public Builder checkpoints(Path file, long steps) {
+            if (file == null || steps < 1) {
+                throw new IllegalArgumentException("checkpoints need a file and steps >= 1, got " + file + ", " + steps);
+            }
+            this.checkpoint = file;
+            this.checkpointEvery = steps;
+            return this;
+        }
+
+        /** Tests: the first attempt of every task of step {@code step} throws (Spark then runs it again). */
+        Builder failFirstAttemptOfStep(long step) {
+            this.failTaskAt = step;
             return this;
         }
 

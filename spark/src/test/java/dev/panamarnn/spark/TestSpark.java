@@ -20,7 +20,7 @@ final class TestSpark {
     static synchronized SparkSession session() {
         if (session == null) {
             session = SparkSession.builder()
-                    .master("local[2]")
+                    .master("local[2,2]")   // 2 threads; a task may fail once and run again (the fault tests)
                     .appName("panama-rnn-spark tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1")
