@@ -32,7 +32,7 @@ final class Replicas {
 
     /** An idle replica of {@code run}, or a new one loaded from {@code modelBytes}; give it back with {@link #release}. */
     static SequenceModel borrow(String run, byte[] modelBytes) {
-        SparkJvm.requireSupported("executor");
+        SparkExecutors.prepare();
         synchronized (Replicas.class) {
             Deque<SequenceModel> idle = IDLE.get(run);
             if (idle != null && !idle.isEmpty()) {

@@ -352,7 +352,7 @@ public final class SequenceScorer extends Transformer implements MLWritable {
         static synchronized InferenceModel get(String key, Broadcast<byte[]> bytes) {
             InferenceModel m = MODELS_BY_KEY.get(key);
             if (m == null || !m.isOpen()) {
-                SparkJvm.requireSupported("executor");
+                SparkExecutors.prepare();
                 try (SequenceModel model = Replicas.load(bytes.value())) {
                     m = InferenceModel.of(model);
                 }

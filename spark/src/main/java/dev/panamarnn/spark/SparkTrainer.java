@@ -56,6 +56,7 @@ public final class SparkTrainer implements AutoCloseable {
     private final Path checkpoint;
     private final long checkpointEvery;
     private final long failTaskAt;      // tests: the first attempt of the tasks of this step fails (-1: none)
+    private final boolean failByExit;   // tests: ... by halting its executor JVM (shard 0's task only)
     private long step;
     private int epoch;
     private int batchInEpoch;
@@ -90,6 +91,7 @@ public final class SparkTrainer implements AutoCloseable {
         this.checkpoint = b.checkpoint;
         this.checkpointEvery = b.checkpointEvery;
         this.failTaskAt = b.failTaskAt;
+        this.failByExit = b.failByExit;
     }
 
     public static Builder builder(JavaSparkContext sc, SequenceModel model) {
@@ -176,7 +178,7 @@ public final class SparkTrainer implements AutoCloseable {
                     try {
                         results = new ArrayList<>(data.shards().mapPartitionsWithIndex(
                                 new Task(run, modelBytes, w, data.schema(), batchSize, seed, epoch, batchInEpoch, workers,
-                                step == failTaskAt), true).collect());
+                                step == failTaskAt ? failByExit ? Fault.HALT_EXECUTOR : Fault.THROW : Fault.NONE), true).collect());
                     } finally {
                         w.destroy();
                     }
@@ -265,6 +267,9 @@ public final class SparkTrainer implements AutoCloseable {
         }
     }
 
+    /** Tests: a fault injected into the first attempt of a step's tasks. */
+    enum Fault { NONE, THROW, HALT_EXECUTOR }
+
     /** The worker task of one step: shard i's gradient at the broadcast weights. Holds no native object. */
     static final class Task implements Function2<Integer, Iterator<ShardSequence>, Iterator<WorkerStep.Result>> {
         private static final long serialVersionUID = 1L;
@@ -277,11 +282,11 @@ public final class SparkTrainer implements AutoCloseable {
         private final int epoch;
         private final int batch;
         private final int workers;
-        private final boolean failFirstAttempt;
+        private final Fault fault;
 
         Task(String run, Broadcast<byte[]> modelBytes, Broadcast<float[]> weights, SparkSequences.Schema schema, int batchSize,
-             long seed, int epoch, int batch, int workers, boolean failFirstAttempt) {
-            this.failFirstAttempt = failFirstAttempt;
+             long seed, int epoch, int batch, int workers, Fault fault) {
+            this.fault = fault;
             this.run = run;
             this.modelBytes = modelBytes;
             this.weights = weights;
@@ -295,7 +300,12 @@ public final class SparkTrainer implements AutoCloseable {
 
         @Override
         public Iterator<WorkerStep.Result> call(Integer shard, Iterator<ShardSequence> rows) {
-            if (failFirstAttempt && org.apache.spark.TaskContext.get().attemptNumber() == 0) {
+            org.apache.spark.TaskContext context = org.apache.spark.TaskContext.get();
+            boolean first = context.stageAttemptNumber() == 0 && context.attemptNumber() == 0;   // a resubmitted stage counts again from 0
+            if (fault == Fault.HALT_EXECUTOR && first && shard == 0) {
+                Runtime.getRuntime().halt(137);   // as if the executor's JVM were killed (SIGKILL) mid-step
+            }
+            if (fault == Fault.THROW && first) {
                 throw new IllegalStateException("injected failure of the first attempt of shard " + shard + "'s task (epoch " + epoch
                         + ", batch " + batch + ")");
             }
@@ -327,6 +337,7 @@ public final class SparkTrainer implements AutoCloseable {
         private Path checkpoint;
         private long checkpointEvery;
         private long failTaskAt = -1;
+        private boolean failByExit;
 
         private Builder(JavaSparkContext sc, SequenceModel model) {
             if (sc == null || model == null) {
@@ -387,6 +398,13 @@ public final class SparkTrainer implements AutoCloseable {
         /** Tests: the first attempt of every task of step {@code step} throws (Spark then runs it again). */
         Builder failFirstAttemptOfStep(long step) {
             this.failTaskAt = step;
+            return this;
+        }
+
+        /** Tests: the first attempt of shard 0's task of step {@code step} halts its executor's JVM. */
+        Builder killExecutorAtStep(long step) {
+            this.failTaskAt = step;
+            this.failByExit = true;
             return this;
         }
 

@@ -49,7 +49,37 @@ class SparkTrainerTest {
         return m.parameters().all().toArray(ValueLayout.JAVA_FLOAT);
     }
 
+    /**
+     * The single-process reference: the same batches, each shard's gradient from zero, summed in shard
+     * order, EPOCHS epochs of 3 steps (18 sequences in 2 shards of 9: batches of 4, 4 and 1).
+     * @return the step losses
+     */
+    static List<Double> reference(SequenceModel reference, Adam adam, List<SequenceDataset> shards) {
+        NonFiniteGuard guard = new NonFiniteGuard(10);
+        float[] gradient = new float[weights(reference).length];
+        long steps = 0;
+        List<Double> losses = new ArrayList<>();
+        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+            for (int b = 0; b < 3; b++) {
+                List<GradientSum.Part> parts = new ArrayList<>();
+                for (int w = 0; w < WORKERS; w++) {
+                    SequenceBatch batch = WorkerStep.batches(shards.get(w), BATCH, SEED, epoch, w, WORKERS).get(b);
+                    parts.add(WorkerStep.compute(reference, null, batch, w).part());
+                }
+                GradientSum.combine(parts, gradient);
+                double loss = GradientSum.loss(parts);
+                losses.add(loss);
+                SparkTrainer.takeStep(reference, adam, guard, 0, gradient, loss, steps++);
+            }
+        }
+        return losses;
+    }
+
     static List<SequenceDataset> localShards() {
+        return localShards(data);
+    }
+
+    static List<SequenceDataset> localShards(SparkSequences data) {
         List<List<ShardSequence>> shards = data.shards().glom().collect();
         List<SequenceDataset> out = new ArrayList<>();
         for (List<ShardSequence> s : shards) {
@@ -65,25 +95,8 @@ class SparkTrainerTest {
              Adam adam = new Adam(reference.kernels(), reference.parameters(), reference.gradients(), LR)) {
             List<Double> losses = trainer.fit(data, EPOCHS);
 
-            // the single-process reference: the same batches, each half's gradient from zero, summed in shard order
-            List<SequenceDataset> shards = localShards();
-            NonFiniteGuard guard = new NonFiniteGuard(10);
-            float[] gradient = new float[weights(reference).length];
-            long steps = 0;
-            List<Double> referenceLosses = new ArrayList<>();
-            for (int epoch = 0; epoch < EPOCHS; epoch++) {
-                for (int b = 0; b < 3; b++) {   // 18 sequences in 2 shards of 9: 3 batches of 4, 4, 1
-                    List<GradientSum.Part> parts = new ArrayList<>();
-                    for (int w = 0; w < WORKERS; w++) {
-                        SequenceBatch batch = WorkerStep.batches(shards.get(w), BATCH, SEED, epoch, w, WORKERS).get(b);
-                        parts.add(WorkerStep.compute(reference, null, batch, w).part());
-                    }
-                    GradientSum.combine(parts, gradient);
-                    double loss = GradientSum.loss(parts);
-                    referenceLosses.add(loss);
-                    SparkTrainer.takeStep(reference, adam, guard, 0, gradient, loss, steps++);
-                }
-            }
+            List<Double> referenceLosses = reference(reference, adam, localShards(data));
+            long steps = referenceLosses.size();
             assertEquals(steps, trainer.step());
             float[] a = weights(distributed), r = weights(reference);
             System.out.printf("2 workers vs one process (halves summed in order), %d steps: first weights %s vs %s, max |diff| %.3g%n",

@@ -34,6 +34,52 @@ final class TestSpark {
         return session;
     }
 
+    /** Stops the shared session (the next session() starts a new one): a JVM holds one SparkContext at a time. */
+    static synchronized void stop() {
+        if (session != null) {
+            session.stop();
+            session = null;
+        }
+    }
+
+    /**
+     * A local-cluster[2,1,1024] session: a master, two workers and two executor JVMs of one core
+     * each, started from SPARK_HOME (surefire sets it to target/spark-home, whose jars/ directory is
+     * empty: the executors get this JVM's test class path, with Spark's jars, as their
+     * extraClassPath). Spark adds its own --add-opens to the executors' command line; we add the
+     * native access flag and strict mode.
+     */
+    static synchronized SparkSession cluster(java.nio.file.Path localDir) throws java.io.IOException {
+        stop();
+        String home = System.getenv("SPARK_HOME");
+        if (home == null) {
+            throw new IllegalStateException("SPARK_HOME is not set (surefire sets it to target/spark-home)");
+        }
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(home, "jars"));
+        StringBuilder classPath = new StringBuilder();
+        for (String entry : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                classPath.append(classPath.isEmpty() ? "" : java.io.File.pathSeparator).append(java.nio.file.Path.of(entry).toAbsolutePath());
+            }
+        }
+        session = SparkSession.builder()
+                .master("local-cluster[2,1,1024]")
+                .appName("panama-rnn-spark local-cluster test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.default.parallelism", "2")
+                .config("spark.local.dir", localDir.toString())
+                .config("spark.executor.extraClassPath", classPath.toString())
+                .config("spark.executor.extraJavaOptions", "--enable-native-access=ALL-UNNAMED -Drnn.native.strict="
+                        + Boolean.getBoolean("rnn.native.strict"))
+                .getOrCreate();
+        session.sparkContext().setLogLevel("WARN");
+        return session;
+    }
+
     static JavaSparkContext context() {
         return JavaSparkContext.fromSparkContext(session().sparkContext());
     }
