@@ -53,11 +53,18 @@ class LocalClusterTest {
             List<SequenceDataset> shards = SparkTrainerTest.localShards(data);
             SparkTrainerTest.reference(reference, adam, shards);
             assertArrayEquals(SparkTrainerTest.weights(reference), SparkTrainerTest.weights(distributed), "2 executor JVMs vs one process");
-            try (Stream<Path> files = Files.walk(local)) {
-                List<Path> libraries = files.filter(p -> p.getFileName().toString().startsWith("librnnk-")).toList();
-                assertTrue(!libraries.isEmpty() && libraries.stream().allMatch(p -> p.toString().contains("/panama-rnn/")),
-                        "librnnk extracted under spark.local.dir: " + libraries);
+            // where the executors extracted librnnk: rnn.native.dir, set by SparkExecutors under the executor's local
+            // directory (Spark's local dirs, not ~/.cache; which root depends on the first SparkContext of this JVM,
+            // whose local dirs Spark caches for the in-JVM workers too)
+            List<String> dirs = sc.parallelize(List.of(0, 1, 2, 3), 4).map(x -> String.valueOf(System.getProperty("rnn.native.dir")))
+                    .collect().stream().distinct().toList();
+            for (String d : dirs) {
+                assertTrue(!d.equals("null") && !d.startsWith(System.getProperty("user.home")) && d.contains("/executor-"), d);
+                try (Stream<Path> files = Files.walk(Path.of(d))) {
+                    assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("librnnk-")), "librnnk extracted under " + d);
+                }
             }
+            System.out.println("local-cluster: the executors extracted librnnk under " + dirs);
             System.out.printf("local-cluster: 2 executor JVMs equal one process bit for bit (%.1f s so far)%n", (System.nanoTime() - start) / 1e9);
 
             // the executor running shard 0 dies (halt, as SIGKILL) in the middle of step 2
