@@ -249,8 +249,10 @@ public final class SparkTrainer implements AutoCloseable {
         if (spec.features() != schema.features()) {
             throw new IllegalArgumentException("the model reads " + spec.features() + " features per step, the data has " + schema.features());
         }
-        if (!schema.targets().classes() == spec.task().hasClasses() || schema.targets() == SequenceDataset.Targets.NONE) {
-            throw new IllegalArgumentException("the data's targets (" + schema.targets() + ") do not fit the model's task (" + spec.task().id() + ")");
+        if (schema.targets() == SequenceDataset.Targets.NONE || schema.targets().classes() != spec.task().hasClasses()
+                || schema.targets().perStep() != (spec.outputMode() == dev.panamarnn.model.OutputMode.PER_STEP)) {
+            throw new IllegalArgumentException("the data's targets (" + schema.targets() + ") do not fit the model's task ("
+                    + spec.task().id() + ", " + spec.outputMode().id() + ")");
         }
         if (schema.targets().classes() ? schema.classes() > spec.outputs() : schema.targetSize() != spec.outputs()) {
             throw new IllegalArgumentException("the data has " + (schema.targets().classes() ? schema.classes() + " classes" : schema.targetSize() + " targets")

@@ -145,6 +145,23 @@ class SparkTrainerTest {
         }
     }
 
+    @Test
+    void aModelThatDoesNotFitTheDataIsRefusedOnTheDriver() {
+        try (SequenceModel regressor = SequenceModel.builder().features(2).regress(1).hidden(4).build();
+             SequenceModel wide = SequenceModel.builder().features(3).classify(2).hidden(4).build();
+             SequenceModel dropout = SequenceModel.builder().features(2).classify(2).hidden(4).layers(2).dropout(0.5).build();
+             SparkTrainer r = SparkTrainer.builder(TestSpark.context(), regressor).build();
+             SparkTrainer w = SparkTrainer.builder(TestSpark.context(), wide).build()) {
+            assertEquals("the data's targets (CLASS_PER_SEQUENCE) do not fit the model's task (regression, sequence)",
+                    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> r.fit(data, 1)).getMessage());
+            assertEquals("the model reads 3 features per step, the data has 2",
+                    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> w.fit(data, 1)).getMessage());
+            assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> SparkTrainer.builder(TestSpark.context(), dropout).build()).getMessage().contains("dropout 0"));
+            assertEquals(0, r.step());
+        }
+    }
+
     static String head(float[] v) {
         return java.util.Arrays.toString(java.util.Arrays.copyOf(v, 3));
     }
