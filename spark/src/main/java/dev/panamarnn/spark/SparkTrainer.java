@@ -8,6 +8,7 @@ import dev.panamarnn.train.GradientClipping;
 import dev.panamarnn.train.NonFiniteGuard;
 import dev.panamarnn.train.Optimizer;
 import dev.panamarnn.io.ModelFileException;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class SparkTrainer implements AutoCloseable {
     private final long seed;
     private final NonFiniteGuard guard;
     private final List<StepTiming> timings = new ArrayList<>();
-    private final Path checkpoint;
+    private final CheckpointStore checkpoint;
     private final long checkpointEvery;
     private final long failTaskAt;      // tests: the first attempt of the tasks of this step fails (-1: none)
     private final boolean failByExit;   // tests: ... by halting its executor JVM (shard 0's task only)
@@ -88,7 +89,8 @@ public final class SparkTrainer implements AutoCloseable {
         this.clipNorm = b.clipNorm;
         this.seed = b.seed;
         this.guard = new NonFiniteGuard(b.maxNonFinite);
-        this.checkpoint = b.checkpoint;
+        this.checkpoint = b.checkpoint != null ? CheckpointStore.local(b.checkpoint)
+                : b.checkpointUri != null ? CheckpointStore.hadoop(b.checkpointUri, b.sc.hadoopConfiguration()) : null;
         this.checkpointEvery = b.checkpointEvery;
         this.failTaskAt = b.failTaskAt;
         this.failByExit = b.failByExit;
@@ -128,7 +130,26 @@ public final class SparkTrainer implements AutoCloseable {
      * @throws ModelFileException if the file is missing, damaged, or of another model, optimizer or split
      */
     public void resume(Path file, SparkSequences data) throws ModelFileException {
-        SparkCheckpoint.Position p = SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize);
+        resume(CheckpointStore.local(file), data);
+    }
+
+    /**
+     * {@link #resume(Path, SparkSequences)} from a Hadoop-compatible URI (hdfs://, s3a://, file://),
+     * read through the Spark context's Hadoop configuration.
+     */
+    public void resume(String uri, SparkSequences data) throws IOException {
+        resume(CheckpointStore.hadoop(uri, sc.hadoopConfiguration()), data);
+    }
+
+    private void resume(CheckpointStore store, SparkSequences data) throws ModelFileException {
+        SparkCheckpoint.Position p;
+        try {
+            p = store.load(file -> SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize));
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ModelFileException(Path.of(store.toString()), "cannot be read: " + e.getMessage(), e);
+        }
         step = p.step();
         epoch = p.epoch();
         batchInEpoch = p.batchInEpoch();
@@ -205,9 +226,9 @@ public final class SparkTrainer implements AutoCloseable {
 
     private void writeCheckpoint(SparkCheckpoint.Position p, int workers) {
         try {
-            SparkCheckpoint.save(checkpoint, model, optimizer, p, workers, batchSize);
-        } catch (ModelFileException e) {
-            throw new UncheckedIOException(e);
+            checkpoint.save(file -> SparkCheckpoint.save(file, model, optimizer, p, workers, batchSize));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint " + checkpoint + ": " + e.getMessage(), e);
         }
     }
 
@@ -337,6 +358,7 @@ public final class SparkTrainer implements AutoCloseable {
         private long seed;
         private int maxNonFinite = 10;
         private Path checkpoint;
+        private String checkpointUri;
         private long checkpointEvery;
         private long failTaskAt = -1;
         private boolean failByExit;
@@ -393,6 +415,22 @@ public final class SparkTrainer implements AutoCloseable {
                 throw new IllegalArgumentException("checkpoints need a file and steps >= 1, got " + file + ", " + steps);
             }
             this.checkpoint = file;
+            this.checkpointUri = null;
+            this.checkpointEvery = steps;
+            return this;
+        }
+
+        /**
+         * As {@link #checkpoints(Path, long)} to a Hadoop-compatible URI (hdfs://, s3a://, file://):
+         * written to a local scratch file, uploaded under a temporary name and renamed over the last
+         * one ({@link CheckpointStore}).
+         */
+        public Builder checkpoints(String uri, long steps) {
+            if (uri == null || uri.isBlank() || steps < 1) {
+                throw new IllegalArgumentException("checkpoints need a URI and steps >= 1, got " + uri + ", " + steps);
+            }
+            this.checkpointUri = uri;
+            this.checkpoint = null;
             this.checkpointEvery = steps;
             return this;
         }

@@ -81,6 +81,34 @@ class FaultToleranceTest {
         }
     }
 
+    @Test
+    void checkpointsGoToAHadoopUriAndResumeFromIt(@TempDir Path dir) throws Exception {
+        SparkSequences data = SparkSequences.of(TestSpark.frame(TestSpark.rows(18, 5)),
+                CsvLayout.id("id").time("t").features("x1", "x2").label("label"), 2);
+        String uri = dir.toUri().resolve("ckpt/run.safetensors").toString();   // file:///...: the Hadoop FileSystem path
+        try (SequenceModel uninterrupted = SparkTrainerTest.model(); SequenceModel first = SparkTrainerTest.model();
+             SequenceModel resumed = SparkTrainerTest.model()) {
+            try (SparkTrainer t = trainer(uninterrupted).build()) {
+                t.fit(data, EPOCHS);
+            }
+            try (SparkTrainer t = trainer(first).checkpoints(uri, 3).build()) {
+                t.fit(data, EPOCHS, 4);   // checkpoint at step 3, stops after 4
+            }
+            assertTrue(Files.isRegularFile(dir.resolve("ckpt/run.safetensors")));
+            try (Stream<Path> files = Files.list(dir.resolve("ckpt"))) {
+                assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary upload left");
+            }
+            try (SparkTrainer t = trainer(resumed).build()) {
+                t.resume(uri, data);
+                assertEquals(3, t.step());
+                t.fit(data, EPOCHS);
+            }
+            assertArrayEquals(SparkTrainerTest.weights(uninterrupted), SparkTrainerTest.weights(resumed));
+        } finally {
+            data.unpersist();
+        }
+    }
+
     static SparkTrainer.Builder trainer(SequenceModel model) {
         return SparkTrainer.builder(TestSpark.context(), model).batchSize(4).adam(1e-2).seed(3);
     }
