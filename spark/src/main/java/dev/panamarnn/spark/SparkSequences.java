@@ -44,8 +44,29 @@ public final class SparkSequences implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final String NULL_ID = "\u0000null id";
 
-    /** What every shard holds: the sizes and the target kind, known on the driver. */
-    public record Schema(int features, Targets targets, int classes, List<String> classNames, int targetSize) implements Serializable {}
+    /**
+     * What every shard holds, known on the driver: the sizes, the target kind, and the per-column
+     * mean and population std over every step of every sequence (of the features; of the target
+     * values, or null for labels), as {@link SequenceDataset#featureMean()} and its siblings give them.
+     */
+    public record Schema(int features, Targets targets, int classes, List<String> classNames, int targetSize, float[] featureMean,
+                         float[] featureStd, float[] targetMean, float[] targetStd) implements Serializable {}
+
+    /**
+     * A model builder that takes from the data what it determines, as {@code SequenceModel.forData}
+     * does: the features with the data's mean and std as the model's normalisation, the task
+     * (classes and class names, or the target count with the targets' mean and std as the model's
+     * target normalisation) and the output mode.
+     */
+    public dev.panamarnn.model.SequenceModel.Builder modelBuilder() {
+        var b = dev.panamarnn.model.SequenceModel.builder().features(schema.features()).normalise(schema.featureMean(), schema.featureStd());
+        switch (schema.targets()) {
+            case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(schema.classes()).classNames(schema.classNames());
+            case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(schema.targetSize()).normaliseTargets(schema.targetMean(), schema.targetStd());
+            case NONE -> throw new IllegalArgumentException("the data has no targets (inputs only), so it determines no task");
+        }
+        return b.output(schema.targets().perStep() ? dev.panamarnn.model.OutputMode.PER_STEP : dev.panamarnn.model.OutputMode.SEQUENCE);
+    }
 
     private final transient JavaRDD<ShardSequence> shards;
     private final Schema schema;
@@ -112,7 +133,8 @@ public final class SparkSequences implements Serializable {
                 }, true)
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
-            List<ShardStats> stats = sharded.mapPartitionsWithIndex((i, it) -> List.of(ShardStats.of(i, it)).iterator(), true).collect();
+            List<ShardStats> stats = sharded.mapPartitionsWithIndex((i, it) -> List.of(ShardStats.of(i, it, targetCount)).iterator(), true)
+                    .collect();
             SparkSequences data = new SparkSequences(sharded, check(stats, n, label, targetCount, layout.perStep()), sizes(stats));
             return data;
         } catch (RuntimeException e) {
@@ -313,12 +335,13 @@ public final class SparkSequences implements Serializable {
 
     /** What one shard holds, gathered in one pass for the driver's checks. */
     record ShardStats(int shard, long count, int minWidth, String minWidthId, int maxWidth, String maxWidthId,
-                      TreeSet<String> labels, String problem) implements Serializable {
-        static ShardStats of(int shard, java.util.Iterator<ShardSequence> it) {
+                      TreeSet<String> labels, String problem, Moments features, Moments targets) implements Serializable {
+        static ShardStats of(int shard, java.util.Iterator<ShardSequence> it, int targetWidth) {
             long count = 0;
             int min = Integer.MAX_VALUE, max = -1;
             String minId = null, maxId = null, problem = null;
             TreeSet<String> labels = new TreeSet<>();
+            Moments features = new Moments(), targets = new Moments();
             while (it.hasNext()) {
                 ShardSequence s = it.next();
                 count++;
@@ -339,8 +362,12 @@ public final class SparkSequences implements Serializable {
                 if (s.labels() != null) {
                     labels.addAll(Arrays.asList(s.labels()));
                 }
+                features.add(s.inputs(), s.width());
+                if (s.targets() != null && targetWidth > 0) {
+                    targets.add(s.targets(), targetWidth);
+                }
             }
-            return new ShardStats(shard, count, min, minId, max, maxId, labels, problem);
+            return new ShardStats(shard, count, min, minId, max, maxId, labels, problem, features, targets);
         }
     }
 
@@ -378,7 +405,70 @@ public final class SparkSequences implements Serializable {
         if (label && classNames.size() < 2) {
             throw new IllegalArgumentException("classification needs at least 2 classes, the labels are " + classNames);
         }
-        return new Schema(min.minWidth(), kind, classNames.size(), classNames, targets);
+        Moments f = new Moments(), t = new Moments();
+        for (ShardStats s : stats) {   // in shard order: the same figures for the same data
+            f.merge(s.features());
+            t.merge(s.targets());
+        }
+        float[][] fm = f.meanAndStd(), tm = targets > 0 ? t.meanAndStd() : new float[2][];
+        return new Schema(min.minWidth(), kind, classNames.size(), classNames, targets, fm[0], fm[1], tm[0], tm[1]);
+    }
+
+    /**
+     * Per-column count, mean and sum of squared deviations in double (Welford; shards merged with
+     * Chan et al.'s formula), for the normalisation statistics.
+     */
+    static final class Moments implements Serializable {
+        private static final long serialVersionUID = 1L;
+        long count;
+        double[] mean;
+        double[] m2;
+
+        /** Adds every row of {@code width} values of {@code values} (rows * width). */
+        void add(float[] values, int width) {
+            if (mean == null) {
+                mean = new double[width];
+                m2 = new double[width];
+            }
+            for (int r = 0; r + width <= values.length; r += width) {
+                count++;
+                for (int j = 0; j < width; j++) {
+                    double d = values[r + j] - mean[j];
+                    mean[j] += d / count;
+                    m2[j] += d * (values[r + j] - mean[j]);
+                }
+            }
+        }
+
+        void merge(Moments other) {
+            if (other.count == 0) {
+                return;
+            }
+            if (count == 0) {
+                count = other.count;
+                mean = other.mean.clone();
+                m2 = other.m2.clone();
+                return;
+            }
+            long n = count + other.count;
+            for (int j = 0; j < mean.length; j++) {
+                double d = other.mean[j] - mean[j];
+                mean[j] += d * other.count / n;
+                m2[j] += other.m2[j] + d * d * ((double) count * other.count / n);
+            }
+            count = n;
+        }
+
+        /** {mean, population std} as floats; a std of 0 (a constant column) becomes 1, as in SequenceDataset. */
+        float[][] meanAndStd() {
+            float[] m = new float[mean.length], sd = new float[mean.length];
+            for (int j = 0; j < m.length; j++) {
+                m[j] = (float) mean[j];
+                float v = (float) Math.sqrt(m2[j] / count);
+                sd[j] = v == 0 ? 1f : v;
+            }
+            return new float[][] {m, sd};
+        }
     }
 
     private static long[] sizes(List<ShardStats> stats) {

@@ -57,6 +57,16 @@ class SparkSequencesTest {
                 }
             }
             assertEquals(11, seen);
+            // the normalisation statistics over every step, as the library's reader gives them
+            for (int j = 0; j < 2; j++) {
+                assertEquals(reference.featureMean()[j], data.schema().featureMean()[j], 1e-6 * Math.max(1, Math.abs(reference.featureMean()[j])));
+                assertEquals(reference.featureStd()[j], data.schema().featureStd()[j], 1e-6 * reference.featureStd()[j]);
+            }
+            try (var model = data.modelBuilder().hidden(4).build()) {
+                assertEquals(2, model.spec().features());
+                assertEquals(List.of("down", "up"), model.spec().classNames());
+                assertArrayEquals(data.schema().featureMean(), model.spec().mean());
+            }
         } finally {
             data.unpersist();
         }
