@@ -18,13 +18,21 @@ import java.util.List;
 final class LibraryFiles {
     private LibraryFiles() {}
 
+    /** A directory to extract into before every other (a Spark executor sets it under spark.local.dir). */
+    static final String DIR_PROPERTY = "rnn.native.dir";
+
     /**
-     * Directories to extract into, best first: {@code $XDG_CACHE_HOME/panama-rnn} or
-     * {@code ~/.cache/panama-rnn}, then {@code <java.io.tmpdir>/panama-rnn-<user>}. A directory on a
-     * noexec mount fails at load time, and the caller then tries the next one.
+     * Directories to extract into, best first: {@code -Drnn.native.dir} when set, then
+     * {@code $XDG_CACHE_HOME/panama-rnn} or {@code ~/.cache/panama-rnn}, then
+     * {@code <java.io.tmpdir>/panama-rnn-<user>}. A directory on a noexec mount fails at load time,
+     * and the caller then tries the next one.
      */
     static List<Path> cacheRoots() {
         List<Path> roots = new ArrayList<>();
+        String dir = System.getProperty(DIR_PROPERTY);
+        if (dir != null && !dir.isBlank()) {
+            roots.add(Path.of(dir));
+        }
         String xdg = System.getenv("XDG_CACHE_HOME");
         if (xdg != null && !xdg.isBlank()) {
             roots.add(Path.of(xdg, "panama-rnn"));
