@@ -109,10 +109,10 @@ class HostileInputTest {
             "experiment text --budget Infinity | rnn experiment text: --budget must be in [0.1, 604800], got Infinity",
             "info --threads 0 | rnn info: --threads must be in [1, 1024], got 0",
             "train text --checkpoint-every x | rnn train text: --checkpoint-every must be N steps or N followed by s, m or h (N >= 1), e.g. 500 or 10m; got 'x'",
-            "train text --cell bogus | rnn train text: unknown cell type 'bogus'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
+            "train text --cell bogus | rnn train text: unknown cell type 'bogus'; expected one of lstm, gru, gru_reset_before, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
             "train text --bogus | rnn train text: Unknown option: '--bogus'",
             "train text --hidden 1e3 | rnn train text: Invalid value for option '--hidden': '1e3' is not an int",
-            "experiment classify --cells lstm,bogus | rnn experiment classify: unknown cell type 'bogus'; expected one of lstm, gru, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
+            "experiment classify --cells lstm,bogus | rnn experiment classify: unknown cell type 'bogus'; expected one of lstm, gru, gru_reset_before, rnn (= rnn_tanh), rnn_tanh, rnn_relu",
             "sample --model | rnn sample: Missing required parameter for option '--model' (<model>)",
             "frobnicate | rnn: Unmatched argument at index 0: 'frobnicate'"})
     void badOptionsAreOneLineAndExitCode1(String args, String expected) {

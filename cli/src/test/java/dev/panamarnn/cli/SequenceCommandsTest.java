@@ -182,6 +182,25 @@ class SequenceCommandsTest {
         assertFalse(Files.exists(dir.resolve("unused")), "nothing written for a failed run");
     }
 
+    /** A trained model exported to ONNX predicts through `rnn predict --model x.onnx` exactly as its safetensors file does. */
+    @Test
+    void anExportedOnnxModelPredictsTheSameAsItsModelFile() throws Exception {
+        Path out = dir.resolve("onnx");
+        Run train = rnn("train", "sequences", "--csv", data(true).toString(), "--id", "id", "--time", "t", "--features", "x1,x2",
+                "--label", "label", "--hidden", "8", "--batch", "4", "--epochs", "1", "--validation", "0.25", "--out", out.toString());
+        assertEquals(0, train.exit(), train.err() + train.out());
+        Path model = out.resolve("model.safetensors"), onnx = out.resolve("model.onnx");
+        Run export = rnn("export", "--model", model.toString(), "--format", "onnx", "--out", onnx.toString());
+        assertEquals(0, export.exit(), export.err());
+        Path fromFile = dir.resolve("from-file.csv"), fromOnnx = dir.resolve("from-onnx.csv");
+        Run a = rnn("predict", "--model", model.toString(), "--csv", out.resolve("validation.csv").toString(), "--out", fromFile.toString());
+        Run b = rnn("predict", "--model", onnx.toString(), "--csv", out.resolve("validation.csv").toString(), "--out", fromOnnx.toString());
+        assertEquals(0, a.exit(), a.err());
+        assertEquals(0, b.exit(), b.err());
+        assertEquals(Files.readString(fromFile), Files.readString(fromOnnx));
+        assertEquals(a.out().replace(fromFile.toString(), "X"), b.out().replace(fromOnnx.toString(), "X"));
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -214,6 +214,7 @@ public final class OnnxImport {
         meta.put(ModelFile.BATCH_FIRST, Boolean.toString(batchFirst));
         meta.put(ModelFile.DROPOUT, props.getOrDefault(ModelFile.DROPOUT, "0.0"));
         meta.putAll(extra);
+        carryUse(props, meta);
         Map<String, SafeTensorsFile.Values> tensors = new LinkedHashMap<>();
         rnnTensors(g, "", tensors);
         return new Imported(file, Kind.RNN, meta, tensors, inputRoles(g), roles, batchFirst);
@@ -366,6 +367,7 @@ public final class OnnxImport {
         meta.put(p + ModelFile.BATCH_FIRST, "true");
         meta.put(p + ModelFile.DROPOUT, props.getOrDefault(p + ModelFile.DROPOUT, "0.0"));
         meta.putAll(extra);
+        carryUse(props, meta);
         Map<String, String> inputRoles = inputRoles(g);
         String states = String.join(",", java.util.stream.Stream.of("h0", "c0").filter(inputRoles::containsKey).map(inputRoles::get)
                 .map(OnnxReader::printable).toList());
@@ -411,6 +413,22 @@ public final class OnnxImport {
                         + "' but the graph computes '" + e.getValue() + "'");
             }
         }
+    }
+
+    /**
+     * The metadata_props that describe a model's use rather than what it computes (the CSV columns it
+     * was trained on, a series' name): carried into the model file's metadata as they are; the
+     * architecture's own keys (model.*, rnn.*, panama_rnn.*) and a training run's (train.*,
+     * optimizer.*) are not. Their readers (the CLI) check them as they check a safetensors file's.
+     */
+    private static void carryUse(Map<String, String> props, Map<String, String> meta) {
+        props.forEach((key, value) -> {
+            boolean reserved = key.startsWith("model.") || key.startsWith("rnn.") || key.startsWith("panama_rnn.") || key.startsWith("train.")
+                    || key.startsWith("optimizer.") || key.startsWith("onnx.");
+            if (!reserved && !meta.containsKey(key)) {
+                meta.put(key, value);
+            }
+        });
     }
 
     private static Map<String, String> props(Onnx.ModelProto model) {
