@@ -228,6 +228,7 @@ public final class SparkSequences implements Serializable {
                 }
                 yield SequenceDataset.ofStepTargets(inputs, targets);
             }
+            case LABEL_SEQUENCE -> throw new IllegalArgumentException("unaligned label sequences (CTC) have no long-layout column to read them from");
         };
     }
 
