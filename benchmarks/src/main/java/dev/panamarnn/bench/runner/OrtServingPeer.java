@@ -55,6 +55,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * checks that both compute the same numbers (largest absolute difference, printed; a difference
  * above the tolerance stops the run).
  *
+ * <p>Threads: OpenBLAS's count is one setting for the process. panama-rnn runs the whole-sequence
+ * rows with {@code inferThreads} (default: the cores) and the streaming rows with
+ * {@code streamThreads} (default 1, the setting docs/streaming.md "Threads" gives a service: a
+ * step's GEMV runs on the caller's thread, a batcher's GEMMs on its one worker). ONNX Runtime runs
+ * every row once per intra-op thread count of {@code ortThreads} (default 1 and the cores), each
+ * its own session; the ratio is taken against the fastest of them.
+ *
  * <p>Each row is measured in rounds; a round times every contender once, for {@code seconds}
  * each, the order rotating from round to round, so a round's ratio is taken under one set of
  * machine conditions. The ratio printed is the median over the rounds of (fastest ONNX Runtime
@@ -62,7 +69,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.panamarnn.bench.runner.OrtServingPeer \
  *      [cells=LSTM,GRU] [sizes=256,512] [T=100] [B=64] [streams=1,64,1024] [rows=infer,step,streams]
- *      [rounds=5] [seconds=0.3] [blasThreads=cpus] [ortThreads=1,cpus] [stepBlock=100]
+ *      [rounds=5] [seconds=0.3] [inferThreads=cpus] [streamThreads=1] [ortThreads=1,cpus] [stepBlock=100]
  * </pre>
  */
 public final class OrtServingPeer {
@@ -70,7 +77,7 @@ public final class OrtServingPeer {
 
     /** What to run; see the class comment for the command-line names. */
     public record Options(List<CellType> cells, int[] sizes, int steps, int batch, int[] streams, List<String> rows,
-                          int rounds, double seconds, int blasThreads, int[] ortThreads, int stepBlock) {
+                          int rounds, double seconds, int inferThreads, int streamThreads, int[] ortThreads, int stepBlock) {
 
         public static Options parse(String... args) {
             int cpus = Runtime.getRuntime().availableProcessors();
@@ -83,7 +90,8 @@ public final class OrtServingPeer {
                     List.of(option(args, "rows", "infer,step,streams").split(",")),
                     Integer.parseInt(option(args, "rounds", "5")),
                     Double.parseDouble(option(args, "seconds", "0.3")),
-                    Integer.parseInt(option(args, "blasThreads", Integer.toString(cpus))),
+                    Integer.parseInt(option(args, "inferThreads", Integer.toString(cpus))),
+                    Integer.parseInt(option(args, "streamThreads", "1")),
                     ints(option(args, "ortThreads", cpus == 1 ? "1" : "1," + cpus)),
                     Integer.parseInt(option(args, "stepBlock", "100")));
         }
@@ -93,7 +101,7 @@ public final class OrtServingPeer {
      * One row: times per unit (ms per pass for {@code infer}, us per stream step otherwise), medians
      * over the rounds; {@code ratio} = median over the rounds of best ONNX Runtime / panama-rnn.
      */
-    public record Row(String kind, CellType cell, int hidden, String shape, double flopsPerUnit, String unit, double oursTime,
+    public record Row(String kind, CellType cell, int hidden, String shape, int oursThreads, double flopsPerUnit, String unit, double oursTime,
                       double[] ortTimes, double ratio, double ratioMin, double ratioMax, double maxAbsDiff) {}
 
     public static void main(String[] args) throws Exception {
@@ -102,21 +110,26 @@ public final class OrtServingPeer {
 
     /** Runs every row of {@code o}, printing the environment, each row as it is done, and the table. */
     public static List<Row> run(Options o, PrintStream out) throws Exception {
-        RuntimeInfo.setBlasThreads(o.blasThreads());
+        RuntimeInfo.setBlasThreads(o.inferThreads());
         RuntimeInfo.current().asMap().forEach((k, v) -> out.printf("%-18s %s%n", k, v));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         out.printf("%-18s %s%n", "onnxruntime", env.getVersion());
-        out.printf(Locale.ROOT, "ONNX Runtime intra-op threads %s (inter-op 1, sequential, optimisation ALL); panama-rnn OpenBLAS threads %d;"
-                + " rounds %d x %.2f s per contender%n", Arrays.toString(o.ortThreads()), o.blasThreads(), o.rounds(), o.seconds());
+        out.printf(Locale.ROOT, "ONNX Runtime intra-op threads %s (inter-op 1, sequential, optimisation ALL); panama-rnn OpenBLAS threads"
+                + " %d (infer), %d (step, streams); rounds %d x %.2f s per contender%n", Arrays.toString(o.ortThreads()), o.inferThreads(),
+                o.streamThreads(), o.rounds(), o.seconds());
+        out.printf("%-18s %s%n", "load average", loadAverage());
+        long start = System.nanoTime();
         List<Row> rows = new ArrayList<>();
         for (CellType cell : o.cells()) {
             for (int h : o.sizes()) {
                 try (Rnn rnn = Rnn.create(RnnConfig.builder(cell, h, h).seed(1).build(), KernelSelection.selected())) {
                     byte[] onnx = OnnxExport.toBytes(rnn, OnnxExport.Options.defaults());
                     if (o.rows().contains("infer")) {
+                        RuntimeInfo.setBlasThreads(o.inferThreads());
                         rows.add(print(out, infer(o, env, onnx, rnn)));
                     }
                     if (o.rows().contains("step") || o.rows().contains("streams")) {
+                        RuntimeInfo.setBlasThreads(o.streamThreads());
                         try (InferenceModel model = InferenceModel.of(rnn)) {
                             if (o.rows().contains("step")) {
                                 rows.add(print(out, step(o, env, onnx, model)));
@@ -131,6 +144,7 @@ public final class OrtServingPeer {
                 }
             }
         }
+        out.printf(Locale.ROOT, "%-18s %s (after %.0f s)%n", "load average", loadAverage(), (System.nanoTime() - start) / 1e9);
         out.println();
         table(out, o, rows);
         return rows;
@@ -162,7 +176,7 @@ public final class OrtServingPeer {
                     all.add(seconds -> Timer.time(ort::runUnchecked, 0, seconds, 3, 1_000_000).medianMs());
                 }
                 double flops = 2.0 * steps * rows * (in + h) * cell.gates() * h;
-                return measure(o, "infer", cell, h, "T=" + steps + " B=" + rows, flops, "ms/pass", diff, all);
+                return measure(o, "infer", cell, h, "T=" + steps + " B=" + rows, o.inferThreads(), flops, "ms/pass", diff, all);
             } finally {
                 for (OrtRun ort : orts) {
                     ort.close();
@@ -209,7 +223,7 @@ public final class OrtServingPeer {
                 }, 0, seconds, 3, 1_000_000).medianMs() * 1e3 / block);
             }
             double flops = 2.0 * (in + h) * cell.gates() * h;
-            return measure(o, "step", cell, h, "B=1", flops, "us/step", diff, all);
+            return measure(o, "step", cell, h, "B=1", o.streamThreads(), flops, "us/step", diff, all);
         } finally {
             for (OrtRun ort : orts) {
                 ort.close();
@@ -249,7 +263,7 @@ public final class OrtServingPeer {
                 all.add(seconds -> Timer.time(ort::runUnchecked, 0, seconds, 3, 1_000_000).medianMs() * 1e3 / n);
             }
             double flops = 2.0 * (in + h) * cell.gates() * h;
-            return measure(o, "streams", cell, h, "N=" + n, flops, "us/step", diff, all);
+            return measure(o, "streams", cell, h, "N=" + n, o.streamThreads(), flops, "us/step", diff, all);
         } finally {
             for (OrtRun ort : orts) {
                 ort.close();
@@ -265,7 +279,7 @@ public final class OrtServingPeer {
     }
 
     /** Warms every contender up, then times them in rounds, the first contender of a round rotating. */
-    static Row measure(Options o, String kind, CellType cell, int h, String shape, double flops, String unit, double diff,
+    static Row measure(Options o, String kind, CellType cell, int h, String shape, int threads, double flops, String unit, double diff,
                        List<Contender> all) throws Exception {
         int k = all.size();
         for (Contender c : all) {
@@ -288,7 +302,7 @@ public final class OrtServingPeer {
         for (int c = 1; c < k; c++) {
             ort[c - 1] = Timer.median(times[c]);
         }
-        return new Row(kind, cell, h, shape, flops, unit, Timer.median(times[0]), ort, Timer.median(ratios), Timer.min(ratios),
+        return new Row(kind, cell, h, shape, threads, flops, unit, Timer.median(times[0]), ort, Timer.median(ratios), Timer.min(ratios),
                 Timer.max(ratios), diff);
     }
 
@@ -301,7 +315,7 @@ public final class OrtServingPeer {
 
     /** The Markdown table of docs/performance.md. */
     static void table(PrintStream out, Options o, List<Row> rows) {
-        StringBuilder head = new StringBuilder("| cell | H | row | shape | MFLOP/unit | unit | panama-rnn | GFLOP/s |");
+        StringBuilder head = new StringBuilder("| cell | H | row | shape | MFLOP/unit | unit | panama-rnn (threads) | GFLOP/s |");
         StringBuilder rule = new StringBuilder("|---|---:|---|---|---:|---|---:|---:|");
         for (int t : o.ortThreads()) {
             head.append(" ORT ").append(t).append("t |");
@@ -313,8 +327,8 @@ public final class OrtServingPeer {
         out.println(rule);
         for (Row r : rows) {
             double seconds = r.oursTime() * (r.unit().startsWith("ms") ? 1e-3 : 1e-6);
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.3f | %s | %.3f | %.1f |",
-                    r.cell().id(), r.hidden(), r.kind(), r.shape(), r.flopsPerUnit() / 1e6, r.unit(), r.oursTime(),
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.3f | %s | %.3f (%d) | %.1f |",
+                    r.cell().id(), r.hidden(), r.kind(), r.shape(), r.flopsPerUnit() / 1e6, r.unit(), r.oursTime(), r.oursThreads(),
                     r.flopsPerUnit() / seconds / 1e9));
             for (double t : r.ortTimes()) {
                 line.append(String.format(Locale.ROOT, " %.3f |", t));
@@ -533,6 +547,16 @@ public final class OrtServingPeer {
             diff = Math.max(diff, Math.abs(ours.getAtIndex(Tensor.FLOAT, i) - theirs.get((int) i)));
         }
         return diff;
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), to judge how busy the shared machine was; "n/a" elsewhere. */
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "n/a";
+        }
     }
 
     private static FloatBuffer direct(long floats) {

@@ -14,7 +14,7 @@ class OrtServingPeerTest {
     @Test
     void everyRowRunsAndBothComputeTheSameNumbers() throws Exception {
         OrtServingPeer.Options options = OrtServingPeer.Options.parse("cells=LSTM,GRU", "sizes=8", "T=5", "B=3", "streams=1,4",
-                "rounds=2", "seconds=0.01", "blasThreads=1", "ortThreads=1", "stepBlock=2");
+                "rounds=2", "seconds=0.01", "inferThreads=1", "streamThreads=1", "ortThreads=1", "stepBlock=2");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         List<OrtServingPeer.Row> rows = OrtServingPeer.run(options, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String printed = bytes.toString(StandardCharsets.UTF_8);
