@@ -62,6 +62,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * every row once per intra-op thread count of {@code ortThreads} (default 1 and the cores), each
  * its own session; the ratio is taken against the fastest of them.
  *
+ * <p>The {@code infer} rows report the median pass, the {@code step} rows the median block of
+ * {@code stepBlock} steps, both contenders alike; the {@code streams} rows the wall-clock time of a
+ * window divided by the steps made in it, both contenders alike (the batcher's steps are counted
+ * while its loop runs).
+ *
  * <p>Each row is measured in rounds; a round times every contender once, for {@code seconds}
  * each, the order rotating from round to round, so a round's ratio is taken under one set of
  * machine conditions. The ratio printed is the median over the rounds of (fastest ONNX Runtime
@@ -260,7 +265,7 @@ public final class OrtServingPeer {
             List<Contender> all = new ArrayList<>();
             all.add(loop::microsPerStep);
             for (OrtRun ort : orts) {
-                all.add(seconds -> Timer.time(ort::runUnchecked, 0, seconds, 3, 1_000_000).medianMs() * 1e3 / n);
+                all.add(seconds -> microsPerStepOverWindow(ort, seconds, n));
             }
             double flops = 2.0 * (in + h) * cell.gates() * h;
             return measure(o, "streams", cell, h, "N=" + n, o.streamThreads(), flops, "us/step", diff, all);
@@ -269,6 +274,21 @@ public final class OrtServingPeer {
                 ort.close();
             }
         }
+    }
+
+    /**
+     * Like the batcher's figure, wall-clock time over a window divided by the steps made in it
+     * (a median of single runs would leave out the time the thread was descheduled, which the
+     * batcher's window includes).
+     */
+    private static double microsPerStepOverWindow(OrtRun ort, double seconds, int n) throws OrtException {
+        long runs = 0, t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9), now;
+        do {
+            ort.run();
+            runs++;
+            now = System.nanoTime();
+        } while (now < end);
+        return (now - t0) / 1e3 / ((double) runs * n);
     }
 
     // ---- measuring in rounds ----
