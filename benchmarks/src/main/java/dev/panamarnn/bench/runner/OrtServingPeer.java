@@ -45,7 +45,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *     {@code session.run} whose {@code hn}/{@code cn} are fed back as {@code h0}/{@code c0};</li>
  * <li>{@code streams N}: N concurrent streams, a closed-loop {@link StreamBatcher} (each stream
  *     always has one step in flight) against one {@code session.run} over a (1, N, I) batch with
- *     the batch's states fed back.</li>
+ *     the batch's states fed back; beside them, not in the ratio, the engine run the way ONNX
+ *     Runtime is: {@link Workspace#infer} over (1, N, I) with the N states fed back, which
+ *     separates the batcher's own cost from the arithmetic.</li>
  * </ul>
  * ONNX Runtime gets its best case: every input and state tensor is a direct buffer created once and
  * reused (the states ping-pong between two pairs of tensors), every output is pinned to a tensor
@@ -107,7 +109,8 @@ public final class OrtServingPeer {
      * over the rounds; {@code ratio} = median over the rounds of best ONNX Runtime / panama-rnn.
      */
     public record Row(String kind, CellType cell, int hidden, String shape, int oursThreads, double flopsPerUnit, String unit, double oursTime,
-                      double[] ortTimes, double ratio, double ratioMin, double ratioMax, double maxAbsDiff) {}
+                      double[] ortTimes, double ratio, double ratioMin, double ratioMax, double maxAbsDiff, double batchTime,
+                      double batchRatio) {}
 
     public static void main(String[] args) throws Exception {
         run(Options.parse(args), System.out);
@@ -141,7 +144,7 @@ public final class OrtServingPeer {
                             }
                             if (o.rows().contains("streams")) {
                                 for (int n : o.streams()) {
-                                    rows.add(print(out, streams(o, env, onnx, model, n)));
+                                    rows.add(print(out, streams(o, env, onnx, rnn, model, n)));
                                 }
                             }
                         }
@@ -238,12 +241,24 @@ public final class OrtServingPeer {
 
     // ---- (c) N concurrent streams: a StreamBatcher against one-step runs over a batch of N states ----
 
-    static Row streams(Options o, OrtEnvironment env, byte[] onnx, InferenceModel model, int n) throws Exception {
+    static Row streams(Options o, OrtEnvironment env, byte[] onnx, Rnn rnn, InferenceModel model, int n) throws Exception {
         CellType cell = model.cell();
         int in = model.inputSize(), h = model.hiddenSize();
         float[] events = random(n * in, 7);                               // (N, I): stream i's event, the same every step
         List<OrtRun> orts = new ArrayList<>();
-        try (BatcherLoop loop = new BatcherLoop(model, n, events)) {
+        try (BatcherLoop loop = new BatcherLoop(model, n, events); Arena arena = Arena.ofConfined();
+             Workspace workspace = rnn.workspace(1, n)) {
+            // the engine's own batch step, as ONNX Runtime is run: (1, N, I) in, the N states in one tensor fed back
+            Tensor x = Tensor.allocate(arena, 1, n, in).copyFrom(events);                    // x: (1, N, I)
+            Tensor h0 = Tensor.allocate(arena, 1, n, h);                                     // h0: (1, N, H)
+            Tensor c0 = cell.hasCellState() ? Tensor.allocate(arena, 1, n, h) : null;        // c0: (1, N, H), LSTM
+            Runnable batchStep = () -> {
+                workspace.infer(x, null, h0, c0);
+                MemorySegment.copy(workspace.finalHidden().segment(), 0, h0.segment(), 0, h0.segment().byteSize());
+                if (c0 != null) {
+                    MemorySegment.copy(workspace.finalCell().segment(), 0, c0.segment(), 0, c0.segment().byteSize());
+                }
+            };
             for (int threads : o.ortThreads()) {
                 OrtRun ort = new OrtRun(env, onnx, threads, cell, 1, n, in, h, null, true);
                 orts.add(ort);
@@ -252,6 +267,12 @@ public final class OrtServingPeer {
             double diff = 0;
             for (int t = 0; t < 3; t++) {                                 // three steps of every stream, from zero states
                 float[][] ours = loop.stepAllOnce();
+                batchStep.run();
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < h; j++) {
+                        diff = Math.max(diff, Math.abs(ours[i][j] - workspace.output().get((long) i * h + j)));
+                    }
+                }
                 for (OrtRun ort : orts) {
                     ort.run();
                     for (int i = 0; i < n; i++) {
@@ -267,8 +288,9 @@ public final class OrtServingPeer {
             for (OrtRun ort : orts) {
                 all.add(seconds -> microsPerStepOverWindow(ort, seconds, n));
             }
+            all.add(seconds -> microsPerStepOverWindow(batchStep, seconds, n));
             double flops = 2.0 * (in + h) * cell.gates() * h;
-            return measure(o, "streams", cell, h, "N=" + n, o.streamThreads(), flops, "us/step", diff, all);
+            return measure(o, "streams", cell, h, "N=" + n, o.streamThreads(), flops, "us/step", diff, all, true);
         } finally {
             for (OrtRun ort : orts) {
                 ort.close();
@@ -281,10 +303,14 @@ public final class OrtServingPeer {
      * (a median of single runs would leave out the time the thread was descheduled, which the
      * batcher's window includes).
      */
-    private static double microsPerStepOverWindow(OrtRun ort, double seconds, int n) throws OrtException {
+    private static double microsPerStepOverWindow(OrtRun ort, double seconds, int n) {
+        return microsPerStepOverWindow(ort::runUnchecked, seconds, n);
+    }
+
+    private static double microsPerStepOverWindow(Runnable step, double seconds, int n) {
         long runs = 0, t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9), now;
         do {
-            ort.run();
+            step.run();
             runs++;
             now = System.nanoTime();
         } while (now < end);
@@ -301,35 +327,46 @@ public final class OrtServingPeer {
     /** Warms every contender up, then times them in rounds, the first contender of a round rotating. */
     static Row measure(Options o, String kind, CellType cell, int h, String shape, int threads, double flops, String unit, double diff,
                        List<Contender> all) throws Exception {
-        int k = all.size();
+        return measure(o, kind, cell, h, shape, threads, flops, unit, diff, all, false);
+    }
+
+    /**
+     * As above; with {@code lastIsBatch} the last contender is panama-rnn's own batch step (Workspace
+     * over (1, N)), reported apart and not counted as ONNX Runtime.
+     */
+    static Row measure(Options o, String kind, CellType cell, int h, String shape, int threads, double flops, String unit, double diff,
+                       List<Contender> all, boolean lastIsBatch) throws Exception {
+        int k = all.size(), orts = lastIsBatch ? k - 2 : k - 1;
         for (Contender c : all) {
             c.time(o.seconds());                                           // warm-up
         }
         double[][] times = new double[k][o.rounds()];
-        double[] ratios = new double[o.rounds()];
+        double[] ratios = new double[o.rounds()], batchRatios = new double[o.rounds()];
         for (int r = 0; r < o.rounds(); r++) {
             for (int i = 0; i < k; i++) {
                 int c = (r + i) % k;
                 times[c][r] = all.get(c).time(o.seconds());
             }
             double bestOrt = Double.POSITIVE_INFINITY;
-            for (int c = 1; c < k; c++) {
+            for (int c = 1; c <= orts; c++) {
                 bestOrt = Math.min(bestOrt, times[c][r]);
             }
             ratios[r] = bestOrt / times[0][r];
+            batchRatios[r] = lastIsBatch ? bestOrt / times[k - 1][r] : Double.NaN;
         }
-        double[] ort = new double[k - 1];
-        for (int c = 1; c < k; c++) {
+        double[] ort = new double[orts];
+        for (int c = 1; c <= orts; c++) {
             ort[c - 1] = Timer.median(times[c]);
         }
         return new Row(kind, cell, h, shape, threads, flops, unit, Timer.median(times[0]), ort, Timer.median(ratios), Timer.min(ratios),
-                Timer.max(ratios), diff);
+                Timer.max(ratios), diff, lastIsBatch ? Timer.median(times[k - 1]) : Double.NaN, Timer.median(batchRatios));
     }
 
     private static Row print(PrintStream out, Row r) {
-        out.printf(Locale.ROOT, "%-4s H=%-4d %-8s %-8s ours %10.3f, ort %s %s; ort/ours %.2f (%.2f-%.2f); max |diff| %.2e%n",
+        out.printf(Locale.ROOT, "%-4s H=%-4d %-8s %-8s ours %10.3f, ort %s %s; ort/ours %.2f (%.2f-%.2f); max |diff| %.2e%s%n",
                 r.cell().id(), r.hidden(), r.kind(), r.shape(), r.oursTime(), Arrays.toString(round(r.ortTimes())), r.unit(),
-                r.ratio(), r.ratioMin(), r.ratioMax(), r.maxAbsDiff());
+                r.ratio(), r.ratioMin(), r.ratioMax(), r.maxAbsDiff(), Double.isNaN(r.batchTime()) ? ""
+                        : String.format(Locale.ROOT, "; Workspace (1, N) %.3f, ort/it %.2f", r.batchTime(), r.batchRatio()));
         return r;
     }
 
@@ -341,8 +378,8 @@ public final class OrtServingPeer {
             head.append(" ORT ").append(t).append("t |");
             rule.append("---:|");
         }
-        head.append(" ORT best / ours (rounds) | max abs diff |");
-        rule.append("---|---:|");
+        head.append(" ORT best / ours (rounds) | Workspace (1, N) | ORT best / it | max abs diff |");
+        rule.append("---|---:|---:|---:|");
         out.println(head);
         out.println(rule);
         for (Row r : rows) {
@@ -353,7 +390,10 @@ public final class OrtServingPeer {
             for (double t : r.ortTimes()) {
                 line.append(String.format(Locale.ROOT, " %.3f |", t));
             }
-            line.append(String.format(Locale.ROOT, " %.2fx (%.2f-%.2f) | %.1e |", r.ratio(), r.ratioMin(), r.ratioMax(), r.maxAbsDiff()));
+            line.append(String.format(Locale.ROOT, " %.2fx (%.2f-%.2f) |", r.ratio(), r.ratioMin(), r.ratioMax()));
+            line.append(Double.isNaN(r.batchTime()) ? " | |"
+                    : String.format(Locale.ROOT, " %.3f | %.2fx |", r.batchTime(), r.batchRatio()));
+            line.append(String.format(Locale.ROOT, " %.1e |", r.maxAbsDiff()));
             out.println(line);
         }
     }
