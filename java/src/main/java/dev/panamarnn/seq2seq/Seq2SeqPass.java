@@ -3,6 +3,8 @@ package dev.panamarnn.seq2seq;
 import dev.panamarnn.Workspace;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Tensor;
+import dev.panamarnn.train.GradientClipping;
+import dev.panamarnn.train.Optimizer;
 import dev.panamarnn.train.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -196,6 +198,21 @@ public final class Seq2SeqPass implements AutoCloseable {
         forward(true);
         double loss = SoftmaxCrossEntropy.forwardBackward(kernels, dLogits, logits, targetIds, mask, batch * targetSteps, vocab);
         backward();
+        return loss;
+    }
+
+    /**
+     * One optimizer step on a batch: gradients zeroed, {@link #load}, {@link #forwardBackward},
+     * clipping by global norm (when {@code maxNorm > 0}), the optimizer's step. Returns the loss.
+     */
+    public double trainStep(int[][] sources, int[][] targets, Optimizer optimizer, double maxNorm) {
+        model.gradients().zero();
+        load(sources, targets);
+        double loss = forwardBackward();
+        if (maxNorm > 0) {
+            GradientClipping.clipByGlobalNorm(kernels, model.gradients(), maxNorm);
+        }
+        optimizer.step();
         return loss;
     }
 
