@@ -44,6 +44,9 @@ public final class Seq2SeqDecoder implements StepModel, AutoCloseable {
     private final MemorySegment cat;        // (R, 2C)
     private final MemorySegment logits;     // (R, V)
     private final float[][] attention;      // (R, S) the last step's weights
+    private final float[] encH, keysH;      // (S, C) heap copies for the attention loops
+    private final float[] hRow, ctxRow;     // (C)
+    private final float[] logitsH;          // (R, V)
     private final int[] length = new int[1];
     private boolean encoded;
 
@@ -83,6 +86,11 @@ public final class Seq2SeqDecoder implements StepModel, AutoCloseable {
         this.cat = arena.allocate((long) rows * 2 * c * Float.BYTES, 64);
         this.logits = arena.allocate((long) rows * vocab * Float.BYTES, 64);
         this.attention = new float[rows][sourceSteps];
+        this.encH = new float[sourceSteps * c];
+        this.keysH = new float[sourceSteps * c];
+        this.hRow = new float[c];
+        this.ctxRow = new float[c];
+        this.logitsH = new float[rows * vocab];
     }
 
     /** Runs the encoder over {@code source} (1..S tokens in [0, Vs)); the next {@link #reset} starts from it. */
@@ -106,6 +114,8 @@ public final class Seq2SeqDecoder implements StepModel, AutoCloseable {
         MemorySegment out = encoder.infer(sourceX, length, null, null).segment();        // (S, 1, C)
         MemorySegment.copy(out, 0, enc, 0, (long) sourceSteps * c * Float.BYTES);
         kernels.sgemm(false, true, sourceSteps, c, c, 1f, enc, c, model.attention().segment(), c, 0f, keys, c);
+        MemorySegment.copy(enc, F, 0, encH, 0, sourceSteps * c);
+        MemorySegment.copy(keys, F, 0, keysH, 0, sourceSteps * c);
         bridge(encoder.finalHidden().segment(), startH.segment());
         if (lstm) {
             bridge(encoder.finalCell().segment(), startC.segment());
@@ -177,11 +187,12 @@ public final class Seq2SeqDecoder implements StepModel, AutoCloseable {
         int len = length[0];
         for (int r = 0; r < rows; r++) {
             float[] a = attention[r];
+            MemorySegment.copy(hState.segment(), F, (top + (long) r * c) * Float.BYTES, hRow, 0, c);
             float max = Float.NEGATIVE_INFINITY;
             for (int s = 0; s < len; s++) {
                 float score = 0;
                 for (int i = 0; i < c; i++) {
-                    score += hState.segment().getAtIndex(F, top + (long) r * c + i) * keys.getAtIndex(F, (long) s * c + i);
+                    score += hRow[i] * keysH[s * c + i];
                 }
                 a[s] = score;
                 max = Math.max(max, score);
@@ -194,30 +205,31 @@ public final class Seq2SeqDecoder implements StepModel, AutoCloseable {
             for (int s = 0; s < sourceSteps; s++) {
                 a[s] = s < len ? (float) (a[s] / sum) : 0f;
             }
-            MemorySegment.copy(hState.segment(), (top + (long) r * c) * Float.BYTES, cat, (long) r * 2 * cBytes, cBytes);
-            for (int i = 0; i < c; i++) {
-                float ctx = 0;
-                for (int s = 0; s < len; s++) {
-                    ctx += a[s] * enc.getAtIndex(F, (long) s * c + i);
+            java.util.Arrays.fill(ctxRow, 0f);
+            for (int s = 0; s < len; s++) {
+                for (int i = 0; i < c; i++) {
+                    ctxRow[i] += a[s] * encH[s * c + i];
                 }
-                cat.setAtIndex(F, (long) r * 2 * c + c + i, ctx);
-                context.setAtIndex(F, (long) r * c + i, ctx);
             }
+            MemorySegment.copy(hRow, 0, cat, F, (long) r * 2 * cBytes, c);
+            MemorySegment.copy(ctxRow, 0, cat, F, (long) r * 2 * cBytes + cBytes, c);
+            MemorySegment.copy(ctxRow, 0, context, F, r * cBytes, c);
         }
         model.output().forward(logits, cat, rows);
+        MemorySegment.copy(logits, F, 0, logitsH, 0, rows * vocab);
         for (int r = 0; r < rows; r++) {                                       // log-softmax per row
-            long row = (long) r * vocab;
+            int row = r * vocab;
             float max = Float.NEGATIVE_INFINITY;
             for (int v = 0; v < vocab; v++) {
-                max = Math.max(max, logits.getAtIndex(F, row + v));
+                max = Math.max(max, logitsH[row + v]);
             }
             double sum = 0;
             for (int v = 0; v < vocab; v++) {
-                sum += Math.exp(logits.getAtIndex(F, row + v) - max);
+                sum += Math.exp(logitsH[row + v] - max);
             }
             float logSum = (float) (max + Math.log(sum));
             for (int v = 0; v < vocab; v++) {
-                logProbs[r * vocab + v] = logits.getAtIndex(F, row + v) - logSum;
+                logProbs[row + v] = logitsH[row + v] - logSum;
             }
         }
     }

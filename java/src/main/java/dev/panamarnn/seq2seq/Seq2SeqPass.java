@@ -68,11 +68,21 @@ public final class Seq2SeqPass implements AutoCloseable {
     private final MemorySegment dKeys;       // (S, B, C)
     private final Tensor dEnc;               // (S, B, C) dL/d encoder output
     private final Tensor dOut;               // (1, B, C) dL/dh_t of the step being back-propagated
-    private final MemorySegment dContext;    // (B, C) dL/dctx_t from step t+1's input
     private final MemorySegment dEmbedded;   // (T, B, E)
     private final Tensor dhEncoder;          // (L*D, B, H)
     private final Tensor dcEncoder;          // (L*D, B, H) LSTM
     private final float[] scratch;           // (S) per-row attention scratch
+    // the attention works on heap copies (plain arrays: the JIT vectorises these loops; segment reads were 20x slower)
+    private final float[] encH;              // (S, B, C) encoder output
+    private final float[] keysH;             // (S, B, C)
+    private final float[] weightsH;          // (T, B, S)
+    private final float[] catH;              // (T, B, 2C)
+    private final float[] hH;                // (B, C) the step's h_t
+    private final float[] dCatH;             // (T, B, 2C)
+    private final float[] dKeysH;            // (S, B, C)
+    private final float[] dEncH;             // (S, B, C)
+    private final float[] dContextH;         // (B, C)
+    private final float[] dhH;               // (B, C)
     private boolean loaded;
     private boolean forwardDone;
 
@@ -99,6 +109,17 @@ public final class Seq2SeqPass implements AutoCloseable {
         this.sourceLengths = new int[batch];
         this.targetLengths = new int[batch];
         this.scratch = new float[sourceSteps];
+        int sbc = sourceSteps * batch * config.contextSize(), tbc = targetSteps * batch * config.contextSize();
+        this.encH = new float[sbc];
+        this.keysH = new float[sbc];
+        this.weightsH = new float[targetSteps * batch * sourceSteps];
+        this.catH = new float[2 * tbc];
+        this.hH = new float[batch * config.contextSize()];
+        this.dCatH = new float[2 * tbc];
+        this.dKeysH = new float[sbc];
+        this.dEncH = new float[sbc];
+        this.dContextH = new float[batch * config.contextSize()];
+        this.dhH = new float[batch * config.contextSize()];
         long sb = (long) sourceSteps * batch, tb = (long) targetSteps * batch;
         try {
             this.encoder = model.encoder().workspace(sourceSteps, batch);
@@ -127,7 +148,6 @@ public final class Seq2SeqPass implements AutoCloseable {
             this.dKeys = floats(sb * c);
             this.dEnc = Tensor.allocate(arena, sourceSteps, batch, c);
             this.dOut = Tensor.allocate(arena, 1, batch, c);
-            this.dContext = floats((long) batch * c);
             this.dEmbedded = floats(tb * e);
             this.dhEncoder = Tensor.allocate(arena, layers * d, batch, h);
             this.dcEncoder = lstm ? Tensor.allocate(arena, layers * d, batch, h) : null;
@@ -228,6 +248,8 @@ public final class Seq2SeqPass implements AutoCloseable {
         MemorySegment enc = encoder.forward(sourceX, sourceLengths, null, null, training).segment();   // (S, B, C)
         // keys (S*B, C) = enc (S*B, C) W_a^T
         kernels.sgemm(false, true, sb, c, c, 1f, enc, c, model.attention().segment(), c, 0f, keys, c);
+        MemorySegment.copy(enc, F, 0, encH, 0, sb * c);
+        MemorySegment.copy(keys, F, 0, keysH, 0, sb * c);
         bridge(encoder.finalHidden().segment(), h0.segment());
         if (lstm) {
             bridge(encoder.finalCell().segment(), c0.segment());
@@ -241,17 +263,19 @@ public final class Seq2SeqPass implements AutoCloseable {
                 if (t == 0) {
                     x.asSlice((to + e) * Float.BYTES, (long) c * Float.BYTES).fill((byte) 0);   // ctx_{-1} = 0
                 } else {
-                    MemorySegment.copy(cat, (((long) (t - 1) * batch + b) * 2 * c + c) * Float.BYTES, x,
-                            (to + e) * Float.BYTES, (long) c * Float.BYTES);           // ctx_{t-1}
+                    MemorySegment.copy(catH, ((t - 1) * batch + b) * 2 * c + c, x, F, (to + e) * Float.BYTES, c);   // ctx_{t-1}
                 }
             }
             Tensor hPrev = t == 0 ? h0 : steps[t - 1].finalHidden();
             Tensor cPrev = !lstm ? null : t == 0 ? c0 : steps[t - 1].finalCell();
             MemorySegment ht = steps[t].forward(decoderX[t], null, hPrev, cPrev, training).segment();   // (B, C)
+            MemorySegment.copy(ht, F, 0, hH, 0, batch * c);
             for (int b = 0; b < batch; b++) {
-                attend(t, b, ht, enc);
+                attend(t, b);
             }
         }
+        MemorySegment.copy(catH, 0, cat, F, 0, tb * 2 * c);
+        MemorySegment.copy(weightsH, 0, weights, F, 0, tb * sourceSteps);
         model.output().forward(logits, cat, tb);                                        // logits = W_o [h; ctx] + b_o
         forwardDone = true;
     }
@@ -270,15 +294,14 @@ public final class Seq2SeqPass implements AutoCloseable {
     }
 
     /** Attention of row b at step t: a_t = softmax_s(h_t . keys_s), ctx_t = sum_s a_ts enc_s; writes [h_t; ctx_t]. */
-    private void attend(int t, int b, MemorySegment ht, MemorySegment enc) {
-        int len = sourceLengths[b];
-        long hRow = (long) b * c;
+    private void attend(int t, int b) {
+        int len = sourceLengths[b], hRow = b * c;
         float max = Float.NEGATIVE_INFINITY;
         for (int s = 0; s < len; s++) {
-            long kRow = ((long) s * batch + b) * c;
+            int kRow = (s * batch + b) * c;
             float score = 0;
             for (int i = 0; i < c; i++) {
-                score += ht.getAtIndex(F, hRow + i) * keys.getAtIndex(F, kRow + i);
+                score += hH[hRow + i] * keysH[kRow + i];
             }
             scratch[s] = score;
             max = Math.max(max, score);
@@ -288,18 +311,18 @@ public final class Seq2SeqPass implements AutoCloseable {
             scratch[s] = (float) Math.exp(scratch[s] - max);
             sum += scratch[s];
         }
-        long wRow = ((long) t * batch + b) * sourceSteps;
+        int wRow = (t * batch + b) * sourceSteps, catRow = (t * batch + b) * 2 * c;
         for (int s = 0; s < sourceSteps; s++) {
-            weights.setAtIndex(F, wRow + s, s < len ? (float) (scratch[s] / sum) : 0f);   // padded source steps: 0
+            weightsH[wRow + s] = s < len ? (float) (scratch[s] / sum) : 0f;           // padded source steps: 0
         }
-        long catRow = ((long) t * batch + b) * 2 * c;
-        MemorySegment.copy(ht, hRow * Float.BYTES, cat, catRow * Float.BYTES, (long) c * Float.BYTES);
-        for (int i = 0; i < c; i++) {
-            float ctx = 0;
-            for (int s = 0; s < len; s++) {
-                ctx += weights.getAtIndex(F, wRow + s) * enc.getAtIndex(F, ((long) s * batch + b) * c + i);
+        System.arraycopy(hH, hRow, catH, catRow, c);
+        java.util.Arrays.fill(catH, catRow + c, catRow + 2 * c, 0f);
+        for (int s = 0; s < len; s++) {
+            float a = weightsH[wRow + s];
+            int eRow = (s * batch + b) * c;
+            for (int i = 0; i < c; i++) {
+                catH[catRow + c + i] += a * encH[eRow + i];
             }
-            cat.setAtIndex(F, catRow + c + i, ctx);
         }
     }
 
@@ -309,15 +332,15 @@ public final class Seq2SeqPass implements AutoCloseable {
         int sb = sourceSteps * batch, tb = targetSteps * batch;
         MemorySegment enc = encoder.output().segment();
         model.output().backward(dCat, dLogits, cat, tb);                                // dW_o, db_o; dcat = dlogits W_o
-        dEnc.fill(0f);
-        dKeys.fill((byte) 0);
-        dContext.fill((byte) 0);
-        MemorySegment dh = dOut.segment();
+        MemorySegment.copy(dCat, F, 0, dCatH, 0, tb * 2 * c);
+        java.util.Arrays.fill(dEncH, 0f);
+        java.util.Arrays.fill(dKeysH, 0f);
+        java.util.Arrays.fill(dContextH, 0f);
         for (int t = targetSteps - 1; t >= 0; t--) {
-            MemorySegment ht = steps[t].output().segment();
             for (int b = 0; b < batch; b++) {
-                attendBackward(t, b, ht, enc, dh);
+                attendBackward(t, b);
             }
+            MemorySegment.copy(dhH, 0, dOut.segment(), F, 0, batch * c);
             Tensor dhNext = t == targetSteps - 1 ? null : steps[t + 1].initialHiddenGradient();
             Tensor dcNext = !lstm || t == targetSteps - 1 ? null : steps[t + 1].initialCellGradient();
             steps[t].backward(dOut, dhNext, dcNext);
@@ -325,7 +348,7 @@ public final class Seq2SeqPass implements AutoCloseable {
             for (int b = 0; b < batch; b++) {
                 long from = (long) b * (e + c);
                 MemorySegment.copy(dx, from * Float.BYTES, dEmbedded, ((long) t * batch + b) * e * Float.BYTES, (long) e * Float.BYTES);
-                MemorySegment.copy(dx, (from + e) * Float.BYTES, dContext, (long) b * c * Float.BYTES, (long) c * Float.BYTES);
+                MemorySegment.copy(dx, F, (from + e) * Float.BYTES, dContextH, b * c, c);
             }
         }
         model.targetEmbedding().backward(dEmbedded, inputIds, tb);
@@ -333,6 +356,8 @@ public final class Seq2SeqPass implements AutoCloseable {
         if (lstm) {
             unbridge(steps[0].initialCellGradient().segment(), dcEncoder.segment());
         }
+        MemorySegment.copy(dKeysH, 0, dKeys, F, 0, sb * c);
+        MemorySegment.copy(dEncH, 0, dEnc.segment(), F, 0, sb * c);
         // keys = enc W_a^T: dW_a += dkeys^T enc, d enc += dkeys W_a
         kernels.sgemm(true, false, c, c, sb, 1f, dKeys, c, enc, c, 1f, model.attentionGradient().segment(), c);
         kernels.sgemm(false, false, sb, c, c, 1f, dKeys, c, model.attention().segment(), c, 1f, dEnc.segment(), c);
@@ -353,32 +378,31 @@ public final class Seq2SeqPass implements AutoCloseable {
      * Row b at step t: dctx = dcat[.., C:] + dctx from step t+1; da_s = dctx . enc_s; d enc_s += a_s dctx;
      * dscore_s = a_s (da_s - sum a da); dh = dcat[.., :C] + sum_s dscore_s keys_s; dkeys_s += dscore_s h_t.
      */
-    private void attendBackward(int t, int b, MemorySegment ht, MemorySegment enc, MemorySegment dh) {
+    private void attendBackward(int t, int b) {
         int len = sourceLengths[b];
-        long catRow = ((long) t * batch + b) * 2 * c, wRow = ((long) t * batch + b) * sourceSteps, bRow = (long) b * c;
-        MemorySegment dEncSeg = dEnc.segment();
+        int catRow = (t * batch + b) * 2 * c, wRow = (t * batch + b) * sourceSteps, bRow = b * c;
         for (int i = 0; i < c; i++) {
-            dContext.setAtIndex(F, bRow + i, dContext.getAtIndex(F, bRow + i) + dCat.getAtIndex(F, catRow + c + i));
-            dh.setAtIndex(F, bRow + i, dCat.getAtIndex(F, catRow + i));
+            dContextH[bRow + i] += dCatH[catRow + c + i];
+            dhH[bRow + i] = dCatH[catRow + i];
         }
         float weighted = 0;
         for (int s = 0; s < len; s++) {
-            long row = ((long) s * batch + b) * c;
-            float a = weights.getAtIndex(F, wRow + s), da = 0;
+            int row = (s * batch + b) * c;
+            float a = weightsH[wRow + s], da = 0;
             for (int i = 0; i < c; i++) {
-                float g = dContext.getAtIndex(F, bRow + i);
-                da += g * enc.getAtIndex(F, row + i);
-                dEncSeg.setAtIndex(F, row + i, dEncSeg.getAtIndex(F, row + i) + a * g);
+                float g = dContextH[bRow + i];
+                da += g * encH[row + i];
+                dEncH[row + i] += a * g;
             }
             scratch[s] = da;
             weighted += a * da;
         }
         for (int s = 0; s < len; s++) {
-            long row = ((long) s * batch + b) * c;
-            float dscore = weights.getAtIndex(F, wRow + s) * (scratch[s] - weighted);
+            int row = (s * batch + b) * c;
+            float dscore = weightsH[wRow + s] * (scratch[s] - weighted);
             for (int i = 0; i < c; i++) {
-                dh.setAtIndex(F, bRow + i, dh.getAtIndex(F, bRow + i) + dscore * keys.getAtIndex(F, row + i));
-                dKeys.setAtIndex(F, row + i, dKeys.getAtIndex(F, row + i) + dscore * ht.getAtIndex(F, bRow + i));
+                dhH[bRow + i] += dscore * keysH[row + i];
+                dKeysH[row + i] += dscore * catH[catRow + i];                      // h_t, as forward saved it
             }
         }
     }
