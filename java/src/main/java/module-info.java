@@ -21,6 +21,7 @@ module dev.panamarnn {
     exports dev.panamarnn.kernels;
     exports dev.panamarnn.layers;
     exports dev.panamarnn.model;
+    exports dev.panamarnn.seq2seq;
     exports dev.panamarnn.tensor;
     exports dev.panamarnn.train;
 

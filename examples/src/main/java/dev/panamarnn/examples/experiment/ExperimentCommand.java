@@ -9,10 +9,10 @@ import picocli.CommandLine.Command;
  * and a JSON record of the numbers it printed; docs/experiments.md and the pages under docs/experiments/ show them with a reading.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = "Run an experiment: gradient flow, long-range memory, classification, forecasting, text, video, speech.",
+        description = "Run an experiment: gradient flow, long-range memory, classification, forecasting, text, video, speech, translation.",
         subcommands = {GradientFlowCommand.class, MemoryTaskCommand.class, ClassifyCommand.class,
                 ForecastExperimentCommand.class, TextExperimentCommand.class, VideoExperimentCommand.class,
-                SpeechExperimentCommand.class})
+                SpeechExperimentCommand.class, TranslateExperimentCommand.class})
 public final class ExperimentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
