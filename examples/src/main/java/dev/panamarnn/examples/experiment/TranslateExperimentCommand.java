@@ -1,7 +1,7 @@
 package dev.panamarnn.examples.experiment;
 
 import dev.panamarnn.CellType;
-import dev.panamarnn.examples.support.Range;
+import dev.panamarnn.options.Range;
 import dev.panamarnn.model.EditDistance;
 import dev.panamarnn.seq2seq.Seq2Seq;
 import dev.panamarnn.seq2seq.Seq2SeqConfig;
