@@ -1,5 +1,6 @@
 package dev.panamarnn.seq2seq;
 
+import java.lang.foreign.MemorySegment;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.kernels.KernelSelection;
@@ -86,6 +87,23 @@ public final class Seq2Seq implements AutoCloseable {
         b.add("attention.weight", c, c);
         Linear.addParameters(b, "output.", 2 * c, config.targetVocab());
         return b.build();
+    }
+
+    /**
+     * The encoder's final state (L*D, B, H) as the decoder's start state (L, B, D*H): each layer's
+     * directions side by side (the training pass and the decoder both start from it).
+     */
+    static void bridge(MemorySegment from, MemorySegment to, int layers, int directions, int batch, int hidden) {
+        long hBytes = (long) hidden * Float.BYTES;
+        int width = directions * hidden;
+        for (int l = 0; l < layers; l++) {
+            for (int dir = 0; dir < directions; dir++) {
+                for (int b = 0; b < batch; b++) {
+                    MemorySegment.copy(from, (((long) (l * directions + dir) * batch + b) * hidden) * Float.BYTES, to,
+                            (((long) l * batch + b) * width + (long) dir * hidden) * Float.BYTES, hBytes);
+                }
+            }
+        }
     }
 
     static RnnConfig encoderConfig(Seq2SeqConfig c) {

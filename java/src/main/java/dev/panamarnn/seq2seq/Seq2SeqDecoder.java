@@ -124,12 +124,7 @@ public final class Seq2SeqDecoder implements StepModel, AutoCloseable {
     }
 
     private void bridge(MemorySegment from, MemorySegment to) {
-        for (int l = 0; l < layers; l++) {
-            for (int dir = 0; dir < d; dir++) {
-                MemorySegment.copy(from, (long) (l * d + dir) * h * Float.BYTES, to, ((long) l * c + (long) dir * h) * Float.BYTES,
-                        (long) h * Float.BYTES);
-            }
-        }
+        Seq2Seq.bridge(from, to, layers, d, 1, h);
     }
 
     @Override

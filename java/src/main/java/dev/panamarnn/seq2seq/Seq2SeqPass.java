@@ -280,17 +280,8 @@ public final class Seq2SeqPass implements AutoCloseable {
         forwardDone = true;
     }
 
-    /** (L*D, B, H) encoder state -> (L, B, D*H) decoder state: each layer's directions side by side. */
     private void bridge(MemorySegment from, MemorySegment to) {
-        long hBytes = (long) h * Float.BYTES;
-        for (int l = 0; l < layers; l++) {
-            for (int dir = 0; dir < d; dir++) {
-                for (int b = 0; b < batch; b++) {
-                    MemorySegment.copy(from, (((long) (l * d + dir) * batch + b) * h) * Float.BYTES, to,
-                            (((long) l * batch + b) * c + (long) dir * h) * Float.BYTES, hBytes);
-                }
-            }
-        }
+        Seq2Seq.bridge(from, to, layers, d, batch, h);
     }
 
     /** Attention of row b at step t: a_t = softmax_s(h_t . keys_s), ctx_t = sum_s a_ts enc_s; writes [h_t; ctx_t]. */

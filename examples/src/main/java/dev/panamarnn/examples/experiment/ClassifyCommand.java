@@ -118,7 +118,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             Plots.lines(examplesPng, task.id() + " task: one held-out window per class", "step t", "x_t", examples(test));
             report.figure(examplesPng);
             rows.add(List.of(task.id(), "chance (1/C); majority class of the held-out set", "-", "-", "-",
-                    pct(chance) + "; " + pct(majority), String.join(" / ", task.classNames())));
+                    ExperimentReport.percent(chance) + "; " + ExperimentReport.percent(majority), String.join(" / ", task.classNames())));
         }
         report.table("Held-out accuracy (sequence-to-one classification)",
                 List.of("task", "model", "steps", "seconds", "final train loss", "held-out accuracy", "per class"), rows);
@@ -136,13 +136,13 @@ public final class ClassifyCommand implements Callable<Integer> {
         int[] predicted = model.predict(test);
         double accuracy = ClassifyModel.accuracy(predicted, test.labels());
         String perClass = String.join(" / ", Arrays.stream(ClassifyModel.classAccuracy(predicted, test.labels(), test.classes()))
-                .mapToObj(ClassifyCommand::pct).toList());
+                .mapToObj(ExperimentReport::percent).toList());
         System.out.printf("  %-34s %6d steps %6.1f s  loss %.3f  held-out accuracy %s%n", model.name(), fit.steps(),
-                fit.seconds(), fit.finalLoss(), pct(accuracy));
+                fit.seconds(), fit.finalLoss(), ExperimentReport.percent(accuracy));
         curves.add(new Plots.Line(model.name(), points.stream().mapToDouble(p -> p[0]).toArray(),
                 points.stream().mapToDouble(p -> p[1]).toArray(), color));
         return List.of(task.id(), model.name(), Long.toString(fit.steps()), String.format("%.1f", fit.seconds()),
-                String.format("%.3f", fit.finalLoss()), pct(accuracy), perClass);
+                String.format("%.3f", fit.finalLoss()), ExperimentReport.percent(accuracy), perClass);
     }
 
     /** One held-out window of each class, as lines over t. */
@@ -174,7 +174,4 @@ public final class ClassifyCommand implements Callable<Integer> {
         return counts;
     }
 
-    private static String pct(double fraction) {
-        return String.format("%.1f%%", 100 * fraction);
-    }
 }

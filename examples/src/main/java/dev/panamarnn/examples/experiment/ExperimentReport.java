@@ -36,6 +36,11 @@ public final class ExperimentReport {
     private final List<Table> tables = new ArrayList<>();
     private final List<String> figures = new ArrayList<>();
 
+    /** A fraction as a table cell: 0.934 -> "93.4%". */
+    public static String percent(double fraction) {
+        return String.format("%.1f%%", 100 * fraction);
+    }
+
     public ExperimentReport(String name, ExperimentOptions options) {
         this.name = name;
         settings.put("seed", options.seed());

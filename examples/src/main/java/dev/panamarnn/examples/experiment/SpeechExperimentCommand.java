@@ -112,9 +112,9 @@ public final class SpeechExperimentCommand implements Callable<Integer> {
                 Scores greedy = score(data.test(), logits, 0), beamed = score(data.test(), logits, beam);
                 double seconds = (System.nanoTime() - begun) / 1e9;
                 System.out.printf("  %-34s %3d epochs %6.1f s  WER %s  CER %s  exact %s  (beam %d: WER %s)%n", net.name(), result.epochs(),
-                        seconds, pct(greedy.wer), pct(greedy.cer), pct(greedy.exact), beam, pct(beamed.wer));
-                rows.add(List.of(net.name(), Integer.toString(result.epochs()), String.format("%.0f", seconds), pct(greedy.wer),
-                        pct(greedy.cer), pct(greedy.exact), pct(beamed.wer)));
+                        seconds, ExperimentReport.percent(greedy.wer), ExperimentReport.percent(greedy.cer), ExperimentReport.percent(greedy.exact), beam, ExperimentReport.percent(beamed.wer));
+                rows.add(List.of(net.name(), Integer.toString(result.epochs()), String.format("%.0f", seconds), ExperimentReport.percent(greedy.wer),
+                        ExperimentReport.percent(greedy.cer), ExperimentReport.percent(greedy.exact), ExperimentReport.percent(beamed.wer)));
                 if (greedy.wer < bestWer) {
                     bestWer = greedy.wer;
                     bestLogits = logits;
@@ -169,13 +169,11 @@ public final class SpeechExperimentCommand implements Callable<Integer> {
         return new Scores((double) wordErrors / words, (double) charErrors / chars, (double) exact / split.size());
     }
 
-    private static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
-
     /** Digit labels as words: "seven two oh" style text without the "oh" variant ("zero"). */
     static String spelled(int[] labels) {
         StringBuilder s = new StringBuilder();
         for (int label : labels) {
-            s.append(s.isEmpty() ? "" : " ").append(WORDS[label - 1]);
+            s.append(s.isEmpty() ? "" : " ").append(SpokenDigits.WORDS[label - 1]);
         }
         return s.toString();
     }
@@ -203,8 +201,8 @@ public final class SpeechExperimentCommand implements Callable<Integer> {
             chars += spelled(reference).length();
             exact += Arrays.equals(guess, reference) ? 1 : 0;
         }
-        return List.of("prior: \"" + spelled(guess) + "\" for every utterance", "-", "-", pct((double) errors / words),
-                pct((double) charErrors / chars), pct((double) exact / data.test().size()), "-");
+        return List.of("prior: \"" + spelled(guess) + "\" for every utterance", "-", "-", ExperimentReport.percent((double) errors / words),
+                ExperimentReport.percent((double) charErrors / chars), ExperimentReport.percent((double) exact / data.test().size()), "-");
     }
 
     /** The first held-out utterance's spectrogram with the best network's per-step arg-max classes over it. */
@@ -226,7 +224,4 @@ public final class SpeechExperimentCommand implements Callable<Integer> {
                 SpeechDataset.CLASS_NAMES, SpeechDataset.BLANK, 0.01);
     }
 
-    private static String pct(double fraction) {
-        return String.format("%.1f%%", 100 * fraction);
-    }
 }

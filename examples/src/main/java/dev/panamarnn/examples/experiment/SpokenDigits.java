@@ -74,7 +74,8 @@ public final class SpokenDigits {
     public static final List<String> TEST_VARIANTS = List.of("m6", "m7", "f4", "f5", "klatt3", "Andrea", "robert",
             "edward", "grandma", "norbert", "shelby", "victor", "Michael");
 
-    private static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    /** The word of each digit. */
+    static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
 
     /**
      * The builder's parameters. Sizes are utterances; speeds in words per minute (espeak-ng -s, default

@@ -93,7 +93,7 @@ public final class VideoExperimentCommand implements Callable<Integer> {
         }
         double chance = 1.0 / VideoClips.MOTIONS.size();
         curves.add(new Plots.Line("chance", new double[] {1, epochs}, new double[] {chance, chance}, Color.GRAY));
-        rows.add(List.of("chance (1/" + VideoClips.MOTIONS.size() + ")", "-", "-", "-", pct(chance)));
+        rows.add(List.of("chance (1/" + VideoClips.MOTIONS.size() + ")", "-", "-", "-", ExperimentReport.percent(chance)));
         report.table("Held-out accuracy (which way the digit moves)", List.of("model", "epochs", "seconds", "final train loss",
                 "held-out accuracy"), rows);
 
@@ -132,13 +132,10 @@ public final class VideoExperimentCommand implements Callable<Integer> {
             curves.add(new Plots.Line(name, x, y, color));
             double lastLoss = result.trainLoss().isEmpty() ? Double.NaN : result.trainLoss().get(result.trainLoss().size() - 1);
             System.out.printf("  %-44s %3d epochs %6.1f s  loss %.3f  held-out accuracy %s%n", name, result.epochs(), seconds, lastLoss,
-                    pct(held.accuracy()));
+                    ExperimentReport.percent(held.accuracy()));
             return List.of(name, Integer.toString(result.epochs()), String.format("%.1f", seconds), String.format("%.3f", lastLoss),
-                    pct(held.accuracy()));
+                    ExperimentReport.percent(held.accuracy()));
         }
     }
 
-    private static String pct(double fraction) {
-        return String.format("%.1f%%", 100 * fraction);
-    }
 }
