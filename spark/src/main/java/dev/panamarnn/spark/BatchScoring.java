@@ -39,6 +39,7 @@ final class BatchScoring implements Serializable {
     private final String key;           // the model's fingerprint: the replicas' cache key
     private final int group;            // sequences per predict call
     private final int features;         // F the model reads
+    private final int vocabulary;       // V of a token model (one id per step), 0 for features
     private final boolean classes;
     private final boolean perStep;
     private final List<String> classNames;
@@ -47,16 +48,14 @@ final class BatchScoring implements Serializable {
         this.key = key;
         this.group = group;
         this.features = spec.features();
+        this.vocabulary = spec.tokens() ? spec.vocabulary() : 0;
         this.classes = spec.task().hasClasses();
         this.perStep = spec.outputMode() == OutputMode.PER_STEP;
         this.classNames = List.copyOf(spec.classNames());
     }
 
-    /** Why a model cannot be scored here, or null: token models and CTC are not. */
+    /** Why a model cannot be scored here, or null: CTC models are not. */
     static String unsupported(ModelSpec spec) {
-        if (spec.tokens()) {
-            return "it reads token ids (the scorer reads float feature columns)";
-        }
         if (spec.task() == Task.CTC) {
             return "it is a CTC model (its per-step logits need decoding into a label sequence)";
         }
@@ -93,7 +92,7 @@ final class BatchScoring implements Serializable {
         try {
             for (int from = 0; from < all.size(); from += group) {
                 List<ShardSequence> part = all.subList(from, Math.min(all.size(), from + group));
-                float[][] outputs = model.predict(SequenceDataset.ofInputs(inputs(part)));
+                float[][] outputs = model.predict(data(part));
                 for (int i = 0; i < part.size(); i++) {
                     out.add(row(part.get(i), outputs[i]));
                 }
@@ -104,12 +103,17 @@ final class BatchScoring implements Serializable {
         return out.iterator();
     }
 
-    /** (T_i, F) per sequence, checked first: a bad sequence fails the task with its id. */
-    private List<float[][]> inputs(List<ShardSequence> part) {
+    /** The group as an inputs-only data set: (T_i, F) features or (T_i) token ids; a bad sequence fails the task with its id. */
+    private SequenceDataset data(List<ShardSequence> part) {
         List<float[][]> inputs = new ArrayList<>(part.size());
+        List<int[]> tokens = new ArrayList<>(part.size());
         for (ShardSequence s : part) {
             if (s.problem() != null) {
                 throw new IllegalArgumentException("sequence '" + s.id() + "' has " + s.problem());
+            }
+            if (vocabulary > 0) {
+                tokens.add(SparkTokens.ids(s, vocabulary));
+                continue;
             }
             if (s.width() != features) {
                 throw new IllegalArgumentException("sequence '" + s.id() + "' has " + s.width() + " features per step, the model reads " + features);
@@ -120,7 +124,7 @@ final class BatchScoring implements Serializable {
             }
             inputs.add(x);
         }
-        return inputs;
+        return vocabulary > 0 ? SequenceDataset.ofTokenInputs(tokens, vocabulary) : SequenceDataset.ofInputs(inputs);
     }
 
     /** One output row: {@code output} is (K) per sequence or (T * K) per step, step-major (logits or values). */

@@ -31,7 +31,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Batch scoring of a {@link SequenceModel} as a spark.ml {@link Transformer}: rows in the long layout
- * (id, time, feature columns: numbers or arrays of numbers) in, one row per sequence out. A classifier
+ * (id, time, feature columns: numbers or arrays of numbers, or one column of token ids) in, one row per sequence out. A classifier
  * gives {@code prediction} (the class index, a double, as Spark's classifiers do),
  * {@code predictedClass} (its name, or null when the model has no class names) and
  * {@code probability} (a dense ml Vector, the softmax of the logits); a regressor gives
@@ -46,7 +46,8 @@ import org.apache.spark.sql.types.StructType;
  * bidirectional stacks and per-step outputs included. Saves and loads with a Pipeline
  * ({@link MLWritable}; {@link #read()}): the params as Spark's metadata, the model file beside them.
  *
- * <p>Token models and CTC models are refused when the scorer is made.
+ * <p>A token model reads one feature column of token ids (integers in [0, V)). CTC models are refused
+ * when the scorer is made.
  */
 public final class SequenceScorer extends Transformer implements MLWritable {
     private static final long serialVersionUID = 1L;

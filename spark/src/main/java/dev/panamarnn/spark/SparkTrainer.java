@@ -273,10 +273,15 @@ public final class SparkTrainer implements AutoCloseable {
 
     private void checkFits(SparkSequences.Schema schema) {
         var spec = model.spec();
-        if (spec.tokens()) {
-            throw new IllegalArgumentException("the Spark data sets hold float features; this model reads token ids");
+        if (spec.tokens() != schema.tokens()) {
+            throw new IllegalArgumentException("the model reads " + (spec.tokens() ? "token ids" : "float features") + ", the data holds "
+                    + (schema.tokens() ? "token ids (SparkSequences.ofTokens)" : "float features"));
         }
-        if (spec.features() != schema.features()) {
+        if (spec.tokens() && schema.vocabulary() > spec.vocabulary()) {
+            throw new IllegalArgumentException("the data's vocabulary has " + schema.vocabulary() + " ids, the model's embedding "
+                    + spec.vocabulary());
+        }
+        if (!spec.tokens() && spec.features() != schema.features()) {
             throw new IllegalArgumentException("the model reads " + spec.features() + " features per step, the data has " + schema.features());
         }
         if (schema.targets() == SequenceDataset.Targets.NONE || schema.targets().classes() != spec.task().hasClasses()

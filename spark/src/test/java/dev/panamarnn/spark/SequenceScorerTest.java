@@ -124,13 +124,10 @@ class SequenceScorerTest {
     @Test
     void missingColumnsAndUnsupportedModelsAreRefused() {
         try (SequenceModel model = SequenceModel.builder().features(2).classify(2).hidden(4).build();
-             SequenceModel tokens = SequenceModel.builder().tokens(5, 3).classify(2).hidden(4).build();
              SequenceModel ctc = SequenceModel.builder().features(2).ctc(3).hidden(4).build()) {
             SequenceScorer scorer = SequenceScorer.of(model).setIdCol("id").setTimeCol("time");
             assertEquals("no column 'time' in [id, t, x1, x2, label]",
                     assertThrows(IllegalArgumentException.class, () -> scorer.transform(TestSpark.frame(ROWS))).getMessage());
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> SequenceScorer.of(tokens)).getMessage()
-                    .contains("it reads token ids"));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> SequenceScorer.of(ctc)).getMessage()
                     .contains("it is a CTC model"));
         }
