@@ -42,15 +42,19 @@ public final class BpttWindows implements AutoCloseable {
      */
     public static BpttWindows of(SequenceModel model, int window, int batch) {
         model.checkOpen();
-        ModelSpec spec = model.spec();
-        if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional()) {
-            throw new IllegalArgumentException("truncated BPTT is for per-step models with a unidirectional stack; this model is "
-                    + spec.outputMode().id() + (spec.bidirectional() ? ", bidirectional" : ""));
-        }
+        requireApplicable(model.spec());
         if (window < 1 || batch < 1) {
             throw new IllegalArgumentException("truncated-BPTT windows need window >= 1 and batch >= 1, got " + window + ", " + batch);
         }
         return new BpttWindows(model, window, batch);
+    }
+
+    /** @throws IllegalArgumentException unless the model is per-step on a unidirectional stack, as truncated BPTT needs */
+    public static void requireApplicable(ModelSpec spec) {
+        if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional()) {
+            throw new IllegalArgumentException("truncated BPTT is for per-step models with a unidirectional stack; this model is "
+                    + spec.outputMode().id() + (spec.bidirectional() ? ", bidirectional" : ""));
+        }
     }
 
     /** B: the rows of the batches these windows are for. */

@@ -469,10 +469,8 @@ public final class SparkTrainer implements AutoCloseable {
             if (window < 0) {
                 throw new IllegalArgumentException("the truncated-BPTT window must be >= 0 (0: off), got " + window);
             }
-            var spec = model.spec();
-            if (window > 0 && (spec.outputMode() != dev.panamarnn.model.OutputMode.PER_STEP || spec.bidirectional())) {
-                throw new IllegalArgumentException("truncated BPTT is for per-step models with a unidirectional stack; this model is "
-                        + spec.outputMode().id() + (spec.bidirectional() ? ", bidirectional" : ""));
+            if (window > 0) {
+                dev.panamarnn.model.BpttWindows.requireApplicable(model.spec());
             }
             this.bpttWindow = window;
             return this;

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.CellType;
-import dev.panamarnn.data.SequenceDataset;
 import dev.panamarnn.model.OutputMode;
 import dev.panamarnn.model.SequenceModel;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.linalg.Vector;
@@ -35,7 +33,7 @@ class BatchScoringTest {
             Dataset<Row> frame = TestSpark.frame(rows);
             Map<String, Row> scored = SequenceScorerTest.byId(scorer.transform(frame));
             Map<String, float[][]> sequences = SequenceScorerTest.sequences(rows);
-            float[][] logits = model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+            float[][] logits = SequenceScorerTest.predict(model, sequences);
             assertEquals(sequences.keySet(), scored.keySet());
             double max = 0;
             int i = 0;
@@ -79,7 +77,7 @@ class BatchScoringTest {
             SequenceScorer scorer = SequenceScorer.of(model).setIdCol("id").setTimeCol("t").setFeaturesCols("x1", "x2").setBatchSequences(2);
             Map<String, Row> scored = SequenceScorerTest.byId(scorer.transform(TestSpark.frame(rows)));
             Map<String, float[][]> sequences = SequenceScorerTest.sequences(rows);
-            float[][] values = model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+            float[][] values = SequenceScorerTest.predict(model, sequences);
             double max = 0;
             int i = 0;
             for (String id : sequences.keySet()) {

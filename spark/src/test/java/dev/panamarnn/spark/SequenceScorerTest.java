@@ -50,6 +50,11 @@ class SequenceScorerTest {
         return out;
     }
 
+    /** SequenceModel.predict of the sequences in one process, in id order: the reference. */
+    static float[][] predict(SequenceModel model, Map<String, float[][]> sequences) {
+        return model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+    }
+
     static Map<String, Row> byId(Dataset<Row> scored) {
         Map<String, Row> out = new TreeMap<>();
         for (Row r : scored.collectAsList()) {
@@ -66,7 +71,7 @@ class SequenceScorerTest {
             Dataset<Row> frame = TestSpark.frame(ROWS);
             Map<String, Row> scored = byId(scorer.transform(frame));
             Map<String, float[][]> sequences = sequences();
-            float[][] logits = model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+            float[][] logits = predict(model, sequences);
             assertEquals(sequences.keySet(), scored.keySet());
             double max = 0;
             int i = 0;
@@ -109,7 +114,7 @@ class SequenceScorerTest {
             SequenceScorer scorer = SequenceScorer.of(model).setIdCol("id").setTimeCol("t").setFeaturesCols("x1", "x2");
             Map<String, Row> scored = byId(scorer.transform(TestSpark.frame(ROWS)));
             Map<String, float[][]> sequences = sequences();
-            float[][] values = model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+            float[][] values = predict(model, sequences);
             int i = 0;
             for (String id : sequences.keySet()) {
                 List<Double> v = scored.get(id).getList(1);
