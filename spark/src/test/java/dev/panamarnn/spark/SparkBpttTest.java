@@ -143,20 +143,22 @@ class SparkBpttTest {
     }
 
     /**
-     * A run stopped between two windows of a batch (fit with maxSteps) continues in the next fit
-     * call; a driver that died there resumes from the last checkpoint, written at the end of a
-     * batch; both end with the uninterrupted run's weights, bit for bit.
+     * A run whose tasks of step 1 (window 1 of the first batch, from the carried state) fail once
+     * and run again, stopped between two windows of a batch (fit with maxSteps), continues in the
+     * next fit call; a driver that died there resumes from the last checkpoint, written at the end
+     * of a batch; both end with the uninterrupted run's weights, bit for bit.
      */
     @Test
     void aRunStoppedBetweenWindowsContinuesAndResumesExactly(@TempDir Path dir) throws Exception {
         Path checkpoint = dir.resolve("run.ckpt.safetensors");
         try (SequenceModel uninterrupted = model(); SequenceModel stopped = model(); SequenceModel resumed = model();
              SparkTrainer u = trainer(uninterrupted).build();
-             SparkTrainer s = trainer(stopped).checkpoints(checkpoint, 2).build();
+             SparkTrainer s = trainer(stopped).checkpoints(checkpoint, 2).failFirstAttemptOfStep(1).build();
              SparkTrainer r = trainer(resumed).build()) {
             u.fit(two, EPOCHS);
             s.fit(two, EPOCHS, 5);
             assertEquals(5, s.step());
+            assertTrue(union(SparkTrainerTest.localShards(two), 0, 0).steps() > WINDOW, "step 1 is window 1 of the first batch");
             r.resume(checkpoint, two);
             long from = r.step();
             s.fit(two, EPOCHS);
