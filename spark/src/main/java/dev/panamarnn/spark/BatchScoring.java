@@ -20,8 +20,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The executor side of {@link SequenceScorer}: a task's sequences, sorted by id and cut into groups
- * of {@code batchSequences}, each group scored by {@link SequenceModel#predict} on a replica of the
+ * The executor side of {@link SequenceScorer}: a task's sequences, sorted by length and then id (so
+ * a group pads little) and cut into groups of {@code batchSequences}, each group scored by {@link SequenceModel#predict} on a replica of the
  * model (its batched inference passes: {@code Workspace.infer} over (T, B), per-step models of long
  * sequences window after window). The output columns per sequence, after the id:
  * <pre>
@@ -30,7 +30,7 @@ import org.apache.spark.sql.types.StructType;
  *   regressor, per sequence:   prediction array(K) of double
  *   regressor, per step:       prediction array(T) of array(K) of double
  * </pre>
- * The step arrays are in time order. A group's batches depend only on the sorted ids of the task's
+ * The step arrays are in time order. The groups depend only on the lengths and ids of the task's
  * partition, so the same data and partitioning score the same, bit for bit, on every run.
  */
 final class BatchScoring implements Serializable {
@@ -78,11 +78,11 @@ final class BatchScoring implements Serializable {
         return perStep ? DataTypes.createArrayType(type, false) : type;
     }
 
-    /** A task: its partition's sequences, sorted by id, {@code group} at a time through a replica of the model. */
+    /** A task: its partition's sequences, sorted by length and id, {@code group} at a time through a replica of the model. */
     Iterator<Row> score(Iterator<ShardSequence> sequences, byte[] modelBytes) {
         List<ShardSequence> all = new ArrayList<>();
         sequences.forEachRemaining(all::add);
-        all.sort(Comparator.comparing(ShardSequence::id));
+        all.sort(Comparator.comparingInt(ShardSequence::length).thenComparing(ShardSequence::id));
         List<Row> out = new ArrayList<>(all.size());
         if (all.isEmpty()) {
             return out.iterator();

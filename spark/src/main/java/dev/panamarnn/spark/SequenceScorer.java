@@ -41,7 +41,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>The transformer holds the model as the bytes of its file, never a native object; transform
  * broadcasts them, and every executor JVM keeps replicas of the model per fingerprint (SHA-256 of
  * the bytes), one per task running at once ({@link Replicas}). A task sorts its partition's
- * sequences by id and scores them {@code batchSequences} at a time through
+ * sequences by length and id and scores them {@code batchSequences} at a time through
  * {@link SequenceModel#predict}: batched inference passes ({@code Workspace.infer} over (T, B)),
  * bidirectional stacks and per-step outputs included. Saves and loads with a Pipeline
  * ({@link MLWritable}; {@link #read()}): the params as Spark's metadata, the model file beside them.
