@@ -63,7 +63,6 @@ public final class SparkTrainer implements AutoCloseable {
     private int epoch;
     private int batchInEpoch;
     private final TruncatedBpttPosition windows = new TruncatedBpttPosition();
-    private boolean checkpointDue;      // with truncated BPTT a checkpoint due between two windows waits for the batch's end
     private boolean closed;
 
     /**
@@ -148,7 +147,7 @@ public final class SparkTrainer implements AutoCloseable {
     private void resume(CheckpointStore store, SparkSequences data) throws ModelFileException {
         SparkCheckpoint.Position p;
         try {
-            p = store.load(file -> SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize));
+            p = store.load(file -> SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize, bpttWindow));
         } catch (ModelFileException e) {
             throw e;
         } catch (IOException e) {
@@ -157,7 +156,7 @@ public final class SparkTrainer implements AutoCloseable {
         step = p.step();
         epoch = p.epoch();
         batchInEpoch = p.batchInEpoch();
-        windows.reset();           // checkpoints are written at the end of a batch
+        windows.restore(p.windowInBatch(), p.windowsInBatch(), p.carried());
     }
 
     /**
@@ -218,11 +217,10 @@ public final class SparkTrainer implements AutoCloseable {
                     timings.add(new StepTiming(step, loss, end - start, maxCompute, job - start, driver - job, end - driver,
                             results.getFirst().kernels()));
                     losses.add(loss);
-                    checkpointDue |= checkpointEvery > 0 && step % checkpointEvery == 0;
-                    if (checkpointDue && !windows.inBatch()) {
-                        checkpointDue = false;
+                    if (checkpointEvery > 0 && step % checkpointEvery == 0) {
                         boolean endOfEpoch = batchInEpoch + 1 == perEpoch;
-                        writeCheckpoint(new SparkCheckpoint.Position(step, endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : batchInEpoch + 1),
+                        writeCheckpoint(windows.inBatch() ? new SparkCheckpoint.Position(step, epoch, batchInEpoch, windows.next(), windows.count(),
+                                windows.carried()) : new SparkCheckpoint.Position(step, endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : batchInEpoch + 1),
                                 workers);
                     }
                 }
@@ -235,7 +233,7 @@ public final class SparkTrainer implements AutoCloseable {
 
     private void writeCheckpoint(SparkCheckpoint.Position p, int workers) {
         try {
-            checkpoint.save(file -> SparkCheckpoint.save(file, model, optimizer, p, workers, batchSize));
+            checkpoint.save(file -> SparkCheckpoint.save(file, model, optimizer, p, workers, batchSize, bpttWindow));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint " + checkpoint + ": " + e.getMessage(), e);
         }
@@ -463,7 +461,7 @@ public final class SparkTrainer implements AutoCloseable {
          * {@code Trainer.Builder.truncatedBptt}: a step whose longest batch (over the workers) has
          * more than {@code window} steps trains as consecutive windows, one optimizer step each, every
          * row's state carried from one window to the next ({@link WindowStep}; 0: off). A checkpoint
-         * that falls due between two windows of a batch is written at the end of the batch.
+         * between two windows holds every shard's carried state.
          */
         public Builder truncatedBptt(int window) {
             if (window < 0) {

@@ -18,6 +18,11 @@ final class TruncatedBpttPosition {
         return next;
     }
 
+    /** Windows of the current batch (0 before its window 0 has run). */
+    int count() {
+        return count;
+    }
+
     /** (N) each shard's state carried into window {@link #next}, or null for window 0. */
     float[][] carried() {
         return carried;
@@ -41,6 +46,13 @@ final class TruncatedBpttPosition {
         } else {
             reset();
         }
+    }
+
+    /** A checkpoint's position: window {@code window} of {@code windows} next, from {@code state} (0, 0, null: a batch's start). */
+    void restore(int window, int windows, float[][] state) {
+        next = window;
+        count = windows;
+        carried = state;
     }
 
     /** At the start of a batch. */

@@ -145,8 +145,8 @@ class SparkBpttTest {
     /**
      * A run whose tasks of step 1 (window 1 of the first batch, from the carried state) fail once
      * and run again, stopped between two windows of a batch (fit with maxSteps), continues in the
-     * next fit call; a driver that died there resumes from the last checkpoint, written at the end
-     * of a batch; both end with the uninterrupted run's weights, bit for bit.
+     * next fit call; a driver that died there resumes from the last checkpoint (step 4, between two
+     * windows: it holds the carried states); both end with the uninterrupted run's weights, bit for bit.
      */
     @Test
     void aRunStoppedBetweenWindowsContinuesAndResumesExactly(@TempDir Path dir) throws Exception {
@@ -159,13 +159,24 @@ class SparkBpttTest {
             s.fit(two, EPOCHS, 5);
             assertEquals(5, s.step());
             assertTrue(union(SparkTrainerTest.localShards(two), 0, 0).steps() > WINDOW, "step 1 is window 1 of the first batch");
+            String window;
+            try (var file = dev.panamarnn.io.SafeTensors.read(checkpoint)) {
+                window = file.metadata().get("train.window_in_batch");
+            }
             r.resume(checkpoint, two);
             long from = r.step();
             s.fit(two, EPOCHS);
             r.fit(two, EPOCHS);
             float[] expected = SparkTrainerTest.weights(uninterrupted);
-            System.out.printf("truncated BPTT: stopped after step 5 of %d, resumed from the checkpoint of step %d%n", u.step(), from);
-            assertTrue(from >= 2 && from <= 5, "the checkpoint's step " + from);
+            System.out.printf("truncated BPTT: stopped after step 5 of %d, resumed from the checkpoint of step %d (next window %s)%n",
+                    u.step(), from, window);
+            assertEquals(4, from, "the last checkpoint's step");
+            assertTrue(Integer.parseInt(window) > 0, "the checkpoint was written between two windows, next window " + window);
+            try (SequenceModel other = model(); SparkTrainer k5 = SparkTrainer.builder(TestSpark.context(), other).batchSize(BATCH).adam(LR)
+                    .seed(SEED).truncatedBptt(WINDOW + 1).build()) {
+                assertEquals("model file " + checkpoint + ": has 'spark.bptt_window' 4; this run's is 5",
+                        assertThrows(dev.panamarnn.io.ModelFileException.class, () -> k5.resume(checkpoint, two)).getMessage());
+            }
             assertEquals(u.step(), s.step());
             assertTrue(java.util.Arrays.equals(expected, SparkTrainerTest.weights(stopped)), "continued after maxSteps");
             assertTrue(java.util.Arrays.equals(expected, SparkTrainerTest.weights(resumed)), "resumed from the checkpoint");
