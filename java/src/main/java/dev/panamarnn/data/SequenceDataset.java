@@ -233,6 +233,35 @@ public final class SequenceDataset {
     }
 
     /**
+     * Token-id sequences with a class label at every step (tagging).
+     * @param sequences (N) each (T_i) ids in [0, vocabulary)
+     * @param labels    (N) each (T_i) class ids in [0, classes)
+     */
+    public static SequenceDataset ofTokenStepLabels(List<int[]> sequences, int vocabulary, List<int[]> labels, int classes) {
+        int[][] ids = SequenceChecks.tokens(sequences, vocabulary);
+        return new SequenceDataset(0, vocabulary, Targets.CLASS_PER_STEP, classes, 0, List.of(), List.of(), null, ids,
+                SequenceChecks.stepLabels(labels, tokenLengths(ids), classes), null);
+    }
+
+    /**
+     * Token-id sequences without targets ({@link Targets#NONE}), to be predicted.
+     * @param sequences (N) each (T_i) ids in [0, vocabulary)
+     */
+    public static SequenceDataset ofTokenInputs(List<int[]> sequences, int vocabulary) {
+        int[][] ids = SequenceChecks.tokens(sequences, vocabulary);
+        return new SequenceDataset(0, vocabulary, Targets.NONE, 0, 0, List.of(), List.of(), null, ids, null, null);
+    }
+
+    /** (N) T_i of each token sequence. */
+    private static int[] tokenLengths(int[][] ids) {
+        int[] lengths = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            lengths[i] = ids[i].length;
+        }
+        return lengths;
+    }
+
+    /**
      * A corpus cut into consecutive non-overlapping windows of {@code window} steps for next-token
      * prediction: window k reads tokens[s, s + w) with s = k * w and is labelled, step by step, with
      * tokens[s + 1, s + w + 1) (CLASS_PER_STEP, C = V). The last partial window is dropped.

@@ -4,6 +4,7 @@ import dev.panamarnn.data.SequenceBatch;
 import dev.panamarnn.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Truncated backpropagation through time for per-step models: a batch longer than the window k
@@ -11,8 +12,13 @@ import java.lang.foreign.MemorySegment;
  * end of a window (h, and c for LSTM) is the next window's initial state — values carried, no
  * gradient across the boundary. A row whose sequence ended in an earlier window takes part in
  * no later window's loss (its steps there are padding). Unidirectional stacks only.
+ *
+ * <p>{@link Trainer#builder}'s {@code truncatedBptt(k)} uses it. The public part ({@link #of},
+ * {@link #accumulateGradients}, {@link #carried}, {@link #carry}) serves a trainer elsewhere that
+ * computes a window's gradient without the optimizer step (a data-parallel worker) and moves the
+ * carried state between processes as floats. One thread; closing frees the carried state.
  */
-final class BpttWindows implements AutoCloseable {
+public final class BpttWindows implements AutoCloseable {
     private final int window;
     private final Arena arena = Arena.ofConfined();
     private final Tensor h;       // (L*D, B, H) carried h
@@ -30,8 +36,59 @@ final class BpttWindows implements AutoCloseable {
         this.lengths = new int[batch];
     }
 
-    int batch() {
+    /**
+     * Windows of at most {@code window} steps for batches of {@code batch} rows of {@code model}.
+     * @throws IllegalArgumentException unless the model is per-step on a unidirectional stack, window >= 1 and batch >= 1
+     */
+    public static BpttWindows of(SequenceModel model, int window, int batch) {
+        model.checkOpen();
+        requireApplicable(model.spec());
+        if (window < 1 || batch < 1) {
+            throw new IllegalArgumentException("truncated-BPTT windows need window >= 1 and batch >= 1, got " + window + ", " + batch);
+        }
+        return new BpttWindows(model, window, batch);
+    }
+
+    /** @throws IllegalArgumentException unless the model is per-step on a unidirectional stack, as truncated BPTT needs */
+    public static void requireApplicable(ModelSpec spec) {
+        if (spec.outputMode() != OutputMode.PER_STEP || spec.bidirectional()) {
+            throw new IllegalArgumentException("truncated BPTT is for per-step models with a unidirectional stack; this model is "
+                    + spec.outputMode().id() + (spec.bidirectional() ? ", bidirectional" : ""));
+        }
+    }
+
+    /** B: the rows of the batches these windows are for. */
+    public int batch() {
         return inactive.length;
+    }
+
+    /**
+     * The state carried into the next window as floats: h (L, B, H), then c (L, B, H) for an LSTM,
+     * each row-major. Zeros before the first window.
+     */
+    public float[] carried() {
+        float[] out = new float[(int) (h.size() + (c == null ? 0 : c.size()))];
+        MemorySegment.copy(h.segment(), ValueLayout.JAVA_FLOAT, 0, out, 0, (int) h.size());
+        if (c != null) {
+            MemorySegment.copy(c.segment(), ValueLayout.JAVA_FLOAT, 0, out, (int) h.size(), (int) c.size());
+        }
+        return out;
+    }
+
+    /**
+     * Sets the state carried into the next window to {@code state}, as {@link #carried} gives it.
+     * @throws IllegalArgumentException if its length is not (1 or 2) * L * B * H
+     */
+    public void carry(float[] state) {
+        long expected = h.size() + (c == null ? 0 : c.size());
+        if (state == null || state.length != expected) {
+            throw new IllegalArgumentException("the carried state must hold " + expected + " floats (h" + (c == null ? "" : " and c")
+                    + ", (L, B, H) each), got " + (state == null ? "null" : state.length));
+        }
+        MemorySegment.copy(state, 0, h.segment(), ValueLayout.JAVA_FLOAT, 0, (int) h.size());
+        if (c != null) {
+            MemorySegment.copy(state, (int) h.size(), c.segment(), ValueLayout.JAVA_FLOAT, 0, (int) c.size());
+        }
     }
 
     /** The state carried into the next window, by checkpoint name: h, and c for LSTM. */
@@ -57,8 +114,28 @@ final class BpttWindows implements AutoCloseable {
     }
 
     /** Windows of this batch: ceil(T / k). */
-    int count(SequenceBatch b) {
+    public int count(SequenceBatch b) {
         return (b.steps() + window - 1) / window;
+    }
+
+    /**
+     * Window {@code index} of {@code b}: forward (with dropout) from the carried state (zeros for
+     * window 0), the loss over its steps, backward through them; the parameter gradients are ADDED
+     * into the model's gradient slab and the window's final state is carried on.
+     * @return the window's mean loss over the valid steps of the rows still running
+     * @throws IllegalArgumentException if {@code b} has another row count or no window {@code index}
+     */
+    public double accumulateGradients(SequenceModel model, SequenceBatch b, int index) {
+        if (b == null || b.batch() != batch() || index < 0 || index >= count(b)) {
+            throw new IllegalArgumentException("expected a batch of " + batch() + " rows and a window in [0, ceil(T / " + window
+                    + ")), got " + (b == null ? "no batch" : b.batch() + " rows of T = " + b.steps()) + " and window " + index);
+        }
+        model.enter("accumulate window gradients");
+        try {
+            return accumulate(model, b, index);
+        } finally {
+            model.exit();
+        }
     }
 
     /** Loads window {@code index} of {@code b} into its pass, runs forward from the carried state and backward; returns the loss. */

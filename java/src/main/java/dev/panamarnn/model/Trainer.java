@@ -473,9 +473,8 @@ public final class Trainer implements AutoCloseable {
             if (bpttWindow < 0) {
                 throw new IllegalArgumentException("the truncated-BPTT window must be >= 0 (0: off), got " + bpttWindow);
             }
-            if (bpttWindow > 0 && (model.spec().outputMode() != OutputMode.PER_STEP || model.spec().bidirectional())) {
-                throw new IllegalArgumentException("truncated BPTT is for per-step models with a unidirectional stack; this model is "
-                        + model.spec().outputMode().id() + (model.spec().bidirectional() ? ", bidirectional" : ""));
+            if (bpttWindow > 0) {
+                BpttWindows.requireApplicable(model.spec());
             }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);

@@ -95,6 +95,22 @@ class SequenceDatasetErrorsTest {
     }
 
     @Test
+    void tokenStepLabelsAndTokenInputs() {
+        SequenceDataset tagged = SequenceDataset.ofTokenStepLabels(List.of(new int[] {1, 2}, new int[] {3}), 4, List.of(new int[] {0, 1},
+                new int[] {1}), 2);
+        assertEquals(SequenceDataset.Targets.CLASS_PER_STEP, tagged.targets());
+        assertEquals(4, tagged.vocabulary());
+        assertEquals(List.of(0, 1), Arrays.stream(tagged.stepLabels(0)).boxed().toList());
+        SequenceDataset inputs = SequenceDataset.ofTokenInputs(List.of(new int[] {0, 3, 1}), 4);
+        assertEquals(SequenceDataset.Targets.NONE, inputs.targets());
+        assertEquals(3, inputs.length(0));
+        assertMessage("labels of sequence 1 have 2 steps, expected 1 (the sequence's length)",
+                () -> SequenceDataset.ofTokenStepLabels(List.of(new int[] {1, 2}, new int[] {3}), 4, List.of(new int[] {0, 1}, new int[] {1, 0}), 2));
+        assertMessage("sequence 0 step 1 has token id 4, outside the vocabulary [0, 4)",
+                () -> SequenceDataset.ofTokenInputs(List.of(new int[] {0, 4}), 4));
+    }
+
+    @Test
     void badSeries() {
         assertMessage("series value 2 is NaN, not a finite float", () -> SequenceDataset.ofSeries(new double[] {1, 2, Double.NaN, 4}, 2, 1));
         assertMessage("series value 0 is 1.0E300, not a finite float", () -> SequenceDataset.ofSeries(new double[] {1e300, 2, 3}, 2, 1));

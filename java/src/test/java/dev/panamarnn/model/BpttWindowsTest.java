@@ -68,6 +68,43 @@ class BpttWindowsTest {
         }
     }
 
+    /**
+     * The public part a data-parallel worker uses: window 1 computed in another BpttWindows (another
+     * process) from the floats carried() gave after window 0 has the gradient and carried state of
+     * window 1 computed in the same one, bit for bit; bad sizes and models are refused by name.
+     */
+    @Test
+    void theCarriedStateMovesBetweenWindowObjectsAsFloats() {
+        SequenceDataset data = runningMean(3, 9, 11, 4);
+        SequenceBatch batch = data.batches(3, false, false, 0).get(0);
+        try (SequenceModel model = SequenceModel.forData(data).cell(CellType.LSTM).hidden(5).layers(2).seed(6).build();
+             BpttWindows first = BpttWindows.of(model, 4, batch.batch());
+             BpttWindows second = BpttWindows.of(model, 4, batch.batch())) {
+            assertEquals(3, first.count(batch));
+            assertEquals(2 * 2 * 3 * 5, first.carried().length, "h and c, (L, B, H) each");
+            model.zeroGradients();
+            first.accumulateGradients(model, batch, 0);
+            float[] carried = first.carried();
+            model.zeroGradients();
+            double loss = first.accumulateGradients(model, batch, 1);
+            float[] gradient = model.gradients().all().toArray(ValueLayout.JAVA_FLOAT);
+            second.carry(carried);
+            model.zeroGradients();
+            assertEquals(loss, second.accumulateGradients(model, batch, 1));
+            assertArrayEquals(gradient, model.gradients().all().toArray(ValueLayout.JAVA_FLOAT));
+            assertArrayEquals(first.carried(), second.carried());
+
+            assertEquals("the carried state must hold 60 floats (h and c, (L, B, H) each), got 59",
+                    assertThrows(IllegalArgumentException.class, () -> second.carry(new float[59])).getMessage());
+            assertEquals("expected a batch of 3 rows and a window in [0, ceil(T / 4)), got 3 rows of T = " + batch.steps() + " and window 3",
+                    assertThrows(IllegalArgumentException.class, () -> second.accumulateGradients(model, batch, 3)).getMessage());
+        }
+        try (SequenceModel perSequence = SequenceModel.builder().features(1).regress(1).hidden(3).build()) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> BpttWindows.of(perSequence, 4, 2)).getMessage()
+                    .contains("per-step models"));
+        }
+    }
+
     @Test
     void aWindowAsLongAsTheBatchIsTheWholeStep() {
         SequenceDataset data = runningMean(40, 6, 9, 2);

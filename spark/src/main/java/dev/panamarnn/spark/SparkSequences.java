@@ -43,6 +43,7 @@ import static org.apache.spark.sql.functions.col;
 public final class SparkSequences implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final String NULL_ID = "\u0000null id";
+    private static final int TOKEN_EMBEDDING = 32;
 
     /**
      * What every shard holds, known on the driver: the sizes, the target kind, and the per-column
@@ -50,7 +51,16 @@ public final class SparkSequences implements Serializable {
      * values, or null for labels), as {@link SequenceDataset#featureMean()} and its siblings give them.
      */
     public record Schema(int features, Targets targets, int classes, List<String> classNames, int targetSize, float[] featureMean,
-                         float[] featureStd, float[] targetMean, float[] targetStd) implements Serializable {}
+                         float[] featureStd, float[] targetMean, float[] targetStd, int vocabulary) implements Serializable {
+        /** True when the one feature column holds token ids in [0, {@link #vocabulary}) ({@link #ofTokens}). */
+        public boolean tokens() {
+            return vocabulary > 0;
+        }
+
+        Schema withVocabulary(int v) {
+            return new Schema(features, targets, classes, classNames, targetSize, featureMean, featureStd, targetMean, targetStd, v);
+        }
+    }
 
     /**
      * A model builder that takes from the data what it determines, as {@code SequenceModel.forData}
@@ -58,8 +68,9 @@ public final class SparkSequences implements Serializable {
      * (classes and class names, or the target count with the targets' mean and std as the model's
      * target normalisation) and the output mode.
      */
-    public dev.panamarnn.model.SequenceModel.Builder modelBuilder() {
-        var b = dev.panamarnn.model.SequenceModel.builder().features(schema.features()).normalise(schema.featureMean(), schema.featureStd());
+    public dev.panamarnn.model.SequenceModel.Builder modelBuilder() {   // tokens: embedding width 32 (set another on the builder), as forData
+        var b = schema.tokens() ? dev.panamarnn.model.SequenceModel.builder().tokens(schema.vocabulary(), TOKEN_EMBEDDING)
+                : dev.panamarnn.model.SequenceModel.builder().features(schema.features()).normalise(schema.featureMean(), schema.featureStd());
         switch (schema.targets()) {
             case CLASS_PER_SEQUENCE, CLASS_PER_STEP -> b.classify(schema.classes()).classNames(schema.classNames());
             case VALUES_PER_SEQUENCE, VALUES_PER_STEP -> b.regress(schema.targetSize()).normaliseTargets(schema.targetMean(), schema.targetStd());
@@ -144,6 +155,25 @@ public final class SparkSequences implements Serializable {
     }
 
     /**
+     * {@link #of} for a token model: the layout's one feature column holds token ids, integers in
+     * [0, vocabulary), and the label column class labels per sequence or per step (or none, for
+     * inputs only). The shards become token data sets ({@link SparkTokens}).
+     * @throws IllegalArgumentException for {@link #of}'s bad input, target columns, a feature count
+     *         other than one, or an id that is not an integer in [0, vocabulary) (naming the sequence and step)
+     */
+    public static SparkSequences ofTokens(Dataset<Row> rows, CsvLayout layout, int vocabulary, int workers) {
+        SparkTokens.checkLayout(layout, vocabulary);
+        SparkSequences data = of(rows, layout, workers);
+        try {
+            SparkTokens.check(data.shards, data.schema, vocabulary);
+        } catch (RuntimeException e) {
+            data.unpersist();
+            throw e;
+        }
+        return new SparkSequences(data.shards, data.schema.withVocabulary(vocabulary), data.shardSizes);
+    }
+
+    /**
      * The rows grouped into sequences (steps sorted by time; a sequence's {@code problem} says what
      * is wrong with it), unsorted, unranked; the columns are checked here, on the driver.
      */
@@ -181,6 +211,9 @@ public final class SparkSequences implements Serializable {
 
     /** A shard's sequences (in rank order) as the library's data set. */
     public static SequenceDataset toDataset(List<ShardSequence> shard, Schema schema) {
+        if (schema.tokens()) {
+            return SparkTokens.toDataset(shard, schema);
+        }
         List<float[][]> inputs = new ArrayList<>(shard.size());
         for (ShardSequence s : shard) {
             float[][] x = new float[s.length()][];
@@ -191,24 +224,8 @@ public final class SparkSequences implements Serializable {
         }
         return switch (schema.targets()) {
             case NONE -> SequenceDataset.ofInputs(inputs);
-            case CLASS_PER_SEQUENCE -> {
-                int[] labels = new int[shard.size()];
-                for (int i = 0; i < labels.length; i++) {
-                    labels[i] = classIndex(schema, shard.get(i).labels()[0]);
-                }
-                yield SequenceDataset.ofSequences(inputs, labels, schema.classes());
-            }
-            case CLASS_PER_STEP -> {
-                List<int[]> labels = new ArrayList<>(shard.size());
-                for (ShardSequence s : shard) {
-                    int[] l = new int[s.length()];
-                    for (int t = 0; t < l.length; t++) {
-                        l[t] = classIndex(schema, s.labels()[t]);
-                    }
-                    labels.add(l);
-                }
-                yield SequenceDataset.ofStepLabels(inputs, labels, schema.classes());
-            }
+            case CLASS_PER_SEQUENCE -> SequenceDataset.ofSequences(inputs, sequenceLabels(shard, schema), schema.classes());
+            case CLASS_PER_STEP -> SequenceDataset.ofStepLabels(inputs, stepLabels(shard, schema), schema.classes());
             case VALUES_PER_SEQUENCE -> {
                 float[][] targets = new float[shard.size()][];
                 for (int i = 0; i < targets.length; i++) {
@@ -230,6 +247,28 @@ public final class SparkSequences implements Serializable {
             }
             case LABEL_SEQUENCE -> throw new IllegalArgumentException("unaligned label sequences (CTC) have no long-layout column to read them from");
         };
+    }
+
+    /** (N) each sequence's class id. */
+    static int[] sequenceLabels(List<ShardSequence> shard, Schema schema) {
+        int[] labels = new int[shard.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = classIndex(schema, shard.get(i).labels()[0]);
+        }
+        return labels;
+    }
+
+    /** (N) each (T_i) the class id of every step. */
+    static List<int[]> stepLabels(List<ShardSequence> shard, Schema schema) {
+        List<int[]> labels = new ArrayList<>(shard.size());
+        for (ShardSequence s : shard) {
+            int[] l = new int[s.length()];
+            for (int t = 0; t < l.length; t++) {
+                l[t] = classIndex(schema, s.labels()[t]);
+            }
+            labels.add(l);
+        }
+        return labels;
     }
 
     private static int classIndex(Schema schema, String name) {
@@ -412,7 +451,7 @@ public final class SparkSequences implements Serializable {
             t.merge(s.targets());
         }
         float[][] fm = f.meanAndStd(), tm = targets > 0 ? t.meanAndStd() : new float[2][];
-        return new Schema(min.minWidth(), kind, classNames.size(), classNames, targets, fm[0], fm[1], tm[0], tm[1]);
+        return new Schema(min.minWidth(), kind, classNames.size(), classNames, targets, fm[0], fm[1], tm[0], tm[1], 0);
     }
 
     /**

@@ -58,9 +58,11 @@ public final class SparkTrainer implements AutoCloseable {
     private final long checkpointEvery;
     private final long failTaskAt;      // tests: the first attempt of the tasks of this step fails (-1: none)
     private final boolean failByExit;   // tests: ... by halting its executor JVM (shard 0's task only)
+    private final int bpttWindow;       // truncated-BPTT window k in steps (0: off)
     private long step;
     private int epoch;
     private int batchInEpoch;
+    private final TruncatedBpttPosition windows = new TruncatedBpttPosition();
     private boolean closed;
 
     /**
@@ -94,6 +96,7 @@ public final class SparkTrainer implements AutoCloseable {
         this.checkpointEvery = b.checkpointEvery;
         this.failTaskAt = b.failTaskAt;
         this.failByExit = b.failByExit;
+        this.bpttWindow = b.bpttWindow;
     }
 
     public static Builder builder(JavaSparkContext sc, SequenceModel model) {
@@ -144,7 +147,7 @@ public final class SparkTrainer implements AutoCloseable {
     private void resume(CheckpointStore store, SparkSequences data) throws ModelFileException {
         SparkCheckpoint.Position p;
         try {
-            p = store.load(file -> SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize));
+            p = store.load(file -> SparkCheckpoint.restore(file, model, optimizer, data.workers(), batchSize, bpttWindow));
         } catch (ModelFileException e) {
             throw e;
         } catch (IOException e) {
@@ -153,6 +156,7 @@ public final class SparkTrainer implements AutoCloseable {
         step = p.step();
         epoch = p.epoch();
         batchInEpoch = p.batchInEpoch();
+        windows.restore(p.windowInBatch(), p.windowsInBatch(), p.carried());
     }
 
     /**
@@ -187,7 +191,7 @@ public final class SparkTrainer implements AutoCloseable {
         List<Double> losses = new ArrayList<>();
         try {
             for (; epoch < epochs; epoch++, batchInEpoch = 0) {
-                for (; batchInEpoch < perEpoch; batchInEpoch++) {
+                for (; batchInEpoch < perEpoch; batchInEpoch += windows.inBatch() ? 0 : 1) {   // a batch of k windows takes k steps
                     if (step >= maxSteps) {
                         return losses;
                     }
@@ -199,13 +203,15 @@ public final class SparkTrainer implements AutoCloseable {
                     try {
                         results = new ArrayList<>(data.shards().mapPartitionsWithIndex(
                                 new Task(run, modelBytes, w, data.schema(), batchSize, seed, epoch, batchInEpoch, workers,
-                                step == failTaskAt ? failByExit ? Fault.HALT_EXECUTOR : Fault.THROW : Fault.NONE), true).collect());
+                                step == failTaskAt ? failByExit ? Fault.HALT_EXECUTOR : Fault.THROW : Fault.NONE, bpttWindow, windows.next(),
+                                windows.carried()), true).collect());
                     } finally {
                         w.destroy();
                     }
                     long driver = System.nanoTime();
                     results.sort(Comparator.comparingInt(WorkerStep.Result::shard));
                     double loss = apply(results, gradient);
+                    windows.advance(results);
                     long end = System.nanoTime();
                     long maxCompute = results.stream().mapToLong(WorkerStep.Result::computeNanos).max().orElse(0);
                     timings.add(new StepTiming(step, loss, end - start, maxCompute, job - start, driver - job, end - driver,
@@ -213,7 +219,8 @@ public final class SparkTrainer implements AutoCloseable {
                     losses.add(loss);
                     if (checkpointEvery > 0 && step % checkpointEvery == 0) {
                         boolean endOfEpoch = batchInEpoch + 1 == perEpoch;
-                        writeCheckpoint(new SparkCheckpoint.Position(step, endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : batchInEpoch + 1),
+                        writeCheckpoint(windows.inBatch() ? new SparkCheckpoint.Position(step, epoch, batchInEpoch, windows.next(), windows.count(),
+                                windows.carried()) : new SparkCheckpoint.Position(step, endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : batchInEpoch + 1),
                                 workers);
                     }
                 }
@@ -226,7 +233,7 @@ public final class SparkTrainer implements AutoCloseable {
 
     private void writeCheckpoint(SparkCheckpoint.Position p, int workers) {
         try {
-            checkpoint.save(file -> SparkCheckpoint.save(file, model, optimizer, p, workers, batchSize));
+            checkpoint.save(file -> SparkCheckpoint.save(file, model, optimizer, p, workers, batchSize, bpttWindow));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint " + checkpoint + ": " + e.getMessage(), e);
         }
@@ -264,10 +271,15 @@ public final class SparkTrainer implements AutoCloseable {
 
     private void checkFits(SparkSequences.Schema schema) {
         var spec = model.spec();
-        if (spec.tokens()) {
-            throw new IllegalArgumentException("the Spark data sets hold float features; this model reads token ids");
+        if (spec.tokens() != schema.tokens()) {
+            throw new IllegalArgumentException("the model reads " + (spec.tokens() ? "token ids" : "float features") + ", the data holds "
+                    + (schema.tokens() ? "token ids (SparkSequences.ofTokens)" : "float features"));
         }
-        if (spec.features() != schema.features()) {
+        if (spec.tokens() && schema.vocabulary() > spec.vocabulary()) {
+            throw new IllegalArgumentException("the data's vocabulary has " + schema.vocabulary() + " ids, the model's embedding "
+                    + spec.vocabulary());
+        }
+        if (!spec.tokens() && spec.features() != schema.features()) {
             throw new IllegalArgumentException("the model reads " + spec.features() + " features per step, the data has " + schema.features());
         }
         if (schema.targets() == SequenceDataset.Targets.NONE || schema.targets().classes() != spec.task().hasClasses()
@@ -306,10 +318,16 @@ public final class SparkTrainer implements AutoCloseable {
         private final int batch;
         private final int workers;
         private final Fault fault;
+        private final int bpttWindow;       // k, or 0: no truncated BPTT
+        private final int window;           // the window of the batch this step trains
+        private final float[][] carried;    // (N) each shard's state carried into this window, or null for window 0
 
         Task(String run, Broadcast<byte[]> modelBytes, Broadcast<float[]> weights, SparkSequences.Schema schema, int batchSize,
-             long seed, int epoch, int batch, int workers, Fault fault) {
+             long seed, int epoch, int batch, int workers, Fault fault, int bpttWindow, int window, float[][] carried) {
             this.fault = fault;
+            this.bpttWindow = bpttWindow;
+            this.window = window;
+            this.carried = carried;
             this.run = run;
             this.modelBytes = modelBytes;
             this.weights = weights;
@@ -341,7 +359,9 @@ public final class SparkTrainer implements AutoCloseable {
             SequenceBatch b = batch < epochBatches.size() ? epochBatches.get(batch) : null;
             SequenceModel replica = Replicas.borrow(run, modelBytes.value());
             try {
-                return List.of(WorkerStep.compute(replica, weights.value(), b, shard)).iterator();
+                return List.of(bpttWindow > 0
+                        ? WindowStep.compute(replica, weights.value(), b, shard, bpttWindow, window, carried == null ? null : carried[shard])
+                        : WorkerStep.compute(replica, weights.value(), b, shard)).iterator();
             } finally {
                 Replicas.release(run, replica);
             }
@@ -362,6 +382,7 @@ public final class SparkTrainer implements AutoCloseable {
         private long checkpointEvery;
         private long failTaskAt = -1;
         private boolean failByExit;
+        private int bpttWindow;
 
         private Builder(JavaSparkContext sc, SequenceModel model) {
             if (sc == null || model == null) {
@@ -432,6 +453,24 @@ public final class SparkTrainer implements AutoCloseable {
             this.checkpointUri = uri;
             this.checkpoint = null;
             this.checkpointEvery = steps;
+            return this;
+        }
+
+        /**
+         * Truncated BPTT for long sequences (per-step models, unidirectional), as
+         * {@code Trainer.Builder.truncatedBptt}: a step whose longest batch (over the workers) has
+         * more than {@code window} steps trains as consecutive windows, one optimizer step each, every
+         * row's state carried from one window to the next ({@link WindowStep}; 0: off). A checkpoint
+         * between two windows holds every shard's carried state.
+         */
+        public Builder truncatedBptt(int window) {
+            if (window < 0) {
+                throw new IllegalArgumentException("the truncated-BPTT window must be >= 0 (0: off), got " + window);
+            }
+            if (window > 0) {
+                dev.panamarnn.model.BpttWindows.requireApplicable(model.spec());
+            }
+            this.bpttWindow = window;
             return this;
         }
 

@@ -18,8 +18,13 @@ import java.util.List;
 public final class WorkerStep {
     private WorkerStep() {}
 
-    /** What a worker sends to the all-reduce (gradient null when it had no batch in this step). */
-    public record Result(int shard, long weight, double loss, float[] gradient, long computeNanos, String kernels) implements Serializable {
+    /**
+     * What a worker sends to the all-reduce (gradient null when it had no batch in this step); with
+     * truncated BPTT also its batch's window count and the state its rows carry into the next window
+     * ({@link WindowStep}; 1 and null without).
+     */
+    public record Result(int shard, long weight, double loss, float[] gradient, long computeNanos, String kernels, int windows,
+                         float[] carried) implements Serializable {
         GradientSum.Part part() {
             return new GradientSum.Part(weight, loss, gradient);
         }
@@ -47,8 +52,17 @@ public final class WorkerStep {
     public static Result compute(SequenceModel replica, float[] weights, SequenceBatch batch, int shard) {
         long start = System.nanoTime();
         if (batch == null) {
-            return new Result(shard, 0, 0, null, 0, replica.kernels().name());
+            return new Result(shard, 0, 0, null, 0, replica.kernels().name(), 1, null);
         }
+        load(replica, weights);
+        replica.zeroGradients();
+        double loss = replica.accumulateGradients(batch);
+        float[] gradient = replica.gradients().all().toArray(ValueLayout.JAVA_FLOAT);
+        return new Result(shard, weight(replica, batch), loss, gradient, System.nanoTime() - start, replica.kernels().name(), 1, null);
+    }
+
+    /** Copies {@code weights} into the replica's parameter slab (null: keeps its parameters). */
+    static void load(SequenceModel replica, float[] weights) {
         if (weights != null) {
             MemorySegment p = replica.parameters().all();
             if (p.byteSize() != (long) weights.length * Float.BYTES) {
@@ -57,10 +71,6 @@ public final class WorkerStep {
             }
             MemorySegment.copy(weights, 0, p, ValueLayout.JAVA_FLOAT, 0, weights.length);
         }
-        replica.zeroGradients();
-        double loss = replica.accumulateGradients(batch);
-        float[] gradient = replica.gradients().all().toArray(ValueLayout.JAVA_FLOAT);
-        return new Result(shard, weight(replica, batch), loss, gradient, System.nanoTime() - start, replica.kernels().name());
     }
 
     /** The batch's loss terms: its rows (a loss per sequence) or its valid steps (a loss per step). */

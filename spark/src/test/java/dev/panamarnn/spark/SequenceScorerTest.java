@@ -29,20 +29,30 @@ class SequenceScorerTest {
 
     /** The rows' sequences by id (sorted by time), the reference's input. */
     static Map<String, float[][]> sequences() {
+        return sequences(ROWS);
+    }
+
+    /** {@code rows}' sequences by id, sorted by time. */
+    static Map<String, float[][]> sequences(List<Row> rows) {
         Map<String, List<Row>> byId = new TreeMap<>();
-        for (Row r : ROWS) {
+        for (Row r : rows) {
             byId.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
         }
         Map<String, float[][]> out = new TreeMap<>();
-        byId.forEach((id, rows) -> {
-            rows.sort(java.util.Comparator.comparingInt(r -> r.getInt(1)));
-            float[][] x = new float[rows.size()][];
+        byId.forEach((id, steps) -> {
+            steps.sort(java.util.Comparator.comparingInt(r -> r.getInt(1)));
+            float[][] x = new float[steps.size()][];
             for (int t = 0; t < x.length; t++) {
-                x[t] = new float[] {(float) rows.get(t).getDouble(2), (float) rows.get(t).getDouble(3)};
+                x[t] = new float[] {(float) steps.get(t).getDouble(2), (float) steps.get(t).getDouble(3)};
             }
             out.put(id, x);
         });
         return out;
+    }
+
+    /** SequenceModel.predict of the sequences in one process, in id order: the reference. */
+    static float[][] predict(SequenceModel model, Map<String, float[][]> sequences) {
+        return model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
     }
 
     static Map<String, Row> byId(Dataset<Row> scored) {
@@ -61,7 +71,7 @@ class SequenceScorerTest {
             Dataset<Row> frame = TestSpark.frame(ROWS);
             Map<String, Row> scored = byId(scorer.transform(frame));
             Map<String, float[][]> sequences = sequences();
-            float[][] logits = model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+            float[][] logits = predict(model, sequences);
             assertEquals(sequences.keySet(), scored.keySet());
             double max = 0;
             int i = 0;
@@ -78,7 +88,7 @@ class SequenceScorerTest {
             }
             System.out.printf("scorer vs SequenceModel.predict, 13 sequences: max |p diff| %.3g%n", max);
             assertTrue(max < 1e-5, "max |p diff| " + max);
-            assertTrue(SequenceScorer.Scorers.cached() >= 1);
+            assertTrue(Replicas.idle("score/" + scorer.fingerprint()) >= 1, "the executor keeps the scoring replica");
 
             // in a Pipeline, saved and loaded: the same scores
             PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {scorer}).fit(frame);
@@ -104,7 +114,7 @@ class SequenceScorerTest {
             SequenceScorer scorer = SequenceScorer.of(model).setIdCol("id").setTimeCol("t").setFeaturesCols("x1", "x2");
             Map<String, Row> scored = byId(scorer.transform(TestSpark.frame(ROWS)));
             Map<String, float[][]> sequences = sequences();
-            float[][] values = model.predict(SequenceDataset.ofInputs(new ArrayList<>(sequences.values())));
+            float[][] values = predict(model, sequences);
             int i = 0;
             for (String id : sequences.keySet()) {
                 List<Double> v = scored.get(id).getList(1);
@@ -119,12 +129,12 @@ class SequenceScorerTest {
     @Test
     void missingColumnsAndUnsupportedModelsAreRefused() {
         try (SequenceModel model = SequenceModel.builder().features(2).classify(2).hidden(4).build();
-             SequenceModel bidirectional = SequenceModel.builder().features(2).classify(2).hidden(4).bidirectional(true).build()) {
+             SequenceModel ctc = SequenceModel.builder().features(2).ctc(3).hidden(4).build()) {
             SequenceScorer scorer = SequenceScorer.of(model).setIdCol("id").setTimeCol("time");
             assertEquals("no column 'time' in [id, t, x1, x2, label]",
                     assertThrows(IllegalArgumentException.class, () -> scorer.transform(TestSpark.frame(ROWS))).getMessage());
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> SequenceScorer.of(bidirectional)).getMessage()
-                    .contains("unidirectional"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> SequenceScorer.of(ctc)).getMessage()
+                    .contains("it is a CTC model"));
         }
     }
 
