@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -17,8 +18,9 @@ import org.HdrHistogram.Histogram;
  * Open-loop load on loopback: {@code streams} streams each send events at a fixed rate (the total
  * rate over the streams, round robin), whether or not earlier answers came back; a step's latency
  * runs from its intended send time, so a stall counts against every event it delayed (no
- * coordinated omission). At most {@code connections} events are in flight (HTTP: keep-alive
- * connections). For each total rate it prints one row: achieved events/s, p50/p99/p99.9/max
+ * coordinated omission). At most {@code connections} events are in flight (HTTP: that many
+ * keep-alive connections, one request in flight on each). For each total rate it prints one row:
+ * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
  * latency, the mean batch, refusals, GC pauses; at the end, heap and off-heap bytes per stream.
  * <pre>
  * java -cp examples/service/target/panama-rnn-service.jar dev.panamarnn.service.LoadGenerator \
@@ -60,7 +62,7 @@ public final class LoadGenerator {
         LoadTarget target;
         switch (kind) {
             case "http" -> {
-                target = new HttpTarget(o.integer("port", 8080, 1, 65535), streams, o.integer("clientThreads", 2, 1, 64));
+                target = new HttpTarget(o.integer("port", 8080, 1, 65535), streams, connections, o.integer("clientThreads", 1, 1, 64));
                 base = memory(target.stats(true));
             }
             case "bare" -> {
@@ -103,6 +105,7 @@ public final class LoadGenerator {
         LongAdder ok = new LongAdder();
         LongAdder overloaded = new LongAdder();
         LongAdder errors = new LongAdder();
+        LongAccumulator lastAnswer = new LongAccumulator(Math::max, 0);
         Semaphore inFlight = new Semaphore(connections);
         double periodNanos = 1e9 / rate;
         long start = System.nanoTime() + 10_000_000;
@@ -126,7 +129,9 @@ public final class LoadGenerator {
             boolean measured = intended >= measureFrom;
             target.send((int) (k % streams), texts[slot], values[slot], status -> {
                 if (measured) {
-                    latency.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
+                    long answered = System.nanoTime();
+                    lastAnswer.accumulate(answered);
+                    latency.recordValue(Math.max(0, (answered - intended) / 1000));
                     switch (status) {
                         case 200 -> ok.increment();
                         case 503 -> overloaded.increment();
@@ -149,7 +154,7 @@ public final class LoadGenerator {
         double meanBatch = batches == 0 ? 0 : (value(after, "steps") - value(before, "steps")) / (double) batches;
         Histogram h = latency;
         System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) |%n", rate,
-                ok.sum() / (double) seconds, h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                ok.sum() * 1e9 / (Math.max(end, lastAnswer.get()) - measureFrom), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), meanBatch, overloaded.sum(), errors.sum(), value(after, "gc_pauses") - value(before, "gc_pauses"),
                 value(after, "gc_pause_ms") - value(before, "gc_pause_ms"), value(after, "gc_longest_pause_ms"));
     }

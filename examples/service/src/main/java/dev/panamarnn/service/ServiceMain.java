@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the service on a model file written by {@code rnn train ...}:
  * {@code java -jar examples/service/target/panama-rnn-service.jar model=FILE [port=8080] [bind=127.0.0.1]
- * [maxStreams=200000] [maxLive=16384] [queue=4096] [maxBatch=256] [idleMillis=1000]}. Stops on SIGTERM / Ctrl-C
+ * [maxStreams=200000] [maxLive=16384] [queue=4096] [maxBatch=256] [idleMillis=1000] [ioThreads=1]}. Stops on SIGTERM / Ctrl-C
  * after running the steps it accepted.
  */
 public final class ServiceMain {
     private ServiceMain() {}
 
     public static void main(String[] args) throws Exception {
-        Options o = new Options(args, Set.of("model", "port", "bind", "maxStreams", "maxLive", "queue", "maxBatch", "idleMillis"));
+        Options o = new Options(args, Set.of("model", "port", "bind", "maxStreams", "maxLive", "queue", "maxBatch", "idleMillis", "ioThreads"));
         String file = o.text("model", null);
         if (file == null) {
             throw new IllegalArgumentException("model=FILE is required (a model written by rnn train ...)");
@@ -49,7 +49,7 @@ public final class ServiceMain {
             }
         }));
         try (model; StreamRegistry registry = new StreamRegistry(model, settings);
-             StepServer server = new StepServer(registry, address)) {
+             StepServer server = new StepServer(registry, address, o.integer("ioThreads", 1, 1, 64))) {
             System.out.println("serving " + file + " (" + model.inputSize() + " floats in, " + model.outputSize()
                     + " out) on http://" + address.getHostString() + ":" + server.port() + StepServer.STREAMS + "{id}; " + settings);
             stopped.await();
