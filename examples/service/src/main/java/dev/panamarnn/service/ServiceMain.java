@@ -2,6 +2,7 @@ package dev.panamarnn.service;
 
 import dev.panamarnn.infer.BlasThreads;
 import dev.panamarnn.infer.InferenceModel;
+import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.model.SequenceModel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,6 +22,15 @@ public final class ServiceMain {
     private ServiceMain() {}
 
     public static void main(String[] args) throws Exception {
+        try {
+            serve(args);
+        } catch (IllegalArgumentException | ModelFileException e) {
+            System.err.println("panama-rnn-service: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void serve(String[] args) throws Exception {
         Options o = new Options(args, Set.of("model", "port", "bind", "maxStreams", "maxLive", "queue", "maxBatch", "idleMillis", "ioThreads"));
         String file = o.text("model", null);
         if (file == null) {
@@ -36,6 +46,11 @@ public final class ServiceMain {
         InferenceModel model;
         try (SequenceModel trained = SequenceModel.load(Path.of(file))) {
             model = InferenceModel.of(trained);
+        }
+        if (model.readsTokens()) {
+            model.close();
+            throw new IllegalArgumentException(file + " is a token model (rnn train text): this service takes float events; "
+                    + "train one with rnn train series or rnn train sequences");
         }
         BlasThreads.set(model, 1);
         CountDownLatch stopped = new CountDownLatch(1);

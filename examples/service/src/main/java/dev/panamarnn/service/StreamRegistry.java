@@ -46,6 +46,9 @@ final class StreamRegistry implements AutoCloseable {
     record Result(float[] output, long events) {}
 
     StreamRegistry(InferenceModel model, ServiceSettings settings) {
+        if (model.readsTokens()) {
+            throw new IllegalArgumentException("this service takes float events; the model reads token ids (a language model): not served");
+        }
         this.model = model;
         this.settings = settings;
         this.pool = new StatePool(model, settings.maxLive());
