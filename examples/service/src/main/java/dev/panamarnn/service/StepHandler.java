@@ -15,17 +15,23 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.regex.Pattern;
 
 /**
- * One connection's requests (see {@link StepServer} for the routes). A step's answer is written
- * when the batcher completes it; until then the connection reads nothing more.
+ * One connection's requests (see {@link StepServer} for the routes), one at a time: a step's answer
+ * is written when the batcher completes it; until then the connection reads nothing more, and
+ * requests already read (a pipelining client's) wait here, so answers keep the requests' order.
  */
 final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** Pipelined requests held at most per connection; beyond, the connection is closed. */
+    private static final int MAX_WAITING = 1024;
 
     private final StreamRegistry registry;
     private final JvmStats jvm;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();   // event loop only
+    private boolean answering;                                                // event loop only
 
     StepHandler(StreamRegistry registry, JvmStats jvm) {
         this.registry = registry;
@@ -34,8 +40,43 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (answering) {
+            if (waiting.size() >= MAX_WAITING) {
+                ctx.close();
+                return;
+            }
+            waiting.add(request.retain());
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    /** After an answer is written (on the event loop): the next waiting request, or read on. */
+    private void next(ChannelHandlerContext ctx) {
+        answering = false;
+        FullHttpRequest request = waiting.poll();
+        if (request == null) {
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
+        try {
+            handle(ctx, request);
+        } finally {
+            request.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        waiting.forEach(FullHttpRequest::release);
+        waiting.clear();
+        super.channelInactive(ctx);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        ctx.channel().config().setAutoRead(false);             // one request at a time: answers stay in order
+        answering = true;
+        ctx.channel().config().setAutoRead(false);
         try {
             if (request.decoderResult().isFailure()) {
                 throw new BadRequestException("malformed HTTP request: " + request.decoderResult().cause().getMessage());
@@ -95,8 +136,8 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\n";
     }
 
-    /** Writes the answer (from any thread), then reads the connection's next request or closes it. */
-    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive, String events) {
+    /** Writes the answer (from any thread), then takes the connection's next request or closes it. */
+    private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive, String events) {
         byte[] bytes = (text.endsWith("\n") ? text : text + "\n").getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -109,7 +150,7 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(response).addListener(f -> ctx.channel().config().setAutoRead(true));
+            ctx.writeAndFlush(response).addListener(f -> next(ctx));
         } else {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
