@@ -16,7 +16,7 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/l
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 i=0
-until grep -q "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
+until grep -qs "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
   i=$((i + 1)); [ $i -lt 300 ] || { echo "the service did not start:"; cat "${TMPDIR:-/tmp}/service-load-server.$$.log"; exit 1; }
   sleep 0.1
 done

@@ -16,11 +16,11 @@ final class EventCodec {
     static float[] parse(String text, int width) throws BadRequestException {
         String body = text.strip();
         if (body.isEmpty()) {
-            throw new BadRequestException("the event is empty: expected " + width + " comma-separated numbers");
+            throw new BadRequestException("the event is empty: expected " + width + (width == 1 ? " number" : " comma-separated numbers"));
         }
         String[] fields = body.split(",", -1);
         if (fields.length != width) {
-            throw new BadRequestException("the event must have " + width + " numbers, got " + fields.length);
+            throw new BadRequestException("the event must have " + width + (width == 1 ? " number" : " numbers") + ", got " + fields.length);
         }
         float[] event = new float[width];
         for (int i = 0; i < width; i++) {
