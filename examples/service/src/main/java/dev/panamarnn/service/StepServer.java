@@ -11,7 +11,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,8 +41,16 @@ final class StepServer implements AutoCloseable {
     private final EventLoopGroup io;
     private final Channel listener;
 
-    /** Starts serving on {@code address} (port 0: an ephemeral port, see {@link #port()}). */
-    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads) throws InterruptedException {
+    /** A connection that sends nothing for this long is closed (a client stalled mid-request, or idle). */
+    static final Duration IDLE_CONNECTION = Duration.ofSeconds(60);
+
+    /**
+     * Starts serving on {@code address} (port 0: an ephemeral port, see {@link #port()}); a connection
+     * from which nothing arrives for {@code idleConnection} is closed, a request in it unanswered and
+     * not applied.
+     */
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads, Duration idleConnection) throws InterruptedException {
+        long idleMillis = idleConnection.toMillis();
         this.io = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
         JvmStats jvm = new JvmStats();
         ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
@@ -49,8 +59,8 @@ final class StepServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES),
-                                new StepHandler(registry, jvm));
+                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpServerCodec(),
+                                new HttpObjectAggregator(MAX_BODY_BYTES), new StepHandler(registry, jvm));
                     }
                 });
         try {
@@ -61,8 +71,12 @@ final class StepServer implements AutoCloseable {
         }
     }
 
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads) throws InterruptedException {
+        this(registry, address, ioThreads, IDLE_CONNECTION);
+    }
+
     StepServer(StreamRegistry registry, InetSocketAddress address) throws InterruptedException {
-        this(registry, address, 1);
+        this(registry, address, 1, IDLE_CONNECTION);
     }
 
     int port() {

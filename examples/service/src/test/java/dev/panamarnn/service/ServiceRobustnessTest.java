@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -150,6 +152,22 @@ class ServiceRobustnessTest {
             assertIntact(service, "gone", gone, next[1]);
             assertIntact(service, "other", other, next[2]);
             assertEquals(0, service.registry.stats().inFlight());
+        }
+    }
+
+    @Test
+    void aClientStalledMidRequestIsDisconnected() throws Exception {
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+             StepServer strict = new StepServer(service.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1,
+                     Duration.ofMillis(300));
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), strict.port())) {
+            List<float[]> applied = new ArrayList<>();
+            warm(service, "stalled", ServiceFixture.events(41, 2), applied);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + StepServer.STREAMS + "stalled HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0.5")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, socket.getInputStream().read(), "the server closes the stalled connection without an answer");
+            assertIntact(service, "stalled", applied, ServiceFixture.events(42, 1)[0]);
         }
     }
 
