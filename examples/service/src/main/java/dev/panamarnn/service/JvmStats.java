@@ -68,6 +68,11 @@ final class JvmStats {
         }
     }
 
+    /** CPU time this JVM process has used, in nanoseconds (every thread, user and system). */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     long pauses() {
         return pauses.get();
     }

@@ -21,7 +21,8 @@ import org.HdrHistogram.Histogram;
  * coordinated omission). At most {@code connections} events are in flight (HTTP: that many
  * keep-alive connections, one request in flight on each). For each total rate it prints one row:
  * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
- * latency, the mean batch, refusals, GC pauses; at the end, heap and off-heap bytes per stream.
+ * latency, the mean batch, refusals, GC pauses, and the CPU time per step of the target process and
+ * of the generator's own (from the window's start until every answer is in); at the end, heap and off-heap bytes per stream.
  * <pre>
  * java -cp examples/service/target/panama-rnn-service.jar dev.panamarnn.service.LoadGenerator \
  *      target=http port=8080 streams=10000 rates=10000,25000,50000 seconds=10 warmup=3
@@ -84,8 +85,8 @@ public final class LoadGenerator {
             LoadGenerator generator = new LoadGenerator(target, streams, connections);
             System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n", kind, streams,
                     connections, seconds, warmup);
-            System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors | GC pauses (ms, longest) |");
-            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors | GC pauses (ms, longest) | CPU us/event: target, generator |");
+            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
             for (int rate : rates) {
                 generator.run(rate, warmup, seconds);
             }
@@ -112,6 +113,7 @@ public final class LoadGenerator {
         long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         String before = null;
+        long generatorCpuBefore = 0;
         for (long k = 0; ; k++) {
             long intended = start + (long) (k * periodNanos);
             if (intended >= end) {
@@ -119,6 +121,7 @@ public final class LoadGenerator {
             }
             if (before == null && intended >= measureFrom) {
                 before = target.stats(false);
+                generatorCpuBefore = JvmStats.processCpuNanos();
             }
             long now;
             while ((now = System.nanoTime()) < intended) {
@@ -147,16 +150,22 @@ public final class LoadGenerator {
             inFlight.release(connections);
         }
         String after = target.stats(false);
+        long generatorCpu = JvmStats.processCpuNanos() - generatorCpuBefore;
         if (before == null) {
             before = after;
         }
+        // per step run from the window's start to the last answer (the bare target runs in this process: one figure)
+        long steps = Math.max(1, value(after, "steps") - value(before, "steps"));
+        double targetCpu = (value(after, "process_cpu_ns") - value(before, "process_cpu_ns")) / 1e3 / steps;
+        double ownCpu = generatorCpu / 1e3 / steps;
         long batches = value(after, "batches") - value(before, "batches");
         double meanBatch = batches == 0 ? 0 : (value(after, "steps") - value(before, "steps")) / (double) batches;
         Histogram h = latency;
-        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) |%n", rate,
+        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) | %.1f, %s |%n", rate,
                 ok.sum() * 1e9 / (Math.max(end, lastAnswer.get()) - measureFrom), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), meanBatch, overloaded.sum(), errors.sum(), value(after, "gc_pauses") - value(before, "gc_pauses"),
-                value(after, "gc_pause_ms") - value(before, "gc_pause_ms"), value(after, "gc_longest_pause_ms"));
+                value(after, "gc_pause_ms") - value(before, "gc_pause_ms"), value(after, "gc_longest_pause_ms"), targetCpu,
+                target instanceof BareTarget ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu));
     }
 
     private static long[] memory(String stats) {
