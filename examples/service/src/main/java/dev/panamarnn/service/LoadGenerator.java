@@ -85,7 +85,8 @@ public final class LoadGenerator {
             LoadGenerator generator = new LoadGenerator(target, streams, connections);
             System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n", kind, streams,
                     connections, seconds, warmup);
-            System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors | GC pauses (ms, longest) | CPU us/event: target, generator |");
+            System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors"
+                    + " | GC pauses (ms, longest) | CPU us/event: target, generator |");
             System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
             for (int rate : rates) {
                 generator.run(rate, warmup, seconds);
@@ -94,7 +95,8 @@ public final class LoadGenerator {
             long[] after = memory(target.stats(true));
             String s = target.stats(false);
             long states = value(s, "states_created");
-            System.out.printf(Locale.ROOT, "memory: %d streams, %d live, %d states created; heap %+d bytes = %.0f per stream; off-heap (NMT Other) %+d bytes = %.0f per state%n",
+            System.out.printf(Locale.ROOT, "memory: %d streams, %d live, %d states created; heap %+d bytes = %.0f per stream;"
+                    + " off-heap (NMT Other) %+d bytes = %.0f per state%n",
                     value(s, "streams"), value(s, "live"), states, after[0] - base[0], (after[0] - base[0]) / (double) value(s, "streams"),
                     after[1] - base[1], base[1] < 0 ? Double.NaN : (after[1] - base[1]) / (double) states);
         }
