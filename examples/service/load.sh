@@ -1,0 +1,30 @@
+#!/usr/bin/env sh
+# examples/service/load.sh MODEL STREAMS RATES [SECONDS] [WARMUP] [IDLE_MILLIS] [IN_FLIGHT]
+# The same open-loop load (docs/streaming.md "An HTTP service") against the service over HTTP on loopback, then
+# against the bare StreamBatcher in one JVM, one after the other; the service is started fresh and stopped after.
+# Build first: ./mvnw -pl examples/service -am install -DskipTests
+set -eu
+root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+. "$root/scripts/find-jdk.sh"
+model=$1; streams=$2; rates=$3; seconds=${4:-10}; warmup=${5:-5}; idle=${6:-1000}; inflight=${7:-256}
+jar="$root/examples/service/target/panama-rnn-service.jar"
+port=${SERVICE_PORT:-18080}
+opts="--enable-native-access=ALL-UNNAMED -XX:NativeMemoryTracking=summary -Xmx2g"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-detected}"
+"$JAVA_HOME/bin/java" $opts -jar "$jar" model="$model" port="$port" idleMillis="$idle" maxStreams=$((streams + 1000)) \
+    > "${TMPDIR:-/tmp}/service-load-server.$$.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+i=0
+until grep -qs "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
+  i=$((i + 1)); [ $i -lt 300 ] || { echo "the service did not start:"; cat "${TMPDIR:-/tmp}/service-load-server.$$.log"; exit 1; }
+  sleep 0.1
+done
+"$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator target=http port="$port" streams="$streams" \
+    rates="$rates" seconds="$seconds" warmup="$warmup" connections="$inflight" settleMillis=$((idle * 2 + 1000))
+kill $server; wait $server 2>/dev/null || true
+trap - EXIT
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
+"$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator target=bare model="$model" streams="$streams" \
+    rates="$rates" seconds="$seconds" warmup="$warmup" connections="$inflight" settleMillis=0 2>&1 | grep -v "^INFO\|KernelSelection"
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,55 @@
+package dev.panamarnn.service;
+
+import dev.panamarnn.infer.InferenceModel;
+import dev.panamarnn.infer.StreamBatcher;
+import dev.panamarnn.infer.StreamState;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.IntConsumer;
+
+/**
+ * The same load on the bare {@link StreamBatcher} in this process: one live {@link StreamState} per
+ * stream, no HTTP, no registry, no eviction — what the service adds shows against this.
+ */
+final class BareTarget implements LoadTarget {
+    private final InferenceModel model;
+    private final StreamBatcher batcher;
+    private final StreamState[] streams;
+    private final JvmStats jvm = new JvmStats();
+
+    BareTarget(InferenceModel model, int streamCount, int maxBatch, int queueCapacity) {
+        this.model = model;
+        this.batcher = StreamBatcher.builder(model).maxBatch(maxBatch).queueCapacity(queueCapacity).build();
+        this.streams = new StreamState[streamCount];
+        for (int s = 0; s < streamCount; s++) {
+            streams[s] = model.newStream();
+        }
+    }
+
+    @Override
+    public void send(int stream, String text, float value, IntConsumer done) {
+        float[] output = new float[model.outputSize()];
+        try {
+            batcher.submit(streams[stream], new float[] {value}, output, (y, failure) -> done.accept(failure == null ? 200 : 500));
+        } catch (RejectedExecutionException e) {
+            done.accept(503);
+        }
+    }
+
+    @Override
+    public String stats(boolean collect) {
+        return "streams " + streams.length + "\nlive " + streams.length + "\nstates_created " + streams.length
+                + "\nsteps " + batcher.stepCount() + "\nbatches " + batcher.batchCount()
+                + "\nheap_used " + JvmStats.heapUsed(collect) + "\noff_heap_other " + JvmStats.offHeapOther()
+                + "\ngc_pauses " + jvm.pauses() + "\ngc_pause_ms " + jvm.pauseMillis()
+                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos() + "\n";
+    }
+
+    @Override
+    public void close() {
+        batcher.close();
+        for (StreamState s : streams) {
+            s.close();
+        }
+        model.close();
+    }
+}

@@ -1,0 +1,186 @@
+package dev.panamarnn.service;
+
+import dev.panamarnn.infer.BlasThreads;
+import dev.panamarnn.infer.InferenceModel;
+import dev.panamarnn.model.SequenceModel;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Open-loop load on loopback: {@code streams} streams each send events at a fixed rate (the total
+ * rate over the streams, round robin), whether or not earlier answers came back; a step's latency
+ * runs from its intended send time, so a stall counts against every event it delayed (no
+ * coordinated omission). At most {@code connections} events are in flight (HTTP: that many
+ * keep-alive connections, one request in flight on each). For each total rate it prints one row:
+ * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
+ * latency, the mean batch, refusals, GC pauses, and the CPU time per step of the target process and
+ * of the generator's own (from the window's start until every answer is in); at the end, heap and off-heap bytes per stream.
+ * <pre>
+ * java -cp examples/service/target/panama-rnn-service.jar dev.panamarnn.service.LoadGenerator \
+ *      target=http port=8080 streams=10000 rates=10000,25000,50000 seconds=10 warmup=3
+ * java -XX:NativeMemoryTracking=summary -cp ... LoadGenerator target=bare model=FILE streams=10000 rates=...
+ * </pre>
+ * Bounded: at most 1,000,000 streams, 600 s per rate, 10^6 events/s.
+ */
+public final class LoadGenerator {
+    private static final int BODIES = 1024;
+
+    private final LoadTarget target;
+    private final int streams;
+    private final int connections;
+    private final String[] texts = new String[BODIES];   // event bodies, one float each
+    private final float[] values = new float[BODIES];
+
+    private LoadGenerator(LoadTarget target, int streams, int connections) {
+        this.target = target;
+        this.streams = streams;
+        this.connections = connections;
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < BODIES; i++) {
+            values[i] = (float) (random.nextGaussian());
+            texts[i] = Float.toString(values[i]);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o = new Options(args, Set.of("target", "port", "model", "streams", "rates", "seconds", "warmup", "connections",
+                "clientThreads", "maxBatch", "queue", "settleMillis"));
+        String kind = o.text("target", "http");
+        int streams = o.integer("streams", 1000, 1, 1_000_000);
+        int[] rates = o.integers("rates", "10000", 1, 1_000_000);
+        int seconds = o.integer("seconds", 10, 1, 600);
+        int warmup = o.integer("warmup", 3, 0, 600);
+        int connections = o.integer("connections", 256, 1, 10_000);
+        long[] base;
+        LoadTarget target;
+        switch (kind) {
+            case "http" -> {
+                target = new HttpTarget(o.integer("port", 8080, 1, 65535), streams, connections, o.integer("clientThreads", 1, 1, 64));
+                base = memory(target.stats(true));
+            }
+            case "bare" -> {
+                String file = o.text("model", null);
+                if (file == null) {
+                    throw new IllegalArgumentException("target=bare needs model=FILE");
+                }
+                InferenceModel model;
+                try (SequenceModel trained = SequenceModel.load(Path.of(file))) {
+                    model = InferenceModel.of(trained);
+                }
+                BlasThreads.set(model, 1);
+                base = new long[] {JvmStats.heapUsed(true), JvmStats.offHeapOther()};
+                target = new BareTarget(model, streams, o.integer("maxBatch", 256, 1, 4096), o.integer("queue", 4096, 1, 1_000_000));
+            }
+            default -> throw new IllegalArgumentException("target must be http or bare, got '" + kind + "'");
+        }
+        try (target) {
+            LoadGenerator generator = new LoadGenerator(target, streams, connections);
+            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n", kind, streams,
+                    connections, seconds, warmup);
+            System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors"
+                    + " | GC pauses (ms, longest) | CPU us/event: target, generator |");
+            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+            for (int rate : rates) {
+                generator.run(rate, warmup, seconds);
+            }
+            Thread.sleep(o.integer("settleMillis", 3000, 0, 600_000));   // let the service evict the idle streams
+            long[] after = memory(target.stats(true));
+            String s = target.stats(false);
+            long states = value(s, "states_created");
+            System.out.printf(Locale.ROOT, "memory: %d streams, %d live, %d states created; heap %+d bytes = %.0f per stream;"
+                    + " off-heap (NMT Other) %+d bytes = %.0f per state%n",
+                    value(s, "streams"), value(s, "live"), states, after[0] - base[0], (after[0] - base[0]) / (double) value(s, "streams"),
+                    after[1] - base[1], base[1] < 0 ? Double.NaN : (after[1] - base[1]) / (double) states);
+        }
+    }
+
+    /** One total rate: warm-up, then the measured window; prints its row. */
+    private void run(int rate, int warmupSeconds, int seconds) throws Exception {
+        ConcurrentHistogram latency = new ConcurrentHistogram(3);
+        LongAdder ok = new LongAdder();
+        LongAdder overloaded = new LongAdder();
+        LongAdder errors = new LongAdder();
+        LongAccumulator lastAnswer = new LongAccumulator(Math::max, 0);
+        Semaphore inFlight = new Semaphore(connections);
+        double periodNanos = 1e9 / rate;
+        long start = System.nanoTime() + 10_000_000;
+        long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        String before = null;
+        long generatorCpuBefore = 0;
+        for (long k = 0; ; k++) {
+            long intended = start + (long) (k * periodNanos);
+            if (intended >= end) {
+                break;
+            }
+            if (before == null && intended >= measureFrom) {
+                before = target.stats(false);
+                generatorCpuBefore = JvmStats.processCpuNanos();
+            }
+            long now;
+            while ((now = System.nanoTime()) < intended) {
+                LockSupport.parkNanos(intended - now);
+            }
+            inFlight.acquire();
+            int slot = (int) (k % BODIES);
+            boolean measured = intended >= measureFrom;
+            target.send((int) (k % streams), texts[slot], values[slot], status -> {
+                if (measured) {
+                    long answered = System.nanoTime();
+                    lastAnswer.accumulate(answered);
+                    latency.recordValue(Math.max(0, (answered - intended) / 1000));
+                    switch (status) {
+                        case 200 -> ok.increment();
+                        case 503 -> overloaded.increment();
+                        default -> errors.increment();
+                    }
+                }
+                inFlight.release();
+            });
+        }
+        if (!inFlight.tryAcquire(connections, 60, TimeUnit.SECONDS)) {
+            errors.add(connections - inFlight.availablePermits());
+        } else {
+            inFlight.release(connections);
+        }
+        String after = target.stats(false);
+        long generatorCpu = JvmStats.processCpuNanos() - generatorCpuBefore;
+        if (before == null) {
+            before = after;
+        }
+        // per step run from the window's start to the last answer (the bare target runs in this process: one figure)
+        long steps = Math.max(1, value(after, "steps") - value(before, "steps"));
+        double targetCpu = (value(after, "process_cpu_ns") - value(before, "process_cpu_ns")) / 1e3 / steps;
+        double ownCpu = generatorCpu / 1e3 / steps;
+        long batches = value(after, "batches") - value(before, "batches");
+        double meanBatch = batches == 0 ? 0 : (value(after, "steps") - value(before, "steps")) / (double) batches;
+        Histogram h = latency;
+        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) | %.1f, %s |%n", rate,
+                ok.sum() * 1e9 / (Math.max(end, lastAnswer.get()) - measureFrom), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                h.getMaxValue(), meanBatch, overloaded.sum(), errors.sum(), value(after, "gc_pauses") - value(before, "gc_pauses"),
+                value(after, "gc_pause_ms") - value(before, "gc_pause_ms"), value(after, "gc_longest_pause_ms"), targetCpu,
+                target instanceof BareTarget ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu));
+    }
+
+    private static long[] memory(String stats) {
+        return new long[] {value(stats, "heap_used"), value(stats, "off_heap_other")};
+    }
+
+    /** The value of line {@code name value} in a stats text; -1 when absent. */
+    static long value(String stats, String name) {
+        for (String line : stats.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Long.parseLong(line.substring(name.length() + 1).strip());
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.panamarnn.service;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP/1.1 front of a {@link StreamRegistry}, on Netty (NIO transport, {@code ioThreads} event
+ * loops). Routes, answered by {@link StepHandler}:
+ * <ul>
+ * <li>{@code POST /streams/{id}} with an event (comma-separated floats) in the body: 200 with the
+ *     model's outputs (comma-separated floats) and header {@code X-Stream-Events} (events applied to
+ *     the stream so far); 400 for a malformed event, id or request, 405 for another method, 413 for
+ *     a body over 64 KiB, 503 with {@code Retry-After: 1} when the service is at capacity — the
+ *     event was then not applied.</li>
+ * <li>{@code GET /streams/{id}}: 200 with the stream's event count, 404 for an unknown id.</li>
+ * <li>{@code GET /stats} ({@code ?gc=true}: heap measured after a full collection): counters, one
+ *     {@code name value} per line.</li>
+ * </ul>
+ * One request at a time per connection (the next is read after the answer is written), so answers
+ * keep the order of a pipelining client's requests. An event whose body arrived whole is applied even
+ * if the client leaves before the answer; one cut short is not.
+ */
+final class StepServer implements AutoCloseable {
+    static final String STREAMS = "/streams/";
+    static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private final EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup io;
+    private final Channel listener;
+
+    /** A connection that sends nothing for this long is closed (a client stalled mid-request, or idle). */
+    static final Duration IDLE_CONNECTION = Duration.ofSeconds(60);
+
+    /**
+     * Starts serving on {@code address} (port 0: an ephemeral port, see {@link #port()}); a connection
+     * from which nothing arrives for {@code idleConnection} is closed, a request in it unanswered and
+     * not applied.
+     */
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads, Duration idleConnection) throws InterruptedException {
+        long idleMillis = idleConnection.toMillis();
+        this.io = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        JvmStats jvm = new JvmStats();
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpServerCodec(),
+                                new HttpObjectAggregator(MAX_BODY_BYTES), new StepHandler(registry, jvm));
+                    }
+                });
+        try {
+            this.listener = bootstrap.bind(address).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            shutdown();
+            throw e;
+        }
+    }
+
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads) throws InterruptedException {
+        this(registry, address, ioThreads, IDLE_CONNECTION);
+    }
+
+    StepServer(StreamRegistry registry, InetSocketAddress address) throws InterruptedException {
+        this(registry, address, 1, IDLE_CONNECTION);
+    }
+
+    int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Stops accepting connections and closes the open ones; the registry stays open. */
+    @Override
+    public void close() {
+        listener.close().awaitUninterruptibly();
+        shutdown();
+    }
+
+    private void shutdown() {
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,157 @@
+package dev.panamarnn.service;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The service's outputs equal stepping each stream's events directly, with and without eviction. */
+@Timeout(60)
+class ServiceCorrectnessTest {
+
+    @Test
+    void concurrentStreamsGiveTheDirectOutputs() throws Exception {
+        int streams = 24;
+        int steps = 20;
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<float[]>>> answers = new ArrayList<>();
+            for (int s = 0; s < streams; s++) {
+                String id = "client-" + s;
+                float[][] events = ServiceFixture.events(s, steps);
+                answers.add(clients.submit(() -> {
+                    List<float[]> out = new ArrayList<>();
+                    for (float[] e : events) {
+                        out.add(service.step(id, e));
+                    }
+                    return out;
+                }));
+            }
+            for (int s = 0; s < streams; s++) {
+                List<float[]> expected = service.reference(Arrays.asList(ServiceFixture.events(s, steps)));
+                List<float[]> actual = answers.get(s).get();
+                for (int t = 0; t < steps; t++) {
+                    ServiceFixture.assertClose(expected.get(t), actual.get(t), "stream " + s + " step " + t);
+                }
+                assertEquals(steps, service.events("client-" + s));
+            }
+            RegistryStats stats = service.registry.stats();
+            assertEquals(streams * steps, stats.steps());
+            assertTrue(stats.batches() < stats.steps(), "some steps shared a batch: " + stats);
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        int steps = 6;
+        float[][] events = ServiceFixture.events(31, steps);
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.server.port())) {
+            // every request in one write, so the server reads them together: each event followed by a malformed one,
+            // whose 400 the server could write at once, before the event's answer, if it did not keep the order
+            StringBuilder requests = new StringBuilder();
+            for (float[] e : events) {
+                for (String body : new String[] {ServiceFixture.body(e), "x"}) {
+                    requests.append("POST ").append(StepServer.STREAMS).append("piped HTTP/1.1\r\nHost: localhost\r\nContent-Length: ")
+                            .append(body.length()).append("\r\n\r\n").append(body);
+                }
+            }
+            socket.getOutputStream().write(requests.toString().getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            List<float[]> expected = service.reference(Arrays.asList(events));
+            for (int t = 0; t < steps; t++) {
+                Answer step = Answer.read(in);
+                assertEquals("HTTP/1.1 200 OK", step.status, "answer to event " + t + ": " + step.body);
+                assertEquals(Integer.toString(t + 1), step.events, "answer " + t + " is the stream's event " + (t + 1));
+                ServiceFixture.assertClose(expected.get(t), ServiceFixture.parse(step.body), "answer " + t);
+                Answer refused = Answer.read(in);
+                assertEquals("HTTP/1.1 400 Bad Request", refused.status, "answer to the malformed request after event " + t);
+                assertEquals("the event must have 3 numbers, got 1", refused.body.strip());
+            }
+        }
+    }
+
+    /** One HTTP/1.1 response read off a socket: status line, X-Stream-Events, body (Content-Length). */
+    private record Answer(String status, String events, String body) {
+        static Answer read(DataInputStream in) throws Exception {
+            String status = line(in);
+            int length = -1;
+            String count = null;
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                String name = header.substring(0, header.indexOf(':')).toLowerCase(Locale.ROOT);
+                String value = header.substring(header.indexOf(':') + 1).strip();
+                if (name.equals("content-length")) {
+                    length = Integer.parseInt(value);
+                } else if (name.equals("x-stream-events")) {
+                    count = value;
+                }
+            }
+            byte[] body = new byte[length];
+            in.readFully(body);
+            return new Answer(status, count, new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** One CRLF-terminated line of an HTTP response head. */
+    private static String line(DataInputStream in) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new java.io.EOFException("the server closed the connection after '" + b + "'");
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
+    @Test
+    void evictionAndRestoreEqualNeverEvicting() throws Exception {
+        // evicted after 1 ms idle (the sweeper runs every millisecond): every stream is evicted between its events
+        ServiceSettings settings = ServiceFixture.small().withIdleAfter(Duration.ofMillis(1));
+        int streams = 4;
+        int steps = 12;
+        try (ServiceFixture service = new ServiceFixture(settings)) {
+            float[][][] events = new float[streams][][];
+            float[][][] actual = new float[streams][steps][];
+            for (int s = 0; s < streams; s++) {
+                events[s] = ServiceFixture.events(100 + s, steps);
+            }
+            for (int t = 0; t < steps; t++) {
+                long evictions = service.registry.stats().evictions();
+                for (int s = 0; s < streams; s++) {
+                    actual[s][t] = service.step("evicted-" + s, events[s][t]);
+                }
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (service.registry.stats().evictions() < evictions + streams && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+            }
+            RegistryStats stats = service.registry.stats();
+            assertTrue(stats.restores() >= (long) streams * (steps - 1), "every stream restored between its events: " + stats);
+            for (int s = 0; s < streams; s++) {
+                List<float[]> expected = service.reference(Arrays.asList(events[s]));
+                for (int t = 0; t < steps; t++) {
+                    // one request at a time: batches of one row, the same products as a direct step, so the same bits
+                    assertArrayEquals(expected.get(t), actual[s][t], "stream " + s + " step " + t);
+                }
+            }
+        }
+    }
+}
