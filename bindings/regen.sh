@@ -57,6 +57,9 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_adam_step \
   --include-function rnnk_sgd_step \
   --include-function rnnk_sgemm_nn \
+  --include-function rnnk_sgemm_packed_floats \
+  --include-function rnnk_sgemm_pack \
+  --include-function rnnk_sgemm_packed \
   --include-function rnnk_pool_set_threads \
   --include-function rnnk_pool_threads \
   --include-function rnnk_pool_openblas_callback \
