@@ -59,16 +59,29 @@ int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K) {
     return (N + PANEL - 1) / PANEL * PANEL * K;
 }
 
+/*
+ * Blocks of 16 k: each of the panel's 32 rows of W gives one cache line (16 consecutive k) to the
+ * block before the next row is read. Rows of W lie ldw floats apart, often a multiple of 4 KB,
+ * so that 32 of them fall into the same L1 set; reading each line once, completely, keeps the
+ * packing from evicting lines it has not finished reading (docs/performance.md has the timings).
+ */
 void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K) {
+    enum { K_BLOCK = 16 };
     for (int64_t n0 = 0; n0 < N; n0 += PANEL) {
         float *panel = packed + n0 * K;                       /* (K, 32) */
         int64_t width = N - n0 < PANEL ? N - n0 : PANEL;
-        for (int64_t k = 0; k < K; k++) {
+        for (int64_t k0 = 0; k0 < K; k0 += K_BLOCK) {
+            int64_t depth = K - k0 < K_BLOCK ? K - k0 : K_BLOCK;
             for (int64_t j = 0; j < width; j++) {
-                panel[k * PANEL + j] = W[(n0 + j) * ldw + k];
+                const float *row = W + (n0 + j) * ldw + k0;
+                for (int64_t k = 0; k < depth; k++) {
+                    panel[(k0 + k) * PANEL + j] = row[k];
+                }
             }
             for (int64_t j = width; j < PANEL; j++) {
-                panel[k * PANEL + j] = 0.0f;
+                for (int64_t k = 0; k < depth; k++) {
+                    panel[(k0 + k) * PANEL + j] = 0.0f;
+                }
             }
         }
     }
