@@ -12,7 +12,8 @@
 # 25.0.3 and libclang 14.0.6, after checking that it reproduced the ABI 5 output byte for byte; for
 # ABI 7 likewise, with the same jextract commit compiled by javac 25.0.3 (--module-version 23) and
 # run on Debian 12's libclang 14.0.6 (libclang-14-dev), after checking that it reproduced the ABI 6
-# output byte for byte).
+# output byte for byte; for ABI 9 (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed) likewise, the
+# same jextract build, which left every earlier line as it was).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
@@ -57,6 +58,9 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_adam_step \
   --include-function rnnk_sgd_step \
   --include-function rnnk_sgemm_nn \
+  --include-function rnnk_sgemm_packed_floats \
+  --include-function rnnk_sgemm_pack \
+  --include-function rnnk_sgemm_packed \
   --include-function rnnk_pool_set_threads \
   --include-function rnnk_pool_threads \
   --include-function rnnk_pool_openblas_callback \

@@ -48,7 +48,8 @@ extern "C" {
  * 6: the forward step kernels add the biases themselves (a bias argument each), so the caller's
  *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first.
  * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*).
- * 8: + the CTC loss (rnnk_ctc_forward_backward). */
+ * 8: + the CTC loss (rnnk_ctc_forward_backward).
+ * 9: + the GEMM on weights packed once (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -315,6 +316,23 @@ RNNK_API void rnnk_sgd_step(float *param, float *momentum_buffer, const float *g
  */
 RNNK_API void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                             const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+/*
+ * A product with a weight matrix packed once (native/src/gemm_packed.c), for the weight products
+ * of a step of many rows, which OpenBLAS would repack on every call:
+ *   rnnk_sgemm_packed_floats  how many floats the packed form of W (N, K) takes;
+ *   rnnk_sgemm_pack           packed out: W (N, K; row stride ldw >= K) packed, in panels of 32
+ *                             rows of W, each stored k-major (32 floats per k, zero past row N);
+ *   rnnk_sgemm_packed         C (M, N; row stride ldc) = beta * C + A (M, K; row stride lda) * W^T,
+ *                             W given packed; beta 0: C is not read (NaN in C does not propagate).
+ * Single-threaded, no allocation. Each element of C is the sum over k in increasing order; like
+ * rnnk_sgemm_nn its variants use FMA where the CPU has it (widest registers on AVX-512), so they
+ * agree within float32 rounding, not bit for bit.
+ */
+RNNK_API int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K);
+RNNK_API void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K);
+RNNK_API void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed,
+                                float beta, int64_t M, int64_t N, int64_t K);
 
 /*
  * The thread pool (native/src/pool.c). The LSTM and GRU step kernels (forward and backward) split

@@ -1,6 +1,7 @@
 package dev.panamarnn.cell;
 
 import dev.panamarnn.CellType;
+import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.tensor.Matrices;
 import java.lang.foreign.MemorySegment;
 
@@ -82,6 +83,14 @@ public final class CellBuffers {
      */
     public final MemorySegment wHhT;
     /**
+     * W_hh (G*H, H) and W_ih (G*H, In) in the kernels' packed form ({@link Kernels#packWeights}),
+     * refreshed at the start of every forward scan, when the step's recurrent product and the input
+     * projection run on the kernels' packed product ({@link Kernels#fastPackedProduct}); else null.
+     */
+    public final MemorySegment wHhPacked;
+    public final MemorySegment wIhPacked;
+    private final int inputSize;
+    /**
      * Reset-before GRU only: W_h{r,z} and W_hn, views of W_hh, and their transposes (wHhT holds them
      * as two blocks, {@link ResetBeforeWeights#transpose}) when wHhT exists. Null for other cells
      * and on the sizing pass.
@@ -95,10 +104,12 @@ public final class CellBuffers {
      * Declares (and, on the slicing pass, slices) the buffers of one direction for T steps of B rows
      * (see {@link Slices}); on the sizing pass {@code parameters} may be null and the result is
      * thrown away.
+     * @param inputSize  In: the layer input's width
      * @param transposed whether to keep W_hh^T for the small-product path
+     * @param packed     whether to keep W_hh and W_ih packed for the packed product
      */
-    public CellBuffers(Slices at, CellType type, int steps, int batch, int hidden, boolean transposed,
-                       DirectionParameters parameters) {
+    public CellBuffers(Slices at, CellType type, int steps, int batch, int hidden, int inputSize, boolean transposed,
+                       boolean packed, DirectionParameters parameters) {
         int gw = type.gates() * hidden;
         boolean gru = type == CellType.GRU, lstm = type.hasCellState();
         this.resetBefore = type == CellType.GRU_RESET_BEFORE;
@@ -115,6 +126,10 @@ public final class CellBuffers {
         this.rowScratch = at.take("row_scratch", batch, hidden);                         // (B, H)
         this.kernelBias = at.take("bias", gw);                                           // (G*H)
         this.wHhT = transposed ? at.take("w_hh_t", hidden, gw) : null;                  // (H, G*H)
+        int panelRows = (int) Kernels.packedFloats(gw, 1);                               // G*H rounded up to whole panels
+        this.wHhPacked = packed ? at.take("w_hh_packed", panelRows, hidden) : null;     // (G*H up, H) packed
+        this.wIhPacked = packed ? at.take("w_ih_packed", panelRows, inputSize) : null;  // (G*H up, In) packed
+        this.inputSize = inputSize;
         MemorySegment hiddenGatesAll = gru ? at.take("hidden_gates", steps, batch, gw) : null;   // (T, B, 3H)
         this.dHiddenGatesAll = gru ? at.take("d_hidden_gates", steps, batch, gw) : null;        // (T, B, 3H)
         MemorySegment cAll = lstm ? at.take("c", steps + 1, batch, hidden) : null;      // (T+1, B, H)
@@ -164,6 +179,15 @@ public final class CellBuffers {
     /** Reset-before GRU: (B, H) where the forward scan's step t puts r_t * h_{t-1} (one slice when not kept). */
     public MemorySegment forwardResetHidden(int t) {
         return resetHidden[keepForBackward ? t : 0];
+    }
+
+    /** wHhPacked, wIhPacked = W_hh, W_ih packed. No-op when they are null. */
+    public void refreshPackedWeights(Kernels k) {
+        if (wHhPacked == null) {
+            return;
+        }
+        k.packWeights(wHhPacked, wHh, hidden, gateWidth, hidden);
+        k.packWeights(wIhPacked, parameters.wIh(), inputSize, gateWidth, inputSize);
     }
 
     /** wHhT (H, G*H) = W_hh^T (for the reset-before GRU, its two blocks transposed apart). No-op when wHhT is null. */

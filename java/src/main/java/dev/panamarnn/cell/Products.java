@@ -6,9 +6,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * The one routing of a step's matrix products, used by the training scan (cells) and by serving
  * (streams and batches) alike: one row is a GEMV (OpenBLAS's M=1 sgemm is much slower than sgemv
- * for the same product; DESIGN.md "Native libraries"); a few rows multiply by a transposed copy
- * W^T untransposed when the kernels run that NN product on their small-product path
- * ({@link Kernels#fastSmallProduct}); anything else is one GEMM. Not a kernel: it only chooses one.
+ * for the same product; DESIGN.md "Native libraries"); several rows multiply by a packed copy of W
+ * where the caller keeps one and the kernels run that product faster ({@link Kernels#fastPackedProduct}),
+ * else by a transposed copy W^T untransposed when the kernels run that NN product on their
+ * small-product path ({@link Kernels#fastSmallProduct}); anything else is one GEMM. Not a kernel: it
+ * only chooses one.
  */
 public final class Products {
     private Products() {}
@@ -19,8 +21,20 @@ public final class Products {
      */
     public static void timesTransposed(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx,
                                        MemorySegment w, int ldw, MemorySegment wT, float beta, MemorySegment y) {
+        timesTransposed(kernels, rows, n, k, x, ldx, w, ldw, wT, null, beta, y);
+    }
+
+    /**
+     * As above, with W also in the kernels' packed form ({@link Kernels#packWeights}; null when the
+     * caller keeps none).
+     */
+    public static void timesTransposed(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx,
+                                       MemorySegment w, int ldw, MemorySegment wT, MemorySegment packed, float beta,
+                                       MemorySegment y) {
         if (rows == 1) {
             kernels.sgemv(false, n, k, 1f, w, ldw, x, beta, y);                          // W (n, k) * x (k)
+        } else if (packed != null && kernels.fastPackedProduct(rows, n, k)) {
+            kernels.sgemmPacked(rows, n, k, x, ldx, packed, beta, y, n);                // x (rows, k) * W^T, W packed
         } else if (wT != null && kernels.fastSmallProduct(rows, n, k)) {
             kernels.sgemm(false, false, rows, n, k, 1f, x, ldx, wT, n, beta, y, n);      // x (rows, k) * W^T (k, n)
         } else {

@@ -13,7 +13,8 @@ final class Recurrent {
 
     /** out (B, G*H) = beta * out + h (B, H) * W_hh^T, with W_hh (G*H, H). */
     static void forward(Kernels k, CellBuffers s, MemorySegment h, MemorySegment out, float beta) {
-        Products.timesTransposed(k, s.batch, s.gateWidth, s.hidden, h, s.hidden, s.wHh, s.hidden, s.wHhT, beta, out);
+        Products.timesTransposed(k, s.batch, s.gateWidth, s.hidden, h, s.hidden, s.wHh, s.hidden, s.wHhT, s.wHhPacked, beta,
+                out);
     }
 
     /** dh (B, H) = beta * dh + dGates (B, G*H) * W_hh (G*H, H). */

@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * to its stream. A whole model's input stage runs per row as it is gathered (normalisation, or the
  * embedding row of a token id), and its head once over all rows after the top layer (one GEMM per
  * Linear, reading the top layer's h straight from V). The products go through {@link Products}
- * (a GEMV for one row; the model's transposed weights on the kernels' small-product path for small
- * batches). Both GRUs keep W_ih and W_hh apart: the input product alone, then the recurrent product
+ * (a GEMV for one row; the model's weights packed once, or else transposed on the kernels'
+ * small-product path for small batches). Both GRUs keep W_ih and W_hh apart: the input product alone, then the recurrent product
  * on the gathered H_{t-1} (the reset-before GRU's two, {@link ResetBeforeStep}). Used by one worker
  * thread; allocates nothing per batch.
  */
@@ -171,15 +171,17 @@ final class BatchWorkspace implements AutoCloseable {
                         hiddenPrevious, p.resetBefore, rows, h);
             } else if (gru) {
                 // xg (B, 3H) = X (B, In) * W_ih^T;  hg (B, 3H) = H_{t-1} (B, H) * W_hh^T; the kernel adds b_ih, b_hh
-                Products.timesTransposed(k, rows, gw, p.inputSize, windows[l], width, p.weights, p.weightStride, p.weightsT, 0f, gates);
+                Products.timesTransposed(k, rows, gw, p.inputSize, windows[l], width, p.weights, p.weightStride, p.weightsT, p.packed,
+                        0f, gates);
                 for (int b = 0; b < rows; b++) {
                     MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
                 }
                 Products.timesTransposed(k, rows, gw, h, hiddenPrevious, h, p.recurrentWeights, p.recurrentStride, p.recurrentWeightsT,
-                        0f, hiddenGates);
+                        p.packedRecurrent, 0f, hiddenGates);
             } else {
                 // pre (B, G*H) = [X | H_{t-1}] (B, In+H) * [W_ih | W_hh]^T; the kernel adds b_ih + b_hh
-                Products.timesTransposed(k, rows, gw, p.rowLength, windows[l], width, p.weights, p.rowLength, p.weightsT, 0f, gates);
+                Products.timesTransposed(k, rows, gw, p.rowLength, windows[l], width, p.weights, p.rowLength, p.weightsT, p.packed, 0f,
+                        gates);
             }
             if (!resetBefore) {
                 // h_t (B, H) (and c_t) from the products; GRU reads H_{t-1} gathered, LSTM C_{t-1}

@@ -170,7 +170,15 @@ public final class InferenceModel implements AutoCloseable {
             int rowLength = c.layerInputSize(l) + c.hiddenSize();
             layout.add("l" + l + ".weights", gw, rowLength)                               // (G*H, In+H)
                   .add("l" + l + ".bias", gw);                                            // (G*H)
-            if (transposedWeights(kernels, gw, rowLength)) {
+            int panelRows = (int) (Kernels.packedFloats(gw, 1));                          // G*H rounded up to whole panels
+            if (packedWeights(kernels, c.cell(), gw, rowLength)) {
+                if (ModelLayer.separateRecurrentWeights(c.cell())) {
+                    layout.add("l" + l + ".packed", panelRows, c.layerInputSize(l))        // W_ih packed: (G*H up, In)
+                          .add("l" + l + ".packed_hh", panelRows, c.hiddenSize());        // W_hh packed: (G*H up, H)
+                } else {
+                    layout.add("l" + l + ".packed", panelRows, rowLength);                // [W_ih | W_hh] packed: (G*H up, In+H)
+                }
+            } else if (transposedWeights(kernels, gw, rowLength)) {
                 layout.add("l" + l + ".weights_t", rowLength, gw);                        // (In+H, G*H)
             }
             if (ModelLayer.separateRecurrentWeights(c.cell())) {
@@ -195,6 +203,15 @@ public final class InferenceModel implements AutoCloseable {
                   .add(TARGET_STD, parts.targetStd().length);                             // (outputs)
         }
         return layout.build();
+    }
+
+    /**
+     * Whether batches of two or more streams multiply by this layer's weights packed once
+     * ({@link Kernels#fastPackedProduct}); not the reset-before GRU, whose recurrent product comes
+     * in two parts (it keeps the transposed copy).
+     */
+    private static boolean packedWeights(Kernels kernels, CellType cell, int gateWidth, int rowLength) {
+        return cell != CellType.GRU_RESET_BEFORE && kernels.fastPackedProduct(2, gateWidth, rowLength);
     }
 
     /** Whether a batch of two or more streams would run this layer's product on the small-product path. */
@@ -259,7 +276,17 @@ public final class InferenceModel implements AutoCloseable {
             }
         }
         MemorySegment weightsT = null;                                         // (In+H, G*H) = [W_ih | W_hh]^T
-        if (transposedWeights(kernels, gw, in + h)) {
+        MemorySegment packed = null, packedRecurrent = null;                   // [W_ih | W_hh] or W_ih, and W_hh, packed
+        if (packedWeights(kernels, config.cell(), gw, in + h)) {
+            packed = slab.get("l" + l + ".packed").segment();
+            if (gru) {
+                packedRecurrent = slab.get("l" + l + ".packed_hh").segment();
+                kernels.packWeights(packed, weights, in, gw, in);              // W_ih (G*H, In)
+                kernels.packWeights(packedRecurrent, weights.asSlice(inBytes), h, gw, h);   // W_hh (G*H, H)
+            } else {
+                kernels.packWeights(packed, weights, in + h, gw, in + h);      // [W_ih | W_hh] (G*H, In+H)
+            }
+        } else if (transposedWeights(kernels, gw, in + h)) {
             weightsT = slab.get("l" + l + ".weights_t").segment();
             if (config.cell() == CellType.GRU_RESET_BEFORE) {                  // W_ih^T, then [W_h{r,z}^T | W_hn^T]
                 Matrices.transpose(weights, gw, in, weightsT);
@@ -282,7 +309,8 @@ public final class InferenceModel implements AutoCloseable {
                 bias.setAtIndex(Tensor.FLOAT, j, bIh.getAtIndex(Tensor.FLOAT, j) + bHh.getAtIndex(Tensor.FLOAT, j));
             }
         }
-        return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, weightsT, bias, recurrentBias);
+        return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, weightsT, packed, packedRecurrent, bias,
+                recurrentBias);
     }
 
     private static final String EMBEDDING = "embedding.weight";

@@ -46,12 +46,15 @@ final class ModelLayer {
     final MemorySegment recurrentWeights; // W_hh: the joined weights at column In (row stride In+H); GRU: the second matrix
     final MemorySegment weightsT;         // (In+H, G*H) the transpose, for batched steps on the small-product path; or null
     final MemorySegment recurrentWeightsT;// W_hh^T: rows In.. of weightsT; or null
+    final MemorySegment packed;           // [W_ih | W_hh] (LSTM, RNN) or W_ih (GRU) in the kernels' packed form, for batched steps; or null
+    final MemorySegment packedRecurrent;  // GRU: W_hh in the packed form; or null
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
     final MemorySegment recurrentBias;    // (3H) b_hh, both GRUs (the kernels add it); null otherwise
     final ResetBeforeWeights resetBefore; // reset-before GRU: W_h{r,z}, W_hn (and transposes), views of the above; else null
 
     ModelLayer(int index, CellType cell, int modelInputSize, int inputSize, int hidden,
-               MemorySegment weights, MemorySegment weightsT, MemorySegment bias, MemorySegment recurrentBias) {
+               MemorySegment weights, MemorySegment weightsT, MemorySegment packed, MemorySegment packedRecurrent,
+               MemorySegment bias, MemorySegment recurrentBias) {
         this.index = index;
         this.cell = cell;
         this.inputSize = inputSize;
@@ -67,6 +70,8 @@ final class ModelLayer {
         this.recurrentWeights = weights.asSlice((separate ? (long) gateWidth : 1L) * inputSize * Float.BYTES);
         this.weightsT = weightsT;
         this.recurrentWeightsT = weightsT == null ? null : weightsT.asSlice((long) inputSize * gateWidth * Float.BYTES);
+        this.packed = packed;
+        this.packedRecurrent = packedRecurrent;
         this.bias = bias;
         this.recurrentBias = recurrentBias;
         this.resetBefore = cell == CellType.GRU_RESET_BEFORE

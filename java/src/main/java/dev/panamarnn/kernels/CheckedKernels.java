@@ -48,6 +48,33 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
+    public boolean fastPackedProduct(int m, int n, int k) {
+        return inner.fastPackedProduct(m, n, k);
+    }
+
+    @Override
+    public void packWeights(MemorySegment packed, MemorySegment w, int ldw, int n, int k) {
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("W", w, n, k, ldw);
+        output("packed", packed, Kernels.packedFloats(n, k));
+        inner.packWeights(packed, w, ldw, n, k);
+    }
+
+    @Override
+    public void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
+                            MemorySegment y, int ldy) {
+        nonNegative("m", m);
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("X", x, m, k, ldx);
+        vector("packed", packed, Kernels.packedFloats(n, k));
+        matrix("Y", y, m, n, ldy);
+        SegmentChecks.writable("Y", y);
+        inner.sgemmPacked(m, n, k, x, ldx, packed, beta, y, ldy);
+    }
+
+    @Override
     public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                       MemorySegment x, float beta, MemorySegment y) {
         nonNegative("m", m);

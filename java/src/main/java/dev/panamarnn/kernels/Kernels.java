@@ -37,6 +37,39 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * How many floats the packed form of a weight matrix W (n, k) takes: panels of
+     * {@value #PACKED_PANEL} rows of W, one after the other, each stored k-major
+     * ({@value #PACKED_PANEL} floats per k), the rows past n zero. The form is the same for every
+     * implementation (rnnk.h, rnnk_sgemm_pack).
+     */
+    static long packedFloats(int n, int k) {
+        return (n + PACKED_PANEL - 1L) / PACKED_PANEL * PACKED_PANEL * k;
+    }
+
+    /** Rows of W per panel of the packed form ({@link #packedFloats}). */
+    int PACKED_PANEL = 32;
+
+    /** packed ({@link #packedFloats}(n, k) floats) = W (n, k; row stride ldw) in the packed form. */
+    void packWeights(MemorySegment packed, MemorySegment w, int ldw, int n, int k);
+
+    /**
+     * y (m, n; row stride ldy) = beta * y + x (m, k; row stride ldx) * W^T, with W (n, k) given in the
+     * packed form ({@link #packWeights}). When beta is 0, y is not read. Each element is the sum over
+     * k in increasing order.
+     */
+    void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
+                     MemorySegment y, int ldy);
+
+    /**
+     * Whether a product of m rows with a packed weight matrix W (n, k) ({@link #sgemmPacked}) is
+     * faster here than {@link #sgemm} on W in place, so that a caller that multiplies by the same W
+     * many times should keep it packed. Default: false.
+     */
+    default boolean fastPackedProduct(int m, int n, int k) {
+        return false;
+    }
+
     /** y = alpha * op(A) * x + beta * y with A (m, n) row-major, stride lda; op(A) is A or A^T. */
     void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                MemorySegment x, float beta, MemorySegment y);

@@ -110,7 +110,12 @@ public final class Layer {
         }
         // gates (T*B, G*H) = X (T*B, In) * W_ih^T (In, G*H); the step kernels add b (ABI 6), so
         // no pass fills bias rows first (OpenBLAS clears C for beta 0 on its own threads)
-        k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, p.wIh(), inputSize, 0f, gatesAll, gw);
+        s.refreshPackedWeights(k);                                 // W_hh, W_ih packed for the packed product
+        if (s.wIhPacked != null && k.fastPackedProduct(rows, gw, inputSize)) {
+            k.sgemmPacked(rows, gw, inputSize, x, inputSize, s.wIhPacked, 0f, gatesAll, gw);
+        } else {
+            k.sgemm(false, true, rows, gw, inputSize, 1f, x, inputSize, p.wIh(), inputSize, 0f, gatesAll, gw);
+        }
         s.refreshTransposedWeights();                              // W_hh^T for small steps
         for (int i = 0; i < steps; i++) {
             int t = stepAt(i);

@@ -1,5 +1,6 @@
 package dev.panamarnn.unroll;
 
+import dev.panamarnn.CellType;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.DirectionParameters;
@@ -37,16 +38,29 @@ public final class Stack {
     }
 
     /**
-     * Adds this stack's buffers for (T, B) to a workspace layout; with {@code transposed} also
-     * W_hh^T per layer and direction (see {@link #transposedRecurrentWeights}).
+     * Whether the products of a step (B, H) x W_hh^T and the input projection (T*B, In) x W_ih^T
+     * run on the kernels' packed product ({@link Kernels#fastPackedProduct}), reading copies of W_hh
+     * and W_ih packed at the start of every forward scan; not the reset-before GRU, whose recurrent
+     * product comes in two parts. Batch 1 uses GEMV on W_hh instead.
      */
-    public static void addBuffers(Slab.Layout.Builder layout, RnnConfig c, int steps, int batch, boolean transposed) {
-        new StackBuffers(Slices.sizing(layout), c, steps, batch, transposed, null);
+    public static boolean packedWeights(Kernels k, RnnConfig c, int batch) {
+        return batch > 1 && c.cell() != CellType.GRU_RESET_BEFORE
+                && k.fastPackedProduct(batch, c.cell().gates() * c.hiddenSize(), c.hiddenSize());
+    }
+
+    /**
+     * Adds this stack's buffers for (T, B) to a workspace layout; with {@code transposed} also
+     * W_hh^T per layer and direction (see {@link #transposedRecurrentWeights}), with {@code packed}
+     * W_hh and W_ih packed (see {@link #packedWeights}).
+     */
+    public static void addBuffers(Slab.Layout.Builder layout, RnnConfig c, int steps, int batch, boolean transposed,
+                                  boolean packed) {
+        new StackBuffers(Slices.sizing(layout), c, steps, batch, transposed, packed, null);
     }
 
     /** The stack over the buffers {@link #addBuffers} laid out in {@code work}, with the network's parameters and gradients. */
     public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix,
-                 boolean transposed) {
+                 boolean transposed, boolean packed) {
         this.config = config;
         int L = config.numLayers(), D = config.directions();
         DirectionParameters[][] parameters = new DirectionParameters[L][D];
@@ -55,7 +69,7 @@ public final class Stack {
                 parameters[l][d] = parameters(params, grads, prefix, l, d);
             }
         }
-        StackBuffers buffers = new StackBuffers(Slices.slicing(work), config, steps, batch, transposed, parameters);
+        StackBuffers buffers = new StackBuffers(Slices.slicing(work), config, steps, batch, transposed, packed, parameters);
         this.input = buffers.input;
         this.ones = buffers.ones;
         for (long i = 0; i < (long) steps * batch; i++) {

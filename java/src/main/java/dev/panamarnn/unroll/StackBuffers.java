@@ -24,8 +24,10 @@ final class StackBuffers {
     /**
      * @param parameters [layer][direction] the parameter views, or null on the sizing pass
      * @param transposed whether every direction keeps W_hh^T (see {@link Stack#transposedRecurrentWeights})
+     * @param packed     whether every direction keeps W_hh and W_ih packed (see {@link Stack#packedWeights})
      */
-    StackBuffers(Slices at, RnnConfig c, int steps, int batch, boolean transposed, DirectionParameters[][] parameters) {
+    StackBuffers(Slices at, RnnConfig c, int steps, int batch, boolean transposed, boolean packed,
+                 DirectionParameters[][] parameters) {
         int h = c.hiddenSize(), gw = c.cell().gates() * h, dh = c.outputSize();
         int L = c.numLayers(), D = c.directions();
         this.input = at.take("input", steps, batch, c.inputSize());                  // (T, B, I)
@@ -46,7 +48,7 @@ final class StackBuffers {
             }
             for (int d = 0; d < D; d++) {
                 directions[l][d] = new CellBuffers(at.under("l" + l + ".d" + d + "."), c.cell(), steps, batch, h,
-                        transposed, parameters == null ? null : parameters[l][d]);
+                        c.layerInputSize(l), transposed, packed, parameters == null ? null : parameters[l][d]);
             }
         }
     }

@@ -63,7 +63,7 @@ public final class SideBySide implements Callable<Integer> {
     @Range(min = 1, max = 1024)
     Integer threads;
     @Option(names = "--openblas-only",
-            description = "Run the native steps with every GEMM on OpenBLAS, without librnnk's small GEMM (to measure what it brings).")
+            description = "Run the native steps with every GEMM on OpenBLAS, without librnnk's small and packed-weight GEMMs (to measure what they bring).")
     boolean openBlasOnly;
     @Option(names = "--json", defaultValue = "bench-results.json", description = "Where to write the results.")
     Path json;
@@ -106,7 +106,7 @@ public final class SideBySide implements Callable<Integer> {
         out.println("panama-rnn side-by-side: " + info.asMap().get("openblas config") + ", core " + info.asMap().get("openblas core")
                 + ", " + nat.status().blasThreads() + " OpenBLAS threads, OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset")
                 + ", " + Runtime.getRuntime().availableProcessors() + " cpus"
-                + (openBlasOnly ? ", every GEMM on OpenBLAS (--openblas-only)" : ", small NN products on librnnk")
+                + (openBlasOnly ? ", every GEMM on OpenBLAS (--openblas-only)" : ", small NN and packed-weight products on librnnk")
                 + "; " + nat.status().threading());
         printHeader(out);
         List<Row> rows = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.panamarnn.internal.kernels;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * Plain-Java kernels: the executable specification of every primitive, the fallback when the
@@ -32,6 +33,7 @@ public final class JavaKernels implements Kernels {
         final float[] aRow = new float[KC];          // (kc) piece of row i of op(A), times alpha
         final float[] cRow = new float[NC];          // (nc) piece of row i of C
         final float[] bStrip = new float[KC];        // (kc) piece of one row of B when op(B) = B^T
+        final float[] panelRow = new float[PACKED_PANEL]; // (32) one row of C against one panel of packed W
     }
 
     @Override
@@ -121,6 +123,41 @@ public final class JavaKernels implements Kernels {
         if (alpha != 1f) {
             for (int p = 0; p < kc; p++) {
                 aRow[p] *= alpha;
+            }
+        }
+    }
+
+    @Override
+    public void packWeights(MemorySegment packed, MemorySegment w, int ldw, int n, int k) {
+        for (int n0 = 0; n0 < n; n0 += PACKED_PANEL) {
+            long panel = (long) n0 * k;                                   // panel of rows n0..n0+31: (k, 32)
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < PACKED_PANEL; j++) {
+                    float v = n0 + j < n ? w.getAtIndex(F, (long) (n0 + j) * ldw + p) : 0f;
+                    packed.setAtIndex(F, panel + (long) p * PACKED_PANEL + j, v);   // packed[panel][p][j] = W[n0 + j][p]
+                }
+            }
+        }
+    }
+
+    @Override
+    public void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
+                            MemorySegment y, int ldy) {
+        float[] acc = SCRATCH.get().panelRow;
+        for (int i = 0; i < m; i++) {
+            for (int n0 = 0; n0 < n; n0 += PACKED_PANEL) {
+                long panel = (long) n0 * k;
+                Arrays.fill(acc, 0f);
+                for (int p = 0; p < k; p++) {                           // acc[j] = sum_p x[i][p] W[n0 + j][p], p increasing
+                    float xi = x.getAtIndex(F, (long) i * ldx + p);
+                    for (int j = 0; j < PACKED_PANEL; j++) {
+                        acc[j] += xi * packed.getAtIndex(F, panel + (long) p * PACKED_PANEL + j);
+                    }
+                }
+                for (int j = 0; j < Math.min(PACKED_PANEL, n - n0); j++) {
+                    long at = (long) i * ldy + n0 + j;
+                    y.setAtIndex(F, at, beta == 0f ? acc[j] : beta * y.getAtIndex(F, at) + acc[j]);
+                }
             }
         }
     }

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Kernels through FFM: BLAS from OpenBLAS (cblas, row-major), cell steps from librnnk, and small
- * untransposed products from librnnk's single-threaded GEMM ({@link SmallGemm}).
+ * untransposed products from librnnk's single-threaded GEMM ({@link SmallGemm}), products with
+ * weights packed once from librnnk's packed GEMM ({@link PackedGemm}).
  * Construct with {@link #load()}, which loads both libraries or throws saying why; users get them
  * through {@link dev.panamarnn.kernels.KernelSelection#nativeKernels()} (or the JVM-wide {@link dev.panamarnn.kernels.KernelSelection#selected()}).
  *
@@ -23,7 +24,7 @@ public final class NativeKernels implements Kernels {
     private static final int TRANS = cblas_h.CblasTrans();
 
     private final NativeLibraries.Status status;
-    private final boolean smallGemm;   // route small NN products to rnnk_sgemm_nn
+    private final boolean smallGemm;   // route small NN products to rnnk_sgemm_nn, packed products to rnnk_sgemm_packed
 
     private NativeKernels(NativeLibraries.Status status, boolean smallGemm) {
         this.status = status;
@@ -69,6 +70,23 @@ public final class NativeKernels implements Kernels {
     @Override
     public boolean fastSmallProduct(int m, int n, int k) {
         return smallGemm && SmallGemm.covers(m, n, k);
+    }
+
+    @Override
+    public void packWeights(MemorySegment packed, MemorySegment w, int ldw, int n, int k) {
+        rnnk_h.rnnk_sgemm_pack(packed, w, ldw, n, k);
+    }
+
+    @Override
+    public void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
+                            MemorySegment y, int ldy) {
+        rnnk_h.rnnk_sgemm_packed(y, ldy, x, ldx, packed, beta, m, n, k);
+    }
+
+    /** True where librnnk's packed product beats OpenBLAS ({@link PackedGemm}). */
+    @Override
+    public boolean fastPackedProduct(int m, int n, int k) {
+        return smallGemm && PackedGemm.covers(m, m > PackedGemm.MAX_ROWS_ANY_THREADS ? status.blasThreads() : 1);
     }
 
     @Override

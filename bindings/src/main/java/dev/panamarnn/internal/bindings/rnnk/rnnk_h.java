@@ -1205,6 +1205,197 @@ public class rnnk_h extends rnnk_h$shared {
         }
     }
 
+    private static class rnnk_sgemm_packed_floats {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_packed_floats");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_packed_floats$descriptor() {
+        return rnnk_sgemm_packed_floats.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_packed_floats$handle() {
+        return rnnk_sgemm_packed_floats.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_packed_floats$address() {
+        return rnnk_sgemm_packed_floats.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K)
+     * }
+     */
+    public static long rnnk_sgemm_packed_floats(long N, long K) {
+        var mh$ = rnnk_sgemm_packed_floats.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_packed_floats", N, K);
+            }
+            return (long)mh$.invokeExact(N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_sgemm_pack {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_pack");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_pack$descriptor() {
+        return rnnk_sgemm_pack.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_pack$handle() {
+        return rnnk_sgemm_pack.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_pack$address() {
+        return rnnk_sgemm_pack.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_sgemm_pack(MemorySegment packed, MemorySegment W, long ldw, long N, long K) {
+        var mh$ = rnnk_sgemm_pack.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_pack", packed, W, ldw, N, K);
+            }
+            mh$.invokeExact(packed, W, ldw, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_sgemm_packed {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_FLOAT,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_packed");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed, float beta, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_packed$descriptor() {
+        return rnnk_sgemm_packed.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed, float beta, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_packed$handle() {
+        return rnnk_sgemm_packed.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed, float beta, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_packed$address() {
+        return rnnk_sgemm_packed.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed, float beta, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_sgemm_packed(MemorySegment C, long ldc, MemorySegment A, long lda, MemorySegment packed, float beta, long M, long N, long K) {
+        var mh$ = rnnk_sgemm_packed.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_packed", C, ldc, A, lda, packed, beta, M, N, K);
+            }
+            mh$.invokeExact(C, ldc, A, lda, packed, beta, M, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rnnk_pool_set_threads {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             rnnk_h.C_INT,
