@@ -12,7 +12,8 @@
 # 25.0.3 and libclang 14.0.6, after checking that it reproduced the ABI 5 output byte for byte; for
 # ABI 7 likewise, with the same jextract commit compiled by javac 25.0.3 (--module-version 23) and
 # run on Debian 12's libclang 14.0.6 (libclang-14-dev), after checking that it reproduced the ABI 6
-# output byte for byte).
+# output byte for byte; for ABI 9 likewise, after checking that it reproduced the ABI 8 output
+# byte for byte).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
@@ -60,6 +61,8 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_pool_set_threads \
   --include-function rnnk_pool_threads \
   --include-function rnnk_pool_openblas_callback \
+  --include-function rnnk_q8_linear \
+  --include-function rnnk_q8_path \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries

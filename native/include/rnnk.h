@@ -48,7 +48,8 @@ extern "C" {
  * 6: the forward step kernels add the biases themselves (a bias argument each), so the caller's
  *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first.
  * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*).
- * 8: + the CTC loss (rnnk_ctc_forward_backward). */
+ * 8: + the CTC loss (rnnk_ctc_forward_backward).
+ * 9: + the int8 product of quantized inference (rnnk_q8_linear, rnnk_q8_path). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -343,6 +344,31 @@ RNNK_API int32_t rnnk_pool_threads(void);
 typedef void (*rnnk_openblas_dojob)(int thread_num, void *jobdata, int dojob_data);
 RNNK_API void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs,
                                           size_t jobdata_elsize, void *jobdata, int dojob_data);
+
+/*
+ * The int8 linear product of quantized inference (native/src/quant.c; docs/quantization.md):
+ * dynamic symmetric quantization of each activation row, an exact int32 product with int8
+ * weights quantized once per output row, dequantization:
+ *   per row b:  s_b = max_k |x[b, k]| / 127,  q[b, k] = 128 + rne(x[b, k] * (127 / max_k |x[b, k]|))
+ *               (rne: round to nearest, ties to even; q - 128 in [-127, 127]);
+ *               a row with a NaN or infinity gets s_b = NaN, a row with max |x| < 2^-120 s_b = 0
+ *   y[b, n] = beta * y[b, n] + (float) (sum_k (q[b, k] - 128) * w[n, k]) * (s_b * w_scale[n])
+ *               (beta = 0: y is not read; the integer sum is exact)
+ *   y       (B, N)  out, row stride ldy
+ *   x_q     (B, K)  out: the quantized rows (scratch), contiguous
+ *   x_scale (B)     out: s_b
+ *   x       (B, K)  in, row stride ldx
+ *   w       (N, K)  in: int8 weights in [-127, 127], contiguous
+ *   w_scale (N)     in: each weight row's scale (w_float ~ w * w_scale)
+ *   w_comp  (N)     in: 128 * sum_k w[n, k] (the u8 x s8 instruction's correction)
+ * The AVX-512 VNNI, AVX2 and plain C paths give bit-identical results; the one used is chosen
+ * once for the CPU; rnnk_q8_path says which: 2 AVX-512 VNNI, 1 AVX2, 0 plain C.
+ * x_q and x_scale must not overlap the other buffers.
+ */
+RNNK_API void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale, const float *x, int64_t ldx,
+                             const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta,
+                             int64_t B, int64_t N, int64_t K);
+RNNK_API int32_t rnnk_q8_path(void);
 
 #ifdef __cplusplus
 }

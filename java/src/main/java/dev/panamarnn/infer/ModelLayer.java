@@ -22,6 +22,11 @@ import java.lang.foreign.MemorySegment;
  * of one joined W: docs/performance.md, "Notes moved from the code".) The reset-before GRU has the
  * same layout; its recurrent product comes in two parts (W_h{r,z}, then W_hn on r h), read through
  * {@link #resetBefore}, and its transposed W_hh is the two blocks transposed apart.
+ *
+ * <p>In an int8 model ({@link Precision#INT8}) the float weights are not kept: W_ih and W_hh are two
+ * quantized matrices ({@link Int8Matrix}) for every cell, and a step makes two int8 products,
+ * pre = W_ih x_t (beta 0) then pre += W_hh h_{t-1} (GRU: into its own buffer), each with its
+ * vector quantized apart.
  */
 final class ModelLayer {
     final int index;
@@ -49,9 +54,12 @@ final class ModelLayer {
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
     final MemorySegment recurrentBias;    // (3H) b_hh, both GRUs (the kernels add it); null otherwise
     final ResetBeforeWeights resetBefore; // reset-before GRU: W_h{r,z}, W_hn (and transposes), views of the above; else null
+    final Int8Matrix inputInt8;           // (G*H, In) W_ih quantized, in an int8 model (weights is then null); else null
+    final Int8Matrix recurrentInt8;       // (G*H, H) W_hh quantized, in an int8 model; else null
 
     ModelLayer(int index, CellType cell, int modelInputSize, int inputSize, int hidden,
-               MemorySegment weights, MemorySegment weightsT, MemorySegment bias, MemorySegment recurrentBias) {
+               MemorySegment weights, MemorySegment weightsT, MemorySegment bias, MemorySegment recurrentBias,
+               Int8Matrix inputInt8, Int8Matrix recurrentInt8) {
         this.index = index;
         this.cell = cell;
         this.inputSize = inputSize;
@@ -64,13 +72,15 @@ final class ModelLayer {
         this.windowOffset = index == 0 ? 0 : modelInputSize + (long) (index - 1) * hidden;
         this.hiddenOffset = modelInputSize + (long) index * hidden;
         this.weights = weights;
-        this.recurrentWeights = weights.asSlice((separate ? (long) gateWidth : 1L) * inputSize * Float.BYTES);
+        this.recurrentWeights = weights == null ? null : weights.asSlice((separate ? (long) gateWidth : 1L) * inputSize * Float.BYTES);
         this.weightsT = weightsT;
         this.recurrentWeightsT = weightsT == null ? null : weightsT.asSlice((long) inputSize * gateWidth * Float.BYTES);
         this.bias = bias;
         this.recurrentBias = recurrentBias;
         this.resetBefore = cell == CellType.GRU_RESET_BEFORE
                 ? ResetBeforeWeights.of(recurrentWeights, recurrentWeightsT, hidden) : null;
+        this.inputInt8 = inputInt8;
+        this.recurrentInt8 = recurrentInt8;
     }
 
     /** Whether W_ih and W_hh stay two matrices, and b_hh apart (both GRUs), instead of [W_ih | W_hh] and b_ih + b_hh. */

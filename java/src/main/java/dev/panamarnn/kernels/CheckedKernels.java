@@ -466,4 +466,46 @@ public final class CheckedKernels implements Kernels {
             throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
         }
     }
+
+    /** Checks every buffer of the int8 product; xq and xScale must not overlap x, y or the weights. */
+    @Override
+    public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
+                           MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        nonNegative("rows", rows);
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("y", y, rows, n, ldy);
+        SegmentChecks.writable("y", y);
+        matrix("x", x, rows, k, ldx);
+        bytes("xq (rows, k) uint8", xq, (long) rows * k);
+        SegmentChecks.writable("xq", xq);
+        output("xScale (rows)", xScale, rows);
+        bytes("w (n, k) int8", w, (long) n * k);
+        vector("wScale (n)", wScale, n);
+        SegmentChecks.check("wComp (n) int32", wComp, n, "ints");
+        for (MemorySegment scratch : new MemorySegment[] {xq, xScale}) {
+            for (MemorySegment other : new MemorySegment[] {y, x, w, wScale, wComp}) {
+                if (scratch.asOverlappingSlice(other).isPresent()) {
+                    throw new IllegalArgumentException("the int8 product's scratch (xq, xScale) must not overlap y, x or the weights");
+                }
+            }
+        }
+        inner.int8Linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
+    }
+
+    /** An open off-heap segment of at least {@code count} bytes. */
+    private static void bytes(String name, MemorySegment segment, long count) {
+        if (segment == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException(name + " is a segment whose arena is closed");
+        }
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
+        }
+        if (segment.byteSize() < count) {
+            throw new IllegalArgumentException(name + " needs " + count + " bytes, got a segment of " + segment.byteSize() + " bytes");
+        }
+    }
 }

@@ -537,4 +537,26 @@ public final class JavaKernels implements Kernels {
             param.setAtIndex(F, k, theta + negLr * d);
         }
     }
+
+    /** The specification of the int8 product: {@link Int8Rows} per row of x, exact int sums, then the float scaling. */
+    @Override
+    public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
+                           MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        for (int b = 0; b < rows; b++) {
+            xScale.setAtIndex(F, b, Int8Rows.quantize(xq, (long) b * k, Int8Rows.ACTIVATION_OFFSET, x, (long) b * ldx, k));
+        }
+        for (int b = 0; b < rows; b++) {
+            float sb = xScale.getAtIndex(F, b);
+            for (int j = 0; j < n; j++) {
+                int sum = 0;                                             // sum_k (q[b, k] - 128) * w[j, k], exact
+                for (int i = 0; i < k; i++) {
+                    int v = Byte.toUnsignedInt(xq.get(ValueLayout.JAVA_BYTE, (long) b * k + i)) - Int8Rows.ACTIVATION_OFFSET;
+                    sum += v * w.get(ValueLayout.JAVA_BYTE, (long) j * k + i);
+                }
+                float value = (float) sum * (sb * wScale.getAtIndex(F, j));
+                long at = (long) b * ldy + j;
+                y.setAtIndex(F, at, beta == 0f ? value : beta * y.getAtIndex(F, at) + value);
+            }
+        }
+    }
 }
