@@ -121,10 +121,23 @@ void q8_gemm_avx2(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, int64_
 /*
  * AVX-512 VNNI: vpdpbusd adds, per int32 lane, four products of unsigned bytes (q = x + 128) and
  * signed bytes (w) without saturation: sum_k q w = sum_k x w + 128 sum_k w, so the exact x . w is
- * that minus w_comp[n]. Four weight rows at a time (four independent accumulators); the last
- * partial 64 bytes are read with a zeroing mask.
+ * that minus w_comp[n]. A block is four weight rows times two activation rows (eight independent
+ * accumulators; each weight load serves two rows); the last partial 64 bytes are read with a
+ * zeroing mask. A short block (fewer than four weight rows, or one activation row left) repeats a
+ * valid row and stores only its real results.
  */
 #define Q8_ROWS 4
+
+/* the four accumulators' lane sums, as (4) int32 in one xmm: [sum a0, sum a1, sum a2, sum a3] */
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static inline __m128i q8_sum4_avx512(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+    __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));   /* a0 a1 a0 a1 per lane */
+    __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+    __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));     /* a0 a1 a2 a3 per lane */
+    __m256i v = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, int64_t ldq, const float *x_scale,
                         const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta,
@@ -133,23 +146,36 @@ void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, 
     const int64_t full = K - K % 64;
     for (int64_t n0 = 0; n0 < N; n0 += Q8_ROWS) {
         int rows = N - n0 < Q8_ROWS ? (int)(N - n0) : Q8_ROWS;
-        const int8_t *wr[Q8_ROWS];
-        for (int r = 0; r < Q8_ROWS; r++) wr[r] = w + (n0 + (r < rows ? r : 0)) * K;   /* a short block repeats row n0 */
-        for (int64_t b = 0; b < B; b++) {
-            const uint8_t *qb = q + b * ldq;
-            __m512i acc[Q8_ROWS];
-            for (int r = 0; r < Q8_ROWS; r++) acc[r] = _mm512_setzero_si512();
-            for (int64_t k = 0; k < full; k += 64) {
-                __m512i x = _mm512_loadu_si512((const void *)(qb + k));
-                for (int r = 0; r < Q8_ROWS; r++) acc[r] = _mm512_dpbusd_epi32(acc[r], x, _mm512_loadu_si512((const void *)(wr[r] + k)));
+        const int8_t *w0 = w + n0 * K;
+        const int8_t *w1 = w + (n0 + (rows > 1 ? 1 : 0)) * K, *w2 = w + (n0 + (rows > 2 ? 2 : 0)) * K, *w3 = w + (n0 + (rows > 3 ? 3 : 0)) * K;
+        const __m128i comp = _mm_set_epi32(w_comp[n0 + (rows > 3 ? 3 : 0)], w_comp[n0 + (rows > 2 ? 2 : 0)],
+                                           w_comp[n0 + (rows > 1 ? 1 : 0)], w_comp[n0]);
+        for (int64_t b = 0; b < B; b += 2) {
+            int pair = b + 1 < B;                       /* a second activation row in this block */
+            const uint8_t *qa = q + b * ldq, *qb = q + (b + pair) * ldq;
+            __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int64_t k = 0; k <= full; k += 64) {
+                if (k == full && !tail) break;
+                __mmask64 m = k == full ? tail : ~(__mmask64)0;
+                __m512i xa = _mm512_maskz_loadu_epi8(m, qa + k), xb = _mm512_maskz_loadu_epi8(m, qb + k);
+                __m512i v0 = _mm512_maskz_loadu_epi8(m, w0 + k), v1 = _mm512_maskz_loadu_epi8(m, w1 + k);
+                __m512i v2 = _mm512_maskz_loadu_epi8(m, w2 + k), v3 = _mm512_maskz_loadu_epi8(m, w3 + k);
+                a0 = _mm512_dpbusd_epi32(a0, xa, v0);
+                a1 = _mm512_dpbusd_epi32(a1, xa, v1);
+                a2 = _mm512_dpbusd_epi32(a2, xa, v2);
+                a3 = _mm512_dpbusd_epi32(a3, xa, v3);
+                b0 = _mm512_dpbusd_epi32(b0, xb, v0);
+                b1 = _mm512_dpbusd_epi32(b1, xb, v1);
+                b2 = _mm512_dpbusd_epi32(b2, xb, v2);
+                b3 = _mm512_dpbusd_epi32(b3, xb, v3);
             }
-            if (tail) {
-                __m512i x = _mm512_maskz_loadu_epi8(tail, qb + full);
-                for (int r = 0; r < Q8_ROWS; r++) acc[r] = _mm512_dpbusd_epi32(acc[r], x, _mm512_maskz_loadu_epi8(tail, wr[r] + full));
-            }
-            for (int r = 0; r < rows; r++) {
-                int32_t s = _mm512_reduce_add_epi32(acc[r]) - w_comp[n0 + r];
-                q8_store(&y[b * ldy + n0 + r], sums, b * N + n0 + r, s, x_scale[b], w_scale[n0 + r], beta);
+            int32_t s[2][4];
+            _mm_storeu_si128((__m128i *)s[0], _mm_sub_epi32(q8_sum4_avx512(a0, a1, a2, a3), comp));
+            _mm_storeu_si128((__m128i *)s[1], _mm_sub_epi32(q8_sum4_avx512(b0, b1, b2, b3), comp));
+            for (int i = 0; i <= pair; i++) {
+                for (int r = 0; r < rows; r++) {
+                    q8_store(&y[(b + i) * ldy + n0 + r], sums, (b + i) * N + n0 + r, s[i][r], x_scale[b + i], w_scale[n0 + r], beta);
+                }
             }
         }
     }
