@@ -477,10 +477,10 @@ public final class CheckedKernels implements Kernels {
         matrix("y", y, rows, n, ldy);
         SegmentChecks.writable("y", y);
         matrix("x", x, rows, k, ldx);
-        bytes("xq (rows, k) uint8", xq, (long) rows * k);
+        SegmentChecks.checkBytes("xq (rows, k) uint8", xq, (long) rows * k);
         SegmentChecks.writable("xq", xq);
         output("xScale (rows)", xScale, rows);
-        bytes("w (n, k) int8", w, (long) n * k);
+        SegmentChecks.checkBytes("w (n, k) int8", w, (long) n * k);
         vector("wScale (n)", wScale, n);
         SegmentChecks.check("wComp (n) int32", wComp, n, "ints");
         for (MemorySegment scratch : new MemorySegment[] {xq, xScale}) {
@@ -491,21 +491,5 @@ public final class CheckedKernels implements Kernels {
             }
         }
         inner.int8Linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
-    }
-
-    /** An open off-heap segment of at least {@code count} bytes. */
-    private static void bytes(String name, MemorySegment segment, long count) {
-        if (segment == null) {
-            throw new IllegalArgumentException(name + " is null");
-        }
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException(name + " is a segment whose arena is closed");
-        }
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
-        }
-        if (segment.byteSize() < count) {
-            throw new IllegalArgumentException(name + " needs " + count + " bytes, got a segment of " + segment.byteSize() + " bytes");
-        }
     }
 }
