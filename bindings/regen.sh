@@ -63,6 +63,8 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_pool_openblas_callback \
   --include-function rnnk_q8_linear \
   --include-function rnnk_q8_path \
+  --include-function rnnk_bf16_linear \
+  --include-function rnnk_bf16_path \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries

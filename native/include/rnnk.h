@@ -49,7 +49,8 @@ extern "C" {
  *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first.
  * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*).
  * 8: + the CTC loss (rnnk_ctc_forward_backward).
- * 9: + the int8 product of quantized inference (rnnk_q8_linear, rnnk_q8_path). */
+ * 9: + the int8 and bf16 products of reduced-precision inference (rnnk_q8_linear, rnnk_q8_path,
+ *    rnnk_bf16_linear, rnnk_bf16_path). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -369,6 +370,21 @@ RNNK_API void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale
                              const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta,
                              int64_t B, int64_t N, int64_t K);
 RNNK_API int32_t rnnk_q8_path(void);
+
+/*
+ * The bf16 linear product of reduced-precision inference (native/src/bf16.c; docs/quantization.md):
+ *   x_bf16[b, k] = x[b, k] rounded to bf16 (its upper 16 bits, round to nearest even; NaN kept)
+ *   y[b, n] = beta * y[b, n] + sum_k x_bf16[b, k] * w[n, k]   (float sums; beta = 0: y not read)
+ *   y      (B, N)  out, row stride ldy
+ *   x_bf16 (B, K)  out: the rounded rows (scratch), contiguous
+ *   x      (B, K)  in, row stride ldx
+ *   w      (N, K)  in: bf16 weights, contiguous
+ * Paths: AVX512_BF16 (vdpbf16ps; denormal inputs count as zero) or plain C, chosen once;
+ * rnnk_bf16_path says which (1 AVX512_BF16, 0 plain C). They agree to float rounding of the sums.
+ */
+RNNK_API void rnnk_bf16_linear(float *y, int64_t ldy, uint16_t *x_bf16, const float *x, int64_t ldx, const uint16_t *w,
+                               float beta, int64_t B, int64_t N, int64_t K);
+RNNK_API int32_t rnnk_bf16_path(void);
 
 #ifdef __cplusplus
 }

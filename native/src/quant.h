@@ -1,5 +1,5 @@
 /*
- * quant.h — librnnk's int8 product, one entry per instruction set (internal header).
+ * quant.h — librnnk's int8 and bf16 products, one entry per instruction set (internal header).
  *
  * rnnk_q8_linear (rnnk.h) quantizes the activations and then calls the best of these for the CPU;
  * the C tests call each directly to check that they agree bit for bit. Not exported (hidden).
@@ -36,5 +36,16 @@ int q8_has_avx512vnni(void);
 
 /* the activations' quantization (rnnk.h, rnnk_q8_linear): q (B, ldq) uint8, x_scale (B) */
 void q8_quantize_rows(uint8_t *q, int64_t ldq, float *x_scale, const float *x, int64_t ldx, int64_t B, int64_t K);
+
+/*
+ * bf16.c's paths of rnnk_bf16_linear: y[b, n] = beta * y[b, n] + sum_k x[b, k] w[n, k], x (B, K)
+ * and w (N, K) bf16 contiguous, float sums (their order differs between the paths).
+ */
+typedef void (*bf16_gemm_fn)(float *y, int64_t ldy, const uint16_t *x, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K);
+void bf16_gemm_plain(float *y, int64_t ldy, const uint16_t *x, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K);
+void bf16_gemm_avx512bf16(float *y, int64_t ldy, const uint16_t *x, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K);
+int bf16_has_avx512bf16(void);
+/* x_bf16 (B, K) = x (B, K; row stride ldx) rounded to bf16, nearest even */
+void bf16_round_rows(uint16_t *x_bf16, const float *x, int64_t ldx, int64_t B, int64_t K);
 
 #endif

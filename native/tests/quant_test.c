@@ -152,6 +152,67 @@ static void check_linear_entry(void) {
     free(comp);
 }
 
+static float widen(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/*
+ * bf16: both paths against double sums of the exact bf16 products (within K * 2^-24 of sum |x w|,
+ * the float sums' rounding), against the float product (plus 2^-8 of sum |x w|: each factor is
+ * rounded to 8 bits), with beta and guards; rounding to nearest even; NaN stays NaN.
+ */
+static void check_bf16(int64_t B, int64_t N, int64_t K, float beta) {
+    float *x = buffer(B * K, 1), *wf = buffer(N * K, 0), *y0 = buffer(B * N, 0);
+    uint16_t *xb = malloc(sizeof(uint16_t) * (size_t)(B * K)), *w = malloc(sizeof(uint16_t) * (size_t)(N * K));
+    for (int64_t i = 0; i < B * K; i++) x[i] = uniform() * (1.0f + (float)(i % 5));
+    for (int64_t i = 0; i < N * K; i++) wf[i] = uniform() * 0.2f;
+    for (int64_t i = 0; i < B * N; i++) y0[i] = uniform();
+    bf16_round_rows(w, wf, K, N, K);                       /* the weights, rounded as the model rounds them */
+    bf16_round_rows(xb, x, K, B, K);
+    for (int64_t i = 0; i < B * K; i++) {                  /* nearest: no bf16 value is closer than the one chosen */
+        double v = x[i], got = widen(xb[i]), step = fabs(got) * 0x1p-7 + 1e-38;
+        if (fabs(v - got) > step / 2 && failures++ < 30) printf("FAIL bf16 rounding of %g: %g\n", v, got);
+    }
+    bf16_gemm_fn paths[2] = {bf16_gemm_plain, bf16_gemm_avx512bf16};
+    int runs[2] = {1, bf16_has_avx512bf16()};
+    for (int p = 0; p < 2; p++) {
+        if (!runs[p]) continue;
+        float *y = buffer(B * N, 1);
+        memcpy(y, y0, sizeof(float) * (size_t)(B * N));
+        paths[p](y, N, xb, w, beta, B, N, K);
+        check_guard("bf16 y", y, B * N);
+        for (int64_t b = 0; b < B; b++) {
+            for (int64_t n = 0; n < N; n++) {
+                double exact = 0, magnitude = 0, product = 0;
+                for (int64_t k = 0; k < K; k++) {
+                    exact += (double)widen(xb[b * K + k]) * widen(w[n * K + k]);
+                    product += (double)x[b * K + k] * wf[n * K + k];
+                    magnitude += fabs((double)x[b * K + k] * wf[n * K + k]);
+                }
+                double old = beta == 0.0f ? 0 : (double)beta * y0[b * N + n];
+                double got = y[b * N + n] - old, rounding = (double)(K + 2) * 0x1p-24 * (magnitude * 1.01 + fabs(old));
+                if (fabs(got - exact) > rounding && failures++ < 30)
+                    printf("FAIL bf16 path %d [%lld,%lld]: %.9g vs exact bf16 sum %.9g\n", p, (long long)b, (long long)n, got, exact);
+                if (fabs(got - product) > 0x1p-8 * magnitude * 1.01 + rounding && failures++ < 30)
+                    printf("FAIL bf16 path %d [%lld,%lld]: %.9g vs float product %.9g\n", p, (long long)b, (long long)n, got, product);
+            }
+        }
+        release(y, 1);
+    }
+    uint16_t nan_bits;
+    float nan = NAN;
+    bf16_round_rows(&nan_bits, &nan, 1, 1, 1);
+    if (!isnan(widen(nan_bits)) && failures++ < 30) printf("FAIL bf16: NaN rounded to %g\n", widen(nan_bits));
+    release(x, 1);
+    release(wf, 0);
+    release(y0, 0);
+    free(xb);
+    free(w);
+}
+
 int main(void) {
     static const int64_t shapes[][3] = {{1, 1, 1}, {1, 5, 31}, {1, 7, 32}, {2, 3, 33}, {3, 9, 63}, {1, 4, 64}, {2, 6, 65},
                                         {5, 17, 129}, {4, 33, 512}, {1, 1024, 256}, {7, 13, 1000}};
@@ -160,8 +221,13 @@ int main(void) {
         check_shape(shapes[i][0], shapes[i][1], shapes[i][2], 1.0f);
     }
     check_linear_entry();
-    printf("quant_test: paths run: plain C%s%s; library path %d\n", q8_has_avx2() ? ", AVX2" : " (AVX2 skipped: CPU)",
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        check_bf16(shapes[i][0], shapes[i][1], shapes[i][2], i % 2 ? 1.0f : 0.0f);
+    }
+    printf("quant_test: int8 paths run: plain C%s%s; library path %d\n", q8_has_avx2() ? ", AVX2" : " (AVX2 skipped: CPU)",
            q8_has_avx512vnni() ? ", AVX-512 VNNI" : " (AVX-512 VNNI skipped: CPU)", rnnk_q8_path());
+    printf("quant_test: bf16 paths run: plain C%s; library path %d\n", bf16_has_avx512bf16() ? ", AVX512_BF16" : " (AVX512_BF16 skipped: CPU)",
+           rnnk_bf16_path());
     if (failures) {
         printf("quant_test: %ld failures\n", failures);
         return 1;

@@ -34,14 +34,14 @@ final class BatchWorkspace implements AutoCloseable {
     private final boolean lstm;
     private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
     private final boolean resetBefore;        // the recurrent product in two parts (Cell.splitsRecurrentProduct)
-    private final boolean int8;               // int8 weights: each product quantizes its rows (ModelLayer)
+    private final boolean quantized;          // int8 or bf16 weights: each product converts its rows (ModelLayer)
     private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
 
     private final MemorySegment vectors;          // (Bmax, I + L*H) V: row b = [x | h_0 | ... | h_{L-1}] of row b's stream
     private final MemorySegment[] windows;        // [l] V from the column of layer l's window on, row stride I + L*H
     private final MemorySegment[] hiddenColumns;  // [l] V from the column of h_l on, row stride I + L*H
-    private final MemorySegment quantized;        // (Bmax, max(I, H)) int8 model: the rows of a product, quantized (uint8); else null
+    private final MemorySegment converted;        // (Bmax, max(I, H)) int8 or bf16 model: the rows of a product, converted; else null
     private final MemorySegment quantScales;      // (Bmax) int8 model: their scales; else null
     private final MemorySegment gates;            // (Bmax, G*H) the products without bias, then activations
     private final MemorySegment hiddenGates;      // (Bmax, 3H) GRU: h_{t-1} W_hh^T, then + b_hh
@@ -69,7 +69,7 @@ final class BatchWorkspace implements AutoCloseable {
         this.cell = Cell.of(model.cell());
         this.gru = cell.separateRecurrentProduct();
         this.resetBefore = cell.splitsRecurrentProduct();
-        this.int8 = model.precision() == Precision.INT8;
+        this.quantized = model.precision() != Precision.FLOAT32;
         int gw = model.cell().gates() * hidden, count = layers.length;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("vectors", maxRows, width)               // (Bmax, I + L*H)
@@ -82,8 +82,8 @@ final class BatchWorkspace implements AutoCloseable {
         if (resetBefore) {
             layout.add("reset_hidden", maxRows, hidden);      // (Bmax, H)
         }
-        if (int8) {
-            layout.add("x_q", Int8Matrix.slots(maxRows, Math.max(inputSize, hidden)))  // (Bmax, max(I, H)) uint8
+        if (quantized) {
+            layout.add("x_q", QuantizedMatrix.slots(QuantizedMatrix.scratchBytes(maxRows, Math.max(inputSize, hidden))))  // (Bmax, max(I, H)) uint8 or bf16
                   .add("x_scale", maxRows);                   // (Bmax)
         }
         if (lstm) {
@@ -109,8 +109,8 @@ final class BatchWorkspace implements AutoCloseable {
         this.top = vectors.asSlice(layers[count - 1].hiddenOffset * Float.BYTES);
         this.headOutput = head != null ? slab.get("head_out").segment() : null;
         this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
-        this.quantized = int8 ? slab.get("x_q").segment() : null;
-        this.quantScales = int8 ? slab.get("x_scale").segment() : null;
+        this.converted = quantized ? slab.get("x_q").segment() : null;
+        this.quantScales = quantized ? slab.get("x_scale").segment() : null;
         this.windows = new MemorySegment[count];
         this.hiddenColumns = new MemorySegment[count];
         this.cellPrevious = new MemorySegment[count];
@@ -174,10 +174,10 @@ final class BatchWorkspace implements AutoCloseable {
             ModelLayer p = layers[l];
             int gw = p.gateWidth;
             long hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
-            if (int8) {
-                // pre (B, G*H) = int8 X W_ih^T, then += int8 H_{t-1} W_hh^T (GRU: hg (B, 3H) apart, and H_{t-1} gathered for the kernel)
-                p.inputInt8.times(k, gates, gw, 0f, windows[l], width, rows, quantized, quantScales);
-                p.recurrentInt8.times(k, gru ? hiddenGates : gates, gw, gru ? 0f : 1f, hiddenColumns[l], width, rows, quantized,
+            if (quantized) {
+                // pre (B, G*H) = X W_ih^T, then += H_{t-1} W_hh^T (GRU: hg (B, 3H) apart, and H_{t-1} gathered for the kernel)
+                p.inputQuantized.times(k, gates, gw, 0f, windows[l], width, rows, converted, quantScales);
+                p.recurrentQuantized.times(k, gru ? hiddenGates : gates, gw, gru ? 0f : 1f, hiddenColumns[l], width, rows, converted,
                         quantScales);
                 if (gru) {
                     for (int b = 0; b < rows; b++) {

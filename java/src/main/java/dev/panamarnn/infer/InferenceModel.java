@@ -41,10 +41,11 @@ import java.util.Map;
  * if it ended at this step.
  *
  * <p>Precision: the factories without a {@link Precision} keep float32 weights. With
- * {@link Precision#INT8} ({@link #of(Rnn, Precision)}, {@link #of(SequenceModel, Precision)}) the
- * recurrent weights are quantized to int8 once, here, and every step quantizes its vectors
- * dynamically (docs/quantization.md); the state, the biases, the cell, the input stage and the head
- * stay float32, and the fingerprint is the float32 network's (a snapshot moves between the two).
+ * {@link Precision#INT8} or {@link Precision#BF16} ({@link #of(Rnn, Precision)},
+ * {@link #of(SequenceModel, Precision)}) the recurrent weights are converted once, here, and every
+ * step converts its vectors dynamically (docs/quantization.md); the state, the biases, the cell, the
+ * input stage and the head stay float32, and the fingerprint is the float32 network's (a snapshot
+ * moves between precisions).
  *
  * <p>Closing: {@link #close()} returns at once. Steps already running finish normally; every later
  * step of every stream throws {@link IllegalStateException}; the memory is freed when the last
@@ -75,8 +76,8 @@ public final class InferenceModel implements AutoCloseable {
         if (precision == null) {
             throw new IllegalArgumentException("precision is required (FLOAT32 or INT8)");
         }
-        if (precision == Precision.INT8 && config.cell() == CellType.GRU_RESET_BEFORE) {
-            throw new IllegalArgumentException("int8 inference supports LSTM, GRU and RNN cells; this network is "
+        if (precision != Precision.FLOAT32 && config.cell() == CellType.GRU_RESET_BEFORE) {
+            throw new IllegalArgumentException(precision + " inference supports LSTM, GRU and RNN cells; this network is "
                     + config.cell().id() + ", whose recurrent product is split around the reset gate: use FLOAT32");
         }
         if (config.bidirectional()) {
@@ -208,18 +209,28 @@ public final class InferenceModel implements AutoCloseable {
      * and their transpose when batched steps of this layer run on the kernels' small-product path;
      * then a whole model's embedding or normalisation, its head and its target normalisation, under
      * their state_dict and model-file names. An int8 model keeps, instead of the float weights, W_ih
-     * and W_hh quantized (four int8 values per float slot), with their row scales and corrections.
+     * and W_hh quantized (four int8 values per float slot), with their row scales and corrections;
+     * a bf16 model W_ih and W_hh in bf16 (two per float slot).
      */
     private static Slab.Layout layout(RnnConfig c, Kernels kernels, Parts parts, Precision precision) {
         Slab.Layout.Builder layout = Slab.Layout.builder();
         int gw = c.cell().gates() * c.hiddenSize();
         for (int l = 0; l < c.numLayers(); l++) {
             int rowLength = c.layerInputSize(l) + c.hiddenSize();
+            if (precision == Precision.BF16) {
+                layout.add("l" + l + ".w_ih.bf16", QuantizedMatrix.slots(2L * gw * c.layerInputSize(l)))  // (G*H, In) bf16
+                      .add("l" + l + ".w_hh.bf16", QuantizedMatrix.slots(2L * gw * c.hiddenSize()))        // (G*H, H) bf16
+                      .add("l" + l + ".bias", gw);                                               // (G*H)
+                if (ModelLayer.separateRecurrentWeights(c.cell())) {
+                    layout.add("l" + l + ".b_hh", gw);                                           // (3H)
+                }
+                continue;
+            }
             if (precision == Precision.INT8) {
-                layout.add("l" + l + ".w_ih.int8", Int8Matrix.slots(gw, c.layerInputSize(l)))  // (G*H, In) int8
+                layout.add("l" + l + ".w_ih.int8", QuantizedMatrix.slots((long) gw * c.layerInputSize(l)))  // (G*H, In) int8
                       .add("l" + l + ".w_ih.scale", gw)                                          // (G*H)
                       .add("l" + l + ".w_ih.comp", gw)                                           // (G*H) int32
-                      .add("l" + l + ".w_hh.int8", Int8Matrix.slots(gw, c.hiddenSize()))         // (G*H, H) int8
+                      .add("l" + l + ".w_hh.int8", QuantizedMatrix.slots((long) gw * c.hiddenSize()))  // (G*H, H) int8
                       .add("l" + l + ".w_hh.scale", gw)                                          // (G*H)
                       .add("l" + l + ".w_hh.comp", gw)                                           // (G*H) int32
                       .add("l" + l + ".bias", gw);                                               // (G*H)
@@ -321,6 +332,11 @@ public final class InferenceModel implements AutoCloseable {
             Int8Matrix inputInt8 = quantized(l, "w_ih", wIh, gw, in);
             Int8Matrix recurrentInt8 = quantized(l, "w_hh", wHh, gw, h);
             return new ModelLayer(l, config.cell(), config.inputSize(), in, h, null, null, bias, recurrentBias, inputInt8, recurrentInt8);
+        }
+        if (precision == Precision.BF16) {
+            Bf16Matrix inputBf16 = Bf16Matrix.round(wIh, gw, in, slab.get("l" + l + ".w_ih.bf16").segment());
+            Bf16Matrix recurrentBf16 = Bf16Matrix.round(wHh, gw, h, slab.get("l" + l + ".w_hh.bf16").segment());
+            return new ModelLayer(l, config.cell(), config.inputSize(), in, h, null, null, bias, recurrentBias, inputBf16, recurrentBf16);
         }
         MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H) floats
         long inBytes = (long) gw * in * Float.BYTES;                           // W_ih's size

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * row r is W[r] ~ values[r] * scales[r] with values in [-127, 127] ({@link Int8Rows}), plus the
  * row's 128 * sum, which the AVX-512 VNNI product subtracts. Views of the model's slab.
  */
-final class Int8Matrix {
+final class Int8Matrix implements QuantizedMatrix {
     final int rows;
     final int cols;
     final MemorySegment values;        // (rows, cols) int8
@@ -26,11 +26,6 @@ final class Int8Matrix {
         this.compensation = compensation;
     }
 
-    /** Float slots of the slab that {@code rows * cols} int8 values take (four per float). */
-    static int slots(int rows, int cols) {
-        return Math.toIntExact(((long) rows * cols + 3) / 4);
-    }
-
     /** Quantizes w (rows, cols) contiguous floats into the given slab segments. */
     static Int8Matrix quantize(MemorySegment w, int rows, int cols, MemorySegment values, MemorySegment scales,
                                MemorySegment compensation) {
@@ -42,12 +37,10 @@ final class Int8Matrix {
         return new Int8Matrix(rows, cols, values, scales, compensation);
     }
 
-    /**
-     * y (batch, rows; row stride ldy) = beta * y + x (batch, cols; row stride ldx) W^T, with x
-     * quantized per row into xq (batch, cols) bytes and xScale (batch) floats.
-     */
-    void times(Kernels kernels, MemorySegment y, int ldy, float beta, MemorySegment x, int ldx, int batch,
-               MemorySegment xq, MemorySegment xScale) {
+    /** x quantized per row into xq (batch, cols) bytes and xScale (batch) floats, then the int8 product. */
+    @Override
+    public void times(Kernels kernels, MemorySegment y, int ldy, float beta, MemorySegment x, int ldx, int batch,
+                      MemorySegment xq, MemorySegment xScale) {
         kernels.int8Linear(y, ldy, xq, xScale, x, ldx, values, scales, compensation, beta, batch, rows, cols);
     }
 }

@@ -23,10 +23,10 @@ import java.lang.foreign.MemorySegment;
  * same layout; its recurrent product comes in two parts (W_h{r,z}, then W_hn on r h), read through
  * {@link #resetBefore}, and its transposed W_hh is the two blocks transposed apart.
  *
- * <p>In an int8 model ({@link Precision#INT8}) the float weights are not kept: W_ih and W_hh are two
- * quantized matrices ({@link Int8Matrix}) for every cell, and a step makes two int8 products,
+ * <p>In an int8 or bf16 model ({@link Precision}) the float weights are not kept: W_ih and W_hh are
+ * two {@link QuantizedMatrix}es for every cell, and a step makes two reduced-precision products,
  * pre = W_ih x_t (beta 0) then pre += W_hh h_{t-1} (GRU: into its own buffer), each with its
- * vector quantized apart.
+ * vector converted apart.
  */
 final class ModelLayer {
     final int index;
@@ -54,12 +54,12 @@ final class ModelLayer {
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
     final MemorySegment recurrentBias;    // (3H) b_hh, both GRUs (the kernels add it); null otherwise
     final ResetBeforeWeights resetBefore; // reset-before GRU: W_h{r,z}, W_hn (and transposes), views of the above; else null
-    final Int8Matrix inputInt8;           // (G*H, In) W_ih quantized, in an int8 model (weights is then null); else null
-    final Int8Matrix recurrentInt8;       // (G*H, H) W_hh quantized, in an int8 model; else null
+    final QuantizedMatrix inputQuantized;     // (G*H, In) W_ih in int8 or bf16 (weights is then null); null in float32
+    final QuantizedMatrix recurrentQuantized; // (G*H, H) W_hh in int8 or bf16; null in float32
 
     ModelLayer(int index, CellType cell, int modelInputSize, int inputSize, int hidden,
                MemorySegment weights, MemorySegment weightsT, MemorySegment bias, MemorySegment recurrentBias,
-               Int8Matrix inputInt8, Int8Matrix recurrentInt8) {
+               QuantizedMatrix inputQuantized, QuantizedMatrix recurrentQuantized) {
         this.index = index;
         this.cell = cell;
         this.inputSize = inputSize;
@@ -79,8 +79,8 @@ final class ModelLayer {
         this.recurrentBias = recurrentBias;
         this.resetBefore = cell == CellType.GRU_RESET_BEFORE
                 ? ResetBeforeWeights.of(recurrentWeights, recurrentWeightsT, hidden) : null;
-        this.inputInt8 = inputInt8;
-        this.recurrentInt8 = recurrentInt8;
+        this.inputQuantized = inputQuantized;
+        this.recurrentQuantized = recurrentQuantized;
     }
 
     /** Whether W_ih and W_hh stay two matrices, and b_hh apart (both GRUs), instead of [W_ih | W_hh] and b_ih + b_hh. */

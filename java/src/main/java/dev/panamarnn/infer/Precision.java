@@ -14,5 +14,11 @@ public enum Precision {
      * the products are exact int32 sums, dequantized to float before the bias and the cell.
      * LSTM, GRU and the vanilla RNNs; not the reset-before GRU.
      */
-    INT8
+    INT8,
+    /**
+     * bf16 weights (each rounded to nearest even), and the layer's input and h_{t-1} rounded to bf16
+     * at every step; the products are summed in float. LSTM, GRU and the vanilla RNNs; not the
+     * reset-before GRU.
+     */
+    BF16
 }

@@ -492,4 +492,25 @@ public final class CheckedKernels implements Kernels {
         }
         inner.int8Linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
     }
+
+    /** Checks every buffer of the bf16 product; xBf16 must not overlap x, y or w. */
+    @Override
+    public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                           int rows, int n, int k) {
+        nonNegative("rows", rows);
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("y", y, rows, n, ldy);
+        SegmentChecks.writable("y", y);
+        matrix("x", x, rows, k, ldx);
+        SegmentChecks.checkBytes("xBf16 (rows, k) bf16", xBf16, 2L * rows * k);
+        SegmentChecks.writable("xBf16", xBf16);
+        SegmentChecks.checkBytes("w (n, k) bf16", w, 2L * n * k);
+        for (MemorySegment other : new MemorySegment[] {y, x, w}) {
+            if (xBf16.asOverlappingSlice(other).isPresent()) {
+                throw new IllegalArgumentException("the bf16 product's scratch (xBf16) must not overlap y, x or w");
+            }
+        }
+        inner.bf16Linear(y, ldy, xBf16, x, ldx, w, beta, rows, n, k);
+    }
 }

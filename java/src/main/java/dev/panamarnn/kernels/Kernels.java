@@ -229,7 +229,7 @@ public interface Kernels {
                          double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                          boolean firstStep, long n);
 
-    // The int8 product of quantized inference (ABI 9).
+    // The int8 and bf16 products of reduced-precision inference (ABI 9).
 
     /**
      * y (rows, n; row stride ldy) = beta * y + dequantized (quantized x) * W^T, see rnnk.h
@@ -246,4 +246,15 @@ public interface Kernels {
      */
     void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
                     MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k);
+
+    /**
+     * y (rows, n; row stride ldy) = beta * y + bf16(x) * W^T, see rnnk.h {@code rnnk_bf16_linear}:
+     * each element of x rounded to bf16 (nearest even), times the bf16 weights, summed in float
+     * (beta = 0 does not read y). Implementations agree to the float rounding of the sums.
+     * @param xBf16 (rows, k) bf16 out: the rounded rows (scratch)
+     * @param x     (rows, k) floats in, row stride ldx
+     * @param w     (n, k) bf16 weights, contiguous
+     */
+    void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                    int rows, int n, int k);
 }

@@ -559,4 +559,24 @@ public final class JavaKernels implements Kernels {
             }
         }
     }
+
+    /** The specification of the bf16 product: {@link Bf16} rounding of x, exact products summed in double, rounded once to float. */
+    @Override
+    public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                           int rows, int n, int k) {
+        for (int b = 0; b < rows; b++) {
+            Bf16.roundRow(xBf16, (long) b * k, x, (long) b * ldx, k);
+        }
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;                                          // sum_k x[b, k] w[j, k], each product exact
+                for (int i = 0; i < k; i++) {
+                    sum += (double) Bf16.widen(xBf16.getAtIndex(ValueLayout.JAVA_SHORT, (long) b * k + i))
+                            * Bf16.widen(w.getAtIndex(ValueLayout.JAVA_SHORT, (long) j * k + i));
+                }
+                long at = (long) b * ldy + j;
+                y.setAtIndex(F, at, beta == 0f ? (float) sum : beta * y.getAtIndex(F, at) + (float) sum);
+            }
+        }
+    }
 }

@@ -209,4 +209,15 @@ public final class NativeKernels implements Kernels {
             default -> "plain C";
         };
     }
+
+    @Override
+    public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                           int rows, int n, int k) {
+        rnnk_h.rnnk_bf16_linear(y, ldy, xBf16, x, ldx, w, beta, rows, n, k);
+    }
+
+    /** Which path librnnk's bf16 product runs on this CPU: "AVX512_BF16" or "plain C". */
+    public static String bf16Path() {
+        return rnnk_h.rnnk_bf16_path() == 1 ? "AVX512_BF16" : "plain C";
+    }
 }
