@@ -14,15 +14,15 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The task metrics of the shipped tasks' models in float32 and in int8 (docs/quantization.md), on
- * the streaming path, and how far the int8 outputs are from the float32 ones:
+ * The task metrics of the shipped tasks' models in float32 and in int8 and bf16 (docs/quantization.md),
+ * on the streaming path, and how far the reduced-precision outputs are from the float32 ones:
  * <ul>
  *   <li>text (a model of {@code rnn train text} on the embedded King James Bible): bits per character
  *       over the first N characters of the held-out tail, read as one stream, and the max and mean
- *       |logit_int8 - logit_float32| over every step and class, and how often the arg-max differs;</li>
+ *       |logit_reduced - logit_float32| over every step and class, and how often the arg-max differs;</li>
  *   <li>series (a model of {@code rnn train series} on the embedded sunspot numbers): MASE (season
  *       12) of the rolling one-step forecasts of the held-out tail and of the fed-back multi-step
- *       forecast, and the max and mean |forecast_int8 - forecast_float32|.</li>
+ *       forecast, and the max and mean |forecast_reduced - forecast_float32|.</li>
  * </ul>
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp cli/target/rnn.jar dev.panamarnn.examples.QuantizationAccuracy \
@@ -38,22 +38,26 @@ public final class QuantizationAccuracy {
             throw new IllegalArgumentException("give text=<model of rnn train text> and/or series=<model of rnn train series>");
         }
         if (text != null) {
-            text(Path.of(text), Integer.parseInt(option(args, "characters", "100000")));
+            for (Precision precision : new Precision[] {Precision.INT8, Precision.BF16}) {
+                text(Path.of(text), Integer.parseInt(option(args, "characters", "100000")), precision);
+            }
         }
         if (series != null) {
-            series(Path.of(series), Integer.parseInt(option(args, "holdout", "120")), Integer.parseInt(option(args, "period", "12")));
+            for (Precision precision : new Precision[] {Precision.INT8, Precision.BF16}) {
+                series(Path.of(series), Integer.parseInt(option(args, "holdout", "120")), Integer.parseInt(option(args, "period", "12")), precision);
+            }
         }
     }
 
-    private static void text(Path file, int characters) throws Exception {
+    private static void text(Path file, int characters, Precision precision) throws Exception {
         TextCorpus corpus = TextCorpus.of(EmbeddedData.kjv(), 0.05);            // the split rnn train text uses
         int n = Math.min(characters, corpus.validationLength());
         int[] tail = Arrays.copyOfRange(corpus.tokens(), corpus.validationStart(), corpus.validationStart() + n);
         try (SequenceModel model = SequenceModel.load(file);
              InferenceModel float32 = InferenceModel.of(model);
-             InferenceModel int8 = InferenceModel.of(model, Precision.INT8);
+             InferenceModel reduced = InferenceModel.of(model, precision);
              StreamState a = float32.newStream();
-             StreamState b = int8.newStream()) {
+             StreamState b = reduced.newStream()) {
             if (!model.spec().classNames().equals(corpus.vocabulary().characters())) {
                 throw new IllegalArgumentException(file + " is not a character model of the embedded corpus");
             }
@@ -75,11 +79,12 @@ public final class QuantizationAccuracy {
             }
             int steps = n - 1;
             double bpcA = bitsA / steps, bpcB = bitsB / steps;
-            System.out.printf(Locale.ROOT, "text %s (%s H=%d L=%d): %,d characters of the held-out tail, one stream%n", file,
-                    model.spec().cell().id(), model.spec().hiddenSize(), model.spec().layers(), steps);
-            System.out.printf(Locale.ROOT, "  bits per character: float32 %.5f, int8 %.5f (%+.3f%%)%n", bpcA, bpcB, 100 * (bpcB - bpcA) / bpcA);
-            System.out.printf(Locale.ROOT, "  logits |int8 - float32|: max %.5f, mean %.6f; arg-max differs at %d of %d steps (%.3f%%)%n",
-                    maxDev, sumDev / ((double) steps * v), argmaxDiffers, steps, 100.0 * argmaxDiffers / steps);
+            System.out.printf(Locale.ROOT, "text %s (%s H=%d L=%d), %s: %,d characters of the held-out tail, one stream%n", file,
+                    model.spec().cell().id(), model.spec().hiddenSize(), model.spec().layers(), precision, steps);
+            System.out.printf(Locale.ROOT, "  bits per character: float32 %.5f, %s %.5f (%+.3f%%)%n", bpcA, precision, bpcB,
+                    100 * (bpcB - bpcA) / bpcA);
+            System.out.printf(Locale.ROOT, "  logits |%s - float32|: max %.5f, mean %.6f; arg-max differs at %d of %d steps (%.3f%%)%n",
+                    precision, maxDev, sumDev / ((double) steps * v), argmaxDiffers, steps, 100.0 * argmaxDiffers / steps);
         }
     }
 
@@ -103,32 +108,32 @@ public final class QuantizationAccuracy {
         return best;
     }
 
-    private static void series(Path file, int holdout, int period) throws Exception {
+    private static void series(Path file, int holdout, int period, Precision precision) throws Exception {
         TimeSeries sunspots = EmbeddedData.series("sunspot_month.csv");           // rnn train series' default series
         double[] values = sunspots.values();
         double[] history = Arrays.copyOf(values, values.length - holdout);
         double[] truth = Arrays.copyOfRange(values, values.length - holdout, values.length);
         try (SequenceModel model = SequenceModel.load(file);
              Forecaster float32 = new Forecaster(model, Precision.FLOAT32);
-             Forecaster int8 = new Forecaster(model, Precision.INT8)) {
-            double[] rollingA = float32.oneStepForecasts(history, truth), rollingB = int8.oneStepForecasts(history, truth);
-            double[] multiA = float32.forecast(history, holdout), multiB = int8.forecast(history, holdout);
-            System.out.printf(Locale.ROOT, "series %s (%s H=%d L=%d): %d held-out values after %d, season %d%n", file,
-                    model.spec().cell().id(), model.spec().hiddenSize(), model.spec().layers(), holdout, history.length, period);
-            report("rolling 1-step", truth, rollingA, rollingB, history, period);
-            report(holdout + "-step fed back", truth, multiA, multiB, history, period);
+             Forecaster reduced = new Forecaster(model, precision)) {
+            double[] rollingA = float32.oneStepForecasts(history, truth), rollingB = reduced.oneStepForecasts(history, truth);
+            double[] multiA = float32.forecast(history, holdout), multiB = reduced.forecast(history, holdout);
+            System.out.printf(Locale.ROOT, "series %s (%s H=%d L=%d), %s: %d held-out values after %d, season %d%n", file,
+                    model.spec().cell().id(), model.spec().hiddenSize(), model.spec().layers(), precision, holdout, history.length, period);
+            report("rolling 1-step", truth, rollingA, rollingB, history, period, precision);
+            report(holdout + "-step fed back", truth, multiA, multiB, history, period, precision);
         }
     }
 
-    private static void report(String what, double[] truth, double[] a, double[] b, double[] history, int period) {
+    private static void report(String what, double[] truth, double[] a, double[] b, double[] history, int period, Precision precision) {
         ForecastMetrics.Errors ea = ForecastMetrics.errors(truth, a, history, period), eb = ForecastMetrics.errors(truth, b, history, period);
         double max = 0, sum = 0;
         for (int i = 0; i < a.length; i++) {
             max = Math.max(max, Math.abs(a[i] - b[i]));
             sum += Math.abs(a[i] - b[i]);
         }
-        System.out.printf(Locale.ROOT, "  %-18s MASE float32 %.5f, int8 %.5f (%+.3f%%); |int8 - float32| max %.4f, mean %.5f (series units)%n",
-                what, ea.mase(), eb.mase(), 100 * (eb.mase() - ea.mase()) / ea.mase(), max, sum / a.length);
+        System.out.printf(Locale.ROOT, "  %-18s MASE float32 %.5f, %s %.5f (%+.3f%%); |%s - float32| max %.4f, mean %.5f (series units)%n",
+                what, ea.mase(), precision, eb.mase(), 100 * (eb.mase() - ea.mase()) / ea.mase(), precision, max, sum / a.length);
     }
 
     private static String option(String[] args, String name, String fallback) {
