@@ -471,46 +471,46 @@ public final class CheckedKernels implements Kernels {
     @Override
     public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
                            MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        reducedProduct("int8", y, ldy, x, ldx, xq, (long) rows * k, w, (long) n * k, rows, n, k);
+        output("xScale (rows)", xScale, rows);
+        vector("wScale (n)", wScale, n);
+        SegmentChecks.check("wComp (n) int32", wComp, n, "ints");
+        for (MemorySegment other : new MemorySegment[] {y, x, w, wScale, wComp, xq}) {
+            if (xScale.asOverlappingSlice(other).isPresent()) {
+                throw new IllegalArgumentException("the int8 product's scratch xScale must not overlap y, x, xq or the weights");
+            }
+        }
+        inner.int8Linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
+    }
+
+    /**
+     * What the int8 and bf16 products share: sizes >= 0, y (rows, n) writable, x (rows, k), the
+     * converted rows' scratch (its bytes, writable, not overlapping y, x or w) and the weights' bytes.
+     */
+    private static void reducedProduct(String precision, MemorySegment y, int ldy, MemorySegment x, int ldx, MemorySegment scratch,
+                                       long scratchBytes, MemorySegment w, long weightBytes, int rows, int n, int k) {
         nonNegative("rows", rows);
         nonNegative("n", n);
         nonNegative("k", k);
         matrix("y", y, rows, n, ldy);
         SegmentChecks.writable("y", y);
         matrix("x", x, rows, k, ldx);
-        SegmentChecks.checkBytes("xq (rows, k) uint8", xq, (long) rows * k);
-        SegmentChecks.writable("xq", xq);
-        output("xScale (rows)", xScale, rows);
-        SegmentChecks.checkBytes("w (n, k) int8", w, (long) n * k);
-        vector("wScale (n)", wScale, n);
-        SegmentChecks.check("wComp (n) int32", wComp, n, "ints");
-        for (MemorySegment scratch : new MemorySegment[] {xq, xScale}) {
-            for (MemorySegment other : new MemorySegment[] {y, x, w, wScale, wComp}) {
-                if (scratch.asOverlappingSlice(other).isPresent()) {
-                    throw new IllegalArgumentException("the int8 product's scratch (xq, xScale) must not overlap y, x or the weights");
-                }
+        String name = precision.equals("int8") ? "xq (rows, k) uint8" : "xBf16 (rows, k) bf16";
+        SegmentChecks.checkBytes(name, scratch, scratchBytes);
+        SegmentChecks.writable(name, scratch);
+        SegmentChecks.checkBytes("w (n, k) " + precision, w, weightBytes);
+        for (MemorySegment other : new MemorySegment[] {y, x, w}) {
+            if (scratch.asOverlappingSlice(other).isPresent()) {
+                throw new IllegalArgumentException("the " + precision + " product's scratch " + name + " must not overlap y, x or w");
             }
         }
-        inner.int8Linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
     }
 
     /** Checks every buffer of the bf16 product; xBf16 must not overlap x, y or w. */
     @Override
     public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
                            int rows, int n, int k) {
-        nonNegative("rows", rows);
-        nonNegative("n", n);
-        nonNegative("k", k);
-        matrix("y", y, rows, n, ldy);
-        SegmentChecks.writable("y", y);
-        matrix("x", x, rows, k, ldx);
-        SegmentChecks.checkBytes("xBf16 (rows, k) bf16", xBf16, 2L * rows * k);
-        SegmentChecks.writable("xBf16", xBf16);
-        SegmentChecks.checkBytes("w (n, k) bf16", w, 2L * n * k);
-        for (MemorySegment other : new MemorySegment[] {y, x, w}) {
-            if (xBf16.asOverlappingSlice(other).isPresent()) {
-                throw new IllegalArgumentException("the bf16 product's scratch (xBf16) must not overlap y, x or w");
-            }
-        }
+        reducedProduct("bf16", y, ldy, x, ldx, xBf16, 2L * rows * k, w, 2L * n * k, rows, n, k);
         inner.bf16Linear(y, ldy, xBf16, x, ldx, w, beta, rows, n, k);
     }
 }

@@ -1,6 +1,7 @@
 package dev.panamarnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.internal.kernels.Bf16;
@@ -66,6 +67,19 @@ class Bf16LinearTest {
                     }
                 }
             }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void checkedKernelsNameTheBufferThatIsWrong() {
+        Kernels checked = new CheckedKernels(KernelsForTests.java());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment y = arena.allocate(4L * 8, 64), x = arena.allocate(4L * 8, 64), xb = arena.allocate(16, 64);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> checked.bf16Linear(y, 2, xb, x, 4, arena.allocate(15), 0f, 1, 2, 4));
+            assertTrue(e.getMessage().contains("w (n, k) bf16 needs 16 bytes, got a segment of 15 bytes"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> checked.bf16Linear(y, 2, x, x, 4, arena.allocate(16), 0f, 1, 2, 4));
+            assertTrue(e.getMessage().contains("must not overlap"), e.getMessage());
         }
     }
 
