@@ -4,6 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.cell.ResetBeforeWeights;
+import dev.panamarnn.internal.kernels.Int8Rows;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.layers.Linear;
@@ -79,6 +80,10 @@ public final class InferenceModel implements AutoCloseable {
         if (precision != Precision.FLOAT32 && config.cell() == CellType.GRU_RESET_BEFORE) {
             throw new IllegalArgumentException(precision + " inference supports LSTM, GRU and RNN cells; this network is "
                     + config.cell().id() + ", whose recurrent product is split around the reset gate: use FLOAT32");
+        }
+        if (precision == Precision.INT8 && Math.max(config.inputSize(), config.hiddenSize()) > Int8Rows.MAX_LENGTH) {
+            throw new IllegalArgumentException("int8 inference needs I and H at most " + Int8Rows.MAX_LENGTH
+                    + " (an int32 sums their products exactly), got I=" + config.inputSize() + ", H=" + config.hiddenSize());
         }
         if (config.bidirectional()) {
             throw new IllegalArgumentException("streaming inference needs a unidirectional network: the reverse direction "

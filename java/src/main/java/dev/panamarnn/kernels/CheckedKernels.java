@@ -1,5 +1,6 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.Int8Rows;
 import dev.panamarnn.internal.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 
@@ -471,6 +472,10 @@ public final class CheckedKernels implements Kernels {
     @Override
     public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
                            MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        if (k > Int8Rows.MAX_LENGTH) {
+            throw new IllegalArgumentException("k must be at most " + Int8Rows.MAX_LENGTH
+                    + " (the int32 sum of k products of 127 * 127), got " + k);
+        }
         reducedProduct("int8", y, ldy, x, ldx, xq, (long) rows * k, w, (long) n * k, rows, n, k);
         output("xScale (rows)", xScale, rows);
         vector("wScale (n)", wScale, n);

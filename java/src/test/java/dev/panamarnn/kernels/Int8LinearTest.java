@@ -109,6 +109,8 @@ class Int8LinearTest {
             assertTrue(e.getMessage().contains("w (n, k) int8 needs 8 bytes, got a segment of 7 bytes"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> checked.int8Linear(y, 2, x, qs, x, 4, arena.allocate(8), s, c, 0f, 1, 2, 4),
                     "xq overlapping x");
+            e = assertThrows(IllegalArgumentException.class, () -> checked.int8Linear(y, 2, q, qs, x, 4, w, s, c, 0f, 0, 0, 200_000));
+            assertTrue(e.getMessage().contains("k must be at most 133144"), e.getMessage());
         }
     }
 }

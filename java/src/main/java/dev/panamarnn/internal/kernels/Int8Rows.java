@@ -25,6 +25,8 @@ public final class Int8Rows {
     private static final int TINY_BITS = 0x03800000;
     /** The offset of a stored activation: uint8 = v + 128. */
     public static final int ACTIVATION_OFFSET = 128;
+    /** The longest row whose int8 dot product fits an int32 exactly: K * 127^2 <= 2^31 - 1. */
+    public static final int MAX_LENGTH = Integer.MAX_VALUE / (127 * 127);
 
     /**
      * Quantizes x[xAt .. xAt + k) (float index) into bytes q[qAt .. qAt + k) as v + offset.
