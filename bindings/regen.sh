@@ -13,7 +13,8 @@
 # ABI 7 likewise, with the same jextract commit compiled by javac 25.0.3 (--module-version 23) and
 # run on Debian 12's libclang 14.0.6 (libclang-14-dev), after checking that it reproduced the ABI 6
 # output byte for byte; for ABI 9 (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed) likewise, the
-# same jextract build, which left every earlier line as it was).
+# same jextract build, which left every earlier line as it was; for ABI 10 (rnnk_q8_linear, rnnk_q8_path,
+# rnnk_bf16_linear, rnnk_bf16_path) likewise, after checking that it reproduced the ABI 8 output byte for byte).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
@@ -64,6 +65,10 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_pool_set_threads \
   --include-function rnnk_pool_threads \
   --include-function rnnk_pool_openblas_callback \
+  --include-function rnnk_q8_linear \
+  --include-function rnnk_q8_path \
+  --include-function rnnk_bf16_linear \
+  --include-function rnnk_bf16_path \
   ../native/include/rnnk.h
 
 # OpenBLAS: the cblas subset the kernels call, the enums they pass and the runtime queries

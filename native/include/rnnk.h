@@ -49,7 +49,9 @@ extern "C" {
  *    input projection writes X W_ih^T with beta = 0 instead of onto bias rows filled first.
  * 7: + the GRU with the reset gate before the recurrent product (rnnk_gru_reset_before_*).
  * 8: + the CTC loss (rnnk_ctc_forward_backward).
- * 9: + the GEMM on weights packed once (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed). */
+ * 9: + the GEMM on weights packed once (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed).
+ * 10: + the int8 and bf16 products of reduced-precision inference (rnnk_q8_linear, rnnk_q8_path,
+ *    rnnk_bf16_linear, rnnk_bf16_path). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -361,6 +363,46 @@ RNNK_API int32_t rnnk_pool_threads(void);
 typedef void (*rnnk_openblas_dojob)(int thread_num, void *jobdata, int dojob_data);
 RNNK_API void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, int numjobs,
                                           size_t jobdata_elsize, void *jobdata, int dojob_data);
+
+/*
+ * The int8 linear product of quantized inference (native/src/quant.c; docs/quantization.md):
+ * dynamic symmetric quantization of each activation row, an exact int32 product with int8
+ * weights quantized once per output row, dequantization:
+ *   per row b:  s_b = max_k |x[b, k]| / 127,  q[b, k] = 128 + rne(x[b, k] * (127 / max_k |x[b, k]|))
+ *               (rne: round to nearest, ties to even; q - 128 in [-127, 127]);
+ *               a row with a NaN or infinity gets s_b = NaN, a row with max |x| < 2^-120 s_b = 0
+ *   y[b, n] = beta * y[b, n] + (float) (sum_k (q[b, k] - 128) * w[n, k]) * (s_b * w_scale[n])
+ *               (beta = 0: y is not read; the integer sum is exact)
+ *   y       (B, N)  out, row stride ldy
+ *   x_q     (B, K)  out: the quantized rows (scratch), contiguous
+ *   x_scale (B)     out: s_b
+ *   x       (B, K)  in, row stride ldx
+ *   w       (N, K)  in: int8 weights in [-127, 127], contiguous
+ *   w_scale (N)     in: each weight row's scale (w_float ~ w * w_scale)
+ *   w_comp  (N)     in: 128 * sum_k w[n, k] (the u8 x s8 instruction's correction)
+ * The AVX-512 VNNI, AVX2 and plain C paths give bit-identical results; the one used is chosen
+ * once for the CPU; rnnk_q8_path says which: 2 AVX-512 VNNI, 1 AVX2, 0 plain C.
+ * x_q and x_scale must not overlap the other buffers.
+ */
+RNNK_API void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale, const float *x, int64_t ldx,
+                             const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta,
+                             int64_t B, int64_t N, int64_t K);
+RNNK_API int32_t rnnk_q8_path(void);
+
+/*
+ * The bf16 linear product of reduced-precision inference (native/src/bf16.c; docs/quantization.md):
+ *   x_bf16[b, k] = x[b, k] rounded to bf16 (its upper 16 bits, round to nearest even; NaN kept)
+ *   y[b, n] = beta * y[b, n] + sum_k x_bf16[b, k] * w[n, k]   (float sums; beta = 0: y not read)
+ *   y      (B, N)  out, row stride ldy
+ *   x_bf16 (B, K)  out: the rounded rows (scratch), contiguous
+ *   x      (B, K)  in, row stride ldx
+ *   w      (N, K)  in: bf16 weights, contiguous
+ * Paths: AVX512_BF16 (vdpbf16ps; denormal inputs count as zero) or plain C, chosen once;
+ * rnnk_bf16_path says which (1 AVX512_BF16, 0 plain C). They agree to float rounding of the sums.
+ */
+RNNK_API void rnnk_bf16_linear(float *y, int64_t ldy, uint16_t *x_bf16, const float *x, int64_t ldx, const uint16_t *w,
+                               float beta, int64_t B, int64_t N, int64_t K);
+RNNK_API int32_t rnnk_bf16_path(void);
 
 #ifdef __cplusplus
 }

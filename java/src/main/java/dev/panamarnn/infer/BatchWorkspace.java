@@ -34,11 +34,15 @@ final class BatchWorkspace implements AutoCloseable {
     private final boolean lstm;
     private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
     private final boolean resetBefore;        // the recurrent product in two parts (Cell.splitsRecurrentProduct)
+    private final boolean quantized;          // int8 or bf16 weights: each product converts its rows (ModelLayer)
     private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
 
     private final MemorySegment vectors;          // (Bmax, I + L*H) V: row b = [x | h_0 | ... | h_{L-1}] of row b's stream
     private final MemorySegment[] windows;        // [l] V from the column of layer l's window on, row stride I + L*H
+    private final MemorySegment[] hiddenColumns;  // [l] V from the column of h_l on, row stride I + L*H
+    private final MemorySegment converted;        // (Bmax, max(I, H)) int8 or bf16 model: the rows of a product, converted; else null
+    private final MemorySegment quantScales;      // (Bmax) int8 model: their scales; else null
     private final MemorySegment gates;            // (Bmax, G*H) the products without bias, then activations
     private final MemorySegment hiddenGates;      // (Bmax, 3H) GRU: h_{t-1} W_hh^T, then + b_hh
     private final MemorySegment hiddenPrevious;   // (Bmax, H) GRU: h_{t-1} of the layer, contiguous for the kernel
@@ -65,6 +69,7 @@ final class BatchWorkspace implements AutoCloseable {
         this.cell = Cell.of(model.cell());
         this.gru = cell.separateRecurrentProduct();
         this.resetBefore = cell.splitsRecurrentProduct();
+        this.quantized = model.precision() != Precision.FLOAT32;
         int gw = model.cell().gates() * hidden, count = layers.length;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("vectors", maxRows, width)               // (Bmax, I + L*H)
@@ -76,6 +81,10 @@ final class BatchWorkspace implements AutoCloseable {
         }
         if (resetBefore) {
             layout.add("reset_hidden", maxRows, hidden);      // (Bmax, H)
+        }
+        if (quantized) {
+            layout.add("x_q", QuantizedMatrix.slots(QuantizedMatrix.scratchBytes(maxRows, Math.max(inputSize, hidden))))  // (Bmax, max(I, H)) uint8 or bf16
+                  .add("x_scale", maxRows);                   // (Bmax)
         }
         if (lstm) {
             layout.add("c_prev", count, maxRows, hidden)      // (L, Bmax, H)
@@ -100,11 +109,15 @@ final class BatchWorkspace implements AutoCloseable {
         this.top = vectors.asSlice(layers[count - 1].hiddenOffset * Float.BYTES);
         this.headOutput = head != null ? slab.get("head_out").segment() : null;
         this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
+        this.converted = quantized ? slab.get("x_q").segment() : null;
+        this.quantScales = quantized ? slab.get("x_scale").segment() : null;
         this.windows = new MemorySegment[count];
+        this.hiddenColumns = new MemorySegment[count];
         this.cellPrevious = new MemorySegment[count];
         this.cellNext = new MemorySegment[count];
         for (int l = 0; l < count; l++) {
             windows[l] = vectors.asSlice(layers[l].windowOffset * Float.BYTES);
+            hiddenColumns[l] = vectors.asSlice(layers[l].hiddenOffset * Float.BYTES);
             if (lstm) {
                 cellPrevious[l] = slab.get("c_prev").segment().asSlice(l * block, block);
                 cellNext[l] = slab.get("c_next").segment().asSlice(l * block, block);
@@ -161,7 +174,17 @@ final class BatchWorkspace implements AutoCloseable {
             ModelLayer p = layers[l];
             int gw = p.gateWidth;
             long hAt = p.hiddenOffset * Float.BYTES, rowBytes = (long) width * Float.BYTES;
-            if (resetBefore) {
+            if (quantized) {
+                // pre (B, G*H) = X W_ih^T, then += H_{t-1} W_hh^T (GRU: hg (B, 3H) apart, and H_{t-1} gathered for the kernel)
+                p.inputQuantized.times(k, gates, gw, 0f, windows[l], width, rows, converted, quantScales);
+                p.recurrentQuantized.times(k, gru ? hiddenGates : gates, gw, gru ? 0f : 1f, hiddenColumns[l], width, rows, converted,
+                        quantScales);
+                if (gru) {
+                    for (int b = 0; b < rows; b++) {
+                        MemorySegment.copy(vectors, b * rowBytes + hAt, hiddenPrevious, b * hBytes, hBytes);
+                    }
+                }
+            } else if (resetBefore) {
                 // xg (B, 3H) = X (B, In) * W_ih^T; H_{t-1} gathered; the two recurrent products and kernels
                 Products.timesTransposed(k, rows, gw, p.inputSize, windows[l], width, p.weights, p.weightStride, p.weightsT, 0f, gates);
                 for (int b = 0; b < rows; b++) {

@@ -27,6 +27,11 @@ public final class Forecaster implements AutoCloseable {
      *         value at every step
      */
     public Forecaster(SequenceModel model) {
+        this(model, Precision.FLOAT32);
+    }
+
+    /** A forecaster whose recurrent weights are in the given precision ({@link InferenceModel#of(SequenceModel, Precision)}). */
+    public Forecaster(SequenceModel model, Precision precision) {
         if (model == null) {
             throw new IllegalArgumentException("model is required");
         }
@@ -37,7 +42,7 @@ public final class Forecaster implements AutoCloseable {
                     + "model reads " + (spec.tokens() ? "tokens" : spec.features() + " feature(s)") + ", " + spec.task().id() + " of "
                     + spec.outputs() + " value(s), " + spec.outputMode().id() + (spec.bidirectional() ? ", bidirectional" : ""));
         }
-        this.inference = InferenceModel.of(model);                 // throws when the model is closed
+        this.inference = InferenceModel.of(model, precision);      // throws when the model is closed
         try {
             this.stream = inference.newStream();
         } catch (RuntimeException | Error e) {

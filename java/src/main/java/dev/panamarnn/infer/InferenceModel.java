@@ -4,6 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.cell.ResetBeforeWeights;
+import dev.panamarnn.internal.kernels.Int8Rows;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
 import dev.panamarnn.layers.Linear;
@@ -40,12 +41,20 @@ import java.util.Map;
  * floats. For a model that reads per sequence, that is its prediction for the sequence so far, as
  * if it ended at this step.
  *
+ * <p>Precision: the factories without a {@link Precision} keep float32 weights. With
+ * {@link Precision#INT8} or {@link Precision#BF16} ({@link #of(Rnn, Precision)},
+ * {@link #of(SequenceModel, Precision)}) the recurrent weights are converted once, here, and every
+ * step converts its vectors dynamically (docs/quantization.md); the state, the biases, the cell, the
+ * input stage and the head stay float32, and the fingerprint is the float32 network's (a snapshot
+ * moves between precisions).
+ *
  * <p>Closing: {@link #close()} returns at once. Steps already running finish normally; every later
  * step of every stream throws {@link IllegalStateException}; the memory is freed when the last
  * running step has left (never while a kernel may read it).
  */
 public final class InferenceModel implements AutoCloseable {
     private final RnnConfig config;
+    private final Precision precision;
     private final Kernels kernels;
     private final Slab slab;
     private final ModelLayer[] layers;
@@ -64,7 +73,18 @@ public final class InferenceModel implements AutoCloseable {
         static final Parts NONE = new Parts(null, null, null, null, 0, null, null);
     }
 
-    private InferenceModel(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels, Parts parts) {
+    private InferenceModel(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels, Parts parts, Precision precision) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision is required (FLOAT32 or INT8)");
+        }
+        if (precision != Precision.FLOAT32 && config.cell() == CellType.GRU_RESET_BEFORE) {
+            throw new IllegalArgumentException(precision + " inference supports LSTM, GRU and RNN cells; this network is "
+                    + config.cell().id() + ", whose recurrent product is split around the reset gate: use FLOAT32");
+        }
+        if (precision == Precision.INT8 && Math.max(config.inputSize(), config.hiddenSize()) > Int8Rows.MAX_LENGTH) {
+            throw new IllegalArgumentException("int8 inference needs I and H at most " + Int8Rows.MAX_LENGTH
+                    + " (an int32 sums their products exactly), got I=" + config.inputSize() + ", H=" + config.hiddenSize());
+        }
         if (config.bidirectional()) {
             throw new IllegalArgumentException("streaming inference needs a unidirectional network: the reverse direction "
                     + "of a bidirectional layer reads the whole future sequence; this network is bidirectional ("
@@ -76,10 +96,11 @@ public final class InferenceModel implements AutoCloseable {
                     + config.inputSize() + ", L=" + config.numLayers() + ", H=" + config.hiddenSize());
         }
         this.config = config;
+        this.precision = precision;
         this.kernels = kernels instanceof CheckedKernels c ? c.inner() : kernels;
         List<String> names = stateDictNames(config);
         checkParameters(config, names, parameters);
-        this.slab = Slab.allocate("inference model", layout(config, this.kernels, parts));
+        this.slab = Slab.allocate("inference model", layout(config, this.kernels, parts, precision));
         this.layers = new ModelLayer[config.numLayers()];
         try {
             for (int l = 0; l < layers.length; l++) {
@@ -103,12 +124,25 @@ public final class InferenceModel implements AutoCloseable {
         return of(rnn, rnn.kernels());
     }
 
-    /** A model with a copy of the network's parameters, computing with the given kernels. */
-    public static InferenceModel of(Rnn rnn, Kernels kernels) {
+    /** A model with a copy of the network's parameters in the given precision, computing with the network's kernels. */
+    public static InferenceModel of(Rnn rnn, Precision precision) {
         if (rnn == null) {
             throw new IllegalArgumentException("rnn is required");
         }
-        return new InferenceModel(rnn.config(), stackParameters(rnn), kernels, Parts.NONE);
+        return of(rnn, rnn.kernels(), precision);
+    }
+
+    /** A model with a copy of the network's parameters, computing with the given kernels. */
+    public static InferenceModel of(Rnn rnn, Kernels kernels) {
+        return of(rnn, kernels, Precision.FLOAT32);
+    }
+
+    /** A model with a copy of the network's parameters in the given precision, computing with the given kernels. */
+    public static InferenceModel of(Rnn rnn, Kernels kernels, Precision precision) {
+        if (rnn == null) {
+            throw new IllegalArgumentException("rnn is required");
+        }
+        return new InferenceModel(rnn.config(), stackParameters(rnn), kernels, Parts.NONE, precision);
     }
 
     /**
@@ -123,8 +157,21 @@ public final class InferenceModel implements AutoCloseable {
         return of(model, model.kernels());
     }
 
+    /** {@link #of(SequenceModel)} with the stack's weights in the given precision (the input stage and head stay float32). */
+    public static InferenceModel of(SequenceModel model, Precision precision) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is required");
+        }
+        return of(model, model.kernels(), precision);
+    }
+
     /** {@link #of(SequenceModel)} computing with the given kernels. */
     public static InferenceModel of(SequenceModel model, Kernels kernels) {
+        return of(model, kernels, Precision.FLOAT32);
+    }
+
+    /** {@link #of(SequenceModel, Kernels)} with the stack's weights in the given precision. */
+    public static InferenceModel of(SequenceModel model, Kernels kernels, Precision precision) {
         if (model == null || kernels == null) {
             throw new IllegalArgumentException("model and kernels are required");
         }
@@ -133,7 +180,7 @@ public final class InferenceModel implements AutoCloseable {
         }
         Parts parts = new Parts(model.embedding() == null ? null : model.embedding().weight(), model.spec().mean(), model.spec().std(),
                 model.head().linears(), model.head().hidden(), model.spec().targetMean(), model.spec().targetStd());
-        return new InferenceModel(model.rnn().config(), stackParameters(model.rnn()), kernels, parts);
+        return new InferenceModel(model.rnn().config(), stackParameters(model.rnn()), kernels, parts, precision);
     }
 
     /** The stack's state_dict tensors by their names without the network's prefix ("rnn." in a whole model). */
@@ -151,23 +198,52 @@ public final class InferenceModel implements AutoCloseable {
      * Every name must be present with exactly that shape; other entries are ignored.
      */
     public static InferenceModel of(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels) {
+        return of(config, parameters, kernels, Precision.FLOAT32);
+    }
+
+    /** {@link #of(RnnConfig, Map, Kernels)} with the weights in the given precision. */
+    public static InferenceModel of(RnnConfig config, Map<String, Tensor> parameters, Kernels kernels, Precision precision) {
         if (config == null || parameters == null || kernels == null) {
             throw new IllegalArgumentException("config, parameters and kernels are required");
         }
-        return new InferenceModel(config, parameters, kernels, Parts.NONE);
+        return new InferenceModel(config, parameters, kernels, Parts.NONE, precision);
     }
 
     /**
      * The model's slab: per layer the joined weights [W_ih | W_hh], the folded bias and GRU's b_hh;
      * and their transpose when batched steps of this layer run on the kernels' small-product path;
      * then a whole model's embedding or normalisation, its head and its target normalisation, under
-     * their state_dict and model-file names.
+     * their state_dict and model-file names. An int8 model keeps, instead of the float weights, W_ih
+     * and W_hh quantized (four int8 values per float slot), with their row scales and corrections;
+     * a bf16 model W_ih and W_hh in bf16 (two per float slot).
      */
-    private static Slab.Layout layout(RnnConfig c, Kernels kernels, Parts parts) {
+    private static Slab.Layout layout(RnnConfig c, Kernels kernels, Parts parts, Precision precision) {
         Slab.Layout.Builder layout = Slab.Layout.builder();
         int gw = c.cell().gates() * c.hiddenSize();
         for (int l = 0; l < c.numLayers(); l++) {
             int rowLength = c.layerInputSize(l) + c.hiddenSize();
+            if (precision == Precision.BF16) {
+                layout.add("l" + l + ".w_ih.bf16", QuantizedMatrix.slots(2L * gw * c.layerInputSize(l)))  // (G*H, In) bf16
+                      .add("l" + l + ".w_hh.bf16", QuantizedMatrix.slots(2L * gw * c.hiddenSize()))        // (G*H, H) bf16
+                      .add("l" + l + ".bias", gw);                                               // (G*H)
+                if (ModelLayer.separateRecurrentWeights(c.cell())) {
+                    layout.add("l" + l + ".b_hh", gw);                                           // (3H)
+                }
+                continue;
+            }
+            if (precision == Precision.INT8) {
+                layout.add("l" + l + ".w_ih.int8", QuantizedMatrix.slots((long) gw * c.layerInputSize(l)))  // (G*H, In) int8
+                      .add("l" + l + ".w_ih.scale", gw)                                          // (G*H)
+                      .add("l" + l + ".w_ih.comp", gw)                                           // (G*H) int32
+                      .add("l" + l + ".w_hh.int8", QuantizedMatrix.slots((long) gw * c.hiddenSize()))  // (G*H, H) int8
+                      .add("l" + l + ".w_hh.scale", gw)                                          // (G*H)
+                      .add("l" + l + ".w_hh.comp", gw)                                           // (G*H) int32
+                      .add("l" + l + ".bias", gw);                                               // (G*H)
+                if (ModelLayer.separateRecurrentWeights(c.cell())) {
+                    layout.add("l" + l + ".b_hh", gw);                                           // (3H)
+                }
+                continue;
+            }
             layout.add("l" + l + ".weights", gw, rowLength)                               // (G*H, In+H)
                   .add("l" + l + ".bias", gw);                                            // (G*H)
             int panelRows = (int) (Kernels.packedFloats(gw, 1));                          // G*H rounded up to whole panels
@@ -262,8 +338,31 @@ public final class InferenceModel implements AutoCloseable {
         MemorySegment wHh = parameters.get(Names.weightHh(l, 0)).segment();   // (G*H, H)
         MemorySegment bIh = parameters.get(Names.biasIh(l, 0)).segment();     // (G*H)
         MemorySegment bHh = parameters.get(Names.biasHh(l, 0)).segment();     // (G*H)
-        MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H) floats
         boolean gru = ModelLayer.separateRecurrentWeights(config.cell());   // both GRUs
+        MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
+        MemorySegment recurrentBias = null;
+        if (gru) {
+            MemorySegment.copy(bIh, 0, bias, 0, (long) gw * Float.BYTES);
+            recurrentBias = slab.get("l" + l + ".b_hh").segment();
+            MemorySegment.copy(bHh, 0, recurrentBias, 0, (long) gw * Float.BYTES);
+        } else {
+            for (long j = 0; j < gw; j++) {                                     // b = b_ih + b_hh, as the unroller folds it
+                bias.setAtIndex(Tensor.FLOAT, j, bIh.getAtIndex(Tensor.FLOAT, j) + bHh.getAtIndex(Tensor.FLOAT, j));
+            }
+        }
+        if (precision == Precision.INT8) {
+            Int8Matrix inputInt8 = quantized(l, "w_ih", wIh, gw, in);
+            Int8Matrix recurrentInt8 = quantized(l, "w_hh", wHh, gw, h);
+            return new ModelLayer(l, config.cell(), config.inputSize(), in, h, null, null, null, null, bias, recurrentBias,
+                    inputInt8, recurrentInt8);
+        }
+        if (precision == Precision.BF16) {
+            Bf16Matrix inputBf16 = Bf16Matrix.round(wIh, gw, in, slab.get("l" + l + ".w_ih.bf16").segment());
+            Bf16Matrix recurrentBf16 = Bf16Matrix.round(wHh, gw, h, slab.get("l" + l + ".w_hh.bf16").segment());
+            return new ModelLayer(l, config.cell(), config.inputSize(), in, h, null, null, null, null, bias, recurrentBias,
+                    inputBf16, recurrentBf16);
+        }
+        MemorySegment weights = slab.get("l" + l + ".weights").segment();     // (G*H, In+H) floats
         long inBytes = (long) gw * in * Float.BYTES;                           // W_ih's size
         if (gru) {
             MemorySegment.copy(wIh, 0, weights, 0, inBytes);                   // W_ih (G*H, In)
@@ -298,19 +397,15 @@ public final class InferenceModel implements AutoCloseable {
                 Matrices.transpose(weights, gw, in + h, weightsT);
             }
         }
-        MemorySegment bias = slab.get("l" + l + ".bias").segment();           // (G*H)
-        MemorySegment recurrentBias = null;
-        if (gru) {
-            MemorySegment.copy(bIh, 0, bias, 0, (long) gw * Float.BYTES);
-            recurrentBias = slab.get("l" + l + ".b_hh").segment();
-            MemorySegment.copy(bHh, 0, recurrentBias, 0, (long) gw * Float.BYTES);
-        } else {
-            for (long j = 0; j < gw; j++) {                                     // b = b_ih + b_hh, as the unroller folds it
-                bias.setAtIndex(Tensor.FLOAT, j, bIh.getAtIndex(Tensor.FLOAT, j) + bHh.getAtIndex(Tensor.FLOAT, j));
-            }
-        }
         return new ModelLayer(l, config.cell(), config.inputSize(), in, h, weights, weightsT, packed, packedRecurrent, bias,
-                recurrentBias);
+                recurrentBias, null, null);
+    }
+
+    /** Layer l's W_ih or W_hh (rows, cols) quantized into the slab entries named {@code l<l>.<name>.*}. */
+    private Int8Matrix quantized(int l, String name, MemorySegment w, int rows, int cols) {
+        String prefix = "l" + l + "." + name;
+        return Int8Matrix.quantize(w, rows, cols, slab.get(prefix + ".int8").segment(), slab.get(prefix + ".scale").segment(),
+                slab.get(prefix + ".comp").segment());
     }
 
     private static final String EMBEDDING = "embedding.weight";
@@ -394,6 +489,16 @@ public final class InferenceModel implements AutoCloseable {
         return config.cell();
     }
 
+    /** The number format of the recurrent weights. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Off-heap bytes this model holds: its parameter slab (weights in their precision, biases, input stage, head). */
+    public long parameterBytes() {
+        return slab.layout().byteSize();
+    }
+
     /**
      * I: floats per input event — the stack's input width. For a token model this is the embedding
      * width E, and its events are token ids ({@link StreamState#step(int, float[])}).
@@ -461,7 +566,7 @@ public final class InferenceModel implements AutoCloseable {
         String whole = head == null ? "" : (input.tokens() ? " tokens V=" + input.vocabulary : input.normalises() ? " normalised" : "")
                 + " head K=" + head.hidden + " outputs=" + head.outputs + (head.denormalises() ? " targets normalised" : "");
         return "InferenceModel[" + config.cell().id() + " I=" + inputSize() + " H=" + hiddenSize() + " L=" + numLayers() + whole
-                + " kernels=" + kernels.name() + " fingerprint=" + Fingerprint.shortHex(fingerprint) + (isOpen() ? "" : " closed") + "]";
+                + (precision == Precision.FLOAT32 ? "" : " " + precision) + " kernels=" + kernels.name() + " fingerprint=" + Fingerprint.shortHex(fingerprint) + (isOpen() ? "" : " closed") + "]";
     }
 
     // ---- for this package: layers, the raw fingerprint, the lifetime ----

@@ -22,6 +22,11 @@ import java.lang.foreign.MemorySegment;
  * of one joined W: docs/performance.md, "Notes moved from the code".) The reset-before GRU has the
  * same layout; its recurrent product comes in two parts (W_h{r,z}, then W_hn on r h), read through
  * {@link #resetBefore}, and its transposed W_hh is the two blocks transposed apart.
+ *
+ * <p>In an int8 or bf16 model ({@link Precision}) the float weights are not kept: W_ih and W_hh are
+ * two {@link QuantizedMatrix}es for every cell, and a step makes two reduced-precision products,
+ * pre = W_ih x_t (beta 0) then pre += W_hh h_{t-1} (GRU: into its own buffer), each with its
+ * vector converted apart.
  */
 final class ModelLayer {
     final int index;
@@ -51,10 +56,13 @@ final class ModelLayer {
     final MemorySegment bias;             // (G*H) b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
     final MemorySegment recurrentBias;    // (3H) b_hh, both GRUs (the kernels add it); null otherwise
     final ResetBeforeWeights resetBefore; // reset-before GRU: W_h{r,z}, W_hn (and transposes), views of the above; else null
+    final QuantizedMatrix inputQuantized;     // (G*H, In) W_ih in int8 or bf16 (weights is then null); null in float32
+    final QuantizedMatrix recurrentQuantized; // (G*H, H) W_hh in int8 or bf16; null in float32
 
     ModelLayer(int index, CellType cell, int modelInputSize, int inputSize, int hidden,
                MemorySegment weights, MemorySegment weightsT, MemorySegment packed, MemorySegment packedRecurrent,
-               MemorySegment bias, MemorySegment recurrentBias) {
+               MemorySegment bias, MemorySegment recurrentBias, QuantizedMatrix inputQuantized,
+               QuantizedMatrix recurrentQuantized) {
         this.index = index;
         this.cell = cell;
         this.inputSize = inputSize;
@@ -67,7 +75,7 @@ final class ModelLayer {
         this.windowOffset = index == 0 ? 0 : modelInputSize + (long) (index - 1) * hidden;
         this.hiddenOffset = modelInputSize + (long) index * hidden;
         this.weights = weights;
-        this.recurrentWeights = weights.asSlice((separate ? (long) gateWidth : 1L) * inputSize * Float.BYTES);
+        this.recurrentWeights = weights == null ? null : weights.asSlice((separate ? (long) gateWidth : 1L) * inputSize * Float.BYTES);
         this.weightsT = weightsT;
         this.recurrentWeightsT = weightsT == null ? null : weightsT.asSlice((long) inputSize * gateWidth * Float.BYTES);
         this.packed = packed;
@@ -76,6 +84,8 @@ final class ModelLayer {
         this.recurrentBias = recurrentBias;
         this.resetBefore = cell == CellType.GRU_RESET_BEFORE
                 ? ResetBeforeWeights.of(recurrentWeights, recurrentWeightsT, hidden) : null;
+        this.inputQuantized = inputQuantized;
+        this.recurrentQuantized = recurrentQuantized;
     }
 
     /** Whether W_ih and W_hh stay two matrices, and b_hh apart (both GRUs), instead of [W_ih | W_hh] and b_ih + b_hh. */

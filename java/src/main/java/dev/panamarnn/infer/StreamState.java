@@ -53,6 +53,7 @@ public final class StreamState implements AutoCloseable {
     private final boolean lstm;
     private final boolean gru;                // the recurrent product apart (Cell.separateRecurrentProduct)
     private final boolean resetBefore;        // the recurrent product in two parts (Cell.splitsRecurrentProduct)
+    private final boolean quantized;          // int8 or bf16 weights: each product converts its vector (ModelLayer)
     private final Cell cell;                  // the cell's fused kernel
     private final Slab slab;
     private final ExclusiveLifetime lifetime;
@@ -72,6 +73,8 @@ public final class StreamState implements AutoCloseable {
     private final MemorySegment hiddenRz;     // (2H) reset-before GRU: h_{t-1} W_h{r,z}^T, the head of hiddenGates
     private final MemorySegment hiddenN;      // (H) reset-before GRU: (r h_{t-1}) W_hn^T, the tail of hiddenGates
     private final MemorySegment resetHidden;  // (H) reset-before GRU: r h_{t-1}
+    private final MemorySegment converted;    // (max(I, H)) int8 or bf16 model: the vector of a product, converted; else null
+    private final MemorySegment quantScale;   // (1) int8 model: that vector's scale; else null
     private final MemorySegment headHidden;   // (K) the head's hidden activations; null without a hidden layer
     private final MemorySegment output;       // (outputs) the head's output; for a bare network h_{L-1} itself
     private final MemorySegment outputView;   // (outputs) read-only view of output
@@ -93,6 +96,7 @@ public final class StreamState implements AutoCloseable {
         this.cell = Cell.of(model.cell());
         this.gru = cell.separateRecurrentProduct();
         this.resetBefore = cell.splitsRecurrentProduct();
+        this.quantized = model.precision() != Precision.FLOAT32;
         int count = layers.length, gw = model.cell().gates() * hidden;
         Slab.Layout.Builder layout = Slab.Layout.builder()
                 .add("v", inputSize + count * hidden)     // (I + L*H)
@@ -107,6 +111,10 @@ public final class StreamState implements AutoCloseable {
         }
         if (resetBefore) {
             layout.add("reset_hidden", hidden);           // (H)
+        }
+        if (quantized) {
+            layout.add("x_q", QuantizedMatrix.slots(QuantizedMatrix.scratchBytes(1, Math.max(inputSize, hidden))))  // (max(I, H)) uint8 or bf16
+                  .add("x_scale", 1);                     // (1)
         }
         if (head != null) {
             layout.add("head_out", head.outputs);         // (outputs)
@@ -139,6 +147,8 @@ public final class StreamState implements AutoCloseable {
             hiddens[l] = vector.asSlice(p.hiddenOffset * Float.BYTES, hBytes);
             cells[l] = lstm ? cellState.asSlice(l * hBytes, hBytes) : null;
         }
+        this.converted = quantized ? slab.get("x_q").segment() : null;
+        this.quantScale = quantized ? slab.get("x_scale").segment() : null;
         this.headHidden = head != null && head.hidden > 0 ? slab.get("head_hidden").segment() : null;
         this.output = head != null ? slab.get("head_out").segment() : hiddens[count - 1];
         this.outputView = output.asReadOnly();
@@ -294,7 +304,11 @@ public final class StreamState implements AutoCloseable {
                 MemorySegment.copy(hiddenNext, 0, hiddens[l], 0, (long) h * Float.BYTES);     // h_l = h_t
                 continue;
             }
-            if (gru) {
+            if (quantized) {
+                // pre (G*H) = W_ih x_t, then += W_hh h_{t-1} (GRU: hg (3H) apart), int8 or bf16; each vector converted on its own
+                p.inputQuantized.times(k, gates, gw, 0f, inputs[l], p.inputSize, 1, converted, quantScale);
+                p.recurrentQuantized.times(k, gru ? hiddenGates : gates, gw, gru ? 0f : 1f, hiddens[l], h, 1, converted, quantScale);
+            } else if (gru) {
                 // xg (3H) = W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H); the kernel adds b_ih, b_hh
                 Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, 0f, gates);
                 Products.timesTransposed(k, 1, gw, h, hiddens[l], h, p.recurrentWeights, p.recurrentStride, null, 0f, hiddenGates);

@@ -1,5 +1,6 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.Int8Rows;
 import dev.panamarnn.internal.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
 
@@ -492,5 +493,56 @@ public final class CheckedKernels implements Kernels {
         if (!(value >= 0 && value < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
         }
+    }
+
+    /** Checks every buffer of the int8 product; xq and xScale must not overlap x, y or the weights. */
+    @Override
+    public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
+                           MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        if (k > Int8Rows.MAX_LENGTH) {
+            throw new IllegalArgumentException("k must be at most " + Int8Rows.MAX_LENGTH
+                    + " (the int32 sum of k products of 127 * 127), got " + k);
+        }
+        reducedProduct("int8", y, ldy, x, ldx, xq, (long) rows * k, w, (long) n * k, rows, n, k);
+        output("xScale (rows)", xScale, rows);
+        vector("wScale (n)", wScale, n);
+        SegmentChecks.check("wComp (n) int32", wComp, n, "ints");
+        for (MemorySegment other : new MemorySegment[] {y, x, w, wScale, wComp, xq}) {
+            if (xScale.asOverlappingSlice(other).isPresent()) {
+                throw new IllegalArgumentException("the int8 product's scratch xScale must not overlap y, x, xq or the weights");
+            }
+        }
+        inner.int8Linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
+    }
+
+    /**
+     * What the int8 and bf16 products share: sizes >= 0, y (rows, n) writable, x (rows, k), the
+     * converted rows' scratch (its bytes, writable, not overlapping y, x or w) and the weights' bytes.
+     */
+    private static void reducedProduct(String precision, MemorySegment y, int ldy, MemorySegment x, int ldx, MemorySegment scratch,
+                                       long scratchBytes, MemorySegment w, long weightBytes, int rows, int n, int k) {
+        nonNegative("rows", rows);
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("y", y, rows, n, ldy);
+        SegmentChecks.writable("y", y);
+        matrix("x", x, rows, k, ldx);
+        String name = precision.equals("int8") ? "xq (rows, k) uint8" : "xBf16 (rows, k) bf16";
+        SegmentChecks.checkBytes(name, scratch, scratchBytes);
+        SegmentChecks.writable(name, scratch);
+        SegmentChecks.checkBytes("w (n, k) " + precision, w, weightBytes);
+        for (MemorySegment other : new MemorySegment[] {y, x, w}) {
+            if (scratch.asOverlappingSlice(other).isPresent()) {
+                throw new IllegalArgumentException("the " + precision + " product's scratch " + name + " must not overlap y, x or w");
+            }
+        }
+    }
+
+    /** Checks every buffer of the bf16 product; xBf16 must not overlap x, y or w. */
+    @Override
+    public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                           int rows, int n, int k) {
+        reducedProduct("bf16", y, ldy, x, ldx, xBf16, 2L * rows * k, w, 2L * n * k, rows, n, k);
+        inner.bf16Linear(y, ldy, xBf16, x, ldx, w, beta, rows, n, k);
     }
 }

@@ -261,4 +261,33 @@ public interface Kernels {
     void sgdStep(MemorySegment param, MemorySegment momentumBuffer, MemorySegment grad,
                          double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                          boolean firstStep, long n);
+
+    // The int8 and bf16 products of reduced-precision inference (ABI 10).
+
+    /**
+     * y (rows, n; row stride ldy) = beta * y + dequantized (quantized x) * W^T, see rnnk.h
+     * {@code rnnk_q8_linear}: each row b of x is quantized to 8 bits with its own symmetric scale
+     * s_b = max |x_b| / 127 (stored as v + 128), the integer products with the int8 weights are summed
+     * exactly in int32, and y[b, n] = beta * y[b, n] + (float) sum * (s_b * wScale[n]) (beta = 0 does
+     * not read y). Every implementation gives the same bits.
+     * @param xq     (rows, k) bytes out: the quantized rows (scratch)
+     * @param xScale (rows) floats out: s_b
+     * @param x      (rows, k) floats in, row stride ldx
+     * @param w      (n, k) int8 weights in [-127, 127], contiguous
+     * @param wScale (n) floats: each weight row's scale
+     * @param wComp  (n) int32: 128 * the sum of each weight row (the VNNI path's correction)
+     */
+    void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
+                    MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k);
+
+    /**
+     * y (rows, n; row stride ldy) = beta * y + bf16(x) * W^T, see rnnk.h {@code rnnk_bf16_linear}:
+     * each element of x rounded to bf16 (nearest even), times the bf16 weights, summed in float
+     * (beta = 0 does not read y). Implementations agree to the float rounding of the sums.
+     * @param xBf16 (rows, k) bf16 out: the rounded rows (scratch)
+     * @param x     (rows, k) floats in, row stride ldx
+     * @param w     (n, k) bf16 weights, contiguous
+     */
+    void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                    int rows, int n, int k);
 }

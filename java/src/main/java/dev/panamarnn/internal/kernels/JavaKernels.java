@@ -574,4 +574,46 @@ public final class JavaKernels implements Kernels {
             param.setAtIndex(F, k, theta + negLr * d);
         }
     }
+
+    /** The specification of the int8 product: {@link Int8Rows} per row of x, exact int sums, then the float scaling. */
+    @Override
+    public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
+                           MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        for (int b = 0; b < rows; b++) {
+            xScale.setAtIndex(F, b, Int8Rows.quantize(xq, (long) b * k, Int8Rows.ACTIVATION_OFFSET, x, (long) b * ldx, k));
+        }
+        for (int b = 0; b < rows; b++) {
+            float sb = xScale.getAtIndex(F, b);
+            for (int j = 0; j < n; j++) {
+                int sum = 0;                                             // sum_k (q[b, k] - 128) * w[j, k], exact
+                for (int i = 0; i < k; i++) {
+                    int v = Byte.toUnsignedInt(xq.get(ValueLayout.JAVA_BYTE, (long) b * k + i)) - Int8Rows.ACTIVATION_OFFSET;
+                    sum += v * w.get(ValueLayout.JAVA_BYTE, (long) j * k + i);
+                }
+                float value = (float) sum * (sb * wScale.getAtIndex(F, j));
+                long at = (long) b * ldy + j;
+                y.setAtIndex(F, at, beta == 0f ? value : beta * y.getAtIndex(F, at) + value);
+            }
+        }
+    }
+
+    /** The specification of the bf16 product: {@link Bf16} rounding of x, exact products summed in double, rounded once to float. */
+    @Override
+    public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                           int rows, int n, int k) {
+        for (int b = 0; b < rows; b++) {
+            Bf16.roundRow(xBf16, (long) b * k, x, (long) b * ldx, k);
+        }
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;                                          // sum_k x[b, k] w[j, k], each product exact
+                for (int i = 0; i < k; i++) {
+                    sum += (double) Bf16.widen(xBf16.getAtIndex(ValueLayout.JAVA_SHORT, (long) b * k + i))
+                            * Bf16.widen(w.getAtIndex(ValueLayout.JAVA_SHORT, (long) j * k + i));
+                }
+                long at = (long) b * ldy + j;
+                y.setAtIndex(F, at, beta == 0f ? (float) sum : beta * y.getAtIndex(F, at) + (float) sum);
+            }
+        }
+    }
 }

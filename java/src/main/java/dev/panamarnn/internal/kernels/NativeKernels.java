@@ -212,4 +212,30 @@ public final class NativeKernels implements Kernels {
         rnnk_h.rnnk_sgd_step(param, momentumBuffer, grad, lr, momentum, dampening, weightDecay, nesterov ? 1 : 0,
                 firstStep ? 1 : 0, n);
     }
+
+    @Override
+    public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
+                           MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        rnnk_h.rnnk_q8_linear(y, ldy, xq, xScale, x, ldx, w, wScale, wComp, beta, rows, n, k);
+    }
+
+    /** Which path librnnk's int8 product runs on this CPU: "AVX-512 VNNI", "AVX2" or "plain C". */
+    public static String int8Path() {
+        return switch (rnnk_h.rnnk_q8_path()) {
+            case 2 -> "AVX-512 VNNI";
+            case 1 -> "AVX2";
+            default -> "plain C";
+        };
+    }
+
+    @Override
+    public void bf16Linear(MemorySegment y, int ldy, MemorySegment xBf16, MemorySegment x, int ldx, MemorySegment w, float beta,
+                           int rows, int n, int k) {
+        rnnk_h.rnnk_bf16_linear(y, ldy, xBf16, x, ldx, w, beta, rows, n, k);
+    }
+
+    /** Which path librnnk's bf16 product runs on this CPU: "AVX512_BF16" or "plain C". */
+    public static String bf16Path() {
+        return rnnk_h.rnnk_bf16_path() == 1 ? "AVX512_BF16" : "plain C";
+    }
 }

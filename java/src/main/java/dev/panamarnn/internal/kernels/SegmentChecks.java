@@ -30,15 +30,7 @@ public final class SegmentChecks {
      * byte count that would pass and send native code past the end of the segment.
      */
     public static void check(String name, MemorySegment segment, long elements, String unit) {
-        if (segment == null) {
-            throw new IllegalArgumentException(name + " is null");
-        }
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException(name + " is a segment whose arena is closed");
-        }
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
-        }
+        requireOpenNative(name, segment);
         if (segment.address() % 4 != 0) {
             throw new IllegalArgumentException(name + " must be 4-byte aligned, got address 0x" + Long.toHexString(segment.address()));
         }
@@ -47,6 +39,27 @@ public final class SegmentChecks {
             String has = unit.equals("elements") ? "" : " (" + segment.byteSize() / 4 + " " + unit + ")";
             throw new IllegalArgumentException(name + " needs " + elements + " " + unit + " (" + bytes + "), got a segment of "
                     + segment.byteSize() + " bytes" + has);
+        }
+    }
+
+    /** An open, off-heap segment of at least {@code count} bytes (any alignment), e.g. int8 data. */
+    public static void checkBytes(String name, MemorySegment segment, long count) {
+        requireOpenNative(name, segment);
+        if (count < 0 || segment.byteSize() < count) {
+            throw new IllegalArgumentException(name + " needs " + count + " bytes, got a segment of " + segment.byteSize() + " bytes");
+        }
+    }
+
+    /** Not null, its arena open, off-heap. */
+    private static void requireOpenNative(String name, MemorySegment segment) {
+        if (segment == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException(name + " is a segment whose arena is closed");
+        }
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException(name + " must be an off-heap segment, got a heap segment");
         }
     }
 

@@ -1577,5 +1577,260 @@ public class rnnk_h extends rnnk_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class rnnk_q8_linear {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_FLOAT,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_q8_linear");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale, const float *x, int64_t ldx, const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_q8_linear$descriptor() {
+        return rnnk_q8_linear.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale, const float *x, int64_t ldx, const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_q8_linear$handle() {
+        return rnnk_q8_linear.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale, const float *x, int64_t ldx, const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_q8_linear$address() {
+        return rnnk_q8_linear.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_q8_linear(float *y, int64_t ldy, uint8_t *x_q, float *x_scale, const float *x, int64_t ldx, const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_q8_linear(MemorySegment y, long ldy, MemorySegment x_q, MemorySegment x_scale, MemorySegment x, long ldx, MemorySegment w, MemorySegment w_scale, MemorySegment w_comp, float beta, long B, long N, long K) {
+        var mh$ = rnnk_q8_linear.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_q8_linear", y, ldy, x_q, x_scale, x, ldx, w, w_scale, w_comp, beta, B, N, K);
+            }
+            mh$.invokeExact(y, ldy, x_q, x_scale, x, ldx, w, w_scale, w_comp, beta, B, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_q8_path {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_q8_path");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t rnnk_q8_path()
+     * }
+     */
+    public static FunctionDescriptor rnnk_q8_path$descriptor() {
+        return rnnk_q8_path.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t rnnk_q8_path()
+     * }
+     */
+    public static MethodHandle rnnk_q8_path$handle() {
+        return rnnk_q8_path.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t rnnk_q8_path()
+     * }
+     */
+    public static MemorySegment rnnk_q8_path$address() {
+        return rnnk_q8_path.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t rnnk_q8_path()
+     * }
+     */
+    public static int rnnk_q8_path() {
+        var mh$ = rnnk_q8_path.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_q8_path");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_bf16_linear {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_FLOAT,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_bf16_linear");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_bf16_linear(float *y, int64_t ldy, uint16_t *x_bf16, const float *x, int64_t ldx, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_bf16_linear$descriptor() {
+        return rnnk_bf16_linear.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_bf16_linear(float *y, int64_t ldy, uint16_t *x_bf16, const float *x, int64_t ldx, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_bf16_linear$handle() {
+        return rnnk_bf16_linear.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_bf16_linear(float *y, int64_t ldy, uint16_t *x_bf16, const float *x, int64_t ldx, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_bf16_linear$address() {
+        return rnnk_bf16_linear.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_bf16_linear(float *y, int64_t ldy, uint16_t *x_bf16, const float *x, int64_t ldx, const uint16_t *w, float beta, int64_t B, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_bf16_linear(MemorySegment y, long ldy, MemorySegment x_bf16, MemorySegment x, long ldx, MemorySegment w, float beta, long B, long N, long K) {
+        var mh$ = rnnk_bf16_linear.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_bf16_linear", y, ldy, x_bf16, x, ldx, w, beta, B, N, K);
+            }
+            mh$.invokeExact(y, ldy, x_bf16, x, ldx, w, beta, B, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_bf16_path {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_bf16_path");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t rnnk_bf16_path()
+     * }
+     */
+    public static FunctionDescriptor rnnk_bf16_path$descriptor() {
+        return rnnk_bf16_path.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t rnnk_bf16_path()
+     * }
+     */
+    public static MethodHandle rnnk_bf16_path$handle() {
+        return rnnk_bf16_path.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t rnnk_bf16_path()
+     * }
+     */
+    public static MemorySegment rnnk_bf16_path$address() {
+        return rnnk_bf16_path.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t rnnk_bf16_path()
+     * }
+     */
+    public static int rnnk_bf16_path() {
+        var mh$ = rnnk_bf16_path.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_bf16_path");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 

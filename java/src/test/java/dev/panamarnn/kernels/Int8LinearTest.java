@@ -1,0 +1,116 @@
+package dev.panamarnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panamarnn.internal.kernels.Int8Rows;
+import dev.panamarnn.internal.kernels.NativeKernels;
+import dev.panamarnn.testing.TestData;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The int8 product (Kernels.int8Linear, rnnk_q8_linear): librnnk and the pure-Java specification
+ * give the same bits — quantized bytes, scales and outputs — over awkward sizes, strides and beta;
+ * and both are within the quantization's error bound of the double-precision product of the float
+ * inputs and float weights: |y - x.w| <= sum_k (|w_k| s_x / 2 + |x_k| s_w / 2 + s_x s_w / 4), plus
+ * float rounding.
+ */
+class Int8LinearTest {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    @ParameterizedTest(name = "rows={0} n={1} k={2} beta={3}")
+    @CsvSource({"1, 1, 1, 0", "1, 7, 31, 0", "3, 17, 64, 1", "2, 129, 65, 0", "7, 33, 129, 1", "1, 1024, 512, 0", "5, 40, 300, 0.5"})
+    void nativeEqualsJavaBitForBitAndBothAreWithinTheQuantizationBound(int rows, int n, int k, float beta) {
+        NativeKernels nativeKernels = KernelsForTests.nativeKernels();
+        Kernels java = KernelsForTests.java();
+        int ldx = k + 3, ldy = n + 2;
+        try (Arena arena = Arena.ofConfined()) {
+            float[] xs = TestData.uniform(11 + k, rows * ldx, 2), ws = TestData.uniform(5 + n, n * k, 0.3), y0 = TestData.uniform(3, rows * ldy, 1);
+            MemorySegment x = TestData.segment(arena, xs), wFloat = TestData.segment(arena, ws);
+            MemorySegment w = arena.allocate(n * (long) k), wScale = arena.allocate(4L * n, 64), wComp = arena.allocate(4L * n, 64);
+            for (int r = 0; r < n; r++) {
+                wScale.setAtIndex(F, r, Int8Rows.quantize(w, (long) r * k, 0, wFloat, (long) r * k, k));
+                wComp.setAtIndex(ValueLayout.JAVA_INT, r, Int8Rows.compensation(w, (long) r * k, k));
+            }
+            MemorySegment[] y = new MemorySegment[2], xq = new MemorySegment[2], xScale = new MemorySegment[2];
+            Kernels[] both = {new CheckedKernels(nativeKernels), new CheckedKernels(java)};
+            for (int i = 0; i < 2; i++) {
+                y[i] = TestData.segment(arena, y0);
+                xq[i] = arena.allocate((long) rows * k);
+                xScale[i] = arena.allocate(4L * rows, 64);
+                both[i].int8Linear(y[i], ldy, xq[i], xScale[i], x, ldx, w, wScale, wComp, beta, rows, n, k);
+            }
+            assertEquals(-1, xq[0].mismatch(xq[1]), "quantized rows differ between native and java");
+            assertEquals(-1, xScale[0].mismatch(xScale[1]), "row scales differ between native and java");
+            assertEquals(-1, y[0].mismatch(y[1]), "outputs differ between native (" + NativeKernels.int8Path() + ") and java");
+            for (int b = 0; b < rows; b++) {
+                float sx = xScale[0].getAtIndex(F, b);
+                for (int j = 0; j < ldy; j++) {
+                    float got = y[0].getAtIndex(F, (long) b * ldy + j), old = y0[b * ldy + j];
+                    if (j >= n) {
+                        assertEquals(old, got, "y[" + b + ", " + j + "] is outside the product and must not change");
+                        continue;
+                    }
+                    double exact = 0, bound = 0, magnitude = 0;
+                    float sw = wScale.getAtIndex(F, j);
+                    for (int i = 0; i < k; i++) {
+                        double xi = xs[b * ldx + i], wi = ws[j * k + i];
+                        exact += xi * wi;
+                        bound += Math.abs(wi) * sx / 2 + Math.abs(xi) * sw / 2 + sx * sw / 4;
+                        magnitude += Math.abs(xi * wi);
+                    }
+                    double rounding = 4 * TestData.EPS * (magnitude + Math.abs(old) + bound);
+                    double dequantized = got - (beta == 0 ? 0 : (double) beta * old);
+                    assertTrue(Math.abs(dequantized - exact) <= bound + rounding, "y[" + b + ", " + j + "] = " + dequantized
+                            + ", float product " + exact + ", bound " + (bound + rounding));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"java", "native"})
+    void aRowWithANaNGivesNaNOutputsAndAZeroRowGivesZeros(String which) {
+        Kernels kernels = which.equals("native") ? KernelsForTests.nativeKernels() : KernelsForTests.java();
+        int rows = 3, n = 5, k = 9;
+        try (Arena arena = Arena.ofConfined()) {
+            float[] xs = TestData.uniform(1, rows * k, 1);
+            java.util.Arrays.fill(xs, k, 2 * k, 0f);                  // row 1: zeros
+            xs[2 * k + 4] = Float.NaN;                                // row 2: a NaN
+            MemorySegment x = TestData.segment(arena, xs), y = arena.allocate(4L * rows * n, 64);
+            MemorySegment w = arena.allocate((long) n * k), wScale = TestData.segment(arena, new float[] {1, 1, 1, 1, 1});
+            MemorySegment wComp = arena.allocate(4L * n, 64), xq = arena.allocate((long) rows * k), xScale = arena.allocate(4L * rows, 64);
+            w.fill((byte) 1);
+            for (int r = 0; r < n; r++) {
+                wComp.setAtIndex(ValueLayout.JAVA_INT, r, Int8Rows.compensation(w, (long) r * k, k));
+            }
+            new CheckedKernels(kernels).int8Linear(y, n, xq, xScale, x, k, w, wScale, wComp, 0f, rows, n, k);
+            for (int j = 0; j < n; j++) {
+                assertTrue(Float.isFinite(y.getAtIndex(F, j)) && y.getAtIndex(F, j) != 0f, "row 0");
+                assertEquals(0f, y.getAtIndex(F, n + j), "row 1 (zeros)");
+                assertTrue(Float.isNaN(y.getAtIndex(F, 2L * n + j)), "row 2 (NaN)");
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void checkedKernelsNameTheBufferThatIsTooSmall() {
+        Kernels checked = new CheckedKernels(KernelsForTests.java());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment y = arena.allocate(4L * 8, 64), x = arena.allocate(4L * 8, 64), w = arena.allocate(7);
+            MemorySegment s = arena.allocate(4L * 8, 64), c = arena.allocate(4L * 8, 64), q = arena.allocate(8), qs = arena.allocate(4, 64);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> checked.int8Linear(y, 2, q, qs, x, 4, w, s, c, 0f, 1, 2, 4));
+            assertTrue(e.getMessage().contains("w (n, k) int8 needs 8 bytes, got a segment of 7 bytes"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> checked.int8Linear(y, 2, x, qs, x, 4, arena.allocate(8), s, c, 0f, 1, 2, 4),
+                    "xq overlapping x");
+            e = assertThrows(IllegalArgumentException.class, () -> checked.int8Linear(y, 2, q, qs, x, 4, w, s, c, 0f, 0, 0, 200_000));
+            assertTrue(e.getMessage().contains("k must be at most 133144"), e.getMessage());
+        }
+    }
+}
