@@ -2,7 +2,10 @@
 # scripts/spark-submit-example.sh — docs/spark.md's example through spark-submit on a real standalone
 # Spark cluster on this machine: train on examples/consumer/data/digits-400.csv, then score it.
 #
-#   scripts/spark-submit-example.sh [driver|barrier]     (the trainer's AllReduce; default driver)
+#   scripts/spark-submit-example.sh [driver|barrier|both]   (the trainer's AllReduce; default barrier)
+#
+#   both: trains twice, with AllReduce.DRIVER and AllReduce.BARRIER, and checks that the two model files
+#   are the same bytes; then scores the second.
 #
 #   EPOCHS=20          epochs of training
 #   MVN_ARGS="..."     extra Maven arguments (e.g. -o -Dmaven.repo.local=...)
@@ -22,8 +25,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
 
-allreduce=${1:-driver}
-case "$allreduce" in driver|barrier) ;; *) echo "usage: $0 [driver|barrier]" >&2; exit 2 ;; esac
+mode=${1:-barrier}
+case "$mode" in driver|barrier) modes=("$mode") ;; both) modes=(driver barrier) ;; *) echo "usage: $0 [driver|barrier|both]" >&2; exit 2 ;; esac
 epochs=${EPOCHS:-20}
 mvn=(./mvnw -B -q ${MVN_ARGS-})
 java="$JAVA_HOME/bin/java"
@@ -37,12 +40,17 @@ start=$SECONDS
 
 [ -f "$spark_jar" ] || "${mvn[@]}" -pl spark -am install -DskipTests
 
-# The Spark home: jars/ = the spark module's provided dependencies (Spark and everything it needs)
-rm -rf "$home" "$run"
-mkdir -p "$home/jars" "$home/conf" "$run"
-"${mvn[@]}" -pl spark dependency:build-classpath -DincludeScope=provided -Dmdep.outputFile="$home/provided.classpath"
-"${mvn[@]}" -pl spark dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$home/runtime.classpath"
-tr ':' '\n' < "$home/provided.classpath" | while read -r jar; do ln -sf "$jar" "$home/jars/"; done
+# The Spark home: jars/ = the spark module's provided dependencies (Spark and everything it needs); made
+# again when spark/pom.xml is newer
+rm -rf "$run"
+mkdir -p "$run"
+if [ ! -f "$home/runtime.classpath" ] || [ spark/pom.xml -nt "$home/runtime.classpath" ]; then
+  rm -rf "$home"
+  mkdir -p "$home/jars" "$home/conf"
+  "${mvn[@]}" -pl spark dependency:build-classpath -DincludeScope=provided -Dmdep.outputFile="$home/provided.classpath"
+  tr ':' '\n' < "$home/provided.classpath" | while read -r jar; do ln -sf "$jar" "$home/jars/"; done
+  "${mvn[@]}" -pl spark dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$home/runtime.classpath"
+fi
 jars=$(tr ':' ',' < "$home/runtime.classpath")   # panama-rnn, its bindings, OpenBLAS
 cat > "$home/conf/log4j2.properties" <<'EOF'
 rootLogger.level = warn
@@ -100,18 +108,28 @@ submit() {   # the command bin/spark-submit runs, with the driver's flags on its
     "$spark_jar" "$@"
 }
 
+times=()
+for m in "${modes[@]}"; do
+  t=$SECONDS
+  submit train "$csv" image row digit 2 "$epochs" "$run/digits-$m.safetensors" "$m" | tee "$run/train-$m.out"
+  times+=("train ($m) $((SECONDS - t)) s")
+  steps=$(sed -n 's/^trained \([0-9]*\) steps on 2 workers.*/\1/p' "$run/train-$m.out")
+  [ "$steps" = "$((epochs * 7))" ] \
+    || { echo "spark-submit-example: expected $((epochs * 7)) steps (200 sequences a worker, batch 32), got '$steps'" >&2; exit 1; }
+  [ -f "$run/digits-$m.safetensors" ] || { echo "spark-submit-example: no model file from the $m run" >&2; exit 1; }
+  model=$run/digits-$m.safetensors
+done
+if [ "$mode" = both ]; then
+  cmp "$run/digits-driver.safetensors" "$run/digits-barrier.safetensors" \
+    || { echo "spark-submit-example: the driver and barrier all-reduces trained different models" >&2; exit 1; }
+  echo "spark-submit-example: the driver and barrier all-reduces wrote the same model file, byte for byte"
+fi
 t=$SECONDS
-submit train "$csv" image row digit 2 "$epochs" "$run/digits.safetensors" "$allreduce" | tee "$run/train.out"
-train_s=$((SECONDS - t))
-t=$SECONDS
-submit score "$csv" image row digit "$run/digits.safetensors" "$run/digits-scores.parquet" | tee "$run/score.out"
-score_s=$((SECONDS - t))
+submit score "$csv" image row digit "$model" "$run/digits-scores.parquet" | tee "$run/score.out"
+times+=("score $((SECONDS - t)) s")
 
-steps=$(sed -n 's/^trained \([0-9]*\) steps on 2 workers.*/\1/p' "$run/train.out")
 accuracy=$(sed -n 's/^scored 400 sequences: accuracy \([0-9.]*\);.*/\1/p' "$run/score.out")
-[ "$steps" = "$((epochs * 7))" ] || { echo "spark-submit-example: expected $((epochs * 7)) steps (200 sequences a worker, batch 32), got '$steps'" >&2; exit 1; }
-[ -f "$run/digits.safetensors" ] || { echo "spark-submit-example: no model file" >&2; exit 1; }
 [ -f "$run/digits-scores.parquet/_SUCCESS" ] || { echo "spark-submit-example: no Parquet scores" >&2; exit 1; }
 awk -v a="$accuracy" 'BEGIN { exit !(a + 0 >= 0.6) }' || { echo "spark-submit-example: accuracy '$accuracy' below 0.6" >&2; exit 1; }
 executors=$(ls -d "$run"/worker*/app-*/* 2>/dev/null | wc -l)
-echo "spark-submit-example: OK ($allreduce): train $train_s s, score $score_s s, $executors executor JVMs, $((SECONDS - start)) s in all"
+echo "spark-submit-example: OK ($mode): ${times[*]}, $executors executor JVMs, $((SECONDS - start)) s in all"

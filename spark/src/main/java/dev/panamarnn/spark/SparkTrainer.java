@@ -43,7 +43,9 @@ import org.apache.spark.broadcast.Broadcast;
  * The driver owns the model and the optimizer (the only optimizer state there is); a worker task is a
  * pure function of (weights, shard, step), so a failed task is simply run again by Spark and the run
  * stays exact. Dropout must be 0 (each replica's dropout masks would come from its own stream).
- * One thread on the driver; closing frees the optimizer, not the model.
+ * That is {@link AllReduce#DRIVER}; {@link Builder#allReduce}({@link AllReduce#BARRIER}) trains the
+ * same model, bit for bit, with the workers summing among themselves in barrier stages
+ * ({@link BarrierStage}). One thread on the driver; closing frees the optimizer, not the model.
  */
 public final class SparkTrainer implements AutoCloseable {
     private final JavaSparkContext sc;

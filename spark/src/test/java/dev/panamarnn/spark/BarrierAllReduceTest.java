@@ -11,10 +11,7 @@ import dev.panamarnn.train.Adam;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,19 +67,9 @@ class BarrierAllReduceTest {
 
     @Test
     void aFailedStageRestartsFromTheLastCheckpointAndEndsWithTheUninterruptedModel(@TempDir Path dir) throws Exception {
-        AtomicInteger failedTasks = new AtomicInteger();
-        SparkListener listener = new SparkListener() {
-            @Override
-            public void onTaskEnd(SparkListenerTaskEnd end) {
-                if (end.taskInfo().failed()) {
-                    failedTasks.incrementAndGet();
-                }
-            }
-        };
-        TestSpark.session().sparkContext().addSparkListener(listener);
         Path checkpoint = dir.resolve("barrier.ckpt.safetensors");
-        try (SequenceModel uninterrupted = SparkTrainerTest.model(); SequenceModel failed = SparkTrainerTest.model();
-             SequenceModel resumed = SparkTrainerTest.model()) {
+        try (FailedTasks failedTasks = new FailedTasks(); SequenceModel uninterrupted = SparkTrainerTest.model();
+             SequenceModel failed = SparkTrainerTest.model(); SequenceModel resumed = SparkTrainerTest.model()) {
             try (SparkTrainer t = trainer(uninterrupted).allReduce(AllReduce.BARRIER).build()) {
                 t.fit(data, SparkTrainerTest.EPOCHS);
             }
@@ -92,10 +79,8 @@ class BarrierAllReduceTest {
                 assertEquals(5, t.fit(data, SparkTrainerTest.EPOCHS, 5).size());
                 assertEquals(5, t.step());
             }
-            for (int i = 0; i < 50 && failedTasks.get() < 1; i++) {
-                Thread.sleep(100);   // the listener bus is asynchronous
-            }
-            assertTrue(failedTasks.get() >= 1, "the stage of steps 2-3 failed once: " + failedTasks.get() + " failed tasks");
+            int failedAttempts = failedTasks.await(1);
+            assertTrue(failedAttempts >= 1, "the stage of steps 2-3 failed once: " + failedAttempts + " failed tasks");
             try (Stream<Path> files = Files.list(dir)) {
                 assertEquals(List.of(checkpoint), files.toList(), "one checkpoint, no scratch file left");
             }
@@ -108,8 +93,6 @@ class BarrierAllReduceTest {
             float[] a = SparkTrainerTest.weights(uninterrupted), r = SparkTrainerTest.weights(resumed);
             System.out.printf("barrier: a failed stage and a resumed driver vs uninterrupted: max |diff| %.3g%n", SparkTrainerTest.maxDiff(a, r));
             assertArrayEquals(a, r);
-        } finally {
-            TestSpark.session().sparkContext().removeSparkListener(listener);
         }
     }
 
