@@ -72,7 +72,7 @@ final class BarrierTask extends AbstractFunction1<scala.collection.Iterator<Shar
         });
         SequenceModel replica = Replicas.borrow(run, modelBytes.value());
         try (Optimizer optimizer = settings.optimizer().apply(replica);
-             GradientMesh mesh = GradientMesh.open(context, SparkEnv.get().blockManager().blockManagerId().host(), settings.timeoutMillis())) {
+             GradientMesh mesh = GradientMesh.open(GradientMesh.Stage.of(context), SparkEnv.get().blockManager().blockManagerId().host(), settings.timeoutMillis())) {
             SparkCheckpoint.Position p = StateBytes.restore(startState.value(), replica, optimizer, settings.workers(), settings.batchSize());
             Result r = run(context, shard, data, replica, optimizer, mesh, p, System.nanoTime() - setup);
             return CollectionConverters.asScala(List.of(r).iterator());

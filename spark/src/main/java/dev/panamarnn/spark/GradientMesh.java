@@ -19,24 +19,74 @@ import org.apache.spark.BarrierTaskContext;
  * {@link BarrierTaskContext#allGather}, worker i connects to every worker k < i and accepts the
  * connections of every k > i (each opened with a hello naming the stage attempt and the worker).
  * {@link #exchange} then moves one message each way on every connection at once, non-blocking through
- * one selector, so no pair waits on another and no buffer grows; it fails with the worker it waited
- * for when a connection closes (a failed or killed task) or nothing moves for the timeout. This class
+ * one selector, so no pair waits on another and no buffer grows; it fails naming the worker when a
+ * connection closes or breaks (a failed or killed task) or nothing moves for the timeout. This class
  * moves bytes; what they mean is {@link MeshAllReduce}'s.
  */
 final class GradientMesh implements AutoCloseable {
     private static final int HELLO = 0x524e4e4d;   // "RNNM"
     private static final long POLL_MILLIS = 100;
 
-    private final BarrierTaskContext context;
+    private final Stage stage;
     private final int self;
     private final SocketChannel[] peers;   // [k]: the connection to worker k (null at self)
     private final SelectionKey[] keys;
     private final Selector selector;
     private final long timeoutNanos;
 
-    private GradientMesh(BarrierTaskContext context, int self, SocketChannel[] peers, Selector selector, long timeoutNanos)
-            throws IOException {
-        this.context = context;
+    /** What the mesh needs from its barrier stage: who this task is, the address exchange, Spark's kill flag. */
+    interface Stage {
+        int worker();
+
+        int workers();
+
+        int id();
+
+        int attempt();
+
+        /** Every task's message, by worker, once every task has sent its own (a barrier). */
+        String[] allGather(String message);
+
+        /** Throws if Spark killed this task. */
+        void checkKilled();
+
+        static Stage of(BarrierTaskContext context) {
+            return new Stage() {
+                @Override
+                public int worker() {
+                    return context.partitionId();
+                }
+
+                @Override
+                public int workers() {
+                    return context.numPartitions();
+                }
+
+                @Override
+                public int id() {
+                    return context.stageId();
+                }
+
+                @Override
+                public int attempt() {
+                    return context.stageAttemptNumber();
+                }
+
+                @Override
+                public String[] allGather(String message) {
+                    return context.allGather(message);
+                }
+
+                @Override
+                public void checkKilled() {
+                    context.killTaskIfInterrupted();
+                }
+            };
+        }
+    }
+
+    private GradientMesh(Stage stage, int self, SocketChannel[] peers, Selector selector, long timeoutNanos) throws IOException {
+        this.stage = stage;
         this.self = self;
         this.peers = peers;
         this.selector = selector;
@@ -51,18 +101,18 @@ final class GradientMesh implements AutoCloseable {
     }
 
     /**
-     * Connects this task (worker {@code context.partitionId()}) with every other task of the stage.
+     * Connects this task (worker {@code stage.worker()}) with every other task of the stage.
      * @param host the address this executor is reached at (its block manager's host)
      */
-    static GradientMesh open(BarrierTaskContext context, String host, long timeoutMillis) throws IOException {
-        int self = context.partitionId(), workers = context.numPartitions();
+    static GradientMesh open(Stage stage, String host, long timeoutMillis) throws IOException {
+        int self = stage.worker(), workers = stage.workers();
         long timeoutNanos = timeoutMillis * 1_000_000L;
         List<AutoCloseable> opened = new ArrayList<>();
         SocketChannel[] peers = new SocketChannel[workers];
         try (ServerSocketChannel server = ServerSocketChannel.open(); Selector accepting = Selector.open()) {
             server.bind(new InetSocketAddress(host, 0), workers);
             int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-            String[] addresses = context.allGather(host + " " + port);   // [k]: worker k's "host port", by partition id
+            String[] addresses = stage.allGather(host + " " + port);   // [k]: worker k's "host port", by partition id
             for (int k = 0; k < self; k++) {
                 String[] hp = addresses[k].split(" ");
                 SocketChannel ch = SocketChannel.open();
@@ -74,7 +124,7 @@ final class GradientMesh implements AutoCloseable {
                 }
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 ByteBuffer hello = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                        .putInt(HELLO).putInt(context.stageId()).putInt(context.stageAttemptNumber()).putInt(self).flip();
+                        .putInt(HELLO).putInt(stage.id()).putInt(stage.attempt()).putInt(self).flip();
                 while (hello.hasRemaining()) {
                     ch.write(hello);
                 }
@@ -84,7 +134,7 @@ final class GradientMesh implements AutoCloseable {
             server.register(accepting, SelectionKey.OP_ACCEPT);
             long deadline = System.nanoTime() + timeoutNanos;
             for (int accepted = 0; accepted < workers - 1 - self; ) {
-                context.killTaskIfInterrupted();
+                stage.checkKilled();
                 if (System.nanoTime() > deadline) {
                     throw new IOException("worker " + self + " waited " + timeoutMillis + " ms for " + (workers - 1 - self - accepted)
                             + " of workers " + (self + 1) + ".." + (workers - 1) + " to connect");
@@ -100,8 +150,7 @@ final class GradientMesh implements AutoCloseable {
                     var in = ch.socket().getInputStream();
                     byte[] raw = in.readNBytes(16);   // blocking with SO_TIMEOUT: the hello is sent right after connecting
                     hello.put(raw).flip();
-                    if (raw.length != 16 || hello.getInt() != HELLO || hello.getInt() != context.stageId()
-                            || hello.getInt() != context.stageAttemptNumber()) {
+                    if (raw.length != 16 || hello.getInt() != HELLO || hello.getInt() != stage.id() || hello.getInt() != stage.attempt()) {
                         throw new IOException("worker " + self + " got a connection from " + ch.getRemoteAddress()
                                 + " that is not a worker of this stage attempt");
                     }
@@ -115,7 +164,7 @@ final class GradientMesh implements AutoCloseable {
                     accepted++;
                 }
             }
-            return new GradientMesh(context, self, peers, Selector.open(), timeoutNanos);
+            return new GradientMesh(stage, self, peers, Selector.open(), timeoutNanos);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {
@@ -160,21 +209,24 @@ final class GradientMesh implements AutoCloseable {
             if (selector.select(POLL_MILLIS) > 0) {
                 for (SelectionKey key : selector.selectedKeys()) {
                     int k = (Integer) key.attachment();
-                    if (key.isReadable()) {
-                        int n = peers[k].read(receive[k]);
-                        if (n < 0) {
-                            throw new IOException("worker " + k + " closed its connection to worker " + self + " during " + what
-                                    + " (its task failed or was killed)");
+                    try {
+                        if (key.isReadable()) {
+                            int n = peers[k].read(receive[k]);
+                            if (n < 0) {
+                                throw lost(k, what, "closed by worker " + k, null);
+                            }
+                            progress |= n > 0;
                         }
-                        progress |= n > 0;
-                    }
-                    if (key.isValid() && key.isWritable()) {
-                        progress |= peers[k].write(send[k]) > 0;
+                        if (key.isValid() && key.isWritable()) {
+                            progress |= peers[k].write(send[k]) > 0;
+                        }
+                    } catch (IOException e) {
+                        throw e.getMessage() != null && e.getMessage().startsWith("worker " + self + " lost") ? e : lost(k, what, e.toString(), e);
                     }
                 }
                 selector.selectedKeys().clear();
             }
-            context.killTaskIfInterrupted();
+            stage.checkKilled();
             long now = System.nanoTime();
             if (progress) {
                 lastProgress = now;
@@ -189,6 +241,11 @@ final class GradientMesh implements AutoCloseable {
                         + "; still waiting on workers " + waiting);
             }
         }
+    }
+
+    private IOException lost(int k, String what, String how, IOException cause) {
+        return new IOException("worker " + self + " lost its connection to worker " + k + " during " + what + " (" + how
+                + "): worker " + k + "'s task failed or was killed, or the network failed", cause);
     }
 
     @Override
