@@ -119,6 +119,16 @@ class BarrierAllReduceTest {
         }
     }
 
+    @Test
+    void truncatedBpttWindowsAreRefused() {
+        try (SequenceModel perStep = SequenceModel.builder().features(2).classify(2).output(dev.panamarnn.model.OutputMode.PER_STEP)
+                .hidden(4).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer(perStep).truncatedBptt(4).allReduce(AllReduce.BARRIER).build());
+            assertEquals("AllReduce.BARRIER does not run truncated-BPTT windows (window 4); use AllReduce.DRIVER", e.getMessage());
+        }
+    }
+
     static SparkTrainer.Builder trainer(SequenceModel model) {
         return SparkTrainer.builder(TestSpark.context(), model).batchSize(SparkTrainerTest.BATCH).adam(SparkTrainerTest.LR)
                 .seed(SparkTrainerTest.SEED);
