@@ -17,6 +17,7 @@
 #     (org.apache.spark.deploy.worker.Worker), on 127.0.0.1; the workers start the executor JVMs;
 #   - org.apache.spark.deploy.SparkSubmit, the class bin/spark-submit execs, in client mode, twice:
 #     train (2 workers, GRU H 32) and score, with the library's jars as --jars.
+# spark.sql.shuffle.partitions=4: the scoring's joins over 400 sequences need no 200 shuffle tasks on 2 cores.
 # bin/spark-submit would add spark.driver.extraJavaOptions to the driver's command line; here the driver
 # is this java command, so the flags are on it. It checks the outputs (steps, accuracy, Parquet) and
 # always stops the JVMs it started. The run's logs, model and scores are in spark/target/spark-submit-run.
@@ -103,7 +104,7 @@ submit() {   # the command bin/spark-submit runs, with the driver's flags on its
     org.apache.spark.deploy.SparkSubmit --master "$master" --deploy-mode client \
     --class dev.panamarnn.spark.example.SparkExample --jars "$jars" \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
-    --conf spark.executor.memory=1g \
+    --conf spark.executor.memory=1g --conf spark.sql.shuffle.partitions=4 \
     --conf spark.driver.extraJavaOptions="$flags" --conf spark.executor.extraJavaOptions="$flags" \
     "$spark_jar" "$@"
 }
