@@ -43,7 +43,9 @@ import org.apache.spark.broadcast.Broadcast;
  * The driver owns the model and the optimizer (the only optimizer state there is); a worker task is a
  * pure function of (weights, shard, step), so a failed task is simply run again by Spark and the run
  * stays exact. Dropout must be 0 (each replica's dropout masks would come from its own stream).
- * One thread on the driver; closing frees the optimizer, not the model.
+ * That is {@link AllReduce#DRIVER}; {@link Builder#allReduce}({@link AllReduce#BARRIER}) trains the
+ * same model, bit for bit, with the workers summing among themselves in barrier stages
+ * ({@link BarrierStage}). One thread on the driver; closing frees the optimizer, not the model.
  */
 public final class SparkTrainer implements AutoCloseable {
     private final JavaSparkContext sc;
@@ -59,6 +61,8 @@ public final class SparkTrainer implements AutoCloseable {
     private final long failTaskAt;      // tests: the first attempt of the tasks of this step fails (-1: none)
     private final boolean failByExit;   // tests: ... by halting its executor JVM (shard 0's task only)
     private final int bpttWindow;       // truncated-BPTT window k in steps (0: off)
+    private final AllReduce allReduce;
+    private final BarrierTask.Settings barrier;   // AllReduce.BARRIER's settings, without the data's (null: DRIVER)
     private long step;
     private int epoch;
     private int batchInEpoch;
@@ -69,6 +73,10 @@ public final class SparkTrainer implements AutoCloseable {
      * Where the time of one step went, in nanoseconds: the whole step on the driver; the slowest
      * worker's compute (inside its task); on the driver, making the weights' broadcast, the job (from
      * submission to the last result, with the broadcast's destruction), and the sum plus optimizer step.
+     * With {@link AllReduce#BARRIER} the step happens in the workers: total is the slowest worker's
+     * compute + all-reduce + optimizer step, broadcast is 0, job is the slowest all-reduce (waiting for
+     * the slowest worker included) and driver is the slowest optimizer step; the stage's start (replica,
+     * state, connections) is not in any step.
      */
     public record StepTiming(long step, double loss, long totalNanos, long maxComputeNanos, long broadcastNanos, long jobNanos,
                              long driverNanos, String kernels) {
@@ -97,6 +105,17 @@ public final class SparkTrainer implements AutoCloseable {
         this.failTaskAt = b.failTaskAt;
         this.failByExit = b.failByExit;
         this.bpttWindow = b.bpttWindow;
+        this.allReduce = b.allReduce;
+        if (b.allReduce == AllReduce.BARRIER && b.bpttWindow > 0) {
+            throw new IllegalArgumentException("AllReduce.BARRIER does not run truncated-BPTT windows (window " + b.bpttWindow
+                    + "); use AllReduce.DRIVER");
+        }
+        if (b.allReduce == AllReduce.BARRIER && !(b.optimizer instanceof OptimizerFactory)) {
+            throw new IllegalArgumentException("AllReduce.BARRIER makes an optimizer on every worker: pass an OptimizerFactory"
+                    + " (serializable) to optimizer(...), or use adam(lr)");
+        }
+        this.barrier = b.allReduce == AllReduce.DRIVER ? null : new BarrierTask.Settings(null, 0, b.batchSize, b.seed, 0, b.clipNorm,
+                b.maxNonFinite, (OptimizerFactory) b.optimizer, b.barrierTimeoutMillis, b.failTaskAt);
     }
 
     public static Builder builder(JavaSparkContext sc, SequenceModel model) {
@@ -186,6 +205,13 @@ public final class SparkTrainer implements AutoCloseable {
         byte[] bytes = ModelBytes.of(model);
         String run = ModelBytes.fingerprint(bytes) + "-" + UUID.randomUUID();
         Broadcast<byte[]> modelBytes = sc.broadcast(bytes);
+        if (allReduce == AllReduce.BARRIER) {
+            try {
+                return fitBarrier(data, epochs, maxSteps, perEpoch, run, modelBytes);
+            } finally {
+                modelBytes.destroy();
+            }
+        }
         float[] weights = new float[(int) (model.parameters().all().byteSize() / Float.BYTES)];
         float[] gradient = new float[weights.length];
         List<Double> losses = new ArrayList<>();
@@ -227,6 +253,36 @@ public final class SparkTrainer implements AutoCloseable {
             }
         } finally {
             modelBytes.destroy();
+        }
+        return losses;
+    }
+
+    /**
+     * {@link AllReduce#BARRIER}: one barrier stage per stretch of steps up to the next checkpoint (or
+     * the end). Each stage starts from this driver's model and optimizer, whose state comes back from
+     * worker 0 at its end; a stage that fails is run again by Spark from the same start.
+     */
+    private List<Double> fitBarrier(SparkSequences data, int epochs, long maxSteps, long perEpoch, String run,
+                                    Broadcast<byte[]> modelBytes) {
+        int workers = data.workers();
+        BarrierTask.Settings settings = barrier.forData(data.schema(), workers, perEpoch);
+        List<Double> losses = new ArrayList<>();
+        while (epoch < epochs && step < maxSteps) {
+            long steps = Math.min((epochs - epoch) * perEpoch - batchInEpoch, maxSteps - step);
+            if (checkpointEvery > 0) {
+                steps = Math.min(steps, checkpointEvery - step % checkpointEvery);
+            }
+            byte[] start = StateBytes.of(model, optimizer, new SparkCheckpoint.Position(step, epoch, batchInEpoch), workers, batchSize);
+            BarrierStage.Outcome outcome = BarrierStage.run(sc, data, run, modelBytes, start, settings, step, Math.toIntExact(steps));
+            SparkCheckpoint.Position p = StateBytes.restore(outcome.state(), model, optimizer, workers, batchSize);
+            step = p.step();
+            epoch = p.epoch();
+            batchInEpoch = p.batchInEpoch();
+            losses.addAll(outcome.losses());
+            timings.addAll(outcome.timings());
+            if (checkpointEvery > 0 && step % checkpointEvery == 0) {
+                writeCheckpoint(p, workers);
+            }
         }
         return losses;
     }
@@ -372,7 +428,7 @@ public final class SparkTrainer implements AutoCloseable {
     public static final class Builder {
         private final JavaSparkContext sc;
         private final SequenceModel model;
-        private Function<SequenceModel, Optimizer> optimizer = m -> new Adam(m.kernels(), m.parameters(), m.gradients(), 1e-3);
+        private Function<SequenceModel, Optimizer> optimizer = (OptimizerFactory) m -> new Adam(m.kernels(), m.parameters(), m.gradients(), 1e-3);
         private int batchSize = 32;
         private double clipNorm;
         private long seed;
@@ -383,6 +439,8 @@ public final class SparkTrainer implements AutoCloseable {
         private long failTaskAt = -1;
         private boolean failByExit;
         private int bpttWindow;
+        private AllReduce allReduce = AllReduce.DRIVER;
+        private long barrierTimeoutMillis = 600_000;
 
         private Builder(JavaSparkContext sc, SequenceModel model) {
             if (sc == null || model == null) {
@@ -402,11 +460,14 @@ public final class SparkTrainer implements AutoCloseable {
         }
 
         public Builder adam(double lr) {
-            this.optimizer = m -> new Adam(m.kernels(), m.parameters(), m.gradients(), lr);
+            this.optimizer = (OptimizerFactory) m -> new Adam(m.kernels(), m.parameters(), m.gradients(), lr);
             return this;
         }
 
-        /** Any optimizer over the model's parameter and gradient slabs. */
+        /**
+         * Any optimizer over the model's parameter and gradient slabs ({@link AllReduce#BARRIER} needs an
+         * {@link OptimizerFactory}, which it ships to the workers).
+         */
         public Builder optimizer(Function<SequenceModel, Optimizer> make) {
             this.optimizer = make;
             return this;
@@ -418,6 +479,28 @@ public final class SparkTrainer implements AutoCloseable {
                 throw new IllegalArgumentException("clipNorm must be finite and >= 0, got " + norm);
             }
             this.clipNorm = norm;
+            return this;
+        }
+
+        /** How the gradients are summed each step (default {@link AllReduce#DRIVER}). */
+        public Builder allReduce(AllReduce mode) {
+            if (mode == null) {
+                throw new IllegalArgumentException("an AllReduce mode is required, got null");
+            }
+            this.allReduce = mode;
+            return this;
+        }
+
+        /**
+         * {@link AllReduce#BARRIER}: how long a worker waits for the others without any byte moving (their
+         * compute of a step included) before it fails the stage; also how long the driver waits for enough
+         * task slots. Default 10 minutes.
+         */
+        public Builder barrierTimeout(java.time.Duration timeout) {
+            if (timeout == null || timeout.toMillis() < 1) {
+                throw new IllegalArgumentException("the barrier timeout must be at least 1 ms, got " + timeout);
+            }
+            this.barrierTimeoutMillis = timeout.toMillis();
             return this;
         }
 
@@ -474,7 +557,10 @@ public final class SparkTrainer implements AutoCloseable {
             return this;
         }
 
-        /** Tests: the first attempt of every task of step {@code step} throws (Spark then runs it again). */
+        /**
+         * Tests: the first attempt of every task of step {@code step} throws (Spark then runs it again);
+         * with {@link AllReduce#BARRIER}, the last worker of the stage's first attempt throws at that step.
+         */
         Builder failFirstAttemptOfStep(long step) {
             this.failTaskAt = step;
             return this;

@@ -11,10 +11,7 @@ import dev.panamarnn.model.SequenceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,18 +26,8 @@ class FaultToleranceTest {
     void aFailedTaskAndACrashedDriverEndWithTheUninterruptedModel(@TempDir Path dir) throws Exception {
         SparkSequences data = SparkSequences.of(TestSpark.frame(TestSpark.rows(18, 5)),
                 CsvLayout.id("id").time("t").features("x1", "x2").label("label"), 2);
-        AtomicInteger failedTasks = new AtomicInteger();
-        SparkListener listener = new SparkListener() {
-            @Override
-            public void onTaskEnd(SparkListenerTaskEnd end) {
-                if (end.taskInfo().failed()) {
-                    failedTasks.incrementAndGet();
-                }
-            }
-        };
-        TestSpark.session().sparkContext().addSparkListener(listener);
         Path checkpoint = dir.resolve("run.ckpt.safetensors");
-        try (SequenceModel uninterrupted = SparkTrainerTest.model()) {
+        try (FailedTasks failedTasks = new FailedTasks(); SequenceModel uninterrupted = SparkTrainerTest.model()) {
             try (SparkTrainer t = trainer(uninterrupted).build()) {
                 t.fit(data, EPOCHS);
                 assertEquals(6, t.step());
@@ -51,10 +38,7 @@ class FaultToleranceTest {
                 t.fit(data, EPOCHS, 5);
                 assertEquals(5, t.step());
             }
-            for (int i = 0; i < 50 && failedTasks.get() < 2; i++) {
-                Thread.sleep(100);   // the listener bus is asynchronous
-            }
-            assertEquals(2, failedTasks.get(), "both tasks of step 2 failed once and ran again");
+            assertEquals(2, failedTasks.await(2), "both tasks of step 2 failed once and ran again");
             try (Stream<Path> files = Files.list(dir)) {
                 assertEquals(List.of(checkpoint), files.toList(), "one checkpoint, no scratch or temporary file left");
             }
@@ -76,7 +60,6 @@ class FaultToleranceTest {
                 assertTrue(e.getMessage().contains("'spark.batch_size' 4; this run's is 3"), e.getMessage());
             }
         } finally {
-            TestSpark.session().sparkContext().removeSparkListener(listener);
             data.unpersist();
         }
     }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the native kernels themselves (strict in CI) into spark.local.dir; training equals the
  * single-process reference bit for bit, also when the JVM of an executor is killed in the middle of
  * a step (Spark runs the task again on a new executor, which rebuilds its replica and its shard); the
- * scorer gives the driver's predictions.
+ * scorer gives the driver's predictions. The barrier all-reduce, whose sockets then join two JVMs,
+ * trains the same weights.
  */
 class LocalClusterTest {
     @AfterAll
@@ -66,6 +67,14 @@ class LocalClusterTest {
             }
             System.out.println("local-cluster: the executors extracted librnnk under " + dirs);
             System.out.printf("local-cluster: 2 executor JVMs equal one process bit for bit (%.1f s so far)%n", (System.nanoTime() - start) / 1e9);
+
+            // the barrier all-reduce between the two executor JVMs: sockets across processes, the same weights
+            try (SequenceModel barrier = SparkTrainerTest.model(); SparkTrainer t = trainer(sc, barrier).allReduce(AllReduce.BARRIER).build()) {
+                t.fit(data, SparkTrainerTest.EPOCHS);
+                assertArrayEquals(SparkTrainerTest.weights(reference), SparkTrainerTest.weights(barrier), "the barrier all-reduce across 2 JVMs");
+            }
+            System.out.printf("local-cluster: the barrier all-reduce across 2 executor JVMs equals one process (%.1f s so far)%n",
+                    (System.nanoTime() - start) / 1e9);
 
             // the executor running shard 0 dies (halt, as SIGKILL) in the middle of step 2
             try (SparkTrainer t = trainer(sc, killed).killExecutorAtStep(2).build()) {
