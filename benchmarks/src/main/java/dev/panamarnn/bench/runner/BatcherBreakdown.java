@@ -71,6 +71,8 @@ public final class BatcherBreakdown {
         private final long[] sizes;              // [size] batches of that many rows
         private final long[] deliverNanos = new long[SAMPLES];   // per batch: first to last callback
         private final long[] restNanos = new long[SAMPLES];      // per batch: previous batch's last callback to this batch's first
+        private final long[] gapNanos = new long[SAMPLES];       // per batch: the longest time between two of its callbacks
+        private long longestGap;
         private volatile boolean running;
         private volatile int inFlight;
         private long currentBatch = -1, rowsInBatch, firstCallback, lastCallback;
@@ -129,7 +131,10 @@ public final class BatcherBreakdown {
                 }
                 currentBatch = batch;
                 rowsInBatch = 0;
+                longestGap = 0;
                 firstCallback = now;
+            } else {
+                longestGap = Math.max(longestGap, now - lastCallback);
             }
             rowsInBatch++;
             lastCallback = now;
@@ -138,6 +143,7 @@ public final class BatcherBreakdown {
         private void closeBatch() {
             if (batchesSeen < SAMPLES) {
                 deliverNanos[batchesSeen] = lastCallback - firstCallback;
+                gapNanos[batchesSeen] = longestGap;
                 sizes[(int) Math.min(rowsInBatch, sizes.length - 1)]++;
                 batchesSeen++;
             }
@@ -174,13 +180,14 @@ public final class BatcherBreakdown {
                 }
             }
             int b = Math.max(1, batchesSeen - 1);              // the first batch's rest starts at the window's start
-            long[] deliver = Arrays.copyOf(deliverNanos, b), rest = Arrays.copyOfRange(restNanos, 0, b);
+            long[] deliver = Arrays.copyOf(deliverNanos, b), rest = Arrays.copyOfRange(restNanos, 0, b), gap = Arrays.copyOf(gapNanos, b);
             Arrays.sort(deliver);
+            Arrays.sort(gap);
             Arrays.sort(rest);
             return String.format(Locale.ROOT, "%.2f us/step over the window (worker on a CPU %.2f us/step), %d batches, mean batch %.1f; per batch median: deliver %.1f us"
-                    + " (%.3f us/row), collect+gather+compute+scatter %.1f us (%.3f us/row); sizes %s", windowNanos / 1e3 / steps, workerCpuNanos / 1e3 / steps,
+                    + " (%.3f us/row; longest gap between two callbacks %.1f us), collect+gather+compute+scatter %.1f us (%.3f us/row); sizes %s", windowNanos / 1e3 / steps, workerCpuNanos / 1e3 / steps,
                     batchesSeen, (double) steps / Math.max(1, batchesSeen), deliver[b / 2] / 1e3,
-                    deliver[b / 2] / 1e3 / ((double) steps / batchesSeen), rest[b / 2] / 1e3,
+                    deliver[b / 2] / 1e3 / ((double) steps / batchesSeen), gap[b / 2] / 1e3, rest[b / 2] / 1e3,
                     rest[b / 2] / 1e3 / ((double) steps / batchesSeen), histogram.toString().trim());
         }
 
