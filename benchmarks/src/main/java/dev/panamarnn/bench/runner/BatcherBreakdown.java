@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  * submits the stream's next step). Seen from the callbacks, which run on the worker in row order,
  * without touching the library: a batch's first callback is where its delivery starts, its last
  * where it ends; from one batch's last callback to the next batch's first the worker collects,
- * gathers, computes and scatters. Reports per window the batch sizes (histogram), us per stream
+ * gathers, computes and scatters (for a batch of more than 128 steps, computed in parts, the
+ * delivery time also holds the later parts' computation). Reports per window the batch sizes (histogram), us per stream
  * step, and per batch the delivery time (callbacks, each submitting the next step) and the rest.
  * Beside it, the same N streams stepped without the batcher's threads: one after another with
  * {@link StreamState#step} (the GEMV path), for scale.
@@ -34,15 +35,15 @@ public final class BatcherBreakdown {
     private BatcherBreakdown() {}
 
     public static void main(String[] args) throws Exception {
-        CellType cell = CellType.valueOf(option(args, "cell", "LSTM").toUpperCase(Locale.ROOT));
-        int h = Integer.parseInt(option(args, "size", "256"));
-        int[] streams = Arrays.stream(option(args, "streams", "64,1024").split(",")).mapToInt(Integer::parseInt).toArray();
-        String maxBatchOption = option(args, "maxBatch", "streams");
-        int rounds = Integer.parseInt(option(args, "rounds", "5"));
-        double seconds = Double.parseDouble(option(args, "seconds", "0.5"));
+        CellType cell = CellType.valueOf(OrtServingPeer.option(args, "cell", "LSTM").toUpperCase(Locale.ROOT));
+        int h = Integer.parseInt(OrtServingPeer.option(args, "size", "256"));
+        int[] streams = Arrays.stream(OrtServingPeer.option(args, "streams", "64,1024").split(",")).mapToInt(Integer::parseInt).toArray();
+        String maxBatchOption = OrtServingPeer.option(args, "maxBatch", "streams");
+        int rounds = Integer.parseInt(OrtServingPeer.option(args, "rounds", "5"));
+        double seconds = Double.parseDouble(OrtServingPeer.option(args, "seconds", "0.5"));
         RuntimeInfo.setBlasThreads(1);
         RuntimeInfo.current().asMap().forEach((k, v) -> System.out.printf("%-18s %s%n", k, v));
-        System.out.printf("%-18s %s%n", "load average", loadAverage());
+        System.out.printf("%-18s %s%n", "load average", OrtServingPeer.loadAverage());
         try (Rnn rnn = Rnn.create(RnnConfig.builder(cell, h, h).seed(1).build(), KernelSelection.selected());
              InferenceModel model = InferenceModel.of(rnn)) {
             for (int n : streams) {
@@ -56,7 +57,7 @@ public final class BatcherBreakdown {
                 }
             }
         }
-        System.out.printf("%-18s %s%n", "load average", loadAverage());
+        System.out.printf("%-18s %s%n", "load average", OrtServingPeer.loadAverage());
     }
 
     /** N streams in a closed loop; the callbacks time the worker's batches. */
@@ -193,28 +194,8 @@ public final class BatcherBreakdown {
 
         @Override
         public void close() {
-            running = false;
-            batcher.close();
-            for (StreamState s : streams) {
-                s.close();
-            }
+            batcher.close();                         // runs what is in flight; no window is running
+            Arrays.stream(streams).forEach(StreamState::close);
         }
-    }
-
-    private static String loadAverage() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
-        } catch (java.io.IOException e) {
-            return "n/a";
-        }
-    }
-
-    private static String option(String[] args, String name, String fallback) {
-        for (String a : args) {
-            if (a.startsWith(name + "=")) {
-                return a.substring(name.length() + 1);
-            }
-        }
-        return fallback;
     }
 }

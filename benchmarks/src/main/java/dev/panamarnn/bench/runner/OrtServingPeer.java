@@ -613,7 +613,7 @@ public final class OrtServingPeer {
     }
 
     /** The 1, 5 and 15 minute load averages (Linux), to judge how busy the shared machine was; "n/a" elsewhere. */
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
@@ -647,7 +647,7 @@ public final class OrtServingPeer {
         return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
     }
 
-    private static String option(String[] args, String name, String fallback) {
+    static String option(String[] args, String name, String fallback) {
         for (String a : args) {
             if (a.startsWith(name + "=")) {
                 return a.substring(name.length() + 1);
