@@ -16,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Serves many concurrent streams of one {@link InferenceModel} by batching their pending steps
  * (DESIGN.md "Streaming inference"): any thread submits a stream's next event; one worker thread
  * gathers up to {@code maxBatch} pending steps of distinct streams, computes them together — per
- * layer one GEMM over all rows and one fused kernel (see {@link BatchWorkspace}) — scatters the new
+ * layer one GEMM over all rows and one fused kernel (see {@link BatchWorkspace}; a batch of more
+ * than 128 steps in parts of 128, each delivered before the next is computed) — scatters the new
  * states back to the streams and completes each step's future or callback. Throughput grows with
  * the number of concurrent streams instead of collapsing; every result equals stepping that stream
  * alone (to float rounding), whichever streams shared its batch.
@@ -51,6 +52,13 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class StreamBatcher implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /**
+     * Most rows computed together: a larger batch is computed in parts of this many rows, each
+     * gathered, stepped, scattered and delivered before the next (per row the product on packed
+     * weights keeps its rate up to about this many rows, and the part's buffers stay in cache;
+     * docs/performance.md "The StreamBatcher's closed loop").
+     */
+    static final int PART_ROWS = 128;
 
     private final InferenceModel model;
     private final int maxBatch;
@@ -69,7 +77,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final BatchWorkspace workspace;
     private final ArrayDeque<Request> deferred = new ArrayDeque<>(); // later steps of streams already in the batch
     private final Request[] batch;
-    private final Request[] rows;
+    private final Request[] rows;           // the claimed steps of the part being computed
     private int batchSize;
     private long mark;
     private volatile long batches;
@@ -105,8 +113,8 @@ public final class StreamBatcher implements AutoCloseable {
         this.inputSize = model.inputSize();
         this.outputSize = model.outputSize();
         this.batch = new Request[maxBatch];
-        this.rows = new Request[maxBatch];
-        this.workspace = new BatchWorkspace(model, maxBatch);
+        this.rows = new Request[Math.min(maxBatch, PART_ROWS)];
+        this.workspace = new BatchWorkspace(model, rows.length);
         ThreadFactory factory = b.threadFactory != null ? b.threadFactory : r -> {
             Thread t = new Thread(r, "panama-rnn-batcher-" + THREADS.incrementAndGet());
             t.setDaemon(true);
@@ -140,7 +148,10 @@ public final class StreamBatcher implements AutoCloseable {
             this.model = model;
         }
 
-        /** Most rows per batch (>= 1); sizes the batch buffers, (I + (2 + G + 2L) H) floats per row, plus K + outputs with a head. */
+        /**
+         * Most rows per batch (>= 1). The batch buffers hold min(maxBatch, 128) rows, (I + (2 + G + 2L) H) floats
+         * per row, plus K + outputs with a head; a larger batch is computed in parts of 128 rows.
+         */
         public Builder maxBatch(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("maxBatch must be >= 1, got " + rows);
@@ -393,12 +404,19 @@ public final class StreamBatcher implements AutoCloseable {
         return true;
     }
 
-    /** Gather, step, scatter, deliver. A refused stream fails only its own step. */
+    /** The batch in parts of at most PART_ROWS steps. */
     private void runBatch() {
-        int n = batchSize, count = 0;
+        for (int from = 0; from < batchSize; from += PART_ROWS) {
+            runPart(from, Math.min(batchSize, from + PART_ROWS));
+        }
+    }
+
+    /** Gather, step, scatter, deliver batch[from..to). A refused stream fails only its own step. */
+    private void runPart(int from, int to) {
+        int count = 0;
         if (!model.tryEnter()) {
             IllegalStateException closedModel = new IllegalStateException("cannot step: the InferenceModel is closed");
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 fail(batch[i], closedModel);
                 batch[i] = null;
             }
@@ -406,7 +424,7 @@ public final class StreamBatcher implements AutoCloseable {
         }
         Throwable failure = null;
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 Request r = batch[i];
                 batch[i] = null;
                 int state = r.stream.tryClaim();
@@ -437,7 +455,9 @@ public final class StreamBatcher implements AutoCloseable {
             }
             model.exit();
         }
-        batches++;
+        if (from == 0) {
+            batches++;
+        }
         // counted before delivery: a caller that has seen its results complete also sees them counted
         steps += failure == null ? count : 0;
         for (int b = 0; b < count; b++) {   // deliver outside every claim: callbacks may step, submit or close
@@ -501,6 +521,8 @@ public final class StreamBatcher implements AutoCloseable {
                 left.add(batch[i]);
                 batch[i] = null;
             }
+        }
+        for (int i = 0; i < rows.length; i++) {
             if (rows[i] != null) {
                 left.add(rows[i]);
                 rows[i] = null;

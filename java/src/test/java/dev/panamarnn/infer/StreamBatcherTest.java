@@ -169,6 +169,46 @@ class StreamBatcherTest {
         }
     }
 
+    /**
+     * One batch of more than PART_ROWS steps (maxWait holds the worker until the batch is full) is
+     * computed in parts: every stream's two steps equal that stream stepped alone, and the steps
+     * count as one batch each.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"LSTM", "GRU"})
+    void aBatchLargerThanOnePartGivesEachStreamItsOwnResult(String cell) throws Exception {
+        int streams = 2 * StreamBatcher.PART_ROWS + 3;
+        try (InferenceModel model = model(CellType.valueOf(cell), 2, InferTesting.kernels("native"));
+             StreamBatcher batcher = StreamBatcher.builder(model).maxBatch(streams).maxWait(Duration.ofSeconds(30)).build()) {
+            float[][][] x = new float[streams][][];
+            List<StreamState> states = new ArrayList<>();
+            List<List<CompletableFuture<float[]>>> results = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                x[i] = InferTesting.sequence(100 + i, 2, I);
+                states.add(model.newStream());
+                results.add(new ArrayList<>());
+            }
+            for (int t = 0; t < 2; t++) {
+                for (int i = 0; i < streams; i++) {
+                    results.get(i).add(batcher.submit(states.get(i), x[i][t]));
+                }
+            }
+            double tol = InferTesting.tolerance(I, H, 2);
+            for (int i = 0; i < streams; i++) {
+                float[][] expected;
+                try (StreamState alone = model.newStream()) {
+                    expected = InferTesting.stepAlone(alone, x[i]);
+                }
+                for (int t = 0; t < 2; t++) {
+                    assertClose(expected[t], results.get(i).get(t).get(), tol, cell + " stream " + i + " step " + t);
+                }
+            }
+            assertEquals(2L * streams, batcher.stepCount());
+            assertEquals(2L, batcher.batchCount(), "two full batches of " + streams + " steps");
+            states.forEach(StreamState::close);
+        }
+    }
+
     @Test
     void noStateLeaksThroughTheBatchBuffers() throws Exception {
         try (InferenceModel model = model(CellType.GRU, 3, InferTesting.kernels("native"));

@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>{@code step}: one stream, B = 1, {@link StreamState#step} against a one-step
  *     {@code session.run} whose {@code hn}/{@code cn} are fed back as {@code h0}/{@code c0};</li>
  * <li>{@code streams N}: N concurrent streams, a closed-loop {@link StreamBatcher} (each stream
- *     always has one step in flight) against one {@code session.run} over a (1, N, I) batch with
+ *     always has one step in flight; at most {@code maxBatch} rows per batch, default 64, the
+ *     builder's default: larger batches run slower per row, docs/performance.md) against one {@code session.run} over a (1, N, I) batch with
  *     the batch's states fed back; beside them, not in the ratio, the engine run the way ONNX
  *     Runtime is: {@link Workspace#infer} over (1, N, I) with the N states fed back, which
  *     separates the batcher's own cost from the arithmetic.</li>
@@ -76,7 +77,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.panamarnn.bench.runner.OrtServingPeer \
  *      [cells=LSTM,GRU] [sizes=256,512] [T=100] [B=64] [streams=1,64,1024] [rows=infer,step,streams]
- *      [rounds=5] [seconds=0.3] [inferThreads=cpus] [streamThreads=1] [ortThreads=1,cpus] [stepBlock=100]
+ *      [rounds=5] [seconds=0.3] [inferThreads=cpus] [streamThreads=1] [ortThreads=1,cpus] [stepBlock=100] [maxBatch=64]
  * </pre>
  */
 public final class OrtServingPeer {
@@ -84,7 +85,8 @@ public final class OrtServingPeer {
 
     /** What to run; see the class comment for the command-line names. */
     public record Options(List<CellType> cells, int[] sizes, int steps, int batch, int[] streams, List<String> rows,
-                          int rounds, double seconds, int inferThreads, int streamThreads, int[] ortThreads, int stepBlock) {
+                          int rounds, double seconds, int inferThreads, int streamThreads, int[] ortThreads, int stepBlock,
+                          int maxBatch) {
 
         public static Options parse(String... args) {
             int cpus = Runtime.getRuntime().availableProcessors();
@@ -100,7 +102,8 @@ public final class OrtServingPeer {
                     Integer.parseInt(option(args, "inferThreads", Integer.toString(cpus))),
                     Integer.parseInt(option(args, "streamThreads", "1")),
                     ints(option(args, "ortThreads", cpus == 1 ? "1" : "1," + cpus)),
-                    Integer.parseInt(option(args, "stepBlock", "100")));
+                    Integer.parseInt(option(args, "stepBlock", "100")),
+                    Integer.parseInt(option(args, "maxBatch", "64")));
         }
     }
 
@@ -123,8 +126,8 @@ public final class OrtServingPeer {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         out.printf("%-18s %s%n", "onnxruntime", env.getVersion());
         out.printf(Locale.ROOT, "ONNX Runtime intra-op threads %s (inter-op 1, sequential, optimisation ALL); panama-rnn OpenBLAS threads"
-                + " %d (infer), %d (step, streams); rounds %d x %.2f s per contender%n", Arrays.toString(o.ortThreads()), o.inferThreads(),
-                o.streamThreads(), o.rounds(), o.seconds());
+                + " %d (infer), %d (step, streams); batcher maxBatch %d; rounds %d x %.2f s per contender%n", Arrays.toString(o.ortThreads()),
+                o.inferThreads(), o.streamThreads(), o.maxBatch(), o.rounds(), o.seconds());
         out.printf("%-18s %s%n", "load average", loadAverage());
         long start = System.nanoTime();
         List<Row> rows = new ArrayList<>();
@@ -246,7 +249,7 @@ public final class OrtServingPeer {
         int in = model.inputSize(), h = model.hiddenSize();
         float[] events = random(n * in, 7);                               // (N, I): stream i's event, the same every step
         List<OrtRun> orts = new ArrayList<>();
-        try (BatcherLoop loop = new BatcherLoop(model, n, events); Arena arena = Arena.ofConfined();
+        try (BatcherLoop loop = new BatcherLoop(model, n, o.maxBatch(), events); Arena arena = Arena.ofConfined();
              Workspace workspace = rnn.workspace(1, n)) {
             // the engine's own batch step, as ONNX Runtime is run: (1, N, I) in, the N states in one tensor fed back
             Tensor x = Tensor.allocate(arena, 1, n, in).copyFrom(events);                    // x: (1, N, I)
@@ -515,7 +518,7 @@ public final class OrtServingPeer {
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private volatile boolean running;
 
-        BatcherLoop(InferenceModel model, int n, float[] events) {
+        BatcherLoop(InferenceModel model, int n, int maxBatch, float[] events) {
             this.n = n;
             int in = model.inputSize();
             streams = new StreamState[n];
@@ -526,7 +529,7 @@ public final class OrtServingPeer {
                 streams[i] = model.newStream();
                 inputs[i] = Arrays.copyOfRange(events, i * in, (i + 1) * in);
             }
-            batcher = StreamBatcher.builder(model).maxBatch(n).queueCapacity(Math.max(4096, 2 * n)).build();
+            batcher = StreamBatcher.builder(model).maxBatch(Math.min(n, maxBatch)).queueCapacity(Math.max(4096, 2 * n)).build();
             for (int i = 0; i < n; i++) {
                 int id = i;
                 callbacks[i] = (y, error) -> {
@@ -610,7 +613,7 @@ public final class OrtServingPeer {
     }
 
     /** The 1, 5 and 15 minute load averages (Linux), to judge how busy the shared machine was; "n/a" elsewhere. */
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
@@ -644,7 +647,7 @@ public final class OrtServingPeer {
         return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
     }
 
-    private static String option(String[] args, String name, String fallback) {
+    static String option(String[] args, String name, String fallback) {
         for (String a : args) {
             if (a.startsWith(name + "=")) {
                 return a.substring(name.length() + 1);
