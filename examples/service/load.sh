@@ -11,20 +11,21 @@ jar="$root/examples/service/target/panama-rnn-service.jar"
 port=${SERVICE_PORT:-18080}
 opts="--enable-native-access=ALL-UNNAMED -XX:NativeMemoryTracking=summary -Xmx2g"
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-detected}"
-"$JAVA_HOME/bin/java" $opts -jar "$jar" model="$model" port="$port" idleMillis="$idle" maxStreams=$((streams + 1000)) \
+"$JAVA_HOME/bin/java" $opts -jar "$jar" --model "$model" --port "$port" --idle-millis "$idle" --max-streams $((streams + 1000)) --verbose \
     > "${TMPDIR:-/tmp}/service-load-server.$$.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 i=0
 until grep -qs "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
+  kill -0 $server 2>/dev/null || { echo "the service failed:"; cat "${TMPDIR:-/tmp}/service-load-server.$$.log"; exit 1; }
   i=$((i + 1)); [ $i -lt 300 ] || { echo "the service did not start:"; cat "${TMPDIR:-/tmp}/service-load-server.$$.log"; exit 1; }
   sleep 0.1
 done
-"$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator target=http port="$port" streams="$streams" \
-    rates="$rates" seconds="$seconds" warmup="$warmup" connections="$inflight" settleMillis=$((idle * 2 + 1000))
+"$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target http --port "$port" --streams "$streams" \
+    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --connections "$inflight" --settle-millis $((idle * 2 + 1000))
 kill $server; wait $server 2>/dev/null || true
 trap - EXIT
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
-"$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator target=bare model="$model" streams="$streams" \
-    rates="$rates" seconds="$seconds" warmup="$warmup" connections="$inflight" settleMillis=0 2>&1 | grep -v "^INFO\|KernelSelection"
+"$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target bare --model "$model" --streams "$streams" \
+    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --connections "$inflight" --settle-millis 0
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
