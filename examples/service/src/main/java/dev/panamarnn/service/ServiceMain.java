@@ -62,6 +62,10 @@ public final class ServiceMain implements Callable<Integer> {
     @Range(min = 1, max = 64)
     int ioThreads;
 
+    @Option(names = "--transport", defaultValue = "epoll", paramLabel = "epoll|nio",
+            description = "Netty's socket transport: Linux's native epoll (x86-64), or Java NIO (everywhere).")
+    Transport transport;
+
     public static void main(String[] args) {
         ToolCommandLine.main(new ServiceMain(), args);
     }
@@ -109,7 +113,7 @@ public final class ServiceMain implements Callable<Integer> {
     /** The server on {@code address}; a port in use is an error naming it. */
     private StepServer listen(StreamRegistry registry, InetSocketAddress address) throws Exception {
         try {
-            return new StepServer(registry, address, ioThreads);
+            return new StepServer(registry, address, ioThreads, transport);
         } catch (Exception e) {
             if (e instanceof BindException) {                          // Netty rethrows it unchecked
                 throw new IllegalArgumentException("cannot listen on " + address.getHostString() + ":" + port + ": " + e.getMessage());

@@ -54,6 +54,7 @@ class ToolCommandLineTest {
         assertOneLineError(tool, "Unmatched argument at index 2: 'maxBatch=4'", run(new ServiceMain(), "--model", "m", "maxBatch=4"));
         assertOneLineError(tool, "'abc' is not an int", run(new ServiceMain(), "--model", "m", "--queue", "abc"));
         assertOneLineError(tool, "Missing required option: '--model=FILE'", run(new ServiceMain()));
+        assertOneLineError(tool, "expected one of [NIO, EPOLL]", run(new ServiceMain(), "--model", "m", "--transport", "kqueue"));
         assertOneLineError(tool, "\\u000a", run(new ServiceMain(), "--model", "m", "--queue", "1\n2"));   // never a raw line break
     }
 
@@ -87,7 +88,7 @@ class ToolCommandLineTest {
         Run help = run(new ServiceMain(), "--help");
         assertEquals(0, help.exit());
         for (String option : new String[] {"--model", "--port", "--bind", "--max-streams", "--max-live", "--queue", "--max-batch",
-                "--idle-millis", "--io-threads", "--verbose"}) {
+                "--idle-millis", "--io-threads", "--transport", "--verbose"}) {
             assertTrue(help.out().contains(option), () -> option + " in --help: " + help.out());
         }
         assertTrue(help.out().contains("Default: " + ServiceSettings.DEFAULT_MAX_STREAMS), help.out());
