@@ -4,7 +4,7 @@ import dev.panamarnn.infer.BlasThreads;
 import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.model.SequenceModel;
 import dev.panamarnn.options.Range;
-import java.net.BindException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -110,12 +110,12 @@ public final class ServiceMain implements Callable<Integer> {
         return 0;
     }
 
-    /** The server on {@code address}; a port in use is an error naming it. */
+    /** The server on {@code address}; a port in use (or any other failure to listen) is an error naming the address. */
     private StepServer listen(StreamRegistry registry, InetSocketAddress address) throws Exception {
         try {
             return new StepServer(registry, address, ioThreads, transport);
         } catch (Exception e) {
-            if (e instanceof BindException) {                          // Netty rethrows it unchecked
+            if (e instanceof IOException) {       // NIO's BindException or epoll's NativeIoException, rethrown unchecked by Netty
                 throw new IllegalArgumentException("cannot listen on " + address.getHostString() + ":" + port + ": " + e.getMessage());
             }
             throw e;

@@ -65,7 +65,7 @@ final class StepServer implements AutoCloseable {
                 });
         try {
             this.listener = bootstrap.bind(address).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Throwable e) {                 // a BindException too, which Netty rethrows unchecked
             shutdown();
             throw e;
         }

@@ -7,6 +7,8 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.model.SequenceModel;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -71,6 +73,22 @@ class ToolCommandLineTest {
             model.save(tokens);
         }
         assertOneLineError("panama-rnn-service", "is a token model (rnn train text)", run(new ServiceMain(), "--model", tokens.toString(), "--port", "0"));
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitCode1() throws Exception {
+        Path file = dir.resolve("series.safetensors");
+        try (SequenceModel model = SequenceModel.builder().features(1).cell(CellType.LSTM).hidden(8).regress(1).seed(5).build()) {
+            model.save(file);
+        }
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String port = Integer.toString(taken.getLocalPort());
+            for (String transport : new String[] {"epoll", "nio"}) {
+                Run run = run(new ServiceMain(), "--model", file.toString(), "--port", port, "--transport", transport);
+                assertOneLineError("panama-rnn-service", "cannot listen on 127.0.0.1:" + port + ": ", run);
+                assertTrue(run.err().contains("Address already in use"), () -> transport + ": " + run.err());
+            }
+        }
     }
 
     @Test
