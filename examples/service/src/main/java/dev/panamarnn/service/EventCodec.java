@@ -46,7 +46,7 @@ final class EventCodec {
     }
 
     /** The field with control characters escaped, so an error message never carries them raw. */
-    private static String printable(String field) {
+    static String printable(String field) {
         StringBuilder b = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);

@@ -3,9 +3,10 @@ package dev.panamarnn.service;
 import dev.panamarnn.infer.BlasThreads;
 import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.model.SequenceModel;
+import dev.panamarnn.options.Range;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -13,85 +14,132 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * Open-loop load on loopback: {@code streams} streams each send events at a fixed rate (the total
+ * Open-loop load on loopback: {@code --streams} streams each send events at a fixed rate (the total
  * rate over the streams, round robin), whether or not earlier answers came back; a step's latency
  * runs from its intended send time, so a stall counts against every event it delayed (no
- * coordinated omission). At most {@code connections} events are in flight (HTTP: that many
+ * coordinated omission). At most {@code --connections} events are in flight (HTTP: that many
  * keep-alive connections, one request in flight on each). For each total rate it prints one row:
  * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
  * latency, the mean batch, refusals, GC pauses, and the CPU time per step of the target process and
  * of the generator's own (from the window's start until every answer is in); at the end, heap and off-heap bytes per stream.
  * <pre>
  * java -cp examples/service/target/panama-rnn-service.jar dev.panamarnn.service.LoadGenerator \
- *      target=http port=8080 streams=10000 rates=10000,25000,50000 seconds=10 warmup=3
- * java -XX:NativeMemoryTracking=summary -cp ... LoadGenerator target=bare model=FILE streams=10000 rates=...
+ *      --target http --port 8080 --streams 10000 --rates 10000,25000,50000 --seconds 10 --warmup 3
+ * java -XX:NativeMemoryTracking=summary -cp ... LoadGenerator --target bare --model FILE --streams 10000 --rates ...
  * </pre>
- * Bounded: at most 1,000,000 streams, 600 s per rate, 10^6 events/s.
  */
-public final class LoadGenerator {
+@Command(name = "LoadGenerator", mixinStandardHelpOptions = true,
+        description = "Open-loop load against the service over HTTP on loopback, or against the bare StreamBatcher in this JVM.")
+public final class LoadGenerator implements Callable<Integer> {
     private static final int BODIES = 1024;
 
-    private final LoadTarget target;
-    private final int streams;
-    private final int connections;
+    /** What the load goes to. */
+    enum Kind { HTTP, BARE }
+
+    @Option(names = "--target", defaultValue = "http", paramLabel = "http|bare",
+            description = "http: the service on 127.0.0.1:--port; bare: a StreamBatcher of --model in this JVM.")
+    Kind kind;
+
+    @Option(names = "--port", defaultValue = "8080", description = "The service's port (--target http).")
+    @Range(min = 1, max = 65535)
+    int port;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "The model file (--target bare).")
+    Path model;
+
+    @Option(names = "--streams", defaultValue = "1000", description = "Streams (client ids), sent to round robin.")
+    @Range(min = 1, max = 1_000_000)
+    int streams;
+
+    @Option(names = "--rates", defaultValue = "10000", split = ",", paramLabel = "RATE",
+            description = "Total offered events per second, one measured window each, in this order.")
+    @Range(min = 1, max = 1_000_000)
+    int[] rates;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "The measured window per rate.")
+    @Range(min = 1, max = 600)
+    int seconds;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Seconds of load before each window, not measured.")
+    @Range(min = 0, max = 600)
+    int warmup;
+
+    @Option(names = "--connections", defaultValue = "256", description = "Events in flight at most (HTTP: keep-alive connections).")
+    @Range(min = 1, max = 10_000)
+    int connections;
+
+    @Option(names = "--client-threads", defaultValue = "1", description = "The HTTP client's event-loop threads.")
+    @Range(min = 1, max = 64)
+    int clientThreads;
+
+    @Option(names = "--max-batch", defaultValue = "" + ServiceSettings.DEFAULT_MAX_BATCH, description = "Rows per batch (--target bare).")
+    @Range(min = 1, max = 4096)
+    int maxBatch;
+
+    @Option(names = "--queue", defaultValue = "" + ServiceSettings.DEFAULT_QUEUE, description = "The batcher's queue (--target bare).")
+    @Range(min = 1, max = 1_000_000)
+    int queue;
+
+    @Option(names = "--settle-millis", defaultValue = "3000",
+            description = "Wait after the last rate before measuring memory (the service evicts idle streams meanwhile).")
+    @Range(min = 0, max = 600_000)
+    int settleMillis;
+
+    @Spec
+    CommandSpec spec;
+
+    private LoadTarget target;
     private final String[] texts = new String[BODIES];   // event bodies, one float each
     private final float[] values = new float[BODIES];
 
-    private LoadGenerator(LoadTarget target, int streams, int connections) {
-        this.target = target;
-        this.streams = streams;
-        this.connections = connections;
+    public static void main(String[] args) {
+        ToolCommandLine.main(new LoadGenerator(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
         java.util.Random random = new java.util.Random(42);
         for (int i = 0; i < BODIES; i++) {
             values[i] = (float) (random.nextGaussian());
             texts[i] = Float.toString(values[i]);
         }
-    }
-
-    public static void main(String[] args) throws Exception {
-        Options o = new Options(args, Set.of("target", "port", "model", "streams", "rates", "seconds", "warmup", "connections",
-                "clientThreads", "maxBatch", "queue", "settleMillis"));
-        String kind = o.text("target", "http");
-        int streams = o.integer("streams", 1000, 1, 1_000_000);
-        int[] rates = o.integers("rates", "10000", 1, 1_000_000);
-        int seconds = o.integer("seconds", 10, 1, 600);
-        int warmup = o.integer("warmup", 3, 0, 600);
-        int connections = o.integer("connections", 256, 1, 10_000);
         long[] base;
-        LoadTarget target;
         switch (kind) {
-            case "http" -> {
-                target = new HttpTarget(o.integer("port", 8080, 1, 65535), streams, connections, o.integer("clientThreads", 1, 1, 64));
+            case HTTP -> {
+                target = new HttpTarget(port, streams, connections, clientThreads);
                 base = memory(target.stats(true));
             }
-            case "bare" -> {
-                String file = o.text("model", null);
-                if (file == null) {
-                    throw new IllegalArgumentException("target=bare needs model=FILE");
+            case BARE -> {
+                if (model == null) {
+                    throw new ParameterException(spec.commandLine(), "--target bare needs --model FILE");
                 }
-                InferenceModel model;
-                try (SequenceModel trained = SequenceModel.load(Path.of(file))) {
-                    model = InferenceModel.of(trained);
+                InferenceModel inference;
+                try (SequenceModel trained = SequenceModel.load(model)) {
+                    inference = InferenceModel.of(trained);
                 }
-                BlasThreads.set(model, 1);
+                BlasThreads.set(inference, 1);
                 base = new long[] {JvmStats.heapUsed(true), JvmStats.offHeapOther()};
-                target = new BareTarget(model, streams, o.integer("maxBatch", 256, 1, 4096), o.integer("queue", 4096, 1, 1_000_000));
+                target = new BareTarget(inference, streams, maxBatch, queue);
             }
-            default -> throw new IllegalArgumentException("target must be http or bare, got '" + kind + "'");
+            default -> throw new IllegalStateException("unknown target " + kind);
         }
-        try (target) {
-            LoadGenerator generator = new LoadGenerator(target, streams, connections);
-            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n", kind, streams,
-                    connections, seconds, warmup);
+        try (LoadTarget open = target) {
+            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n",
+                    kind.name().toLowerCase(Locale.ROOT), streams, connections, seconds, warmup);
             System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors"
                     + " | GC pauses (ms, longest) | CPU us/event: target, generator |");
             System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
             for (int rate : rates) {
-                generator.run(rate, warmup, seconds);
+                run(rate, warmup, seconds);
             }
-            Thread.sleep(o.integer("settleMillis", 3000, 0, 600_000));   // let the service evict the idle streams
+            Thread.sleep(settleMillis);   // let the service evict the idle streams
             long[] after = memory(target.stats(true));
             String s = target.stats(false);
             long states = value(s, "states_created");
@@ -100,6 +148,7 @@ public final class LoadGenerator {
                     value(s, "streams"), value(s, "live"), states, after[0] - base[0], (after[0] - base[0]) / (double) value(s, "streams"),
                     after[1] - base[1], base[1] < 0 ? Double.NaN : (after[1] - base[1]) / (double) states);
         }
+        return 0;
     }
 
     /** One total rate: warm-up, then the measured window; prints its row. */

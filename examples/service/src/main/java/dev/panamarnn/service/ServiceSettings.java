@@ -15,6 +15,13 @@ import java.util.concurrent.ThreadFactory;
  */
 record ServiceSettings(int maxStreams, int maxLive, int queueCapacity, int maxBatch, Duration idleAfter,
                        ThreadFactory batcherThreads) {
+    /** The command line's defaults (ServiceMain): 200,000 streams, 16,384 live, queue 4096, batches of 256, evicted after 1 s idle. */
+    static final int DEFAULT_MAX_STREAMS = 200_000;
+    static final int DEFAULT_MAX_LIVE = 16_384;
+    static final int DEFAULT_QUEUE = 4096;
+    static final int DEFAULT_MAX_BATCH = 256;
+    static final int DEFAULT_IDLE_MILLIS = 1000;
+
     ServiceSettings {
         positive("maxStreams", maxStreams);
         positive("maxLive", maxLive);
@@ -23,11 +30,6 @@ record ServiceSettings(int maxStreams, int maxLive, int queueCapacity, int maxBa
         if (idleAfter == null || idleAfter.isNegative() || idleAfter.isZero()) {
             throw new IllegalArgumentException("idleAfter must be positive, got " + idleAfter);
         }
-    }
-
-    /** Defaults: 200,000 streams, 16,384 live, queue 4096, batches of 256, evicted after 1 s idle. */
-    static ServiceSettings defaults() {
-        return new ServiceSettings(200_000, 16_384, 4096, 256, Duration.ofSeconds(1), null);
     }
 
     ServiceSettings withIdleAfter(Duration value) {

@@ -20,8 +20,10 @@ import java.util.regex.Pattern;
 
 /**
  * One connection's requests (see {@link StepServer} for the routes), one at a time: a step's answer
- * is written when the batcher completes it; until then the connection reads nothing more, and
- * requests already read (a pipelining client's) wait here, so answers keep the requests' order.
+ * is written when the batcher completes it; requests read meanwhile (a pipelining client's) wait
+ * here, so answers keep the requests' order, and the connection reads nothing more until they are
+ * answered. A client with one request in flight never has its reads switched off and on (each
+ * switch is a change of the socket's interest in the event loop's epoll set: a system call).
  */
 final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -46,6 +48,7 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
             }
             waiting.add(request.retain());
+            ctx.channel().config().setAutoRead(false);     // a pipelining client: read on once the waiting requests are answered
             return;
         }
         handle(ctx, request);
@@ -56,7 +59,7 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         answering = false;
         FullHttpRequest request = waiting.poll();
         if (request == null) {
-            ctx.channel().config().setAutoRead(true);
+            ctx.channel().config().setAutoRead(true);      // a no-op unless requests waited
             return;
         }
         try {
@@ -76,7 +79,6 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         answering = true;
-        ctx.channel().config().setAutoRead(false);
         try {
             if (request.decoderResult().isFailure()) {
                 throw new BadRequestException("malformed HTTP request: " + request.decoderResult().cause().getMessage());

@@ -6,9 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -17,8 +15,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP/1.1 front of a {@link StreamRegistry}, on Netty (NIO transport, {@code ioThreads} event
- * loops). Routes, answered by {@link StepHandler}:
+ * The HTTP/1.1 front of a {@link StreamRegistry}, on Netty ({@link Transport} NIO or epoll,
+ * {@code ioThreads} event loops). Routes, answered by {@link StepHandler}:
  * <ul>
  * <li>{@code POST /streams/{id}} with an event (comma-separated floats) in the body: 200 with the
  *     model's outputs (comma-separated floats) and header {@code X-Stream-Events} (events applied to
@@ -37,7 +35,7 @@ final class StepServer implements AutoCloseable {
     static final String STREAMS = "/streams/";
     static final int MAX_BODY_BYTES = 64 * 1024;
 
-    private final EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup acceptor;
     private final EventLoopGroup io;
     private final Channel listener;
 
@@ -47,13 +45,15 @@ final class StepServer implements AutoCloseable {
     /**
      * Starts serving on {@code address} (port 0: an ephemeral port, see {@link #port()}); a connection
      * from which nothing arrives for {@code idleConnection} is closed, a request in it unanswered and
-     * not applied.
+     * not applied; sockets on {@code transport}.
      */
-    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads, Duration idleConnection) throws InterruptedException {
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads, Duration idleConnection, Transport transport)
+            throws InterruptedException {
         long idleMillis = idleConnection.toMillis();
-        this.io = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        this.acceptor = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
+        this.io = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandlers());
         JvmStats jvm = new JvmStats();
-        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -65,18 +65,22 @@ final class StepServer implements AutoCloseable {
                 });
         try {
             this.listener = bootstrap.bind(address).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Throwable e) {                 // a BindException too, which Netty rethrows unchecked
             shutdown();
             throw e;
         }
     }
 
-    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads) throws InterruptedException {
-        this(registry, address, ioThreads, IDLE_CONNECTION);
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads, Duration idleConnection) throws InterruptedException {
+        this(registry, address, ioThreads, idleConnection, Transport.NIO);
+    }
+
+    StepServer(StreamRegistry registry, InetSocketAddress address, int ioThreads, Transport transport) throws InterruptedException {
+        this(registry, address, ioThreads, IDLE_CONNECTION, transport);
     }
 
     StepServer(StreamRegistry registry, InetSocketAddress address) throws InterruptedException {
-        this(registry, address, 1, IDLE_CONNECTION);
+        this(registry, address, 1, IDLE_CONNECTION, Transport.NIO);
     }
 
     int port() {

@@ -18,17 +18,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 /** The service's outputs equal stepping each stream's events directly, with and without eviction. */
 @Timeout(60)
 class ServiceCorrectnessTest {
 
-    @Test
-    void concurrentStreamsGiveTheDirectOutputs() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void concurrentStreamsGiveTheDirectOutputs(Transport transport) throws Exception {
         int streams = 24;
         int steps = 20;
-        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small(), transport);
              ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<float[]>>> answers = new ArrayList<>();
             for (int s = 0; s < streams; s++) {
@@ -56,11 +59,12 @@ class ServiceCorrectnessTest {
         }
     }
 
-    @Test
-    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void pipelinedRequestsAreAnsweredInOrder(Transport transport) throws Exception {
         int steps = 6;
         float[][] events = ServiceFixture.events(31, steps);
-        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small(), transport);
              Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.server.port())) {
             // every request in one write, so the server reads them together: each event followed by a malformed one,
             // whose 400 the server could write at once, before the event's answer, if it did not keep the order

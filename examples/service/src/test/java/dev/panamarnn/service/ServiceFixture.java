@@ -36,14 +36,19 @@ final class ServiceFixture implements AutoCloseable {
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
+    /** On the service's default transport, epoll. */
     ServiceFixture(ServiceSettings settings) throws Exception {
+        this(settings, Transport.EPOLL);
+    }
+
+    ServiceFixture(ServiceSettings settings, Transport transport) throws Exception {
         try (SequenceModel trained = SequenceModel.builder().features(FEATURES)
                 .normalise(new float[] {0.5f, -1f, 2f}, new float[] {2f, 0.5f, 3f}).cell(CellType.LSTM).hidden(HIDDEN)
                 .regress(2).output(OutputMode.PER_STEP).seed(11).build()) {
             model = InferenceModel.of(trained);
         }
         registry = new StreamRegistry(model, settings);
-        server = new StepServer(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server = new StepServer(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, transport);
         base = "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.port();
     }
 
