@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +63,8 @@ public final class ServiceMain implements Callable<Integer> {
     @Range(min = 1, max = 64)
     int ioThreads;
 
-    @Option(names = "--transport", defaultValue = "epoll", paramLabel = "epoll|nio",
-            description = "Netty's socket transport: Linux's native epoll (x86-64), or Java NIO (everywhere).")
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|epoll|nio",
+            description = "Netty's socket transport: Linux's native epoll (x86-64), Java NIO (everywhere), or auto: epoll where it loads, else NIO.")
     Transport transport;
 
     public static void main(String[] args) {
@@ -102,7 +103,8 @@ public final class ServiceMain implements Callable<Integer> {
                 }
             }));
             System.out.println("serving " + model + " (" + inference.inputSize() + " floats in, " + inference.outputSize()
-                    + " out) on http://" + address.getHostString() + ":" + server.port() + StepServer.STREAMS + "{id}; " + settings);
+                    + " out) on http://" + address.getHostString() + ":" + server.port() + StepServer.STREAMS + "{id} ("
+                    + transport.resolved().name().toLowerCase(Locale.ROOT) + "); " + settings);
             stopped.await();
         } finally {
             closed.countDown();

@@ -8,14 +8,22 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
-/** Netty's socket transport for the service: Java NIO (everywhere), or Linux's native epoll (netty-transport-native-epoll). */
+/**
+ * Netty's socket transport for the service: Java NIO (everywhere), Linux's native epoll
+ * (netty-transport-native-epoll), or AUTO: epoll where it loads, NIO elsewhere.
+ */
 enum Transport {
-    NIO, EPOLL;
+    NIO, EPOLL, AUTO;
+
+    /** NIO or EPOLL: AUTO becomes EPOLL where Netty's epoll library loads (Linux x86-64), NIO elsewhere. */
+    Transport resolved() {
+        return this != AUTO ? this : Epoll.isAvailable() ? EPOLL : NIO;
+    }
 
     /** The event loops' I/O handler; EPOLL where it is not available is an IllegalArgumentException naming why. */
     IoHandlerFactory ioHandlers() {
-        return switch (this) {
-            case NIO -> NioIoHandler.newFactory();
+        return switch (resolved()) {
+            case NIO, AUTO -> NioIoHandler.newFactory();
             case EPOLL -> {
                 if (!Epoll.isAvailable()) {
                     throw new IllegalArgumentException("--transport epoll is not available here (" + Epoll.unavailabilityCause()
@@ -27,6 +35,6 @@ enum Transport {
     }
 
     Class<? extends ServerChannel> serverChannel() {
-        return this == NIO ? NioServerSocketChannel.class : EpollServerSocketChannel.class;
+        return resolved() == NIO ? NioServerSocketChannel.class : EpollServerSocketChannel.class;
     }
 }

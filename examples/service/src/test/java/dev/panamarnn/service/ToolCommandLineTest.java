@@ -56,7 +56,7 @@ class ToolCommandLineTest {
         assertOneLineError(tool, "Unmatched argument at index 2: 'maxBatch=4'", run(new ServiceMain(), "--model", "m", "maxBatch=4"));
         assertOneLineError(tool, "'abc' is not an int", run(new ServiceMain(), "--model", "m", "--queue", "abc"));
         assertOneLineError(tool, "Missing required option: '--model=FILE'", run(new ServiceMain()));
-        assertOneLineError(tool, "expected one of [NIO, EPOLL]", run(new ServiceMain(), "--model", "m", "--transport", "kqueue"));
+        assertOneLineError(tool, "expected one of [NIO, EPOLL, AUTO]", run(new ServiceMain(), "--model", "m", "--transport", "kqueue"));
         assertOneLineError(tool, "\\u000a", run(new ServiceMain(), "--model", "m", "--queue", "1\n2"));   // never a raw line break
     }
 
@@ -83,7 +83,7 @@ class ToolCommandLineTest {
         }
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String port = Integer.toString(taken.getLocalPort());
-            for (String transport : new String[] {"epoll", "nio"}) {
+            for (String transport : new String[] {"epoll", "nio", "auto"}) {
                 Run run = run(new ServiceMain(), "--model", file.toString(), "--port", port, "--transport", transport);
                 assertOneLineError("panama-rnn-service", "cannot listen on 127.0.0.1:" + port + ": ", run);
                 assertTrue(run.err().contains("Address already in use"), () -> transport + ": " + run.err());
