@@ -1,12 +1,14 @@
 package dev.panamarnn.cli;
 
+import dev.panamarnn.options.OneLineErrors;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The one line a failed command prints: {@code rnn <command>: <message>}, its control characters
- * escaped ({@link PrintableText}) and its line breaks joined. An exception's own message is the
- * message; errors of the JVM (out of memory, stack overflow) say what happened and what to reduce.
+ * What a failed command says after {@code rnn <command>: } (the line itself is
+ * {@link dev.panamarnn.options.OneLineErrors}'s, through {@link PrintableText#line}). An exception's
+ * own message is the message; errors of the JVM (out of memory, stack overflow) say what happened
+ * and what to reduce.
  */
 final class FailureMessage {
     /** Options that size what a command allocates: an OutOfMemoryError names those the command has. */
@@ -15,17 +17,13 @@ final class FailureMessage {
 
     private FailureMessage() {}
 
-    static String of(CommandSpec command, Throwable failure) {
-        return PrintableText.line(command.qualifiedName() + ": " + describe(command, failure));
-    }
-
-    private static String describe(CommandSpec command, Throwable failure) {
+    static String describe(CommandSpec command, Throwable failure) {
         return switch (failure) {
             case OutOfMemoryError e -> "out of memory (" + e.getMessage() + "): " + reduce(command)
                     + " or give the JVM more memory (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)";
             case StackOverflowError e -> "stack overflow (a deeply nested or recursive input?); run with -Drnn.debug=true for the stack trace";
             case VirtualMachineError e -> "the JVM failed: " + e;
-            default -> failure.getMessage() == null || failure.getMessage().isBlank() ? failure.toString() : failure.getMessage();
+            default -> OneLineErrors.message(failure);
         };
     }
 

@@ -1,7 +1,7 @@
 package dev.panamarnn.cli;
 
-import dev.panamarnn.options.OptionRanges;
-import java.io.PrintWriter;
+import dev.panamarnn.options.LibraryLogging;
+import dev.panamarnn.options.OneLineErrors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExecutionException;
 import picocli.CommandLine.Option;
@@ -17,13 +17,13 @@ import picocli.CommandLine;
                 dev.panamarnn.examples.experiment.ExperimentCommand.class, InfoCommand.class})
 public final class RnnCommand implements Runnable {
     private static final String BENCH = "dev.panamarnn.bench.runner.SideBySide";
-    /** The exit code of every failed command, a bad option as much as a missing file (picocli's own would be 2 for the first). */
-    static final int USER_ERROR = 1;
+    /** One-line errors, exit code 1; what a failure says comes from {@link FailureMessage}. */
+    private static final OneLineErrors ERRORS = new OneLineErrors(PrintableText::line, FailureMessage::describe);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+    @Option(names = OneLineErrors.VERBOSE, scope = ScopeType.INHERIT,
             description = "Also show the library's INFO log lines (which kernels were chosen) on standard error.")
     boolean verbose;
 
@@ -42,20 +42,20 @@ public final class RnnCommand implements Runnable {
             if (Boolean.getBoolean("rnn.debug")) {
                 t.printStackTrace();
             }
-            exit = 1;
+            exit = OneLineErrors.USER_ERROR;
         }
         System.exit(exit);
     }
 
     /**
-     * The command line with one-line errors and one exit code for every user error, 1: a bad option or
-     * argument (unknown, unparsable, out of its range) prints "rnn <command>: <problem> (see ... --help)";
-     * any other failure (missing file, invalid model, disk full, out of memory) prints
-     * "rnn <command>: <message>". No stack trace unless -Drnn.debug=true. The library's INFO log lines
-     * show only with --verbose.
+     * The command line with one-line errors and one exit code for every user error, 1
+     * ({@link OneLineErrors}): a bad option or argument (unknown, unparsable, out of its range) prints
+     * "rnn <command>: <problem> (see rnn <command> --help)"; any other failure (missing file, invalid
+     * model, disk full, out of memory) prints "rnn <command>: <message>" ({@link FailureMessage}). No
+     * stack trace unless -Drnn.debug=true. The library's INFO log lines show only with --verbose.
      */
     public static CommandLine commandLine() {
-        CliLogging.configure(false);
+        LibraryLogging.configure("rnn", false, PrintableText::line);
         CommandLine cli = new CommandLine(new RnnCommand());
         Object bench = benchCommand();
         if (bench != null) {
@@ -63,32 +63,14 @@ public final class RnnCommand implements Runnable {
         }
         cli.addSubcommand(new CommandLine.HelpCommand());
         showDefaults(cli);
-        cli.setExecutionStrategy(RnnCommand::execute);
-        cli.setParameterExceptionHandler((e, args) -> {
-            CommandLine command = e.getCommandLine();
-            PrintWriter err = command.getErr();
-            err.println(PrintableText.line(command.getCommandSpec().qualifiedName() + ": " + e.getMessage())
-                    + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
-            debug(e, err);
-            return USER_ERROR;
-        });
-        cli.setExecutionExceptionHandler((e, command, parseResult) -> {
-            Throwable failure = e instanceof ExecutionException && e.getCause() instanceof Error error ? error : e;
-            command.getErr().println(FailureMessage.of(command.getCommandSpec(), failure));
-            debug(failure, command.getErr());
-            return USER_ERROR;
-        });
+        ERRORS.install(cli);
+        cli.setExecutionStrategy(RnnCommand::execute);      // OneLineErrors' own, reporting an Error too
         return cli;
     }
 
     /** Options checked against their ranges, --verbose applied, then the command; an Error it throws is reported like an exception. */
     private static int execute(ParseResult parsed) {
-        boolean verbose = false;
-        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
-            verbose |= p.hasMatchedOption("--verbose");
-        }
-        CliLogging.configure(verbose);
-        OptionRanges.check(parsed);
+        ERRORS.prepare(parsed);
         try {
             return new CommandLine.RunLast().execute(parsed);
         } catch (ParameterException | ExecutionException e) {
@@ -99,12 +81,6 @@ public final class RnnCommand implements Runnable {
                 last = last.subcommand();
             }
             throw new ExecutionException(last.commandSpec().commandLine(), "failed: " + e, e);
-        }
-    }
-
-    private static void debug(Throwable failure, PrintWriter err) {
-        if (Boolean.getBoolean("rnn.debug")) {
-            failure.printStackTrace(err);
         }
     }
 

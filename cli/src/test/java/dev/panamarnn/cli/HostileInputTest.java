@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.cli.CliEndToEndTest.Run;
+import dev.panamarnn.options.LibraryLogging;
 import dev.panamarnn.options.Range;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -279,13 +280,13 @@ class HostileInputTest {
     @Test
     void quietByDefaultVerboseOnRequest() {
         rnn("info");
-        assertEquals(Level.WARNING, CliLogging.level());
+        assertEquals(Level.WARNING, LibraryLogging.level());
         rnn("info", "--verbose");
-        assertEquals(Level.INFO, CliLogging.level());
+        assertEquals(Level.INFO, LibraryLogging.level());
         rnn("--verbose", "info");
-        assertEquals(Level.INFO, CliLogging.level());
+        assertEquals(Level.INFO, LibraryLogging.level());
         rnn("info");
-        assertEquals(Level.WARNING, CliLogging.level());
+        assertEquals(Level.WARNING, LibraryLogging.level());
     }
 
     @Test
