@@ -24,6 +24,23 @@
 #define FINITE_MAX_BITS 0x7f7fffffu
 
 /*
+ * From row b's largest |x| (as bits): x_scale[b] = max / 127 and *inverse = 127 / max, returning 1;
+ * or, for a NaN, infinite or zero row, its scale (NaN or 0) and q = 128 written, returning 0.
+ */
+RNNK_ROW int q8_row_scale(float *x_scale, float *inverse, uint8_t *qb, uint32_t max_bits, int64_t K) {
+    float max_abs;
+    memcpy(&max_abs, &max_bits, sizeof max_abs);
+    if (max_bits > FINITE_MAX_BITS || max_bits < TINY_BITS) {
+        *x_scale = max_bits > FINITE_MAX_BITS ? __builtin_nanf("") : 0.0f;
+        memset(qb, 128, (size_t)K);
+        return 0;
+    }
+    *x_scale = max_abs / 127.0f;
+    *inverse = 127.0f / max_abs;
+    return 1;
+}
+
+/*
  * Row b: s = max_k |x[b, k]| / 127;  q[b, k] = 128 + rne(x[b, k] * (127 / max_k |x|)), in [1, 255].
  * A row with a NaN or an infinity gets s = NaN (and q = 128), so the product's outputs for that
  * row are NaN, as the float32 product's would be; a row of zeros (max below 2^-120) gets s = 0, q = 128.
@@ -39,15 +56,8 @@ void q8_quantize_rows_plain(uint8_t *q, int64_t ldq, float *x_scale, const float
             bits &= 0x7fffffffu;
             max_bits = bits > max_bits ? bits : max_bits;
         }
-        float max_abs;
-        memcpy(&max_abs, &max_bits, sizeof max_abs);
-        if (max_bits > FINITE_MAX_BITS || max_bits < TINY_BITS) {
-            x_scale[b] = max_bits > FINITE_MAX_BITS ? __builtin_nanf("") : 0.0f;
-            memset(qb, 128, (size_t)K);
-            continue;
-        }
-        x_scale[b] = max_abs / 127.0f;
-        float inverse = 127.0f / max_abs;
+        float inverse;
+        if (!q8_row_scale(&x_scale[b], &inverse, qb, max_bits, K)) continue;
         for (int64_t k = 0; k < K; k++) {
             float v = xb[k] * inverse;                  /* in [-127, 127] up to rounding */
             v = (v + ROUNDER) - ROUNDER;
@@ -78,15 +88,9 @@ void q8_quantize_rows_avx512(uint8_t *q, int64_t ldq, float *x_scale, const floa
         }
         if (tail) max16 = _mm512_max_epu32(max16, _mm512_and_si512(_mm512_maskz_loadu_epi32(tail, xb + full), magnitude));
         uint32_t max_bits = _mm512_reduce_max_epu32(max16);
-        float max_abs;
-        memcpy(&max_abs, &max_bits, sizeof max_abs);
-        if (max_bits > FINITE_MAX_BITS || max_bits < TINY_BITS) {
-            x_scale[b] = max_bits > FINITE_MAX_BITS ? __builtin_nanf("") : 0.0f;
-            memset(qb, 128, (size_t)K);
-            continue;
-        }
-        x_scale[b] = max_abs / 127.0f;
-        const __m512 inverse = _mm512_set1_ps(127.0f / max_abs);
+        float row_inverse;
+        if (!q8_row_scale(&x_scale[b], &row_inverse, qb, max_bits, K)) continue;
+        const __m512 inverse = _mm512_set1_ps(row_inverse);
         for (int64_t k = 0; k <= full; k += 16) {
             if (k == full && !tail) break;
             __mmask16 m = k == full ? tail : (__mmask16)0xffff;
@@ -209,6 +213,12 @@ static inline void q8_store4_avx512(float *yb, int32_t *sums, int64_t at, __m128
         c##i##3 = _mm512_dpbusd_epi32(c##i##3, xi, v3); \
     } while (0)
 
+/* step k's mask m (all 64 bytes, or the tail's K % 64 at k = full) and the four weight rows' bytes v0 .. v3 */
+#define Q8_WEIGHTS4(k)                                                                                         \
+    __mmask64 m = (k) == full ? tail : ~(__mmask64)0;                                                          \
+    __m512i v0 = _mm512_maskz_loadu_epi8(m, w0 + (k)), v1 = _mm512_maskz_loadu_epi8(m, w1 + (k));             \
+    __m512i v2 = _mm512_maskz_loadu_epi8(m, w2 + (k)), v3 = _mm512_maskz_loadu_epi8(m, w3 + (k))
+
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, int64_t ldq, const float *x_scale,
                         const int8_t *w, const float *w_scale, const int32_t *w_comp, float beta,
@@ -226,11 +236,8 @@ void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, 
             const uint8_t *q0 = q + b * ldq, *q1 = q0 + ldq, *q2 = q1 + ldq, *q3 = q2 + ldq;
             __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
             __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-            for (int64_t k = 0; k <= full; k += 64) {
-                if (k == full && !tail) break;
-                __mmask64 m = k == full ? tail : ~(__mmask64)0;
-                __m512i v0 = _mm512_maskz_loadu_epi8(m, w0 + k), v1 = _mm512_maskz_loadu_epi8(m, w1 + k);
-                __m512i v2 = _mm512_maskz_loadu_epi8(m, w2 + k), v3 = _mm512_maskz_loadu_epi8(m, w3 + k);
+            for (int64_t k = 0; k < K; k += 64) {
+                Q8_WEIGHTS4(k);
                 __m512i x0 = _mm512_maskz_loadu_epi8(m, q0 + k);
                 Q8_DOT4(0, x0);
                 __m512i x1 = _mm512_maskz_loadu_epi8(m, q1 + k);
@@ -249,11 +256,8 @@ void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, 
         for (; b < B; b++) {                            /* the last B % 4 activation rows (a single stream: all), one at a time */
             const uint8_t *q0 = q + b * ldq;
             __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
-            for (int64_t k = 0; k <= full; k += 64) {
-                if (k == full && !tail) break;
-                __mmask64 m = k == full ? tail : ~(__mmask64)0;
-                __m512i v0 = _mm512_maskz_loadu_epi8(m, w0 + k), v1 = _mm512_maskz_loadu_epi8(m, w1 + k);
-                __m512i v2 = _mm512_maskz_loadu_epi8(m, w2 + k), v3 = _mm512_maskz_loadu_epi8(m, w3 + k);
+            for (int64_t k = 0; k < K; k += 64) {
+                Q8_WEIGHTS4(k);
                 __m512i x0 = _mm512_maskz_loadu_epi8(m, q0 + k);
                 Q8_DOT4(0, x0);
             }
