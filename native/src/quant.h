@@ -34,8 +34,11 @@ void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, 
 int q8_has_avx2(void);
 int q8_has_avx512vnni(void);
 
-/* the activations' quantization (rnnk.h, rnnk_q8_linear): q (B, ldq) uint8, x_scale (B) */
-void q8_quantize_rows(uint8_t *q, int64_t ldq, float *x_scale, const float *x, int64_t ldx, int64_t B, int64_t K);
+/* the activations' quantization (rnnk.h, rnnk_q8_linear): q (B, ldq) uint8, x_scale (B); the two give the same bytes and scales */
+typedef void (*q8_quantize_fn)(uint8_t *q, int64_t ldq, float *x_scale, const float *x, int64_t ldx, int64_t B, int64_t K);
+void q8_quantize_rows_plain(uint8_t *q, int64_t ldq, float *x_scale, const float *x, int64_t ldx, int64_t B, int64_t K);
+/* needs AVX-512F and BW (run where q8_has_avx512vnni says 1) */
+void q8_quantize_rows_avx512(uint8_t *q, int64_t ldq, float *x_scale, const float *x, int64_t ldx, int64_t B, int64_t K);
 
 /*
  * bf16.c's paths of rnnk_bf16_linear: y[b, n] = beta * y[b, n] + sum_k x[b, k] w[n, k], x (B, K)

@@ -39,7 +39,16 @@ static void check_shape(int64_t B, int64_t N, int64_t K, float beta) {
         w_scale[n] = 0.001f * (1.0f + uniform());
     }
     for (int64_t i = 0; i < B * N; i++) y0[i] = uniform();
-    q8_quantize_rows(q, K, x_scale, x, K, B, K);
+    q8_quantize_rows_plain(q, K, x_scale, x, K, B, K);
+    if (q8_has_avx512vnni()) {                     /* the AVX-512 quantization: the same bytes and scales */
+        uint8_t *q_vector = malloc((size_t)(B * K));
+        float *scale_vector = buffer(B, 0);
+        q8_quantize_rows_avx512(q_vector, K, scale_vector, x, K, B, K);
+        if ((memcmp(q_vector, q, (size_t)(B * K)) != 0 || memcmp(scale_vector, x_scale, sizeof(float) * (size_t)B) != 0) && failures++ < 30)
+            printf("FAIL quantize B=%lld K=%lld: the AVX-512 bytes or scales differ from plain C's\n", (long long)B, (long long)K);
+        free(q_vector);
+        release(scale_vector, 0);
+    }
 
     /* quantization: q - 128 in [-127, 127], |x - (q - 128) s| <= s / 2 (plus float rounding), max |x| -> 127 */
     for (int64_t b = 0; b < B; b++) {
@@ -110,9 +119,10 @@ static void check_shape(int64_t B, int64_t N, int64_t K, float beta) {
     free(comp);
 }
 
-/* rnnk_q8_linear: strides ldx > K and ldy > N, guards; a NaN row gives NaN outputs, a zero row zeros */
+/* rnnk_q8_linear: strides ldx > K and ldy > N, guards; a NaN or infinite row gives NaN outputs, a zero row
+ * zeros (rows 0-3 in a 4 x 4 block of the VNNI path, rows 4 and 5 after it) */
 static void check_linear_entry(void) {
-    const int64_t B = 3, N = 10, K = 70, ldx = 75, ldy = 13;
+    const int64_t B = 6, N = 10, K = 70, ldx = 75, ldy = 13;
     float *x = buffer(B * ldx, 1), *y = buffer(B * ldy, 0), *x_scale = buffer(B, 0), *w_scale = buffer(N, 0);
     uint8_t *q = malloc((size_t)(B * K + GUARD));
     int8_t *w = malloc((size_t)(N * K));
@@ -121,6 +131,7 @@ static void check_linear_entry(void) {
     for (int64_t i = 0; i < B * ldx; i++) x[i] = uniform();
     for (int64_t k = 0; k < K; k++) x[1 * ldx + k] = 0.0f;      /* row 1: zeros */
     x[2 * ldx + 3] = NAN;                                      /* row 2: a NaN */
+    x[5 * ldx + 69] = -INFINITY;                               /* row 5: an infinity */
     for (int64_t i = 0; i < N * K; i++) w[i] = random_weight();
     for (int64_t n = 0; n < N; n++) {
         int32_t s = 0;
@@ -138,11 +149,12 @@ static void check_linear_entry(void) {
         for (int64_t n = 0; n < ldy; n++) {
             float v = y[b * ldy + n];
             int bad = n >= N ? v != GUARD_VALUE                 /* the stride's gap is not written */
-                    : b == 1 ? v != 0.0f : b == 2 ? !isnan(v) : !isfinite(v);
+                    : b == 1 ? v != 0.0f : b == 2 || b == 5 ? !isnan(v) : !isfinite(v);
             if (bad && failures++ < 30) printf("FAIL rnnk_q8_linear [%lld,%lld] = %g\n", (long long)b, (long long)n, v);
         }
     }
-    if (!(x_scale[1] == 0.0f && isnan(x_scale[2])) && failures++ < 30) printf("FAIL rnnk_q8_linear: scales %g %g\n", x_scale[1], x_scale[2]);
+    if (!(x_scale[1] == 0.0f && isnan(x_scale[2]) && isnan(x_scale[5])) && failures++ < 30)
+        printf("FAIL rnnk_q8_linear: scales %g %g %g\n", x_scale[1], x_scale[2], x_scale[5]);
     release(x, 1);
     release(y, 0);
     release(x_scale, 0);
@@ -215,7 +227,9 @@ static void check_bf16(int64_t B, int64_t N, int64_t K, float beta) {
 
 int main(void) {
     static const int64_t shapes[][3] = {{1, 1, 1}, {1, 5, 31}, {1, 7, 32}, {2, 3, 33}, {3, 9, 63}, {1, 4, 64}, {2, 6, 65},
-                                        {5, 17, 129}, {4, 33, 512}, {1, 1024, 256}, {7, 13, 1000}};
+                                        {5, 17, 129}, {4, 33, 512}, {1, 1024, 256}, {7, 13, 1000},
+                                        /* the VNNI path's 4 x 4 blocks: B a multiple of 4, and 1 .. 3 rows past one */
+                                        {8, 8, 64}, {9, 5, 70}, {10, 12, 200}, {11, 7, 15}, {16, 1024, 256}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         check_shape(shapes[i][0], shapes[i][1], shapes[i][2], 0.0f);
         check_shape(shapes[i][0], shapes[i][1], shapes[i][2], 1.0f);

@@ -31,11 +31,20 @@ public final class CharSampler implements AutoCloseable {
      * @throws IllegalArgumentException if it is not such a model
      */
     public CharSampler(SequenceModel model) {
+        this(model, Precision.FLOAT32);
+    }
+
+    /**
+     * A sampler whose recurrent weights are in the given precision
+     * ({@link InferenceModel#of(SequenceModel, Precision)}; the embedding and head stay float32).
+     * @throws IllegalArgumentException if it is not such a model, or the precision is refused for it
+     */
+    public CharSampler(SequenceModel model, Precision precision) {
         if (model == null) {
             throw new IllegalArgumentException("model is required");
         }
         this.vocabulary = vocabulary(model.spec());
-        this.inference = InferenceModel.of(model);                               // throws when the model is closed
+        this.inference = InferenceModel.of(model, precision);                    // throws when the model is closed
         try {
             this.stream = inference.newStream();
         } catch (RuntimeException | Error e) {

@@ -1,6 +1,7 @@
 package dev.panamarnn.infer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamarnn.TruncatedBptt;
 import dev.panamarnn.data.TextCorpus;
@@ -54,7 +55,32 @@ class CharSamplerTest {
         }
     }
 
-    /** The sampler's former implementation: embedding, TruncatedBptt (T = 1, B = 1), head, the same draw. */
+    @ParameterizedTest
+    @ValueSource(strings = {"INT8", "BF16"})
+    void aReducedPrecisionSamplerDrawsFromThatPrecisionsLogits(String name) {
+        Precision precision = Precision.valueOf(name);
+        TextCorpus corpus = TextCorpus.of(TextTrainingTest.TEXT, 0.1);
+        try (SequenceModel model = TextTrainingTest.model(corpus, KernelsForTests.nativeKernels()); Trainer trainer = TextTrainingTest.trainer(model)) {
+            trainer.fit(TextTrainingTest.training(corpus), Budget.steps(60));
+            try (CharSampler sampler = new CharSampler(model, precision); Reference reduced = new Reference(model, corpus, precision);
+                 Reference float32 = new Reference(model, corpus)) {
+                int differ = 0;
+                for (double temperature : new double[] {0, 1.0, 1.5}) {
+                    for (long seed = 1; seed <= 4; seed++) {
+                        String text = sampler.sample("the ", 150, temperature, seed);
+                        assertEquals(reduced.sample("the ", 150, temperature, seed), text, "temperature " + temperature + ", seed " + seed);
+                        differ += text.equals(float32.sample("the ", 150, temperature, seed)) ? 0 : 1;
+                    }
+                }
+                assertTrue(differ > 0, "the " + name + " sampler's texts all equal float32's: its weights were not converted");
+            }
+        }
+    }
+
+    /**
+     * The sampler's former implementation: embedding, TruncatedBptt (T = 1, B = 1), head, the same
+     * draw; or, for a reduced precision, the logits of a stream of InferenceModel.of(model, precision).
+     */
     private static final class Reference implements AutoCloseable {
         private final SequenceModel model;
         private final dev.panamarnn.data.CharVocabulary vocabulary;
@@ -63,8 +89,18 @@ class CharSamplerTest {
         private final Tensor embedded;          // (1, 1, E)
         private final MemorySegment logits;     // (1, V)
         private final double[] probabilities;
+        private final InferenceModel reduced;   // null: the training path
+        private final StreamState reducedStream;
+        private final float[] reducedLogits;    // (V)
 
         Reference(SequenceModel model, TextCorpus corpus) {
+            this(model, corpus, null);
+        }
+
+        Reference(SequenceModel model, TextCorpus corpus, Precision precision) {
+            this.reduced = precision == null ? null : InferenceModel.of(model, precision);
+            this.reducedStream = reduced == null ? null : reduced.newStream();
+            this.reducedLogits = new float[corpus.vocabulary().size()];
             this.model = model;
             this.vocabulary = corpus.vocabulary();
             this.stream = new TruncatedBptt(model.rnn(), 1, 1, 1);
@@ -76,6 +112,9 @@ class CharSamplerTest {
         String sample(String prime, int length, double temperature, long seed) {
             int[] ids = vocabulary.encode(prime);
             stream.resetState();
+            if (reducedStream != null) {
+                reducedStream.reset();
+            }
             for (int i = 0; i < ids.length - 1; i++) {
                 feed(ids[i]);
             }
@@ -91,6 +130,11 @@ class CharSamplerTest {
         }
 
         private void feed(int id) {
+            if (reducedStream != null) {
+                reducedStream.step(id, reducedLogits);
+                MemorySegment.copy(reducedLogits, 0, logits, ValueLayout.JAVA_FLOAT, 0, reducedLogits.length);
+                return;
+            }
             model.embedding().forward(embedded.segment(), new int[] {id}, 0, 1);
             Tensor hidden = stream.forward(embedded, false);
             model.head().forward(logits, MemorySegment.NULL, hidden.segment(), 1);
@@ -126,6 +170,10 @@ class CharSamplerTest {
 
         @Override
         public void close() {
+            if (reduced != null) {
+                reducedStream.close();
+                reduced.close();
+            }
             stream.close();
             arena.close();
         }

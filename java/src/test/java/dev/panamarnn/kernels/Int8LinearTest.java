@@ -24,7 +24,8 @@ class Int8LinearTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     @ParameterizedTest(name = "rows={0} n={1} k={2} beta={3}")
-    @CsvSource({"1, 1, 1, 0", "1, 7, 31, 0", "3, 17, 64, 1", "2, 129, 65, 0", "7, 33, 129, 1", "1, 1024, 512, 0", "5, 40, 300, 0.5"})
+    @CsvSource({"1, 1, 1, 0", "1, 7, 31, 0", "3, 17, 64, 1", "2, 129, 65, 0", "7, 33, 129, 1", "1, 1024, 512, 0", "5, 40, 300, 0.5",
+        "4, 12, 64, 0", "9, 30, 100, 1", "10, 64, 256, 0.5", "11, 5, 15, 0"})  // the last four: librnnk's 4 x 4 blocks and 1-3 rows past them
     void nativeEqualsJavaBitForBitAndBothAreWithinTheQuantizationBound(int rows, int n, int k, float beta) {
         NativeKernels nativeKernels = KernelsForTests.nativeKernels();
         Kernels java = KernelsForTests.java();
