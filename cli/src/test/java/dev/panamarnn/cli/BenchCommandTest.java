@@ -67,9 +67,39 @@ class BenchCommandTest {
         assertTrue(doc.get("rows").get(0).get("javaTrainMs").isNull(), "pure Java skipped at --java-max-seconds 0");
     }
 
+    @Test
+    void peakIsTimedInTheSameRoundsAndTrainingIsSetAgainstIt() throws Exception {
+        Path json = dir.resolve("peak.json");
+        CliEndToEndTest.Run run = rnn("bench", "--cells", "gru", "--shape", "5,4,6,8", "--rounds", "1", "--measure", "0.01",
+                "--warmup", "0", "--java-max-seconds", "0", "--peak", "40", "--json", json.toString());
+        assertEquals(0, run.exit(), run.err() + run.out());
+        assertTrue(run.out().contains("sgemm 40^3 in the same rounds: "), run.out());
+        JsonNode row = new ObjectMapper().readTree(Files.readString(json)).get("rows").get(0);
+        JsonNode peak = row.get("peak");
+        assertEquals(40, peak.get("size").asInt());
+        double peakGflops = peak.get("gflops").asDouble();
+        assertTrue(peakGflops > 0 && Double.isFinite(peakGflops) && peak.get("bestGflops").asDouble() == peakGflops, peak.toString());
+        // one round: training / peak is the step's GFLOP/s (trainFlops over its median) over that round's 2*40^3 / time
+        JsonNode trainPeak = peak.get("trainPeak");
+        double trainGflops = row.get("trainFlops").asDouble() / (row.get("train").get("nativeMs").asDouble() * 1e6);
+        assertEquals(trainGflops / peakGflops, trainPeak.get("bound").asDouble(), 1e-9 * trainGflops / peakGflops, trainPeak.toString());
+        assertEquals(row.get("train").get("nativeMs").asDouble(), trainPeak.get("nativeMs").asDouble());
+    }
+
+    @Test
+    void withoutPeakNoneIsReported() throws Exception {
+        Path json = dir.resolve("nopeak.json");
+        CliEndToEndTest.Run run = rnn("bench", "--cells", "rnn_tanh", "--shape", "2,1,2,2", "--rounds", "1", "--measure", "0",
+                "--warmup", "0", "--java-max-seconds", "0", "--json", json.toString());
+        assertEquals(0, run.exit(), run.err() + run.out());
+        assertFalse(run.out().contains("sgemm"), run.out());
+        assertTrue(new ObjectMapper().readTree(Files.readString(json)).get("rows").get(0).get("peak").isNull());
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
             "--rounds 0 | --rounds must be in [1, 1000], got 0",
+            "--peak -1 | --peak must be in [0, 8192], got -1",
             "--rounds 2147483647 | --rounds must be in [1, 1000], got 2147483647",
             "--measure NaN | --measure must be in [0, 86400], got NaN",
             "--measure -1 | --measure must be in [0, 86400], got -1.0",

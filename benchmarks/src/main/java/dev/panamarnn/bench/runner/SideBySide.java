@@ -65,16 +65,30 @@ public final class SideBySide implements Callable<Integer> {
     @Option(names = "--openblas-only",
             description = "Run the native steps with every GEMM on OpenBLAS, without librnnk's small and packed-weight GEMMs (to measure what they bring).")
     boolean openBlasOnly;
+    @Option(names = "--peak", defaultValue = "0", paramLabel = "N",
+            description = "Also time one N x N x N sgemm through OpenBLAS in every round (0: off, the default), and report training GFLOP/s against it, round by round.")
+    @Range(min = 0, max = 8192)
+    int peak;
     @Option(names = "--json", defaultValue = "bench-results.json", description = "Where to write the results.")
     Path json;
 
     /** One measured shape: both modes against their bound, and the pure-Java times when run. */
     public record Row(String shape, double trainFlops, double inferFlops, Paired.Mode train, Paired.Mode infer,
-                      Double javaTrainMs, Double javaInferMs) {
+                      Double javaTrainMs, Double javaInferMs, Peak peak) {
         static double gflops(double flops, double ms) {
             return flops / (ms * 1e6);
         }
     }
+
+    /**
+     * The sgemm peak measured in the same rounds ({@code --peak}), or null without it.
+     *
+     * @param size      N of the N x N x N product
+     * @param gflops    median over the rounds of the product's GFLOP/s; {@code bestGflops} the fastest round
+     * @param trainPeak training against the peak: its {@code bound} is the median over the rounds of
+     *                  (training GFLOP/s) / (that round's peak GFLOP/s), {@code boundMin}-{@code boundMax} their range
+     */
+    public record Peak(int size, double gflops, double bestGflops, Paired.Mode trainPeak) {}
 
     /** Run alone (java -cp ... SideBySide): the options checked against their ranges before anything runs, as in `rnn bench`. */
     public static void main(String[] args) {
@@ -121,13 +135,15 @@ public final class SideBySide implements Callable<Integer> {
     }
 
     Row measure(Shape s, NativeKernels nat, Kernels java) {
-        Paired train = new Paired(rounds), infer = new Paired(rounds);
+        Paired train = new Paired(rounds), infer = new Paired(rounds), trainPeak = new Paired(rounds);
+        double[] peakGflops = new double[rounds];
         // the bound: every GEMM through OpenBLAS, as the issue defines it (even those the native
         // kernels send to librnnk's small GEMM)
         Kernels openBlas = nat.openBlasOnly();
         try (GemmLimit forwardLimit = new GemmLimit(openBlas, GemmLimit.forwardGemms(s));
              GemmLimit backwardLimit = new GemmLimit(openBlas, GemmLimit.backwardGemms(s));
-             StepRun run = new StepRun(s, nat)) {
+             StepRun run = new StepRun(s, nat);
+             SgemmPeak square = peak > 0 ? new SgemmPeak(openBlas, peak) : null) {
             // warm-up once: JIT, page faults of the workspace, OpenBLAS's buffers and threads
             forwardLimit.timeMs(warmup / 4, 0, 1);
             backwardLimit.timeMs(warmup / 4, 0, 1);
@@ -137,10 +153,18 @@ public final class SideBySide implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 double limitForward = forwardLimit.timeMs(0, slice / 4, 3);
                 double limitBackward = backwardLimit.timeMs(0, slice / 4, 3);
-                train.add(limitForward + limitBackward, run.time(true, 0, slice, 2, 200));
+                Timer.Result trainStep = run.time(true, 0, slice, 2, 200);
+                train.add(limitForward + limitBackward, trainStep);
                 infer.add(limitForward, run.time(false, 0, slice / 2, 2, 200));
+                if (square != null) {
+                    double peakMs = square.timeMs(r == 0);
+                    peakGflops[r] = Row.gflops(square.flops(), peakMs);
+                    // the training step's FLOPs at this round's peak speed: limit / native = training GFLOP/s / peak GFLOP/s
+                    trainPeak.add(s.trainFlops() / square.flops() * peakMs, trainStep);
+                }
             }
         }
+        Peak peakRow = peak > 0 ? new Peak(peak, Timer.median(peakGflops), Timer.max(peakGflops), trainPeak.summary()) : null;
         Double javaTrain = null, javaInfer = null;
         // the pure-Java GEMM runs at roughly 5-15 GFLOP/s here: skip cases that would take too long
         if (s.trainFlops() / 8e9 <= javaMaxSeconds) {
@@ -149,7 +173,7 @@ public final class SideBySide implements Callable<Integer> {
                 javaInfer = run.time(false, 1e-9, 0, 2, 3).medianMs();
             }
         }
-        return new Row(s.label(), s.trainFlops(), s.forwardFlops(), train.summary(), infer.summary(), javaTrain, javaInfer);
+        return new Row(s.label(), s.trainFlops(), s.forwardFlops(), train.summary(), infer.summary(), javaTrain, javaInfer, peakRow);
     }
 
     private static final String FORMAT = "%-36s %5s | %9s %15s %7s %5s %11s %8s | %9s %7s %6s%n";
@@ -162,6 +186,11 @@ public final class SideBySide implements Callable<Integer> {
     private static void print(PrintStream out, Row r) {
         printMode(out, r.shape(), "train", r.trainFlops(), r.train(), r.javaTrainMs());
         printMode(out, "", "infer", r.inferFlops(), r.infer(), r.javaInferMs());
+        if (r.peak() != null) {
+            Peak p = r.peak();
+            out.printf("%-36s sgemm %d^3 in the same rounds: %.1f GFLOP/s median (best round %.1f); training / peak %.2f (rounds %s)%n",
+                    "", p.size(), p.gflops(), p.bestGflops(), p.trainPeak().bound(), p.trainPeak().boundSpread());
+        }
     }
 
     private static void printMode(PrintStream out, String shape, String mode, double flops, Paired.Mode m, Double javaMs) {
