@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,6 +39,8 @@ final class ForecastCommand implements Callable<Integer> {
     @Option(names = "--period", description = "Season length for the seasonal-naive baseline and MASE (default: the model's, else 12).")
     @Range(min = 1, max = 10000000)
     Integer period;
+    @Mixin
+    PrecisionOption precision;
 
     /** Forecasts that overflowed (values far outside what the model was trained on) are an error, not a NaN in a table. */
     private static double[] requireFinite(double[] forecasts, String what) {
@@ -55,7 +58,7 @@ final class ForecastCommand implements Callable<Integer> {
         Map<String, String> metadata = SeriesModelFiles.metadata(UserFiles.regularFile(model, "model file"));
         Path plot = png != null ? png : model.toAbsolutePath().resolveSibling("forecast.png");
         UserFiles.outputFile(plot, "--png", model, csv == null || csv.startsWith("embedded:") ? null : Path.of(csv));
-        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = ModelFiles.interpret(model, () -> new Forecaster(m))) {
+        try (SequenceModel m = SequenceModel.load(model); Forecaster forecaster = ModelFiles.interpret(model, () -> new Forecaster(m, precision.get()))) {
             // the data: --csv, or the embedded series the model was trained on; never a file the model file names
             String source = csv != null ? csv : SeriesModelFiles.embeddedSource(model, metadata);
             if (source == null) {
@@ -79,8 +82,8 @@ final class ForecastCommand implements Callable<Integer> {
             double[] naive = ForecastMetrics.naive(history, h);
             double[] seasonal = ForecastMetrics.seasonalNaive(history, h, period);
             double[] naiveOneStep = ForecastMetrics.naiveOneStep(history, truth);
-            System.out.printf("%s: forecasting the last %d values from the %d before them (%s)%n", series.name(), h, split,
-                    m.spec().cell().id());
+            System.out.printf("%s: forecasting the last %d values from the %d before them (%s, %s weights)%n", series.name(), h, split,
+                    m.spec().cell().id(), PrecisionOption.name(precision.get()));
             System.out.printf("  %-34s %s%n", "model, " + h + "-step (fed back)", ForecastMetrics.errors(truth, multi, history, period));
             System.out.printf("  %-34s %s%n", "naive (last value)", ForecastMetrics.errors(truth, naive, history, period));
             System.out.printf("  %-34s %s%n", "seasonal naive (m=" + period + ")", ForecastMetrics.errors(truth, seasonal, history, period));

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code rnn sample}: text from a trained character-level model, printed as it is generated. */
@@ -31,11 +32,13 @@ final class SampleCommand implements Callable<Integer> {
     double temperature;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice.")
     long seed;
+    @Mixin
+    PrecisionOption precision;
 
     @Override
     public Integer call() throws Exception {
         try (SequenceModel m = SequenceModel.load(UserFiles.regularFile(model, "model file"));
-             CharSampler sampler = ModelFiles.interpret(model, () -> new CharSampler(m))) {
+             CharSampler sampler = ModelFiles.interpret(model, () -> new CharSampler(m, precision.get()))) {
             requireKnown(prime, m.spec().classNames());
             Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
             out.write(prime);                                  // its characters are the model's (checked above)

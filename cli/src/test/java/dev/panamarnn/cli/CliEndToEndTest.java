@@ -54,6 +54,19 @@ class CliEndToEndTest {
         String text = sample.out().strip();
         assertTrue(text.startsWith("the ") && text.length() == 44, text);
         assertTrue(text.chars().allMatch(c -> "the cat sat on mat.".indexOf(c) >= 0), "only corpus characters: " + text);
+
+        for (String precision : new String[] {"int8", "BF16"}) {
+            Run reduced = rnn("sample", "--model", out.resolve("model.safetensors").toString(), "--prime", "the ", "--length", "40",
+                    "--precision", precision);
+            assertEquals(0, reduced.exit(), reduced.err());
+            String reducedText = reduced.out().strip();
+            assertTrue(reducedText.startsWith("the ") && reducedText.length() == 44, reducedText);
+            assertTrue(reducedText.chars().allMatch(c -> "the cat sat on mat.".indexOf(c) >= 0), precision + ": " + reducedText);
+        }
+        Run unknown = rnn("sample", "--model", out.resolve("model.safetensors").toString(), "--precision", "fp16");
+        assertEquals(1, unknown.exit());
+        assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
+        assertTrue(unknown.err().contains("expected one of float32, int8, bf16, got 'fp16'"), unknown.err());
     }
 
     @Test
@@ -68,6 +81,26 @@ class CliEndToEndTest {
         assertTrue(forecast.out().contains("seasonal naive (m=12)"), forecast.out());
         assertTrue(forecast.out().contains("MASE"), forecast.out());
         assertTrue(isPng(out.resolve("forecast.png")));
+        assertTrue(forecast.out().contains("float32 weights"), forecast.out());
+
+        // int8 weights: the same report, forecasts near float32's (the quantization error, not another model)
+        double[] exact = firstForecasts(forecast.out());
+        Run int8 = rnn("forecast", "--model", model.toString(), "--precision", "int8", "--png", dir.resolve("int8.png").toString());
+        assertEquals(0, int8.exit(), int8.err());
+        assertTrue(int8.out().contains("int8 weights"), int8.out());
+        double[] quantized = firstForecasts(int8.out());
+        assertEquals(exact.length, quantized.length);
+        double scale = java.util.Arrays.stream(exact).map(Math::abs).max().orElseThrow();
+        for (int i = 0; i < exact.length; i++) {
+            assertEquals(exact[i], quantized[i], 0.05 * scale, "forecast " + i + ": " + forecast.out() + int8.out());
+        }
+    }
+
+    /** The values of the "first forecasts: [a, b, ...]" line. */
+    private static double[] firstForecasts(String report) {
+        String line = report.lines().filter(l -> l.startsWith("first forecasts: [")).findFirst().orElseThrow(() -> new AssertionError(report));
+        return java.util.Arrays.stream(line.substring(line.indexOf('[') + 1, line.indexOf(']')).split(", "))
+                .mapToDouble(Double::parseDouble).toArray();
     }
 
     @Test
