@@ -10,7 +10,8 @@
 #
 # The targets are the @FuzzTest classes of java/src/test/java/dev/panamarnn/fuzz/ and (the command
 # line's option parsing, CommandLineFuzzTest) cli/src/test/java/dev/panamarnn/fuzz/ and (the ONNX reader,
-# OnnxReaderFuzzTest) onnx/src/test/java/dev/panamarnn/fuzz/. One Maven run
+# OnnxReaderFuzzTest) onnx/src/test/java/dev/panamarnn/fuzz/ and (the speech lab's WAV reader,
+# WavFuzzTest) examples/src/test/java/dev/panamarnn/fuzz/. One Maven run
 # with JAZZER_FUZZ=1 fuzzes them one after the other, each in a fresh JVM (Jazzer fuzzes one test
 # per JVM). Without JAZZER_FUZZ the same tests only replay their committed seeds, in every
 # `./mvnw verify`. A finding fails its target: Jazzer writes the input to
@@ -32,7 +33,7 @@ esac
 duration=${FUZZ_DURATION:-$duration}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest TrainingCheckpointFuzzTest CommandLineFuzzTest OnnxReaderFuzzTest)
+  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest TrainingCheckpointFuzzTest CommandLineFuzzTest OnnxReaderFuzzTest WavFuzzTest)
 fi
 
 out=java/target/fuzz
@@ -49,7 +50,7 @@ fi
 # --enable-native-access as always; EnableDynamicAgentLoading: Jazzer attaches its agent at run time
 start=$(date +%s)
 status=0
-JAZZER_FUZZ=1 ./mvnw -B test -pl java,onnx,cli -am "${native[@]}" \
+JAZZER_FUZZ=1 ./mvnw -B test -pl java,onnx,cli,examples -am "${native[@]}" \
     "-Drnn.jvm.flags=--enable-native-access=ALL-UNNAMED -XX:+EnableDynamicAgentLoading" \
     -Dtest="$(IFS=,; echo "${targets[*]}")" -Dsurefire.failIfNoSpecifiedTests=false \
     -DforkCount=1 -DreuseForks=false >"$out/maven.log" 2>&1 || status=$?
@@ -89,7 +90,7 @@ echo "scripts/fuzz.sh: ${seconds}s in all; summary in $summary" | tee -a "$summa
 if [ ${#findings[@]} -gt 0 ] || [ "$status" -ne 0 ]; then
   which="${findings[*]}"
   echo "scripts/fuzz.sh: findings in ${which:-no target} (Maven exit $status); crash inputs are under" \
-       "{java,onnx,cli}/src/test/resources/dev/panamarnn/fuzz/*Inputs/fuzz/crash-*; logs in $out/" >&2
+       "{java,onnx,cli,examples}/src/test/resources/dev/panamarnn/fuzz/*Inputs/fuzz/crash-*; logs in $out/" >&2
   exit 1
 fi
 echo "scripts/fuzz.sh: OK, no findings"

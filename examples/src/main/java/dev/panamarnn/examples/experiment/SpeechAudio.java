@@ -22,14 +22,20 @@ public final class SpeechAudio {
 
     private SpeechAudio() {}
 
-    /** Mono samples in [-1, 1) at {@code sampleRate} Hz. */
+    /**
+     * Mono samples at {@code sampleRate} Hz: in [-1, 1) from integer PCM; from float PCM within
+     * +-{@value #MAX_FLOAT_SAMPLE}, usually within [-1, 1].
+     */
     public record Pcm(float[] samples, int sampleRate) {
         public double seconds() {
             return samples.length / (double) sampleRate;
         }
     }
 
-    /** Reads WAV bytes; an IOException names what is wrong ("not a RIFF file", "truncated fmt chunk", ...). */
+    /**
+     * Reads WAV bytes; an IOException names what is wrong ("not a RIFF file", "truncated fmt chunk",
+     * a float sample that is NaN, infinite or beyond +-{@value #MAX_FLOAT_SAMPLE}, ...).
+     */
     public static Pcm readWav(byte[] bytes) throws IOException {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 12 || !tag(bytes, 0).equals("RIFF") || !tag(bytes, 8).equals("WAVE")) {
@@ -92,7 +98,8 @@ public final class SpeechAudio {
         }
     }
 
-    private static float[] decode(ByteBuffer in, int offset, int frames, int format, int channels, int bits, int blockAlign) {
+    private static float[] decode(ByteBuffer in, int offset, int frames, int format, int channels, int bits, int blockAlign)
+            throws IOException {
         float[] out = new float[frames];
         int bytes = bits / 8;
         for (int i = 0; i < frames; i++) {
@@ -103,12 +110,26 @@ public final class SpeechAudio {
                     case 8 -> (Byte.toUnsignedInt(in.get(p)) - 128) / 128.0;   // 8-bit WAV is unsigned
                     case 16 -> in.getShort(p) / 32768.0;
                     case 24 -> ((in.get(p) & 0xFF) | (in.get(p + 1) & 0xFF) << 8 | in.get(p + 2) << 16) / 8388608.0;
-                    default -> format == 3 ? in.getFloat(p) : in.getInt(p) / 2147483648.0;
+                    default -> format == 3 ? audible(in.getFloat(p), i, c) : in.getInt(p) / 2147483648.0;
                 };
             }
             out[i] = (float) (sum / channels);
         }
         return out;
+    }
+
+    /**
+     * The largest magnitude of a float sample: 60 dB above full scale. Beyond it (or NaN, infinite)
+     * the bytes are not audio, and would reach the resampler, the features and the loss as overflow.
+     */
+    public static final float MAX_FLOAT_SAMPLE = 1000f;
+
+    private static float audible(float sample, int frame, int channel) throws IOException {
+        if (!(Math.abs(sample) <= MAX_FLOAT_SAMPLE)) {
+            throw new IOException("WAV float sample " + frame + " of channel " + channel + " is " + sample + " (expected a finite value within +-"
+                    + MAX_FLOAT_SAMPLE + ")");
+        }
+        return sample;
     }
 
     private static String tag(byte[] bytes, int at) {

@@ -59,6 +59,12 @@ class SpeechAudioTest {
         System.arraycopy("data".getBytes(), 0, dataFirst, 12, 4);
         dataFirst[16] = 2;
         expect(dataFirst, "data chunk before its fmt chunk");
+        for (float notAudio : new float[] {Float.NaN, Float.POSITIVE_INFINITY, -1e4f}) {
+            ByteBuffer f = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.5f).putFloat(notAudio);
+            expect(wav(3, 1, 8000, 32, f.array()), "WAV float sample 1 of channel 0 is " + notAudio);
+        }
+        ByteBuffer loud = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(-SpeechAudio.MAX_FLOAT_SAMPLE);
+        assertEquals(-SpeechAudio.MAX_FLOAT_SAMPLE, assertDoesNotFail(wav(3, 1, 8000, 32, loud.array())).samples()[0]);
     }
 
     @Test
