@@ -33,7 +33,7 @@ esac
 duration=${FUZZ_DURATION:-$duration}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest TrainingCheckpointFuzzTest CommandLineFuzzTest OnnxReaderFuzzTest WavFuzzTest)
+  targets=(RawModelFileFuzzTest ModelFileHeaderFuzzTest SnapshotFuzzTest CsvFuzzTest TextFuzzTest VocabularyFuzzTest SequenceModelFileFuzzTest SequenceCsvFuzzTest TrainingCheckpointFuzzTest Seq2SeqFileFuzzTest CommandLineFuzzTest OnnxReaderFuzzTest WavFuzzTest)
 fi
 
 out=java/target/fuzz

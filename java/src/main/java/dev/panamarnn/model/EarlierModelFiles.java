@@ -1,5 +1,6 @@
 package dev.panamarnn.model;
 
+import dev.panamarnn.internal.io.Metadata;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.data.CharVocabulary;
 import dev.panamarnn.io.ModelFile;

@@ -1,5 +1,7 @@
 package dev.panamarnn.model;
 
+import dev.panamarnn.internal.io.Metadata;
+import dev.panamarnn.internal.io.TensorSet;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.io.ModelFileException;
@@ -253,34 +255,8 @@ public final class SequenceModelFile {
         for (Slab.Layout.Entry e : layout.entries()) {
             expected.put(e.name(), e.shape());
         }
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, int[]> e : expected.entrySet()) {
-            if (!f.contains(e.getKey())) {
-                problems.add("tensor '" + e.getKey() + "' is missing");
-            } else if (!Arrays.equals(f.shape(e.getKey()), e.getValue())) {
-                problems.add("tensor '" + e.getKey() + "' is " + Arrays.toString(f.shape(e.getKey())) + ", expected "
-                        + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String name : f.names()) {
-            if (!expected.containsKey(name) && !name.startsWith(TrainingCheckpoint.OPTIMIZER) && !name.startsWith(TrainingCheckpoint.TRAIN) && !declared.ignoresOtherTensors()) {
-                problems.add("unexpected tensor '" + name + "'");
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ModelFileException(f.path(), "does not match its metadata (" + spec + "): "
-                    + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
-                    + (problems.size() > 10 ? "; and " + (problems.size() - 10) + " more" : ""));
-        }
-        for (String name : expected.keySet()) {
-            MemorySegment values = f.tensor(name).segment();
-            for (long i = 0; i < values.byteSize() / Float.BYTES; i++) {
-                float v = values.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-                if (!Float.isFinite(v)) {
-                    throw new ModelFileException(f.path(), "tensor '" + name + "' element " + i + " is " + v + "; values must be finite");
-                }
-            }
-        }
+        TensorSet.requireExactly(f, expected, name -> name.startsWith(TrainingCheckpoint.OPTIMIZER)
+                || name.startsWith(TrainingCheckpoint.TRAIN) || declared.ignoresOtherTensors(), spec.toString());
     }
 
     private static float[] values(SafeTensorsFile f, String name) throws ModelFileException {

@@ -1,5 +1,6 @@
 package dev.panamarnn.model;
 
+import dev.panamarnn.internal.io.Metadata;
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensors;
 import dev.panamarnn.io.SafeTensorsFile;

@@ -10,6 +10,9 @@ import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StreamState;
 import dev.panamarnn.io.ModelFile;
 import dev.panamarnn.kernels.KernelSelection;
+import dev.panamarnn.seq2seq.Seq2Seq;
+import dev.panamarnn.seq2seq.Seq2SeqConfig;
+import dev.panamarnn.seq2seq.Seq2SeqFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +43,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class SeedCorpusTest {
     static final List<Class<?>> FUZZ_TESTS = List.of(RawModelFileFuzzTest.class, ModelFileHeaderFuzzTest.class, SnapshotFuzzTest.class,
-            CsvFuzzTest.class, TextFuzzTest.class, VocabularyFuzzTest.class);
+            CsvFuzzTest.class, TextFuzzTest.class, VocabularyFuzzTest.class, Seq2SeqFileFuzzTest.class);
 
     @Test
     void everyFuzzTestHasSeeds() throws IOException, URISyntaxException {
@@ -66,6 +69,26 @@ class SeedCorpusTest {
         modelFileSeeds(root.resolve("RawModelFileFuzzTestInputs/fuzz"), root.resolve("ModelFileHeaderFuzzTestInputs/fuzz"));
         snapshotSeeds(root.resolve("SnapshotFuzzTestInputs/fuzz"));
         dataSeeds(root.resolve("CsvFuzzTestInputs/fuzz"), root.resolve("TextFuzzTestInputs/fuzz"), root.resolve("VocabularyFuzzTestInputs/fuzz"));
+        seq2seqSeeds(root.resolve("Seq2SeqFileFuzzTestInputs/fuzz"));
+    }
+
+    /** Three small seq2seq models as Seq2SeqFile writes them: a bidirectional 2-layer LSTM, a GRU, a tanh RNN. */
+    private static void seq2seqSeeds(Path dir) throws Exception {
+        Seq2SeqConfig[] configs = {new Seq2SeqConfig(CellType.LSTM, 5, 6, 3, 2, 2, true, 1, 2, 7),
+                new Seq2SeqConfig(CellType.GRU, 4, 5, 2, 3, 1, false, 0, 4, 8),
+                new Seq2SeqConfig(CellType.RNN_TANH, 3, 4, 2, 2, 1, true, 1, 1, 9)};
+        Path scratch = Files.createTempFile("seq2seq-seed", ".safetensors");
+        try {
+            for (Seq2SeqConfig config : configs) {
+                try (Seq2Seq model = Seq2Seq.create(config, KernelSelection.java())) {
+                    Seq2SeqFile.save(scratch, model, Map.of());
+                }
+                write(dir.resolve("seed-" + config.cell().id() + (config.bidirectional() ? "-bi" : "") + "-l" + config.layers()),
+                        Files.readAllBytes(scratch));
+            }
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
     }
 
     // ---- model files ----

@@ -6,6 +6,7 @@ import dev.panamarnn.model.EditDistance;
 import dev.panamarnn.seq2seq.Seq2Seq;
 import dev.panamarnn.seq2seq.Seq2SeqConfig;
 import dev.panamarnn.seq2seq.Seq2SeqDecoder;
+import dev.panamarnn.seq2seq.Seq2SeqFile;
 import dev.panamarnn.seq2seq.Seq2SeqPass;
 import dev.panamarnn.seq2seq.Translation;
 import dev.panamarnn.train.Adam;
@@ -208,6 +209,11 @@ public final class TranslateExperimentCommand implements Callable<Integer> {
             }
             attentionPng(png, words, outs, matrices);
             report.figure(png);
+            // the trained model, its token ids named: source id = letter - 'a', target ids from FIRST_PHONEME on
+            Path modelFile = options.outputDirectory().resolve("translate.safetensors");
+            Seq2SeqFile.save(modelFile, model, Map.of("translate.source_tokens", "a-z", "translate.target_tokens",
+                    "bos=" + BOS + " eos=" + EOS + " from " + FIRST_PHONEME + ": " + String.join(" ", phonemes)));
+            System.out.println("model: " + modelFile);
         }
         report.print(System.out);
         System.out.println("results: " + report.writeJson(options.outputDirectory()));

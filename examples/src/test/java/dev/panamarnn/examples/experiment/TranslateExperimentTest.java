@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panamarnn.io.SafeTensors;
+import dev.panamarnn.io.SafeTensorsFile;
+import dev.panamarnn.seq2seq.Seq2Seq;
+import dev.panamarnn.seq2seq.Seq2SeqDecoder;
+import dev.panamarnn.seq2seq.Seq2SeqFile;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -77,5 +82,24 @@ class TranslateExperimentTest {
         byte[] head = Files.readAllBytes(dir.resolve("out/translate-attention.png"));
         assertTrue(head.length > 500 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', "a PNG");
         assertTrue(Files.readString(dir.resolve("out/translate.json")).contains("\"experiment\" : \"translate\""));
+
+        // the saved model, loaded, decodes the first sample word as the run printed it (greedy, the run's maxLength 12 + 3)
+        Path model = dir.resolve("out/translate.safetensors");
+        assertTrue(printed.contains("model: " + model), printed);
+        List<String> row = printed.lines().dropWhile(l -> !l.startsWith("### Sample held-out words")).filter(l -> l.startsWith("| "))
+                .skip(1).findFirst().map(l -> List.of(l.split("\\|"))).orElseThrow(() -> new AssertionError(printed));
+        String word = row.get(1).trim(), greedy = row.get(3).trim();
+        List<String> phonemes;
+        try (SafeTensorsFile f = SafeTensors.read(model)) {
+            String targets = f.metadata().get("translate.target_tokens");
+            phonemes = List.of(targets.substring(targets.indexOf(": ") + 2).split(" "));
+        }
+        try (Seq2Seq loaded = Seq2SeqFile.load(model); Seq2SeqDecoder decoder = loaded.decoder(12, 1)) {
+            assertEquals(26, loaded.config().sourceVocab());
+            assertEquals(8, loaded.config().hidden());
+            int[] source = word.chars().map(ch -> ch - 'a').toArray();
+            List<String> decoded = TranslateExperimentCommand.names(decoder.greedy(source, 15).tokens(), phonemes);
+            assertEquals(greedy, String.join(" ", decoded), "word '" + word + "'");
+        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.panamarnn.model;
+package dev.panamarnn.internal.io;
 
 import dev.panamarnn.io.ModelFileException;
 import dev.panamarnn.io.SafeTensorsFile;
@@ -6,12 +6,12 @@ import dev.panamarnn.io.SafeTensorsFile;
 /**
  * Reads a model file's string metadata as typed values; every problem is a
  * {@link ModelFileException} naming the file, the key and what was found. Shared by the readers
- * of sequence models, checkpoints and the earlier special-purpose models.
+ * of sequence models, checkpoints, seq2seq models and the earlier special-purpose models.
  */
-final class Metadata {
+public final class Metadata {
     private Metadata() {}
 
-    static String required(SafeTensorsFile f, String key) throws ModelFileException {
+    public static String required(SafeTensorsFile f, String key) throws ModelFileException {
         String v = f.metadata().get(key);
         if (v == null) {
             throw new ModelFileException(f.path(), "metadata '" + key + "' is missing");
@@ -20,12 +20,12 @@ final class Metadata {
     }
 
     /** An integer that must be present. */
-    static long longValue(SafeTensorsFile f, String key) throws ModelFileException {
+    public static long longValue(SafeTensorsFile f, String key) throws ModelFileException {
         return parseLong(f, key, required(f, key));
     }
 
     /** An integer, or {@code fallback} when the key is absent. */
-    static long longValue(SafeTensorsFile f, String key, long fallback) throws ModelFileException {
+    public static long longValue(SafeTensorsFile f, String key, long fallback) throws ModelFileException {
         String v = f.metadata().get(key);
         return v == null ? fallback : parseLong(f, key, v);
     }
@@ -39,7 +39,7 @@ final class Metadata {
     }
 
     /** An integer in [1, Integer.MAX_VALUE] that must be present. */
-    static int positive(SafeTensorsFile f, String key) throws ModelFileException {
+    public static int positive(SafeTensorsFile f, String key) throws ModelFileException {
         long v = longValue(f, key);
         if (v < 1 || v > Integer.MAX_VALUE) {
             throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer in [1, " + Integer.MAX_VALUE + "], got " + v);
@@ -48,7 +48,7 @@ final class Metadata {
     }
 
     /** An integer in [0, max] that must be present. */
-    static long nonNegative(SafeTensorsFile f, String key, long max) throws ModelFileException {
+    public static long nonNegative(SafeTensorsFile f, String key, long max) throws ModelFileException {
         long v = longValue(f, key);
         if (v < 0 || v > max) {
             throw new ModelFileException(f.path(), "metadata '" + key + "' must be an integer in [0, " + max + "], got " + v);
@@ -57,7 +57,7 @@ final class Metadata {
     }
 
     /** A finite decimal number that must be present. */
-    static double finite(SafeTensorsFile f, String key) throws ModelFileException {
+    public static double finite(SafeTensorsFile f, String key) throws ModelFileException {
         String v = required(f, key);
         try {
             double d = Double.parseDouble(v.trim());
@@ -71,12 +71,12 @@ final class Metadata {
     }
 
     /** "true" or "false", present. */
-    static boolean bool(SafeTensorsFile f, String key) throws ModelFileException {
+    public static boolean bool(SafeTensorsFile f, String key) throws ModelFileException {
         return parseBool(f, key, required(f, key));
     }
 
     /** "true" or "false", or {@code fallback} when the key is absent. */
-    static boolean bool(SafeTensorsFile f, String key, boolean fallback) throws ModelFileException {
+    public static boolean bool(SafeTensorsFile f, String key, boolean fallback) throws ModelFileException {
         String v = f.metadata().get(key);
         return v == null ? fallback : parseBool(f, key, v);
     }
