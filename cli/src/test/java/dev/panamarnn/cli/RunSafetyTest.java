@@ -139,6 +139,11 @@ class RunSafetyTest {
         }
         var same = rnn(series(dir.resolve("s3"), "--steps", "4", "--cell", "GRU", "--layers", "1", "--resume", checkpoint.toString()));
         assertEquals(0, same.exit(), same.err());                 // the checkpoint's values given again (SMALL_SERIES gives --hidden 8)
+        var otherBatch = rnn("train", "series", "--window", "24", "--batch", "16", "--holdout", "24", "--out", dir.resolve("s4").toString(),
+                "--steps", "4", "--resume", checkpoint.toString());   // batches of 16, not the checkpoint's 8: not the same run
+        assertEquals(1, otherBatch.exit(), otherBatch.out());
+        assertEquals(1, otherBatch.err().strip().lines().count(), otherBatch.err());
+        assertTrue(otherBatch.err().contains("was trained with other settings: train.batch_size 8 (this trainer: 16)"), otherBatch.err());
 
         Path corpus = Files.writeString(dir.resolve("a.txt"), "abc def abc def\n".repeat(200));
         String[] tiny = {"--steps", "2", "--layers", "1", "--batch", "2", "--seq-len", "8"};

@@ -267,7 +267,7 @@ public final class Trainer implements AutoCloseable {
     public void checkpoint(Path file) {
         checkOpen();
         try {
-            TrainingCheckpoint.save(file, model, optimizer, position, position.windowInBatch > 0 ? bptt : null, settings.metadata());
+            TrainingCheckpoint.save(file, model, optimizer, position, position.windowInBatch > 0 ? bptt : null, settings, settings.metadata());
             position.lastCheckpoint = position.step;
             lastCheckpointNanos = System.nanoTime();
         } catch (ModelFileException e) {
@@ -284,7 +284,7 @@ public final class Trainer implements AutoCloseable {
      */
     public void resume(Path file) throws ModelFileException {
         checkOpen();
-        TrainingCheckpoint.Carried carried = TrainingCheckpoint.restore(file, model, optimizer, position, settings.bpttWindow() > 0);
+        TrainingCheckpoint.Carried carried = TrainingCheckpoint.restore(file, model, optimizer, position, settings);
         if (carried != null) {                      // between two windows: the state carried into the next one
             if (bptt != null) {
                 bptt.close();

@@ -7,7 +7,9 @@ import dev.panamarnn.io.SafeTensorsFile;
 import dev.panamarnn.tensor.Tensor;
 import dev.panamarnn.train.Optimizer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,8 +40,9 @@ final class TrainingCheckpoint {
      * @param extra   the application's metadata (Trainer.Builder.metadata), written first
      */
     static void save(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, BpttWindows windows,
-                     Map<String, String> extra) throws ModelFileException {
+                     Trainer.Settings settings, Map<String, String> extra) throws ModelFileException {
         Map<String, String> meta = new LinkedHashMap<>(extra);
+        meta.putAll(runSettings(settings, optimizer, optimizer.stepCount()));
         meta.put("train.step", Long.toString(p.step));
         meta.put("train.epoch", Integer.toString(p.epoch));
         meta.put("train.batch_in_epoch", Integer.toString(p.batchInEpoch));
@@ -57,6 +60,44 @@ final class TrainingCheckpoint {
         SequenceModelFile.save(file, model, meta, state);
     }
 
+    /**
+     * What an exact resume needs unchanged, as metadata: the settings that decide the batches (size,
+     * seed, grouping, truncated-BPTT window) and the updates (clipping, the optimizer's
+     * hyperparameters, the learning rate its schedule gives the next step).
+     */
+    private static Map<String, String> runSettings(Trainer.Settings settings, Optimizer optimizer, long nextStep) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("train.batch_size", Integer.toString(settings.batchSize()));
+        m.put("train.seed", Long.toString(settings.seed()));
+        m.put("train.group_by_length", Boolean.toString(settings.groupByLength()));
+        m.put("train.bptt_window", Integer.toString(settings.bpttWindow()));
+        m.put("train.clip_norm", Double.toString(settings.clipNorm()));
+        m.put("optimizer.learning_rate", Double.toString(optimizer.schedule().lr(nextStep)));
+        for (Map.Entry<String, Object> h : optimizer.hyperparameters().entrySet()) {
+            m.put("optimizer." + h.getKey(), String.valueOf(h.getValue()));
+        }
+        return m;
+    }
+
+    /**
+     * A checkpoint resumes only into a trainer with its run settings ({@link #runSettings}); a key the
+     * file lacks (a checkpoint written before they were recorded) is not compared.
+     */
+    private static void requireSameRun(SafeTensorsFile f, Trainer.Settings settings, Optimizer optimizer, long nextStep)
+            throws ModelFileException {
+        List<String> differences = new ArrayList<>();
+        for (Map.Entry<String, String> e : runSettings(settings, optimizer, nextStep).entrySet()) {
+            String saved = f.metadata().get(e.getKey());
+            if (saved != null && !saved.equals(e.getValue())) {
+                differences.add(e.getKey() + " " + saved + " (this trainer: " + e.getValue() + ")");
+            }
+        }
+        if (!differences.isEmpty()) {
+            throw new ModelFileException(f.path(), "was trained with other settings: " + String.join(", ", differences)
+                    + "; a resume continues that run exactly, so resume with its settings (or start a new run from its weights)");
+        }
+    }
+
     private static Map<String, Tensor> optimizerState(Optimizer optimizer) {
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (String slot : optimizer.stateNames()) {
@@ -68,8 +109,9 @@ final class TrainingCheckpoint {
     }
 
     /** Restores parameters, optimizer state and position; returns the carried state to continue a batch with, or null. */
-    static Carried restore(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, boolean windowed)
+    static Carried restore(Path file, SequenceModel model, Optimizer optimizer, TrainingPosition p, Trainer.Settings settings)
             throws ModelFileException {
+        boolean windowed = settings.bpttWindow() > 0;
         try (SafeTensorsFile f = SafeTensors.read(file)) {
             SequenceModelFile.Declared declared = SequenceModelFile.declared(f);
             ModelSpec saved = declared.spec(), ours = model.spec().withNormalisation(null, null).withTargetNormalisation(null, null);
@@ -96,6 +138,7 @@ final class TrainingCheckpoint {
                 throw new ModelFileException(file, "metadata 'train.epoch_loss_sum' or 'train.best_objective' is not a number");
             }
             long optimizerSteps = integer(f, "optimizer.step", restored.step);
+            requireSameRun(f, settings, optimizer, optimizerSteps);
             if (restored.windowInBatch > 0 && !windowed) {
                 throw new ModelFileException(file, "was written between two truncated-BPTT windows (metadata 'train.window_in_batch' is "
                         + restored.windowInBatch + "); resume it with a trainer built with truncatedBptt(window)");

@@ -20,8 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A checkpoint whose training counters are hostile (negative, not a number, past an int), or
- * whose optimizer state or carried truncated-BPTT state is incomplete is refused as a {@link ModelFileException}, and the run it
+ * A checkpoint whose training counters are hostile (negative, not a number, past an int), whose
+ * optimizer state or carried truncated-BPTT state is incomplete, or whose run settings (batch size,
+ * seed, window, clipping, learning rate, optimizer hyperparameters) are not the resuming trainer's
+ * is refused as a {@link ModelFileException}, and the run it
  * was restored into is left exactly as it was: counters and optimizer moments unchanged.
  */
 class CheckpointMetadataTest {
@@ -39,6 +41,12 @@ class CheckpointMetadataTest {
             "optimizer.step, -1",
             "optimizer.step, twelve",
             "DROP, optimizer.exp_avg.rnn.weight_hh_l0",
+            "train.batch_size, 7",
+            "train.seed, 12345",
+            "train.bptt_window, 3",
+            "train.clip_norm, 0.25",
+            "optimizer.learning_rate, 0.5",
+            "optimizer.eps, 1.0E-4",
     })
     void hostileCheckpointIsRefusedAndLeavesTheRunUnchanged(String key, String value) throws Exception {
         Path good = dir.resolve("good.safetensors");
