@@ -9,14 +9,12 @@ import java.lang.foreign.MemorySegment;
  * specification and the baseline) and the native ones ({@link KernelSelection#nativeKernels()}:
  * OpenBLAS + librnnk through FFM). Implementations trust their arguments; {@link CheckedKernels} is
  * the validating front door. Which implementation a JVM uses by default is
- * {@link KernelSelection#selected()}. The interface is sealed: the library adds primitives to it as
- * its kernels grow, which an implementation outside it could not follow.
+ * {@link KernelSelection#selected()}.
  *
  * <p>Every matrix is row-major float32; every segment holds floats in native byte order; leading
  * dimensions ({@code lda}...) are row strides in floats.
  */
-public sealed interface Kernels permits CheckedKernels, dev.panamarnn.internal.kernels.JavaKernels,
-        dev.panamarnn.internal.kernels.NativeKernels {
+public interface Kernels {
 
     /** Short name for logs: "java" or "native". */
     String name();
