@@ -120,6 +120,22 @@ public final class Workspace implements AutoCloseable {
     }
 
     /**
+     * Makes the dropout masks of the next training {@link #forward} a function of {@code seed}
+     * alone (a SplitMix64 stream started at it; the forwards after it continue the stream). Without
+     * it, each training forward continues the stream this workspace started at the config's seed.
+     * A trainer that reseeds before every step from its step number draws the same masks when a
+     * resumed run repeats the step.
+     */
+    public void reseedDropout(long seed) {
+        lifetime.enter("reseed dropout");
+        try {
+            stack.reseedDropout(seed);
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    /**
      * Runs the network over x.
      * @param x        (T, B, I) or (B, T, I) with batchFirst
      * @param lengths  per-row sequence lengths in [1, T], any order; null: every row has T steps

@@ -300,6 +300,9 @@ final class ModelPass implements AutoCloseable {
             throw new IllegalStateException("forward needs a loaded batch");
         }
         int[] given = full ? null : lengths;
+        if (training && model.spec().dropout() > 0) {
+            workspace.reseedDropout(model.nextDropoutSeed());
+        }
         Tensor out = training ? workspace.forward(x, given, h0, c0, true) : workspace.infer(x, given, h0, c0);
         headInput = perStep ? out.segment() : finalStates();
         model.head().forward(y, hidden, headInput, rows);

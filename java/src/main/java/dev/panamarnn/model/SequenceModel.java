@@ -53,6 +53,7 @@ public final class SequenceModel implements AutoCloseable {
     private final float[] targetStd;     // (K) or null
     private final Map<Long, ModelPass> passes = new LinkedHashMap<>(16, 0.75f, true);   // by (T, B), least recently used first
     private final ExclusiveLifetime lifetime;   // one pass at a time; frees everything
+    private long dropoutPass;                   // the number of the next training forward, which seeds its dropout masks
 
     /** A model with PyTorch's initialisation from {@code spec.seed()} on {@code kernels}. */
     public SequenceModel(ModelSpec spec, Kernels kernels) {
@@ -284,6 +285,23 @@ public final class SequenceModel implements AutoCloseable {
         pass.load(batch);
         pass.forward(true);
         return pass.lossAndBackward();
+    }
+
+    /**
+     * The dropout masks of the next training forward are drawn from a stream seeded by the model's
+     * seed and {@code pass} (each training forward after it counts on): a trainer sets its step
+     * number here, so a resumed run draws the masks the uninterrupted run drew.
+     */
+    void dropoutPass(long pass) {
+        dropoutPass = pass;
+    }
+
+    /** The dropout seed of the next training forward: SplitMix64's finalizer of (seed, pass number). */
+    long nextDropoutSeed() {
+        long z = spec.seed() + (dropoutPass++ + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** Claims the model for a call on this thread (its passes, buffers and parameters); {@link #exit()} releases it. */

@@ -26,8 +26,8 @@ import java.util.List;
  * }
  * }</pre>
  * One thread. A resumed run ({@link #resume}) continues bit for bit as the uninterrupted run would
- * (same kernels, thread count and data; with dropout 0, since the dropout masks' random stream is
- * not saved). Closing frees the optimizer state; the model stays open.
+ * (same kernels, thread count and data; the dropout masks of a step are drawn from the model's
+ * seed and the step number). Closing frees the optimizer state; the model stays open.
  */
 public final class Trainer implements AutoCloseable {
     private final SequenceModel model;
@@ -235,6 +235,7 @@ public final class Trainer implements AutoCloseable {
         model.enter("train");   // the whole step, optimizer included: another thread's predict would read half-updated parameters
         try {
             model.zeroGradients();
+            model.dropoutPass(position.step);               // the masks of this step: the same when a resumed run repeats it
             double loss = windowed(batch) ? bptt.accumulate(model, batch, w) : model.accumulate(batch);
             long number = ++position.step;
             return TrainingStep.finish(model.kernels(), model.gradients(), settings.clipNorm(), guard, optimizer, loss, number);

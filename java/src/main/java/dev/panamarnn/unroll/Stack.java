@@ -156,6 +156,14 @@ public final class Stack {
         return layers[layers.length - 1][0].hiddenStates();
     }
 
+    /**
+     * The next training forward's dropout masks come from the SplitMix64 stream that starts at
+     * {@code seed}; later forwards continue it.
+     */
+    public void reseedDropout(long seed) {
+        dropoutState = seed;
+    }
+
     /** x *= mask, with a fresh mask of 0 or 1/(1-p) per element (inverted dropout). */
     private void applyNewDropoutMask(Kernels k, MemorySegment x, MemorySegment mask) {
         double p = config.dropout();

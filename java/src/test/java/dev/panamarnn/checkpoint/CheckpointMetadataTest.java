@@ -13,7 +13,6 @@ import dev.panamarnn.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,8 +91,8 @@ class CheckpointMetadataTest {
             if (!key.equals("DROP")) {
                 metadata.put(key, value);
             }
-            assertTrue(key.equals("DROP") ? tensors.size() == f.names().size() - 1 : List.of("train.window_in_batch",
-                    "train.batch_in_epoch", "train.epoch", "train.step", "optimizer.step").contains(key), "the rewrite must change something");
+            assertTrue(key.equals("DROP") ? tensors.size() == f.names().size() - 1
+                    : f.metadata().containsKey(key) && !value.equals(f.metadata().get(key)), "the rewrite must change something");
             SafeTensors.write(to, tensors, metadata);
         }
     }

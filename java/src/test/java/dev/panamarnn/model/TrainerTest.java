@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -90,11 +91,13 @@ class TrainerTest {
         }
     }
 
-    @Test
-    void resumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
+    /** With dropout too: a step's masks come from the model's seed and the step number, so the resumed run draws the same ones. */
+    @ParameterizedTest
+    @ValueSource(doubles = {0, 0.3})
+    void resumedRunEqualsUninterruptedRun(double dropout, @TempDir Path dir) throws Exception {
         SequenceDataset data = signOfSum(100, 7);
         float[] uninterrupted;
-        try (SequenceModel model = small(data); Trainer trainer = Trainer.builder(model).adam(5e-3).batchSize(16).seed(9).build()) {
+        try (SequenceModel model = stacked(data, dropout); Trainer trainer = Trainer.builder(model).adam(5e-3).batchSize(16).seed(9).build()) {
             trainer.fit(data, Budget.steps(17));                       // 7 batches an epoch: stops inside epoch 3
             uninterrupted = model.parameters().get("rnn.weight_hh_l0").toArray();
             trainer.fit(data, Budget.steps(10));
@@ -102,7 +105,7 @@ class TrainerTest {
         }
         Path checkpoint = dir.resolve("run.safetensors");
         float[] resumed;
-        try (SequenceModel model = small(data); Trainer trainer = Trainer.builder(model).adam(5e-3).batchSize(16).seed(9).build()) {
+        try (SequenceModel model = stacked(data, dropout); Trainer trainer = Trainer.builder(model).adam(5e-3).batchSize(16).seed(9).build()) {
             trainer.fit(data, Budget.steps(17));
             trainer.checkpoint(checkpoint);
             resumed = model.parameters().get("rnn.weight_hh_l0").toArray();
@@ -186,6 +189,12 @@ class TrainerTest {
                 assertEquals(labelled.length(i) * 3, fromLabelled[i].length);
             }
         }
+    }
+
+    /** Two layers with {@code dropout} between them (one layer without). */
+    static SequenceModel stacked(SequenceDataset data, double dropout) {
+        return SequenceModel.forData(data).cell(CellType.LSTM).hidden(8).layers(dropout > 0 ? 2 : 1).dropout(dropout).seed(21)
+                .kernels(KernelsForTests.java()).build();
     }
 
     static SequenceModel small(SequenceDataset data) {
