@@ -25,10 +25,10 @@ until grep -qs "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
 done
 echo "# service options: ${SERVICE_OPTS:-(defaults)}; $(grep -o 'kernels: .*' "${TMPDIR:-/tmp}/service-load-server.$$.log" | head -1)"
 "$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target http --port "$port" --streams "$streams" \
-    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --connections "$inflight" --settle-millis $((idle * 2 + 1000))
+    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --in-flight "$inflight" ${GENERATOR_OPTS:-} --settle-millis $((idle * 2 + 1000))
 kill $server; wait $server 2>/dev/null || true
 trap - EXIT
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target bare --model "$model" --streams "$streams" \
-    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --connections "$inflight" --settle-millis 0
+    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --in-flight "$inflight" ${GENERATOR_OPTS:-} --settle-millis 0
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
  * Open-loop load on loopback: {@code --streams} streams each send events at a fixed rate (the total
  * rate over the streams, round robin), whether or not earlier answers came back; a step's latency
  * runs from its intended send time, so a stall counts against every event it delayed (no
- * coordinated omission). At most {@code --connections} events are in flight (HTTP: that many
- * keep-alive connections, one request in flight on each). For each total rate it prints one row:
+ * coordinated omission). At most {@code --in-flight} events are in flight (HTTP: pipelined on
+ * {@code --connections} keep-alive connections, in turn; the events due at one wake-up of the
+ * sender are written together). For each total rate it prints one row:
  * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
  * latency, the mean batch, refusals, GC pauses, and the CPU time per step of the target process and
  * of the generator's own (from the window's start until every answer is in); at the end, heap and off-heap bytes per stream.
@@ -71,9 +72,24 @@ public final class LoadGenerator implements Callable<Integer> {
     @Range(min = 0, max = 600)
     int warmup;
 
-    @Option(names = "--connections", defaultValue = "256", description = "Events in flight at most (HTTP: keep-alive connections).")
+    @Option(names = "--in-flight", defaultValue = "256", description = "Events in flight at most (sent, not yet answered).")
+    @Range(min = 1, max = 100_000)
+    int inFlightLimit;
+
+    @Option(names = "--connections", defaultValue = "16",
+            description = "HTTP keep-alive connections; the events are sent to them in turn, pipelined.")
     @Range(min = 1, max = 10_000)
     int connections;
+
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|epoll|nio",
+            description = "The HTTP client's sockets: Linux's native epoll, Java NIO, or auto: epoll where it loads.")
+    Transport transport;
+
+    @Option(names = "--burst-micros", defaultValue = "200",
+            description = "The sender waits at least this long between wake-ups; the events due meanwhile go out together"
+                    + " (their latency still counts from their intended send times). 0: wake for each event's time.")
+    @Range(min = 0, max = 100_000)
+    int burstMicros;
 
     @Option(names = "--client-threads", defaultValue = "1", description = "The HTTP client's event-loop threads.")
     @Range(min = 1, max = 64)
@@ -96,8 +112,7 @@ public final class LoadGenerator implements Callable<Integer> {
     CommandSpec spec;
 
     private LoadTarget target;
-    private final String[] texts = new String[BODIES];   // event bodies, one float each
-    private final float[] values = new float[BODIES];
+    private final float[] values = new float[BODIES];   // the events' values, one float each, sent in turn
 
     public static void main(String[] args) {
         ToolCommandLine.main(new LoadGenerator(), args);
@@ -108,12 +123,11 @@ public final class LoadGenerator implements Callable<Integer> {
         java.util.Random random = new java.util.Random(42);
         for (int i = 0; i < BODIES; i++) {
             values[i] = (float) (random.nextGaussian());
-            texts[i] = Float.toString(values[i]);
         }
         long[] base;
         switch (kind) {
             case HTTP -> {
-                target = new HttpTarget(port, streams, connections, clientThreads);
+                target = new HttpTarget(port, streams, values, connections, clientThreads, transport);
                 base = memory(target.stats(true));
             }
             case BARE -> {
@@ -126,13 +140,14 @@ public final class LoadGenerator implements Callable<Integer> {
                 }
                 BlasThreads.set(inference, 1);
                 base = new long[] {JvmStats.heapUsed(true), JvmStats.offHeapOther()};
-                target = new BareTarget(inference, streams, maxBatch, queue);
+                target = new BareTarget(inference, streams, values, maxBatch, queue);
             }
             default -> throw new IllegalStateException("unknown target " + kind);
         }
         try (LoadTarget open = target) {
-            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n",
-                    kind.name().toLowerCase(Locale.ROOT), streams, connections, seconds, warmup);
+            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight%s, %d s per rate after %d s warm-up%n",
+                    kind.name().toLowerCase(Locale.ROOT), streams, inFlightLimit, kind == Kind.HTTP ? " on " + connections
+                    + " connections (" + transport.resolved().name().toLowerCase(Locale.ROOT) + ")" : "", seconds, warmup);
             System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors"
                     + " | GC pauses (ms, longest) | CPU us/event: target, generator |");
             System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
@@ -158,30 +173,40 @@ public final class LoadGenerator implements Callable<Integer> {
         LongAdder overloaded = new LongAdder();
         LongAdder errors = new LongAdder();
         LongAccumulator lastAnswer = new LongAccumulator(Math::max, 0);
-        Semaphore inFlight = new Semaphore(connections);
+        Semaphore inFlight = new Semaphore(inFlightLimit);
         double periodNanos = 1e9 / rate;
         long start = System.nanoTime() + 10_000_000;
         long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         String before = null;
         long generatorCpuBefore = 0;
+        long burstNanos = TimeUnit.MICROSECONDS.toNanos(burstMicros);
+        long lastWake = 0;
         for (long k = 0; ; k++) {
             long intended = start + (long) (k * periodNanos);
             if (intended >= end) {
                 break;
             }
             if (before == null && intended >= measureFrom) {
+                target.flush();
                 before = target.stats(false);
                 generatorCpuBefore = JvmStats.processCpuNanos();
             }
-            long now;
-            while ((now = System.nanoTime()) < intended) {
-                LockSupport.parkNanos(intended - now);
+            long now = System.nanoTime();
+            if (now < intended) {
+                target.flush();                  // what is due so far goes out before the wait
+                long wake = Math.max(intended, lastWake + burstNanos);
+                do {
+                    LockSupport.parkNanos(wake - now);
+                } while ((now = System.nanoTime()) < wake);
+                lastWake = now;
             }
-            inFlight.acquire();
-            int slot = (int) (k % BODIES);
+            if (!inFlight.tryAcquire()) {
+                target.flush();
+                inFlight.acquire();
+            }
             boolean measured = intended >= measureFrom;
-            target.send((int) (k % streams), texts[slot], values[slot], status -> {
+            target.send((int) (k % streams), (int) (k % BODIES), status -> {
                 if (measured) {
                     long answered = System.nanoTime();
                     lastAnswer.accumulate(answered);
@@ -195,10 +220,11 @@ public final class LoadGenerator implements Callable<Integer> {
                 inFlight.release();
             });
         }
-        if (!inFlight.tryAcquire(connections, 60, TimeUnit.SECONDS)) {
-            errors.add(connections - inFlight.availablePermits());
+        target.flush();
+        if (!inFlight.tryAcquire(inFlightLimit, 60, TimeUnit.SECONDS)) {
+            errors.add(inFlightLimit - inFlight.availablePermits());
         } else {
-            inFlight.release(connections);
+            inFlight.release(inFlightLimit);
         }
         String after = target.stats(false);
         long generatorCpu = JvmStats.processCpuNanos() - generatorCpuBefore;
