@@ -3,7 +3,8 @@
 # The same open-loop load (docs/streaming.md "An HTTP service") against the service over HTTP on loopback, then
 # against the bare StreamBatcher in one JVM, one after the other; the service is started fresh and stopped after.
 # SERVICE_OPTS: more options for the service, e.g. SERVICE_OPTS="--transport nio"; SERVICE_PORT: its port (18080);
-# SERVICE_JAR: another build's jar (its lib/ beside it), to compare two builds.
+# SERVICE_JAR: another build's jar (its lib/ beside it; its generator too), to compare two builds; GENERATOR_OPTS: more options for both
+# generator runs, e.g. GENERATOR_OPTS="--connections 64 --burst-micros 0" (see LoadGenerator --help).
 # Build first: ./mvnw -pl examples/service -am install -DskipTests
 set -eu
 root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)

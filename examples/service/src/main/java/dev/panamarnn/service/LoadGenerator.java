@@ -25,11 +25,12 @@ import picocli.CommandLine.Spec;
  * rate over the streams, round robin), whether or not earlier answers came back; a step's latency
  * runs from its intended send time, so a stall counts against every event it delayed (no
  * coordinated omission). At most {@code --in-flight} events are in flight (HTTP: pipelined on
- * {@code --connections} keep-alive connections, in turn; the events due at one wake-up of the
- * sender are written together). For each total rate it prints one row:
+ * {@code --connections} keep-alive connections; the events due at one wake-up of the sender go
+ * together to one connection, the next wake-up's to the next). For each total rate it prints one row:
  * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
- * latency, the mean batch, refusals, GC pauses, and the CPU time per step of the target process and
- * of the generator's own (from the window's start until every answer is in); at the end, heap and off-heap bytes per stream.
+ * latency, the mean batch, refusals, GC pauses, and the CPU time and heap bytes allocated per step of the
+ * target process and of the generator's own (from the window's start until every answer is in); at the end,
+ * heap and off-heap bytes per stream.
  * <pre>
  * java -cp examples/service/target/panama-rnn-service.jar dev.panamarnn.service.LoadGenerator \
  *      --target http --port 8080 --streams 10000 --rates 10000,25000,50000 --seconds 10 --warmup 3
@@ -149,8 +150,8 @@ public final class LoadGenerator implements Callable<Integer> {
                     kind.name().toLowerCase(Locale.ROOT), streams, inFlightLimit, kind == Kind.HTTP ? " on " + connections
                     + " connections (" + transport.resolved().name().toLowerCase(Locale.ROOT) + ")" : "", seconds, warmup);
             System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors"
-                    + " | GC pauses (ms, longest) | CPU us/event: target, generator |");
-            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+                    + " | GC pauses (ms, longest) | CPU us/event: target, generator | heap bytes/event: target, generator |");
+            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
             for (int rate : rates) {
                 run(rate, warmup, seconds);
             }
@@ -180,6 +181,7 @@ public final class LoadGenerator implements Callable<Integer> {
         long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         String before = null;
         long generatorCpuBefore = 0;
+        long generatorBytesBefore = 0;
         long burstNanos = TimeUnit.MICROSECONDS.toNanos(burstMicros);
         long lastWake = 0;
         for (long k = 0; ; k++) {
@@ -191,6 +193,7 @@ public final class LoadGenerator implements Callable<Integer> {
                 target.flush();
                 before = target.stats(false);
                 generatorCpuBefore = JvmStats.processCpuNanos();
+                generatorBytesBefore = JvmStats.allocatedBytes();
             }
             long now = System.nanoTime();
             if (now < intended) {
@@ -228,6 +231,7 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         String after = target.stats(false);
         long generatorCpu = JvmStats.processCpuNanos() - generatorCpuBefore;
+        long generatorBytes = JvmStats.allocatedBytes() - generatorBytesBefore;
         if (before == null) {
             before = after;
         }
@@ -235,14 +239,18 @@ public final class LoadGenerator implements Callable<Integer> {
         long steps = Math.max(1, value(after, "steps") - value(before, "steps"));
         double targetCpu = (value(after, "process_cpu_ns") - value(before, "process_cpu_ns")) / 1e3 / steps;
         double ownCpu = generatorCpu / 1e3 / steps;
+        long targetBytes = value(before, "allocated_bytes") < 0 ? -1 : (value(after, "allocated_bytes") - value(before, "allocated_bytes")) / steps;
         long batches = value(after, "batches") - value(before, "batches");
         double meanBatch = batches == 0 ? 0 : (value(after, "steps") - value(before, "steps")) / (double) batches;
         Histogram h = latency;
-        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) | %.1f, %s |%n", rate,
+        boolean bare = target instanceof BareTarget;
+        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) | %.1f, %s | %s, %s |%n", rate,
                 ok.sum() * 1e9 / (Math.max(end, lastAnswer.get()) - measureFrom), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), meanBatch, overloaded.sum(), errors.sum(), value(after, "gc_pauses") - value(before, "gc_pauses"),
                 value(after, "gc_pause_ms") - value(before, "gc_pause_ms"), value(after, "gc_longest_pause_ms"), targetCpu,
-                target instanceof BareTarget ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu));
+                bare ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu),
+                targetBytes < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", targetBytes),
+                bare ? "(same process)" : String.format(Locale.ROOT, "%,d", generatorBytes / steps));
     }
 
     private static long[] memory(String stats) {

