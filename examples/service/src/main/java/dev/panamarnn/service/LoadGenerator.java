@@ -78,7 +78,7 @@ public final class LoadGenerator implements Callable<Integer> {
     int inFlightLimit;
 
     @Option(names = "--connections", defaultValue = "16",
-            description = "HTTP keep-alive connections; the events are sent to them in turn, pipelined.")
+            description = "HTTP keep-alive connections; each burst of events goes to the next one, pipelined.")
     @Range(min = 1, max = 10_000)
     int connections;
 
