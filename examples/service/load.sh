@@ -3,7 +3,8 @@
 # The same open-loop load (docs/streaming.md "An HTTP service") against the service over HTTP on loopback, then
 # against the bare StreamBatcher in one JVM, one after the other; the service is started fresh and stopped after.
 # SERVICE_OPTS: more options for the service, e.g. SERVICE_OPTS="--transport nio"; SERVICE_PORT: its port (18080);
-# SERVICE_JAR: another build's jar (its lib/ beside it), to compare two builds.
+# SERVICE_JAR: another build's jar (its lib/ beside it; its generator too), to compare two builds; GENERATOR_OPTS: more options for both
+# generator runs, e.g. GENERATOR_OPTS="--connections 64 --burst-micros 0" (see LoadGenerator --help).
 # Build first: ./mvnw -pl examples/service -am install -DskipTests
 set -eu
 root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
@@ -25,10 +26,10 @@ until grep -qs "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
 done
 echo "# service options: ${SERVICE_OPTS:-(defaults)}; $(grep -o 'kernels: .*' "${TMPDIR:-/tmp}/service-load-server.$$.log" | head -1)"
 "$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target http --port "$port" --streams "$streams" \
-    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --connections "$inflight" --settle-millis $((idle * 2 + 1000))
+    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --in-flight "$inflight" ${GENERATOR_OPTS:-} --settle-millis $((idle * 2 + 1000))
 kill $server; wait $server 2>/dev/null || true
 trap - EXIT
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target bare --model "$model" --streams "$streams" \
-    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --connections "$inflight" --settle-millis 0
+    --rates "$rates" --seconds "$seconds" --warmup "$warmup" --in-flight "$inflight" ${GENERATOR_OPTS:-} --settle-millis 0
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"

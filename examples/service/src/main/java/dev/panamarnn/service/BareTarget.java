@@ -14,10 +14,15 @@ final class BareTarget implements LoadTarget {
     private final InferenceModel model;
     private final StreamBatcher batcher;
     private final StreamState[] streams;
+    private final float[][] values;          // (events, 1) the event values
     private final JvmStats jvm = new JvmStats();
 
-    BareTarget(InferenceModel model, int streamCount, int maxBatch, int queueCapacity) {
+    BareTarget(InferenceModel model, int streamCount, float[] values, int maxBatch, int queueCapacity) {
         this.model = model;
+        this.values = new float[values.length][];
+        for (int v = 0; v < values.length; v++) {
+            this.values[v] = new float[] {values[v]};
+        }
         this.batcher = StreamBatcher.builder(model).maxBatch(maxBatch).queueCapacity(queueCapacity).build();
         this.streams = new StreamState[streamCount];
         for (int s = 0; s < streamCount; s++) {
@@ -26,10 +31,10 @@ final class BareTarget implements LoadTarget {
     }
 
     @Override
-    public void send(int stream, String text, float value, IntConsumer done) {
+    public void send(int stream, int value, IntConsumer done) {
         float[] output = new float[model.outputSize()];
         try {
-            batcher.submit(streams[stream], new float[] {value}, output, (y, failure) -> done.accept(failure == null ? 200 : 500));
+            batcher.submit(streams[stream], values[value], output, (y, failure) -> done.accept(failure == null ? 200 : 500));
         } catch (RejectedExecutionException e) {
             done.accept(503);
         }
@@ -41,7 +46,8 @@ final class BareTarget implements LoadTarget {
                 + "\nsteps " + batcher.stepCount() + "\nbatches " + batcher.batchCount()
                 + "\nheap_used " + JvmStats.heapUsed(collect) + "\noff_heap_other " + JvmStats.offHeapOther()
                 + "\ngc_pauses " + jvm.pauses() + "\ngc_pause_ms " + jvm.pauseMillis()
-                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos() + "\n";
+                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos()
+                + "\nallocated_bytes " + JvmStats.allocatedBytes() + "\n";
     }
 
     @Override

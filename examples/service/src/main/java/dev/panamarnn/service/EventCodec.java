@@ -61,13 +61,17 @@ final class EventCodec {
 
     /** The outputs as one line of comma-separated floats. */
     static String format(float[] output) {
-        StringBuilder b = new StringBuilder(output.length * 12);
+        return format(output, new StringBuilder(output.length * 12)).toString();
+    }
+
+    /** Appends the outputs to {@code b} as one line of comma-separated floats; returns {@code b}. */
+    static StringBuilder format(float[] output, StringBuilder b) {
         for (int i = 0; i < output.length; i++) {
             if (i > 0) {
                 b.append(',');
             }
             b.append(output[i]);
         }
-        return b.append('\n').toString();
+        return b.append('\n');
     }
 }

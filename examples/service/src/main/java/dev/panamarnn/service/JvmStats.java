@@ -73,6 +73,11 @@ final class JvmStats {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
+    /** Heap bytes allocated so far by every thread of this JVM, live or ended. */
+    static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
+    }
+
     long pauses() {
         return pauses.get();
     }

@@ -24,11 +24,13 @@ import picocli.CommandLine.Spec;
  * Open-loop load on loopback: {@code --streams} streams each send events at a fixed rate (the total
  * rate over the streams, round robin), whether or not earlier answers came back; a step's latency
  * runs from its intended send time, so a stall counts against every event it delayed (no
- * coordinated omission). At most {@code --connections} events are in flight (HTTP: that many
- * keep-alive connections, one request in flight on each). For each total rate it prints one row:
+ * coordinated omission). At most {@code --in-flight} events are in flight (HTTP: pipelined on
+ * {@code --connections} keep-alive connections; the events due at one wake-up of the sender go
+ * together to one connection, the next wake-up's to the next). For each total rate it prints one row:
  * achieved events/s (answers of 200 over the time from the window's start to the last answer), p50/p99/p99.9/max
- * latency, the mean batch, refusals, GC pauses, and the CPU time per step of the target process and
- * of the generator's own (from the window's start until every answer is in); at the end, heap and off-heap bytes per stream.
+ * latency, the mean batch, refusals, GC pauses, and the CPU time and heap bytes allocated per step of the
+ * target process and of the generator's own (from the window's start until every answer is in); at the end,
+ * heap and off-heap bytes per stream.
  * <pre>
  * java -cp examples/service/target/panama-rnn-service.jar dev.panamarnn.service.LoadGenerator \
  *      --target http --port 8080 --streams 10000 --rates 10000,25000,50000 --seconds 10 --warmup 3
@@ -71,9 +73,24 @@ public final class LoadGenerator implements Callable<Integer> {
     @Range(min = 0, max = 600)
     int warmup;
 
-    @Option(names = "--connections", defaultValue = "256", description = "Events in flight at most (HTTP: keep-alive connections).")
+    @Option(names = "--in-flight", defaultValue = "256", description = "Events in flight at most (sent, not yet answered).")
+    @Range(min = 1, max = 100_000)
+    int inFlightLimit;
+
+    @Option(names = "--connections", defaultValue = "16",
+            description = "HTTP keep-alive connections; each burst of events goes to the next one, pipelined.")
     @Range(min = 1, max = 10_000)
     int connections;
+
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|epoll|nio",
+            description = "The HTTP client's sockets: Linux's native epoll, Java NIO, or auto: epoll where it loads.")
+    Transport transport;
+
+    @Option(names = "--burst-micros", defaultValue = "200",
+            description = "The sender waits at least this long between wake-ups; the events due meanwhile go out together"
+                    + " (their latency still counts from their intended send times). 0: wake for each event's time.")
+    @Range(min = 0, max = 100_000)
+    int burstMicros;
 
     @Option(names = "--client-threads", defaultValue = "1", description = "The HTTP client's event-loop threads.")
     @Range(min = 1, max = 64)
@@ -96,8 +113,7 @@ public final class LoadGenerator implements Callable<Integer> {
     CommandSpec spec;
 
     private LoadTarget target;
-    private final String[] texts = new String[BODIES];   // event bodies, one float each
-    private final float[] values = new float[BODIES];
+    private final float[] values = new float[BODIES];   // the events' values, one float each, sent in turn
 
     public static void main(String[] args) {
         ToolCommandLine.main(new LoadGenerator(), args);
@@ -108,12 +124,11 @@ public final class LoadGenerator implements Callable<Integer> {
         java.util.Random random = new java.util.Random(42);
         for (int i = 0; i < BODIES; i++) {
             values[i] = (float) (random.nextGaussian());
-            texts[i] = Float.toString(values[i]);
         }
         long[] base;
         switch (kind) {
             case HTTP -> {
-                target = new HttpTarget(port, streams, connections, clientThreads);
+                target = new HttpTarget(port, streams, values, connections, clientThreads, transport);
                 base = memory(target.stats(true));
             }
             case BARE -> {
@@ -126,16 +141,17 @@ public final class LoadGenerator implements Callable<Integer> {
                 }
                 BlasThreads.set(inference, 1);
                 base = new long[] {JvmStats.heapUsed(true), JvmStats.offHeapOther()};
-                target = new BareTarget(inference, streams, maxBatch, queue);
+                target = new BareTarget(inference, streams, values, maxBatch, queue);
             }
             default -> throw new IllegalStateException("unknown target " + kind);
         }
         try (LoadTarget open = target) {
-            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight, %d s per rate after %d s warm-up%n",
-                    kind.name().toLowerCase(Locale.ROOT), streams, connections, seconds, warmup);
+            System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight%s, %d s per rate after %d s warm-up%n",
+                    kind.name().toLowerCase(Locale.ROOT), streams, inFlightLimit, kind == Kind.HTTP ? " on " + connections
+                    + " connections (" + transport.resolved().name().toLowerCase(Locale.ROOT) + ")" : "", seconds, warmup);
             System.out.println("| offered ev/s | achieved ev/s | p50 us | p99 us | p99.9 us | max us | mean batch | 503 | errors"
-                    + " | GC pauses (ms, longest) | CPU us/event: target, generator |");
-            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+                    + " | GC pauses (ms, longest) | CPU us/event: target, generator | heap bytes/event: target, generator |");
+            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
             for (int rate : rates) {
                 run(rate, warmup, seconds);
             }
@@ -158,30 +174,42 @@ public final class LoadGenerator implements Callable<Integer> {
         LongAdder overloaded = new LongAdder();
         LongAdder errors = new LongAdder();
         LongAccumulator lastAnswer = new LongAccumulator(Math::max, 0);
-        Semaphore inFlight = new Semaphore(connections);
+        Semaphore inFlight = new Semaphore(inFlightLimit);
         double periodNanos = 1e9 / rate;
         long start = System.nanoTime() + 10_000_000;
         long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         String before = null;
         long generatorCpuBefore = 0;
+        long generatorBytesBefore = 0;
+        long burstNanos = TimeUnit.MICROSECONDS.toNanos(burstMicros);
+        long lastWake = 0;
         for (long k = 0; ; k++) {
             long intended = start + (long) (k * periodNanos);
             if (intended >= end) {
                 break;
             }
             if (before == null && intended >= measureFrom) {
+                target.flush();
                 before = target.stats(false);
                 generatorCpuBefore = JvmStats.processCpuNanos();
+                generatorBytesBefore = JvmStats.allocatedBytes();
             }
-            long now;
-            while ((now = System.nanoTime()) < intended) {
-                LockSupport.parkNanos(intended - now);
+            long now = System.nanoTime();
+            if (now < intended) {
+                target.flush();                  // what is due so far goes out before the wait
+                long wake = Math.max(intended, lastWake + burstNanos);
+                do {
+                    LockSupport.parkNanos(wake - now);
+                } while ((now = System.nanoTime()) < wake);
+                lastWake = now;
             }
-            inFlight.acquire();
-            int slot = (int) (k % BODIES);
+            if (!inFlight.tryAcquire()) {
+                target.flush();
+                inFlight.acquire();
+            }
             boolean measured = intended >= measureFrom;
-            target.send((int) (k % streams), texts[slot], values[slot], status -> {
+            target.send((int) (k % streams), (int) (k % BODIES), status -> {
                 if (measured) {
                     long answered = System.nanoTime();
                     lastAnswer.accumulate(answered);
@@ -195,13 +223,15 @@ public final class LoadGenerator implements Callable<Integer> {
                 inFlight.release();
             });
         }
-        if (!inFlight.tryAcquire(connections, 60, TimeUnit.SECONDS)) {
-            errors.add(connections - inFlight.availablePermits());
+        target.flush();
+        if (!inFlight.tryAcquire(inFlightLimit, 60, TimeUnit.SECONDS)) {
+            errors.add(inFlightLimit - inFlight.availablePermits());
         } else {
-            inFlight.release(connections);
+            inFlight.release(inFlightLimit);
         }
         String after = target.stats(false);
         long generatorCpu = JvmStats.processCpuNanos() - generatorCpuBefore;
+        long generatorBytes = JvmStats.allocatedBytes() - generatorBytesBefore;
         if (before == null) {
             before = after;
         }
@@ -209,14 +239,18 @@ public final class LoadGenerator implements Callable<Integer> {
         long steps = Math.max(1, value(after, "steps") - value(before, "steps"));
         double targetCpu = (value(after, "process_cpu_ns") - value(before, "process_cpu_ns")) / 1e3 / steps;
         double ownCpu = generatorCpu / 1e3 / steps;
+        long targetBytes = value(before, "allocated_bytes") < 0 ? -1 : (value(after, "allocated_bytes") - value(before, "allocated_bytes")) / steps;
         long batches = value(after, "batches") - value(before, "batches");
         double meanBatch = batches == 0 ? 0 : (value(after, "steps") - value(before, "steps")) / (double) batches;
         Histogram h = latency;
-        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) | %.1f, %s |%n", rate,
+        boolean bare = target instanceof BareTarget;
+        System.out.printf(Locale.ROOT, "| %,d | %,.0f | %,d | %,d | %,d | %,d | %.1f | %,d | %,d | %d (%d ms, %d) | %.1f, %s | %s, %s |%n", rate,
                 ok.sum() * 1e9 / (Math.max(end, lastAnswer.get()) - measureFrom), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), meanBatch, overloaded.sum(), errors.sum(), value(after, "gc_pauses") - value(before, "gc_pauses"),
                 value(after, "gc_pause_ms") - value(before, "gc_pause_ms"), value(after, "gc_longest_pause_ms"), targetCpu,
-                target instanceof BareTarget ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu));
+                bare ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu),
+                targetBytes < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", targetBytes),
+                bare ? "(same process)" : String.format(Locale.ROOT, "%,d", generatorBytes / steps));
     }
 
     private static long[] memory(String stats) {

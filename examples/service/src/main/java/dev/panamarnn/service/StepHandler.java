@@ -1,109 +1,159 @@
 package dev.panamarnn.service;
 
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.regex.Pattern;
+import java.util.function.Function;
 
 /**
- * One connection's requests (see {@link StepServer} for the routes), one at a time: a step's answer
- * is written when the batcher completes it; requests read meanwhile (a pipelining client's) wait
- * here, so answers keep the requests' order, and the connection reads nothing more until they are
- * answered. A client with one request in flight never has its reads switched off and on (each
- * switch is a change of the socket's interest in the event loop's epoll set: a system call).
+ * One connection's requests (see {@link StepServer} for the routes). Every request read is handled
+ * at once — a step goes to the registry, a refusal or a count is answered on the spot — and gets an
+ * {@link Answer} in this connection's queue; answers are written in that order as they become
+ * ready, so a pipelining client's answers keep its requests' order while its steps run together in
+ * the batcher's batches. Answers are written raw (see {@link AnswerEncoder}), past the HTTP encoder,
+ * through {@code raw}: the context of the handler in front of the decoder.
+ * <p>A connection with {@link #PAUSE_READS_AT} answers pending stops reading until half of them
+ * are written; a client with few requests in flight never has its reads switched off and on
+ * (each switch changes the socket's interest in the event loop's epoll set: a system call).
  */
 final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    /** Pipelined requests held at most per connection; beyond, the connection is closed. */
-    private static final int MAX_WAITING = 1024;
+    /** Unanswered requests per connection at which it stops reading. */
+    static final int PAUSE_READS_AT = 512;
+    /** Unanswered requests beyond which the connection is closed (more arrived in the buffers already read). */
+    private static final int MAX_PENDING = 4 * PAUSE_READS_AT;
 
     private final StreamRegistry registry;
     private final JvmStats jvm;
-    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();   // event loop only
-    private boolean answering;                                                // event loop only
+    private final Function<EventExecutor, Outbox> outboxes;
+    private final ArrayDeque<Answer> answers = new ArrayDeque<>();   // event loop only, in request order
+    private final AnswerEncoder encoder = new AnswerEncoder();        // event loop only
+    private ChannelHandlerContext ctx;
+    private ChannelHandlerContext raw;
+    private Outbox outbox;
+    private boolean touched;           // event loop only: an answer became ready since the last write
+    private boolean readsPaused;       // event loop only
+    private boolean closing;           // event loop only: an answer closed the connection
 
-    StepHandler(StreamRegistry registry, JvmStats jvm) {
+    /** {@code outboxes}: the outbox of an event loop (one per loop, shared by its connections). */
+    StepHandler(StreamRegistry registry, JvmStats jvm, Function<EventExecutor, Outbox> outboxes) {
         this.registry = registry;
         this.jvm = jvm;
+        this.outboxes = outboxes;
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (answering) {
-            if (waiting.size() >= MAX_WAITING) {
-                ctx.close();
-                return;
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+        this.raw = context.pipeline().firstContext();
+        this.outbox = outboxes.apply(context.executor());
+    }
+
+    Outbox outbox() {
+        return outbox;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
+        if (closing) {
+            return;
+        }
+        if (answers.size() >= MAX_PENDING) {
+            closing = true;
+            context.close();
+            return;
+        }
+        Answer a = handle(request);
+        answers.add(a);
+        touched |= a.ready;
+        if (answers.size() >= PAUSE_READS_AT && !readsPaused) {
+            readsPaused = true;
+            context.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        if (touched) {
+            writeReady();
+        }
+        context.fireChannelReadComplete();
+    }
+
+    /** On the event loop: true the first time since the last write that an answer of this connection became ready. */
+    boolean markTouched() {
+        if (touched) {
+            return false;
+        }
+        touched = true;
+        return true;
+    }
+
+    /** On the event loop: writes the ready answers at the head of the queue in one buffer, with one flush. */
+    void writeReady() {
+        touched = false;
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        ByteBuf out = null;
+        boolean close = false;
+        for (Answer a; (a = answers.peek()) != null && a.ready && !close; ) {
+            answers.poll();
+            if (out == null) {
+                out = ctx.alloc().ioBuffer(256);
             }
-            waiting.add(request.retain());
-            ctx.channel().config().setAutoRead(false);     // a pipelining client: read on once the waiting requests are answered
+            encoder.encode(a, out);
+            close = !a.keepAlive;
+        }
+        if (out == null) {
             return;
         }
-        handle(ctx, request);
-    }
-
-    /** After an answer is written (on the event loop): the next waiting request, or read on. */
-    private void next(ChannelHandlerContext ctx) {
-        answering = false;
-        FullHttpRequest request = waiting.poll();
-        if (request == null) {
-            ctx.channel().config().setAutoRead(true);      // a no-op unless requests waited
+        if (close) {
+            closing = true;
+            answers.clear();
+            raw.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        try {
-            handle(ctx, request);
-        } finally {
-            request.release();
+        raw.writeAndFlush(out, raw.voidPromise());
+        if (readsPaused && answers.size() <= PAUSE_READS_AT / 2) {
+            readsPaused = false;
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        waiting.forEach(FullHttpRequest::release);
-        waiting.clear();
-        super.channelInactive(ctx);
-    }
-
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    /** The request's answer: ready now, or a step's, ready when the batcher completes it. */
+    private Answer handle(FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        answering = true;
         try {
             if (request.decoderResult().isFailure()) {
                 throw new BadRequestException("malformed HTTP request: " + request.decoderResult().cause().getMessage());
             }
-            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-            String path = uri.rawPath();
+            String uri = request.uri();
+            int query = uri.indexOf('?');
+            String path = query < 0 ? uri : uri.substring(0, query);
             if (path.equals("/stats") && request.method().equals(HttpMethod.GET)) {
-                respond(ctx, HttpResponseStatus.OK, stats(uri.rawQuery().equals("gc=true")), keepAlive, null);
+                return new Answer(this, keepAlive, 200, stats(query >= 0 && uri.substring(query + 1).equals("gc=true")));
             } else if (path.startsWith(StepServer.STREAMS)) {
-                stream(ctx, request, path.substring(StepServer.STREAMS.length()), keepAlive);
-            } else {
-                throw new BadRequestException(404, "no such resource: use " + StepServer.STREAMS + "{id} or /stats");
+                return stream(request, path.substring(StepServer.STREAMS.length()), keepAlive);
             }
+            throw new BadRequestException(404, "no such resource: use " + StepServer.STREAMS + "{id} or /stats");
         } catch (BadRequestException e) {
-            respond(ctx, HttpResponseStatus.valueOf(e.status()), e.getMessage(), keepAlive, null);
+            return new Answer(this, keepAlive, e.status(), e.getMessage());
         } catch (OverloadedException e) {
-            respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, e.getMessage(), keepAlive, null);
+            return new Answer(this, keepAlive, 503, e.getMessage());
         } catch (RuntimeException e) {
-            respond(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request failed: " + e, keepAlive, null);
+            return new Answer(this, keepAlive, 500, "the request failed: " + e);
         }
     }
 
-    private void stream(ChannelHandlerContext ctx, FullHttpRequest request, String id, boolean keepAlive)
-            throws BadRequestException, OverloadedException {
-        if (!CLIENT_ID.matcher(id).matches()) {
+    private Answer stream(FullHttpRequest request, String id, boolean keepAlive) throws BadRequestException, OverloadedException {
+        if (!isClientId(id)) {
             throw new BadRequestException("the stream id must be 1 to 64 of [A-Za-z0-9._-], got '"
                     + (id.length() > 80 ? id.substring(0, 80) + "...' (" + id.length() + " characters)" : id + "'"));
         }
@@ -112,20 +162,30 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (events < 0) {
                 throw new BadRequestException(404, "no stream '" + id + "'");
             }
-            respond(ctx, HttpResponseStatus.OK, events + "", keepAlive, null);
-            return;
+            return new Answer(this, keepAlive, 200, events + "");
         }
         if (!request.method().equals(HttpMethod.POST)) {
             throw new BadRequestException(405, "use POST to send an event or GET to read the count, not " + request.method());
         }
         float[] event = EventCodec.parse(request.content().toString(StandardCharsets.UTF_8), registry.model().inputSize());
-        registry.step(id, event).whenComplete((result, failure) -> {     // on the batcher's thread: only hand the answer over
-            if (failure == null) {
-                respond(ctx, HttpResponseStatus.OK, EventCodec.format(result.output()), keepAlive, Long.toString(result.events()));
-            } else {
-                respond(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "the step failed: " + failure, keepAlive, null);
+        Answer answer = new Answer(this, keepAlive, registry.model().outputSize());
+        registry.step(id, event, answer.output, answer);
+        return answer;
+    }
+
+    /** 1 to 64 of [A-Za-z0-9._-]. */
+    static boolean isClientId(String id) {
+        if (id.isEmpty() || id.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+            if (!allowed) {
+                return false;
             }
-        });
+        }
+        return true;
     }
 
     private String stats(boolean collect) {
@@ -135,31 +195,19 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 + "\nevictions " + s.evictions() + "\nrestores " + s.restores() + "\nrejected " + s.rejected()
                 + "\nheap_used " + JvmStats.heapUsed(collect) + "\noff_heap_other " + JvmStats.offHeapOther()
                 + "\ngc_pauses " + jvm.pauses() + "\ngc_pause_ms " + jvm.pauseMillis()
-                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos() + "\n";
-    }
-
-    /** Writes the answer (from any thread), then takes the connection's next request or closes it. */
-    private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive, String events) {
-        byte[] bytes = (text.endsWith("\n") ? text : text + "\n").getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        if (events != null) {
-            response.headers().set("X-Stream-Events", events);
-        }
-        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-        }
-        if (keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(response).addListener(f -> next(ctx));
-        } else {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        }
+                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos()
+                + "\nallocated_bytes " + JvmStats.allocatedBytes() + "\n";
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();                                           // e.g. the client reset the connection
+    public void channelInactive(ChannelHandlerContext context) throws Exception {
+        closing = true;
+        answers.clear();           // steps still running are applied; their answers are dropped
+        super.channelInactive(context);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        context.close();                                           // e.g. the client reset the connection
     }
 }

@@ -8,10 +8,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,9 +30,10 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code GET /stats} ({@code ?gc=true}: heap measured after a full collection): counters, one
  *     {@code name value} per line.</li>
  * </ul>
- * One request at a time per connection (the next is read after the answer is written), so answers
- * keep the order of a pipelining client's requests. An event whose body arrived whole is applied even
- * if the client leaves before the answer; one cut short is not.
+ * A pipelining client's requests are all handled as they arrive (their steps share batches) and
+ * answered in request order ({@link StepHandler}); the batcher's answers reach each event loop in
+ * bulk ({@link Outbox}). An event whose body arrived whole is applied even if the client leaves
+ * before the answer; one cut short is not.
  */
 final class StepServer implements AutoCloseable {
     static final String STREAMS = "/streams/";
@@ -53,14 +57,17 @@ final class StepServer implements AutoCloseable {
         this.acceptor = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
         this.io = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandlers());
         JvmStats jvm = new JvmStats();
+        ConcurrentHashMap<EventExecutor, Outbox> outboxes = new ConcurrentHashMap<>();   // one per event loop
         ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpServerCodec(),
-                                new HttpObjectAggregator(MAX_BODY_BYTES), new StepHandler(registry, jvm));
+                        // the encoder writes only the aggregator's own answers (413, 100 Continue); StepHandler writes its raw
+                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(),
+                                new HttpResponseEncoder(), new HttpObjectAggregator(MAX_BODY_BYTES),
+                                new StepHandler(registry, jvm, loop -> outboxes.computeIfAbsent(loop, Outbox::new)));
                     }
                 });
         try {

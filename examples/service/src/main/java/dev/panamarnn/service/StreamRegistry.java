@@ -70,13 +70,21 @@ final class StreamRegistry implements AutoCloseable {
         return model;
     }
 
+    /** Receives one step's result on the batcher's thread: keep it short (the rest of the batch waits). */
+    @FunctionalInterface
+    interface StepDone {
+        /** The model's outputs (the caller's array) and the stream's event count after the step; or a null output and the failure. */
+        void done(float[] output, long events, Throwable failure);
+    }
+
     /**
-     * Submits {@code event} (the model's input width, finite) as stream {@code id}'s next step.
-     * The future completes on the batcher's thread.
+     * Submits {@code event} (the model's input width, finite) as stream {@code id}'s next step; the
+     * batcher writes the outputs into {@code output} ({@link InferenceModel#outputSize()} floats) and
+     * then calls {@code done} on its thread.
      */
-    CompletableFuture<Result> step(String id, float[] event) throws OverloadedException {
+    void step(String id, float[] event, float[] output, StepDone done) throws OverloadedException {
         ClientStream stream = streamOf(id);
-        Step step = new Step(stream, model.outputSize());
+        Step step = new Step(stream, done);
         synchronized (stream) {
             if (stream.live == null) {
                 wake(stream);
@@ -89,7 +97,7 @@ final class StreamRegistry implements AutoCloseable {
             }
             stream.inFlight++;
             try {
-                batcher.submit(stream.live, event, step.output, step);
+                batcher.submit(stream.live, event, output, step);
             } catch (RejectedExecutionException e) {
                 stream.inFlight--;
                 inFlight.decrementAndGet();
@@ -101,7 +109,19 @@ final class StreamRegistry implements AutoCloseable {
                 throw e;
             }
         }
-        return step.result;
+    }
+
+    /** {@link #step(String, float[], float[], StepDone)} as a future, which completes on the batcher's thread. */
+    CompletableFuture<Result> step(String id, float[] event) throws OverloadedException {
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        step(id, event, new float[model.outputSize()], (output, events, failure) -> {
+            if (failure == null) {
+                result.complete(new Result(output, events));
+            } else {
+                result.completeExceptionally(failure);
+            }
+        });
+        return result;
     }
 
     /** The stream of {@code id}, created at zero state if new and there is room. */
@@ -216,15 +236,14 @@ final class StreamRegistry implements AutoCloseable {
         pool.close();
     }
 
-    /** One step in flight: the output array the batcher writes, and the caller's future. */
+    /** One step in flight: its stream's bookkeeping when it completes, then the caller's {@link StepDone}. */
     private final class Step implements StepCallback {
         final ClientStream stream;
-        final float[] output;
-        final CompletableFuture<Result> result = new CompletableFuture<>();
+        final StepDone done;
 
-        Step(ClientStream stream, int outputs) {
+        Step(ClientStream stream, StepDone done) {
             this.stream = stream;
-            this.output = new float[outputs];
+            this.done = done;
         }
 
         @Override
@@ -239,11 +258,7 @@ final class StreamRegistry implements AutoCloseable {
                 events = stream.events;
             }
             inFlight.decrementAndGet();
-            if (failure == null) {
-                result.complete(new Result(y, events));
-            } else {
-                result.completeExceptionally(failure);
-            }
+            done.done(y, events, failure);
         }
     }
 }

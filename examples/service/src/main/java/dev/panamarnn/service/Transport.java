@@ -5,11 +5,14 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * Netty's socket transport for the service: Java NIO (everywhere), Linux's native epoll
+ * Netty's socket transport for the service and its load generator: Java NIO (everywhere), Linux's native epoll
  * (netty-transport-native-epoll), or AUTO: epoll where it loads, NIO elsewhere.
  */
 enum Transport {
@@ -36,5 +39,10 @@ enum Transport {
 
     Class<? extends ServerChannel> serverChannel() {
         return resolved() == NIO ? NioServerSocketChannel.class : EpollServerSocketChannel.class;
+    }
+
+    /** A client's connection (the load generator's). */
+    Class<? extends SocketChannel> socketChannel() {
+        return resolved() == NIO ? NioSocketChannel.class : EpollSocketChannel.class;
     }
 }

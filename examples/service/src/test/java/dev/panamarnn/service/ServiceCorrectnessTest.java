@@ -90,6 +90,46 @@ class ServiceCorrectnessTest {
         }
     }
 
+    @Test
+    void pipelinedStepsOfManyStreamsShareBatchesAndKeepTheirOrder() throws Exception {
+        int streams = 16;
+        int steps = 8;
+        float[][][] events = new float[streams][][];
+        for (int s = 0; s < streams; s++) {
+            events[s] = ServiceFixture.events(100 + s, steps);
+        }
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.server.port())) {
+            // every stream's step t before any stream's step t + 1, all in one write: the server reads them together
+            StringBuilder requests = new StringBuilder();
+            for (int t = 0; t < steps; t++) {
+                for (int s = 0; s < streams; s++) {
+                    String body = ServiceFixture.body(events[s][t]);
+                    requests.append("POST ").append(StepServer.STREAMS).append("many-").append(s)
+                            .append(" HTTP/1.1\r\nHost: localhost\r\nContent-Length: ").append(body.length()).append("\r\n\r\n").append(body);
+                }
+            }
+            socket.getOutputStream().write(requests.toString().getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            List<List<float[]>> expected = new ArrayList<>();
+            for (int s = 0; s < streams; s++) {
+                expected.add(service.reference(Arrays.asList(events[s])));
+            }
+            for (int t = 0; t < steps; t++) {
+                for (int s = 0; s < streams; s++) {
+                    Answer a = Answer.read(in);
+                    assertEquals("HTTP/1.1 200 OK", a.status, "stream " + s + " step " + t + ": " + a.body);
+                    assertEquals(Integer.toString(t + 1), a.events, "stream " + s + " step " + t + ": the answers keep the requests' order");
+                    ServiceFixture.assertClose(expected.get(s).get(t), ServiceFixture.parse(a.body), "stream " + s + " step " + t);
+                }
+            }
+            RegistryStats stats = service.registry.stats();
+            assertEquals(streams * steps, stats.steps());
+            // answered one at a time, each step would wait for the previous answer: as many batches as steps
+            assertTrue(stats.batches() < stats.steps(), "one connection's pipelined steps shared batches: " + stats);
+        }
+    }
+
     /** One HTTP/1.1 response read off a socket: status line, X-Stream-Events, body (Content-Length). */
     private record Answer(String status, String events, String body) {
         static Answer read(DataInputStream in) throws Exception {
