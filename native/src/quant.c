@@ -233,11 +233,31 @@ static inline void q8_block_avx512vnni(float *y, int64_t ldy, int32_t *sums, con
     __m512i a00 = _mm512_setzero_si512(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
     __m512i a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
     __m512i a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-    for (int64_t g = 0; g < groups; g++) {
+    int64_t g = 0;
+    if (R == 1) {                                       /* one row: the odd groups into a_1j, two chains per output */
+        for (; g + 1 < groups; g += 2) {
+            const int8_t *wg = block + g * 4 * Q8_BLOCK;
+            const uint8_t *qb = q + b0 * ldq + 4 * g;
+            __m512i x = _mm512_set1_epi32((int32_t)q8_load4(qb)), x1 = _mm512_set1_epi32((int32_t)q8_load4(qb + 4));
+            a00 = _mm512_dpbusd_epi32(a00, x, _mm512_loadu_si512(wg));
+            a01 = _mm512_dpbusd_epi32(a01, x, _mm512_loadu_si512(wg + 64));
+            a02 = _mm512_dpbusd_epi32(a02, x, _mm512_loadu_si512(wg + 128));
+            a03 = _mm512_dpbusd_epi32(a03, x, _mm512_loadu_si512(wg + 192));
+            a10 = _mm512_dpbusd_epi32(a10, x1, _mm512_loadu_si512(wg + 256));
+            a11 = _mm512_dpbusd_epi32(a11, x1, _mm512_loadu_si512(wg + 320));
+            a12 = _mm512_dpbusd_epi32(a12, x1, _mm512_loadu_si512(wg + 384));
+            a13 = _mm512_dpbusd_epi32(a13, x1, _mm512_loadu_si512(wg + 448));
+        }
+    }
+    for (; g < groups; g++) {
         const int8_t *wg = block + g * 4 * Q8_BLOCK;    /* (64, 4) */
         __m512i w0 = _mm512_loadu_si512(wg), w1 = _mm512_loadu_si512(wg + 64);
         __m512i w2 = _mm512_loadu_si512(wg + 128), w3 = _mm512_loadu_si512(wg + 192);
         Q8_DOT_ROW(0) Q8_DOT_ROW(1) Q8_DOT_ROW(2) Q8_DOT_ROW(3) Q8_DOT_ROW(4) Q8_DOT_ROW(5)
+    }
+    if (R == 1) {                                       /* exact: integer sums in any order */
+        a00 = _mm512_add_epi32(a00, a10), a01 = _mm512_add_epi32(a01, a11);
+        a02 = _mm512_add_epi32(a02, a12), a03 = _mm512_add_epi32(a03, a13);
     }
     __mmask16 mask[4];
     __m512i comp[4];

@@ -30,7 +30,8 @@ class Int8LinearTest {
         "4, 12, 64, 0", "9, 30, 100, 1", "10, 64, 256, 0.5", "11, 5, 15, 0",
         // librnnk's VNNI blocks of 6 rows x 64 outputs: rows a multiple of 6 and 1-5 past one; n a multiple of 64, of 16, neither;
         // k % 4 = 0, 1, 2, 3
-        "6, 64, 64, 0", "7, 80, 70, 1", "12, 128, 33, 0.5", "13, 100, 2, 0", "17, 200, 131, 1"})
+        "6, 64, 64, 0", "7, 80, 70, 1", "12, 128, 33, 0.5", "13, 100, 2, 0", "17, 200, 131, 1",
+        "1, 70, 20, 0", "19, 64, 36, 1"})  // one row (the odd groups apart), an odd number of groups
     void nativeEqualsJavaBitForBitAndBothAreWithinTheQuantizationBound(int rows, int n, int k, float beta) {
         NativeKernels nativeKernels = KernelsForTests.nativeKernels();
         Kernels java = KernelsForTests.java();
