@@ -84,7 +84,6 @@ class Int8LinearTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"java", "native"})
     void aRowWithANaNGivesNaNOutputsAndAZeroRowGivesZeros(String which) {
-        Kernels kernels = which.equals("native") ? KernelsForTests.nativeKernels() : KernelsForTests.java();
         int rows = 3, n = 5, k = 9;
         try (Arena arena = Arena.ofConfined()) {
             float[] xs = TestData.uniform(1, rows * k, 1);
@@ -99,13 +98,17 @@ class Int8LinearTest {
                 wComp.setAtIndex(ValueLayout.JAVA_INT, r, Int8Rows.compensation(wRows, (long) r * k, k));
             }
             MemorySegment w = packed(arena, wRows, n, k);
-            new CheckedKernels(kernels).int8Linear(y, n, xq, xScale, x, k, w, wScale, wComp, 0f, rows, n, k);
+            new CheckedKernels(kernels(which)).int8Linear(y, n, xq, xScale, x, k, w, wScale, wComp, 0f, rows, n, k);
             for (int j = 0; j < n; j++) {
                 assertTrue(Float.isFinite(y.getAtIndex(F, j)) && y.getAtIndex(F, j) != 0f, "row 0");
                 assertEquals(0f, y.getAtIndex(F, n + j), "row 1 (zeros)");
                 assertTrue(Float.isNaN(y.getAtIndex(F, 2L * n + j)), "row 2 (NaN)");
             }
         }
+    }
+
+    private static Kernels kernels(String which) {
+        return which.equals("native") ? KernelsForTests.nativeKernels() : KernelsForTests.java();
     }
 
     /** w (n, k) rows, packed by {@link Int8Packing#packRow} into a zeroed segment of {@link Int8Packing#packedBytes}. */
@@ -152,14 +155,13 @@ class Int8LinearTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"java", "native"})
     void theQuantizedRowsArePaddedToWholeGroupsOfFourWithTheCodeForZero(String which) {
-        Kernels kernels = which.equals("native") ? KernelsForTests.nativeKernels() : KernelsForTests.java();
         int rows = 2, n = 3, k = 5;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = TestData.segment(arena, TestData.uniform(4, rows * k, 1)), y = arena.allocate(4L * rows * n, 64);
             MemorySegment w = arena.allocate(Int8Packing.packedBytes(n, k)), wScale = TestData.segment(arena, new float[] {1, 1, 1});
             MemorySegment wComp = arena.allocate(4L * n, 64), xq = arena.allocate(rows * 8L), xScale = arena.allocate(4L * rows, 64);
             xq.fill((byte) 7);
-            new CheckedKernels(kernels).int8Linear(y, n, xq, xScale, x, k, w, wScale, wComp, 0f, rows, n, k);
+            new CheckedKernels(kernels(which)).int8Linear(y, n, xq, xScale, x, k, w, wScale, wComp, 0f, rows, n, k);
             for (int b = 0; b < rows; b++) {
                 for (int i = k; i < 8; i++) {
                     assertEquals(Int8Rows.ACTIVATION_OFFSET, Byte.toUnsignedInt(xq.get(ValueLayout.JAVA_BYTE, b * 8L + i)), "xq[" + b + ", " + i + "]");
