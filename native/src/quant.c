@@ -190,6 +190,10 @@ void q8_gemm_avx2(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, int64_
  * outputs, with the same float operations as q8_store; masked where the block passes N.
  */
 #define Q8_ROWS 6
+/* outputs per chunk: the rows' blocks pass over 8 weight blocks before the next chunk, so with
+ * beta = 1 a row block's outputs are read and written while in L1 (6-7% faster than one block at
+ * a time at 256 rows, the same at 64) */
+#define Q8_CHUNK 512
 
 /* row i's accumulators a_i0 .. a_i3 += its four bytes of group g (broadcast to 16 lanes by vpbroadcastd) x the
  * block's four weight vectors, when the block has row i */
@@ -293,11 +297,13 @@ void q8_gemm_avx512vnni(float *y, int64_t ldy, int32_t *sums, const uint8_t *q, 
                              const float *, const int32_t *, float, int64_t, int64_t, int64_t, int64_t);
     static const block_fn blocks[Q8_ROWS + 1] = {NULL, q8_block_1, q8_block_2, q8_block_3, q8_block_4, q8_block_5, q8_block_6};
     const int64_t groups = (K + 3) / 4;
-    for (int64_t n0 = 0; n0 < N; n0 += Q8_BLOCK) {      /* the block's weights (groups * 256 bytes) stay in L1 over all rows */
-        const int8_t *block = w + n0 * 4 * groups;
+    for (int64_t c0 = 0; c0 < N; c0 += Q8_CHUNK) {      /* a chunk's weights (K4 * 512 bytes) stay in L2 over all rows */
+        int64_t c1 = c0 + Q8_CHUNK < N ? c0 + Q8_CHUNK : N;
         for (int64_t b0 = 0; b0 < B; b0 += Q8_ROWS) {
             int64_t rows = B - b0 < Q8_ROWS ? B - b0 : Q8_ROWS;
-            blocks[rows](y, ldy, sums, q, ldq, x_scale, block, w_scale, w_comp, beta, b0, n0, N, K);
+            for (int64_t n0 = c0; n0 < c1; n0 += Q8_BLOCK) {   /* a row block's y (6 x 512 floats) stays in L1 */
+                blocks[rows](y, ldy, sums, q, ldq, x_scale, w + n0 * 4 * groups, w_scale, w_comp, beta, b0, n0, N, K);
+            }
         }
     }
 }

@@ -274,7 +274,9 @@ int main(void) {
                                         {6, 64, 64}, {7, 80, 70}, {8, 8, 64}, {9, 5, 70}, {10, 12, 200}, {11, 7, 15},
                                         {12, 128, 33}, {13, 100, 2}, {17, 200, 131}, {16, 1024, 256}, {64, 256, 258},
                                         /* one row (two chains of groups) with an odd number of groups */
-                                        {1, 70, 20}, {19, 64, 36}};
+                                        {1, 70, 20}, {19, 64, 36},
+                                        /* two chunks of 512 outputs, the second partial */
+                                        {8, 600, 20}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         check_shape(shapes[i][0], shapes[i][1], shapes[i][2], 0.0f);
         check_shape(shapes[i][0], shapes[i][1], shapes[i][2], 1.0f);

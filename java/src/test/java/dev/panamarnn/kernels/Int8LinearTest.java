@@ -31,7 +31,8 @@ class Int8LinearTest {
         // librnnk's VNNI blocks of 6 rows x 64 outputs: rows a multiple of 6 and 1-5 past one; n a multiple of 64, of 16, neither;
         // k % 4 = 0, 1, 2, 3
         "6, 64, 64, 0", "7, 80, 70, 1", "12, 128, 33, 0.5", "13, 100, 2, 0", "17, 200, 131, 1",
-        "1, 70, 20, 0", "19, 64, 36, 1"})  // one row (the odd groups apart), an odd number of groups
+        "1, 70, 20, 0", "19, 64, 36, 1",   // one row (the odd groups apart), an odd number of groups
+        "8, 600, 20, 1"})                  // two chunks of 512 outputs, the second partial
     void nativeEqualsJavaBitForBitAndBothAreWithinTheQuantizationBound(int rows, int n, int k, float beta) {
         NativeKernels nativeKernels = KernelsForTests.nativeKernels();
         Kernels java = KernelsForTests.java();
