@@ -585,7 +585,9 @@ public final class JavaKernels implements Kernels {
         long ldq = Int8Packing.rowStride(k);
         for (int b = 0; b < rows; b++) {
             xScale.setAtIndex(F, b, Int8Rows.quantize(xq, b * ldq, Int8Rows.ACTIVATION_OFFSET, x, (long) b * ldx, k));
-            xq.asSlice(b * ldq + k, ldq - k).fill((byte) Int8Rows.ACTIVATION_OFFSET);
+            for (long i = k; i < ldq; i++) {                             // the row's padding: the code of 0
+                xq.set(ValueLayout.JAVA_BYTE, b * ldq + i, (byte) Int8Rows.ACTIVATION_OFFSET);
+            }
         }
         for (int b = 0; b < rows; b++) {
             float sb = xScale.getAtIndex(F, b);
