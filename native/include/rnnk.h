@@ -51,7 +51,9 @@ extern "C" {
  * 8: + the CTC loss (rnnk_ctc_forward_backward).
  * 9: + the GEMM on weights packed once (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed).
  * 10: + the int8 and bf16 products of reduced-precision inference (rnnk_q8_linear, rnnk_q8_path,
- *    rnnk_bf16_linear, rnnk_bf16_path). */
+ *    rnnk_bf16_linear, rnnk_bf16_path).
+ * 11: rnnk_q8_linear reads its weights packed for AVX-512 VNNI (blocks of 64 rows, four columns of a
+ *    row together) and writes its quantized rows round_up(K, 4) bytes apart. */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -374,10 +376,13 @@ RNNK_API void rnnk_pool_openblas_callback(int sync, rnnk_openblas_dojob dojob, i
  *   y[b, n] = beta * y[b, n] + (float) (sum_k (q[b, k] - 128) * w[n, k]) * (s_b * w_scale[n])
  *               (beta = 0: y is not read; the integer sum is exact)
  *   y       (B, N)  out, row stride ldy
- *   x_q     (B, K)  out: the quantized rows (scratch), contiguous
+ *   x_q     (B, K4) out: the quantized rows (scratch), K4 = round_up(K, 4) bytes apart, the bytes
+ *                   past K set to 128 (the value 0)
  *   x_scale (B)     out: s_b
  *   x       (B, K)  in, row stride ldx
- *   w       (N, K)  in: int8 weights in [-127, 127], contiguous
+ *   w       (N, K)  in: int8 weights in [-127, 127], packed once (round_up(N, 64) * K4 bytes): the
+ *                   rows in blocks of 64, the columns in groups of four; w[n, k] is at byte
+ *                   (n / 64) * 64 * K4 + (k / 4) * 256 + (n % 64) * 4 + k % 4, every other byte 0
  *   w_scale (N)     in: each weight row's scale (w_float ~ w * w_scale)
  *   w_comp  (N)     in: 128 * sum_k w[n, k] (the u8 x s8 instruction's correction)
  * The AVX-512 VNNI, AVX2 and plain C paths give bit-identical results; the one used is chosen

@@ -136,7 +136,7 @@ public final class QuantizationAccuracy {
                 what, ea.mase(), precision, eb.mase(), 100 * (eb.mase() - ea.mase()) / ea.mase(), precision, max, sum / a.length);
     }
 
-    private static String option(String[] args, String name, String fallback) {
+    static String option(String[] args, String name, String fallback) {
         for (String a : args) {
             if (a.startsWith(name + "=")) {
                 return a.substring(name.length() + 1);

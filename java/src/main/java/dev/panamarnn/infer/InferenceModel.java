@@ -4,6 +4,7 @@ import dev.panamarnn.CellType;
 import dev.panamarnn.Rnn;
 import dev.panamarnn.RnnConfig;
 import dev.panamarnn.cell.ResetBeforeWeights;
+import dev.panamarnn.internal.kernels.Int8Packing;
 import dev.panamarnn.internal.kernels.Int8Rows;
 import dev.panamarnn.kernels.CheckedKernels;
 import dev.panamarnn.kernels.Kernels;
@@ -214,7 +215,7 @@ public final class InferenceModel implements AutoCloseable {
      * and their transpose when batched steps of this layer run on the kernels' small-product path;
      * then a whole model's embedding or normalisation, its head and its target normalisation, under
      * their state_dict and model-file names. An int8 model keeps, instead of the float weights, W_ih
-     * and W_hh quantized (four int8 values per float slot), with their row scales and corrections;
+     * and W_hh quantized (four int8 values per float slot, packed for the product), with their row scales and corrections;
      * a bf16 model W_ih and W_hh in bf16 (two per float slot).
      */
     private static Slab.Layout layout(RnnConfig c, Kernels kernels, Parts parts, Precision precision) {
@@ -232,10 +233,10 @@ public final class InferenceModel implements AutoCloseable {
                 continue;
             }
             if (precision == Precision.INT8) {
-                layout.add("l" + l + ".w_ih.int8", QuantizedMatrix.slots((long) gw * c.layerInputSize(l)))  // (G*H, In) int8
+                layout.add("l" + l + ".w_ih.int8", QuantizedMatrix.slots(Int8Packing.packedBytes(gw, c.layerInputSize(l))))  // (G*H, In) int8 packed
                       .add("l" + l + ".w_ih.scale", gw)                                          // (G*H)
                       .add("l" + l + ".w_ih.comp", gw)                                           // (G*H) int32
-                      .add("l" + l + ".w_hh.int8", QuantizedMatrix.slots((long) gw * c.hiddenSize()))  // (G*H, H) int8
+                      .add("l" + l + ".w_hh.int8", QuantizedMatrix.slots(Int8Packing.packedBytes(gw, c.hiddenSize())))  // (G*H, H) int8 packed
                       .add("l" + l + ".w_hh.scale", gw)                                          // (G*H)
                       .add("l" + l + ".w_hh.comp", gw)                                           // (G*H) int32
                       .add("l" + l + ".bias", gw);                                               // (G*H)

@@ -1,5 +1,6 @@
 package dev.panamarnn.infer;
 
+import dev.panamarnn.internal.kernels.Int8Packing;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
@@ -10,9 +11,12 @@ import java.lang.foreign.MemorySegment;
  */
 sealed interface QuantizedMatrix permits Int8Matrix, Bf16Matrix {
 
-    /** Scratch bytes a product over {@code rows} rows of width up to {@code width} needs (both precisions: 2 per element). */
+    /**
+     * Scratch bytes a product over {@code rows} rows of width up to {@code width} needs in either
+     * precision: bf16 2 per element, int8 round_up(width, 4) per row ({@link Int8Packing#rowStride}).
+     */
     static long scratchBytes(int rows, int width) {
-        return 2L * rows * width;
+        return rows * Math.max(2L * width, Int8Packing.rowStride(width));
     }
 
     /** Float slots of a slab that {@code bytes} bytes take (four per float). */

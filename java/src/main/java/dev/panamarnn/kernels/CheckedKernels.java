@@ -1,5 +1,6 @@
 package dev.panamarnn.kernels;
 
+import dev.panamarnn.internal.kernels.Int8Packing;
 import dev.panamarnn.internal.kernels.Int8Rows;
 import dev.panamarnn.internal.kernels.SegmentChecks;
 import java.lang.foreign.MemorySegment;
@@ -503,7 +504,7 @@ public final class CheckedKernels implements Kernels {
             throw new IllegalArgumentException("k must be at most " + Int8Rows.MAX_LENGTH
                     + " (the int32 sum of k products of 127 * 127), got " + k);
         }
-        reducedProduct("int8", y, ldy, x, ldx, xq, (long) rows * k, w, (long) n * k, rows, n, k);
+        reducedProduct("int8", y, ldy, x, ldx, xq, rows * Int8Packing.rowStride(k), w, Int8Packing.packedBytes(n, k), rows, n, k);
         output("xScale (rows)", xScale, rows);
         vector("wScale (n)", wScale, n);
         SegmentChecks.check("wComp (n) int32", wComp, n, "ints");
@@ -527,10 +528,10 @@ public final class CheckedKernels implements Kernels {
         matrix("y", y, rows, n, ldy);
         SegmentChecks.writable("y", y);
         matrix("x", x, rows, k, ldx);
-        String name = precision.equals("int8") ? "xq (rows, k) uint8" : "xBf16 (rows, k) bf16";
+        String name = precision.equals("int8") ? "xq (rows, round_up(k, 4)) uint8" : "xBf16 (rows, k) bf16";
         SegmentChecks.checkBytes(name, scratch, scratchBytes);
         SegmentChecks.writable(name, scratch);
-        SegmentChecks.checkBytes("w (n, k) " + precision, w, weightBytes);
+        SegmentChecks.checkBytes(precision.equals("int8") ? "w (n, k) int8 packed" : "w (n, k) bf16", w, weightBytes);
         for (MemorySegment other : new MemorySegment[] {y, x, w}) {
             if (scratch.asOverlappingSlice(other).isPresent()) {
                 throw new IllegalArgumentException("the " + precision + " product's scratch " + name + " must not overlap y, x or w");

@@ -262,7 +262,7 @@ public interface Kernels {
                          double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                          boolean firstStep, long n);
 
-    // The int8 and bf16 products of reduced-precision inference (ABI 10).
+    // The int8 and bf16 products of reduced-precision inference (ABI 10; the packed int8 weights ABI 11).
 
     /**
      * y (rows, n; row stride ldy) = beta * y + dequantized (quantized x) * W^T, see rnnk.h
@@ -270,10 +270,11 @@ public interface Kernels {
      * s_b = max |x_b| / 127 (stored as v + 128), the integer products with the int8 weights are summed
      * exactly in int32, and y[b, n] = beta * y[b, n] + (float) sum * (s_b * wScale[n]) (beta = 0 does
      * not read y). Every implementation gives the same bits.
-     * @param xq     (rows, k) bytes out: the quantized rows (scratch)
+     * @param xq     (rows, round_up(k, 4)) bytes out: the quantized rows (scratch), each padded with the code 128
      * @param xScale (rows) floats out: s_b
      * @param x      (rows, k) floats in, row stride ldx
-     * @param w      (n, k) int8 weights in [-127, 127], contiguous
+     * @param w      (n, k) int8 weights in [-127, 127], packed ({@code Int8Packing}: blocks of 64 rows, four
+     *               columns of a row together; round_up(n, 64) * round_up(k, 4) bytes)
      * @param wScale (n) floats: each weight row's scale
      * @param wComp  (n) int32: 128 * the sum of each weight row (the VNNI path's correction)
      */

@@ -575,20 +575,27 @@ public final class JavaKernels implements Kernels {
         }
     }
 
-    /** The specification of the int8 product: {@link Int8Rows} per row of x, exact int sums, then the float scaling. */
+    /**
+     * The specification of the int8 product: {@link Int8Rows} per row of x (rows {@link Int8Packing#rowStride}
+     * bytes apart, padded with the code 128), exact int sums with the packed weights, then the float scaling.
+     */
     @Override
     public void int8Linear(MemorySegment y, int ldy, MemorySegment xq, MemorySegment xScale, MemorySegment x, int ldx,
                            MemorySegment w, MemorySegment wScale, MemorySegment wComp, float beta, int rows, int n, int k) {
+        long ldq = Int8Packing.rowStride(k);
         for (int b = 0; b < rows; b++) {
-            xScale.setAtIndex(F, b, Int8Rows.quantize(xq, (long) b * k, Int8Rows.ACTIVATION_OFFSET, x, (long) b * ldx, k));
+            xScale.setAtIndex(F, b, Int8Rows.quantize(xq, b * ldq, Int8Rows.ACTIVATION_OFFSET, x, (long) b * ldx, k));
+            for (long i = k; i < ldq; i++) {                             // the row's padding: the code of 0
+                xq.set(ValueLayout.JAVA_BYTE, b * ldq + i, (byte) Int8Rows.ACTIVATION_OFFSET);
+            }
         }
         for (int b = 0; b < rows; b++) {
             float sb = xScale.getAtIndex(F, b);
             for (int j = 0; j < n; j++) {
                 int sum = 0;                                             // sum_k (q[b, k] - 128) * w[j, k], exact
                 for (int i = 0; i < k; i++) {
-                    int v = Byte.toUnsignedInt(xq.get(ValueLayout.JAVA_BYTE, (long) b * k + i)) - Int8Rows.ACTIVATION_OFFSET;
-                    sum += v * w.get(ValueLayout.JAVA_BYTE, (long) j * k + i);
+                    int v = Byte.toUnsignedInt(xq.get(ValueLayout.JAVA_BYTE, b * ldq + i)) - Int8Rows.ACTIVATION_OFFSET;
+                    sum += v * w.get(ValueLayout.JAVA_BYTE, Int8Packing.at(j, i, k));
                 }
                 float value = (float) sum * (sb * wScale.getAtIndex(F, j));
                 long at = (long) b * ldy + j;
