@@ -89,6 +89,12 @@ public final class CellBuffers {
      */
     public final MemorySegment wHhPacked;
     public final MemorySegment wIhPacked;
+    /**
+     * W_hh^T (H, G*H) in the packed form ({@link Kernels#packWeightsTransposed} of W_hh as stored),
+     * refreshed at the start of every backward scan, for the step's dh_{t-1} (B, H) = dG (B, G*H) W_hh
+     * on the packed product; null where wHhPacked is, and for the reset-before GRU.
+     */
+    public final MemorySegment wHhPackedAsStored;
     private final int inputSize;
     /**
      * Reset-before GRU only: W_h{r,z} and W_hn, views of W_hh, and their transposes (wHhT holds them
@@ -129,6 +135,8 @@ public final class CellBuffers {
         int panelRows = (int) Kernels.packedFloats(gw, 1);                               // G*H rounded up to whole panels
         this.wHhPacked = packed ? at.take("w_hh_packed", panelRows, hidden) : null;     // (G*H up, H) packed
         this.wIhPacked = packed ? at.take("w_ih_packed", panelRows, inputSize) : null;  // (G*H up, In) packed
+        this.wHhPackedAsStored = packed && type != CellType.GRU_RESET_BEFORE
+                ? at.take("w_hh_packed_as_stored", (int) Kernels.packedFloats(hidden, 1), gw) : null;  // (H up, G*H) packed
         this.inputSize = inputSize;
         MemorySegment hiddenGatesAll = gru ? at.take("hidden_gates", steps, batch, gw) : null;   // (T, B, 3H)
         this.dHiddenGatesAll = gru ? at.take("d_hidden_gates", steps, batch, gw) : null;        // (T, B, 3H)
@@ -188,6 +196,13 @@ public final class CellBuffers {
         }
         k.packWeights(wHhPacked, wHh, hidden, gateWidth, hidden);
         k.packWeights(wIhPacked, parameters.wIh(), inputSize, gateWidth, inputSize);
+    }
+
+    /** wHhPackedAsStored = W_hh^T packed, from W_hh (G*H, H) as stored. No-op when it is null. */
+    public void refreshBackwardPackedWeights(Kernels k) {
+        if (wHhPackedAsStored != null) {
+            k.packWeightsTransposed(wHhPackedAsStored, wHh, hidden, hidden, gateWidth);
+        }
     }
 
     /** wHhT (H, G*H) = W_hh^T (for the reset-before GRU, its two blocks transposed apart). No-op when wHhT is null. */

@@ -181,6 +181,7 @@ public final class Layer {
     void backward(Kernels k, MemorySegment x, MemorySegment ones, MemorySegment dy, int outStride, int column,
                   MemorySegment dx, boolean accumulate, int[] lengths, int depth) {
         int first = reverse ? 0 : steps - depth;   // first step (in time) that receives gradient
+        s.refreshBackwardPackedWeights(k);          // W_hh packed as stored, for dh_{t-1} = dG W_hh
         for (int i = steps - 1; i >= steps - depth; i--) {   // the forward scan's order, reversed
             int t = stepAt(i);
             gatherOutputGradient(k, dy, outStride, column, t, lengths);
