@@ -14,7 +14,8 @@
 # run on Debian 12's libclang 14.0.6 (libclang-14-dev), after checking that it reproduced the ABI 6
 # output byte for byte; for ABI 9 (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed) likewise, the
 # same jextract build, which left every earlier line as it was; for ABI 10 (rnnk_q8_linear, rnnk_q8_path,
-# rnnk_bf16_linear, rnnk_bf16_path) likewise, after checking that it reproduced the ABI 8 output byte for byte).
+# rnnk_bf16_linear, rnnk_bf16_path) likewise, after checking that it reproduced the ABI 8 output byte for byte;
+# for ABI 11 (rnnk_sgemm_pack_transposed) likewise, which left every earlier line as it was).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
@@ -61,6 +62,7 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_sgemm_nn \
   --include-function rnnk_sgemm_packed_floats \
   --include-function rnnk_sgemm_pack \
+  --include-function rnnk_sgemm_pack_transposed \
   --include-function rnnk_sgemm_packed \
   --include-function rnnk_pool_set_threads \
   --include-function rnnk_pool_threads \

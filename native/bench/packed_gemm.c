@@ -6,13 +6,20 @@
  * the fastest round's GFLOP/s (on a shared machine the least disturbed), OpenBLAS's median time /
  * packed median time, and the largest difference of the two results.
  *
- *   packed_gemm [threads] [rounds]       (OpenBLAS's thread count, default 1; rnnk is single-threaded)
+ * With the set "train", the shapes of a training pass at T=100 B=64 (LSTM and GRU, H = 512 and
+ * 1024): the forward's products by W^T (the 64-row recurrent step, the 6400-row input projection)
+ * as above, and the backward's products by W itself, dh_{t-1} (64, H) = dG (64, G*H) W_hh and
+ * dX (6400, In) = dG W_ih, as OpenBLAS's NN sgemm against rnnk_sgemm_packed on W packed once with
+ * rnnk_sgemm_pack_transposed.
+ *
+ *   packed_gemm [threads] [rounds] [step|train]   (OpenBLAS's threads, default 1; rnnk is single-threaded)
  * Under each OpenBLAS core: OPENBLAS_CORETYPE=Haswell build/packed_gemm, env -u OPENBLAS_CORETYPE ...
  * Built with -DRNNK_BUILD_BENCH=ON -DRNNK_OPENBLAS=/path/to/libopenblas.so.0 (see CMakeLists.txt).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rnnk.h"
 #include "bench_support.h"
@@ -23,11 +30,19 @@ void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float
 void openblas_set_num_threads(int threads);
 char *openblas_get_corename(void);
 
-/* (M, N, K): a batch step of 8..1024 streams for LSTM H=256 ([x | h] (B, 2H) times (4H, 2H)^T),
+/* (M, N, K, W transposed?): a batch step of 8..1024 streams for LSTM H=256 ([x | h] (B, 2H) times (4H, 2H)^T),
  * LSTM H=512, GRU H=256's input product, T=100 B=64's input projection, and a large square */
-static const int SHAPES[][3] = {
-    {8, 1024, 512}, {16, 1024, 512}, {64, 1024, 512}, {256, 1024, 512}, {1024, 1024, 512},
-    {64, 2048, 1024}, {64, 768, 256}, {64, 1024, 256}, {6400, 1024, 256}, {2048, 2048, 2048}};
+static const int STEP_SHAPES[][4] = {
+    {8, 1024, 512, 0}, {16, 1024, 512, 0}, {64, 1024, 512, 0}, {256, 1024, 512, 0}, {1024, 1024, 512, 0},
+    {64, 2048, 1024, 0}, {64, 768, 256, 0}, {64, 1024, 256, 0}, {6400, 1024, 256, 0}, {2048, 2048, 2048, 0}};
+
+/* T=100 B=64, I = H: forward C = A W^T (0), backward C = A W (1); LSTM G*H = 4H, GRU 3H */
+static const int TRAIN_SHAPES[][4] = {
+    {64, 2048, 512, 0}, {6400, 2048, 512, 0}, {64, 512, 2048, 1}, {6400, 512, 2048, 1},
+    {64, 1536, 512, 0}, {6400, 1536, 512, 0}, {64, 512, 1536, 1}, {6400, 512, 1536, 1},
+    {64, 4096, 1024, 0}, {6400, 4096, 1024, 0}, {64, 1024, 4096, 1}, {6400, 1024, 4096, 1},
+    {64, 3072, 1024, 0}, {6400, 3072, 1024, 0}, {64, 1024, 3072, 1}, {6400, 1024, 3072, 1},
+    {2048, 2048, 2048, 0}};
 
 static double median(double *t, int n) {
     qsort(t, (size_t)n, sizeof *t, by_value);
@@ -36,31 +51,39 @@ static double median(double *t, int n) {
 
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 1, rounds = argc > 2 ? atoi(argv[2]) : 9;
-    if (threads < 1 || rounds < 1 || rounds > 99) {
-        fprintf(stderr, "usage: packed_gemm [threads >= 1] [rounds 1..99]\n");
+    int train = argc > 3 && strcmp(argv[3], "train") == 0;
+    if (threads < 1 || rounds < 1 || rounds > 99 || (argc > 3 && !train && strcmp(argv[3], "step") != 0)) {
+        fprintf(stderr, "usage: packed_gemm [threads >= 1] [rounds 1..99] [step|train]\n");
         return 2;
     }
+    const int (*shapes)[4] = train ? TRAIN_SHAPES : STEP_SHAPES;
+    size_t count = train ? sizeof TRAIN_SHAPES / sizeof TRAIN_SHAPES[0] : sizeof STEP_SHAPES / sizeof STEP_SHAPES[0];
     openblas_set_num_threads(threads);
     printf("OpenBLAS core %s, %d thread(s); rnnk_sgemm_packed 1 thread; %d rounds\n",
            openblas_get_corename(), threads, rounds);
-    printf("%6s %6s %6s | %11s %8s %8s | %10s %8s %8s | %7s | %s\n", "M", "N", "K", "OpenBLAS us", "GFLOP/s",
+    printf("%6s %6s %6s %4s | %11s %8s %8s | %10s %8s %8s | %7s | %s\n", "M", "N", "K", "op", "OpenBLAS us", "GFLOP/s",
            "best", "packed us", "GFLOP/s", "best", "ratio", "max |diff|");
-    for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
-        int M = SHAPES[s][0], N = SHAPES[s][1], K = SHAPES[s][2];
+    for (size_t s = 0; s < count; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], plain = shapes[s][3];   /* plain: C = A W, W (K, N) */
         float *A = floats((int64_t)M * K), *W = floats((int64_t)N * K);
         float *C_blas = floats((int64_t)M * N), *C_packed = floats((int64_t)M * N);
         float *P = floats(rnnk_sgemm_packed_floats(N, K));
         srand(1);
         fill(A, (int64_t)M * K, 1.0f);
         fill(W, (int64_t)N * K, 1.0f);
-        rnnk_sgemm_pack(P, W, K, N, K);
+        if (plain) {
+            rnnk_sgemm_pack_transposed(P, W, N, N, K);                  /* W (K, N) as stored */
+        } else {
+            rnnk_sgemm_pack(P, W, K, N, K);                             /* W (N, K), multiplied transposed */
+        }
         double flop = 2.0 * M * N * K;
         int reps = (int)(3e8 / flop) + 1;
         double t_blas[99], t_packed[99];
         for (int r = 0; r < rounds; r++) {
             double t0 = now();
             for (int i = 0; i < reps; i++)
-                cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, M, N, K, 1.0f, A, K, W, K, 0.0f, C_blas, N);
+                cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, plain ? CBLAS_NO_TRANS : CBLAS_TRANS, M, N, K, 1.0f, A, K,
+                            W, plain ? N : K, 0.0f, C_blas, N);
             t_blas[r] = (now() - t0) / reps;
             t0 = now();
             for (int i = 0; i < reps; i++) rnnk_sgemm_packed(C_packed, N, A, K, P, 0.0f, M, N, K);
@@ -73,7 +96,7 @@ int main(int argc, char **argv) {
             if (d > diff) diff = d;
         }
         double b = median(t_blas, rounds), p = median(t_packed, rounds);   /* sorts: [0] is the fastest */
-        printf("%6d %6d %6d | %11.1f %8.1f %8.1f | %10.1f %8.1f %8.1f | %6.2fx | %.1e\n", M, N, K, b * 1e6,
+        printf("%6d %6d %6d %4s | %11.1f %8.1f %8.1f | %10.1f %8.1f %8.1f | %6.2fx | %.1e\n", M, N, K, plain ? "A W" : "A W'", b * 1e6,
                flop / b * 1e-9, flop / t_blas[0] * 1e-9, p * 1e6, flop / p * 1e-9, flop / t_packed[0] * 1e-9, b / p, diff);
         free(A); free(W); free(C_blas); free(C_packed); free(P);
     }

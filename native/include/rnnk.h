@@ -53,7 +53,8 @@ extern "C" {
  * 10: + the int8 and bf16 products of reduced-precision inference (rnnk_q8_linear, rnnk_q8_path,
  *    rnnk_bf16_linear, rnnk_bf16_path).
  * 11: rnnk_q8_linear reads its weights packed for AVX-512 VNNI (blocks of 64 rows, four columns of a
- *    row together) and writes its quantized rows round_up(K, 4) bytes apart. */
+ *    row together) and writes its quantized rows round_up(K, 4) bytes apart.
+ * 12: + rnnk_sgemm_pack_transposed (the packed form from W^T, for the backward's products by W). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -327,6 +328,9 @@ RNNK_API void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int
  *   rnnk_sgemm_packed_floats  how many floats the packed form of W (N, K) takes;
  *   rnnk_sgemm_pack           packed out: W (N, K; row stride ldw >= K) packed, in panels of 32
  *                             rows of W, each stored k-major (32 floats per k, zero past row N);
+ *   rnnk_sgemm_pack_transposed packed out: the same form of W (N, K), read from its transpose
+ *                             Wt = W^T (K, N; row stride ldw >= N); rnnk_sgemm_packed then gives
+ *                             C = beta * C + A * Wt, the product by the matrix as stored;
  *   rnnk_sgemm_packed         C (M, N; row stride ldc) = beta * C + A (M, K; row stride lda) * W^T,
  *                             W given packed; beta 0: C is not read (NaN in C does not propagate).
  * Single-threaded, no allocation. Each element of C is the sum over k in increasing order; like
@@ -335,6 +339,7 @@ RNNK_API void rnnk_sgemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int
  */
 RNNK_API int64_t rnnk_sgemm_packed_floats(int64_t N, int64_t K);
 RNNK_API void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int64_t K);
+RNNK_API void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K);
 RNNK_API void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed,
                                 float beta, int64_t M, int64_t N, int64_t K);
 

@@ -7,7 +7,9 @@
  * Packed form: panels of 32 columns of W^T (32 rows of W), one after the other; panel p holds, for
  * k = 0..K-1, the 32 floats W[32p + j][k] (j = 0..31), the columns past N zero. It is
  * rnnk_sgemm_packed_floats(N, K) floats. A panel is read front to back, 32 floats per k, so
- * the micro-kernel streams it from L1/L2 with two vector loads per k.
+ * the micro-kernel streams it from L1/L2 with two vector loads per k. rnnk_sgemm_pack_transposed
+ * writes the same form from W^T stored as (K, N), so that the products by a weight matrix as it is
+ * stored (the backward's dh_{t-1} = dG W_hh) run on the same kernel.
  *
  * Micro-kernel: R rows x 32 columns of C in 2R vector accumulators; per k two loads of the panel
  * and R broadcasts of A feed 2R multiply-adds. R is 8 where the CPU has AVX-512 (16 of its 32 zmm
@@ -83,6 +85,22 @@ void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_t N, int6
                     panel[(k0 + k) * PANEL + j] = 0.0f;
                 }
             }
+        }
+    }
+}
+
+/*
+ * The packed form of W (N, K) read from Wt = W^T (K, N): panel p holds, for k = 0..K-1,
+ * Wt[k][32p + j] (j = 0..31) — 32 consecutive floats of row k of Wt — so rnnk_sgemm_packed then
+ * multiplies by Wt as stored.
+ */
+void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K) {
+    for (int64_t n0 = 0; n0 < N; n0 += PANEL) {
+        float *panel = packed + n0 * K;                       /* (K, 32) */
+        int64_t width = N - n0 < PANEL ? N - n0 : PANEL;
+        for (int64_t k = 0; k < K; k++) {
+            memcpy(panel + k * PANEL, Wt + k * ldw + n0, (size_t)width * sizeof(float));
+            memset(panel + k * PANEL + width, 0, (size_t)(PANEL - width) * sizeof(float));
         }
     }
 }

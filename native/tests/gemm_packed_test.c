@@ -5,7 +5,9 @@
  * {0, 1, 0.5}. Each element must be within (K + 2) * 2^-24 * (sum_k |a w| + |beta c|) of the
  * exact value (the bound of a float sum of K + 1 terms with one rounding per multiply-add); with
  * beta = 0 a NaN in C must not leak; C's padding columns and the packed panels' padding must be as
- * specified. Linked against the dispatching library and each single-ISA build (CMakeLists.txt).
+ * specified. rnnk_sgemm_pack_transposed, given W^T (K, N) with a padded stride, must write the
+ * same packed form bit for bit (guard floats intact). Linked against the dispatching library and
+ * each single-ISA build (CMakeLists.txt).
  */
 #include <math.h>
 #include "rnnk.h"
@@ -30,6 +32,20 @@ static void check_packing(const float *packed, int64_t N, int64_t K) {
                 printf("FAIL pack N=%lld K=%lld: padding row %lld not zero\n", (long long)N, (long long)K, (long long)j);
 }
 
+/* packed from W^T (K, N; stride N + 5) must equal packed from W bit for bit */
+static void check_pack_transposed(const float *packed, const float *w, int64_t ldw, int64_t N, int64_t K, int off) {
+    int64_t ldt = N + 5, floats = rnnk_sgemm_packed_floats(N, K);
+    float *wt = buffer(K * ldt, off), *from_t = buffer(floats, off);
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t n = 0; n < ldt; n++) wt[k * ldt + n] = n < N ? w[n * ldw + k] : NAN;   /* NaN padding: never read */
+    for (int64_t i = 0; i < floats; i++) from_t[i] = NAN;
+    rnnk_sgemm_pack_transposed(from_t, wt, ldt, N, K);
+    check_guard("pack_transposed", from_t, floats);
+    if (memcmp(from_t, packed, (size_t)floats * sizeof(float)) != 0 && failures++ < 30)
+        printf("FAIL pack_transposed N=%lld K=%lld differs from pack\n", (long long)N, (long long)K);
+    release(wt, off); release(from_t, off);
+}
+
 static double test_case(int64_t M, int64_t N, int64_t K, float beta, int off) {
     int64_t lda = K + 2, ldw = K + 3, ldc = N + 2;
     float *a = buffer(M * lda, off), *w = buffer(N * ldw, off), *c = buffer(M * ldc, off);
@@ -40,6 +56,7 @@ static double test_case(int64_t M, int64_t N, int64_t K, float beta, int off) {
     rnnk_sgemm_pack(packed, w, ldw, N, K);
     check_guard("pack", packed, rnnk_sgemm_packed_floats(N, K));
     check_packing(packed, N, K);
+    check_pack_transposed(packed, w, ldw, N, K, off);
     rnnk_sgemm_packed(c, ldc, a, lda, packed, beta, M, N, K);
     double worst = 0;
     for (int64_t m = 0; m < M; m++) {

@@ -89,6 +89,14 @@ public final class CellBuffers {
      */
     public final MemorySegment wHhPacked;
     public final MemorySegment wIhPacked;
+    /**
+     * W_hh^T (H, G*H) and W_ih^T (In, G*H) in the packed form ({@link Kernels#packWeightsTransposed}
+     * of W_hh and W_ih as stored), refreshed at the start of every backward scan, for the step's
+     * dh_{t-1} (B, H) = dG (B, G*H) W_hh and the whole dX (T*B, In) = dG W_ih on the packed product;
+     * null where wHhPacked is (and wHhPackedAsStored for the reset-before GRU).
+     */
+    public final MemorySegment wHhPackedAsStored;
+    public final MemorySegment wIhPackedAsStored;
     private final int inputSize;
     /**
      * Reset-before GRU only: W_h{r,z} and W_hn, views of W_hh, and their transposes (wHhT holds them
@@ -129,6 +137,9 @@ public final class CellBuffers {
         int panelRows = (int) Kernels.packedFloats(gw, 1);                               // G*H rounded up to whole panels
         this.wHhPacked = packed ? at.take("w_hh_packed", panelRows, hidden) : null;     // (G*H up, H) packed
         this.wIhPacked = packed ? at.take("w_ih_packed", panelRows, inputSize) : null;  // (G*H up, In) packed
+        this.wHhPackedAsStored = packed && type != CellType.GRU_RESET_BEFORE
+                ? at.take("w_hh_packed_as_stored", (int) Kernels.packedFloats(hidden, 1), gw) : null;  // (H up, G*H) packed
+        this.wIhPackedAsStored = packed ? at.take("w_ih_packed_as_stored", (int) Kernels.packedFloats(inputSize, 1), gw) : null; // (In up, G*H) packed
         this.inputSize = inputSize;
         MemorySegment hiddenGatesAll = gru ? at.take("hidden_gates", steps, batch, gw) : null;   // (T, B, 3H)
         this.dHiddenGatesAll = gru ? at.take("d_hidden_gates", steps, batch, gw) : null;        // (T, B, 3H)
@@ -188,6 +199,16 @@ public final class CellBuffers {
         }
         k.packWeights(wHhPacked, wHh, hidden, gateWidth, hidden);
         k.packWeights(wIhPacked, parameters.wIh(), inputSize, gateWidth, inputSize);
+    }
+
+    /** wHhPackedAsStored, wIhPackedAsStored = W_hh^T, W_ih^T packed, from W_hh (G*H, H), W_ih (G*H, In) as stored; each a no-op when null. */
+    public void refreshBackwardPackedWeights(Kernels k) {
+        if (wHhPackedAsStored != null) {
+            k.packWeightsTransposed(wHhPackedAsStored, wHh, hidden, hidden, gateWidth);
+        }
+        if (wIhPackedAsStored != null) {
+            k.packWeightsTransposed(wIhPackedAsStored, parameters.wIh(), inputSize, inputSize, gateWidth);
+        }
     }
 
     /** wHhT (H, G*H) = W_hh^T (for the reset-before GRU, its two blocks transposed apart). No-op when wHhT is null. */

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
  * (streams and batches) alike: one row is a GEMV (OpenBLAS's M=1 sgemm is much slower than sgemv
  * for the same product; DESIGN.md "Native libraries"); several rows multiply by a packed copy of W
  * where the caller keeps one and the kernels run that product faster ({@link Kernels#fastPackedProduct}),
+ * for products by W^T (forward) and by W itself (backward) alike,
  * else by a transposed copy W^T untransposed when the kernels run that NN product on their
  * small-product path ({@link Kernels#fastSmallProduct}); anything else is one GEMM. Not a kernel: it
  * only chooses one.
@@ -51,8 +52,19 @@ public final class Products {
     /** y (rows, n) = beta * y + x (rows, k; row stride ldx) * W (k, n), W and y contiguous. */
     public static void times(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx, MemorySegment w, float beta,
                              MemorySegment y) {
+        times(kernels, rows, n, k, x, ldx, w, null, beta, y);
+    }
+
+    /**
+     * As above, with W also in the kernels' packed form, read from W as it is stored
+     * ({@link Kernels#packWeightsTransposed}; null when the caller keeps none).
+     */
+    public static void times(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx, MemorySegment w,
+                             MemorySegment packed, float beta, MemorySegment y) {
         if (rows == 1) {
             kernels.sgemv(true, k, n, 1f, w, n, x, beta, y);                               // W^T (n, k) * x (k)
+        } else if (packed != null && kernels.fastPackedProduct(rows, n, k)) {
+            kernels.sgemmPacked(rows, n, k, x, ldx, packed, beta, y, n);                  // x (rows, k) * W (k, n), packed
         } else {
             kernels.sgemm(false, false, rows, n, k, 1f, x, ldx, w, n, beta, y, n);
         }

@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The two recurrent products of a training step, on a scan's buffers, through {@link Products}
  * (the routing serving uses too). W_hh^T (CellBuffers.wHhT) exists only for batches the kernels
- * multiply faster untransposed.
+ * multiply faster untransposed, the packed copies (CellBuffers.wHhPacked for h W_hh^T,
+ * wHhPackedAsStored for dG W_hh) only for batches they multiply faster packed.
  */
 final class Recurrent {
     private Recurrent() {}
@@ -19,6 +20,6 @@ final class Recurrent {
 
     /** dh (B, H) = beta * dh + dGates (B, G*H) * W_hh (G*H, H). */
     static void backward(Kernels k, CellBuffers s, MemorySegment dGates, MemorySegment dh, float beta) {
-        Products.times(k, s.batch, s.hidden, s.gateWidth, dGates, s.wHh, beta, dh);
+        Products.times(k, s.batch, s.hidden, s.gateWidth, dGates, s.gateWidth, s.wHh, s.wHhPackedAsStored, beta, dh);
     }
 }

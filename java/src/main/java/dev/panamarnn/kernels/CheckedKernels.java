@@ -64,6 +64,15 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
+    public void packWeightsTransposed(MemorySegment packed, MemorySegment wT, int ldw, int n, int k) {
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("W^T", wT, k, n, ldw);
+        output("packed", packed, Kernels.packedFloats(n, k));
+        inner.packWeightsTransposed(packed, wT, ldw, n, k);
+    }
+
+    @Override
     public void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
                             MemorySegment y, int ldy) {
         nonNegative("m", m);

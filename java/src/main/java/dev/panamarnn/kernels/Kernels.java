@@ -54,6 +54,13 @@ public interface Kernels {
     void packWeights(MemorySegment packed, MemorySegment w, int ldw, int n, int k);
 
     /**
+     * packed ({@link #packedFloats}(n, k) floats) = W (n, k) in the packed form, read from its
+     * transpose wT = W^T (k, n; row stride ldw): {@link #sgemmPacked} then multiplies by wT as
+     * stored, y = x * wT (the backward's dh_{t-1} = dG W_hh).
+     */
+    void packWeightsTransposed(MemorySegment packed, MemorySegment wT, int ldw, int n, int k);
+
+    /**
      * y (m, n; row stride ldy) = beta * y + x (m, k; row stride ldx) * W^T, with W (n, k) given in the
      * packed form ({@link #packWeights}). When beta is 0, y is not read. Each element is the sum over
      * k in increasing order.

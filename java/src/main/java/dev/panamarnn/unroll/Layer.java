@@ -3,6 +3,7 @@ package dev.panamarnn.unroll;
 import dev.panamarnn.cell.Cell;
 import dev.panamarnn.cell.CellBuffers;
 import dev.panamarnn.cell.DirectionParameters;
+import dev.panamarnn.cell.Products;
 import dev.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
@@ -181,6 +182,7 @@ public final class Layer {
     void backward(Kernels k, MemorySegment x, MemorySegment ones, MemorySegment dy, int outStride, int column,
                   MemorySegment dx, boolean accumulate, int[] lengths, int depth) {
         int first = reverse ? 0 : steps - depth;   // first step (in time) that receives gradient
+        s.refreshBackwardPackedWeights(k);          // W_hh, W_ih packed as stored, for dh_{t-1} = dG W_hh and dX = dG W_ih
         for (int i = steps - 1; i >= steps - depth; i--) {   // the forward scan's order, reversed
             int t = stepAt(i);
             gatherOutputGradient(k, dy, outStride, column, t, lengths);
@@ -287,6 +289,6 @@ public final class Layer {
             dx.fill((byte) 0);
         }
         MemorySegment dxs = all ? dx : dx.asSlice(r0 * inputSize * Float.BYTES, (long) n * inputSize * Float.BYTES);
-        k.sgemm(false, false, n, inputSize, gw, 1f, dG, gw, p.wIh(), inputSize, accumulate ? 1f : 0f, dxs, inputSize);
+        Products.times(k, n, inputSize, gw, dG, gw, p.wIh(), s.wIhPackedAsStored, accumulate ? 1f : 0f, dxs);
     }
 }

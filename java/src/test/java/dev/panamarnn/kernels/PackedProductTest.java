@@ -138,6 +138,38 @@ class PackedProductTest {
         }
     }
 
+    /**
+     * Packing from the transpose ({@link Kernels#packWeightsTransposed}: W^T (k, n) with a padded
+     * stride) gives the packed form of W itself, bit for bit, in both implementations; the product by
+     * it is then y = x W^T^T, checked above for the form.
+     */
+    @Test
+    void packingFromTheTransposeIsThePackingOfW() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] nk : new int[][] {{70, 9}, {33, 65}, {32, 1}, {1, 4}}) {
+                int n = nk[0], k = nk[1], ldw = k + 2, ldt = n + 3;
+                float[] w = uniform(13 + n, n * ldw, 1);
+                float[] wt = new float[k * ldt];
+                java.util.Arrays.fill(wt, Float.NaN);                              // padding: never read
+                for (int j = 0; j < n; j++) {
+                    for (int p = 0; p < k; p++) {
+                        wt[p * ldt + j] = w[j * ldw + p];
+                    }
+                }
+                MemorySegment ws = segment(arena, w), wts = segment(arena, wt);
+                MemorySegment expected = arena.allocate(Kernels.packedFloats(n, k) * Float.BYTES);
+                KernelsForTests.java().packWeights(expected, ws, ldw, n, k);
+                for (Kernels kernels : List.of(new CheckedKernels(KernelsForTests.java()),
+                                               new CheckedKernels(KernelsForTests.nativeKernels()))) {
+                    MemorySegment got = arena.allocate(Kernels.packedFloats(n, k) * Float.BYTES);
+                    got.fill((byte) 0x7f);
+                    kernels.packWeightsTransposed(got, wts, ldt, n, k);
+                    assertEquals(-1L, expected.mismatch(got), kernels.name() + " n=" + n + " k=" + k);
+                }
+            }
+        }
+    }
+
     /** The checked front door names the argument that is too small. */
     @Test
     void checkedKernelsRejectShortSegments() {
@@ -152,6 +184,10 @@ class PackedProductTest {
             MemorySegment x = arena.allocate(2L * 4 * Float.BYTES), y = arena.allocate(2L * 32 * Float.BYTES);
             e = assertThrows(IllegalArgumentException.class, () -> checked.sgemmPacked(2, 33, 4, x, 4, packed, 0f, y, 33));
             assertTrue(e.getMessage().contains("Y"), e.getMessage());
+            MemorySegment shortTransposed = arena.allocate((4L * 33 - 1) * Float.BYTES);    // W^T (4, 33) one float short
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> checked.packWeightsTransposed(packed, shortTransposed, 33, 33, 4));
+            assertTrue(e.getMessage().contains("W^T"), e.getMessage());
         }
     }
 

@@ -141,6 +141,19 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void packWeightsTransposed(MemorySegment packed, MemorySegment wT, int ldw, int n, int k) {
+        for (int n0 = 0; n0 < n; n0 += PACKED_PANEL) {
+            long panel = (long) n0 * k;                                   // panel of rows n0..n0+31 of W: (k, 32)
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < PACKED_PANEL; j++) {
+                    float v = n0 + j < n ? wT.getAtIndex(F, (long) p * ldw + n0 + j) : 0f;
+                    packed.setAtIndex(F, panel + (long) p * PACKED_PANEL + j, v);   // packed[panel][p][j] = W^T[p][n0 + j]
+                }
+            }
+        }
+    }
+
+    @Override
     public void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
                             MemorySegment y, int ldy) {
         float[] acc = SCRATCH.get().panelRow;

@@ -78,6 +78,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void packWeightsTransposed(MemorySegment packed, MemorySegment wT, int ldw, int n, int k) {
+        rnnk_h.rnnk_sgemm_pack_transposed(packed, wT, ldw, n, k);
+    }
+
+    @Override
     public void sgemmPacked(int m, int n, int k, MemorySegment x, int ldx, MemorySegment packed, float beta,
                             MemorySegment y, int ldy) {
         rnnk_h.rnnk_sgemm_packed(y, ldy, x, ldx, packed, beta, m, n, k);

@@ -1329,6 +1329,69 @@ public class rnnk_h extends rnnk_h$shared {
         }
     }
 
+    private static class rnnk_sgemm_pack_transposed {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_pack_transposed");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_pack_transposed$descriptor() {
+        return rnnk_sgemm_pack_transposed.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_pack_transposed$handle() {
+        return rnnk_sgemm_pack_transposed.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_pack_transposed$address() {
+        return rnnk_sgemm_pack_transposed.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_sgemm_pack_transposed(MemorySegment packed, MemorySegment Wt, long ldw, long N, long K) {
+        var mh$ = rnnk_sgemm_pack_transposed.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_pack_transposed", packed, Wt, ldw, N, K);
+            }
+            mh$.invokeExact(packed, Wt, ldw, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rnnk_sgemm_packed {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             rnnk_h.C_POINTER,
