@@ -15,7 +15,8 @@
 # output byte for byte; for ABI 9 (rnnk_sgemm_packed_floats, rnnk_sgemm_pack, rnnk_sgemm_packed) likewise, the
 # same jextract build, which left every earlier line as it was; for ABI 10 (rnnk_q8_linear, rnnk_q8_path,
 # rnnk_bf16_linear, rnnk_bf16_path) likewise, after checking that it reproduced the ABI 8 output byte for byte;
-# for ABI 11 (rnnk_sgemm_pack_transposed) likewise, which left every earlier line as it was).
+# for ABI 12 (rnnk_sgemm_pack_transposed) likewise, which left every earlier line as it was; ABI 11 changed no
+# signature).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
