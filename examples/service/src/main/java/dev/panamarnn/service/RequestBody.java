@@ -36,6 +36,11 @@ final class RequestBody {
         return true;
     }
 
+    /** True when no part of the body arrived yet. */
+    boolean isEmpty() {
+        return buffer == null || !buffer.isReadable();
+    }
+
     /** The body so far (empty when none arrived); valid until {@link #clear}. */
     ByteBuf bytes(ByteBufAllocator alloc) {
         if (buffer == null) {

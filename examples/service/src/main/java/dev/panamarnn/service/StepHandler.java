@@ -50,7 +50,10 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
     private final RequestBody body = new RequestBody(StepServer.MAX_BODY_BYTES);
     private final AsciiEventParser parser = new AsciiEventParser();
     private final float[] event;                                     // event loop only: the batcher copies it at submit
-    private HttpRequest request;       // event loop only: the request whose body is arriving, or null
+    private boolean inRequest;         // event loop only: a request's body is arriving (its head read into the three below)
+    private String uri;
+    private HttpMethod method;
+    private boolean keepAlive;
     private boolean discarding;        // event loop only: a 413 or a malformed request ends the connection; the rest is ignored
     private ChannelHandlerContext ctx;
     private ChannelHandlerContext raw;
@@ -87,7 +90,7 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
             if (message instanceof HttpRequest head) {
                 begin(head);
             }
-            if (message instanceof HttpContent part && request != null) {
+            if (message instanceof HttpContent part && inRequest) {
                 bodyPart(part);
             }
         } finally {
@@ -106,7 +109,10 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
             refuse(413, tooLarge());
             return;
         }
-        request = head;
+        inRequest = true;            // the head's headers are reused by the next request (ReusedHeaders): read them now
+        uri = head.uri();
+        method = head.method();
+        keepAlive = HttpUtil.isKeepAlive(head);
         body.clear();
         if (HttpUtil.is100ContinueExpected(head) && answers.isEmpty()) {
             raw.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), raw.voidPromise());   // an interim answer only when none is pending before it
@@ -115,19 +121,24 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
 
     private void bodyPart(HttpContent part) {
         if (part.decoderResult().isFailure()) {
-            request = null;
+            inRequest = false;
             refuse(400, "malformed HTTP request: " + part.decoderResult().cause().getMessage());
             return;
         }
+        boolean last = part instanceof LastHttpContent;
+        if (last && body.isEmpty() && part.content().readableBytes() <= StepServer.MAX_BODY_BYTES) {
+            inRequest = false;               // the whole body in one part (the usual case): read where it lies
+            queue(handle(part.content()));
+            return;
+        }
         if (!body.append(ctx.alloc(), part.content())) {
-            request = null;
+            inRequest = false;
             refuse(413, tooLarge());
             return;
         }
-        if (part instanceof LastHttpContent) {
-            HttpRequest whole = request;
-            request = null;
-            queue(handle(whole, body.bytes(ctx.alloc())));
+        if (last) {
+            inRequest = false;
+            queue(handle(body.bytes(ctx.alloc())));
             body.clear();
         }
     }
@@ -210,16 +221,15 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The request's answer: ready now, or a step's, ready when the batcher completes it. */
-    private Answer handle(HttpRequest request, ByteBuf content) {
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+    private Answer handle(ByteBuf content) {
         try {
-            String uri = request.uri();
+            String uri = this.uri;
             int query = uri.indexOf('?');
             String path = query < 0 ? uri : uri.substring(0, query);
-            if (path.equals("/stats") && request.method().equals(HttpMethod.GET)) {
+            if (path.equals("/stats") && method.equals(HttpMethod.GET)) {
                 return new Answer(this, keepAlive, 200, stats(query >= 0 && uri.substring(query + 1).equals("gc=true")));
             } else if (path.startsWith(StepServer.STREAMS)) {
-                return stream(request, content, path.substring(StepServer.STREAMS.length()), keepAlive);
+                return stream(content, path.substring(StepServer.STREAMS.length()));
             }
             throw new BadRequestException(404, "no such resource: use " + StepServer.STREAMS + "{id} or /stats");
         } catch (BadRequestException e) {
@@ -231,20 +241,20 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private Answer stream(HttpRequest request, ByteBuf content, String id, boolean keepAlive) throws BadRequestException, OverloadedException {
+    private Answer stream(ByteBuf content, String id) throws BadRequestException, OverloadedException {
         if (!isClientId(id)) {
             throw new BadRequestException("the stream id must be 1 to 64 of [A-Za-z0-9._-], got '"
                     + (id.length() > 80 ? id.substring(0, 80) + "...' (" + id.length() + " characters)" : id + "'"));
         }
-        if (request.method().equals(HttpMethod.GET)) {
+        if (method.equals(HttpMethod.GET)) {
             long events = registry.events(id);
             if (events < 0) {
                 throw new BadRequestException(404, "no stream '" + id + "'");
             }
             return new Answer(this, keepAlive, 200, events + "");
         }
-        if (!request.method().equals(HttpMethod.POST)) {
-            throw new BadRequestException(405, "use POST to send an event or GET to read the count, not " + request.method());
+        if (!method.equals(HttpMethod.POST)) {
+            throw new BadRequestException(405, "use POST to send an event or GET to read the count, not " + method);
         }
         if (!parser.parse(content, event)) {
             float[] parsed = EventCodec.parse(content.toString(StandardCharsets.UTF_8), event.length);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -63,7 +64,7 @@ final class StepServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         // StepHandler gathers each body itself and writes its answers raw
-                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(),
+                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(new HttpDecoderConfig().setHeadersFactory(new ReusedHeaders())),
                                 new StepHandler(registry, jvm, loop -> outboxes.computeIfAbsent(loop, Outbox::new)));
                     }
                 });
