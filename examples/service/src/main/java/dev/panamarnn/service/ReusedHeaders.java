@@ -5,10 +5,10 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 
 /**
- * One connection's request headers: the decoder fills the same map, cleared, for every request
- * instead of a new one each time. Safe because {@link StepHandler} reads everything it needs from a
- * request's head when the head arrives, before the decoder starts the next request; trailers get
- * fresh maps.
+ * One connection's request headers (or, as the decoder's second factory, its trailers): the decoder
+ * fills the same map, cleared, for every request instead of a new one each time. Safe because
+ * {@link StepHandler} reads everything it needs from a request's head when the head arrives, never
+ * reads trailers, and is done with a request before the decoder starts the next one.
  */
 final class ReusedHeaders implements HttpHeadersFactory {
     private static final HttpHeadersFactory FRESH = DefaultHttpHeadersFactory.headersFactory();

@@ -64,7 +64,7 @@ final class StepServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         // StepHandler gathers each body itself and writes its answers raw
-                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(new HttpDecoderConfig().setHeadersFactory(new ReusedHeaders())),
+                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(new HttpDecoderConfig().setHeadersFactory(new ReusedHeaders()).setTrailersFactory(new ReusedHeaders())),
                                 new StepHandler(registry, jvm, loop -> outboxes.computeIfAbsent(loop, Outbox::new)));
                     }
                 });

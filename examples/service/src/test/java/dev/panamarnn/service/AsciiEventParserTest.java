@@ -34,19 +34,19 @@ class AsciiEventParserTest {
     void printedFloatsParseBackExactly() {
         Random random = new Random(5);
         int accepted = 0;
-        for (int i = 0; i < 200_000; i++) {
+        for (int i = 0; i < 50_000; i++) {
             float f = i % 2 == 0 ? Float.intBitsToFloat(random.nextInt()) : (float) (random.nextGaussian() * Math.pow(10, random.nextInt(9) - 4));
             if (Float.isFinite(f) && check(Float.toString(f))) {
                 accepted++;
             }
         }
-        assertTrue(accepted > 100_000, "most printed floats take the exact path: " + accepted);
+        assertTrue(accepted > 25_000, "most printed floats take the exact path: " + accepted);
     }
 
     @Test
     void decimalsNextToTheBoundariesBetweenFloatsRoundLikeParseFloat() {
         Random random = new Random(6);
-        for (int i = 0; i < 100_000; i++) {
+        for (int i = 0; i < 20_000; i++) {
             float f = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(13) - 6));
             BigDecimal boundary = new BigDecimal(f).add(new BigDecimal(Math.nextUp(f))).divide(BigDecimal.TWO);
             for (int digits = 8; digits <= 15; digits++) {

@@ -67,7 +67,7 @@ class RequestBodyTest {
             // hold the batcher's worker (as in ServiceRobustnessTest): the step's dependent stage runs on it
             CountDownLatch release = new CountDownLatch(1);
             synchronized (service.registry.find("gate")) {
-                service.registry.step("gate", ServiceFixture.events(73, 1)[0]).thenRun(() -> await(release));
+                service.registry.step("gate", ServiceFixture.events(73, 1)[0]).thenRun(() -> ServiceFixture.awaitQuietly(release));
             }
             // an event, then a body announced over the limit, then an event that must not be applied
             announced.getOutputStream().write((RawResponse.post("first", ServiceFixture.body(event))
@@ -79,9 +79,11 @@ class RequestBodyTest {
                     + "POST " + StepServer.STREAMS + "second HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + (Integer.toHexString(big.length()) + "\r\n" + big + "\r\n").repeat(2) + "0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (service.registry.stats().inFlight() < 3 && System.nanoTime() < deadline) {
+            // the held step counts as done (the worker blocks in its completion); the two events wait behind it
+            while (service.registry.stats().inFlight() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
+            assertEquals(2, service.registry.stats().inFlight(), "both events wait behind the held step");
             Thread.sleep(200);                // both 413s decided while the steps' answers are pending
             release.countDown();
             float[] expected = service.reference(List.of(event)).getFirst();
@@ -96,6 +98,29 @@ class RequestBodyTest {
             }
             assertEquals(1, service.events("first"), "nothing after the 413 was applied");
             assertEquals(1, service.events("second"));
+        }
+    }
+
+    @Test
+    void eachPipelinedRequestIsReadWithItsOwnHeaders() throws Exception {
+        float[][] events = ServiceFixture.events(81, 2);
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.server.port())) {
+            // the decoder fills one header map per connection: a chunked request's headers must not reach the next one
+            String first = ServiceFixture.body(events[0]);
+            String requests = "POST " + StepServer.STREAMS + "heads HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(first.length()) + "\r\n" + first + "\r\n0\r\n\r\n"
+                    + RawResponse.post("heads", ServiceFixture.body(events[1])).replace("Host: localhost\r\n", "Host: localhost\r\nConnection: close\r\n");
+            socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            List<float[]> expected = service.reference(Arrays.asList(events));
+            RawResponse kept = RawResponse.read(in);
+            assertStep(kept, 1, expected.get(0));
+            assertEquals("keep-alive", kept.connection());
+            RawResponse closed = RawResponse.read(in);
+            assertStep(closed, 2, expected.get(1));
+            assertEquals("close", closed.connection());
+            assertEquals(-1, in.read(), "the connection closes after the request that asked for it");
         }
     }
 
@@ -116,13 +141,5 @@ class RequestBodyTest {
         }
         out.write(text.substring(from).getBytes(StandardCharsets.US_ASCII));
         out.flush();
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
