@@ -100,6 +100,11 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
 
     /** A request's head: a malformed one or a body announced over the limit is answered at once (in order). */
     private void begin(HttpRequest head) {
+        if (answers.size() >= MAX_PENDING) {
+            closing = true;                  // before anything of this request is applied
+            ctx.close();
+            return;
+        }
         DecoderResult result = head.decoderResult();
         if (result.isFailure()) {
             refuse(400, "malformed HTTP request: " + result.cause().getMessage());
@@ -155,11 +160,6 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
 
     /** Takes the answer's place in the queue; writes at the end of this read. */
     private void queue(Answer a) {
-        if (answers.size() >= MAX_PENDING) {
-            closing = true;
-            ctx.close();
-            return;
-        }
         answers.add(a);
         touched |= a.ready;
         if (answers.size() >= PAUSE_READS_AT && !readsPaused) {
