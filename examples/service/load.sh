@@ -2,7 +2,8 @@
 # examples/service/load.sh MODEL STREAMS RATES [SECONDS] [WARMUP] [IDLE_MILLIS] [IN_FLIGHT]
 # The same open-loop load (docs/streaming.md "An HTTP service") against the service over HTTP on loopback, then
 # against the bare StreamBatcher in one JVM, one after the other; the service is started fresh and stopped after.
-# SERVICE_OPTS: more options for the service, e.g. SERVICE_OPTS="--transport nio"; SERVICE_PORT: its port (18080);
+# SERVICE_OPTS: more options for the service, e.g. SERVICE_OPTS="--transport nio"; SERVICE_JVM_OPTS: more JVM options for the
+# service, e.g. SERVICE_JVM_OPTS="-XX:+UseZGC" or "-Xmn1g"; SERVICE_PORT: its port (18080);
 # SERVICE_JAR: another build's jar (its lib/ beside it; its generator too), to compare two builds; GENERATOR_OPTS: more options for both
 # generator runs, e.g. GENERATOR_OPTS="--connections 64 --burst-micros 0" (see LoadGenerator --help).
 # Build first: ./mvnw -pl examples/service -am install -DskipTests
@@ -14,7 +15,7 @@ jar=${SERVICE_JAR:-"$root/examples/service/target/panama-rnn-service.jar"}
 port=${SERVICE_PORT:-18080}
 opts="--enable-native-access=ALL-UNNAMED -XX:NativeMemoryTracking=summary -Xmx2g"
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-detected}"
-"$JAVA_HOME/bin/java" $opts -jar "$jar" --model "$model" --port "$port" --idle-millis "$idle" --max-streams $((streams + 1000)) --verbose ${SERVICE_OPTS:-} \
+"$JAVA_HOME/bin/java" $opts ${SERVICE_JVM_OPTS:-} -jar "$jar" --model "$model" --port "$port" --idle-millis "$idle" --max-streams $((streams + 1000)) --verbose ${SERVICE_OPTS:-} \
     > "${TMPDIR:-/tmp}/service-load-server.$$.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -24,7 +25,7 @@ until grep -qs "^serving" "${TMPDIR:-/tmp}/service-load-server.$$.log"; do
   i=$((i + 1)); [ $i -lt 300 ] || { echo "the service did not start:"; cat "${TMPDIR:-/tmp}/service-load-server.$$.log"; exit 1; }
   sleep 0.1
 done
-echo "# service options: ${SERVICE_OPTS:-(defaults)}; $(grep -o 'kernels: .*' "${TMPDIR:-/tmp}/service-load-server.$$.log" | head -1)"
+echo "# service options: ${SERVICE_OPTS:-(defaults)}; JVM: ${SERVICE_JVM_OPTS:-(defaults)}; $(grep -o 'kernels: .*' "${TMPDIR:-/tmp}/service-load-server.$$.log" | head -1)"
 "$JAVA_HOME/bin/java" $opts -cp "$jar" dev.panamarnn.service.LoadGenerator --target http --port "$port" --streams "$streams" \
     --rates "$rates" --seconds "$seconds" --warmup "$warmup" --in-flight "$inflight" ${GENERATOR_OPTS:-} --settle-millis $((idle * 2 + 1000))
 kill $server; wait $server 2>/dev/null || true

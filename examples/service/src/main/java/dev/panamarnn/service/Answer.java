@@ -4,11 +4,12 @@ package dev.panamarnn.service;
  * One request's answer, in its connection's queue of answers from the moment the request is read:
  * filled on the event loop (a refusal, a count, the stats) or by the batcher's thread (a step's
  * outputs), and written once it and every answer before it on the connection are ready, so a
- * pipelining client gets its answers in request order.
+ * pipelining client gets its answers in request order. A step's answer is reused by its connection
+ * once written ({@link #reuse}), so a connection allocates no answers in a steady state.
  */
 final class Answer implements StreamRegistry.StepDone {
     final StepHandler connection;
-    final boolean keepAlive;
+    boolean keepAlive;
     /** (outputs) the batcher writes the step's outputs here; null for an answer that is not a step's. */
     final float[] output;
     int status;
@@ -21,6 +22,16 @@ final class Answer implements StreamRegistry.StepDone {
         this.connection = connection;
         this.keepAlive = keepAlive;
         this.output = new float[outputs];
+    }
+
+    /** A written step's answer made ready for the connection's next step (event loop only). */
+    Answer reuse(boolean keepAlive) {
+        this.keepAlive = keepAlive;
+        status = 0;
+        text = null;
+        events = -1;
+        ready = false;
+        return this;
     }
 
     /** An answer known at once. */

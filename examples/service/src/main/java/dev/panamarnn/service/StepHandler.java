@@ -1,12 +1,17 @@
 package dev.panamarnn.service;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -19,21 +24,37 @@ import java.util.function.Function;
  * ready, so a pipelining client's answers keep its requests' order while its steps run together in
  * the batcher's batches. Answers are written raw (see {@link AnswerEncoder}), past the HTTP encoder,
  * through {@code raw}: the context of the handler in front of the decoder.
+ * <p>A request arrives from the decoder as its head and then its body's parts, gathered in one
+ * buffer per connection ({@link RequestBody}, at most {@link StepServer#MAX_BODY_BYTES}); a body
+ * over the limit (announced by Content-Length, or found as its parts arrive) is answered 413 in its
+ * place in the queue, with {@code Connection: close}, and nothing read after it is handled. The
+ * event is parsed from the bytes into this connection's event array (the batcher copies it), and a
+ * step's {@link Answer} is reused once written: a step allocates little on the event loop.
  * <p>A connection with {@link #PAUSE_READS_AT} answers pending stops reading until half of them
  * are written; a client with few requests in flight never has its reads switched off and on
  * (each switch changes the socket's interest in the event loop's epoll set: a system call).
  */
-final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class StepHandler extends ChannelInboundHandlerAdapter {
     /** Unanswered requests per connection at which it stops reading. */
     static final int PAUSE_READS_AT = 512;
     /** Unanswered requests beyond which the connection is closed (more arrived in the buffers already read). */
     private static final int MAX_PENDING = 4 * PAUSE_READS_AT;
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final StreamRegistry registry;
     private final JvmStats jvm;
     private final Function<EventExecutor, Outbox> outboxes;
     private final ArrayDeque<Answer> answers = new ArrayDeque<>();   // event loop only, in request order
     private final AnswerEncoder encoder = new AnswerEncoder();        // event loop only
+    private final ArrayDeque<Answer> spare = new ArrayDeque<>();     // event loop only: written step answers, for reuse
+    private final RequestBody body = new RequestBody(StepServer.MAX_BODY_BYTES);
+    private final AsciiEventParser parser = new AsciiEventParser();
+    private final float[] event;                                     // event loop only: the batcher copies it at submit
+    private boolean inRequest;         // event loop only: a request's body is arriving (its head read into the three below)
+    private String uri;
+    private HttpMethod method;
+    private boolean keepAlive;
+    private boolean discarding;        // event loop only: a 413 or a malformed request ends the connection; the rest is ignored
     private ChannelHandlerContext ctx;
     private ChannelHandlerContext raw;
     private Outbox outbox;
@@ -46,6 +67,7 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.registry = registry;
         this.jvm = jvm;
         this.outboxes = outboxes;
+        this.event = new float[registry.model().inputSize()];
     }
 
     @Override
@@ -60,21 +82,89 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
-        if (closing) {
-            return;
+    public void channelRead(ChannelHandlerContext context, Object message) {
+        try {
+            if (closing || discarding) {
+                return;
+            }
+            if (message instanceof HttpRequest head) {
+                begin(head);
+            }
+            if (message instanceof HttpContent part && inRequest) {
+                bodyPart(part);
+            }
+        } finally {
+            ReferenceCountUtil.release(message);
         }
+    }
+
+    /** A request's head: a malformed one or a body announced over the limit is answered at once (in order). */
+    private void begin(HttpRequest head) {
         if (answers.size() >= MAX_PENDING) {
-            closing = true;
-            context.close();
+            closing = true;                  // before anything of this request is applied
+            ctx.close();
             return;
         }
-        Answer a = handle(request);
+        DecoderResult result = head.decoderResult();
+        if (result.isFailure()) {
+            refuse(400, "malformed HTTP request: " + result.cause().getMessage());
+            return;
+        }
+        if (HttpUtil.getContentLength(head, -1L) > StepServer.MAX_BODY_BYTES) {
+            refuse(413, tooLarge());
+            return;
+        }
+        inRequest = true;            // the head's headers are reused by the next request (ReusedHeaders): read them now
+        uri = head.uri();
+        method = head.method();
+        keepAlive = HttpUtil.isKeepAlive(head);
+        body.clear();
+        if (HttpUtil.is100ContinueExpected(head) && answers.isEmpty()) {
+            raw.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), raw.voidPromise());   // an interim answer only when none is pending before it
+        }
+    }
+
+    private void bodyPart(HttpContent part) {
+        if (part.decoderResult().isFailure()) {
+            inRequest = false;
+            refuse(400, "malformed HTTP request: " + part.decoderResult().cause().getMessage());
+            return;
+        }
+        boolean last = part instanceof LastHttpContent;
+        if (last && body.isEmpty() && part.content().readableBytes() <= StepServer.MAX_BODY_BYTES) {
+            inRequest = false;               // the whole body in one part (the usual case): read where it lies
+            queue(handle(part.content()));
+            return;
+        }
+        if (!body.append(ctx.alloc(), part.content())) {
+            inRequest = false;
+            refuse(413, tooLarge());
+            return;
+        }
+        if (last) {
+            inRequest = false;
+            queue(handle(body.bytes(ctx.alloc())));
+            body.clear();
+        }
+    }
+
+    private static String tooLarge() {
+        return "the request body is over " + StepServer.MAX_BODY_BYTES + " bytes";
+    }
+
+    /** Answers {@code status} in order, closes the connection after it and ignores what else it sends. */
+    private void refuse(int status, String message) {
+        discarding = true;
+        queue(new Answer(this, false, status, message));
+    }
+
+    /** Takes the answer's place in the queue; writes at the end of this read. */
+    private void queue(Answer a) {
         answers.add(a);
         touched |= a.ready;
         if (answers.size() >= PAUSE_READS_AT && !readsPaused) {
             readsPaused = true;
-            context.channel().config().setAutoRead(false);
+            ctx.channel().config().setAutoRead(false);
         }
     }
 
@@ -110,6 +200,9 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             encoder.encode(a, out);
             close = !a.keepAlive;
+            if (a.output != null && spare.size() < PAUSE_READS_AT) {
+                spare.add(a);
+            }
         }
         if (out == null) {
             return;
@@ -128,19 +221,15 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** The request's answer: ready now, or a step's, ready when the batcher completes it. */
-    private Answer handle(FullHttpRequest request) {
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+    private Answer handle(ByteBuf content) {
         try {
-            if (request.decoderResult().isFailure()) {
-                throw new BadRequestException("malformed HTTP request: " + request.decoderResult().cause().getMessage());
-            }
-            String uri = request.uri();
+            String uri = this.uri;
             int query = uri.indexOf('?');
             String path = query < 0 ? uri : uri.substring(0, query);
-            if (path.equals("/stats") && request.method().equals(HttpMethod.GET)) {
+            if (path.equals("/stats") && method.equals(HttpMethod.GET)) {
                 return new Answer(this, keepAlive, 200, stats(query >= 0 && uri.substring(query + 1).equals("gc=true")));
             } else if (path.startsWith(StepServer.STREAMS)) {
-                return stream(request, path.substring(StepServer.STREAMS.length()), keepAlive);
+                return stream(content, path.substring(StepServer.STREAMS.length()));
             }
             throw new BadRequestException(404, "no such resource: use " + StepServer.STREAMS + "{id} or /stats");
         } catch (BadRequestException e) {
@@ -152,23 +241,26 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private Answer stream(FullHttpRequest request, String id, boolean keepAlive) throws BadRequestException, OverloadedException {
+    private Answer stream(ByteBuf content, String id) throws BadRequestException, OverloadedException {
         if (!isClientId(id)) {
             throw new BadRequestException("the stream id must be 1 to 64 of [A-Za-z0-9._-], got '"
                     + (id.length() > 80 ? id.substring(0, 80) + "...' (" + id.length() + " characters)" : id + "'"));
         }
-        if (request.method().equals(HttpMethod.GET)) {
+        if (method.equals(HttpMethod.GET)) {
             long events = registry.events(id);
             if (events < 0) {
                 throw new BadRequestException(404, "no stream '" + id + "'");
             }
             return new Answer(this, keepAlive, 200, events + "");
         }
-        if (!request.method().equals(HttpMethod.POST)) {
-            throw new BadRequestException(405, "use POST to send an event or GET to read the count, not " + request.method());
+        if (!method.equals(HttpMethod.POST)) {
+            throw new BadRequestException(405, "use POST to send an event or GET to read the count, not " + method);
         }
-        float[] event = EventCodec.parse(request.content().toString(StandardCharsets.UTF_8), registry.model().inputSize());
-        Answer answer = new Answer(this, keepAlive, registry.model().outputSize());
+        if (!parser.parse(content, event)) {
+            float[] parsed = EventCodec.parse(content.toString(StandardCharsets.UTF_8), event.length);
+            System.arraycopy(parsed, 0, event, 0, event.length);
+        }
+        Answer answer = spare.isEmpty() ? new Answer(this, keepAlive, registry.model().outputSize()) : spare.poll().reuse(keepAlive);
         registry.step(id, event, answer.output, answer);
         return answer;
     }
@@ -203,6 +295,7 @@ final class StepHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     public void channelInactive(ChannelHandlerContext context) throws Exception {
         closing = true;
         answers.clear();           // steps still running are applied; their answers are dropped
+        body.release();
         super.channelInactive(context);
     }
 

@@ -7,9 +7,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
@@ -64,9 +63,8 @@ final class StepServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        // the encoder writes only the aggregator's own answers (413, 100 Continue); StepHandler writes its raw
-                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(),
-                                new HttpResponseEncoder(), new HttpObjectAggregator(MAX_BODY_BYTES),
+                        // StepHandler gathers each body itself and writes its answers raw
+                        channel.pipeline().addLast(new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS), new HttpRequestDecoder(new HttpDecoderConfig().setHeadersFactory(new ReusedHeaders()).setTrailersFactory(new ReusedHeaders())),
                                 new StepHandler(registry, jvm, loop -> outboxes.computeIfAbsent(loop, Outbox::new)));
                     }
                 });

@@ -32,7 +32,7 @@ class HttpTargetTest {
                 .output(OutputMode.PER_STEP).seed(5).build()) {
             model = InferenceModel.of(trained);           // one float per event, as the generator sends
         }
-        try (model; StreamRegistry registry = new StreamRegistry(model, ServiceFixture.small());
+        try (model; StreamRegistry registry = new StreamRegistry(model, ServiceFixture.small().withQueueCapacity(events));   // no 503: every event fits
              StepServer server = new StepServer(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, transport);
              HttpTarget target = new HttpTarget(server.port(), streams, values, 3, 1, transport)) {
             AtomicIntegerArray statuses = new AtomicIntegerArray(events);

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -71,21 +70,20 @@ class ServiceCorrectnessTest {
             StringBuilder requests = new StringBuilder();
             for (float[] e : events) {
                 for (String body : new String[] {ServiceFixture.body(e), "x"}) {
-                    requests.append("POST ").append(StepServer.STREAMS).append("piped HTTP/1.1\r\nHost: localhost\r\nContent-Length: ")
-                            .append(body.length()).append("\r\n\r\n").append(body);
+                    requests.append(RawResponse.post("piped", body));
                 }
             }
             socket.getOutputStream().write(requests.toString().getBytes(StandardCharsets.US_ASCII));
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
             List<float[]> expected = service.reference(Arrays.asList(events));
             for (int t = 0; t < steps; t++) {
-                Answer step = Answer.read(in);
-                assertEquals("HTTP/1.1 200 OK", step.status, "answer to event " + t + ": " + step.body);
-                assertEquals(Integer.toString(t + 1), step.events, "answer " + t + " is the stream's event " + (t + 1));
-                ServiceFixture.assertClose(expected.get(t), ServiceFixture.parse(step.body), "answer " + t);
-                Answer refused = Answer.read(in);
-                assertEquals("HTTP/1.1 400 Bad Request", refused.status, "answer to the malformed request after event " + t);
-                assertEquals("the event must have 3 numbers, got 1", refused.body.strip());
+                RawResponse step = RawResponse.read(in);
+                assertEquals("HTTP/1.1 200 OK", step.status(), "answer to event " + t + ": " + step.body());
+                assertEquals(Integer.toString(t + 1), step.events(), "answer " + t + " is the stream's event " + (t + 1));
+                ServiceFixture.assertClose(expected.get(t), ServiceFixture.parse(step.body()), "answer " + t);
+                RawResponse refused = RawResponse.read(in);
+                assertEquals("HTTP/1.1 400 Bad Request", refused.status(), "answer to the malformed request after event " + t);
+                assertEquals("the event must have 3 numbers, got 1", refused.body().strip());
             }
         }
     }
@@ -104,9 +102,7 @@ class ServiceCorrectnessTest {
             StringBuilder requests = new StringBuilder();
             for (int t = 0; t < steps; t++) {
                 for (int s = 0; s < streams; s++) {
-                    String body = ServiceFixture.body(events[s][t]);
-                    requests.append("POST ").append(StepServer.STREAMS).append("many-").append(s)
-                            .append(" HTTP/1.1\r\nHost: localhost\r\nContent-Length: ").append(body.length()).append("\r\n\r\n").append(body);
+                    requests.append(RawResponse.post("many-" + s, ServiceFixture.body(events[s][t])));
                 }
             }
             socket.getOutputStream().write(requests.toString().getBytes(StandardCharsets.US_ASCII));
@@ -117,10 +113,10 @@ class ServiceCorrectnessTest {
             }
             for (int t = 0; t < steps; t++) {
                 for (int s = 0; s < streams; s++) {
-                    Answer a = Answer.read(in);
-                    assertEquals("HTTP/1.1 200 OK", a.status, "stream " + s + " step " + t + ": " + a.body);
-                    assertEquals(Integer.toString(t + 1), a.events, "stream " + s + " step " + t + ": the answers keep the requests' order");
-                    ServiceFixture.assertClose(expected.get(s).get(t), ServiceFixture.parse(a.body), "stream " + s + " step " + t);
+                    RawResponse a = RawResponse.read(in);
+                    assertEquals("HTTP/1.1 200 OK", a.status(), "stream " + s + " step " + t + ": " + a.body());
+                    assertEquals(Integer.toString(t + 1), a.events(), "stream " + s + " step " + t + ": the answers keep the requests' order");
+                    ServiceFixture.assertClose(expected.get(s).get(t), ServiceFixture.parse(a.body()), "stream " + s + " step " + t);
                 }
             }
             RegistryStats stats = service.registry.stats();
@@ -128,41 +124,6 @@ class ServiceCorrectnessTest {
             // answered one at a time, each step would wait for the previous answer: as many batches as steps
             assertTrue(stats.batches() < stats.steps(), "one connection's pipelined steps shared batches: " + stats);
         }
-    }
-
-    /** One HTTP/1.1 response read off a socket: status line, X-Stream-Events, body (Content-Length). */
-    private record Answer(String status, String events, String body) {
-        static Answer read(DataInputStream in) throws Exception {
-            String status = line(in);
-            int length = -1;
-            String count = null;
-            for (String header = line(in); !header.isEmpty(); header = line(in)) {
-                String name = header.substring(0, header.indexOf(':')).toLowerCase(Locale.ROOT);
-                String value = header.substring(header.indexOf(':') + 1).strip();
-                if (name.equals("content-length")) {
-                    length = Integer.parseInt(value);
-                } else if (name.equals("x-stream-events")) {
-                    count = value;
-                }
-            }
-            byte[] body = new byte[length];
-            in.readFully(body);
-            return new Answer(status, count, new String(body, StandardCharsets.UTF_8));
-        }
-    }
-
-    /** One CRLF-terminated line of an HTTP response head. */
-    private static String line(DataInputStream in) throws Exception {
-        StringBuilder b = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new java.io.EOFException("the server closed the connection after '" + b + "'");
-            }
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real service on an ephemeral loopback port over a small whole model (3 features normalised, a
@@ -128,6 +130,15 @@ final class ServiceFixture implements AutoCloseable {
     long events(String id) throws Exception {
         HttpResponse<String> r = get(StepServer.STREAMS + id);
         return r.statusCode() == 404 ? -1 : Long.parseLong(r.body().strip());
+    }
+
+    /** Waits up to 30 s for the latch (an interrupt ends the wait and stays set). */
+    static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

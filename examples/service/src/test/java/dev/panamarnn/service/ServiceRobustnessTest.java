@@ -91,7 +91,7 @@ class ServiceRobustnessTest {
             CountDownLatch release = new CountDownLatch(1);
             ClientStream gate = service.registry.find("b0");
             synchronized (gate) {
-                service.registry.step("b0", ServiceFixture.events(99, 1)[0]).thenRun(() -> awaitQuietly(release));
+                service.registry.step("b0", ServiceFixture.events(99, 1)[0]).thenRun(() -> ServiceFixture.awaitQuietly(release));
             }
             applied.get(0).add(ServiceFixture.events(99, 1)[0]);
             float[][] burstEvents = ServiceFixture.events(7, burst);
@@ -178,14 +178,6 @@ class ServiceRobustnessTest {
             out.write(("POST " + StepServer.STREAMS + id + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + contentLength
                     + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
             out.flush();
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
