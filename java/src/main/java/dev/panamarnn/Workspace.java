@@ -121,7 +121,7 @@ public final class Workspace implements AutoCloseable {
 
     /**
      * Makes the dropout masks of the next training {@link #forward} a function of {@code seed}
-     * alone (a SplitMix64 stream started at it; the forwards after it continue the stream). Without
+     * alone (a SplitMix64 stream started from its mix; the forwards after it continue the stream). Without
      * it, each training forward continues the stream this workspace started at the config's seed.
      * A trainer that reseeds before every step from its step number draws the same masks when a
      * resumed run repeats the step.

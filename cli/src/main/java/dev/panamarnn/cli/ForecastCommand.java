@@ -83,7 +83,7 @@ final class ForecastCommand implements Callable<Integer> {
             double[] seasonal = ForecastMetrics.seasonalNaive(history, h, period);
             double[] naiveOneStep = ForecastMetrics.naiveOneStep(history, truth);
             System.out.printf("%s: forecasting the last %d values from the %d before them (%s, %s weights)%n", series.name(), h, split,
-                    m.spec().cell().id(), PrecisionOption.name(precision.get()));
+                    m.spec().cell().id(), PrecisionOption.name(forecaster.precision()));
             System.out.printf("  %-34s %s%n", "model, " + h + "-step (fed back)", ForecastMetrics.errors(truth, multi, history, period));
             System.out.printf("  %-34s %s%n", "naive (last value)", ForecastMetrics.errors(truth, naive, history, period));
             System.out.printf("  %-34s %s%n", "seasonal naive (m=" + period + ")", ForecastMetrics.errors(truth, seasonal, history, period));

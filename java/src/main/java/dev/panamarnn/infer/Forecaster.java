@@ -22,6 +22,11 @@ public final class Forecaster implements AutoCloseable {
     private final float[] value = new float[1];      // (1) the step's input y_t
     private final float[] next = new float[1];       // (1) the forecast of y_{t+1}
 
+    /** The number format of the recurrent weights this forecaster steps with. */
+    public Precision precision() {
+        return inference.precision();
+    }
+
     /**
      * @throws IllegalArgumentException if {@code model} does not read one feature and regress one
      *         value at every step

@@ -296,12 +296,9 @@ public final class SequenceModel implements AutoCloseable {
         dropoutPass = pass;
     }
 
-    /** The dropout seed of the next training forward: SplitMix64's finalizer of (seed, pass number). */
+    /** The dropout seed of the next training forward: the model's seed and the pass number, one value per pair (the workspace mixes it). */
     long nextDropoutSeed() {
-        long z = spec.seed() + (dropoutPass++ + 1) * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return Long.rotateLeft(spec.seed(), 32) ^ dropoutPass++;
     }
 
     /** Claims the model for a call on this thread (its passes, buffers and parameters); {@link #exit()} releases it. */

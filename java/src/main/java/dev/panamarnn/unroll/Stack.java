@@ -158,10 +158,18 @@ public final class Stack {
 
     /**
      * The next training forward's dropout masks come from the SplitMix64 stream that starts at
-     * {@code seed}; later forwards continue it.
+     * mix64(seed), so nearby seeds (consecutive step numbers) start far apart; later forwards
+     * continue it.
      */
     public void reseedDropout(long seed) {
-        dropoutState = seed;
+        dropoutState = mix64(seed);
+    }
+
+    /** SplitMix64's output function: a bijection of the 64-bit state that scrambles every bit. */
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** x *= mask, with a fresh mask of 0 or 1/(1-p) per element (inverted dropout). */
@@ -172,11 +180,7 @@ public final class Stack {
         long state = dropoutState;
         for (long i = 0; i < n; i++) {
             state += 0x9E3779B97F4A7C15L;                       // SplitMix64
-            long z = state;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z ^= z >>> 31;
-            double u = (z >>> 11) * 0x1.0p-53;
+            double u = (mix64(state) >>> 11) * 0x1.0p-53;
             float m = u < p ? 0f : keep;
             mask.setAtIndex(F, i, m);
             x.setAtIndex(F, i, x.getAtIndex(F, i) * m);
