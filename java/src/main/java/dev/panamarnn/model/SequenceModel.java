@@ -290,9 +290,11 @@ public final class SequenceModel implements AutoCloseable {
     /**
      * The dropout masks of the next training forward are drawn from a stream seeded by the model's
      * seed and {@code pass} (each training forward after it counts on): a trainer sets its step
-     * number here, so a resumed run draws the masks the uninterrupted run drew.
+     * number here, so a resumed run draws the masks the uninterrupted run drew. A trainer outside
+     * this package (a data-parallel worker) sets a number of its own per (step, worker) before
+     * {@link #accumulateGradients}, so a task run again draws the same masks.
      */
-    void dropoutPass(long pass) {
+    public void dropoutPass(long pass) {
         dropoutPass = pass;
     }
 

@@ -104,7 +104,8 @@ final class BarrierTask extends AbstractFunction1<scala.collection.Iterator<Shar
                 throw new IllegalStateException("injected failure of worker " + shard + " at step " + step + " (first stage attempt)");
             }
             long t0 = System.nanoTime();
-            WorkerStep.Result own = WorkerStep.compute(replica, null, batch < batches.size() ? batches.get(batch) : null, shard);
+            WorkerStep.Result own = WorkerStep.compute(replica, null, batch < batches.size() ? batches.get(batch) : null, shard, step,
+                    settings.workers());
             long t1 = System.nanoTime();
             double loss = allReduce.sum(own, gradient, step);
             long t2 = System.nanoTime();

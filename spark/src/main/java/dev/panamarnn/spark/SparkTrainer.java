@@ -42,7 +42,8 @@ import org.apache.spark.broadcast.Broadcast;
  * }</pre>
  * The driver owns the model and the optimizer (the only optimizer state there is); a worker task is a
  * pure function of (weights, shard, step), so a failed task is simply run again by Spark and the run
- * stays exact. Dropout must be 0 (each replica's dropout masks would come from its own stream).
+ * stays exact. With dropout, worker i draws the masks of training forward step * N + i
+ * ({@link SequenceModel#dropoutPass}), so a task run again draws the same masks.
  * That is {@link AllReduce#DRIVER}; {@link Builder#allReduce}({@link AllReduce#BARRIER}) trains the
  * same model, bit for bit, with the workers summing among themselves in barrier stages
  * ({@link BarrierStage}). One thread on the driver; closing frees the optimizer, not the model.
@@ -88,10 +89,6 @@ public final class SparkTrainer implements AutoCloseable {
 
     private SparkTrainer(Builder b) {
         SparkJvm.requireSupported("driver");
-        if (b.model.spec().dropout() != 0) {
-            throw new IllegalArgumentException("data-parallel training needs dropout 0 (each replica would draw its own masks), got "
-                    + b.model.spec().dropout());
-        }
         this.sc = b.sc;
         this.model = b.model;
         this.optimizer = b.optimizer.apply(b.model);
@@ -228,7 +225,7 @@ public final class SparkTrainer implements AutoCloseable {
                     List<WorkerStep.Result> results;
                     try {
                         results = new ArrayList<>(data.shards().mapPartitionsWithIndex(
-                                new Task(run, modelBytes, w, data.schema(), batchSize, seed, epoch, batchInEpoch, workers,
+                                new Task(run, modelBytes, w, data.schema(), batchSize, seed, step, epoch, batchInEpoch, workers,
                                 step == failTaskAt ? failByExit ? Fault.HALT_EXECUTOR : Fault.THROW : Fault.NONE, bpttWindow, windows.next(),
                                 windows.carried()), true).collect());
                     } finally {
@@ -370,6 +367,7 @@ public final class SparkTrainer implements AutoCloseable {
         private final SparkSequences.Schema schema;
         private final int batchSize;
         private final long seed;
+        private final long step;
         private final int epoch;
         private final int batch;
         private final int workers;
@@ -379,7 +377,7 @@ public final class SparkTrainer implements AutoCloseable {
         private final float[][] carried;    // (N) each shard's state carried into this window, or null for window 0
 
         Task(String run, Broadcast<byte[]> modelBytes, Broadcast<float[]> weights, SparkSequences.Schema schema, int batchSize,
-             long seed, int epoch, int batch, int workers, Fault fault, int bpttWindow, int window, float[][] carried) {
+             long seed, long step, int epoch, int batch, int workers, Fault fault, int bpttWindow, int window, float[][] carried) {
             this.fault = fault;
             this.bpttWindow = bpttWindow;
             this.window = window;
@@ -390,6 +388,7 @@ public final class SparkTrainer implements AutoCloseable {
             this.schema = schema;
             this.batchSize = batchSize;
             this.seed = seed;
+            this.step = step;
             this.epoch = epoch;
             this.batch = batch;
             this.workers = workers;
@@ -416,8 +415,9 @@ public final class SparkTrainer implements AutoCloseable {
             SequenceModel replica = Replicas.borrow(run, modelBytes.value());
             try {
                 return List.of(bpttWindow > 0
-                        ? WindowStep.compute(replica, weights.value(), b, shard, bpttWindow, window, carried == null ? null : carried[shard])
-                        : WorkerStep.compute(replica, weights.value(), b, shard)).iterator();
+                        ? WindowStep.compute(replica, weights.value(), b, shard, step, workers, bpttWindow, window,
+                                carried == null ? null : carried[shard])
+                        : WorkerStep.compute(replica, weights.value(), b, shard, step, workers)).iterator();
             } finally {
                 Replicas.release(run, replica);
             }

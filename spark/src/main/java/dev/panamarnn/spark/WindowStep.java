@@ -24,14 +24,15 @@ public final class WindowStep {
     /**
      * Loads {@code weights} into the replica (null: keep its parameters), zeroes its gradients and
      * accumulates window {@code index} of {@code batch}, starting from {@code carried}
-     * ({@link BpttWindows#carried}: the state out of window index - 1; ignored for window 0).
+     * ({@link BpttWindows#carried}: the state out of window index - 1; ignored for window 0), with
+     * the dropout masks of ({@code step}, {@code shard}) among {@code workers}.
      * @param window k, the truncated-BPTT window in steps (>= 1)
      */
-    public static WorkerStep.Result compute(SequenceModel replica, float[] weights, SequenceBatch batch, int shard, int window, int index,
-                                            float[] carried) {
+    public static WorkerStep.Result compute(SequenceModel replica, float[] weights, SequenceBatch batch, int shard, long step, int workers,
+                                            int window, int index, float[] carried) {
         if (batch == null || batch.steps() <= window) {
             if (index == 0) {
-                return WorkerStep.compute(replica, weights, batch, shard);
+                return WorkerStep.compute(replica, weights, batch, shard, step, workers);
             }
             return idle(replica, shard);
         }
@@ -50,6 +51,7 @@ public final class WindowStep {
             }
             WorkerStep.load(replica, weights);
             replica.zeroGradients();
+            replica.dropoutPass(WorkerStep.dropoutPass(step, workers, shard));
             double loss = windows.accumulateGradients(replica, batch, index);
             float[] gradient = replica.gradients().all().toArray(ValueLayout.JAVA_FLOAT);
             return new WorkerStep.Result(shard, validSteps(batch, window, index), loss, gradient, System.nanoTime() - start,

@@ -46,16 +46,27 @@ public final class WorkerStep {
     }
 
     /**
-     * Loads {@code weights} into the replica (null: keep its parameters), zeroes its gradients and
-     * accumulates the gradient of {@code batch} (null: no batch this step, weight 0).
+     * The training forward whose dropout masks worker {@code shard} draws at {@code step}
+     * ({@link SequenceModel#dropoutPass}): one number per (step, shard), so a task run again draws
+     * the masks of its first attempt; with one worker it is the step, as in the library's Trainer.
      */
-    public static Result compute(SequenceModel replica, float[] weights, SequenceBatch batch, int shard) {
+    static long dropoutPass(long step, int workers, int shard) {
+        return step * workers + shard;
+    }
+
+    /**
+     * Loads {@code weights} into the replica (null: keep its parameters), zeroes its gradients and
+     * accumulates the gradient of {@code batch} (null: no batch this step, weight 0), with the
+     * dropout masks of ({@code step}, {@code shard}) among {@code workers}.
+     */
+    public static Result compute(SequenceModel replica, float[] weights, SequenceBatch batch, int shard, long step, int workers) {
         long start = System.nanoTime();
         if (batch == null) {
             return new Result(shard, 0, 0, null, 0, replica.kernels().name(), 1, null);
         }
         load(replica, weights);
         replica.zeroGradients();
+        replica.dropoutPass(dropoutPass(step, workers, shard));
         double loss = replica.accumulateGradients(batch);
         float[] gradient = replica.gradients().all().toArray(ValueLayout.JAVA_FLOAT);
         return new Result(shard, weight(replica, batch), loss, gradient, System.nanoTime() - start, replica.kernels().name(), 1, null);

@@ -2,6 +2,7 @@ package dev.panamarnn.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * AllReduce.BARRIER on local[2] with 2 workers (a barrier stage needs a slot per worker): the workers
@@ -38,10 +41,12 @@ class BarrierAllReduceTest {
         data.unpersist();
     }
 
-    @Test
-    void equalsTheDriverModeAndOneProcessBitForBit() {
-        try (SequenceModel barrier = SparkTrainerTest.model(); SequenceModel driver = SparkTrainerTest.model();
-             SequenceModel reference = SparkTrainerTest.model();
+    /** With dropout each worker draws the masks of (step, shard) in both modes and in the reference. */
+    @ParameterizedTest(name = "dropout {0}")
+    @ValueSource(doubles = {0, 0.3})
+    void equalsTheDriverModeAndOneProcessBitForBit(double dropout) {
+        try (SequenceModel barrier = SparkTrainerTest.model(dropout); SequenceModel driver = SparkTrainerTest.model(dropout);
+             SequenceModel reference = SparkTrainerTest.model(dropout);
              SparkTrainer b = trainer(barrier).allReduce(AllReduce.BARRIER).build();
              SparkTrainer d = trainer(driver).build();
              Adam adam = new Adam(reference.kernels(), reference.parameters(), reference.gradients(), SparkTrainerTest.LR)) {
@@ -58,10 +63,21 @@ class BarrierAllReduceTest {
             assertArrayEquals(r, w, "against one process");
             assertArrayEquals(SparkTrainerTest.weights(driver), w, "against the driver mode");
             assertTrue(SparkTrainerTest.maxDiff(w, SparkTrainerTest.weights(SparkTrainerTest.model())) > 1e-3, "training moved the weights");
+            if (dropout > 0) {
+                assertNotEquals(withoutDropout(), barrierLosses, "the masks changed the step losses");
+            }
             assertEquals(6, b.timings().size());
             if (Boolean.getBoolean("rnn.native.strict")) {
                 assertEquals("native", b.timings().getFirst().kernels(), "the workers' kernels");
             }
+        }
+    }
+
+    /** The single-process reference's step losses without dropout. */
+    private static List<Double> withoutDropout() {
+        try (SequenceModel plain = SparkTrainerTest.model();
+             Adam adam = new Adam(plain.kernels(), plain.parameters(), plain.gradients(), SparkTrainerTest.LR)) {
+            return SparkTrainerTest.reference(plain, adam, SparkTrainerTest.localShards(data));
         }
     }
 

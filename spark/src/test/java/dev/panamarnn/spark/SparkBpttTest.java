@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Truncated BPTT on Spark (per-step labels, sequences of 3 to 13 steps, windows of 4): one worker
@@ -53,14 +55,21 @@ class SparkBpttTest {
     }
 
     static SequenceModel model() {
-        return SequenceModel.builder().features(2).classify(2).classNames(List.of("down", "up")).output(OutputMode.PER_STEP)
-                .cell(CellType.LSTM).hidden(6).layers(2).seed(9).build();
+        return model(0);
     }
 
-    @Test
-    void oneWorkerEqualsTheLibraryTrainerBitForBit() {
+    /** The test's 2-layer per-step LSTM tagger, with dropout {@code p} between its layers. */
+    static SequenceModel model(double p) {
+        return SequenceModel.builder().features(2).classify(2).classNames(List.of("down", "up")).output(OutputMode.PER_STEP)
+                .cell(CellType.LSTM).hidden(6).layers(2).dropout(p).seed(9).build();
+    }
+
+    /** With dropout one worker draws the masks of each step's training forward as the Trainer does. */
+    @ParameterizedTest(name = "dropout {0}")
+    @ValueSource(doubles = {0, 0.3})
+    void oneWorkerEqualsTheLibraryTrainerBitForBit(double dropout) {
         SequenceDataset data = SparkTrainerTest.localShards(one).getFirst();
-        try (SequenceModel distributed = model(); SequenceModel single = model();
+        try (SequenceModel distributed = model(dropout); SequenceModel single = model(dropout);
              SparkTrainer trainer = SparkTrainer.builder(TestSpark.context(), distributed).batchSize(BATCH).adam(LR).clipNorm(CLIP)
                      .seed(SEED).truncatedBptt(WINDOW).build()) {
             List<Double> losses = trainer.fit(one, EPOCHS);
