@@ -23,40 +23,28 @@ enum { CHAINS = 12, UNROLL = 64 };
     a4 = f(a4, m, a); a5 = f(a5, m, a); a6 = f(a6, m, a); a7 = f(a7, m, a); \
     a8 = f(a8, m, a); a9 = f(a9, m, a); a10 = f(a10, m, a); a11 = f(a11, m, a)
 
-#define S512(c) _mm512_set1_ps(1.0f + (c) * 1e-3f)
-#define S256(c) _mm256_set1_ps(1.0f + (c) * 1e-3f)
-
-/* iters x UNROLL x 12 FMAs of 16 lanes; returns a sum so the work cannot be dropped */
-__attribute__((target("avx512f"))) static float fma512(long iters) {
-    /* distinct starting values, so that the compiler cannot merge the chains */
-    __m512 a0 = S512(0), a1 = S512(1), a2 = S512(2), a3 = S512(3), a4 = S512(4), a5 = S512(5), a6 = S512(6), a7 = S512(7);
-    __m512 a8 = S512(8), a9 = S512(9), a10 = S512(10), a11 = S512(11);
-    const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-    for (long i = 0; i < iters; i++) {
-        for (int u = 0; u < UNROLL; u++) {
-            FMA12(_mm512_fmadd_ps, m, a);
-        }
+/*
+ * A function `name` of iters x UNROLL x 12 FMAs on vectors of type V (set1: broadcast, fmadd: the
+ * FMA intrinsic), compiled for `isa`; it returns one lane of the chains' sum so that the work
+ * cannot be dropped. The chains start at distinct values, so that the compiler cannot merge them.
+ */
+#define FMA_CHAINS(name, isa, V, set1, fmadd)                                                          \
+    __attribute__((target(isa))) static float name(long iters) {                                       \
+        V a0 = set1(1.000f), a1 = set1(1.001f), a2 = set1(1.002f), a3 = set1(1.003f);                  \
+        V a4 = set1(1.004f), a5 = set1(1.005f), a6 = set1(1.006f), a7 = set1(1.007f);                  \
+        V a8 = set1(1.008f), a9 = set1(1.009f), a10 = set1(1.010f), a11 = set1(1.011f);                \
+        const V m = set1(0.999999f), a = set1(1e-7f);                                                  \
+        for (long i = 0; i < iters; i++) {                                                             \
+            for (int u = 0; u < UNROLL; u++) {                                                         \
+                FMA12(fmadd, m, a);                                                                    \
+            }                                                                                          \
+        }                                                                                              \
+        V s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;                             \
+        return s[0];                                                                                   \
     }
-    __m512 s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-    return _mm512_reduce_add_ps(s);
-}
 
-/* the same with 8-lane vectors */
-__attribute__((target("avx2,fma"))) static float fma256(long iters) {
-    /* distinct starting values, so that the compiler cannot merge the chains */
-    __m256 a0 = S256(0), a1 = S256(1), a2 = S256(2), a3 = S256(3), a4 = S256(4), a5 = S256(5), a6 = S256(6), a7 = S256(7);
-    __m256 a8 = S256(8), a9 = S256(9), a10 = S256(10), a11 = S256(11);
-    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
-    for (long i = 0; i < iters; i++) {
-        for (int u = 0; u < UNROLL; u++) {
-            FMA12(_mm256_fmadd_ps, m, a);
-        }
-    }
-    __m256 s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-    float out[8];
-    _mm256_storeu_ps(out, s);
-    return out[0] + out[7];
-}
+FMA_CHAINS(fma512, "avx512f", __m512, _mm512_set1_ps, _mm512_fmadd_ps)
+FMA_CHAINS(fma256, "avx2,fma", __m256, _mm256_set1_ps, _mm256_fmadd_ps)
 
 /* GFLOP/s of one timed call of `lanes`-wide FMAs running about `seconds` */
 static double run(int lanes, long iters, volatile float *sink) {

@@ -48,18 +48,12 @@ static double test_case(int64_t N, int64_t K, float beta, int off) {
 }
 
 int main(void) {
-#if defined(RNNK_TEST_NEEDS_ISA) && defined(__GNUC__)
-    if (!__builtin_cpu_supports(RNNK_TEST_NEEDS_ISA)) {
-        printf("gemv_packed_test: skipped, this build of the kernels needs %s\n", RNNK_TEST_NEEDS_ISA);
-        return 77;
-    }
-#endif
+    if (isa_missing("gemv_packed_test")) return 77;
     (void)hash_floats;   /* not hashed: the FMA clones round differently from the baseline */
     double worst = 0;
     int cases = 0;
-    for (size_t ni = 0; ni < COUNT(NS); ni++)
-    for (size_t ki = 0; ki < COUNT(KS); ki++)
-    for (size_t bi = 0; bi < COUNT(BETAS); bi++) {
+    for (size_t c = 0; c < COUNT(NS) * COUNT(KS) * COUNT(BETAS); c++) {   /* every (N, K, beta) */
+        size_t ni = c / (COUNT(KS) * COUNT(BETAS)), ki = c / COUNT(BETAS) % COUNT(KS), bi = c % COUNT(BETAS);
         double r = test_case(NS[ni], KS[ki], BETAS[bi], (int)((ni + ki) % 2));
         if (r > worst) worst = r;
         cases++;
