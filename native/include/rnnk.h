@@ -54,7 +54,8 @@ extern "C" {
  *    rnnk_bf16_linear, rnnk_bf16_path).
  * 11: rnnk_q8_linear reads its weights packed for AVX-512 VNNI (blocks of 64 rows, four columns of a
  *    row together) and writes its quantized rows round_up(K, 4) bytes apart.
- * 12: + rnnk_sgemm_pack_transposed (the packed form from W^T, for the backward's products by W). */
+ * 12: + rnnk_sgemm_pack_transposed (the packed form from W^T, for the backward's products by W).
+ * 13: + rnnk_sgemv_packed (one row on the packed form: a single stream's step). */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -342,6 +343,16 @@ RNNK_API void rnnk_sgemm_pack(float *packed, const float *W, int64_t ldw, int64_
 RNNK_API void rnnk_sgemm_pack_transposed(float *packed, const float *Wt, int64_t ldw, int64_t N, int64_t K);
 RNNK_API void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t lda, const float *packed,
                                 float beta, int64_t M, int64_t N, int64_t K);
+
+/*
+ * One row on the same packed form (native/src/gemv_packed.c), for a single stream's step:
+ *   rnnk_sgemv_packed  y (N) = beta * y + W x, x (K), W (N, K) given packed by rnnk_sgemm_pack;
+ *                      beta 0: y is not read.
+ * Bound by reading W once; each element is the sum of four partial sums over k = 0, 1, 2, 3 mod 4
+ * (each over k increasing), added as (s0 + s1) + (s2 + s3): it agrees with rnnk_sgemm_packed's
+ * row within float32 rounding, not bit for bit. FMA where the CPU has it; single-threaded.
+ */
+RNNK_API void rnnk_sgemv_packed(float *y, const float *x, const float *packed, float beta, int64_t N, int64_t K);
 
 /*
  * The thread pool (native/src/pool.c). The LSTM and GRU step kernels (forward and backward) split

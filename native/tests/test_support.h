@@ -52,4 +52,19 @@ static void hash_floats(const float *p, int64_t n) {
     }
 }
 
+/*
+ * In a one-ISA build (RNNK_TEST_NEEDS_ISA, CMakeLists.txt) on a CPU without that ISA: says so and
+ * returns 1, and the test exits with 77 (ctest: skipped); else 0.
+ */
+static inline int isa_missing(const char *test) {
+#if defined(RNNK_TEST_NEEDS_ISA) && defined(__GNUC__)
+    if (!__builtin_cpu_supports(RNNK_TEST_NEEDS_ISA)) {
+        printf("%s: skipped, this build of the kernels needs %s\n", test, RNNK_TEST_NEEDS_ISA);
+        return 1;
+    }
+#endif
+    (void)test;
+    return 0;
+}
+
 #endif

@@ -6,7 +6,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * The one routing of a step's matrix products, used by the training scan (cells) and by serving
  * (streams and batches) alike: one row is a GEMV (OpenBLAS's M=1 sgemm is much slower than sgemv
- * for the same product; DESIGN.md "Native libraries"); several rows multiply by a packed copy of W
+ * for the same product; DESIGN.md "Native libraries"), on the packed copy of W where the caller
+ * keeps one and the kernels read it faster ({@link Kernels#fastPackedVector}, a single stream's
+ * step of an inference model), else on W in place; several rows multiply by a packed copy of W
  * where the caller keeps one and the kernels run that product faster ({@link Kernels#fastPackedProduct}),
  * for products by W^T (forward) and by W itself (backward) alike,
  * else by a transposed copy W^T untransposed when the kernels run that NN product on their
@@ -32,7 +34,9 @@ public final class Products {
     public static void timesTransposed(Kernels kernels, int rows, int n, int k, MemorySegment x, int ldx,
                                        MemorySegment w, int ldw, MemorySegment wT, MemorySegment packed, float beta,
                                        MemorySegment y) {
-        if (rows == 1) {
+        if (rows == 1 && packed != null && kernels.fastPackedVector(n, k)) {
+            kernels.sgemvPacked(n, k, x, packed, beta, y);                              // W (n, k) * x (k), W packed
+        } else if (rows == 1) {
             kernels.sgemv(false, n, k, 1f, w, ldw, x, beta, y);                          // W (n, k) * x (k)
         } else if (packed != null && kernels.fastPackedProduct(rows, n, k)) {
             kernels.sgemmPacked(rows, n, k, x, ldx, packed, beta, y, n);                // x (rows, k) * W^T, W packed

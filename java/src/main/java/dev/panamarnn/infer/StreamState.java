@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  * h_t (H floats). A step allocates nothing on the Java heap and makes, per layer, one matrix-vector
  * product (two for GRU; three, with a kernel after each of the last two, for the reset-before GRU)
  * and one fused cell kernel (see {@link ModelLayer} for the layout that makes
- * this possible).
+ * this possible). The products read the weights the model keeps packed where the kernels read
+ * that copy faster ({@link dev.panamarnn.cell.Products}).
  *
  * <p>A stream of a whole model ({@link InferenceModel#of(dev.panamarnn.model.SequenceModel)}) also
  * runs the model's input stage — the event normalised, or a token id's embedding row gathered
@@ -310,11 +311,14 @@ public final class StreamState implements AutoCloseable {
                 p.recurrentQuantized.times(k, gru ? hiddenGates : gates, gw, gru ? 0f : 1f, hiddens[l], h, 1, converted, quantScale);
             } else if (gru) {
                 // xg (3H) = W_ih (3H, In) x (In);  hg (3H) = W_hh (3H, H) h_{t-1} (H); the kernel adds b_ih, b_hh
-                Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, 0f, gates);
-                Products.timesTransposed(k, 1, gw, h, hiddens[l], h, p.recurrentWeights, p.recurrentStride, null, 0f, hiddenGates);
+                Products.timesTransposed(k, 1, gw, p.inputSize, inputs[l], p.inputSize, p.weights, p.weightStride, null, p.packed, 0f,
+                        gates);
+                Products.timesTransposed(k, 1, gw, h, hiddens[l], h, p.recurrentWeights, p.recurrentStride, null, p.packedRecurrent, 0f,
+                        hiddenGates);
             } else {
                 // pre (G*H) = [W_ih | W_hh] (G*H, In+H) [x_t | h_{t-1}] (In+H); the kernel adds b_ih + b_hh
-                Products.timesTransposed(k, 1, gw, p.rowLength, windows[l], p.rowLength, p.weights, p.rowLength, null, 0f, gates);
+                Products.timesTransposed(k, 1, gw, p.rowLength, windows[l], p.rowLength, p.weights, p.rowLength, null, p.packed, 0f,
+                        gates);
             }
             if (lstm) {
                 MemorySegment.copy(cells[l], 0, cellPrevious, 0, (long) h * Float.BYTES);     // c_{t-1}

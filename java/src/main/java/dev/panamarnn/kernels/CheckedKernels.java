@@ -86,6 +86,21 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
+    public boolean fastPackedVector(int n, int k) {
+        return inner.fastPackedVector(n, k);
+    }
+
+    @Override
+    public void sgemvPacked(int n, int k, MemorySegment x, MemorySegment packed, float beta, MemorySegment y) {
+        nonNegative("n", n);
+        nonNegative("k", k);
+        vector("x", x, k);
+        vector("packed", packed, Kernels.packedFloats(n, k));
+        output("y", y, n);
+        inner.sgemvPacked(n, k, x, packed, beta, y);
+    }
+
+    @Override
     public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                       MemorySegment x, float beta, MemorySegment y) {
         nonNegative("m", m);

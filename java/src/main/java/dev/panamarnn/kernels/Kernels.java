@@ -77,6 +77,24 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * y (n) = beta * y + W x for one row x (k), W (n, k) given in the packed form
+     * ({@link #packWeights}): a single stream's step on the weights an inference model keeps packed.
+     * When beta is 0, y is not read. Each element is the sum of four partial sums over
+     * k = 0, 1, 2, 3 mod 4 (each over k increasing), added as (s0 + s1) + (s2 + s3), so it agrees
+     * with {@link #sgemmPacked}'s row within float rounding, not bit for bit.
+     */
+    void sgemvPacked(int n, int k, MemorySegment x, MemorySegment packed, float beta, MemorySegment y);
+
+    /**
+     * Whether one row times a packed W (n, k) ({@link #sgemvPacked}) is faster here than
+     * {@link #sgemv} on W in place, so that a single step should read the packed copy when the
+     * caller keeps one. Default: false.
+     */
+    default boolean fastPackedVector(int n, int k) {
+        return false;
+    }
+
     /** y = alpha * op(A) * x + beta * y with A (m, n) row-major, stride lda; op(A) is A or A^T. */
     void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                MemorySegment x, float beta, MemorySegment y);

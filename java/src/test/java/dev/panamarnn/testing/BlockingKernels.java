@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Test double: real kernels, but once armed the next matrix product (sgemv or sgemm) announces
+ * Test double: real kernels, but once armed the next matrix product (sgemv, sgemvPacked or sgemm) announces
  * itself and waits to be released — so a test can close or reset an object exactly while a step is
  * inside a kernel. {@link #kernels()} is a dynamic proxy over the {@link Kernels} interface, so it
  * follows the interface as kernels are added.
@@ -34,7 +34,7 @@ public final class BlockingKernels {
 
     private Object invoke(Method method, Object[] args) throws Throwable {
         switch (method.getName()) {
-            case "sgemv", "sgemm" -> maybeBlock();
+            case "sgemv", "sgemm", "sgemvPacked" -> maybeBlock();
             case "name" -> {
                 return "blocking-" + inner.name();
             }

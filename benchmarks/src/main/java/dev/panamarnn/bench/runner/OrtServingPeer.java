@@ -110,10 +110,19 @@ public final class OrtServingPeer {
     /**
      * One row: times per unit (ms per pass for {@code infer}, us per stream step otherwise), medians
      * over the rounds; {@code ratio} = median over the rounds of best ONNX Runtime / panama-rnn.
+     * {@code oursFastest} and {@code ortFastest}: the fastest round of panama-rnn and of each ONNX
+     * Runtime setting (on a shared machine the least disturbed); the last column is the fastest ONNX
+     * Runtime round over panama-rnn's.
      */
     public record Row(String kind, CellType cell, int hidden, String shape, int oursThreads, double flopsPerUnit, String unit, double oursTime,
                       double[] ortTimes, double ratio, double ratioMin, double ratioMax, double maxAbsDiff, double batchTime,
-                      double batchRatio) {}
+                      double batchRatio, double oursFastest, double[] ortFastest) {
+
+        /** The fastest round of any ONNX Runtime setting. */
+        double ortFastestOfAll() {
+            return Arrays.stream(ortFastest).min().orElseThrow();
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         run(Options.parse(args), System.out);
@@ -357,19 +366,23 @@ public final class OrtServingPeer {
             ratios[r] = bestOrt / times[0][r];
             batchRatios[r] = lastIsBatch ? bestOrt / times[k - 1][r] : Double.NaN;
         }
-        double[] ort = new double[orts];
+        double[] ort = new double[orts], ortFastest = new double[orts];
         for (int c = 1; c <= orts; c++) {
             ort[c - 1] = Timer.median(times[c]);
+            ortFastest[c - 1] = Timer.min(times[c]);
         }
         return new Row(kind, cell, h, shape, threads, flops, unit, Timer.median(times[0]), ort, Timer.median(ratios), Timer.min(ratios),
-                Timer.max(ratios), diff, lastIsBatch ? Timer.median(times[k - 1]) : Double.NaN, Timer.median(batchRatios));
+                Timer.max(ratios), diff, lastIsBatch ? Timer.median(times[k - 1]) : Double.NaN, Timer.median(batchRatios),
+                Timer.min(times[0]), ortFastest);
     }
 
     private static Row print(PrintStream out, Row r) {
-        out.printf(Locale.ROOT, "%-4s H=%-4d %-8s %-8s ours %10.3f, ort %s %s; ort/ours %.2f (%.2f-%.2f); max |diff| %.2e%s%n",
+        out.printf(Locale.ROOT, "%-4s H=%-4d %-8s %-8s ours %10.3f, ort %s %s; ort/ours %.2f (%.2f-%.2f); max |diff| %.2e%s"
+                + "; fastest rounds ours %.3f, ort %.3f (%.2fx)%n",
                 r.cell().id(), r.hidden(), r.kind(), r.shape(), r.oursTime(), Arrays.toString(round(r.ortTimes())), r.unit(),
                 r.ratio(), r.ratioMin(), r.ratioMax(), r.maxAbsDiff(), Double.isNaN(r.batchTime()) ? ""
-                        : String.format(Locale.ROOT, "; Workspace (1, N) %.3f, ort/it %.2f", r.batchTime(), r.batchRatio()));
+                        : String.format(Locale.ROOT, "; Workspace (1, N) %.3f, ort/it %.2f", r.batchTime(), r.batchRatio()),
+                r.oursFastest(), r.ortFastestOfAll(), r.ortFastestOfAll() / r.oursFastest());
         return r;
     }
 
@@ -381,8 +394,14 @@ public final class OrtServingPeer {
             head.append(" ORT ").append(t).append("t |");
             rule.append("---:|");
         }
-        head.append(" ORT best / ours (rounds) | Workspace (1, N) | ORT best / it | max abs diff |");
-        rule.append("---|---:|---:|---:|");
+        head.append(" ORT best / ours (rounds) | Workspace (1, N) | ORT best / it | max abs diff | fastest round: ours (GFLOP/s) |");
+        rule.append("---|---:|---:|---:|---:|");
+        for (int t : o.ortThreads()) {
+            head.append(" ORT ").append(t).append("t (GFLOP/s) |");
+            rule.append("---:|");
+        }
+        head.append(" ORT / ours |");
+        rule.append("---:|");
         out.println(head);
         out.println(rule);
         for (Row r : rows) {
@@ -397,6 +416,12 @@ public final class OrtServingPeer {
             line.append(Double.isNaN(r.batchTime()) ? " | |"
                     : String.format(Locale.ROOT, " %.3f | %.2fx |", r.batchTime(), r.batchRatio()));
             line.append(String.format(Locale.ROOT, " %.1e |", r.maxAbsDiff()));
+            double unitSeconds = r.unit().startsWith("ms") ? 1e-3 : 1e-6;
+            line.append(String.format(Locale.ROOT, " %.3f (%.1f) |", r.oursFastest(), r.flopsPerUnit() / (r.oursFastest() * unitSeconds) / 1e9));
+            for (double t : r.ortFastest()) {
+                line.append(String.format(Locale.ROOT, " %.3f (%.1f) |", t, r.flopsPerUnit() / (t * unitSeconds) / 1e9));
+            }
+            line.append(String.format(Locale.ROOT, " %.2fx |", r.ortFastestOfAll() / r.oursFastest()));
             out.println(line);
         }
     }

@@ -34,6 +34,7 @@ public final class JavaKernels implements Kernels {
         final float[] cRow = new float[NC];          // (nc) piece of row i of C
         final float[] bStrip = new float[KC];        // (kc) piece of one row of B when op(B) = B^T
         final float[] panelRow = new float[PACKED_PANEL]; // (32) one row of C against one panel of packed W
+        final float[] panelPartials = new float[4 * PACKED_PANEL]; // (4, 32) sgemvPacked's partial sums over k mod 4
     }
 
     @Override
@@ -171,6 +172,30 @@ public final class JavaKernels implements Kernels {
                     long at = (long) i * ldy + n0 + j;
                     y.setAtIndex(F, at, beta == 0f ? acc[j] : beta * y.getAtIndex(F, at) + acc[j]);
                 }
+            }
+        }
+    }
+
+    @Override
+    public void sgemvPacked(int n, int k, MemorySegment x, MemorySegment packed, float beta, MemorySegment y) {
+        float[] acc = SCRATCH.get().panelRow;
+        float[] partial = SCRATCH.get().panelPartials;
+        for (int n0 = 0; n0 < n; n0 += PACKED_PANEL) {
+            long panel = (long) n0 * k;
+            Arrays.fill(partial, 0f);
+            for (int p = 0; p < k; p++) {                               // partial[r][j] = sum_{p = r mod 4} x[p] W[n0 + j][p]
+                float xp = x.getAtIndex(F, p);
+                int r = (p & 3) * PACKED_PANEL;
+                for (int j = 0; j < PACKED_PANEL; j++) {
+                    partial[r + j] += xp * packed.getAtIndex(F, panel + (long) p * PACKED_PANEL + j);
+                }
+            }
+            for (int j = 0; j < PACKED_PANEL; j++) {                    // (s0 + s1) + (s2 + s3)
+                acc[j] = (partial[j] + partial[PACKED_PANEL + j]) + (partial[2 * PACKED_PANEL + j] + partial[3 * PACKED_PANEL + j]);
+            }
+            for (int j = 0; j < Math.min(PACKED_PANEL, n - n0); j++) {
+                long at = n0 + j;
+                y.setAtIndex(F, at, beta == 0f ? acc[j] : beta * y.getAtIndex(F, at) + acc[j]);
             }
         }
     }

@@ -95,6 +95,21 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void sgemvPacked(int n, int k, MemorySegment x, MemorySegment packed, float beta, MemorySegment y) {
+        rnnk_h.rnnk_sgemv_packed(y, x, packed, beta, n, k);
+    }
+
+    /**
+     * True unless every product goes to OpenBLAS ({@link #openBlasOnly}): one row on W packed once
+     * reads W at least as fast as OpenBLAS's sgemv on W in place (docs/performance.md, "A single
+     * stream's product on the packed weights").
+     */
+    @Override
+    public boolean fastPackedVector(int n, int k) {
+        return smallGemm;
+    }
+
+    @Override
     public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                       MemorySegment x, float beta, MemorySegment y) {
         cblas_h.cblas_sgemv(ROW_MAJOR, transA ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, 1, beta, y, 1);

@@ -1459,6 +1459,70 @@ public class rnnk_h extends rnnk_h$shared {
         }
     }
 
+    private static class rnnk_sgemv_packed {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_FLOAT,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemv_packed");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgemv_packed(float *y, const float *x, const float *packed, float beta, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemv_packed$descriptor() {
+        return rnnk_sgemv_packed.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgemv_packed(float *y, const float *x, const float *packed, float beta, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_sgemv_packed$handle() {
+        return rnnk_sgemv_packed.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgemv_packed(float *y, const float *x, const float *packed, float beta, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_sgemv_packed$address() {
+        return rnnk_sgemv_packed.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgemv_packed(float *y, const float *x, const float *packed, float beta, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_sgemv_packed(MemorySegment y, MemorySegment x, MemorySegment packed, float beta, long N, long K) {
+        var mh$ = rnnk_sgemv_packed.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemv_packed", y, x, packed, beta, N, K);
+            }
+            mh$.invokeExact(y, x, packed, beta, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rnnk_pool_set_threads {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             rnnk_h.C_INT,
