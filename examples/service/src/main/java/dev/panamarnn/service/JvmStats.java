@@ -38,8 +38,8 @@ final class JvmStats {
                         return;
                     }
                     GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
-                    if (info.getGcName().contains("Concurrent")) {
-                        return;                      // a concurrent cycle, not a pause
+                    if (info.getGcName().contains("Concurrent") || info.getGcName().endsWith("Cycles")) {
+                        return;                      // a concurrent cycle (G1's, ZGC's "Minor/Major Cycles"), not a pause
                     }
                     long millis = info.getGcInfo().getDuration();
                     synchronized (pauseLog) {

@@ -81,41 +81,33 @@ final class LatencyBreakdown {
         }
         long[] sorted = latency.clone();
         Arrays.sort(sorted);
-        long p99 = sorted[(int) Math.min(n - 1, Math.floor(0.99 * n))];
-        long p999 = sorted[(int) Math.min(n - 1, Math.floor(0.999 * n))];
+        long p99 = percentile(sorted, 0.99);
+        long p999 = percentile(sorted, 0.999);
         out.printf(Locale.ROOT, "trace of %,d answers: latency p50 %,.0f us, p99 %,.0f us, p99.9 %,.0f us%n", n,
-                sorted[n / 2] / 1e3, p99 / 1e3, p999 / 1e3);
+                percentile(sorted, 0.5) / 1e3, p99 / 1e3, p999 / 1e3);
         out.println("| stage | all: mean us | all: p99 us | slowest 1 %: mean us | share | slowest 0.1 %: mean us | share |");
         out.println("|---|---:|---:|---:|---:|---:|---:|");
         for (int s = 0; s < STAGES.length; s++) {
             long[] stage = new long[n];
-            double all = 0;
-            double tail = 0;
-            double tailLatency = 0;
-            double far = 0;
-            double farLatency = 0;
-            int tails = 0;
-            int fars = 0;
+            Share all = new Share(Long.MIN_VALUE);
+            Share slowest = new Share(p99);
+            Share slowestTenth = new Share(p999);
             for (int k = 0; k < n; k++) {
-                int i = index[k];
-                stage[k] = times[s + 1][i] - times[s][i];
-                all += stage[k];
-                if (latency[k] >= p99) {
-                    tail += stage[k];
-                    tailLatency += latency[k];
-                    tails++;
-                }
-                if (latency[k] >= p999) {
-                    far += stage[k];
-                    farLatency += latency[k];
-                    fars++;
-                }
+                stage[k] = times[s + 1][index[k]] - times[s][index[k]];
+                all.add(stage[k], latency[k]);
+                slowest.add(stage[k], latency[k]);
+                slowestTenth.add(stage[k], latency[k]);
             }
             Arrays.sort(stage);
-            out.printf(Locale.ROOT, "| %s | %,.1f | %,.1f | %,.1f | %.0f %% | %,.1f | %.0f %% |%n", STAGES[s], all / n / 1e3,
-                    stage[(int) Math.min(n - 1, Math.floor(0.99 * n))] / 1e3, tail / tails / 1e3, 100 * tail / tailLatency,
-                    far / fars / 1e3, 100 * far / farLatency);
+            out.printf(Locale.ROOT, "| %s | %,.1f | %,.1f | %,.1f | %.0f %% | %,.1f | %.0f %% |%n", STAGES[s], all.meanMicros(),
+                    percentile(stage, 0.99) / 1e3, slowest.meanMicros(), slowest.percent(), slowestTenth.meanMicros(), slowestTenth.percent());
         }
+        printSlowest(out, index, n, latency, p99, targetPauses, generatorPauses, machine);
+    }
+
+    /** What the events at or above the p99 share: GC pauses, when they were sent, their batches, the machine's load. */
+    private void printSlowest(PrintStream out, int[] index, int n, long[] latency, long p99, long[] targetPauses,
+                              long[] generatorPauses, MachineSampler machine) {
         int tails = 0;
         int inTargetPause = 0;
         int inGeneratorPause = 0;
@@ -157,6 +149,40 @@ final class LatencyBreakdown {
                 + " runnable threads on the machine at their send %.1f (all events %.1f)%n",
                 tails, p99 / 1e3, 100.0 * inTargetPause / tails, 100.0 * inGeneratorPause / tails, slots, tailSteps / tails,
                 allSteps / n, machine.available() ? tailRunning / tails : Double.NaN, machine.available() ? allRunning / n : Double.NaN);
+    }
+
+    /** The value at quantile q of sorted values (the nearest rank below). */
+    private static long percentile(long[] sorted, double q) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    }
+
+    /** A stage's time and the latency summed over the events whose latency is at least a threshold. */
+    private static final class Share {
+        final long threshold;
+        double stage;
+        double latency;
+        int events;
+
+        Share(long threshold) {
+            this.threshold = threshold;
+        }
+
+        void add(long stageNanos, long latencyNanos) {
+            if (latencyNanos >= threshold) {
+                stage += stageNanos;
+                latency += latencyNanos;
+                events++;
+            }
+        }
+
+        double meanMicros() {
+            return stage / events / 1e3;
+        }
+
+        /** The stage's share of these events' latency, in percent. */
+        double percent() {
+            return 100 * stage / latency;
+        }
     }
 
     private static boolean overlaps(long[] pauses, long from, long to) {
