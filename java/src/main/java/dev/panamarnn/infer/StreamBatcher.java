@@ -80,6 +80,8 @@ public final class StreamBatcher implements AutoCloseable {
     private final Request[] rows;           // the claimed steps of the part being computed
     private int batchSize;
     private long mark;
+    private volatile long batchCollectedNanos;   // System.nanoTime() when the batch being run left the queue
+    private volatile int batchSteps;             // the steps of the batch being run
     private volatile long batches;
     private volatile long steps;
 
@@ -340,6 +342,8 @@ public final class StreamBatcher implements AutoCloseable {
         Throwable failure = null;
         try {
             while (collect()) {
+                batchCollectedNanos = System.nanoTime();
+                batchSteps = batchSize;
                 Thread.interrupted();   // an interrupt of the worker is ignored: it must not reach the callbacks
                 runBatch();
             }
@@ -551,6 +555,21 @@ public final class StreamBatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Read in a callback or dependent stage (on the worker): the {@link System#nanoTime()} at which
+     * the worker took the batch being delivered out of the queue. A step's queue wait is this minus
+     * its submit time, its compute time the callback's time minus this (a service's latency
+     * breakdown; examples/service traces it).
+     */
+    public long batchCollectedNanos() {
+        return batchCollectedNanos;
+    }
+
+    /** Read in a callback (on the worker): the steps of the batch being delivered, all its parts. */
+    public int batchSteps() {
+        return batchSteps;
     }
 
     /** Batches run so far. */

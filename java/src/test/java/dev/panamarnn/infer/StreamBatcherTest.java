@@ -262,6 +262,57 @@ class StreamBatcherTest {
         }
     }
 
+    /**
+     * In a callback, batchSteps() is the size of the step's own batch and batchCollectedNanos() the time its
+     * batch left the queue: after the step was submitted, before its callback ran. The worker is held in a
+     * kernel on a first batch of one step while five more steps queue, so the second batch has five.
+     */
+    @Test
+    void callbacksSeeTheirBatchSizeAndWhenItWasCollected() throws Exception {
+        BlockingKernels blocking = new BlockingKernels(InferTesting.kernels("native"));
+        int queued = 5;
+        try (InferenceModel model = model(CellType.RNN_TANH, 1, blocking.kernels());
+             StreamBatcher batcher = StreamBatcher.builder(model).maxBatch(64).build()) {
+            List<StreamState> streams = new ArrayList<>();
+            for (int i = 0; i <= queued; i++) {
+                streams.add(model.newStream());
+            }
+            int[] steps = new int[queued + 1];
+            long[] collected = new long[queued + 1];
+            long[] called = new long[queued + 1];
+            long[] submitted = new long[queued + 1];
+            CountDownLatch done = new CountDownLatch(queued + 1);
+            float[] x = new float[I];
+            blocking.arm();
+            for (int i = 0; i <= queued; i++) {
+                int row = i;
+                submitted[i] = System.nanoTime();
+                batcher.submit(streams.get(i), x, new float[H], (y, failure) -> {
+                    called[row] = System.nanoTime();
+                    steps[row] = batcher.batchSteps();
+                    collected[row] = batcher.batchCollectedNanos();
+                    done.countDown();
+                });
+                if (i == 0) {
+                    blocking.awaitBlocked();                 // the worker holds the first step, alone in its batch
+                }
+            }
+            blocking.release();
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            assertEquals(1, steps[0], "the first batch");
+            for (int i = 0; i <= queued; i++) {
+                if (i > 0) {
+                    assertEquals(queued, steps[i], "step " + i + "'s batch");
+                    assertEquals(collected[1], collected[i], "one batch, one collection time");
+                }
+                assertTrue(submitted[i] <= collected[i] && collected[i] <= called[i],
+                        "step " + i + ": submitted " + submitted[i] + ", collected " + collected[i] + ", called back " + called[i]);
+            }
+            assertTrue(collected[0] < collected[1], "the second batch was collected after the first");
+            streams.forEach(StreamState::close);
+        }
+    }
+
     /** close() while many steps wait: every accepted step completes exactly once, in order, nothing after. */
     @ParameterizedTest
     @ValueSource(strings = {"java", "native"})

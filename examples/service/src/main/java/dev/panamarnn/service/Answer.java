@@ -16,12 +16,15 @@ final class Answer implements StreamRegistry.StepDone {
     String text;             // the body of an answer that is not a step's outputs
     long events = -1;        // the stream's event count after the step (X-Stream-Events), -1 when not a step's answer
     boolean ready;           // event loop only: may be written
+    /** A step's stage times when the service traces ({@code --trace}), else null. */
+    final StageTrace trace;
 
-    /** A step's answer, filled when the batcher completes it. */
-    Answer(StepHandler connection, boolean keepAlive, int outputs) {
+    /** A step's answer, filled when the batcher completes it; {@code traced}: it records its stage times. */
+    Answer(StepHandler connection, boolean keepAlive, int outputs, boolean traced) {
         this.connection = connection;
         this.keepAlive = keepAlive;
         this.output = new float[outputs];
+        this.trace = traced ? new StageTrace() : null;
     }
 
     /** A written step's answer made ready for the connection's next step (event loop only). */
@@ -42,6 +45,7 @@ final class Answer implements StreamRegistry.StepDone {
         this.status = status;
         this.text = text;
         this.ready = true;
+        this.trace = null;
     }
 
     /** The batcher's completion (its thread): fills the answer and hands it to the connection's event loop. */
@@ -53,6 +57,11 @@ final class Answer implements StreamRegistry.StepDone {
         } else {
             status = 500;
             text = "the step failed: " + failure;
+        }
+        if (trace != null) {
+            trace.computed = System.nanoTime();
+            trace.collected = connection.registry().batchCollectedNanos();
+            trace.steps = connection.registry().batchSteps();
         }
         connection.outbox().add(this);    // the outbox's queue publishes these fields to the event loop
     }

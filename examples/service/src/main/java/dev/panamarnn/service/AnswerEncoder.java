@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  * Content-Length: 11
  * X-Stream-Events: 3                (a step's answer)
  * Retry-After: 1                    (a 503)
+ * X-Trace: 1 2 3 4 5 6 7            (a step's answer with --trace: {@link StageTrace})
  *
  * 18.245789
  * </pre>
@@ -28,9 +29,11 @@ final class AnswerEncoder {
             + "Content-Length: ").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENTS = "\r\nX-Stream-Events: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RETRY_AFTER = "\r\nRetry-After: 1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRACE = ("\r\n" + StageTrace.HEADER + ": ").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END_OF_HEAD = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final StringBuilder body = new StringBuilder(64);
+    private final StringBuilder traceText = new StringBuilder(160);   // the X-Trace header's value (--trace only)
 
     /** Appends {@code a} as one response to {@code out}. */
     void encode(Answer a, ByteBuf out) {
@@ -58,6 +61,13 @@ final class AnswerEncoder {
         }
         if (a.status == 503) {
             out.writeBytes(RETRY_AFTER);
+        }
+        if (a.trace != null) {
+            a.trace.written = System.nanoTime();
+            out.writeBytes(TRACE);
+            traceText.setLength(0);
+            a.trace.format(traceText);
+            ByteBufUtil.writeAscii(out, traceText);
         }
         out.writeBytes(END_OF_HEAD);
         if (ascii) {

@@ -4,7 +4,6 @@ import dev.panamarnn.infer.InferenceModel;
 import dev.panamarnn.infer.StreamBatcher;
 import dev.panamarnn.infer.StreamState;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.IntConsumer;
 
 /**
  * The same load on the bare {@link StreamBatcher} in this process: one live {@link StreamState} per
@@ -16,6 +15,7 @@ final class BareTarget implements LoadTarget {
     private final StreamState[] streams;
     private final float[][] values;          // (events, 1) the event values
     private final JvmStats jvm = new JvmStats();
+    private final long[] stages = new long[StageTrace.VALUES];   // the worker's: a step's stage times, as the service's X-Trace
 
     BareTarget(InferenceModel model, int streamCount, float[] values, int maxBatch, int queueCapacity) {
         this.model = model;
@@ -31,12 +31,23 @@ final class BareTarget implements LoadTarget {
     }
 
     @Override
-    public void send(int stream, int value, IntConsumer done) {
+    public void send(int stream, int value, Reply done) {
         float[] output = new float[model.outputSize()];
+        long submitted = System.nanoTime();
         try {
-            batcher.submit(streams[stream], values[value], output, (y, failure) -> done.accept(failure == null ? 200 : 500));
+            batcher.submit(streams[stream], values[value], output, (y, failure) -> {
+                long computed = System.nanoTime();   // no HTTP: read = submitted, drained = written = computed
+                stages[0] = submitted;
+                stages[1] = submitted;
+                stages[2] = batcher.batchCollectedNanos();
+                stages[3] = computed;
+                stages[4] = computed;
+                stages[5] = computed;
+                stages[6] = batcher.batchSteps();
+                done.answered(failure == null ? 200 : 500, submitted, stages);
+            });
         } catch (RejectedExecutionException e) {
-            done.accept(503);
+            done.answered(503, submitted, null);
         }
     }
 
@@ -46,8 +57,8 @@ final class BareTarget implements LoadTarget {
                 + "\nsteps " + batcher.stepCount() + "\nbatches " + batcher.batchCount()
                 + "\nheap_used " + JvmStats.heapUsed(collect) + "\noff_heap_other " + JvmStats.offHeapOther()
                 + "\ngc_pauses " + jvm.pauses() + "\ngc_pause_ms " + jvm.pauseMillis()
-                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos()
-                + "\nallocated_bytes " + JvmStats.allocatedBytes() + "\n";
+                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\ngc_pause_log " + jvm.pauseLog() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos()
+                + "\nallocated_bytes " + JvmStats.allocatedBytes() + "\npid " + ProcessHandle.current().pid() + "\n";
     }
 
     @Override

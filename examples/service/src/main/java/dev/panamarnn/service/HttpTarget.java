@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 
 /**
  * The service over HTTP/1.1 on loopback: {@code connections} keep-alive connections opened up front
@@ -35,6 +34,7 @@ import java.util.function.IntConsumer;
  * Answers are read with Netty's response decoder and matched to the requests in order.
  */
 final class HttpTarget implements LoadTarget {
+    private static final io.netty.util.AsciiString TRACE = io.netty.util.AsciiString.cached(StageTrace.HEADER);
     private final EventLoopGroup group;
     private final Connection[] connections;
     private final Burst[] bursts;                 // the sender's, one per event loop, handed over on flush
@@ -86,7 +86,7 @@ final class HttpTarget implements LoadTarget {
 
     /** On the sender's thread: queues the event for the next {@link #flush()}, on this burst's connection. */
     @Override
-    public void send(int stream, int value, IntConsumer done) {
+    public void send(int stream, int value, Reply done) {
         Connection c = connections[next];
         bursts[c.loop].add(c, stream, value, done);
     }
@@ -110,7 +110,7 @@ final class HttpTarget implements LoadTarget {
         Connection[] to = new Connection[16];
         int[] streams = new int[16];
         int[] values = new int[16];
-        IntConsumer[] done = new IntConsumer[16];
+        Reply[] done = new Reply[16];
         int size;
 
         Burst(EventLoop loop, int loopIndex) {
@@ -118,7 +118,7 @@ final class HttpTarget implements LoadTarget {
             this.loopIndex = loopIndex;
         }
 
-        void add(Connection c, int stream, int value, IntConsumer callback) {
+        void add(Connection c, int stream, int value, Reply callback) {
             if (size == to.length) {
                 to = Arrays.copyOf(to, 2 * size);
                 streams = Arrays.copyOf(streams, 2 * size);
@@ -133,10 +133,11 @@ final class HttpTarget implements LoadTarget {
 
         @Override
         public void run() {
+            long now = System.nanoTime();
             for (int i = 0; i < size; i++) {
                 Connection c = to[i];
                 if (!c.channel.isActive()) {
-                    done[i].accept(0);
+                    done[i].answered(0, now, null);
                     continue;
                 }
                 if (c.out == null) {
@@ -144,6 +145,7 @@ final class HttpTarget implements LoadTarget {
                 }
                 c.out.writeBytes(heads[streams[i]]).writeBytes(bodies[values[i]]);
                 c.pending.add(done[i]);
+                c.sent.add(now);
             }
             for (int i = 0; i < size; i++) {
                 Connection c = to[i];
@@ -160,9 +162,12 @@ final class HttpTarget implements LoadTarget {
     private static final class Connection extends SimpleChannelInboundHandler<HttpObject> {
         final Channel channel;
         final int loop;
-        final ArrayDeque<IntConsumer> pending = new ArrayDeque<>();   // event loop only
+        final ArrayDeque<Reply> pending = new ArrayDeque<>();   // event loop only
+        final LongQueue sent = new LongQueue();                  // event loop only: when each pending request was written
         ByteBuf out;                                                   // event loop only: the burst's requests
         private int status;
+        private final long[] stages = new long[StageTrace.VALUES];   // the answer's X-Trace values, when it has them
+        private boolean traced;
 
         Connection(Channel channel, int loop) {
             this.channel = channel;
@@ -173,19 +178,21 @@ final class HttpTarget implements LoadTarget {
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
             if (message instanceof HttpResponse response) {
                 status = message.decoderResult().isSuccess() ? response.status().code() : 0;
+                String trace = response.headers().get(TRACE);
+                traced = trace != null && StageTrace.parse(trace, stages);
             }
             if (message instanceof LastHttpContent) {
-                IntConsumer done = pending.poll();
+                Reply done = pending.poll();
                 if (done != null) {
-                    done.accept(status);
+                    done.answered(status, sent.poll(), traced ? stages : null);
                 }
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            for (IntConsumer done; (done = pending.poll()) != null; ) {
-                done.accept(0);
+            for (Reply done; (done = pending.poll()) != null; ) {
+                done.answered(0, sent.poll(), null);
             }
         }
 

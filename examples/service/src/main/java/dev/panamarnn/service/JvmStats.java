@@ -18,11 +18,17 @@ import javax.management.openmbean.CompositeData;
  * pauses of every collector (a listener on the GC notifications; G1's concurrent cycles are not pauses).
  */
 final class JvmStats {
+    /** Pauses whose times {@link #pauseLog()} keeps. */
+    static final int PAUSES_LOGGED = 256;
     private static final Pattern NMT_OTHER = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
 
     private final AtomicLong pauses = new AtomicLong();
     private final AtomicLong pauseMillis = new AtomicLong();
     private final LongAccumulator longestPauseMillis = new LongAccumulator(Math::max, 0);
+    /** The JVM's start on the {@link System#nanoTime()} clock (to the millisecond): GC pauses are timed from it. */
+    private final long startNanos = System.nanoTime() - ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000;
+    private final long[] pauseLog = new long[2 * PAUSES_LOGGED];   // the last pauses' (start, end) on the nanoTime clock, a ring
+    private int pausesLogged;                                      // guarded by pauseLog
 
     JvmStats() {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -32,10 +38,15 @@ final class JvmStats {
                         return;
                     }
                     GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
-                    if (info.getGcName().contains("Concurrent")) {
-                        return;                      // a concurrent cycle, not a pause
+                    if (info.getGcName().contains("Concurrent") || info.getGcName().endsWith("Cycles")) {
+                        return;                      // a concurrent cycle (G1's, ZGC's "Minor/Major Cycles"), not a pause
                     }
                     long millis = info.getGcInfo().getDuration();
+                    synchronized (pauseLog) {
+                        int slot = 2 * (pausesLogged++ % PAUSES_LOGGED);
+                        pauseLog[slot] = startNanos + info.getGcInfo().getStartTime() * 1_000_000;
+                        pauseLog[slot + 1] = startNanos + info.getGcInfo().getEndTime() * 1_000_000;
+                    }
                     pauses.incrementAndGet();
                     pauseMillis.addAndGet(millis);
                     longestPauseMillis.accumulate(millis);
@@ -76,6 +87,36 @@ final class JvmStats {
     /** Heap bytes allocated so far by every thread of this JVM, live or ended. */
     static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
+    }
+
+    /**
+     * The last {@link #PAUSES_LOGGED} stop-the-world pauses as {@code start:end} on the {@link System#nanoTime()} clock
+     * (to the millisecond), comma-separated, oldest first; "-" when there was none.
+     */
+    String pauseLog() {
+        StringBuilder text = new StringBuilder();
+        synchronized (pauseLog) {
+            for (int p = Math.max(0, pausesLogged - PAUSES_LOGGED); p < pausesLogged; p++) {
+                int slot = 2 * (p % PAUSES_LOGGED);
+                text.append(text.isEmpty() ? "" : ",").append(pauseLog[slot]).append(':').append(pauseLog[slot + 1]);
+            }
+        }
+        return text.isEmpty() ? "-" : text.toString();
+    }
+
+    /** Parses {@link #pauseLog()}'s text into (start, end) pairs. */
+    static long[] parsePauseLog(String text) {
+        if (text == null || text.equals("-") || text.isEmpty()) {
+            return new long[0];
+        }
+        String[] pauses = text.split(",");
+        long[] times = new long[2 * pauses.length];
+        for (int p = 0; p < pauses.length; p++) {
+            int colon = pauses[p].indexOf(':');
+            times[2 * p] = Long.parseLong(pauses[p].substring(0, colon));
+            times[2 * p + 1] = Long.parseLong(pauses[p].substring(colon + 1));
+        }
+        return times;
     }
 
     long pauses() {

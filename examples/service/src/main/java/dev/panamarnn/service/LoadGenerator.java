@@ -7,6 +7,7 @@ import dev.panamarnn.options.Range;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -73,7 +74,9 @@ public final class LoadGenerator implements Callable<Integer> {
     @Range(min = 0, max = 600)
     int warmup;
 
-    @Option(names = "--in-flight", defaultValue = "256", description = "Events in flight at most (sent, not yet answered).")
+    @Option(names = "--in-flight", defaultValue = "" + ServiceSettings.DEFAULT_QUEUE,
+            description = "Events in flight at most (sent, not yet answered): the service's queue by default, so the open loop"
+                    + " is not closed by the generator (at 50,000 events/s, 256 in flight bind at a round trip of 5 ms).")
     @Range(min = 1, max = 100_000)
     int inFlightLimit;
 
@@ -109,8 +112,15 @@ public final class LoadGenerator implements Callable<Integer> {
     @Range(min = 0, max = 600_000)
     int settleMillis;
 
+    @Option(names = "--trace", description = "After each window, split the events' latency into their stages (the service must run"
+            + " with --trace; the bare target always can), with the GC pauses and the machine's runnable threads at the slowest events.")
+    boolean trace;
+
     @Spec
     CommandSpec spec;
+
+    private final JvmStats own = new JvmStats();
+    private MachineSampler machine;
 
     private LoadTarget target;
     private final float[] values = new float[BODIES];   // the events' values, one float each, sent in turn
@@ -145,7 +155,8 @@ public final class LoadGenerator implements Callable<Integer> {
             }
             default -> throw new IllegalStateException("unknown target " + kind);
         }
-        try (LoadTarget open = target) {
+        machine = new MachineSampler(trace ? 10 : 500, rates.length * (warmup + seconds + 60) + 60);
+        try (LoadTarget open = target; MachineSampler sampler = machine) {
             System.out.printf(Locale.ROOT, "%s, %d streams, at most %d in flight%s, %d s per rate after %d s warm-up%n",
                     kind.name().toLowerCase(Locale.ROOT), streams, inFlightLimit, kind == Kind.HTTP ? " on " + connections
                     + " connections (" + transport.resolved().name().toLowerCase(Locale.ROOT) + ")" : "", seconds, warmup);
@@ -184,6 +195,13 @@ public final class LoadGenerator implements Callable<Integer> {
         long generatorBytesBefore = 0;
         long burstNanos = TimeUnit.MICROSECONDS.toNanos(burstMicros);
         long lastWake = 0;
+        long permitWaits = 0;         // measured events the sender could not send at once: --in-flight were out
+        long permitWaitNanos = 0;
+        CompletableFuture<ThreadWaits> targetThreadsBefore = null;
+        CompletableFuture<ThreadWaits> ownThreadsBefore = null;
+        long firstMeasured = (long) Math.ceil(TimeUnit.SECONDS.toNanos(warmupSeconds) / periodNanos);   // k of the window's first event
+        LatencyBreakdown breakdown = trace ? new LatencyBreakdown((int) Math.min(Integer.MAX_VALUE - 8,
+                (long) rate * seconds + 16)) : null;
         for (long k = 0; ; k++) {
             long intended = start + (long) (k * periodNanos);
             if (intended >= end) {
@@ -192,6 +210,9 @@ public final class LoadGenerator implements Callable<Integer> {
             if (before == null && intended >= measureFrom) {
                 target.flush();
                 before = target.stats(false);
+                long targetPid = value(before, "pid");
+                targetThreadsBefore = CompletableFuture.supplyAsync(() -> ThreadWaits.read(targetPid));   // off the sender's thread
+                ownThreadsBefore = CompletableFuture.supplyAsync(() -> ThreadWaits.read(ProcessHandle.current().pid()));
                 generatorCpuBefore = JvmStats.processCpuNanos();
                 generatorBytesBefore = JvmStats.allocatedBytes();
             }
@@ -206,14 +227,24 @@ public final class LoadGenerator implements Callable<Integer> {
             }
             if (!inFlight.tryAcquire()) {
                 target.flush();
+                long waitFrom = System.nanoTime();
                 inFlight.acquire();
+                if (intended >= measureFrom) {
+                    permitWaits++;
+                    permitWaitNanos += System.nanoTime() - waitFrom;
+                }
             }
             boolean measured = intended >= measureFrom;
-            target.send((int) (k % streams), (int) (k % BODIES), status -> {
+            int slot = (int) Math.min(Integer.MAX_VALUE, k - firstMeasured);
+            long handed = breakdown == null ? 0 : System.nanoTime();
+            target.send((int) (k % streams), (int) (k % BODIES), (status, sent, stages) -> {
                 if (measured) {
                     long answered = System.nanoTime();
                     lastAnswer.accumulate(answered);
                     latency.recordValue(Math.max(0, (answered - intended) / 1000));
+                    if (breakdown != null && status == 200) {
+                        breakdown.record(slot, intended, handed, sent, stages, answered);
+                    }
                     switch (status) {
                         case 200 -> ok.increment();
                         case 503 -> overloaded.increment();
@@ -230,6 +261,8 @@ public final class LoadGenerator implements Callable<Integer> {
             inFlight.release(inFlightLimit);
         }
         String after = target.stats(false);
+        ThreadWaits targetThreads = ThreadWaits.read(value(after, "pid"));
+        ThreadWaits ownThreads = ThreadWaits.read(ProcessHandle.current().pid());
         long generatorCpu = JvmStats.processCpuNanos() - generatorCpuBefore;
         long generatorBytes = JvmStats.allocatedBytes() - generatorBytesBefore;
         if (before == null) {
@@ -251,6 +284,26 @@ public final class LoadGenerator implements Callable<Integer> {
                 bare ? "(same process)" : String.format(Locale.ROOT, "%.1f", ownCpu),
                 targetBytes < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", targetBytes),
                 bare ? "(same process)" : String.format(Locale.ROOT, "%,d", generatorBytes / steps));
+        long windowEnd = Math.max(end, lastAnswer.get());
+        double[] m = machine.window(measureFrom, windowEnd, Runtime.getRuntime().availableProcessors());
+        double ours = ((value(after, "process_cpu_ns") - value(before, "process_cpu_ns")) + (bare ? 0 : generatorCpu))
+                / (double) (windowEnd - measureFrom);
+        System.out.printf(Locale.ROOT, "machine in the window: load average %s; CPUs busy %.2f of %d (ours %.2f, others %.2f), steal %.1f %%,"
+                + " runnable threads %.1f on average%n", loadAverage(), m[3], Runtime.getRuntime().availableProcessors(), ours, m[3] - ours,
+                100 * m[1], m[2]);
+        System.out.printf(Locale.ROOT, "sender: %,d events waited for an in-flight permit (--in-flight %d), %.1f ms in all%n",
+                permitWaits, inFlightLimit, permitWaitNanos / 1e6);
+        if (targetThreadsBefore != null) {
+            System.out.println((bare ? "this process: " : "target: ") + targetThreads.since(targetThreadsBefore.join(), windowEnd - measureFrom, 4));
+            if (!bare) {
+                System.out.println("generator: " + ownThreads.since(ownThreadsBefore.join(), windowEnd - measureFrom, 3));
+            }
+        }
+        if (breakdown != null) {
+            long[] targetPauses = JvmStats.parsePauseLog(text(after, "gc_pause_log"));
+            breakdown.print(System.out, (int) Math.min(breakdown.capacity(), (long) Math.ceil((end - measureFrom) / periodNanos)),
+                    targetPauses, bare ? targetPauses : JvmStats.parsePauseLog(own.pauseLog()), machine);
+        }
     }
 
     private static long[] memory(String stats) {
@@ -259,11 +312,26 @@ public final class LoadGenerator implements Callable<Integer> {
 
     /** The value of line {@code name value} in a stats text; -1 when absent. */
     static long value(String stats, String name) {
+        String text = text(stats, name);
+        return text == null ? -1 : Long.parseLong(text);
+    }
+
+    /** The text after {@code name } on its line in a stats text; null when absent. */
+    static String text(String stats, String name) {
         for (String line : stats.split("\n")) {
             if (line.startsWith(name + " ")) {
-                return Long.parseLong(line.substring(name.length() + 1).strip());
+                return line.substring(name.length() + 1).strip();
             }
         }
-        return -1;
+        return null;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "n/a";
+        }
     }
 }

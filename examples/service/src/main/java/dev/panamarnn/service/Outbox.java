@@ -35,6 +35,9 @@ final class Outbox {
         scheduled.set(false);           // before taking: an answer queued from now on schedules another drain
         for (Answer a; (a = completed.poll()) != null; ) {
             a.ready = true;
+            if (a.trace != null) {
+                a.trace.drained = System.nanoTime();
+            }
             if (a.connection.markTouched()) {
                 touched.add(a.connection);
             }

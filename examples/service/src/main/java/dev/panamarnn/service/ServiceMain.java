@@ -67,13 +67,17 @@ public final class ServiceMain implements Callable<Integer> {
             description = "Netty's socket transport: Linux's native epoll (x86-64), Java NIO (everywhere), or auto: epoll where it loads, else NIO.")
     Transport transport;
 
+    @Option(names = "--trace", description = "Each step's answer carries its stage times in an X-Trace header (for LoadGenerator --trace;"
+            + " a diagnostic, not for production).")
+    boolean trace;
+
     public static void main(String[] args) {
         ToolCommandLine.main(new ServiceMain(), args);
     }
 
     @Override
     public Integer call() throws Exception {
-        ServiceSettings settings = new ServiceSettings(maxStreams, maxLive, queue, maxBatch, Duration.ofMillis(idleMillis), null);
+        ServiceSettings settings = new ServiceSettings(maxStreams, maxLive, queue, maxBatch, Duration.ofMillis(idleMillis), null, trace);
         InetSocketAddress address;
         try {
             address = new InetSocketAddress(InetAddress.getByName(bind), port);

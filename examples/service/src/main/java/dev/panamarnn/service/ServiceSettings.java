@@ -12,15 +12,20 @@ import java.util.concurrent.ThreadFactory;
  * @param maxBatch       rows per batch of the {@link dev.panamarnn.infer.StreamBatcher}
  * @param idleAfter      a stream with no step for this long is evicted to a snapshot
  * @param batcherThreads the batcher's thread factory, or null for its default
+ * @param trace          each step's answer carries its stage times ({@link StageTrace}); off in production
  */
 record ServiceSettings(int maxStreams, int maxLive, int queueCapacity, int maxBatch, Duration idleAfter,
-                       ThreadFactory batcherThreads) {
+                       ThreadFactory batcherThreads, boolean trace) {
     /** The command line's defaults (ServiceMain): 200,000 streams, 16,384 live, queue 4096, batches of 256, evicted after 1 s idle. */
     static final int DEFAULT_MAX_STREAMS = 200_000;
     static final int DEFAULT_MAX_LIVE = 16_384;
     static final int DEFAULT_QUEUE = 4096;
     static final int DEFAULT_MAX_BATCH = 256;
     static final int DEFAULT_IDLE_MILLIS = 1000;
+
+    ServiceSettings(int maxStreams, int maxLive, int queueCapacity, int maxBatch, Duration idleAfter, ThreadFactory batcherThreads) {
+        this(maxStreams, maxLive, queueCapacity, maxBatch, idleAfter, batcherThreads, false);
+    }
 
     ServiceSettings {
         positive("maxStreams", maxStreams);
@@ -33,15 +38,19 @@ record ServiceSettings(int maxStreams, int maxLive, int queueCapacity, int maxBa
     }
 
     ServiceSettings withIdleAfter(Duration value) {
-        return new ServiceSettings(maxStreams, maxLive, queueCapacity, maxBatch, value, batcherThreads);
+        return new ServiceSettings(maxStreams, maxLive, queueCapacity, maxBatch, value, batcherThreads, trace);
     }
 
     ServiceSettings withQueueCapacity(int value) {
-        return new ServiceSettings(maxStreams, maxLive, value, maxBatch, idleAfter, batcherThreads);
+        return new ServiceSettings(maxStreams, maxLive, value, maxBatch, idleAfter, batcherThreads, trace);
     }
 
     ServiceSettings withBatcherThreads(ThreadFactory value) {
-        return new ServiceSettings(maxStreams, maxLive, queueCapacity, maxBatch, idleAfter, value);
+        return new ServiceSettings(maxStreams, maxLive, queueCapacity, maxBatch, idleAfter, value, trace);
+    }
+
+    ServiceSettings withTrace(boolean value) {
+        return new ServiceSettings(maxStreams, maxLive, queueCapacity, maxBatch, idleAfter, batcherThreads, value);
     }
 
     private static void positive(String name, int value) {

@@ -50,10 +50,12 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
     private final RequestBody body = new RequestBody(StepServer.MAX_BODY_BYTES);
     private final AsciiEventParser parser = new AsciiEventParser();
     private final float[] event;                                     // event loop only: the batcher copies it at submit
+    private final boolean traced;                                    // answers carry their stage times (--trace)
     private boolean inRequest;         // event loop only: a request's body is arriving (its head read into the three below)
     private String uri;
     private HttpMethod method;
     private boolean keepAlive;
+    private long headNanos;            // event loop only, with --trace: when the request's head was read
     private boolean discarding;        // event loop only: a 413 or a malformed request ends the connection; the rest is ignored
     private ChannelHandlerContext ctx;
     private ChannelHandlerContext raw;
@@ -68,6 +70,7 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
         this.jvm = jvm;
         this.outboxes = outboxes;
         this.event = new float[registry.model().inputSize()];
+        this.traced = registry.traced();
     }
 
     @Override
@@ -79,6 +82,10 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
 
     Outbox outbox() {
         return outbox;
+    }
+
+    StreamRegistry registry() {
+        return registry;
     }
 
     @Override
@@ -113,6 +120,9 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
         if (HttpUtil.getContentLength(head, -1L) > StepServer.MAX_BODY_BYTES) {
             refuse(413, tooLarge());
             return;
+        }
+        if (traced) {
+            headNanos = System.nanoTime();
         }
         inRequest = true;            // the head's headers are reused by the next request (ReusedHeaders): read them now
         uri = head.uri();
@@ -260,7 +270,11 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
             float[] parsed = EventCodec.parse(content.toString(StandardCharsets.UTF_8), event.length);
             System.arraycopy(parsed, 0, event, 0, event.length);
         }
-        Answer answer = spare.isEmpty() ? new Answer(this, keepAlive, registry.model().outputSize()) : spare.poll().reuse(keepAlive);
+        Answer answer = spare.isEmpty() ? new Answer(this, keepAlive, registry.model().outputSize(), traced) : spare.poll().reuse(keepAlive);
+        if (answer.trace != null) {
+            answer.trace.read = headNanos;
+            answer.trace.submitted = System.nanoTime();   // before the submit: the worker may complete the step at once
+        }
         registry.step(id, event, answer.output, answer);
         return answer;
     }
@@ -287,8 +301,8 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
                 + "\nevictions " + s.evictions() + "\nrestores " + s.restores() + "\nrejected " + s.rejected()
                 + "\nheap_used " + JvmStats.heapUsed(collect) + "\noff_heap_other " + JvmStats.offHeapOther()
                 + "\ngc_pauses " + jvm.pauses() + "\ngc_pause_ms " + jvm.pauseMillis()
-                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos()
-                + "\nallocated_bytes " + JvmStats.allocatedBytes() + "\n";
+                + "\ngc_longest_pause_ms " + jvm.longestPauseMillis() + "\ngc_pause_log " + jvm.pauseLog() + "\nprocess_cpu_ns " + JvmStats.processCpuNanos()
+                + "\nallocated_bytes " + JvmStats.allocatedBytes() + "\npid " + ProcessHandle.current().pid() + "\n";
     }
 
     @Override

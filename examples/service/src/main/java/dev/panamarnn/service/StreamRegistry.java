@@ -70,6 +70,21 @@ final class StreamRegistry implements AutoCloseable {
         return model;
     }
 
+    /** Whether steps' answers carry their stage times ({@link ServiceSettings#trace()}). */
+    boolean traced() {
+        return settings.trace();
+    }
+
+    /** In a step's callback: when the batcher took its batch out of the queue ({@link StreamBatcher#batchCollectedNanos()}). */
+    long batchCollectedNanos() {
+        return batcher.batchCollectedNanos();
+    }
+
+    /** In a step's callback: the steps of its batch. */
+    int batchSteps() {
+        return batcher.batchSteps();
+    }
+
     /** Receives one step's result on the batcher's thread: keep it short (the rest of the batch waits). */
     @FunctionalInterface
     interface StepDone {

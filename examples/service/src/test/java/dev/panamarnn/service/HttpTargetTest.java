@@ -32,15 +32,17 @@ class HttpTargetTest {
                 .output(OutputMode.PER_STEP).seed(5).build()) {
             model = InferenceModel.of(trained);           // one float per event, as the generator sends
         }
-        try (model; StreamRegistry registry = new StreamRegistry(model, ServiceFixture.small().withQueueCapacity(events));   // no 503: every event fits
+        try (model; StreamRegistry registry = new StreamRegistry(model, ServiceFixture.small().withQueueCapacity(events).withTrace(true));   // no 503: every event fits
              StepServer server = new StepServer(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, transport);
              HttpTarget target = new HttpTarget(server.port(), streams, values, 3, 1, transport)) {
             AtomicIntegerArray statuses = new AtomicIntegerArray(events);
             CountDownLatch answered = new CountDownLatch(events);
             for (int k = 0; k < events; k++) {
                 int event = k;
-                target.send(k % streams, k % values.length, status -> {
-                    statuses.set(event, status);
+                target.send(k % streams, k % values.length, (status, sent, stages) -> {
+                    // the service's stage times reach the callback, after the request was written (one clock here)
+                    boolean traced = stages != null && sent <= stages[0] && stages[0] <= stages[5] && stages[5] <= System.nanoTime();
+                    statuses.set(event, traced ? status : -status);
                     answered.countDown();
                 });
                 if (k % 7 == 6) {
@@ -50,7 +52,7 @@ class HttpTargetTest {
             target.flush();
             assertTrue(answered.await(30, TimeUnit.SECONDS), "answers missing: " + answered.getCount());
             for (int k = 0; k < events; k++) {
-                assertEquals(200, statuses.get(k), "event " + k);
+                assertEquals(200, statuses.get(k), "event " + k + " (negative: its answer's stage times missing or out of order)");
             }
             for (int s = 0; s < streams; s++) {
                 assertEquals(perStream, registry.events("load-" + s), "events applied to stream " + s);
