@@ -2,9 +2,11 @@ package dev.panamarnn.service;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -15,6 +17,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -27,7 +30,8 @@ import java.util.function.Function;
  * <p>A request arrives from the decoder as its head and then its body's parts, gathered in one
  * buffer per connection ({@link RequestBody}, at most {@link StepServer#MAX_BODY_BYTES}); a body
  * over the limit (announced by Content-Length, or found as its parts arrive) is answered 413 in its
- * place in the queue, with {@code Connection: close}, and nothing read after it is handled. The
+ * place in the queue, with {@code Connection: close}, and nothing read after it is handled (the
+ * connection lingers, reading and ignoring, so the client gets its answer: {@link #lingerThenClose}). The
  * event is parsed from the bytes into this connection's event array (the batcher copies it), and a
  * step's {@link Answer} is reused once written: a step allocates little on the event loop.
  * <p>A connection with {@link #PAUSE_READS_AT} answers pending stops reading until half of them
@@ -40,6 +44,8 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
     /** Unanswered requests beyond which the connection is closed (more arrived in the buffers already read). */
     private static final int MAX_PENDING = 4 * PAUSE_READS_AT;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** How long a connection closed by its answer keeps reading (and ignoring) what the client still sends. */
+    static final long LINGER_MILLIS = 2_000;
 
     private final StreamRegistry registry;
     private final JvmStats jvm;
@@ -220,7 +226,7 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
         if (close) {
             closing = true;
             answers.clear();
-            raw.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            raw.writeAndFlush(out).addListener((ChannelFutureListener) this::lingerThenClose);
             return;
         }
         raw.writeAndFlush(out, raw.voidPromise());
@@ -228,6 +234,23 @@ final class StepHandler extends ChannelInboundHandlerAdapter {
             readsPaused = false;
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /**
+     * After the answer that ends the connection: a lingering close. Closing at once while the client
+     * is still sending (the rest of an oversized body) would make the kernel reset the connection,
+     * and the client could lose the answer; so this side's output is shut (the client reads the
+     * answer, then end of stream), what still arrives is read and ignored, and the connection is
+     * closed when the client closes it or after {@link #LINGER_MILLIS}.
+     */
+    private void lingerThenClose(ChannelFuture written) {
+        if (!written.isSuccess() || !(ctx.channel() instanceof DuplexChannel duplex)) {
+            ctx.close();
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        duplex.shutdownOutput();
+        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The request's answer: ready now, or a step's, ready when the batcher completes it. */

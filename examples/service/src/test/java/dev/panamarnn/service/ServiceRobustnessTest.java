@@ -171,6 +171,34 @@ class ServiceRobustnessTest {
         }
     }
 
+    /**
+     * A client that sends a whole oversized body before it reads gets its 413: the server reads
+     * and ignores the rest instead of closing with unread bytes (which resets the connection, so the
+     * client's writes or its read of the answer would fail), then ends the connection.
+     */
+    @Test
+    void aClientStillSendingAnOversizedBodyReadsIts413() throws Exception {
+        try (ServiceFixture service = new ServiceFixture(ServiceFixture.small());
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.server.port())) {
+            List<float[]> applied = new ArrayList<>();
+            warm(service, "big", ServiceFixture.events(51, 2), applied);
+            socket.setSoTimeout(10_000);
+            int length = 4 << 20;                          // more than the socket buffers hold: the server must read it
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + StepServer.STREAMS + "big HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = "1,".repeat(32 << 10).getBytes(StandardCharsets.US_ASCII);
+            for (int sent = 0; sent < length; sent += chunk.length) {
+                out.write(chunk, 0, Math.min(chunk.length, length - sent));
+            }
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
+            assertTrue(answer.contains("the request body is over " + StepServer.MAX_BODY_BYTES + " bytes"), answer);
+            assertIntact(service, "big", applied, ServiceFixture.events(52, 1)[0]);
+        }
+    }
+
     /** Writes a POST announcing {@code contentLength} bytes, then {@code body}, and closes the connection without reading. */
     private static void rawRequest(ServiceFixture service, String id, int contentLength, String body) throws Exception {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.server.port())) {
