@@ -27,12 +27,14 @@ public final class NativeKernels implements Kernels {
     private final boolean smallGemm;   // route small NN products to rnnk_sgemm_nn, packed products to rnnk_sgemm_packed
     private final boolean wideTiles;   // librnnk's packed kernels run 8-row AVX-512 tiles on this CPU
     private final boolean atbAlways;   // every weight-gradient product on rnnk_sgemm_atb, whatever PackedGemm says
+    private final boolean avx512Blas;  // OpenBLAS runs one of its AVX-512 core types (read once: no allocation per product)
 
     private NativeKernels(NativeLibraries.Status status, boolean smallGemm, boolean wideTiles, boolean atbAlways) {
         this.status = status;
         this.smallGemm = smallGemm;
         this.wideTiles = wideTiles;
         this.atbAlways = atbAlways;
+        this.avx512Blas = PackedGemm.avx512Core(status.blasCore());
     }
 
     /** Loads OpenBLAS and librnnk (once per JVM) and returns kernels over them. */
@@ -122,7 +124,7 @@ public final class NativeKernels implements Kernels {
     /** True where librnnk's weight-gradient product beats OpenBLAS's ({@link PackedGemm#coversAtB}). */
     @Override
     public boolean fastAtBProduct(int m, int n, int k) {
-        return atbAlways || smallGemm && PackedGemm.coversAtB(wideTiles, status.blasThreads(), status.blasCore());
+        return atbAlways || smallGemm && PackedGemm.coversAtB(wideTiles, status.blasThreads(), avx512Blas);
     }
 
     @Override

@@ -37,7 +37,12 @@ final class PackedGemm {
      * AVX-512 kernels, more threads, or a CPU without AVX-512 (librnnk's 2-row AVX2 tiles are not
      * measured to win), OpenBLAS keeps them.
      */
-    static boolean coversAtB(boolean wideTiles, int blasThreads, String blasCore) {
-        return wideTiles && blasThreads == 1 && !AVX512_CORES.contains(String.valueOf(blasCore).toLowerCase(Locale.ROOT));
+    static boolean coversAtB(boolean wideTiles, int blasThreads, boolean avx512Blas) {
+        return wideTiles && blasThreads == 1 && !avx512Blas;
+    }
+
+    /** Whether OpenBLAS's core type (openblas_get_corename, any case; null when unknown) is one of its AVX-512 ones. */
+    static boolean avx512Core(String blasCore) {
+        return blasCore != null && AVX512_CORES.contains(blasCore.toLowerCase(Locale.ROOT));
     }
 }

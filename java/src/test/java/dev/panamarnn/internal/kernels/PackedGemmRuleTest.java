@@ -13,12 +13,13 @@ class PackedGemmRuleTest {
 
     @Test
     void weightGradientsLeaveOpenBlasOnlyForItsNarrowerKernelsOnOneThread() {
-        assertTrue(PackedGemm.coversAtB(true, 1, "Haswell"), "AVX2 kernels, one thread");
-        assertTrue(PackedGemm.coversAtB(true, 1, "Zen"), "AVX2 kernels, one thread");
-        assertFalse(PackedGemm.coversAtB(true, 1, "Cooperlake"), "OpenBLAS's own AVX-512 kernels");
-        assertFalse(PackedGemm.coversAtB(true, 1, "SKYLAKEX"), "OpenBLAS's own AVX-512 kernels, any case");
-        assertFalse(PackedGemm.coversAtB(true, 1, "SapphireRapids"), "OpenBLAS's own AVX-512 kernels");
-        assertFalse(PackedGemm.coversAtB(true, 2, "Haswell"), "OpenBLAS with two threads");
-        assertFalse(PackedGemm.coversAtB(false, 1, "Haswell"), "librnnk without AVX-512 tiles");
+        assertTrue(PackedGemm.coversAtB(true, 1, PackedGemm.avx512Core("Haswell")), "AVX2 kernels, one thread");
+        assertTrue(PackedGemm.coversAtB(true, 1, PackedGemm.avx512Core("Zen")), "AVX2 kernels, one thread");
+        assertTrue(PackedGemm.coversAtB(true, 1, PackedGemm.avx512Core(null)), "core unknown: not an AVX-512 one");
+        assertFalse(PackedGemm.coversAtB(true, 1, PackedGemm.avx512Core("Cooperlake")), "OpenBLAS's own AVX-512 kernels");
+        assertFalse(PackedGemm.coversAtB(true, 1, PackedGemm.avx512Core("SKYLAKEX")), "OpenBLAS's own AVX-512 kernels, any case");
+        assertFalse(PackedGemm.coversAtB(true, 1, PackedGemm.avx512Core("SapphireRapids")), "OpenBLAS's own AVX-512 kernels");
+        assertFalse(PackedGemm.coversAtB(true, 2, PackedGemm.avx512Core("Haswell")), "OpenBLAS with two threads");
+        assertFalse(PackedGemm.coversAtB(false, 1, PackedGemm.avx512Core("Haswell")), "librnnk without AVX-512 tiles");
     }
 }
