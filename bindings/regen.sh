@@ -16,7 +16,8 @@
 # same jextract build, which left every earlier line as it was; for ABI 10 (rnnk_q8_linear, rnnk_q8_path,
 # rnnk_bf16_linear, rnnk_bf16_path) likewise, after checking that it reproduced the ABI 8 output byte for byte;
 # for ABI 12 (rnnk_sgemm_pack_transposed) likewise, which left every earlier line as it was; ABI 11 changed no
-# signature; for ABI 13 (rnnk_sgemv_packed) likewise, which left every earlier line as it was).
+# signature; for ABI 13 (rnnk_sgemv_packed) likewise, which left every earlier line as it was; for ABI 14
+# (rnnk_sgemm_atb_scratch_floats, rnnk_sgemm_atb, rnnk_sgemm_packed_tile_rows) likewise).
 # No --library: the symbols resolve from what dev.panamarnn.internal.loader has loaded with
 # System.load (SymbolLookup.loaderLookup()).
 set -euo pipefail
@@ -66,6 +67,9 @@ rm -rf src/main/java/dev/panamarnn/internal/bindings
   --include-function rnnk_sgemm_pack_transposed \
   --include-function rnnk_sgemm_packed \
   --include-function rnnk_sgemv_packed \
+  --include-function rnnk_sgemm_atb_scratch_floats \
+  --include-function rnnk_sgemm_atb \
+  --include-function rnnk_sgemm_packed_tile_rows \
   --include-function rnnk_pool_set_threads \
   --include-function rnnk_pool_threads \
   --include-function rnnk_pool_openblas_callback \

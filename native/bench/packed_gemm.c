@@ -12,7 +12,11 @@
  * dX (6400, In) = dG W_ih, as OpenBLAS's NN sgemm against rnnk_sgemm_packed on W packed once with
  * rnnk_sgemm_pack_transposed.
  *
- *   packed_gemm [threads] [rounds] [step|train]   (OpenBLAS's threads, default 1; rnnk is single-threaded)
+ * With the set "atb", the weight gradients of the same passes, dW (G*H, K) += dG^T X over the
+ * T*B = 6400 rows (dW_ih and dW_hh have the same shape when In = H), and of three small ones: OpenBLAS's
+ * TN sgemm (beta 1) against rnnk_sgemm_atb, which packs blocks of both operands itself.
+ *
+ *   packed_gemm [threads] [rounds] [step|train|atb]   (OpenBLAS's threads, default 1; rnnk is single-threaded)
  * Under each OpenBLAS core: OPENBLAS_CORETYPE=Haswell build/packed_gemm, env -u OPENBLAS_CORETYPE ...
  * Built with -DRNNK_BUILD_BENCH=ON -DRNNK_OPENBLAS=/path/to/libopenblas.so.0 (see CMakeLists.txt).
  */
@@ -44,6 +48,50 @@ static const int TRAIN_SHAPES[][4] = {
     {64, 3072, 1024, 0}, {6400, 3072, 1024, 0}, {64, 1024, 3072, 1}, {6400, 1024, 3072, 1},
     {2048, 2048, 2048, 0}};
 
+static double median(double *t, int n);
+
+/* dW (M, N) += dG^T (M, K) X (K, N): T=100 B=64 LSTM / GRU at H = 512 and 1024, then T*B = 80, 1600, 3200 at H = 64, 128, 256 */
+static const int ATB_SHAPES[][3] = {
+    {2048, 512, 6400}, {1536, 512, 6400}, {4096, 1024, 6400}, {3072, 1024, 6400},
+    {256, 64, 80}, {512, 128, 1600}, {1024, 256, 3200}};
+
+/* the "atb" set: OpenBLAS's C += A^T B against rnnk_sgemm_atb, alternated, each from the same C */
+static void atb_rounds(int rounds) {
+    for (size_t s = 0; s < sizeof ATB_SHAPES / sizeof ATB_SHAPES[0]; s++) {
+        int M = ATB_SHAPES[s][0], N = ATB_SHAPES[s][1], K = ATB_SHAPES[s][2];
+        float *A = floats((int64_t)K * M), *B = floats((int64_t)K * N), *C_blas = floats((int64_t)M * N);
+        float *C_atb = floats((int64_t)M * N), *scratch = floats(rnnk_sgemm_atb_scratch_floats(N));
+        srand(1);
+        fill(A, (int64_t)K * M, 1.0f);
+        fill(B, (int64_t)K * N, 1.0f);
+        double flop = 2.0 * M * N * K;
+        int reps = (int)(3e8 / flop) + 1;
+        double t_blas[99], t_atb[99];
+        for (int r = 0; r < rounds; r++) {
+            memset(C_blas, 0, sizeof(float) * (size_t)M * N);
+            memset(C_atb, 0, sizeof(float) * (size_t)M * N);
+            double t0 = now();
+            for (int i = 0; i < reps; i++)
+                cblas_sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, M, N, K, 1.0f, A, M, B, N, 1.0f, C_blas, N);
+            t_blas[r] = (now() - t0) / reps;
+            t0 = now();
+            for (int i = 0; i < reps; i++) rnnk_sgemm_atb(C_atb, N, A, M, B, N, scratch, M, N, K);
+            t_atb[r] = (now() - t0) / reps;
+        }
+        double diff = 0, size = 0;
+        for (int64_t i = 0; i < (int64_t)M * N; i++) {
+            double d = (double)C_blas[i] - C_atb[i];
+            if (d < 0) d = -d;
+            if (d > diff) diff = d;
+            if (C_blas[i] > size || -C_blas[i] > size) size = C_blas[i] > 0 ? C_blas[i] : -C_blas[i];
+        }
+        double b = median(t_blas, rounds), p = median(t_atb, rounds);   /* sorts: [0] is the fastest */
+        printf("%6d %6d %6d %4s | %11.1f %8.1f %8.1f | %10.1f %8.1f %8.1f | %6.2fx | %.1e of %.1e\n", M, N, K, "A'B", b * 1e6,
+               flop / b * 1e-9, flop / t_blas[0] * 1e-9, p * 1e6, flop / p * 1e-9, flop / t_atb[0] * 1e-9, b / p, diff, size);
+        free(A); free(B); free(C_blas); free(C_atb); free(scratch);
+    }
+}
+
 static double median(double *t, int n) {
     qsort(t, (size_t)n, sizeof *t, by_value);
     return t[n / 2];
@@ -51,9 +99,9 @@ static double median(double *t, int n) {
 
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 1, rounds = argc > 2 ? atoi(argv[2]) : 9;
-    int train = argc > 3 && strcmp(argv[3], "train") == 0;
-    if (threads < 1 || rounds < 1 || rounds > 99 || (argc > 3 && !train && strcmp(argv[3], "step") != 0)) {
-        fprintf(stderr, "usage: packed_gemm [threads >= 1] [rounds 1..99] [step|train]\n");
+    int train = argc > 3 && strcmp(argv[3], "train") == 0, atb = argc > 3 && strcmp(argv[3], "atb") == 0;
+    if (threads < 1 || rounds < 1 || rounds > 99 || (argc > 3 && !train && !atb && strcmp(argv[3], "step") != 0)) {
+        fprintf(stderr, "usage: packed_gemm [threads >= 1] [rounds 1..99] [step|train|atb]\n");
         return 2;
     }
     const int (*shapes)[4] = train ? TRAIN_SHAPES : STEP_SHAPES;
@@ -63,6 +111,10 @@ int main(int argc, char **argv) {
            openblas_get_corename(), threads, rounds);
     printf("%6s %6s %6s %4s | %11s %8s %8s | %10s %8s %8s | %7s | %s\n", "M", "N", "K", "op", "OpenBLAS us", "GFLOP/s",
            "best", "packed us", "GFLOP/s", "best", "ratio", "max |diff|");
+    if (atb) {
+        atb_rounds(rounds);
+        return 0;
+    }
     for (size_t s = 0; s < count; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], plain = shapes[s][3];   /* plain: C = A W, W (K, N) */
         float *A = floats((int64_t)M * K), *W = floats((int64_t)N * K);

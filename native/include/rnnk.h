@@ -55,7 +55,9 @@ extern "C" {
  * 11: rnnk_q8_linear reads its weights packed for AVX-512 VNNI (blocks of 64 rows, four columns of a
  *    row together) and writes its quantized rows round_up(K, 4) bytes apart.
  * 12: + rnnk_sgemm_pack_transposed (the packed form from W^T, for the backward's products by W).
- * 13: + rnnk_sgemv_packed (one row on the packed form: a single stream's step). */
+ * 13: + rnnk_sgemv_packed (one row on the packed form: a single stream's step).
+ * 14: + rnnk_sgemm_atb_scratch_floats, rnnk_sgemm_atb (the weight gradients' product A^T B),
+ *    rnnk_sgemm_packed_tile_rows. */
 RNNK_API int32_t rnnk_abi_version(void);
 
 /*
@@ -353,6 +355,23 @@ RNNK_API void rnnk_sgemm_packed(float *C, int64_t ldc, const float *A, int64_t l
  * row within float32 rounding, not bit for bit. FMA where the CPU has it; single-threaded.
  */
 RNNK_API void rnnk_sgemv_packed(float *y, const float *x, const float *packed, float beta, int64_t N, int64_t K);
+
+/*
+ * The weight gradients' product on the same kernel (native/src/gemm_packed.c), dW (M, N) += dG^T X
+ * over the T*B rows of a training pass, which OpenBLAS would run on its own kernels:
+ *   rnnk_sgemm_atb_scratch_floats  how many floats of scratch rnnk_sgemm_atb needs for N columns;
+ *   rnnk_sgemm_atb                 C (M, N; row stride ldc) += A^T B, A (K, M; row stride lda) and
+ *                                  B (K, N; row stride ldb) as stored; scratch (at least
+ *                                  rnnk_sgemm_atb_scratch_floats(N) floats) holds blocks of A and B
+ *                                  packed, its contents before and after are of no meaning.
+ * Single-threaded, no allocation. Each element of C is C + a_0 b_0 + a_1 b_1 + ... in increasing
+ * k, one multiply-add per k (FMA where the CPU has it), however the product is blocked.
+ */
+RNNK_API int64_t rnnk_sgemm_atb_scratch_floats(int64_t N);
+/* rows of C per tile of these kernels on this CPU: 8 with AVX-512 (zmm registers), else 2 */
+RNNK_API int32_t rnnk_sgemm_packed_tile_rows(void);
+RNNK_API void rnnk_sgemm_atb(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb,
+                             float *scratch, int64_t M, int64_t N, int64_t K);
 
 /*
  * The thread pool (native/src/pool.c). The LSTM and GRU step kernels (forward and backward) split

@@ -6,8 +6,16 @@
  * exact value (the bound of a float sum of K + 1 terms with one rounding per multiply-add); with
  * beta = 0 a NaN in C must not leak; C's padding columns and the packed panels' padding must be as
  * specified. rnnk_sgemm_pack_transposed, given W^T (K, N) with a padded stride, must write the
- * same packed form bit for bit (guard floats intact). Linked against the dispatching library and
- * each single-ISA build (CMakeLists.txt).
+ * same packed form bit for bit (guard floats intact).
+ *
+ * rnnk_sgemm_atb, the weight gradients' product C += A^T B with A (K, M) and B (K, N) as stored, the
+ * same way over shapes that cover every tile and block remainder: rows of C in 8-row strips and
+ * 128-row chunks (M = 1..129), partial 32-column panels (N), blocks of 512 k (K = 0, 1, 511, 513,
+ * 1030), padded leading dimensions, its scratch filled with NaN first; the bound is
+ * (K + 2) * 2^-24 * (|c| + sum_k |a b|). And the order: every element must be exactly the float
+ * chain c + a_0 b_0 + a_1 b_1 + ... in increasing k, all with FMA (fmaf) or all with a rounded
+ * product then a rounded sum, whatever the blocks. Linked against the dispatching library and each
+ * single-ISA build (CMakeLists.txt).
  */
 #include <math.h>
 #include "rnnk.h"
@@ -46,6 +54,24 @@ static void check_pack_transposed(const float *packed, const float *w, int64_t l
     release(wt, off); release(from_t, off);
 }
 
+/* error / bound of one element of C against its exact value, the bound (K + 2) 2^-24 scale; prints a failure */
+static double element_error(const char *what, int64_t M, int64_t N, int64_t K, int64_t m, int64_t n, float got,
+                            double want, double scale) {
+    double bound = (double)(K + 2) * 0x1p-24 * scale, err = fabs(got - want);
+    if (!(err <= bound) && failures++ < 30)
+        printf("FAIL %s M=%lld N=%lld K=%lld at (%lld, %lld): %.9g vs %.9g\n", what, (long long)M, (long long)N,
+               (long long)K, (long long)m, (long long)n, got, want);
+    if (got != got) return INFINITY;
+    return bound > 0 ? err / bound : (err == 0 ? 0 : INFINITY);
+}
+
+/* a padding column n >= N of C: untouched, bit for bit */
+static void check_padding(const char *what, int64_t M, int64_t N, int64_t K, int64_t n, float got, float before) {
+    if (memcmp(&got, &before, sizeof got) != 0 && failures++ < 30)
+        printf("FAIL %s M=%lld N=%lld K=%lld wrote padding column %lld\n", what, (long long)M, (long long)N, (long long)K,
+               (long long)n);
+}
+
 static double test_case(int64_t M, int64_t N, int64_t K, float beta, int off) {
     int64_t lda = K + 2, ldw = K + 3, ldc = N + 2;
     float *a = buffer(M * lda, off), *w = buffer(N * ldw, off), *c = buffer(M * ldc, off);
@@ -58,14 +84,14 @@ static double test_case(int64_t M, int64_t N, int64_t K, float beta, int off) {
     check_packing(packed, N, K);
     check_pack_transposed(packed, w, ldw, N, K, off);
     rnnk_sgemm_packed(c, ldc, a, lda, packed, beta, M, N, K);
+    char what[40];
+    snprintf(what, sizeof what, "sgemm_packed beta=%g", beta);
     double worst = 0;
     for (int64_t m = 0; m < M; m++) {
         for (int64_t n = 0; n < ldc; n++) {
             float got = c[m * ldc + n];
-            if (n >= N) {   /* padding: untouched, bit for bit */
-                if (memcmp(&got, &c0[m * ldc + n], sizeof got) != 0 && failures++ < 30)
-                    printf("FAIL sgemm_packed M=%lld N=%lld K=%lld wrote padding column %lld\n",
-                           (long long)M, (long long)N, (long long)K, (long long)n);
+            if (n >= N) {
+                check_padding(what, M, N, K, n, got, c0[m * ldc + n]);
                 continue;
             }
             double want = beta == 0.0f ? 0.0 : (double)beta * c0[m * ldc + n];
@@ -75,16 +101,92 @@ static double test_case(int64_t M, int64_t N, int64_t K, float beta, int off) {
                 want += p;
                 scale += fabs(p);
             }
-            double bound = (double)(K + 2) * 0x1p-24 * scale, err = fabs(got - want);
-            double ratio = bound > 0 ? err / bound : (err == 0 ? 0 : INFINITY);
-            if (ratio > worst || got != got) worst = got != got ? INFINITY : ratio;
-            if (!(err <= bound) && failures++ < 30)
-                printf("FAIL sgemm_packed M=%lld N=%lld K=%lld beta=%g at (%lld, %lld): %.9g vs %.9g\n",
-                       (long long)M, (long long)N, (long long)K, beta, (long long)m, (long long)n, got, want);
+            double ratio = element_error(what, M, N, K, m, n, got, want, scale);
+            if (ratio > worst) worst = ratio;
         }
     }
     check_guard("sgemm_packed C", c, M * ldc);
     release(a, off); release(w, off); release(c, off); release(packed, 0); free(c0);
+    return worst;
+}
+
+/* rnnk_sgemm_atb, the weight gradients' product C += A^T B (K, M)^T (K, N) */
+static int64_t ATB_MS[] = {1, 2, 3, 7, 8, 9, 17, 129};
+static int64_t ATB_NS[] = {1, 5, 32, 33, 70};
+static int64_t ATB_KS[] = {0, 1, 511, 513, 1030};
+
+/* one element's chains, in increasing k: with fmaf, and with the product rounded before the sum */
+static void chains(const float *a, int64_t lda, const float *b, int64_t ldb, float c, int64_t m, int64_t n, int64_t K,
+                   float *fused, float *plain) {
+    float f = c, p = c;
+    for (int64_t k = 0; k < K; k++) {
+        f = fmaf(a[k * lda + m], b[k * ldb + n], f);
+        volatile float product = a[k * lda + m] * b[k * ldb + n];
+        p = p + product;
+    }
+    *fused = f;
+    *plain = p;
+}
+
+/* the largest error / bound of one case; *order_fused, *order_plain cleared where the chain differs */
+static double atb_case(int64_t M, int64_t N, int64_t K, int off, int *order_fused, int *order_plain) {
+    int64_t lda = M + 3, ldb = N + 2, ldc = N + 5, scratch_floats = rnnk_sgemm_atb_scratch_floats(N);
+    float *a = buffer(K * lda, off), *b = buffer(K * ldb, off), *c = buffer(M * ldc, off);
+    float *scratch = buffer(scratch_floats, off), *c0 = malloc((size_t)(M * ldc) * sizeof(float));
+    for (int64_t i = 0; i < K * lda; i++) a[i] = uniform();
+    for (int64_t i = 0; i < K * ldb; i++) b[i] = uniform();
+    for (int64_t i = 0; i < M * ldc; i++) c0[i] = c[i] = uniform();
+    for (int64_t i = 0; i < scratch_floats; i++) scratch[i] = NAN;   /* scratch's contents must not matter */
+    rnnk_sgemm_atb(c, ldc, a, lda, b, ldb, scratch, M, N, K);
+    check_guard("sgemm_atb scratch", scratch, scratch_floats);
+    check_guard("sgemm_atb C", c, M * ldc);
+    double worst = 0;
+    for (int64_t m = 0; m < M; m++) {
+        for (int64_t n = 0; n < ldc; n++) {
+            float got = c[m * ldc + n];
+            if (n >= N) {
+                check_padding("sgemm_atb", M, N, K, n, got, c0[m * ldc + n]);
+                continue;
+            }
+            double want = c0[m * ldc + n], scale = fabs(want);
+            for (int64_t k = 0; k < K; k++) {
+                double p = (double)a[k * lda + m] * b[k * ldb + n];
+                want += p;
+                scale += fabs(p);
+            }
+            double ratio = element_error("sgemm_atb", M, N, K, m, n, got, want, scale);
+            if (ratio > worst) worst = ratio;
+            float fused, plain;
+            chains(a, lda, b, ldb, c0[m * ldc + n], m, n, K, &fused, &plain);
+            if (got != fused) *order_fused = 0;
+            if (got != plain) *order_plain = 0;
+        }
+    }
+    release(a, off); release(b, off); release(c, off); release(scratch, off); free(c0);
+    return worst;
+}
+
+
+/* every rnnk_sgemm_atb case; returns the largest error / bound */
+static double atb_cases(void) {
+    if (rnnk_sgemm_atb_scratch_floats(70) < rnnk_sgemm_atb_scratch_floats(64) && failures++ < 30)
+        printf("FAIL sgemm_atb_scratch_floats shrinks with N\n");
+    double worst = 0;
+    int cases = 0, fused_cases = 0, plain_cases = 0;
+    for (size_t mi = 0; mi < COUNT(ATB_MS); mi++)
+    for (size_t ni = 0; ni < COUNT(ATB_NS); ni++)
+    for (size_t ki = 0; ki < COUNT(ATB_KS); ki++) {
+        int order_fused = 1, order_plain = 1;
+        double r = atb_case(ATB_MS[mi], ATB_NS[ni], ATB_KS[ki], (int)((mi + ni) % 2), &order_fused, &order_plain);
+        if (r > worst) worst = r;
+        if (!order_fused && !order_plain && failures++ < 30)
+            printf("FAIL sgemm_atb M=%lld N=%lld K=%lld: not the chain in increasing k (neither fused nor plain)\n",
+                   (long long)ATB_MS[mi], (long long)ATB_NS[ni], (long long)ATB_KS[ki]);
+        fused_cases += order_fused;
+        plain_cases += order_plain;
+        cases++;
+    }
+    printf("gemm_packed_test: rnnk_sgemm_atb %d cases, %d the fused chain, %d the plain one\n", cases, fused_cases, plain_cases);
     return worst;
 }
 
@@ -106,6 +208,8 @@ int main(void) {
         if (r > worst) worst = r;
         cases++;
     }
-    printf("gemm_packed_test: %d cases, largest error / bound %.3g, %ld failures\n", cases, worst, failures);
+    double atb_worst = atb_cases();
+    printf("gemm_packed_test: %d cases, largest error / bound %.3g (rnnk_sgemm_atb: %.3g), %ld failures\n", cases, worst,
+           atb_worst, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -27,7 +27,7 @@
 #define TEST_SEED 42u
 #include "test_support.h"
 
-#define EXPECTED_ABI 13
+#define EXPECTED_ABI 14
 /* forward: |kernel - double| <= FWD_TOL (1 + |exact|); the float inputs are exact, the error is
  * the float arithmetic plus the activations' <= 1e-7 absolute error */
 #define FWD_TOL 1e-6
@@ -451,7 +451,7 @@ int main(void) {
     }
     test_special_values();
     double gemm_err = test_gemm();
-    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "13");
+    expect(rnnk_abi_version() == EXPECTED_ABI, "rnnk_abi_version() is " "14");
     printf("rnnk_test: abi %d, %d (B, H) cases per kernel; max scaled error forward (tol %.0e) / "
            "backward vs finite differences (tol %.0e):\n", rnnk_abi_version(), cases, FWD_TOL, BWD_TOL);
     printf("  lstm     %.3g / %.3g\n  gru      %.3g / %.3g\n  gru_reset_before %.3g / %.3g\n"

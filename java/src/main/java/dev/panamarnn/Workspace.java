@@ -70,7 +70,8 @@ public final class Workspace implements AutoCloseable {
         Slab.Layout.Builder layout = Slab.Layout.builder();
         boolean packed = Stack.packedWeights(rnn.kernels(), config, batch);
         boolean transposed = !packed && Stack.transposedRecurrentWeights(rnn.kernels(), config, batch);
-        Stack.addBuffers(layout, config, steps, batch, transposed, packed);
+        long atbScratch = Stack.atbScratchFloats(rnn.kernels(), config, steps, batch);
+        Stack.addBuffers(layout, config, steps, batch, transposed, packed, atbScratch);
         layout.add("h_n", states, batch, h).add("d_h0", states, batch, h);
         if (config.cell().hasCellState()) {
             layout.add("c_n", states, batch, h).add("d_c0", states, batch, h);
@@ -85,7 +86,8 @@ public final class Workspace implements AutoCloseable {
                 + " layer(s) x " + config.directions() + " direction(s))", "T or B (or use TruncatedBptt for long sequences)");
         this.slab = Slab.allocate("workspace", built);
         try {
-            this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed, packed);
+            this.stack = new Stack(config, steps, batch, slab, rnn.parameters(), rnn.gradients(), rnn.prefix(), transposed, packed,
+                    atbScratch);
             this.states = new StateCopies(stack, config, batch);
         } catch (RuntimeException e) {
             slab.close();

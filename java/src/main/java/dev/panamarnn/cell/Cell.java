@@ -94,7 +94,8 @@ public interface Cell {
      * @param hPrev (n, H) h_{t-1} of those rows
      */
     default void recurrentWeightGradient(Kernels k, CellBuffers s, MemorySegment dR, MemorySegment hPrev, long firstRow, int n) {
-        k.sgemm(true, false, s.gateWidth, s.hidden, n, 1f, dR, s.gateWidth, hPrev, s.hidden, 1f, s.parameters.dWHh(), s.hidden);
+        Products.accumulateTransposedTimes(k, s.gateWidth, s.hidden, n, dR, s.gateWidth, hPrev, s.hidden, s.atbScratch,
+                s.parameters.dWHh(), s.hidden);
     }
 
     /**

@@ -97,6 +97,12 @@ public final class CellBuffers {
      */
     public final MemorySegment wHhPackedAsStored;
     public final MemorySegment wIhPackedAsStored;
+    /**
+     * Scratch of the kernels' weight-gradient product ({@link Kernels#sgemmAtB}), shared by every
+     * layer and direction of the stack, when the kernels run dW += dG^T X faster that way
+     * ({@link Kernels#fastAtBProduct}); else null.
+     */
+    public final MemorySegment atbScratch;
     private final int inputSize;
     /**
      * Reset-before GRU only: W_h{r,z} and W_hn, views of W_hh, and their transposes (wHhT holds them
@@ -115,9 +121,10 @@ public final class CellBuffers {
      * @param inputSize  In: the layer input's width
      * @param transposed whether to keep W_hh^T for the small-product path
      * @param packed     whether to keep W_hh and W_ih packed for the packed product
+     * @param atbScratch the stack's scratch for the weight gradients' product, or null
      */
     public CellBuffers(Slices at, CellType type, int steps, int batch, int hidden, int inputSize, boolean transposed,
-                       boolean packed, DirectionParameters parameters) {
+                       boolean packed, MemorySegment atbScratch, DirectionParameters parameters) {
         int gw = type.gates() * hidden;
         boolean gru = type == CellType.GRU, lstm = type.hasCellState();
         this.resetBefore = type == CellType.GRU_RESET_BEFORE;
@@ -141,6 +148,7 @@ public final class CellBuffers {
                 ? at.take("w_hh_packed_as_stored", (int) Kernels.packedFloats(hidden, 1), gw) : null;  // (H up, G*H) packed
         this.wIhPackedAsStored = packed ? at.take("w_ih_packed_as_stored", (int) Kernels.packedFloats(inputSize, 1), gw) : null; // (In up, G*H) packed
         this.inputSize = inputSize;
+        this.atbScratch = atbScratch;
         MemorySegment hiddenGatesAll = gru ? at.take("hidden_gates", steps, batch, gw) : null;   // (T, B, 3H)
         this.dHiddenGatesAll = gru ? at.take("d_hidden_gates", steps, batch, gw) : null;        // (T, B, 3H)
         MemorySegment cAll = lstm ? at.take("c", steps + 1, batch, hidden) : null;      // (T+1, B, H)

@@ -62,11 +62,11 @@ final class GruResetBeforeCell implements Cell {
         int h = s.hidden, gw = s.gateWidth;
         long hBytes = (long) h * Float.BYTES;
         // dW_h{r,z} (2H, H) += (dr_pre, dz_pre)^T (2H, n) * H_prev (n, H): the first 2H rows of dW_hh
-        k.sgemm(true, false, 2 * h, h, n, 1f, dR, gw, hPrev, h, 1f, s.parameters.dWHh(), h);
+        Products.accumulateTransposedTimes(k, 2 * h, h, n, dR, gw, hPrev, h, s.atbScratch, s.parameters.dWHh(), h);
         // dW_hn (H, H) += dn_pre^T (H, n) * (R H_prev) (n, H); every row: the views made once
         boolean all = firstRow == 0 && n == s.steps * s.batch;
         MemorySegment dN = all ? s.dNewGatesAll : dR.asSlice(2 * hBytes);                  // (n, H), row stride 3H
         MemorySegment rh = all ? s.resetHiddenAll : s.resetHiddenAll.asSlice(firstRow * hBytes, n * hBytes);   // (n, H)
-        k.sgemm(true, false, h, h, n, 1f, dN, gw, rh, h, 1f, s.dWHn, h);
+        Products.accumulateTransposedTimes(k, h, h, n, dN, gw, rh, h, s.atbScratch, s.dWHn, h);
     }
 }

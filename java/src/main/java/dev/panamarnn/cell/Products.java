@@ -47,6 +47,21 @@ public final class Products {
         }
     }
 
+    /**
+     * c (m, n; row stride ldc) += a^T b over {@code rows} rows, a (rows, m; row stride lda) and
+     * b (rows, n; row stride ldb) as stored: a weight gradient, dW += dG^T X. On the kernels' own
+     * product ({@link Kernels#sgemmAtB}) where the caller keeps its scratch (null when it keeps
+     * none) and the kernels run it faster ({@link Kernels#fastAtBProduct}), else one GEMM.
+     */
+    public static void accumulateTransposedTimes(Kernels kernels, int m, int n, int rows, MemorySegment a, int lda,
+                                                 MemorySegment b, int ldb, MemorySegment scratch, MemorySegment c, int ldc) {
+        if (scratch != null && kernels.fastAtBProduct(m, n, rows)) {
+            kernels.sgemmAtB(m, n, rows, a, lda, b, ldb, scratch, c, ldc);                 // c (m, n) += a^T (m, rows) b (rows, n)
+        } else {
+            kernels.sgemm(true, false, m, n, rows, 1f, a, lda, b, ldb, 1f, c, ldc);
+        }
+    }
+
     /** y (rows, n) = beta * y + x (rows, k) * W (k, n), all contiguous (an NN product already). */
     public static void times(Kernels kernels, int rows, int n, int k, MemorySegment x, MemorySegment w, float beta,
                              MemorySegment y) {

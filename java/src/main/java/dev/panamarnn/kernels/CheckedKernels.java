@@ -101,6 +101,33 @@ public final class CheckedKernels implements Kernels {
     }
 
     @Override
+    public void sgemmAtB(int m, int n, int k, MemorySegment a, int lda, MemorySegment b, int ldb, MemorySegment scratch,
+                         MemorySegment c, int ldc) {
+        nonNegative("m", m);
+        nonNegative("n", n);
+        nonNegative("k", k);
+        matrix("A", a, k, m, lda);
+        matrix("B", b, k, n, ldb);
+        matrix("C", c, m, n, ldc);
+        SegmentChecks.writable("C", c);
+        long scratchFloats = inner.atbScratchFloats(n);
+        if (scratchFloats > 0) {
+            output("scratch", scratch, scratchFloats);
+        }
+        inner.sgemmAtB(m, n, k, a, lda, b, ldb, scratch, c, ldc);
+    }
+
+    @Override
+    public long atbScratchFloats(int n) {
+        return inner.atbScratchFloats(n);
+    }
+
+    @Override
+    public boolean fastAtBProduct(int m, int n, int k) {
+        return inner.fastAtBProduct(m, n, k);
+    }
+
+    @Override
     public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                       MemorySegment x, float beta, MemorySegment y) {
         nonNegative("m", m);

@@ -95,6 +95,28 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * c (m, n; row stride ldc) += a^T b, with a (k, m; row stride lda) and b (k, n; row stride ldb)
+     * as stored: the weight gradients of training, dW (G*H, In) += dG^T X over the T*B rows. Each
+     * element is c + a_0 b_0 + a_1 b_1 + ... in increasing k. {@code scratch} holds at least
+     * {@link #atbScratchFloats}(n) floats for the kernels' own use; its contents do not matter.
+     */
+    void sgemmAtB(int m, int n, int k, MemorySegment a, int lda, MemorySegment b, int ldb, MemorySegment scratch,
+                  MemorySegment c, int ldc);
+
+    /** How many floats of scratch {@link #sgemmAtB} needs for products with n columns. Default: 0. */
+    default long atbScratchFloats(int n) {
+        return 0;
+    }
+
+    /**
+     * Whether {@link #sgemmAtB} is faster here than {@link #sgemm} with A transposed for this
+     * product, so that a caller should keep its scratch and call it. Default: false.
+     */
+    default boolean fastAtBProduct(int m, int n, int k) {
+        return false;
+    }
+
     /** y = alpha * op(A) * x + beta * y with A (m, n) row-major, stride lda; op(A) is A or A^T. */
     void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                MemorySegment x, float beta, MemorySegment y);

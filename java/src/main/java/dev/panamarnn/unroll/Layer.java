@@ -270,7 +270,7 @@ public final class Layer {
         MemorySegment xs = all ? x : x.asSlice(r0 * inputSize * Float.BYTES, (long) n * inputSize * Float.BYTES);
         MemorySegment hp = all ? hPrevAll : hPrevAll.asSlice(r0 * h * Float.BYTES, (long) n * h * Float.BYTES);
         // dW_ih (G*H, In) += dG^T (G*H, n) * X (n, In)
-        k.sgemm(true, false, gw, inputSize, n, 1f, dG, gw, xs, inputSize, 1f, p.dWIh(), inputSize);
+        Products.accumulateTransposedTimes(k, gw, inputSize, n, dG, gw, xs, inputSize, s.atbScratch, p.dWIh(), inputSize);
         // dW_hh (G*H, H) += dR^T (G*H, n) * H_prev (n, H) (the reset-before GRU: W_hn's rows from R H_prev)
         cell.recurrentWeightGradient(k, s, dR, hp, r0, n);
         // db_ih += dG^T 1, db_hh += dR^T 1: the sums over dG's columns once (into the kernels' bias,

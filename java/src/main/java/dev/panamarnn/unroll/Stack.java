@@ -49,18 +49,33 @@ public final class Stack {
     }
 
     /**
+     * The floats of scratch the weight gradients' products dW_ih += dG^T X and dW_hh += dG^T H_prev
+     * over the T*B rows need when they run on the kernels' own product ({@link Kernels#fastAtBProduct},
+     * {@link Kernels#atbScratchFloats} for the widest X or H_prev of the stack); 0 when they stay
+     * GEMMs.
+     */
+    public static long atbScratchFloats(Kernels k, RnnConfig c, int steps, int batch) {
+        int widest = c.hiddenSize();                                   // H_prev's width, or a layer input's
+        for (int l = 0; l < c.numLayers(); l++) {
+            widest = Math.max(widest, c.layerInputSize(l));
+        }
+        return k.fastAtBProduct(c.cell().gates() * c.hiddenSize(), widest, steps * batch) ? k.atbScratchFloats(widest) : 0;
+    }
+
+    /**
      * Adds this stack's buffers for (T, B) to a workspace layout; with {@code transposed} also
      * W_hh^T per layer and direction (see {@link #transposedRecurrentWeights}), with {@code packed}
-     * W_hh and W_ih packed (see {@link #packedWeights}).
+     * W_hh and W_ih packed (see {@link #packedWeights}), with {@code atbScratchFloats} > 0 the
+     * weight gradients' scratch (see {@link #atbScratchFloats}).
      */
     public static void addBuffers(Slab.Layout.Builder layout, RnnConfig c, int steps, int batch, boolean transposed,
-                                  boolean packed) {
-        new StackBuffers(Slices.sizing(layout), c, steps, batch, transposed, packed, null);
+                                  boolean packed, long atbScratchFloats) {
+        new StackBuffers(Slices.sizing(layout), c, steps, batch, transposed, packed, atbScratchFloats, null);
     }
 
     /** The stack over the buffers {@link #addBuffers} laid out in {@code work}, with the network's parameters and gradients. */
     public Stack(RnnConfig config, int steps, int batch, Slab work, Slab params, Slab grads, String prefix,
-                 boolean transposed, boolean packed) {
+                 boolean transposed, boolean packed, long atbScratchFloats) {
         this.config = config;
         int L = config.numLayers(), D = config.directions();
         DirectionParameters[][] parameters = new DirectionParameters[L][D];
@@ -69,7 +84,7 @@ public final class Stack {
                 parameters[l][d] = parameters(params, grads, prefix, l, d);
             }
         }
-        StackBuffers buffers = new StackBuffers(Slices.slicing(work), config, steps, batch, transposed, packed, parameters);
+        StackBuffers buffers = new StackBuffers(Slices.slicing(work), config, steps, batch, transposed, packed, atbScratchFloats, parameters);
         this.input = buffers.input;
         this.ones = buffers.ones;
         for (long i = 0; i < (long) steps * batch; i++) {

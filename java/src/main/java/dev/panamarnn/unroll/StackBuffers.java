@@ -20,13 +20,16 @@ final class StackBuffers {
     final MemorySegment[] masks;            // [layer] (T, B, In_l) dropout scale, or null (layer 0, no dropout)
     final MemorySegment[] layerGradients;   // [layer] (T, B, D*H) dL/d(output of layer); null for the top (the caller's)
     final CellBuffers[][] directions;       // [layer][direction]
+    final MemorySegment atbScratch;         // (atbScratchFloats) the weight gradients' product's scratch, or null
 
     /**
      * @param parameters [layer][direction] the parameter views, or null on the sizing pass
      * @param transposed whether every direction keeps W_hh^T (see {@link Stack#transposedRecurrentWeights})
      * @param packed     whether every direction keeps W_hh and W_ih packed (see {@link Stack#packedWeights})
+     * @param atbScratchFloats the floats of scratch for the weight gradients' product, 0 for none
+     *                   (see {@link Stack#atbScratchFloats})
      */
-    StackBuffers(Slices at, RnnConfig c, int steps, int batch, boolean transposed, boolean packed,
+    StackBuffers(Slices at, RnnConfig c, int steps, int batch, boolean transposed, boolean packed, long atbScratchFloats,
                  DirectionParameters[][] parameters) {
         int h = c.hiddenSize(), gw = c.cell().gates() * h, dh = c.outputSize();
         int L = c.numLayers(), D = c.directions();
@@ -34,6 +37,7 @@ final class StackBuffers {
         this.ones = at.take("ones", steps * batch);                                   // (T*B)
         this.zeros = at.take("zeros", Math.max(gw, h));                               // (max(G*H, H))
         this.dInput = at.take("d_input", steps, batch, c.inputSize());               // (T, B, I)
+        this.atbScratch = atbScratchFloats > 0 ? at.take("atb_scratch", Math.toIntExact(atbScratchFloats)) : null;
         this.outputs = new MemorySegment[L];
         this.masks = new MemorySegment[L];
         this.layerGradients = new MemorySegment[L];
@@ -48,7 +52,7 @@ final class StackBuffers {
             }
             for (int d = 0; d < D; d++) {
                 directions[l][d] = new CellBuffers(at.under("l" + l + ".d" + d + "."), c.cell(), steps, batch, h,
-                        c.layerInputSize(l), transposed, packed, parameters == null ? null : parameters[l][d]);
+                        c.layerInputSize(l), transposed, packed, atbScratch, parameters == null ? null : parameters[l][d]);
             }
         }
     }

@@ -88,7 +88,8 @@ class PackedProductTest {
         }
     }
 
-    private static float[] check(String who, float[] got, float[] y0, double[] ref, double[] bound, int m, int n, int ldy) {
+    /** Each element of y (m, n; row stride ldy) within its bound of the reference, the padding columns as they were. */
+    static float[] check(String who, float[] got, float[] y0, double[] ref, double[] bound, int m, int n, int ldy) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < ldy; j++) {
                 int at = i * ldy + j;

@@ -24,20 +24,25 @@ import org.junit.jupiter.params.provider.MethodSource;
  * final states and the gradients of loss = sum(output w_o) + sum(h_n w_h) + sum(c_n w_c) w.r.t.
  * x, h0, c0 and every parameter, for LSTM, GRU, RNN tanh/relu, 1 and 2 layers, uni- and
  * bidirectional, with and without initial state, full and variable-length batches — on the Java
- * and the native kernels. Tolerance 2e-5 * (1 + |reference|); the maximum difference is printed.
+ * and the native kernels (also with every weight gradient on librnnk's rnnk_sgemm_atb). Tolerance 2e-5 * (1 + |reference|); the maximum difference is printed.
  */
 class PyTorchFixtureTest {
     static final double TOLERANCE = 2e-5;
 
     static Stream<Arguments> cases() {
-        return Fixture.list().stream().flatMap(name -> Stream.of(Arguments.of(name, "java"), Arguments.of(name, "native")));
+        return Fixture.list().stream().flatMap(name -> Stream.of(Arguments.of(name, "java"), Arguments.of(name, "native"),
+                Arguments.of(name, "native, dW on rnnk_sgemm_atb")));
     }
 
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void matchesPyTorch(String name, String kernelsName) {
         Fixture f = Fixture.load(name);
-        Kernels kernels = kernelsName.equals("java") ? KernelSelection.java() : KernelsForTests.nativeKernels();
+        Kernels kernels = switch (kernelsName) {
+            case "java" -> KernelSelection.java();
+            case "native" -> KernelsForTests.nativeKernels();
+            default -> KernelsForTests.nativeKernels().atbAlways();
+        };
         try (Rnn rnn = Rnn.create(f.config(), kernels);
              Workspace ws = rnn.workspace(f.steps(), f.batch());
              Arena arena = Arena.ofConfined()) {

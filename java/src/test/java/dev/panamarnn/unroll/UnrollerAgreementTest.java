@@ -139,10 +139,29 @@ class UnrollerAgreementTest {
         assertAgree(runTwice(small, config), runTwice(openBlas, config), 1e-5, "small GEMM vs OpenBLAS");
     }
 
+    /**
+     * The weight gradients dW_ih += dG^T X and dW_hh += dG^T H_prev on librnnk's rnnk_sgemm_atb
+     * (forced, whatever the core type) give what OpenBLAS's transposed GEMM gives, with T*B = 600
+     * rows (two of the kernel's blocks of 512), two layers, both directions, twice on one workspace.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(CellType.class)
+    void weightGradientProductAgreesWithOpenBlas(CellType cell) {
+        RnnConfig config = RnnConfig.builder(cell, 6, 16).layers(2).bidirectional(true).seed(13).build();
+        var atb = KernelsForTests.nativeKernels().atbAlways();
+        var openBlas = KernelsForTests.nativeKernels().openBlasOnly();
+        org.junit.jupiter.api.Assertions.assertTrue(Stack.atbScratchFloats(atb, config, 60, 10) > 0, "scratch kept");
+        org.junit.jupiter.api.Assertions.assertEquals(0, Stack.atbScratchFloats(openBlas, config, 60, 10));
+        assertAgree(runTwice(atb, config, 60, 10), runTwice(openBlas, config, 60, 10), 1e-5, "rnnk_sgemm_atb vs OpenBLAS");
+    }
+
     /** Forward + backward, then W_hh of every layer scaled by -0.5 and forward + backward again. */
     private static Map<String, float[]> runTwice(Kernels kernels, RnnConfig config) {
+        return runTwice(kernels, config, 9, 5);
+    }
+
+    private static Map<String, float[]> runTwice(Kernels kernels, RnnConfig config, int steps, int batch) {
         Map<String, float[]> results = new java.util.LinkedHashMap<>();
-        int steps = 9, batch = 5;
         try (Rnn rnn = Rnn.create(config, kernels);
              Workspace ws = rnn.workspace(steps, batch);
              Arena arena = Arena.ofConfined()) {

@@ -201,6 +201,20 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void sgemmAtB(int m, int n, int k, MemorySegment a, int lda, MemorySegment b, int ldb, MemorySegment scratch,
+                         MemorySegment c, int ldc) {
+        for (int p = 0; p < k; p++) {                                     // c[i][j] += a[p][i] b[p][j], p increasing
+            for (int i = 0; i < m; i++) {
+                float ai = a.getAtIndex(F, (long) p * lda + i);
+                long row = (long) i * ldc;
+                for (int j = 0; j < n; j++) {
+                    c.setAtIndex(F, row + j, c.getAtIndex(F, row + j) + ai * b.getAtIndex(F, (long) p * ldb + j));
+                }
+            }
+        }
+    }
+
+    @Override
     public void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda,
                       MemorySegment x, float beta, MemorySegment y) {
         if (!transA) {   // y (m) = alpha A (m, n) x (n) + beta y

@@ -25,15 +25,22 @@ public final class NativeKernels implements Kernels {
 
     private final NativeLibraries.Status status;
     private final boolean smallGemm;   // route small NN products to rnnk_sgemm_nn, packed products to rnnk_sgemm_packed
+    private final boolean wideTiles;   // librnnk's packed kernels run 8-row AVX-512 tiles on this CPU
+    private final boolean atbAlways;   // every weight-gradient product on rnnk_sgemm_atb, whatever PackedGemm says
+    private final boolean avx512Blas;  // OpenBLAS runs one of its AVX-512 core types (read once: no allocation per product)
 
-    private NativeKernels(NativeLibraries.Status status, boolean smallGemm) {
+    private NativeKernels(NativeLibraries.Status status, boolean smallGemm, boolean wideTiles, boolean atbAlways) {
         this.status = status;
         this.smallGemm = smallGemm;
+        this.wideTiles = wideTiles;
+        this.atbAlways = atbAlways;
+        this.avx512Blas = PackedGemm.avx512Core(status.blasCore());
     }
 
     /** Loads OpenBLAS and librnnk (once per JVM) and returns kernels over them. */
     public static NativeKernels load() {
-        return new NativeKernels(NativeLibraries.load(), true);
+        NativeLibraries.Status status = NativeLibraries.load();
+        return new NativeKernels(status, true, rnnk_h.rnnk_sgemm_packed_tile_rows() == 8, false);
     }
 
     /**
@@ -41,7 +48,16 @@ public final class NativeKernels implements Kernels {
      * bound through OpenBLAS alone, and for comparing the two paths.
      */
     public NativeKernels openBlasOnly() {
-        return new NativeKernels(status, false);
+        return new NativeKernels(status, false, wideTiles, false);
+    }
+
+    /**
+     * The same kernels with every weight-gradient product dW += dG^T X on librnnk's
+     * rnnk_sgemm_atb, whatever OpenBLAS's core type and threads ({@link #fastAtBProduct}): for
+     * comparing the two paths on any machine.
+     */
+    public NativeKernels atbAlways() {
+        return new NativeKernels(status, smallGemm, wideTiles, true);
     }
 
     /** Which libraries were loaded, from where, OpenBLAS's configuration, core and threads. */
@@ -107,6 +123,23 @@ public final class NativeKernels implements Kernels {
     @Override
     public boolean fastPackedVector(int n, int k) {
         return smallGemm;
+    }
+
+    @Override
+    public void sgemmAtB(int m, int n, int k, MemorySegment a, int lda, MemorySegment b, int ldb, MemorySegment scratch,
+                         MemorySegment c, int ldc) {
+        rnnk_h.rnnk_sgemm_atb(c, ldc, a, lda, b, ldb, scratch, m, n, k);
+    }
+
+    @Override
+    public long atbScratchFloats(int n) {
+        return rnnk_h.rnnk_sgemm_atb_scratch_floats(n);
+    }
+
+    /** True where librnnk's weight-gradient product beats OpenBLAS's ({@link PackedGemm#coversAtB}). */
+    @Override
+    public boolean fastAtBProduct(int m, int n, int k) {
+        return atbAlways || smallGemm && PackedGemm.coversAtB(wideTiles, status.blasThreads(), avx512Blas);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.panamarnn.internal.kernels;
 
+import java.util.Locale;
+import java.util.Set;
+
 /**
  * Which products with packed weights {@link NativeKernels} says to run on librnnk's
  * rnnk_sgemm_packed (single-threaded, AVX-512 where the CPU has it, the weights packed once)
@@ -16,8 +19,30 @@ final class PackedGemm {
 
     private PackedGemm() {}
 
+    /**
+     * OpenBLAS's core types with AVX-512 kernels (openblas_get_corename), whose transposed product
+     * C += A^T B runs as fast as or faster than librnnk's rnnk_sgemm_atb.
+     */
+    private static final Set<String> AVX512_CORES = Set.of("skylakex", "cooperlake", "sapphirerapids");
+
     /** Whether a product of m rows goes to the packed kernel while OpenBLAS runs {@code blasThreads} threads. */
     static boolean covers(int m, int blasThreads) {
         return m >= 2 && (m <= MAX_ROWS_ANY_THREADS || blasThreads == 1);
+    }
+
+    /**
+     * Whether the weight gradients' products dW += dG^T X go to rnnk_sgemm_atb: where librnnk runs
+     * its AVX-512 tiles ({@code wideTiles}) while OpenBLAS runs one thread on narrower kernels (its
+     * Haswell or Zen core types, chosen by OPENBLAS_CORETYPE on an AVX-512 CPU). With OpenBLAS's own
+     * AVX-512 kernels, more threads, or a CPU without AVX-512 (librnnk's 2-row AVX2 tiles are not
+     * measured to win), OpenBLAS keeps them.
+     */
+    static boolean coversAtB(boolean wideTiles, int blasThreads, boolean avx512Blas) {
+        return wideTiles && blasThreads == 1 && !avx512Blas;
+    }
+
+    /** Whether OpenBLAS's core type (openblas_get_corename, any case; null when unknown) is one of its AVX-512 ones. */
+    static boolean avx512Core(String blasCore) {
+        return blasCore != null && AVX512_CORES.contains(blasCore.toLowerCase(Locale.ROOT));
     }
 }

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NativeLibraries {
     /** The ABI version the committed bindings were generated for (rnnk_abi_version()). */
-    public static final int EXPECTED_RNNK_ABI = 13;
+    public static final int EXPECTED_RNNK_ABI = 14;
     /** -Drnn.blas.threads=N sets OpenBLAS's thread count at load time. */
     public static final String THREADS_PROPERTY = "rnn.blas.threads";
 

@@ -1523,6 +1523,192 @@ public class rnnk_h extends rnnk_h$shared {
         }
     }
 
+    private static class rnnk_sgemm_atb_scratch_floats {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_atb_scratch_floats");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_atb_scratch_floats(int64_t N)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_atb_scratch_floats$descriptor() {
+        return rnnk_sgemm_atb_scratch_floats.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_atb_scratch_floats(int64_t N)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_atb_scratch_floats$handle() {
+        return rnnk_sgemm_atb_scratch_floats.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_atb_scratch_floats(int64_t N)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_atb_scratch_floats$address() {
+        return rnnk_sgemm_atb_scratch_floats.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t rnnk_sgemm_atb_scratch_floats(int64_t N)
+     * }
+     */
+    public static long rnnk_sgemm_atb_scratch_floats(long N) {
+        var mh$ = rnnk_sgemm_atb_scratch_floats.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_atb_scratch_floats", N);
+            }
+            return (long)mh$.invokeExact(N);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_sgemm_packed_tile_rows {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            rnnk_h.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_packed_tile_rows");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t rnnk_sgemm_packed_tile_rows()
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_packed_tile_rows$descriptor() {
+        return rnnk_sgemm_packed_tile_rows.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t rnnk_sgemm_packed_tile_rows()
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_packed_tile_rows$handle() {
+        return rnnk_sgemm_packed_tile_rows.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t rnnk_sgemm_packed_tile_rows()
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_packed_tile_rows$address() {
+        return rnnk_sgemm_packed_tile_rows.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t rnnk_sgemm_packed_tile_rows()
+     * }
+     */
+    public static int rnnk_sgemm_packed_tile_rows() {
+        var mh$ = rnnk_sgemm_packed_tile_rows.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_packed_tile_rows");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rnnk_sgemm_atb {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_POINTER,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG,
+            rnnk_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rnnk_sgemm_atb");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_atb(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb, float *scratch, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static FunctionDescriptor rnnk_sgemm_atb$descriptor() {
+        return rnnk_sgemm_atb.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_atb(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb, float *scratch, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static MethodHandle rnnk_sgemm_atb$handle() {
+        return rnnk_sgemm_atb.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void rnnk_sgemm_atb(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb, float *scratch, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static MemorySegment rnnk_sgemm_atb$address() {
+        return rnnk_sgemm_atb.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void rnnk_sgemm_atb(float *C, int64_t ldc, const float *A, int64_t lda, const float *B, int64_t ldb, float *scratch, int64_t M, int64_t N, int64_t K)
+     * }
+     */
+    public static void rnnk_sgemm_atb(MemorySegment C, long ldc, MemorySegment A, long lda, MemorySegment B, long ldb, MemorySegment scratch, long M, long N, long K) {
+        var mh$ = rnnk_sgemm_atb.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rnnk_sgemm_atb", C, ldc, A, lda, B, ldb, scratch, M, N, K);
+            }
+            mh$.invokeExact(C, ldc, A, lda, B, ldb, scratch, M, N, K);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rnnk_pool_set_threads {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             rnnk_h.C_INT,
