@@ -25,7 +25,7 @@ public final class NativeKernels implements Kernels {
 
     private final NativeLibraries.Status status;
     private final boolean smallGemm;   // route small NN products to rnnk_sgemm_nn, packed products to rnnk_sgemm_packed
-    private final boolean wideTiles;   // librnnk's packed kernels run 8-row AVX-512 tiles on this CPU
+    private final boolean wideTiles;   // librnnk's GEMM kernels run their AVX-512 code (8-row tiles) on this CPU; without it OpenBLAS does every product
     private final boolean atbAlways;   // every weight-gradient product on rnnk_sgemm_atb, whatever PackedGemm says
     private final boolean avx512Blas;  // OpenBLAS runs one of its AVX-512 core types (read once: no allocation per product)
 
@@ -85,7 +85,7 @@ public final class NativeKernels implements Kernels {
     /** True where {@link #sgemm} sends an NN product to librnnk's small kernel ({@link SmallGemm}). */
     @Override
     public boolean fastSmallProduct(int m, int n, int k) {
-        return smallGemm && SmallGemm.covers(m, n, k);
+        return smallGemm && SmallGemm.covers(m, n, k, wideTiles);
     }
 
     @Override
@@ -107,7 +107,7 @@ public final class NativeKernels implements Kernels {
     /** True where librnnk's packed product beats OpenBLAS ({@link PackedGemm}). */
     @Override
     public boolean fastPackedProduct(int m, int n, int k) {
-        return smallGemm && PackedGemm.covers(m, m > PackedGemm.MAX_ROWS_ANY_THREADS ? status.blasThreads() : 1);
+        return smallGemm && PackedGemm.covers(m, m > PackedGemm.MAX_ROWS_ANY_THREADS ? status.blasThreads() : 1, wideTiles);
     }
 
     @Override
@@ -116,13 +116,14 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * True unless every product goes to OpenBLAS ({@link #openBlasOnly}): one row on W packed once
-     * reads W at least as fast as OpenBLAS's sgemv on W in place (docs/performance.md, "A single
-     * stream's product on the packed weights").
+     * True unless every product goes to OpenBLAS ({@link #openBlasOnly}) or the CPU lacks AVX-512
+     * ({@link PackedGemm#coversVector}): one row on W packed once reads W at least as fast as
+     * OpenBLAS's sgemv on W in place there (docs/performance.md, "A single stream's product on the
+     * packed weights").
      */
     @Override
     public boolean fastPackedVector(int n, int k) {
-        return smallGemm;
+        return smallGemm && PackedGemm.coversVector(wideTiles);
     }
 
     @Override

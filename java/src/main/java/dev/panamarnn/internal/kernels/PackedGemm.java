@@ -25,9 +25,20 @@ final class PackedGemm {
      */
     private static final Set<String> AVX512_CORES = Set.of("skylakex", "cooperlake", "sapphirerapids");
 
-    /** Whether a product of m rows goes to the packed kernel while OpenBLAS runs {@code blasThreads} threads. */
-    static boolean covers(int m, int blasThreads) {
-        return m >= 2 && (m <= MAX_ROWS_ANY_THREADS || blasThreads == 1);
+    /**
+     * Whether a product of m rows goes to the packed kernel while OpenBLAS runs {@code blasThreads}
+     * threads: only where librnnk runs its AVX-512 tiles ({@code wideTiles}). Its AVX2 path is
+     * correct but far slower than OpenBLAS (its 16-float vectors are split and spilled: 7.5 against
+     * 212 GFLOP/s at 64 x 1024 x 512; docs/performance.md, "CPUs without AVX-512 keep OpenBLAS"),
+     * so a CPU without AVX-512 keeps OpenBLAS for every product.
+     */
+    static boolean covers(int m, int blasThreads, boolean wideTiles) {
+        return wideTiles && m >= 2 && (m <= MAX_ROWS_ANY_THREADS || blasThreads == 1);
+    }
+
+    /** Whether one row's product reads the packed copy ({@code rnnk_sgemv_packed}): as for {@link #covers}, only with AVX-512. */
+    static boolean coversVector(boolean wideTiles) {
+        return wideTiles;
     }
 
     /**

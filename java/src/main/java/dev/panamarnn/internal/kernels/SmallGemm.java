@@ -15,8 +15,14 @@ final class SmallGemm {
 
     private SmallGemm() {}
 
-    /** Whether an NN product with alpha = 1 of this size goes to the small kernel. */
-    static boolean covers(int m, int n, int k) {
-        return (long) m * n * k <= MAX_MULTIPLY_ADDS;
+    /**
+     * Whether an NN product with alpha = 1 of this size goes to the small kernel: only where librnnk
+     * runs its AVX-512 code ({@code avx512}). Its kernels hold 16-float vectors, which without
+     * AVX-512 the compiler splits and spills: the AVX2 build ran a 16 x 256 x 256 product at 2.6
+     * GFLOP/s against 139 for the AVX-512 one (docs/performance.md, "CPUs without AVX-512 keep
+     * OpenBLAS"), so a CPU without AVX-512 keeps OpenBLAS.
+     */
+    static boolean covers(int m, int n, int k, boolean avx512) {
+        return avx512 && (long) m * n * k <= MAX_MULTIPLY_ADDS;
     }
 }
