@@ -70,6 +70,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition pending = lock.newCondition();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();   // guarded by lock
+    private final ArrayDeque<Request> free = new ArrayDeque<>();    // guarded by lock: delivered requests, for reuse
     private boolean closed;                                         // guarded by lock
     private final Thread worker;
 
@@ -78,6 +79,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final ArrayDeque<Request> deferred = new ArrayDeque<>(); // later steps of streams already in the batch
     private final Request[] batch;
     private final Request[] rows;           // the claimed steps of the part being computed
+    private final Request[] delivered;      // the part's steps once delivered, until they return to the pool
     private int batchSize;
     private long mark;
     private volatile long batchCollectedNanos;   // System.nanoTime() when the batch being run left the queue
@@ -85,25 +87,31 @@ public final class StreamBatcher implements AutoCloseable {
     private volatile long batches;
     private volatile long steps;
 
-    /** One submitted step. */
+    /**
+     * One submitted step. Requests are pooled ({@code free}): a delivered one goes back with its
+     * references cleared and is filled again by a later submit, so that a step submitted with a
+     * callback allocates nothing once the pool has grown to the steps in flight.
+     */
     private static final class Request {
-        final StreamState stream;
-        final float[] input;            // (I) a copy of the event; null for a token
-        final int token;                // the token id when input is null
-        final boolean reset;            // zero the state before this step
-        final CompletableFuture<float[]> future;
-        final float[] output;           // (outputs) the caller's, for a callback
-        final StepCallback callback;
+        StreamState stream;
+        final float[] input;            // (I) the batcher's copy of the event; unused for a token
+        boolean hasInput;               // false: the step reads {@code token}
+        int token;
+        boolean reset;                  // zero the state before this step
+        CompletableFuture<float[]> future;
+        float[] output;                 // (outputs) the caller's, for a callback
+        StepCallback callback;
 
-        Request(StreamState stream, float[] input, int token, boolean reset, CompletableFuture<float[]> future, float[] output,
-                StepCallback callback) {
-            this.stream = stream;
-            this.input = input;
-            this.token = token;
-            this.reset = reset;
-            this.future = future;
-            this.output = output;
-            this.callback = callback;
+        Request(int inputSize) {
+            this.input = new float[inputSize];
+        }
+
+        /** Clears the references to the caller's objects before the request waits in the pool. */
+        void clear() {
+            stream = null;
+            future = null;
+            output = null;
+            callback = null;
         }
     }
 
@@ -116,6 +124,7 @@ public final class StreamBatcher implements AutoCloseable {
         this.outputSize = model.outputSize();
         this.batch = new Request[maxBatch];
         this.rows = new Request[Math.min(maxBatch, PART_ROWS)];
+        this.delivered = new Request[rows.length];
         this.workspace = new BatchWorkspace(model, rows.length);
         ThreadFactory factory = b.threadFactory != null ? b.threadFactory : r -> {
             Thread t = new Thread(r, "panama-rnn-batcher-" + THREADS.incrementAndGet());
@@ -244,27 +253,27 @@ public final class StreamBatcher implements AutoCloseable {
     private CompletableFuture<float[]> submitFuture(StreamState stream, float[] input, boolean reset) {
         check(stream, input);
         CompletableFuture<float[]> future = new CompletableFuture<>();
-        enqueue(new Request(stream, input.clone(), -1, reset, future, null, null));
+        enqueue(stream, input, -1, reset, future, null, null);
         return future;
     }
 
     private CompletableFuture<float[]> submitFuture(StreamState stream, int tokenId, boolean reset) {
         check(stream, tokenId);
         CompletableFuture<float[]> future = new CompletableFuture<>();
-        enqueue(new Request(stream, null, tokenId, reset, future, null, null));
+        enqueue(stream, null, tokenId, reset, future, null, null);
         return future;
     }
 
     private void submitCallback(StreamState stream, float[] input, float[] output, StepCallback callback, boolean reset) {
         check(stream, input);
         checkCallback(output, callback);
-        enqueue(new Request(stream, input.clone(), -1, reset, null, output, callback));
+        enqueue(stream, input, -1, reset, null, output, callback);
     }
 
     private void submitCallback(StreamState stream, int tokenId, float[] output, StepCallback callback, boolean reset) {
         check(stream, tokenId);
         checkCallback(output, callback);
-        enqueue(new Request(stream, null, tokenId, reset, null, output, callback));
+        enqueue(stream, null, tokenId, reset, null, output, callback);
     }
 
     private void checkCallback(float[] output, StepCallback callback) {
@@ -319,7 +328,9 @@ public final class StreamBatcher implements AutoCloseable {
         }
     }
 
-    private void enqueue(Request r) {
+    /** Queues a step: a pooled request filled with the step, the event copied into it (input null: token). */
+    private void enqueue(StreamState stream, float[] input, int token, boolean reset, CompletableFuture<float[]> future,
+                         float[] output, StepCallback callback) {
         lock.lock();
         try {
             if (closed) {
@@ -329,6 +340,20 @@ public final class StreamBatcher implements AutoCloseable {
                 throw new RejectedExecutionException("the StreamBatcher's queue is full: " + queueCapacity
                         + " steps are waiting (queueCapacity " + queueCapacity + "); retry later, shed load or raise queueCapacity");
             }
+            Request r = free.poll();
+            if (r == null) {
+                r = new Request(model.readsTokens() ? 0 : inputSize);
+            }
+            r.stream = stream;
+            r.hasInput = input != null;
+            if (input != null) {
+                System.arraycopy(input, 0, r.input, 0, inputSize);
+            }
+            r.token = token;
+            r.reset = reset;
+            r.future = future;
+            r.output = output;
+            r.callback = callback;
             queue.add(r);
             pending.signal();
         } finally {
@@ -437,7 +462,7 @@ public final class StreamBatcher implements AutoCloseable {
                     continue;
                 }
                 rows[count++] = r;
-                if (r.input != null) {
+                if (r.hasInput) {
                     workspace.gather(count - 1, r.stream, r.input, r.reset);
                 } else {
                     workspace.gather(count - 1, r.stream, r.token, r.reset);
@@ -467,11 +492,27 @@ public final class StreamBatcher implements AutoCloseable {
         for (int b = 0; b < count; b++) {   // deliver outside every claim: callbacks may step, submit or close
             Request r = rows[b];
             rows[b] = null;
+            delivered[b] = r;
             if (failure != null) {
                 fail(r, failure);
             } else {
                 deliver(r, b);
             }
+        }
+        recycle(count);
+    }
+
+    /** Returns delivered[0..count) to the pool. */
+    private void recycle(int count) {
+        lock.lock();
+        try {
+            for (int b = 0; b < count; b++) {
+                delivered[b].clear();
+                free.add(delivered[b]);
+                delivered[b] = null;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
