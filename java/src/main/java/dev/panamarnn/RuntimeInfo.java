@@ -42,6 +42,8 @@ public record RuntimeInfo(String version, String platform, String javaVersion, S
             map.put("openblas core", nativeStatus.blasCore());
             map.put("openblas threads", Integer.toString(nativeStatus.blasThreads()));
             map.put("threading", nativeStatus.threading());
+            map.put("librnnk gemm", NativeKernels.avx512Tiles() ? "AVX-512: small, packed and one-row products on librnnk where faster"
+                    : "no AVX-512 on this CPU: every product on OpenBLAS");
         }
         String coreType = System.getenv("OPENBLAS_CORETYPE");
         map.put("OPENBLAS_CORETYPE", coreType == null ? "(unset: detected by OpenBLAS)" : coreType);

@@ -11,7 +11,7 @@ import picocli.CommandLine;
 
 class InfoCommandTest {
     @Test
-    void printsKernelsAndOpenBlasConfiguration() {
+    void printsKernelsAndOpenBlasConfiguration() throws Exception {
         PrintStream saved = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int exit;
@@ -26,9 +26,25 @@ class InfoCommandTest {
             assertEquals(0, exit, text);
             assertTrue(text.contains("OpenBLAS 0.3.31"), text);
             assertTrue(text.contains("openblas threads   1"), text);
+            boolean avx512 = cpuFlags().contains(" avx512f ");                 // what the kernel says of this CPU
+            assertTrue(text.contains(avx512 ? "librnnk gemm       AVX-512: " : "librnnk gemm       no AVX-512 on this CPU"), text);
         } else {
             assertTrue(!Boolean.getBoolean("rnn.native.strict"), "strict mode must run native:\n" + text);
             assertEquals(2, exit, text);
         }
+    }
+
+    /** The flags line of /proc/cpuinfo, space-padded ("" where there is none). */
+    private static String cpuFlags() throws java.io.IOException {
+        java.nio.file.Path cpuinfo = java.nio.file.Path.of("/proc/cpuinfo");
+        if (!java.nio.file.Files.isReadable(cpuinfo)) {
+            return "";
+        }
+        for (String line : java.nio.file.Files.readAllLines(cpuinfo)) {
+            if (line.startsWith("flags")) {
+                return line.substring(line.indexOf(':') + 1) + " ";
+            }
+        }
+        return "";
     }
 }

@@ -40,7 +40,15 @@ public final class NativeKernels implements Kernels {
     /** Loads OpenBLAS and librnnk (once per JVM) and returns kernels over them. */
     public static NativeKernels load() {
         NativeLibraries.Status status = NativeLibraries.load();
-        return new NativeKernels(status, true, rnnk_h.rnnk_sgemm_packed_tile_rows() == 8, false);
+        return new NativeKernels(status, true, avx512Tiles(), false);
+    }
+
+    /**
+     * Whether librnnk runs its GEMM kernels' AVX-512 code on this CPU (8-row tiles); without it
+     * every product goes to OpenBLAS ({@link SmallGemm}, {@link PackedGemm}). librnnk must be loaded.
+     */
+    public static boolean avx512Tiles() {
+        return rnnk_h.rnnk_sgemm_packed_tile_rows() == 8;
     }
 
     /**
