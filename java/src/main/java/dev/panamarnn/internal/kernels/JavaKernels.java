@@ -178,8 +178,9 @@ public final class JavaKernels implements Kernels {
 
     @Override
     public void sgemvPacked(int n, int k, MemorySegment x, MemorySegment packed, float beta, MemorySegment y) {
-        float[] acc = SCRATCH.get().panelRow;
-        float[] partial = SCRATCH.get().panelPartials;
+        Scratch scratch = SCRATCH.get();
+        float[] acc = scratch.panelRow;
+        float[] partial = scratch.panelPartials;
         for (int n0 = 0; n0 < n; n0 += PACKED_PANEL) {
             long panel = (long) n0 * k;
             Arrays.fill(partial, 0f);
